@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import type { Services } from '../../services.js';
+import { principalOf } from '../auth.js';
+import { displayName, orgParams } from '../schemas.js';
+import type { ApiApp } from '../server.js';
+
+const apiKey = z.object({
+  id: z.string(),
+  name: z.string(),
+  prefix: z.string(),
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+});
+
+/** `/api/v1/orgs/{org}/api-keys`. */
+export function apiKeyRoutes(app: ApiApp, services: Services): void {
+  app.post(
+    '/api/v1/orgs/:org/api-keys',
+    {
+      schema: {
+        tags: ['api-keys'],
+        summary: 'Create an organization API key; the token is shown in this answer only',
+        params: orgParams,
+        body: z.object({ name: displayName }).strict(),
+        response: { 201: apiKey.extend({ token: z.string() }) },
+      },
+    },
+    async (request, reply) => {
+      const org = await services.organizations.resolve(principalOf(request), request.params.org);
+      return reply.code(201).send(await services.apiKeys.create(org.id, request.body.name));
+    },
+  );
+
+  app.get(
+    '/api/v1/orgs/:org/api-keys',
+    {
+      schema: {
+        tags: ['api-keys'],
+        params: orgParams,
+        response: { 200: z.object({ data: z.array(apiKey) }) },
+      },
+    },
+    async (request) => {
+      const org = await services.organizations.resolve(principalOf(request), request.params.org);
+      return { data: await services.apiKeys.list(org.id) };
+    },
+  );
+}

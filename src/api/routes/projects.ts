@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import type { Services } from '../../services.js';
+import { principalOf } from '../auth.js';
+import { displayName, orgParams, slug } from '../schemas.js';
+import type { ApiApp } from '../server.js';
+
+const project = z.object({
+  id: z.string(),
+  slug: z.string(),
+  name: z.string(),
+  platform: z.string().nullable(),
+  number: z.number(),
+  dsn: z.string(),
+  teamIds: z.array(z.string()),
+  createdAt: z.string(),
+});
+
+/** `/api/v1/orgs/{org}/projects`. */
+export function projectRoutes(app: ApiApp, services: Services): void {
+  app.post(
+    '/api/v1/orgs/:org/projects',
+    {
+      schema: {
+        tags: ['projects'],
+        summary: 'Create a project; the answer carries the DSN for Sentry SDKs',
+        params: orgParams,
+        body: z
+          .object({
+            slug,
+            name: displayName.optional(),
+            platform: z.string().max(64).nullable().optional(),
+            teamIds: z.array(z.string().max(64)).max(100).optional(),
+          })
+          .strict(),
+        response: { 201: project },
+      },
+    },
+    async (request, reply) => {
+      const org = await services.organizations.resolve(principalOf(request), request.params.org);
+      return reply.code(201).send(await services.projects.create(org.id, request.body));
+    },
+  );
+
+  app.get(
+    '/api/v1/orgs/:org/projects',
+    {
+      schema: {
+        tags: ['projects'],
+        params: orgParams,
+        response: { 200: z.object({ data: z.array(project) }) },
+      },
+    },
+    async (request) => {
+      const org = await services.organizations.resolve(principalOf(request), request.params.org);
+      return { data: await services.projects.list(org.id) };
+    },
+  );
+
+  app.get(
+    '/api/v1/orgs/:org/projects/:project',
+    {
+      schema: { tags: ['projects'], params: orgParams.extend({ project: slug }), response: { 200: project } },
+    },
+    async (request) => {
+      const org = await services.organizations.resolve(principalOf(request), request.params.org);
+      return services.projects.get(org.id, request.params.project);
+    },
+  );
+}

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { MEMBER_ROLES } from '../tenancy/members.js';
+
+/** A URL-safe identifier: lower-case letters, digits and dashes, 1–64 characters. */
+export const slug = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lower-case letters, digits, dashes or underscores');
+
+/** A display name. */
+export const displayName = z.string().trim().min(1).max(200);
+
+const ZONES = new Set([...Intl.supportedValuesOf('timeZone'), 'UTC', 'Etc/UTC']);
+
+/** An IANA time zone such as `Europe/Berlin`. */
+export const timeZone = z
+  .string()
+  .refine((v) => ZONES.has(v), 'must be an IANA time zone such as Europe/Berlin');
+
+/** A BCP 47 locale such as `de` or `fr-CA`. */
+export const locale = z
+  .string()
+  .max(35)
+  .refine((v) => {
+    try {
+      return Intl.getCanonicalLocales(v).length === 1;
+    } catch {
+      return false;
+    }
+  }, 'must be a BCP 47 language tag such as de or fr-CA');
+
+/** Member roles. */
+export const role = z.enum(MEMBER_ROLES);
+
+/** The error body every failure answers with. */
+export const errorBody = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      details: z.array(z.object({ path: z.string(), message: z.string() })),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+/** Path parameters `{org}`. */
+export const orgParams = z.object({ org: slug });

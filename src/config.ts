@@ -1,0 +1,135 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { ValidationError } from './errors.js';
+
+/** Process roles: `all` runs the API and the workers in one process (the embedded default). */
+export const ROLES = ['all', 'api', 'worker'] as const;
+
+/** One of {@link ROLES}. */
+export type Role = (typeof ROLES)[number];
+
+/** Log levels pino understands. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Herald's resolved configuration; read once, here, and passed down. */
+export interface HeraldConfig {
+  /** Interface to listen on. Default `127.0.0.1`. */
+  readonly host: string;
+  /** Port to listen on; 0 picks a free one. Default 8080. */
+  readonly port: number;
+  /** Which parts this process runs. Default `all`. */
+  readonly role: Role;
+  /** Folder for the SQLite database and generated keys. Default `./data`. */
+  readonly dataDir: string;
+  /** `postgres://…` selects PostgreSQL; unset selects SQLite in `dataDir`. */
+  readonly databaseUrl: string | null;
+  /** `redis://…` selects BullMQ and Redis counters (cluster profile). */
+  readonly redisUrl: string | null;
+  /** Admin bearer token; when unset, one is generated on first start and printed once. */
+  readonly adminToken: string | null;
+  /** Key for encrypting integration secrets and signing links; generated into `dataDir` when unset. */
+  readonly secretKey: string | null;
+  /** Base URL for links and DSNs. Default `http://{host}:{port}`. */
+  readonly publicUrl: string | null;
+  /** Default `info`. */
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+  /** Allow outbound HTTP to private and loopback addresses. Default false. */
+  readonly allowPrivateTargets: boolean;
+  /** Largest accepted request body in bytes. Default 1 MiB. */
+  readonly bodyLimit: number;
+}
+
+/** Command-line flags that override the environment. */
+export interface ConfigFlags {
+  readonly host?: string;
+  readonly port?: string | number;
+  readonly role?: string;
+  readonly dataDir?: string;
+  readonly databaseUrl?: string;
+  readonly redisUrl?: string;
+  readonly logLevel?: string;
+}
+
+const boolean = z.string().transform((v) => ['1', 'true', 'yes', 'on'].includes(v.trim().toLowerCase()));
+
+const schema = z.object({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.coerce.number().int().min(0).max(65535).default(8080),
+  role: z.enum(ROLES).default('all'),
+  dataDir: z.string().min(1).default('./data'),
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .nullable()
+    .default(null),
+  redisUrl: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+    .nullable()
+    .default(null),
+  adminToken: z.string().min(16, 'must be at least 16 characters').nullable().default(null),
+  secretKey: z.string().min(32, 'must be at least 32 characters').nullable().default(null),
+  publicUrl: z.url().nullable().default(null),
+  logLevel: z.enum(LOG_LEVELS).default('info'),
+  allowPrivateTargets: boolean.default(false),
+  bodyLimit: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
+});
+
+const ENV: Record<keyof z.input<typeof schema>, string> = {
+  host: 'HERALD_HOST',
+  port: 'HERALD_PORT',
+  role: 'HERALD_ROLE',
+  dataDir: 'HERALD_DATA_DIR',
+  databaseUrl: 'HERALD_DATABASE_URL',
+  redisUrl: 'HERALD_REDIS_URL',
+  adminToken: 'HERALD_ADMIN_TOKEN',
+  secretKey: 'HERALD_SECRET_KEY',
+  publicUrl: 'HERALD_PUBLIC_URL',
+  logLevel: 'HERALD_LOG_LEVEL',
+  allowPrivateTargets: 'HERALD_ALLOW_PRIVATE_TARGETS',
+  bodyLimit: 'HERALD_BODY_LIMIT',
+};
+
+/** The environment variables Herald reads, by config field. */
+export const CONFIG_ENV_VARS: Readonly<Record<string, string>> = ENV;
+
+/**
+ * Resolves the configuration: flags, then `HERALD_*` variables of `env`, then defaults. The only place
+ * that reads the environment; invalid values fail with the variable's name.
+ */
+export function loadConfig(
+  flags: ConfigFlags = {},
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<HeraldConfig> = {},
+): HeraldConfig {
+  const input: Record<string, unknown> = {};
+  for (const [field, name] of Object.entries(ENV)) {
+    const fromFlag = (flags as Record<string, unknown>)[field];
+    const fromEnv = env[name];
+    const value = fromFlag ?? (fromEnv === '' ? undefined : fromEnv);
+    if (value !== undefined) input[field] = value;
+  }
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    throw new ValidationError(
+      parsed.error.issues.map((issue) => {
+        const field = String(issue.path[0] ?? '');
+        return { path: ENV[field as keyof typeof ENV] ?? field, message: issue.message };
+      }),
+      'Invalid configuration',
+    );
+  }
+  const config = { ...parsed.data, ...overrides };
+  return { ...config, dataDir: resolve(config.dataDir) };
+}
+
+/** The base URL for links: the configured public URL, else derived from host and port. */
+export function publicBaseUrl(config: HeraldConfig, boundPort?: number): string {
+  if (config.publicUrl) return config.publicUrl.replace(/\/+$/, '');
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  return `http://${host}:${boundPort ?? config.port}`;
+}

@@ -1,0 +1,114 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import {
+  Kysely,
+  type Migration,
+  type MigrationProvider,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+} from 'kysely';
+import pg from 'pg';
+import { MIGRATIONS } from './migrations/index.js';
+import type { Database } from './schema.js';
+
+/** The two databases Herald runs on. */
+export type Dialect = 'sqlite' | 'postgres';
+
+/** A connected database: the Kysely instance plus what differs between the two dialects. */
+export interface Store {
+  readonly db: Kysely<Database>;
+  readonly dialect: Dialect;
+  /** Runs every pending migration. */
+  migrate(): Promise<string[]>;
+  /** True when the database answers. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Where the store lives. */
+export interface StoreOptions {
+  /** `postgres://…`; when null, SQLite at `<dataDir>/herald.db`. */
+  readonly databaseUrl: string | null;
+  readonly dataDir: string;
+  /** SQLite only: `:memory:` or a file path instead of the default. */
+  readonly sqliteFile?: string;
+  /** PostgreSQL pool size. Default 10. */
+  readonly poolSize?: number;
+}
+
+// PostgreSQL answers bigint and count(*) as strings; times are epoch ms and fit in a double.
+pg.types.setTypeParser(20, (value) => Number(value));
+pg.types.setTypeParser(1700, (value) => Number(value));
+
+/** Opens the store of the configured profile. */
+export function openStore(options: StoreOptions): Store {
+  if (options.databaseUrl) return postgresStore(options.databaseUrl, options.poolSize ?? 10);
+  let file = options.sqliteFile;
+  if (!file) {
+    mkdirSync(options.dataDir, { recursive: true });
+    file = join(options.dataDir, 'herald.db');
+  }
+  return sqliteStore(file);
+}
+
+function sqliteStore(file: string): Store {
+  const database = new SQLite(file);
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  database.pragma('foreign_keys = ON');
+  database.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return wrap(db, 'sqlite');
+}
+
+function postgresStore(url: string, max: number): Store {
+  const pool = new pg.Pool({ connectionString: url, max });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return wrap(db, 'postgres');
+}
+
+function wrap(db: Kysely<Database>, dialect: Dialect): Store {
+  return {
+    db,
+    dialect,
+    async migrate() {
+      // Kysely looks for its bookkeeping tables in any schema; pin them to ours so databases that host
+      // several Herald schemas (one per search_path) migrate independently.
+      const schema =
+        dialect === 'postgres'
+          ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
+          : undefined;
+      const migrator = new Migrator({
+        db,
+        provider: staticProvider(MIGRATIONS),
+        ...(schema ? { migrationTableSchema: schema } : {}),
+      });
+      const { error, results } = await migrator.migrateToLatest();
+      if (error) throw new Error('Database migration failed', { cause: error });
+      return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    },
+    async ping() {
+      try {
+        await sql`select 1`.execute(db);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    close: () => db.destroy(),
+  };
+}
+
+function staticProvider(migrations: Readonly<Record<string, Migration>>): MigrationProvider {
+  return { getMigrations: async () => ({ ...migrations }) };
+}
+
+/** True when `error` is a unique-constraint violation on either database. */
+export function isUniqueViolation(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = 'code' in error ? String(error.code) : '';
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}

@@ -1,0 +1,103 @@
+import { newId, newToken } from '../ids.js';
+import { hashToken } from '../security/secret-box.js';
+import { iso, type Principal, type TenancyDeps } from './context.js';
+
+/** An API key as listed: never the token itself. */
+export interface ApiKey {
+  readonly id: string;
+  readonly name: string;
+  readonly prefix: string;
+  readonly createdAt: string;
+  readonly lastUsedAt: string | null;
+}
+
+const ADMIN_TOKEN_SETTING = 'admin_token_hash';
+
+/** Org API keys and the admin token; only SHA-256 hashes are stored. */
+export function apiKeys(deps: TenancyDeps & { readonly configuredAdminToken: string | null }) {
+  const { db, clock } = deps;
+  const configuredHash = deps.configuredAdminToken ? hashToken(deps.configuredAdminToken) : null;
+
+  return {
+    /** Creates an org key; the token is in the answer once and never again. */
+    async create(orgId: string, name: string): Promise<ApiKey & { token: string }> {
+      const now = clock.now();
+      const token = newToken('hrk');
+      const row = {
+        id: newId('key', now),
+        org_id: orgId,
+        name,
+        token_hash: hashToken(token),
+        prefix: token.slice(0, 8),
+        created_at: now,
+        last_used_at: null,
+      };
+      await db.insertInto('api_keys').values(row).execute();
+      return { id: row.id, name, prefix: row.prefix, createdAt: iso(now), lastUsedAt: null, token };
+    },
+
+    async list(orgId: string): Promise<ApiKey[]> {
+      const rows = await db
+        .selectFrom('api_keys')
+        .selectAll()
+        .where('org_id', '=', orgId)
+        .orderBy('created_at')
+        .execute();
+      return rows.map((r) => ({
+        id: r.id,
+        name: r.name,
+        prefix: r.prefix,
+        createdAt: iso(r.created_at),
+        lastUsedAt: iso(r.last_used_at),
+      }));
+    },
+
+    /** Who a bearer token belongs to, or null. */
+    async authenticate(token: string): Promise<Principal | null> {
+      const hash = hashToken(token);
+      // Read per request, so a token rotated by `herald admin-token` applies at once to running servers.
+      const adminHash = configuredHash ?? (await storedAdminHash());
+      if (adminHash !== null && hash === adminHash) return { kind: 'admin' };
+      const key = await db
+        .selectFrom('api_keys')
+        .select(['id', 'org_id'])
+        .where('token_hash', '=', hash)
+        .executeTakeFirst();
+      return key ? { kind: 'org', orgId: key.org_id, keyId: key.id } : null;
+    },
+
+    /**
+     * Makes sure an admin token exists: the configured one, or one generated now when none was stored yet.
+     * Returns the generated token (to print once), or null.
+     */
+    async ensureAdminToken(): Promise<string | null> {
+      if (configuredHash) return null;
+      if ((await storedAdminHash()) !== null) return null;
+      return this.rotateAdminToken();
+    },
+
+    /** Replaces the stored admin token with a new one and returns it. */
+    async rotateAdminToken(): Promise<string> {
+      const token = newToken('hrld');
+      const value = hashToken(token);
+      await db
+        .insertInto('instance_settings')
+        .values({ key: ADMIN_TOKEN_SETTING, value })
+        .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+        .execute();
+      return token;
+    },
+  };
+
+  async function storedAdminHash(): Promise<string | null> {
+    const row = await db
+      .selectFrom('instance_settings')
+      .select('value')
+      .where('key', '=', ADMIN_TOKEN_SETTING)
+      .executeTakeFirst();
+    return row?.value ?? null;
+  }
+}
+
+/** The API keys service. */
+export type ApiKeys = ReturnType<typeof apiKeys>;

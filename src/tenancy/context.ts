@@ -1,0 +1,25 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from '../clock.js';
+import type { SecretBox } from '../security/secret-box.js';
+import type { Database } from '../store/schema.js';
+
+/** What the tenancy services share: the database, the clock and the secret box. */
+export interface TenancyDeps {
+  readonly db: Kysely<Database>;
+  readonly clock: Clock;
+  readonly secrets: SecretBox;
+  /** Base URL for DSNs and links. */
+  readonly publicUrl: () => string;
+}
+
+/** Who is calling: the admin token, or an org API key bound to one organization. */
+export type Principal =
+  | { readonly kind: 'admin' }
+  | { readonly kind: 'org'; readonly orgId: string; readonly keyId: string };
+
+/** Converts epoch ms to the API's ISO 8601 string. */
+export function iso(ms: number): string;
+export function iso(ms: number | null): string | null;
+export function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}

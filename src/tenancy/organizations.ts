@@ -1,0 +1,93 @@
+import { ConflictError, NotFoundError } from '../errors.js';
+import { newId } from '../ids.js';
+import { isUniqueViolation } from '../store/store.js';
+import { iso, type Principal, type TenancyDeps } from './context.js';
+
+/** An organization as the API shows it. */
+export interface Organization {
+  readonly id: string;
+  readonly slug: string;
+  readonly name: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** Organizations: create, find (scoped to the caller), rename. */
+export function organizations(deps: TenancyDeps) {
+  const { db, clock } = deps;
+
+  const toOrg = (row: {
+    id: string;
+    slug: string;
+    name: string;
+    created_at: number;
+    updated_at: number;
+  }) => ({
+    id: row.id,
+    slug: row.slug,
+    name: row.name,
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  });
+
+  return {
+    async create(input: { slug: string; name?: string | undefined }): Promise<Organization> {
+      const now = clock.now();
+      const row = {
+        id: newId('org', now),
+        slug: input.slug,
+        name: input.name ?? input.slug,
+        options: '{}',
+        created_at: now,
+        updated_at: now,
+      };
+      try {
+        await db.insertInto('organizations').values(row).execute();
+      } catch (error) {
+        if (isUniqueViolation(error)) {
+          throw new ConflictError(`An organization with slug "${input.slug}" already exists`, [
+            { path: 'slug', message: 'is taken' },
+          ]);
+        }
+        throw error;
+      }
+      return toOrg(row);
+    },
+
+    /** The organization with this slug, if the caller may see it; otherwise 404 (never 403). */
+    async resolve(principal: Principal, slug: string): Promise<Organization> {
+      const row = await db
+        .selectFrom('organizations')
+        .selectAll()
+        .where('slug', '=', slug)
+        .executeTakeFirst();
+      if (!row || (principal.kind === 'org' && principal.orgId !== row.id))
+        throw new NotFoundError('Organization');
+      return toOrg(row);
+    },
+
+    async list(principal: Principal): Promise<Organization[]> {
+      let query = db.selectFrom('organizations').selectAll().orderBy('created_at');
+      if (principal.kind === 'org') query = query.where('id', '=', principal.orgId);
+      return (await query.execute()).map(toOrg);
+    },
+
+    async update(orgId: string, patch: { name?: string | undefined }): Promise<Organization> {
+      const now = clock.now();
+      await db
+        .updateTable('organizations')
+        .set({ ...(patch.name === undefined ? {} : { name: patch.name }), updated_at: now })
+        .where('id', '=', orgId)
+        .execute();
+      const row = await db
+        .selectFrom('organizations')
+        .selectAll()
+        .where('id', '=', orgId)
+        .executeTakeFirstOrThrow();
+      return toOrg(row);
+    },
+  };
+}
+
+/** The organizations service. */
+export type Organizations = ReturnType<typeof organizations>;

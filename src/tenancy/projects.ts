@@ -1,0 +1,158 @@
+import { randomBytes } from 'node:crypto';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { newId } from '../ids.js';
+import type { ProjectTable } from '../store/schema.js';
+import { isUniqueViolation } from '../store/store.js';
+import { iso, type TenancyDeps } from './context.js';
+
+/** A project as the API shows it, with the DSN Sentry SDKs are configured with. */
+export interface Project {
+  readonly id: string;
+  readonly slug: string;
+  readonly name: string;
+  readonly platform: string | null;
+  readonly number: number;
+  readonly dsn: string;
+  readonly teamIds: string[];
+  readonly createdAt: string;
+}
+
+/** Input for creating a project. */
+export interface CreateProjectInput {
+  readonly slug: string;
+  readonly name?: string | undefined;
+  readonly platform?: string | null | undefined;
+  readonly teamIds?: readonly string[] | undefined;
+}
+
+/** Builds a Sentry DSN: `http(s)://<key>@<host>/<number>` (SDKs read only a numeric project id). */
+export function buildDsn(publicUrl: string, key: string, number: number): string {
+  const url = new URL(publicUrl);
+  return `${url.protocol}//${key}@${url.host}${url.pathname.replace(/\/+$/, '')}/${number}`;
+}
+
+/** Projects of an organization. */
+export function projects(deps: TenancyDeps) {
+  const { db, clock } = deps;
+
+  const toProject = (row: ProjectTable, teamIds: string[]): Project => ({
+    id: row.id,
+    slug: row.slug,
+    name: row.name,
+    platform: row.platform,
+    number: row.number,
+    dsn: buildDsn(deps.publicUrl(), row.dsn_key, row.number),
+    teamIds,
+    createdAt: iso(row.created_at),
+  });
+
+  async function teamIdsOf(projectIds: string[]): Promise<Map<string, string[]>> {
+    const map = new Map<string, string[]>();
+    if (projectIds.length === 0) return map;
+    const links = await db
+      .selectFrom('project_teams')
+      .selectAll()
+      .where('project_id', 'in', projectIds)
+      .execute();
+    for (const link of links) map.set(link.project_id, [...(map.get(link.project_id) ?? []), link.team_id]);
+    return map;
+  }
+
+  return {
+    async create(orgId: string, input: CreateProjectInput): Promise<Project> {
+      const teamIds = [...new Set(input.teamIds ?? [])];
+      // The numeric id is max+1; a concurrent create loses the unique race and tries the next number.
+      for (let attempt = 0; ; attempt++) {
+        const now = clock.now();
+        try {
+          return await db.transaction().execute(async (trx) => {
+            if (teamIds.length > 0) {
+              const found = await trx
+                .selectFrom('teams')
+                .select('id')
+                .where('org_id', '=', orgId)
+                .where('id', 'in', teamIds)
+                .execute();
+              const known = new Set(found.map((r) => r.id));
+              const problems = teamIds.flatMap((id, i) =>
+                known.has(id)
+                  ? []
+                  : [{ path: `teamIds.${i}`, message: `${id} is not a team of this organization` }],
+              );
+              if (problems.length > 0) throw new ValidationError(problems);
+            }
+            const taken = await trx
+              .selectFrom('projects')
+              .select('id')
+              .where('org_id', '=', orgId)
+              .where('slug', '=', input.slug)
+              .executeTakeFirst();
+            if (taken) {
+              throw new ConflictError(`A project with slug "${input.slug}" already exists`, [
+                { path: 'slug', message: 'is taken' },
+              ]);
+            }
+            const max = await trx
+              .selectFrom('projects')
+              .select((eb) => eb.fn.max('number').as('max'))
+              .executeTakeFirst();
+            const row: ProjectTable = {
+              id: newId('prj', now),
+              org_id: orgId,
+              slug: input.slug,
+              name: input.name ?? input.slug,
+              number: Number(max?.max ?? 0) + 1,
+              dsn_key: randomBytes(16).toString('hex'),
+              platform: input.platform ?? null,
+              options: '{}',
+              created_at: now,
+            };
+            await trx.insertInto('projects').values(row).execute();
+            if (teamIds.length > 0) {
+              await trx
+                .insertInto('project_teams')
+                .values(teamIds.map((team_id) => ({ project_id: row.id, team_id })))
+                .execute();
+            }
+            return toProject(row, teamIds);
+          });
+        } catch (error) {
+          if (isUniqueViolation(error) && attempt < 5) continue;
+          if (isUniqueViolation(error)) {
+            throw new ConflictError(`A project with slug "${input.slug}" already exists`, [
+              { path: 'slug', message: 'is taken' },
+            ]);
+          }
+          throw error;
+        }
+      }
+    },
+
+    async list(orgId: string): Promise<Project[]> {
+      const rows = await db
+        .selectFrom('projects')
+        .selectAll()
+        .where('org_id', '=', orgId)
+        .orderBy('created_at')
+        .execute();
+      const teams = await teamIdsOf(rows.map((r) => r.id));
+      return rows.map((r) => toProject(r, teams.get(r.id) ?? []));
+    },
+
+    /** The project with this slug in this organization, or 404. */
+    async get(orgId: string, slug: string): Promise<Project> {
+      const row = await db
+        .selectFrom('projects')
+        .selectAll()
+        .where('org_id', '=', orgId)
+        .where('slug', '=', slug)
+        .executeTakeFirst();
+      if (!row) throw new NotFoundError('Project');
+      const teams = await teamIdsOf([row.id]);
+      return toProject(row, teams.get(row.id) ?? []);
+    },
+  };
+}
+
+/** The projects service. */
+export type Projects = ReturnType<typeof projects>;

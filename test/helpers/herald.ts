@@ -1,0 +1,119 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import pg from 'pg';
+import { type Clock, manualClock } from '../../src/clock.js';
+import { type HeraldConfig, loadConfig } from '../../src/config.js';
+import { createEngine, type Engine } from '../../src/engine.js';
+import { createLogger } from '../../src/logger.js';
+import { PROFILE, TEST_DATABASE_URL } from './profile.js';
+
+/** The admin token of test instances. */
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+/** An HTTP answer as tests see it. */
+// biome-ignore lint/suspicious/noExplicitAny: answers are arbitrary JSON that tests inspect freely
+export interface Answer<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+/** A Herald started for a test, on port 0, with its log lines captured. */
+export interface TestHerald {
+  readonly url: string;
+  readonly engine: Engine;
+  readonly clock: Clock;
+  /** Every log line written so far. */
+  readonly logs: string[];
+  /** Calls the API with the admin token (or `token`). */
+  // biome-ignore lint/suspicious/noExplicitAny: answers are arbitrary JSON that tests inspect freely
+  request<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    options?: { token?: string | null; headers?: Record<string, string>; raw?: string },
+  ): Promise<Answer<T>>;
+  close(): Promise<void>;
+}
+
+/** Starts Herald on the profile of this run (SQLite file in a temp dir, or a fresh PostgreSQL schema). */
+export async function startHerald(
+  overrides: Partial<HeraldConfig> = {},
+  options: { clock?: Clock } = {},
+): Promise<TestHerald> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'herald-test-'));
+  let databaseUrl: string | null = null;
+  let schema: string | null = null;
+  if (PROFILE === 'postgres') {
+    schema = `t_${randomBytes(6).toString('hex')}`;
+    await withPg((c) => c.query(`create schema ${schema}`));
+    databaseUrl = `${TEST_DATABASE_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  }
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(...String(chunk).split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const config = loadConfig(
+    {},
+    {},
+    {
+      port: 0,
+      dataDir,
+      databaseUrl,
+      adminToken: ADMIN_TOKEN,
+      secretKey: 'test-secret-key-0123456789abcdef0123456789',
+      allowPrivateTargets: true,
+      logLevel: 'info',
+      ...overrides,
+    },
+  );
+  const clock = options.clock ?? manualClock(Date.now());
+  const engine = await createEngine(config, { clock, logger: createLogger('info', sink) });
+  const url = await engine.start();
+
+  return {
+    url,
+    engine,
+    clock,
+    logs,
+    async request(method, path, body, opts = {}) {
+      const token = opts.token === undefined ? ADMIN_TOKEN : opts.token;
+      const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+      if (token) headers.authorization = `Bearer ${token}`;
+      let payload: string | undefined = opts.raw;
+      if (payload === undefined && body !== undefined) payload = JSON.stringify(body);
+      if (payload !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+      const response = await fetch(`${url}${path}`, { method, headers, body: payload });
+      const text = await response.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        // not JSON: keep the text
+      }
+      return { status: response.status, headers: response.headers, body: parsed as never, text };
+    },
+    async close() {
+      await engine.stop();
+      if (schema) await withPg((c) => c.query(`drop schema ${schema} cascade`));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function withPg<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
