@@ -1,5 +1,5 @@
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
+import { assertPublicUrl } from '../delivery/address-guard.js';
+import { PermanentDeliveryError } from '../delivery/channel.js';
 import { ValidationError } from '../errors.js';
 import type { TargetCheck } from './integrations.js';
 
@@ -9,46 +9,17 @@ import type { TargetCheck } from './integrations.js';
  */
 export function checkTarget(allowPrivateTargets: boolean): TargetCheck {
   return async (url, path) => {
-    if (allowPrivateTargets) return;
-    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-    let addresses: string[];
     try {
-      addresses = isIP(host) ? [host] : (await lookup(host, { all: true })).map((a) => a.address);
-    } catch {
-      throw ValidationError.field(path, `host ${host} cannot be resolved`);
-    }
-    if (addresses.some(isPrivateAddress)) {
-      throw ValidationError.field(
-        path,
-        'points to a private or loopback address (set HERALD_ALLOW_PRIVATE_TARGETS to allow)',
-      );
+      await assertPublicUrl(url, { allowPrivateTargets });
+    } catch (error) {
+      if (!(error instanceof PermanentDeliveryError)) throw error;
+      const message =
+        error.code === 'private_target'
+          ? 'points to a private or loopback address (set HERALD_ALLOW_PRIVATE_TARGETS to allow)'
+          : error.code === 'unresolvable'
+            ? 'host cannot be resolved'
+            : 'must be an http(s) URL';
+      throw ValidationError.field(path, message);
     }
   };
-}
-
-/** True for loopback, private, link-local, CGNAT, unique-local, multicast and unspecified addresses. */
-export function isPrivateAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  const ip = mapped?.[1] ?? address;
-  if (isIP(ip) === 4) {
-    const [a = 0, b = 0] = ip.split('.').map(Number);
-    return (
-      a === 0 ||
-      a === 10 ||
-      a === 127 ||
-      a >= 224 ||
-      (a === 100 && b >= 64 && b <= 127) ||
-      (a === 169 && b === 254) ||
-      (a === 172 && b >= 16 && b <= 31) ||
-      (a === 192 && b === 168)
-    );
-  }
-  const lower = ip.toLowerCase();
-  return (
-    lower === '::' ||
-    lower === '::1' ||
-    /^f[cd]/.test(lower) ||
-    /^fe[89ab]/.test(lower) ||
-    lower.startsWith('ff')
-  );
 }

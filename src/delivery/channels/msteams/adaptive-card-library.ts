@@ -1,0 +1,32 @@
+import { createRequire } from 'node:module';
+
+/** The few parts of the `adaptivecards` library the validation uses. */
+interface AdaptiveCardsLibrary {
+  AdaptiveCard: new () => {
+    parse(json: unknown, context: SerializationContext): void;
+    validateProperties(): { validationEvents: readonly { message: string }[] };
+  };
+  SerializationContext: new () => SerializationContext;
+}
+
+interface SerializationContext {
+  readonly eventCount: number;
+  getEventAt(index: number): { message: string };
+}
+
+// The package ships no ESM entry that plain Node can load; its UMD bundle works through require.
+const library = createRequire(import.meta.url)('adaptivecards/dist/adaptivecards.js') as AdaptiveCardsLibrary;
+
+/**
+ * Problems the official `adaptivecards` library finds in a card: parse events (unknown element types,
+ * bad values) and property validation (required properties missing). Empty when the card is valid.
+ */
+export function libraryCardProblems(card: unknown): string[] {
+  const context = new library.SerializationContext();
+  const parsed = new library.AdaptiveCard();
+  parsed.parse(card, context);
+  const problems: string[] = [];
+  for (let i = 0; i < context.eventCount; i++) problems.push(context.getEventAt(i).message);
+  for (const event of parsed.validateProperties().validationEvents) problems.push(event.message);
+  return problems;
+}

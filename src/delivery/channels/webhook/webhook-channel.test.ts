@@ -1,0 +1,157 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PermanentDeliveryError, TransientDeliveryError } from '../../channel.js';
+import { channelConformance, type PeerMode } from '../../channel-conformance.js';
+import {
+  startHttpPeer,
+  type TestPeer,
+  testContext,
+  testIntegration,
+  testMessage,
+} from '../../channel-test-kit.js';
+import { httpClient } from '../../http-client.js';
+import { webhookChannel } from './webhook-channel.js';
+import type { WebhookContent } from './webhook-content.js';
+import { generateWebhookSecret, signWebhook } from './webhook-signature.js';
+
+const secret = generateWebhookSecret();
+const http = httpClient({ allowPrivateTargets: true });
+const channel = webhookChannel({ http });
+let peer: TestPeer;
+let mode: PeerMode | 'gone' | 'missing' = 'ok';
+let onHang: (() => void) | undefined;
+const received: { body: unknown; headers: IncomingHttpHeaders }[] = [];
+
+function verify(body: string, headers: IncomingHttpHeaders): unknown {
+  return new Webhook(secret).verify(body, {
+    'webhook-id': String(headers['webhook-id']),
+    'webhook-timestamp': String(headers['webhook-timestamp']),
+    'webhook-signature': String(headers['webhook-signature']),
+  });
+}
+
+beforeAll(async () => {
+  peer = await startHttpPeer((req, body, res) => {
+    let payload: unknown;
+    try {
+      payload = verify(body.toString('utf8'), req.headers);
+    } catch {
+      res.writeHead(400).end('bad signature');
+      return;
+    }
+    received.push({ body: payload, headers: req.headers });
+    if (mode === 'hang') return onHang?.();
+    const status = { ok: 204, permanent: 400, transient: 503, gone: 410, missing: 404 }[mode];
+    res.writeHead(status, status === 503 ? { 'retry-after': '7' } : {}).end();
+  });
+});
+
+afterAll(async () => {
+  await channel.close?.();
+  http.close();
+  await peer.close();
+});
+
+function integration(config: Record<string, unknown> = {}) {
+  return testIntegration(
+    'webhook',
+    { url: `${peer.url}/hooks/herald`, ...config },
+    { signingSecret: secret },
+  );
+}
+
+function content(): WebhookContent {
+  return {
+    type: 'issue_alert',
+    timestamp: '2026-01-01T00:00:00Z',
+    data: { notificationId: 'ntf_1', issue: { id: 'iss_1', title: 'TypeError: x is undefined' } },
+  };
+}
+
+channelConformance(
+  'webhook',
+  () => ({
+    channel,
+    integration: integration(),
+    message: () => testMessage(content(), { type: 'webhook', id: 'int_webhook' }),
+    setPeer: (next, hang) => {
+      mode = next;
+      onHang = hang;
+    },
+    transientRetryAfterMs: 7000,
+    secrets: [secret, secret.slice('whsec_'.length)],
+  }),
+  { sizeLimit: false },
+);
+
+describe('webhook channel', () => {
+  it('delivers the body signed per Standard Webhooks with webhook-id = idempotency key', async () => {
+    mode = 'ok';
+    received.length = 0;
+    const message = testMessage(content());
+    const ctx = testContext({ integration: integration() });
+    await channel.send(message, ctx);
+    await channel.send(message, ctx);
+    expect(received).toHaveLength(2);
+    expect(received[0]?.body).toEqual(content());
+    expect(received.map((r) => r.headers['webhook-id'])).toEqual([
+      message.idempotencyKey,
+      message.idempotencyKey,
+    ]);
+  });
+
+  it('is rejected by a verifying receiver when the body is tampered with', async () => {
+    received.length = 0;
+    const body = JSON.stringify(content());
+    const headers = signWebhook(secret, 'msg_tamper', Date.now(), body);
+    const res = await http.request({
+      url: `${peer.url}/hooks/herald`,
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: body.replace('TypeError', 'RangeError'),
+    });
+    expect(res.status).toBe(400);
+    expect(received).toHaveLength(0);
+  });
+
+  it('marks the target gone on 410 and refuses other 4xx permanently', async () => {
+    mode = 'gone';
+    const gone = await channel
+      .send(testMessage(content()), testContext({ integration: integration() }))
+      .catch((e) => e);
+    expect(gone).toBeInstanceOf(PermanentDeliveryError);
+    expect(gone).toMatchObject({ code: 'http_410', disableTarget: true });
+    mode = 'missing';
+    const missing = await channel
+      .send(testMessage(content()), testContext({ integration: integration() }))
+      .catch((e) => e);
+    expect(missing).toMatchObject({ code: 'http_404', disableTarget: false });
+  });
+
+  it('times out per the integration config as a transient error', async () => {
+    mode = 'hang';
+    onHang = undefined;
+    const err = await channel
+      .send(testMessage(content()), testContext({ integration: integration({ timeoutMs: 150 }) }))
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(TransientDeliveryError);
+    expect(err).toMatchObject({ code: 'timeout' });
+  });
+
+  it('refuses a loopback target unless private targets are allowed', async () => {
+    const guarded = webhookChannel();
+    const err = await guarded
+      .send(testMessage(content()), testContext({ integration: integration() }))
+      .catch((e) => e);
+    await guarded.close?.();
+    expect(err).toBeInstanceOf(PermanentDeliveryError);
+    expect(err).toMatchObject({ code: 'private_target' });
+  });
+
+  it('refuses a misconfigured integration as fatal without echoing the secret', async () => {
+    const bad = testIntegration('webhook', { url: peer.url }, { signingSecret: 'not-a-whsec-value' });
+    const err = await channel.send(testMessage(content()), testContext({ integration: bad })).catch((e) => e);
+    expect(err).toMatchObject({ code: 'invalid_integration', fatal: true });
+    expect(String(err.message)).not.toContain('not-a-whsec-value');
+  });
+});

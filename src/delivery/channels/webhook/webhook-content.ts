@@ -1,0 +1,25 @@
+import { z } from 'zod';
+
+/**
+ * The webhook body (DESIGN.md §4): `type`, `timestamp` and `data`; further top-level fields are kept
+ * so the body can grow without a channel change.
+ */
+export const webhookContentSchema = z.looseObject({
+  type: z.string().min(1),
+  timestamp: z.string().min(1),
+  data: z.record(z.string(), z.unknown()),
+});
+
+/** What the renderer produces for the webhook channel. */
+export type WebhookContent = z.infer<typeof webhookContentSchema>;
+
+/** Integration `config` of a webhook: where to post and how long to wait. */
+export const webhookConfigSchema = z.object({
+  url: z.url({ protocol: /^https?$/ }),
+  timeoutMs: z.number().int().min(100).max(60_000).optional(),
+});
+
+/** Integration `secrets` of a webhook: the Standard Webhooks signing secret (`whsec_…`). */
+export const webhookSecretsSchema = z.object({
+  signingSecret: z.string().startsWith('whsec_'),
+});

@@ -1,0 +1,236 @@
+import http, { type IncomingHttpHeaders } from 'node:http';
+import https from 'node:https';
+import {
+  type AddressGuardOptions,
+  assertLiteralHostAllowed,
+  guardedLookup,
+  PRIVATE_TARGET_CODE,
+  safeOrigin,
+} from './address-guard.js';
+import { PermanentDeliveryError, TransientDeliveryError } from './channel.js';
+
+/** Options of {@link httpClient}. */
+export interface HttpClientOptions extends AddressGuardOptions {
+  /** Default whole-request timeout in milliseconds (connect to last byte). Default 10 000. */
+  readonly timeoutMs?: number;
+  /** Sockets kept per origin. Default 64. */
+  readonly maxSockets?: number;
+  /** Extra CA certificates to trust (a local TLS peer in tests). Default: the system store only. */
+  readonly ca?: string | Buffer | readonly (string | Buffer)[];
+  /** Largest response body kept; the rest is read and dropped. Default 1 MiB. */
+  readonly maxResponseBytes?: number;
+  /** The User-Agent header. Default `Herald`. */
+  readonly userAgent?: string;
+}
+
+/** One outbound request. */
+export interface HttpRequest {
+  readonly url: string | URL;
+  /** Default `POST` when a body is given, else `GET`. */
+  readonly method?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string | Buffer;
+  /** Overrides the client's default timeout for this request. */
+  readonly timeoutMs?: number;
+  /** Aborts the request (the delivery's signal). */
+  readonly signal?: AbortSignal;
+}
+
+/** A received response; the body is fully read. */
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+  /** The body as UTF-8 text. */
+  text(): string;
+  /** The body parsed as JSON, or `undefined` when it is not JSON. */
+  json(): unknown;
+}
+
+/** The outbound HTTP client shared by every HTTP channel. */
+export interface HttpClient {
+  /** Sends a request; resolves for every HTTP status, throws only for transport failures. */
+  request(request: HttpRequest): Promise<HttpResponse>;
+  /** Sends `body` as JSON (POST unless `method` says otherwise). */
+  postJson(url: string | URL, body: unknown, init?: Omit<HttpRequest, 'url' | 'body'>): Promise<HttpResponse>;
+  /** The guarded keep-alive HTTPS agent, for libraries that take an Agent (web-push). */
+  readonly httpsAgent: https.Agent;
+  /** Refuses an IP-literal host under this client's policy; such hosts bypass the agents' lookup. */
+  assertLiteralHost(url: URL): void;
+  /** Closes idle sockets. */
+  close(): void;
+}
+
+const TRANSIENT_SOCKET_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'UND_ERR_SOCKET',
+]);
+
+/** Maps a transport failure to a delivery error; never includes the URL's path (it may hold tokens). */
+export function transportError(err: unknown, url: URL): PermanentDeliveryError | TransientDeliveryError {
+  if (err instanceof PermanentDeliveryError || err instanceof TransientDeliveryError) return err;
+  const code = err instanceof Error ? (err as NodeJS.ErrnoException).code : undefined;
+  const message = err instanceof Error ? err.message : String(err);
+  const origin = safeOrigin(url);
+  if (code === PRIVATE_TARGET_CODE) {
+    return new PermanentDeliveryError(`${origin}: ${message}`, { code: 'private_target' });
+  }
+  const label = code && TRANSIENT_SOCKET_CODES.has(code) ? code.toLowerCase() : 'network_error';
+  return new TransientDeliveryError(`${origin}: ${code ?? 'error'} ${message}`, { code: label });
+}
+
+/** Parses `Retry-After` (delta seconds or an HTTP date) into milliseconds from `nowMs`. */
+export function parseRetryAfter(value: string | string[] | undefined, nowMs: number): number | undefined {
+  const raw = Array.isArray(value) ? value[0] : value;
+  if (raw === undefined) return undefined;
+  const text = raw.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  const at = Date.parse(text);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, at - nowMs);
+}
+
+/**
+ * The usual HTTP answer classes: 2xx returns, 429 and 5xx are transient (Retry-After honoured), other
+ * statuses are permanent `http_<status>`.
+ */
+export function assertHttpOk(response: HttpResponse, what: string, nowMs: number): void {
+  const { status } = response;
+  if (status >= 200 && status < 300) return;
+  const detail = `${what} answered HTTP ${status}${describeBody(response)}`;
+  if (status === 429 || status >= 500) {
+    throw new TransientDeliveryError(detail, {
+      code: `http_${status}`,
+      retryAfterMs: parseRetryAfter(response.headers['retry-after'], nowMs),
+    });
+  }
+  throw new PermanentDeliveryError(detail, { code: `http_${status}` });
+}
+
+/** A short excerpt of a response body for error messages and attempt history. */
+export function describeBody(response: HttpResponse, max = 200): string {
+  const text = response.text().replace(/\s+/g, ' ').trim();
+  if (!text) return '';
+  return `: ${text.length > max ? `${text.slice(0, max)}…` : text}`;
+}
+
+/** Creates the outbound HTTP client with keep-alive agents and the SSRF guard. */
+export function httpClient(options: HttpClientOptions = {}): HttpClient {
+  const lookup = guardedLookup(options);
+  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 64, lookup };
+  const httpAgent = new http.Agent(agentOptions);
+  const httpsAgent = new https.Agent({
+    ...agentOptions,
+    ...(options.ca ? { ca: options.ca as string | Buffer | (string | Buffer)[] } : {}),
+  });
+  const defaultTimeout = options.timeoutMs ?? 10_000;
+  const maxBytes = options.maxResponseBytes ?? 1024 * 1024;
+  const userAgent = options.userAgent ?? 'Herald';
+
+  function request(req: HttpRequest): Promise<HttpResponse> {
+    const url = new URL(req.url);
+    return new Promise<HttpResponse>((resolve, reject) => {
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        reject(new PermanentDeliveryError(`Unsupported protocol ${url.protocol}`, { code: 'invalid_url' }));
+        return;
+      }
+      try {
+        assertLiteralHostAllowed(url, options);
+      } catch (err) {
+        reject(err);
+        return;
+      }
+      if (req.signal?.aborted) {
+        reject(new TransientDeliveryError(`${safeOrigin(url)}: aborted`, { code: 'aborted' }));
+        return;
+      }
+      const body = req.body === undefined ? undefined : Buffer.from(req.body);
+      const headers: Record<string, string> = { 'user-agent': userAgent, ...req.headers };
+      if (body) headers['content-length'] = String(body.length);
+      const isHttps = url.protocol === 'https:';
+      const client = isHttps ? https : http;
+      let failure: PermanentDeliveryError | TransientDeliveryError | undefined;
+      const outgoing = client.request(url, {
+        method: req.method ?? (body ? 'POST' : 'GET'),
+        headers,
+        agent: isHttps ? httpsAgent : httpAgent,
+      });
+      const timeoutMs = req.timeoutMs ?? defaultTimeout;
+      const timer = setTimeout(() => {
+        failure = new TransientDeliveryError(`${safeOrigin(url)}: no answer within ${timeoutMs} ms`, {
+          code: 'timeout',
+        });
+        outgoing.destroy(failure);
+      }, timeoutMs);
+      const onAbort = () => {
+        failure = new TransientDeliveryError(`${safeOrigin(url)}: aborted`, { code: 'aborted' });
+        outgoing.destroy(failure);
+      };
+      req.signal?.addEventListener('abort', onAbort, { once: true });
+      const done = () => {
+        clearTimeout(timer);
+        req.signal?.removeEventListener('abort', onAbort);
+      };
+      outgoing.on('error', (err) => {
+        done();
+        reject(failure ?? transportError(err, url));
+      });
+      outgoing.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          if (size < maxBytes) chunks.push(chunk.subarray(0, maxBytes - size));
+          size += chunk.length;
+        });
+        res.on('error', (err) => {
+          done();
+          reject(failure ?? transportError(err, url));
+        });
+        res.on('end', () => {
+          done();
+          const buf = Buffer.concat(chunks);
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: buf,
+            text: () => buf.toString('utf8'),
+            json: () => {
+              try {
+                return JSON.parse(buf.toString('utf8')) as unknown;
+              } catch {
+                return undefined;
+              }
+            },
+          });
+        });
+      });
+      outgoing.end(body);
+    });
+  }
+
+  return {
+    request,
+    postJson(url, value, init = {}) {
+      return request({
+        ...init,
+        url,
+        method: init.method ?? 'POST',
+        headers: { 'content-type': 'application/json', ...init.headers },
+        body: JSON.stringify(value),
+      });
+    },
+    httpsAgent,
+    assertLiteralHost: (url) => assertLiteralHostAllowed(url, options),
+    close() {
+      httpAgent.destroy();
+      httpsAgent.destroy();
+    },
+  };
+}
