@@ -15,7 +15,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'postgres',
-          include: ['test/api/**/*.test.ts'],
+          include: ['test/api/**/*.test.ts', 'test/queue/**/*.test.ts', 'test/pipeline/**/*.test.ts'],
           env: { HERALD_TEST_PROFILE: 'postgres' },
         },
       },

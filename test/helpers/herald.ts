@@ -1,14 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import pg from 'pg';
 import { type Clock, manualClock } from '../../src/clock.js';
 import { type HeraldConfig, loadConfig } from '../../src/config.js';
 import { createEngine, type Engine } from '../../src/engine.js';
 import { createLogger } from '../../src/logger.js';
-import { PROFILE, TEST_DATABASE_URL } from './profile.js';
+import { createTestDatabase } from './store.js';
 
 /** The admin token of test instances. */
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -45,14 +40,8 @@ export async function startHerald(
   overrides: Partial<HeraldConfig> = {},
   options: { clock?: Clock } = {},
 ): Promise<TestHerald> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'herald-test-'));
-  let databaseUrl: string | null = null;
-  let schema: string | null = null;
-  if (PROFILE === 'postgres') {
-    schema = `t_${randomBytes(6).toString('hex')}`;
-    await withPg((c) => c.query(`create schema ${schema}`));
-    databaseUrl = `${TEST_DATABASE_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-  }
+  const database = await createTestDatabase();
+  const { dataDir, databaseUrl } = database;
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {
@@ -102,18 +91,7 @@ export async function startHerald(
     },
     async close() {
       await engine.stop();
-      if (schema) await withPg((c) => c.query(`drop schema ${schema} cascade`));
-      rmSync(dataDir, { recursive: true, force: true });
+      await database.drop();
     },
   };
-}
-
-async function withPg<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
 }
