@@ -1,3 +1,12 @@
+import type { EventProjects } from './events/event-projects.js';
+import type { IngestService } from './events/ingest.js';
+import type { IssuesService } from './events/issues.js';
+import type { NotificationHistory } from './notifications/history.js';
+import type { PeopleServices } from './people/people-services.js';
+import type { RulePreviewService } from './rules/rule-preview.js';
+import type { RuleSnoozes } from './rules/rule-snoozes.js';
+import type { RuleStore } from './rules/rule-store.js';
+import type { TemplateService } from './templates/template-service.js';
 import type { ApiKeys } from './tenancy/api-keys.js';
 import type { Integrations } from './tenancy/integrations.js';
 import type { Members } from './tenancy/members.js';
@@ -6,11 +15,19 @@ import type { Projects } from './tenancy/projects.js';
 import type { Teams } from './tenancy/teams.js';
 
 /** The services the API calls, built by the composition root (`engine.ts`). */
-export interface Services {
+export interface Services extends PeopleServices {
   readonly organizations: Organizations;
   readonly members: Members;
   readonly teams: Teams;
   readonly projects: Projects;
   readonly integrations: Integrations;
   readonly apiKeys: ApiKeys;
+  readonly history: NotificationHistory;
+  readonly ingest: IngestService;
+  readonly eventProjects: EventProjects;
+  readonly issues: IssuesService;
+  readonly rules: RuleStore;
+  readonly ruleSnoozes: RuleSnoozes;
+  readonly rulePreview: RulePreviewService;
+  readonly templates: TemplateService;
 }

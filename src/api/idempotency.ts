@@ -28,7 +28,13 @@ export function idempotency(db: Kysely<Database>, clock: Clock) {
       if (!key || key.length > 255)
         throw ValidationError.field('Idempotency-Key', 'must be 1 to 255 characters');
       const principal = request.principal;
-      const who = !principal ? 'anonymous' : principal.kind === 'admin' ? 'admin' : `key:${principal.keyId}`;
+      const who = !principal
+        ? 'anonymous'
+        : principal.kind === 'admin'
+          ? 'admin'
+          : principal.kind === 'user'
+            ? `user:${principal.tokenId}`
+            : `key:${principal.keyId}`;
       const scope = `${who} ${request.method} ${request.url.split('?')[0]}`;
       const requestHash = createHash('sha256')
         .update(JSON.stringify(request.body ?? null))

@@ -25,12 +25,24 @@ import { authenticate } from './auth.js';
 import { errorHandler } from './errors.js';
 import { idempotency } from './idempotency.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
+import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { integrationRoutes } from './routes/integrations.js';
+import { issueRoutes } from './routes/issues.js';
 import { memberRoutes } from './routes/members.js';
+import { notificationSettingRoutes } from './routes/notification-settings.js';
+import { notificationRoutes } from './routes/notifications.js';
 import { organizationRoutes } from './routes/organizations.js';
+import { ownershipRoutes } from './routes/ownership.js';
 import { projectRoutes } from './routes/projects.js';
+import { releaseRoutes } from './routes/releases.js';
+import { ruleRoutes } from './routes/rules.js';
+import { sentryRoutes } from './routes/sentry.js';
+import { subscriptionRoutes } from './routes/subscriptions.js';
 import { teamRoutes } from './routes/teams.js';
+import { templateRoutes } from './routes/templates.js';
+import { unsubscribeRoutes } from './routes/unsubscribe.js';
+import { userRoutes } from './routes/users.js';
 
 /** The Fastify instance with zod schemas as its type provider. */
 export type ApiApp = FastifyInstance<
@@ -101,6 +113,8 @@ export async function buildApi(options: ApiOptions): Promise<ApiApp> {
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   healthRoutes(app, options.store);
+  unsubscribeRoutes(app, options.services);
+  await app.register(sentryRoutes(options.services, options.bodyLimit));
 
   const keys = idempotency(options.store.db, options.clock);
   await app.register(async (api: ApiApp) => {
@@ -113,6 +127,16 @@ export async function buildApi(options: ApiOptions): Promise<ApiApp> {
     projectRoutes(api, options.services);
     integrationRoutes(api, options.services);
     apiKeyRoutes(api, options.services);
+    userRoutes(api, options.services);
+    notificationSettingRoutes(api, options.services);
+    ownershipRoutes(api, options.services);
+    releaseRoutes(api, options.services);
+    subscriptionRoutes(api, options.services);
+    notificationRoutes(api, options.services);
+    eventRoutes(api, options.services);
+    issueRoutes(api, options.services);
+    ruleRoutes(api, options.services);
+    templateRoutes(api, options.services);
   });
 
   return app;

@@ -15,6 +15,27 @@ export interface Database {
   api_keys: ApiKeyTable;
   idempotency_keys: IdempotencyKeyTable;
   jobs: JobTable;
+  notification_settings: NotificationSettingTable;
+  user_options: UserOptionsTable;
+  ownership_rules: OwnershipRuleTable;
+  issue_subscriptions: IssueSubscriptionTable;
+  releases: ReleaseTable;
+  release_commits: ReleaseCommitTable;
+  deploys: DeployTable;
+  user_tokens: UserTokenTable;
+  issues: IssueTable;
+  events: EventTable;
+  issue_environments: IssueEnvironmentTable;
+  issue_users: IssueUserTable;
+  issue_counts: IssueCountTable;
+  issue_user_buckets: IssueUserBucketTable;
+  rules: RuleTable;
+  rule_snoozes: RuleSnoozeTable;
+  rule_fire_state: RuleFireStateTable;
+  notifications: NotificationTable;
+  notification_rules: NotificationRuleTable;
+  deliveries: DeliveryTable;
+  templates: TemplateTable;
 }
 
 /** Installation-wide key/value settings (admin token hash, generated keys). */
@@ -128,6 +149,89 @@ export interface IdempotencyKeyTable {
   created_at: number;
 }
 
+/** One preference of a user or team; `channel` '*' is the whole category on every channel. */
+export interface NotificationSettingTable {
+  owner_type: string;
+  owner_id: string;
+  type: string;
+  channel: string;
+  scope_type: string;
+  scope_id: string;
+  value: string;
+  updated_at: number;
+}
+
+/** A user's delivery options beyond locale and time zone (those live on `users`). */
+export interface UserOptionsTable {
+  user_id: string;
+  /** JSON array of quiet windows, read in the user's time zone. */
+  quiet_hours: string;
+  snoozed_until: number | null;
+  /** 0/1. */
+  email_digests: number;
+  /** 0/1: also notify the user about their own workflow actions. */
+  self_notifications: number;
+  updated_at: number;
+}
+
+/** One ownership rule of a project, in file order; owners are a JSON array of user and team ids. */
+export interface OwnershipRuleTable {
+  project_id: string;
+  position: number;
+  matcher_type: string;
+  pattern: string;
+  owners: string;
+  updated_at: number;
+}
+
+/** A user's subscription to an issue; `subscribed` 0 is an explicit unsubscribe that outlasts others. */
+export interface IssueSubscriptionTable {
+  issue_id: string;
+  user_id: string;
+  reason: string;
+  subscribed: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A release of a project; the version is unique per project. */
+export interface ReleaseTable {
+  id: string;
+  org_id: string;
+  project_id: string;
+  version: string;
+  created_at: number;
+}
+
+/** A commit of a release; `author_email` is lower-cased. */
+export interface ReleaseCommitTable {
+  release_id: string;
+  commit_id: string;
+  position: number;
+  message: string | null;
+  author_email: string | null;
+  author_name: string | null;
+}
+
+/** A release deployed to an environment. */
+export interface DeployTable {
+  id: string;
+  release_id: string;
+  environment: string;
+  created_at: number;
+}
+
+/** A personal token of a user; only its SHA-256 is kept. */
+export interface UserTokenTable {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  name: string;
+  prefix: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
 /** Durable work: written in the same transaction as the rows it acts on. */
 export interface JobTable {
   id: string;
@@ -142,4 +246,172 @@ export interface JobTable {
   locked_by: string | null;
   last_error: string | null;
   created_at: number;
+}
+
+/** An alert rule of a project; conditions, filters and actions are JSON arrays. */
+export interface RuleTable {
+  id: string;
+  org_id: string;
+  project_id: string;
+  name: string;
+  environment: string | null;
+  action_match: string;
+  filter_match: string;
+  /** Minutes between firings per issue. */
+  frequency: number;
+  conditions: string;
+  filters: string;
+  actions: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A rule muted for one user or for everyone (`target` = '*'), until a time or forever (null). */
+export interface RuleSnoozeTable {
+  rule_id: string;
+  target: string;
+  until: number | null;
+  created_by: string | null;
+  created_at: number;
+}
+
+/** When a rule last fired for an issue: the action interval's compare-and-set. */
+export interface RuleFireStateTable {
+  rule_id: string;
+  issue_id: string;
+  last_fired: number;
+}
+
+/** One firing of one notification type. */
+export interface NotificationTable {
+  id: string;
+  org_id: string;
+  project_id: string | null;
+  type: string;
+  issue_id: string | null;
+  event_id: string | null;
+  /** JSON array of rule ids. */
+  rule_ids: string;
+  /** JSON object: what the templates need. */
+  payload: string;
+  dedupe_key: string;
+  created_at: number;
+}
+
+/** Which rules a notification names (for filtering the history by rule). */
+export interface NotificationRuleTable {
+  notification_id: string;
+  rule_id: string;
+}
+
+/** One recipient × one channel of a notification, and what became of it. */
+export interface DeliveryTable {
+  id: string;
+  notification_id: string;
+  org_id: string;
+  recipient_type: string;
+  recipient_id: string;
+  channel: string;
+  integration_id: string | null;
+  status: string;
+  reason: string | null;
+  attempts: number;
+  next_attempt_at: number | null;
+  last_error: string | null;
+  provider_message_id: string | null;
+  digest_id: string | null;
+  fallback_of: string | null;
+  created_at: number;
+  updated_at: number;
+  sent_at: number | null;
+}
+
+/** A group of events with one fingerprint in one project. */
+export interface IssueTable {
+  id: string;
+  org_id: string;
+  project_id: string;
+  /** Grouping hash, unique per project. */
+  fingerprint: string;
+  title: string;
+  culprit: string;
+  level: string;
+  category: string;
+  /** unresolved | resolved | ignored. */
+  status: string;
+  /** Ignored until this time (epoch ms); null: no time condition. */
+  ignore_until: number | null;
+  /** Ignored until this many more events; counted from `ignore_times_seen`. */
+  ignore_count: number | null;
+  ignore_times_seen: number | null;
+  /** Ignored until this many more distinct users; counted from `ignore_users_seen`. */
+  ignore_user_count: number | null;
+  ignore_users_seen: number | null;
+  resolved_at: number | null;
+  first_seen: number;
+  last_seen: number;
+  times_seen: number;
+  users_seen: number;
+  /** user | team, or null when unassigned. */
+  assignee_type: string | null;
+  assignee_id: string | null;
+  /** high | medium | low. */
+  priority: string;
+  /** Row id of the latest event. */
+  last_event_id: string | null;
+  updated_at: number;
+}
+
+/** One stored event; `event_id` is the sender's id, unique per project. */
+export interface EventTable {
+  id: string;
+  project_id: string;
+  issue_id: string;
+  event_id: string;
+  timestamp: number;
+  received_at: number;
+  environment: string | null;
+  release: string | null;
+  level: string;
+  /** The payload as received (JSON), with its resolved event_id. */
+  payload: string;
+}
+
+/** When an issue was first seen in an environment ('' for events without one). */
+export interface IssueEnvironmentTable {
+  issue_id: string;
+  environment: string;
+  first_seen: number;
+}
+
+/** The distinct users of an issue (hashed), for an exact users_seen. */
+export interface IssueUserTable {
+  issue_id: string;
+  user_hash: string;
+}
+
+/** Events of an issue per minute ('m') or hour ('h') bucket; frequency conditions sum these. */
+export interface IssueCountTable {
+  issue_id: string;
+  resolution: string;
+  bucket_start: number;
+  count: number;
+}
+
+/** The distinct users of an issue per minute or hour bucket. */
+export interface IssueUserBucketTable {
+  issue_id: string;
+  resolution: string;
+  bucket_start: number;
+  user_hash: string;
+}
+
+/** An organization's Liquid override of one notification type on one channel. */
+export interface TemplateTable {
+  org_id: string;
+  type: string;
+  channel: string;
+  /** JSON object: part name (`subject`, `html`, `blocks`, …) → Liquid source. */
+  body: string;
+  updated_at: number;
 }

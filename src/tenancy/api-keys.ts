@@ -1,4 +1,5 @@
 import { newId, newToken } from '../ids.js';
+import { authenticateUserToken, USER_TOKEN_PREFIX } from '../people/user-tokens.js';
 import { hashToken } from '../security/secret-box.js';
 import { iso, type Principal, type TenancyDeps } from './context.js';
 
@@ -63,7 +64,8 @@ export function apiKeys(deps: TenancyDeps & { readonly configuredAdminToken: str
         .select(['id', 'org_id'])
         .where('token_hash', '=', hash)
         .executeTakeFirst();
-      return key ? { kind: 'org', orgId: key.org_id, keyId: key.id } : null;
+      if (key) return { kind: 'org', orgId: key.org_id, keyId: key.id };
+      return token.startsWith(`${USER_TOKEN_PREFIX}_`) ? authenticateUserToken(db, hash, clock.now()) : null;
     },
 
     /**

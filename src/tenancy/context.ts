@@ -12,10 +12,19 @@ export interface TenancyDeps {
   readonly publicUrl: () => string;
 }
 
-/** Who is calling: the admin token, or an org API key bound to one organization. */
+/**
+ * Who is calling: the admin token, an org API key bound to one organization, or a person's own token
+ * (which reaches only that person's settings and subscriptions, never an organization's resources).
+ */
 export type Principal =
   | { readonly kind: 'admin' }
-  | { readonly kind: 'org'; readonly orgId: string; readonly keyId: string };
+  | { readonly kind: 'org'; readonly orgId: string; readonly keyId: string }
+  | { readonly kind: 'user'; readonly userId: string; readonly tokenId: string };
+
+/** True when the caller may act on organization `orgId`'s resources: the admin token or that org's key. */
+export function actsForOrg(principal: Principal, orgId: string): boolean {
+  return principal.kind === 'admin' || (principal.kind === 'org' && principal.orgId === orgId);
+}
 
 /** Converts epoch ms to the API's ISO 8601 string. */
 export function iso(ms: number): string;

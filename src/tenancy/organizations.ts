@@ -30,6 +30,14 @@ export function organizations(deps: TenancyDeps) {
     updatedAt: iso(row.updated_at),
   });
 
+  const isMember = async (orgId: string, userId: string) =>
+    (await db
+      .selectFrom('members')
+      .select('user_id')
+      .where('org_id', '=', orgId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst()) !== undefined;
+
   return {
     async create(input: { slug: string; name?: string | undefined }): Promise<Organization> {
       const now = clock.now();
@@ -54,8 +62,15 @@ export function organizations(deps: TenancyDeps) {
       return toOrg(row);
     },
 
-    /** The organization with this slug, if the caller may see it; otherwise 404 (never 403). */
-    async resolve(principal: Principal, slug: string): Promise<Organization> {
+    /**
+     * The organization with this slug, if the caller may see it; otherwise 404 (never 403). A personal
+     * token reaches only routes that opt in with `members: true`, and only the orgs its user belongs to.
+     */
+    async resolve(
+      principal: Principal,
+      slug: string,
+      options: { readonly members?: boolean } = {},
+    ): Promise<Organization> {
       const row = await db
         .selectFrom('organizations')
         .selectAll()
@@ -63,12 +78,22 @@ export function organizations(deps: TenancyDeps) {
         .executeTakeFirst();
       if (!row || (principal.kind === 'org' && principal.orgId !== row.id))
         throw new NotFoundError('Organization');
+      if (principal.kind === 'user' && !(options.members && (await isMember(row.id, principal.userId))))
+        throw new NotFoundError('Organization');
       return toOrg(row);
     },
 
     async list(principal: Principal): Promise<Organization[]> {
       let query = db.selectFrom('organizations').selectAll().orderBy('created_at');
       if (principal.kind === 'org') query = query.where('id', '=', principal.orgId);
+      if (principal.kind === 'user') {
+        const userId = principal.userId;
+        query = query.where(
+          'id',
+          'in',
+          db.selectFrom('members').select('org_id').where('user_id', '=', userId),
+        );
+      }
       return (await query.execute()).map(toOrg);
     },
 

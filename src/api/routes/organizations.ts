@@ -47,7 +47,8 @@ export function organizationRoutes(app: ApiApp, services: Services): void {
   app.get(
     '/api/v1/orgs/:org',
     { schema: { tags: ['organizations'], params: orgParams, response: { 200: organization } } },
-    async (request) => services.organizations.resolve(principalOf(request), request.params.org),
+    async (request) =>
+      services.organizations.resolve(principalOf(request), request.params.org, { members: true }),
   );
 
   app.patch(

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { ISSUE_STATUSES } from '../../events/event.js';
+import { PRIORITIES } from '../../events/issue-state.js';
+import type { Services } from '../../services.js';
+import { principalOf } from '../auth.js';
+import { orgParams, slug } from '../schemas.js';
+import type { ApiApp } from '../server.js';
+
+const assignee = z.object({ type: z.enum(['user', 'team']), id: z.string().min(1).max(64) }).strict();
+
+const issue = z.object({
+  id: z.string(),
+  projectId: z.string(),
+  title: z.string(),
+  culprit: z.string(),
+  level: z.string(),
+  category: z.string(),
+  status: z.enum(ISSUE_STATUSES),
+  priority: z.string(),
+  firstSeen: z.string(),
+  lastSeen: z.string(),
+  timesSeen: z.number(),
+  usersSeen: z.number(),
+  assignee: assignee.nullable(),
+  resolvedAt: z.string().nullable(),
+  ignoreUntil: z.string().nullable(),
+  ignoreCount: z.number().nullable(),
+  ignoreUserCount: z.number().nullable(),
+});
+
+const issueDetail = issue.extend({
+  environments: z.array(z.object({ name: z.string(), firstSeen: z.string() })),
+  latestEvent: z.record(z.string(), z.unknown()).nullable(),
+});
+
+const idParams = z.object({ id: z.string().min(1).max(64) });
+
+/** `/api/v1/projects/{org}/{project}/issues` and `/api/v1/issues/{id}`: list, read, resolve, ignore, assign. */
+export function issueRoutes(app: ApiApp, services: Services): void {
+  app.get(
+    '/api/v1/projects/:org/:project/issues',
+    {
+      schema: {
+        tags: ['issues'],
+        summary: 'Issues of a project, most recently seen first',
+        params: orgParams.extend({ project: slug }),
+        querystring: z
+          .object({
+            status: z.enum(ISSUE_STATUSES).optional(),
+            query: z.string().max(200).optional(),
+            environment: z.string().max(64).optional(),
+            cursor: z.string().max(200).optional(),
+            limit: z.coerce.number().int().min(1).max(100).optional(),
+          })
+          .strict(),
+        response: { 200: z.object({ data: z.array(issue), nextCursor: z.string().nullable() }) },
+      },
+    },
+    async (request) => {
+      const { org, project } = request.params;
+      const target = await services.eventProjects.bySlug(principalOf(request), org, project);
+      return services.issues.list(target.projectId, request.query);
+    },
+  );
+
+  app.get(
+    '/api/v1/issues/:id',
+    { schema: { tags: ['issues'], params: idParams, response: { 200: issueDetail } } },
+    async (request) => services.issues.get(principalOf(request), request.params.id),
+  );
+
+  app.patch(
+    '/api/v1/issues/:id',
+    {
+      schema: {
+        tags: ['issues'],
+        summary: 'Resolve, ignore (forever, until a time, or until N more events or users), assign',
+        params: idParams,
+        body: z
+          .object({
+            status: z.enum(ISSUE_STATUSES).optional(),
+            ignoreUntil: z.iso.datetime({ offset: true }).optional(),
+            ignoreCount: z.number().int().min(1).max(1_000_000_000).optional(),
+            ignoreUserCount: z.number().int().min(1).max(1_000_000_000).optional(),
+            assignee: assignee.nullable().optional(),
+            priority: z.enum(PRIORITIES).optional(),
+          })
+          .strict(),
+        response: { 200: issueDetail },
+      },
+    },
+    async (request) => services.issues.update(principalOf(request), request.params.id, request.body),
+  );
+}

@@ -1,0 +1,118 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { HeraldError, ValidationError } from '../../errors.js';
+import { decodeBody, dsnKey, jsonObject, parseEnvelope, sentryKeyOf } from '../../events/envelope.js';
+import type { EventProject } from '../../events/event-projects.js';
+import { type EventPayload, eventSchema } from '../../events/event-schema.js';
+import type { Services } from '../../services.js';
+import { zodProblems } from '../../validation.js';
+import { toHeraldError } from '../errors.js';
+import type { ApiApp } from '../server.js';
+
+/** Envelope item types that become events; every other type (sessions, client reports, …) is accepted and ignored. */
+const EVENT_ITEMS = new Set(['event', 'transaction']);
+
+/**
+ * Sentry SDK ingest: `POST /api/{projectId}/envelope/` and `POST /api/{projectId}/store/`, where
+ * projectId is the project's number and the DSN key authenticates (`X-Sentry-Auth`, `sentry_key`, or the
+ * envelope's `dsn`). Bodies are raw (envelope, JSON, gzip/deflate/br); answers and errors are Sentry's:
+ * `{"id": …}` and `{"detail": …}`.
+ */
+export function sentryRoutes(services: Services, bodyLimit: number) {
+  return async (app: ApiApp): Promise<void> => {
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_request, body, done) =>
+      done(null, body),
+    );
+    app.setErrorHandler((error, request, reply) => {
+      const herald = toHeraldError(error);
+      if (herald.status >= 500) request.log.error({ err: error }, 'sentry ingest failed');
+      const causes = herald.details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message));
+      return reply.code(herald.status).send({ detail: herald.message, ...(causes.length ? { causes } : {}) });
+    });
+    // Browser SDKs post from other origins.
+    app.addHook('onSend', async (_request, reply, payload) => {
+      reply.header('access-control-allow-origin', '*');
+      reply.header('access-control-expose-headers', 'x-sentry-error, retry-after');
+      return payload;
+    });
+
+    async function authorize(request: FastifyRequest, number: string, fallbackKey: string | null) {
+      const key = sentryKeyOf(request.headers, request.query) ?? fallbackKey;
+      if (!key) throw new HeraldError('unauthorized', 401, 'missing authorization information');
+      const project = /^\d{1,15}$/.test(number)
+        ? await services.eventProjects.byNumber(Number(number))
+        : undefined;
+      // Relay's answer for a project it does not know.
+      if (!project)
+        throw new HeraldError('forbidden', 403, 'event submission rejected with_reason: ProjectId');
+      if (!sameKey(project.dsnKey, key)) throw new HeraldError('unauthorized', 401, 'invalid DSN key');
+      return project;
+    }
+
+    async function envelope(request: FastifyRequest<{ Params: { projectId: string } }>, reply: FastifyReply) {
+      const parsed = parseEnvelope(body(request, bodyLimit));
+      const project = await authorize(request, request.params.projectId, dsnKey(parsed.header['dsn']));
+      const headerId = typeof parsed.header['event_id'] === 'string' ? parsed.header['event_id'] : undefined;
+      const payloads: EventPayload[] = [];
+      parsed.items.forEach((item, index) => {
+        if (!EVENT_ITEMS.has(item.type)) return;
+        const raw = jsonObject(item.payload, `item ${index}`);
+        if (raw['event_id'] === undefined && headerId) raw['event_id'] = headerId;
+        if (item.type === 'transaction' && raw['type'] === undefined) raw['type'] = 'transaction';
+        payloads.push(validate(raw, `items.${index}`));
+      });
+      const results = await ingest(project, payloads);
+      const id = results[0]?.eventId ?? headerId;
+      return reply.code(200).send(id ? { id } : {});
+    }
+
+    async function store(request: FastifyRequest<{ Params: { projectId: string } }>, reply: FastifyReply) {
+      const raw = jsonObject(body(request, bodyLimit), 'body');
+      const project = await authorize(request, request.params.projectId, null);
+      const [result] = await ingest(project, [validate(raw, '')]);
+      return reply.code(200).send({ id: result?.eventId });
+    }
+
+    const ingest = (project: EventProject, payloads: EventPayload[]) =>
+      services.ingest.ingestBatch(project, payloads);
+
+    for (const suffix of ['', '/']) {
+      app.post(`/api/:projectId/envelope${suffix}`, { schema: { hide: true } }, envelope);
+      app.post(`/api/:projectId/store${suffix}`, { schema: { hide: true } }, store);
+      for (const kind of ['envelope', 'store']) {
+        app.options(`/api/:projectId/${kind}${suffix}`, { schema: { hide: true } }, async (_request, reply) =>
+          reply
+            .code(200)
+            .header('access-control-allow-methods', 'POST, OPTIONS')
+            .header(
+              'access-control-allow-headers',
+              'content-type, content-encoding, x-sentry-auth, authorization',
+            )
+            .header('access-control-max-age', '3600')
+            .send(),
+        );
+      }
+    }
+  };
+}
+
+function body(request: FastifyRequest, limit: number): Buffer {
+  const raw = request.body;
+  if (!Buffer.isBuffer(raw) || raw.length === 0)
+    throw new HeraldError('invalid_input', 400, 'empty request body');
+  const encoding = request.headers['content-encoding'];
+  return decodeBody(raw, typeof encoding === 'string' ? encoding : undefined, limit);
+}
+
+function validate(raw: Record<string, unknown>, prefix: string): EventPayload {
+  const result = eventSchema.safeParse(raw);
+  if (!result.success) throw new ValidationError(zodProblems(result.error, prefix));
+  return result.data;
+}
+
+function sameKey(expected: string, given: string): boolean {
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

@@ -1,0 +1,110 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../store/schema.js';
+
+/** Counts of an issue's events or distinct users in the half-open window `[from, to)`, epoch ms. */
+export interface FrequencyReader {
+  count(q: { issueId: string; kind: 'events' | 'users'; from: number; to: number }): Promise<number>;
+}
+
+/** Bucket resolutions: minutes for short windows, hours for long ones. */
+export const RESOLUTIONS = { m: 60_000, h: 3_600_000 } as const;
+
+/** One of the keys of {@link RESOLUTIONS}. */
+export type Resolution = keyof typeof RESOLUTIONS;
+
+/** Windows up to this long are read from minute buckets, longer ones from hour buckets. */
+const MINUTE_WINDOW_LIMIT = 3_600_000;
+
+/** The start of the bucket of `resolution` that holds `at`. */
+export function bucketStart(at: number, resolution: Resolution): number {
+  const size = RESOLUTIONS[resolution];
+  return Math.floor(at / size) * size;
+}
+
+/**
+ * Counts one event of an issue at `at` into its minute and hour buckets, and its user (hashed) into the
+ * user buckets: two statements, run in the ingest transaction so counters and events never disagree.
+ */
+export async function recordFrequency(
+  trx: Transaction<Database>,
+  issueId: string,
+  at: number,
+  userHash: string | null,
+): Promise<void> {
+  const minute = bucketStart(at, 'm');
+  const hour = bucketStart(at, 'h');
+  await trx
+    .insertInto('issue_counts')
+    .values([
+      { issue_id: issueId, resolution: 'm', bucket_start: minute, count: 1 },
+      { issue_id: issueId, resolution: 'h', bucket_start: hour, count: 1 },
+    ])
+    .onConflict((oc) =>
+      oc
+        .columns(['issue_id', 'resolution', 'bucket_start'])
+        .doUpdateSet((eb) => ({ count: eb('issue_counts.count', '+', 1) })),
+    )
+    .execute();
+  if (userHash === null) return;
+  await trx
+    .insertInto('issue_user_buckets')
+    .values([
+      { issue_id: issueId, resolution: 'm', bucket_start: minute, user_hash: userHash },
+      { issue_id: issueId, resolution: 'h', bucket_start: hour, user_hash: userHash },
+    ])
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}
+
+/**
+ * Reads the bucketed counters. A window of up to an hour sums minute buckets, a longer one hour buckets;
+ * the bucket holding `from` is counted whole, so a window may include up to one bucket of events just
+ * before it (Sentry's rollups are approximate at their edges the same way). Counts are per issue, not
+ * per environment.
+ */
+export function frequencyStore(db: Kysely<Database>): FrequencyReader & {
+  /** Deletes minute buckets older than `minuteBefore` and hour buckets older than `hourBefore`. */
+  prune(minuteBefore: number, hourBefore: number): Promise<void>;
+} {
+  return {
+    async count({ issueId, kind, from, to }) {
+      if (to <= from) return 0;
+      const resolution: Resolution = to - from <= MINUTE_WINDOW_LIMIT ? 'm' : 'h';
+      const start = bucketStart(from, resolution);
+      if (kind === 'events') {
+        const row = await db
+          .selectFrom('issue_counts')
+          .select((eb) => eb.fn.sum<number | string | null>('count').as('total'))
+          .where('issue_id', '=', issueId)
+          .where('resolution', '=', resolution)
+          .where('bucket_start', '>=', start)
+          .where('bucket_start', '<', to)
+          .executeTakeFirst();
+        return Number(row?.total ?? 0);
+      }
+      const row = await db
+        .selectFrom('issue_user_buckets')
+        .select((eb) => eb.fn.count<number | string>('user_hash').distinct().as('users'))
+        .where('issue_id', '=', issueId)
+        .where('resolution', '=', resolution)
+        .where('bucket_start', '>=', start)
+        .where('bucket_start', '<', to)
+        .executeTakeFirst();
+      return Number(row?.users ?? 0);
+    },
+
+    async prune(minuteBefore, hourBefore) {
+      for (const table of ['issue_counts', 'issue_user_buckets'] as const) {
+        await db
+          .deleteFrom(table)
+          .where((eb) =>
+            eb.or([
+              eb.and([eb('resolution', '=', 'm'), eb('bucket_start', '<', minuteBefore)]),
+              eb.and([eb('resolution', '=', 'h'), eb('bucket_start', '<', hourBefore)]),
+            ]),
+          )
+          .execute();
+      }
+    },
+  };
+}

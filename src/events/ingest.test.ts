@@ -1,0 +1,136 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type ManualClock, manualClock } from '../clock.js';
+import { openStore, type Store } from '../store/store.js';
+import { eventSchema } from './event-schema.js';
+import { frequencyStore } from './frequency-store.js';
+import { type IngestService, ingestService } from './ingest.js';
+import { issuesService } from './issues.js';
+
+const ADMIN = { kind: 'admin' } as const;
+const target = { orgId: 'org_1', projectId: 'prj_1' };
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+describe('ingest on a timeline', () => {
+  let store: Store;
+  let clock: ManualClock;
+  let ingest: IngestService;
+  let committed: string[][];
+  const issues = () => issuesService({ db: store.db, clock });
+  const send = (payload: object) =>
+    ingest.ingest(target, eventSchema.parse({ message: 'Cache miss storm', ...payload }));
+
+  beforeEach(async () => {
+    store = openStore({ databaseUrl: null, dataDir: '', sqliteFile: ':memory:' });
+    await store.migrate();
+    clock = manualClock('2026-02-01T10:00:00Z');
+    committed = [];
+    ingest = ingestService({
+      db: store.db,
+      dialect: 'sqlite',
+      clock,
+      onJobsCommitted: (ids) => committed.push(ids),
+    });
+    const now = clock.now();
+    await store.db
+      .insertInto('organizations')
+      .values({ id: 'org_1', slug: 'o', name: 'O', options: '{}', created_at: now, updated_at: now })
+      .execute();
+    await store.db
+      .insertInto('projects')
+      .values({
+        id: 'prj_1',
+        org_id: 'org_1',
+        slug: 'p',
+        name: 'P',
+        number: 1,
+        dsn_key: 'k',
+        platform: null,
+        options: '{}',
+        created_at: now,
+      })
+      .execute();
+  });
+  afterEach(() => store.close());
+
+  it('a resolved issue regresses on its next event', async () => {
+    const first = await send({});
+    expect(committed).toEqual([first.jobIds]);
+    await issues().update(ADMIN, first.issueId, { status: 'resolved' });
+    clock.advance(HOUR);
+    const next = await send({});
+    expect(next).toMatchObject({ issueId: first.issueId, isNew: false, isRegression: true });
+    expect(next.outcome.isReappeared).toBe(false);
+    expect((await issues().get(ADMIN, first.issueId)).status).toBe('unresolved');
+    const after = await send({});
+    expect(after.isRegression).toBe(false);
+  });
+
+  it('an issue ignored until a time stays ignored before it and reappears after it', async () => {
+    const first = await send({});
+    const until = new Date(clock.now() + 2 * HOUR).toISOString();
+    await issues().update(ADMIN, first.issueId, { status: 'ignored', ignoreUntil: until });
+    clock.advance(HOUR);
+    expect((await send({})).outcome.isReappeared).toBe(false);
+    expect((await issues().get(ADMIN, first.issueId)).status).toBe('ignored');
+    clock.advance(HOUR);
+    const reappeared = await send({});
+    expect(reappeared.outcome).toMatchObject({ isReappeared: true, isRegression: false });
+    expect(await issues().get(ADMIN, first.issueId)).toMatchObject({
+      status: 'unresolved',
+      ignoreUntil: null,
+    });
+  });
+
+  it('an issue ignored until 3 more events reappears on the third', async () => {
+    const first = await send({});
+    await send({});
+    await issues().update(ADMIN, first.issueId, { status: 'ignored', ignoreCount: 3 });
+    const outcomes = [];
+    for (let i = 0; i < 4; i++) outcomes.push((await send({})).outcome.isReappeared);
+    expect(outcomes).toEqual([false, false, true, false]);
+    expect(await issues().get(ADMIN, first.issueId)).toMatchObject({ status: 'unresolved', timesSeen: 6 });
+  });
+
+  it('an issue ignored forever never reappears', async () => {
+    const first = await send({});
+    await issues().update(ADMIN, first.issueId, { status: 'ignored' });
+    clock.advance(30 * 24 * HOUR);
+    expect((await send({})).outcome.isReappeared).toBe(false);
+    expect((await issues().get(ADMIN, first.issueId)).status).toBe('ignored');
+  });
+
+  it('counts distinct users exactly and marks the first event of each environment', async () => {
+    const a = await send({ user: { id: 'u1' }, environment: 'production' });
+    expect(a.outcome.isNewInEnvironment).toBe(true);
+    expect((await send({ user: { id: 'u1' }, environment: 'production' })).outcome.isNewInEnvironment).toBe(
+      false,
+    );
+    expect(
+      (await send({ user: { email: 'x@y.z' }, environment: 'staging' })).outcome.isNewInEnvironment,
+    ).toBe(true);
+    await send({});
+    expect(await issues().get(ADMIN, a.issueId)).toMatchObject({ timesSeen: 4, usersSeen: 2 });
+  });
+
+  it('frequency buckets answer event and user counts over half-open windows', async () => {
+    const frequency = frequencyStore(store.db);
+    const start = clock.now();
+    const first = await send({ user: { id: 'u1' } });
+    clock.advance(2 * MINUTE);
+    await send({ user: { id: 'u2' } });
+    await send({ user: { id: 'u2' } });
+    clock.advance(2 * HOUR);
+    await send({ user: { id: 'u3' } });
+    const q = (kind: 'events' | 'users', from: number, to: number) =>
+      frequency.count({ issueId: first.issueId, kind, from, to });
+    const now = clock.now();
+    expect(await q('events', now - MINUTE, now + 1)).toBe(1);
+    expect(await q('events', start, start + 5 * MINUTE)).toBe(3);
+    expect(await q('users', start, start + 5 * MINUTE)).toBe(2);
+    expect(await q('events', start + 2 * MINUTE, start + 5 * MINUTE)).toBe(2);
+    expect(await q('events', start, start + 2 * MINUTE)).toBe(1);
+    expect(await q('events', now - 24 * HOUR, now + 1)).toBe(4);
+    expect(await q('users', now - 24 * HOUR, now + 1)).toBe(3);
+  });
+});

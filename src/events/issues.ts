@@ -1,0 +1,267 @@
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { Clock } from '../clock.js';
+import { NotFoundError, ValidationError } from '../errors.js';
+import type { Database, IssueTable } from '../store/schema.js';
+import type { Principal } from '../tenancy/context.js';
+import { actsForOrg, iso } from '../tenancy/context.js';
+import type { IssueStatus } from './event.js';
+import { storedEvent } from './event-records.js';
+import type { Priority } from './issue-state.js';
+
+/** An issue as the API shows it. */
+export interface Issue {
+  readonly id: string;
+  readonly projectId: string;
+  readonly title: string;
+  readonly culprit: string;
+  readonly level: string;
+  readonly category: string;
+  readonly status: IssueStatus;
+  readonly priority: string;
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+  readonly timesSeen: number;
+  readonly usersSeen: number;
+  readonly assignee: { type: 'user' | 'team'; id: string } | null;
+  readonly resolvedAt: string | null;
+  readonly ignoreUntil: string | null;
+  readonly ignoreCount: number | null;
+  readonly ignoreUserCount: number | null;
+}
+
+/** An issue with its environments and latest event. */
+export interface IssueDetail extends Issue {
+  readonly environments: { name: string; firstSeen: string }[];
+  readonly latestEvent: Record<string, unknown> | null;
+}
+
+/** Filters of the issue list. */
+export interface IssueQuery {
+  readonly status?: IssueStatus | undefined;
+  /** Words looked for in title and culprit, case-insensitively. */
+  readonly query?: string | undefined;
+  readonly environment?: string | undefined;
+  readonly cursor?: string | undefined;
+  readonly limit?: number | undefined;
+}
+
+/** A change to an issue: status (with ignore conditions), assignee, priority. */
+export interface IssuePatch {
+  readonly status?: IssueStatus | undefined;
+  readonly ignoreUntil?: string | undefined;
+  readonly ignoreCount?: number | undefined;
+  readonly ignoreUserCount?: number | undefined;
+  readonly assignee?: { type: 'user' | 'team'; id: string } | null | undefined;
+  readonly priority?: Priority | undefined;
+}
+
+/** Issues of a project: list, read, resolve, ignore, assign. Every read is scoped by organization. */
+export function issuesService(deps: { readonly db: Kysely<Database>; readonly clock: Clock }) {
+  const { db, clock } = deps;
+
+  async function row(principal: Principal, id: string): Promise<IssueTable> {
+    const found = await db.selectFrom('issues').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!found || !actsForOrg(principal, found.org_id)) throw new NotFoundError('Issue');
+    return found;
+  }
+
+  return {
+    /** Newest `last_seen` first; `nextCursor` is null on the last page. */
+    async list(projectId: string, q: IssueQuery): Promise<{ data: Issue[]; nextCursor: string | null }> {
+      const limit = q.limit ?? 25;
+      const cursor = q.cursor === undefined ? null : decodeCursor(q.cursor);
+      let query = db.selectFrom('issues').selectAll().where('project_id', '=', projectId);
+      if (q.status) query = query.where('status', '=', q.status);
+      if (q.query) {
+        const pattern = `%${q.query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        query = query.where(
+          (eb) =>
+            sql<boolean>`(lower(${eb.ref('title')}) like ${pattern} escape '\\' or lower(${eb.ref('culprit')}) like ${pattern} escape '\\')`,
+        );
+      }
+      if (q.environment !== undefined) {
+        const environment = q.environment;
+        query = query.where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom('issue_environments')
+              .select('issue_environments.issue_id')
+              .whereRef('issue_environments.issue_id', '=', 'issues.id')
+              .where('issue_environments.environment', '=', environment),
+          ),
+        );
+      }
+      if (cursor) {
+        query = query.where((eb) =>
+          eb.or([
+            eb('last_seen', '<', cursor.lastSeen),
+            eb.and([eb('last_seen', '=', cursor.lastSeen), eb('id', '<', cursor.id)]),
+          ]),
+        );
+      }
+      const rows = await query
+        .orderBy('last_seen', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit + 1)
+        .execute();
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return {
+        data: page.map(toIssue),
+        nextCursor: rows.length > limit && last ? encodeCursor(last.last_seen, last.id) : null,
+      };
+    },
+
+    /** One issue with its environments and latest event; 404 for another organization's. */
+    async get(principal: Principal, id: string): Promise<IssueDetail> {
+      const issue = await row(principal, id);
+      const environments = await db
+        .selectFrom('issue_environments')
+        .select(['environment', 'first_seen'])
+        .where('issue_id', '=', id)
+        .orderBy('first_seen')
+        .orderBy('environment')
+        .execute();
+      const latest = issue.last_event_id
+        ? await db.selectFrom('events').selectAll().where('id', '=', issue.last_event_id).executeTakeFirst()
+        : undefined;
+      return {
+        ...toIssue(issue),
+        environments: environments
+          .filter((e) => e.environment !== '')
+          .map((e) => ({ name: e.environment, firstSeen: iso(e.first_seen) })),
+        latestEvent: latest ? apiEvent(latest) : null,
+      };
+    },
+
+    /** Applies a status, assignee or priority change; ignore conditions need `status: ignored`. */
+    async update(principal: Principal, id: string, patch: IssuePatch): Promise<IssueDetail> {
+      const issue = await row(principal, id);
+      const problems = ['ignoreUntil', 'ignoreCount', 'ignoreUserCount']
+        .filter((field) => patch[field as keyof IssuePatch] !== undefined && patch.status !== 'ignored')
+        .map((path) => ({ path, message: 'applies only with status ignored' }));
+      if (patch.assignee) problems.push(...(await assigneeProblems(db, issue.org_id, patch.assignee)));
+      if (problems.length > 0) throw new ValidationError(problems);
+
+      const now = clock.now();
+      const changes: Partial<IssueTable> = { updated_at: now };
+      if (patch.status !== undefined) Object.assign(changes, statusChange(issue, patch, now));
+      if (patch.assignee !== undefined) {
+        changes.assignee_type = patch.assignee?.type ?? null;
+        changes.assignee_id = patch.assignee?.id ?? null;
+      }
+      if (patch.priority !== undefined) changes.priority = patch.priority;
+      await db.updateTable('issues').set(changes).where('id', '=', id).execute();
+      return this.get(principal, id);
+    },
+  };
+}
+
+/** The issues service. */
+export type IssuesService = ReturnType<typeof issuesService>;
+
+function statusChange(issue: IssueTable, patch: IssuePatch, now: number): Partial<IssueTable> {
+  const cleared = {
+    resolved_at: null,
+    ignore_until: null,
+    ignore_count: null,
+    ignore_times_seen: null,
+    ignore_user_count: null,
+    ignore_users_seen: null,
+  };
+  if (patch.status === 'resolved') return { ...cleared, status: 'resolved', resolved_at: now };
+  if (patch.status === 'unresolved') return { ...cleared, status: 'unresolved' };
+  // Counts are "N more": measured from where the issue stands when it is ignored.
+  return {
+    ...cleared,
+    status: 'ignored',
+    ignore_until: patch.ignoreUntil === undefined ? null : Date.parse(patch.ignoreUntil),
+    ignore_count: patch.ignoreCount ?? null,
+    ignore_times_seen: patch.ignoreCount === undefined ? null : issue.times_seen,
+    ignore_user_count: patch.ignoreUserCount ?? null,
+    ignore_users_seen: patch.ignoreUserCount === undefined ? null : issue.users_seen,
+  };
+}
+
+async function assigneeProblems(
+  db: Kysely<Database>,
+  orgId: string,
+  assignee: { type: 'user' | 'team'; id: string },
+) {
+  const found =
+    assignee.type === 'user'
+      ? await db
+          .selectFrom('members')
+          .select('user_id as id')
+          .where('org_id', '=', orgId)
+          .where('user_id', '=', assignee.id)
+          .executeTakeFirst()
+      : await db
+          .selectFrom('teams')
+          .select('id')
+          .where('org_id', '=', orgId)
+          .where('id', '=', assignee.id)
+          .executeTakeFirst();
+  if (found) return [];
+  const what = assignee.type === 'user' ? 'a member' : 'a team';
+  return [{ path: 'assignee.id', message: `is not ${what} of this organization` }];
+}
+
+function toIssue(row: IssueTable): Issue {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    title: row.title,
+    culprit: row.culprit,
+    level: row.level,
+    category: row.category,
+    status: row.status as IssueStatus,
+    priority: row.priority,
+    firstSeen: iso(row.first_seen),
+    lastSeen: iso(row.last_seen),
+    timesSeen: row.times_seen,
+    usersSeen: row.users_seen,
+    assignee:
+      row.assignee_type && row.assignee_id
+        ? { type: row.assignee_type as 'user' | 'team', id: row.assignee_id }
+        : null,
+    resolvedAt: iso(row.resolved_at),
+    ignoreUntil: iso(row.ignore_until),
+    ignoreCount: row.ignore_count,
+    ignoreUserCount: row.ignore_user_count,
+  };
+}
+
+function apiEvent(row: Parameters<typeof storedEvent>[0]): Record<string, unknown> {
+  const { event } = storedEvent(row);
+  return {
+    id: row.id,
+    eventId: event.eventId,
+    timestamp: iso(event.timestamp),
+    receivedAt: iso(row.received_at),
+    level: event.level,
+    message: event.message,
+    platform: event.platform,
+    environment: event.environment,
+    release: event.release,
+    type: event.type,
+    tags: event.tags,
+    user: event.user,
+    exception: event.exception,
+    request: event.request,
+    sdk: event.sdk,
+  };
+}
+
+function encodeCursor(lastSeen: number, id: string): string {
+  return Buffer.from(`${lastSeen}:${id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { lastSeen: number; id: string } {
+  const [lastSeen, id] = Buffer.from(cursor, 'base64url').toString().split(':');
+  const ms = Number(lastSeen);
+  if (!id || !Number.isInteger(ms))
+    throw ValidationError.field('query.cursor', 'is not a cursor of this list');
+  return { lastSeen: ms, id };
+}

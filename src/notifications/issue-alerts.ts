@@ -1,0 +1,179 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { HeraldEvent, IngestOutcome, IssueSnapshot } from '../events/event.js';
+import { loadEvaluation } from '../events/event-records.js';
+import { enqueueJobs, type Job } from '../queue/queue.js';
+import type { FrequencyReader } from '../rules/condition.js';
+import type { FiredRule, RuleProcessor } from '../rules/rule-processor.js';
+import type { Database } from '../store/schema.js';
+import type { NotificationStore } from './notification-store.js';
+import type { IssueAlertPayload } from './types/issue-alert.js';
+
+/** What turning an evaluated event into an issue alert needs. */
+export interface IssueAlertDeps {
+  readonly db: Kysely<Database>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly processor: RuleProcessor;
+  readonly frequency: FrequencyReader;
+  readonly notifications: NotificationStore;
+  /** The project's latest release, for `latest_release` filters. */
+  readonly latestRelease: (projectId: string) => Promise<string | null>;
+  /** Base URL for links. */
+  readonly publicUrl: () => string;
+  /** Told the ids of jobs written by a committed transaction. */
+  readonly onJobsCommitted: (ids: string[]) => void;
+}
+
+/** The rules and actions a `fan-out` job routes: everything it needs, frozen at firing time. */
+export interface FiredRuleRoute {
+  readonly id: string;
+  readonly name: string;
+  readonly actions: FiredRule['actions'];
+  readonly mutedUserIds: readonly string[];
+}
+
+/**
+ * The `evaluate-event` job: runs the project's rules on the event; when some fire, creates ONE
+ * notification naming all of them (so a recipient gets one message, not one per rule) in the same
+ * transaction that claims their action intervals, and writes its fan-out job.
+ */
+export function issueAlerts(deps: IssueAlertDeps) {
+  const { db, clock } = deps;
+
+  return async function evaluateEvent(job: Job): Promise<void> {
+    const eventRowId = String(job.payload.eventId);
+    const loaded = await loadEvaluation(db, eventRowId);
+    if (!loaded) return;
+    const { stored, issue, orgId } = loaded;
+    const outcome: IngestOutcome = {
+      isNew: job.payload.isNew === true,
+      isRegression: job.payload.isRegression === true,
+      isReappeared: job.payload.isReappeared === true,
+      isNewInEnvironment: job.payload.isNewInEnvironment === true,
+    };
+    const input = {
+      event: stored.event,
+      issue,
+      outcome,
+      // Windows and ages are anchored at arrival, so a queue that lags does not shift them.
+      now: stored.receivedAt,
+      latestRelease: await deps.latestRelease(issue.projectId),
+      frequency: deps.frequency,
+    };
+    const { rules, lastFired } = await deps.processor.matching(input);
+    if (rules.length === 0) return;
+
+    // Read before the transaction: on SQLite the transaction holds the only connection.
+    const refs = await references(orgId, issue);
+    const jobIds = await db.transaction().execute(async (trx) => {
+      const won = await deps.processor.claim(trx, issue.id, rules, lastFired);
+      if (won.length === 0) return [];
+      const payload = buildPayload(refs, issue, stored.event, won);
+      const created = await deps.notifications.create(trx, {
+        orgId,
+        projectId: issue.projectId,
+        type: 'issue_alert',
+        issueId: issue.id,
+        eventId: eventRowId,
+        ruleIds: won.map((r) => r.id),
+        payload,
+        dedupeKey: `issue_alert:${eventRowId}`,
+      });
+      if (!created.created) return [];
+      const routes: FiredRuleRoute[] = won.map((r) => ({
+        id: r.id,
+        name: r.name,
+        actions: r.actions,
+        mutedUserIds: r.mutedUserIds,
+      }));
+      return enqueueJobs(
+        trx,
+        [
+          {
+            id: `fanout_${created.id}`,
+            kind: 'notify',
+            payload: { notificationId: created.id, rules: routes },
+          },
+        ],
+        clock.now(),
+      );
+    });
+    if (jobIds.length > 0) deps.onJobsCommitted(jobIds);
+  };
+
+  async function references(orgId: string, issue: IssueSnapshot) {
+    const [org, project, row] = await Promise.all([
+      db
+        .selectFrom('organizations')
+        .select(['id', 'slug', 'name'])
+        .where('id', '=', orgId)
+        .executeTakeFirstOrThrow(),
+      db
+        .selectFrom('projects')
+        .select(['id', 'slug', 'name'])
+        .where('id', '=', issue.projectId)
+        .executeTakeFirstOrThrow(),
+      db
+        .selectFrom('issues')
+        .select(['culprit', 'users_seen'])
+        .where('id', '=', issue.id)
+        .executeTakeFirstOrThrow(),
+    ]);
+    return { org, project, row };
+  }
+
+  function buildPayload(
+    { org, project, row }: Awaited<ReturnType<typeof references>>,
+    issue: IssueSnapshot,
+    event: HeraldEvent,
+    rules: readonly FiredRule[],
+  ): IssueAlertPayload {
+    const base = deps.publicUrl();
+    const issueUrl = `${base}/api/v1/issues/${issue.id}`;
+    const frames = (event.exception?.values ?? [])
+      .flatMap((value) => value.stacktrace?.frames ?? [])
+      .reverse()
+      .slice(0, 5)
+      .map((f) => ({
+        function: f.function ?? null,
+        module: f.module ?? null,
+        filename: f.filename ?? f.abs_path ?? null,
+        lineno: typeof f.lineno === 'number' ? f.lineno : null,
+        inApp: f.in_app === true,
+      }));
+    return {
+      organization: org,
+      project,
+      issue: {
+        id: issue.id,
+        title: issue.title,
+        culprit: row.culprit,
+        level: issue.level,
+        status: issue.status,
+        category: issue.category,
+        firstSeen: new Date(issue.firstSeen).toISOString(),
+        lastSeen: new Date(issue.lastSeen).toISOString(),
+        timesSeen: issue.timesSeen,
+        usersSeen: Number(row.users_seen),
+        url: issueUrl,
+      },
+      event: {
+        eventId: event.eventId,
+        message: event.message.slice(0, 100_000),
+        environment: event.environment,
+        release: event.release,
+        platform: event.platform,
+        timestamp: new Date(event.timestamp).toISOString(),
+        tags: event.tags
+          .slice(0, 200)
+          .map(([k, v]) => [k.slice(0, 200), v.slice(0, 1000)] as [string, string]),
+        frames,
+        url: issueUrl,
+      },
+      rules: rules.slice(0, 100).map((r) => ({ id: r.id, name: r.name })),
+      ruleCount: rules.length,
+    };
+  }
+}

@@ -1,0 +1,80 @@
+import type { z } from 'zod';
+import type { ChannelKind } from '../delivery/channel.js';
+import type { SettingType } from '../preferences/setting-schema.js';
+import type { RenderContext } from '../templates/render-context.js';
+import { type ChannelContents, isCritical, type NotificationType } from './notification-type.js';
+import { registerBuiltInTypes } from './types/index.js';
+
+/**
+ * A registered type seen from outside: its payload is `unknown` to callers, so every method validates
+ * it with the type's schema first and hands the typed value to the type's own functions.
+ */
+export interface RegisteredType {
+  readonly id: string;
+  readonly category: SettingType | null;
+  readonly payloadSchema: z.ZodType;
+  /** The payload, validated and normalised; throws a `ZodError` naming each bad field. */
+  parse(payload: unknown): unknown;
+  isCritical(payload: unknown): boolean;
+  threadKey(payload: unknown): string | undefined;
+  metadata(payload: unknown): Readonly<Record<string, string>>;
+  render<K extends ChannelKind>(
+    kind: K,
+    payload: unknown,
+    context: RenderContext,
+  ): Promise<ChannelContents[K]>;
+  sample(): unknown;
+}
+
+function erase<P>(type: NotificationType<P>): RegisteredType {
+  const parse = (payload: unknown): P => type.payload.parse(payload);
+  return {
+    id: type.id,
+    category: type.category,
+    payloadSchema: type.payload,
+    parse,
+    isCritical: (payload) => isCritical(type, parse(payload)),
+    threadKey: (payload) => type.threadKey?.(parse(payload)),
+    metadata: (payload) => type.metadata(parse(payload)),
+    async render(kind, payload, context) {
+      const renderer = type.render[kind];
+      return renderer(parse(payload), context);
+    },
+    sample: () => type.sample(),
+  };
+}
+
+const types = new Map<string, RegisteredType>();
+
+function ensureBuiltIns(): void {
+  if (types.size > 0) return;
+  registerBuiltInTypes((type) => types.set(type.id, erase(type)));
+}
+
+/**
+ * Adds a notification type. Ids are unique: registering one twice throws unless `replace` is set, so a
+ * library user overrides a built-in only on purpose.
+ */
+export function registerNotificationType<P>(
+  type: NotificationType<P>,
+  options: { replace?: boolean } = {},
+): void {
+  ensureBuiltIns();
+  if (!/^[a-z][a-z0-9_]{0,63}$/.test(type.id))
+    throw new Error(`Notification type id "${type.id}" is not snake_case`);
+  if (types.has(type.id) && !options.replace)
+    throw new Error(`Notification type "${type.id}" is already registered`);
+  types.set(type.id, erase(type));
+}
+
+/** The registered type with this id, or undefined. */
+export function notificationType(id: string): RegisteredType | undefined {
+  ensureBuiltIns();
+  return types.get(id);
+}
+
+/** Every registered type, built-ins first, in registration order. */
+export function notificationTypes(): RegisteredType[] {
+  ensureBuiltIns();
+  return [...types.values()];
+}

@@ -1,0 +1,146 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from '../clock.js';
+import { NotFoundError, ValidationError } from '../errors.js';
+import type { Database } from '../store/schema.js';
+import { actsForOrg, type Principal } from '../tenancy/context.js';
+
+/** Why a person follows an issue; `explicit` is their own choice, the rest follow from what they did. */
+export const SUBSCRIPTION_REASONS = [
+  'assigned',
+  'commented',
+  'bookmarked',
+  'resolved',
+  'participated',
+  'explicit',
+] as const;
+
+/** One of {@link SUBSCRIPTION_REASONS}. */
+export type SubscriptionReason = (typeof SUBSCRIPTION_REASONS)[number];
+
+/** A person's subscription state on an issue, as the API shows it. */
+export interface Subscription {
+  readonly issueId: string;
+  readonly userId: string;
+  readonly subscribed: boolean;
+  readonly reason: string;
+}
+
+/** Issue subscriptions: what makes workflow notifications reach people with `subscribe_only`. */
+export function subscriptions(deps: { readonly db: Kysely<Database>; readonly clock: Clock }) {
+  const { db, clock } = deps;
+
+  async function read(issueId: string, userId: string): Promise<Subscription> {
+    const row = await db
+      .selectFrom('issue_subscriptions')
+      .select(['reason', 'subscribed'])
+      .where('issue_id', '=', issueId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return {
+      issueId,
+      userId,
+      subscribed: row ? Number(row.subscribed) === 1 : false,
+      reason: row?.reason ?? 'none',
+    };
+  }
+
+  /**
+   * Subscribes a person. An automatic reason (assigned, commented, …) never overrides an explicit
+   * unsubscribe, nor the reason of an existing subscription; `explicit` overrides both.
+   */
+  async function subscribe(
+    issueId: string,
+    userId: string,
+    reason: SubscriptionReason,
+  ): Promise<Subscription> {
+    const now = clock.now();
+    const row = {
+      issue_id: issueId,
+      user_id: userId,
+      reason,
+      subscribed: 1,
+      created_at: now,
+      updated_at: now,
+    };
+    await db
+      .insertInto('issue_subscriptions')
+      .values(row)
+      .onConflict((oc) => {
+        const target = oc.columns(['issue_id', 'user_id']);
+        return reason === 'explicit'
+          ? target.doUpdateSet({ subscribed: 1, reason, updated_at: now })
+          : target.doNothing();
+      })
+      .execute();
+    return read(issueId, userId);
+  }
+
+  /** Records an explicit unsubscribe: it outlasts later automatic subscriptions and `always` settings. */
+  async function unsubscribe(issueId: string, userId: string): Promise<Subscription> {
+    const now = clock.now();
+    await db
+      .insertInto('issue_subscriptions')
+      .values({
+        issue_id: issueId,
+        user_id: userId,
+        reason: 'explicit',
+        subscribed: 0,
+        created_at: now,
+        updated_at: now,
+      })
+      .onConflict((oc) =>
+        oc
+          .columns(['issue_id', 'user_id'])
+          .doUpdateSet({ subscribed: 0, reason: 'explicit', updated_at: now }),
+      )
+      .execute();
+    return read(issueId, userId);
+  }
+
+  /**
+   * Whose subscription an API call changes: a personal token's own, or `userId` for the admin token and
+   * the issue's org key. Another org's issue and a personal token of a non-member are a 404.
+   */
+  async function target(principal: Principal, issueId: string, userId: string | undefined): Promise<string> {
+    const issue = await db.selectFrom('issues').select('org_id').where('id', '=', issueId).executeTakeFirst();
+    if (!issue) throw new NotFoundError('Issue');
+    let who: string;
+    if (principal.kind === 'user') {
+      if (userId !== undefined && userId !== principal.userId) throw new NotFoundError('User');
+      who = principal.userId;
+    } else {
+      if (!actsForOrg(principal, issue.org_id)) throw new NotFoundError('Issue');
+      if (userId === undefined)
+        throw ValidationError.field('userId', 'Required unless a personal token is used');
+      who = userId;
+    }
+    const member = await db
+      .selectFrom('members')
+      .select('user_id')
+      .where('org_id', '=', issue.org_id)
+      .where('user_id', '=', who)
+      .executeTakeFirst();
+    if (member) return who;
+    if (principal.kind === 'user') throw new NotFoundError('Issue');
+    throw ValidationError.field('userId', 'Not a member of the organization of this issue');
+  }
+
+  return {
+    subscribe,
+    unsubscribe,
+    get: read,
+
+    /** `POST /api/v1/issues/{id}/subscription`: an explicit subscribe. */
+    async subscribeAs(principal: Principal, issueId: string, userId?: string): Promise<Subscription> {
+      return subscribe(issueId, await target(principal, issueId, userId), 'explicit');
+    },
+
+    /** `DELETE /api/v1/issues/{id}/subscription`: an explicit unsubscribe. */
+    async unsubscribeAs(principal: Principal, issueId: string, userId?: string): Promise<Subscription> {
+      return unsubscribe(issueId, await target(principal, issueId, userId));
+    },
+  };
+}
+
+/** The issue subscriptions service. */
+export type Subscriptions = ReturnType<typeof subscriptions>;

@@ -1,0 +1,130 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Clock } from '../clock.js';
+import type { Database } from '../store/schema.js';
+import type { RuleInput } from './condition.js';
+import { type CompiledRule, compileRule } from './evaluate.js';
+import type { ActionNode } from './rule-schema.js';
+import type { RuleSnoozes } from './rule-snoozes.js';
+import type { RuleStore, StoredRule } from './rule-store.js';
+
+/** A rule that matched an event and won its action interval. */
+export interface FiredRule {
+  readonly id: string;
+  readonly name: string;
+  readonly actions: readonly ActionNode[];
+  /** Users who muted this rule for themselves: its actions skip them. */
+  readonly mutedUserIds: readonly string[];
+}
+
+/** What the processor needs. */
+export interface RuleProcessorDeps {
+  readonly db: Kysely<Database>;
+  readonly clock: Clock;
+  readonly rules: RuleStore;
+  readonly snoozes: RuleSnoozes;
+  /** How long a project's compiled rules are reused; edits apply after at most this long. Default 2 s. */
+  readonly cacheMs?: number;
+}
+
+interface Compiled {
+  readonly rule: StoredRule;
+  readonly compiled: CompiledRule;
+}
+
+/**
+ * Runs a project's rules on one event, Sentry's way: environment and status first, then the action
+ * interval (before any condition), then conditions and filters; rules muted for everyone are skipped.
+ * Firing is claimed per rule and issue with a compare-and-set on `last_fired`, inside the caller's
+ * transaction, so two workers evaluating the same event fire each rule once.
+ */
+export function ruleProcessor(deps: RuleProcessorDeps) {
+  const { db, clock } = deps;
+  const cacheMs = deps.cacheMs ?? 2_000;
+  const cache = new Map<string, { at: number; rules: Compiled[] }>();
+
+  async function rulesOf(projectId: string): Promise<Compiled[]> {
+    const now = clock.now();
+    const hit = cache.get(projectId);
+    if (hit && now - hit.at < cacheMs && now >= hit.at) return hit.rules;
+    const rules = (await deps.rules.activeRulesForProject(projectId)).map((rule) => ({
+      rule,
+      compiled: compileRule(rule),
+    }));
+    cache.set(projectId, { at: now, rules });
+    return rules;
+  }
+
+  return {
+    /** The rules whose interval is open and whose conditions and filters pass, with what fired them. */
+    async matching(input: RuleInput): Promise<{ rules: FiredRule[]; lastFired: Map<string, number> }> {
+      const all = await rulesOf(input.issue.projectId);
+      const applicable = all.filter((r) => r.compiled.appliesTo(input));
+      if (applicable.length === 0) return { rules: [], lastFired: new Map() };
+      const ids = applicable.map((r) => r.rule.id);
+      const [states, snoozes] = await Promise.all([
+        db
+          .selectFrom('rule_fire_state')
+          .select(['rule_id', 'last_fired'])
+          .where('issue_id', '=', input.issue.id)
+          .where('rule_id', 'in', ids)
+          .execute(),
+        deps.snoozes.snoozeState(ids, clock.now()),
+      ]);
+      const lastFired = new Map(states.map((s) => [s.rule_id, s.last_fired]));
+      const now = clock.now();
+      const fired: FiredRule[] = [];
+      for (const { rule, compiled } of applicable) {
+        const snooze = snoozes.get(rule.id);
+        if (snooze?.everyone) continue;
+        if (compiled.isWithinActionInterval(lastFired.get(rule.id) ?? null, now)) continue;
+        const result = compiled.matches(input);
+        if (!(typeof result === 'boolean' ? result : await result)) continue;
+        fired.push({
+          id: rule.id,
+          name: rule.name,
+          actions: rule.actions,
+          mutedUserIds: [...(snooze?.users ?? [])],
+        });
+      }
+      return { rules: fired, lastFired };
+    },
+
+    /**
+     * Claims the action interval of each rule for the issue in `trx`; returns the rules this caller won.
+     * Rules are claimed in id order so concurrent claimers never wait on each other in a cycle.
+     */
+    async claim(
+      trx: Transaction<Database>,
+      issueId: string,
+      rules: readonly FiredRule[],
+      lastFired: ReadonlyMap<string, number>,
+    ): Promise<FiredRule[]> {
+      const now = clock.now();
+      const won: FiredRule[] = [];
+      for (const rule of [...rules].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+        const previous = lastFired.get(rule.id);
+        const result =
+          previous === undefined
+            ? await trx
+                .insertInto('rule_fire_state')
+                .values({ rule_id: rule.id, issue_id: issueId, last_fired: now })
+                .onConflict((oc) => oc.columns(['rule_id', 'issue_id']).doNothing())
+                .executeTakeFirst()
+                .then((r) => Number(r.numInsertedOrUpdatedRows ?? 0))
+            : await trx
+                .updateTable('rule_fire_state')
+                .set({ last_fired: now })
+                .where('rule_id', '=', rule.id)
+                .where('issue_id', '=', issueId)
+                .where('last_fired', '=', previous)
+                .executeTakeFirst()
+                .then((r) => Number(r.numUpdatedRows));
+        if (result === 1) won.push(rule);
+      }
+      return won;
+    },
+  };
+}
+
+/** The rule processor. */
+export type RuleProcessor = ReturnType<typeof ruleProcessor>;

@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHerald, type TestHerald } from '../helpers/herald.js';
+import { SKIP_PROFILE } from '../helpers/profile.js';
+
+describe.skipIf(SKIP_PROFILE)('personal user tokens', () => {
+  let h: TestHerald;
+  let alice: string;
+  let bob: string;
+  let token: string;
+  let acmeKey: string;
+  let sideKey: string;
+  let sideId: string;
+
+  beforeAll(async () => {
+    h = await startHerald();
+    await h.request('POST', '/api/v1/orgs', { slug: 'acme' });
+    sideId = (await h.request('POST', '/api/v1/orgs', { slug: 'side' })).body.id;
+    await h.request('POST', '/api/v1/orgs', { slug: 'foreign' });
+    alice = (
+      await h.request('POST', '/api/v1/orgs/acme/members', { email: 'alice@example.com', name: 'Alice' })
+    ).body.userId;
+    await h.request('POST', '/api/v1/orgs/side/members', { email: 'alice@example.com' });
+    bob = (await h.request('POST', '/api/v1/orgs/acme/members', { email: 'bob@example.com' })).body.userId;
+    acmeKey = (await h.request('POST', '/api/v1/orgs/acme/api-keys', { name: 'ci' })).body.token;
+    sideKey = (await h.request('POST', '/api/v1/orgs/foreign/api-keys', { name: 'ci' })).body.token;
+    const created = await h.request('POST', `/api/v1/users/${alice}/tokens`, { name: 'laptop' });
+    expect(created.status).toBe(201);
+    token = created.body.token;
+  });
+  afterAll(() => h?.close());
+
+  it('is shown once with the hru_ prefix and stored only as a hash', async () => {
+    expect(token).toMatch(/^hru_[\w-]{43}$/);
+    const rows = await h.engine.store.db
+      .selectFrom('user_tokens')
+      .select(['token_hash', 'user_id'])
+      .execute();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.user_id).toBe(alice);
+    expect(JSON.stringify(rows)).not.toContain(token);
+  });
+
+  it('answers /me with the user and their organizations', async () => {
+    const me = await h.request('GET', '/api/v1/me', undefined, { token });
+    expect(me.status).toBe(200);
+    expect(me.body).toMatchObject({ id: alice, email: 'alice@example.com', name: 'Alice' });
+    expect(me.body.organizations.map((o: { slug: string }) => o.slug)).toEqual(['acme', 'side']);
+    const admin = await h.request('GET', '/api/v1/me');
+    expect(admin.status).toBe(404);
+  });
+
+  it('reads and changes its own settings, never another user’s', async () => {
+    const own = await h.request(
+      'PUT',
+      '/api/v1/me/notification-settings',
+      {
+        settings: [
+          { type: 'alerts', channel: 'email', scopeType: 'organization', scopeId: sideId, value: 'never' },
+        ],
+      },
+      { token },
+    );
+    expect(own.status).toBe(200);
+    expect(own.body.userId).toBe(alice);
+    const byId = await h.request('GET', `/api/v1/users/${alice}/notification-settings`, undefined, { token });
+    expect(byId.status).toBe(200);
+    expect(byId.body.settings).toHaveLength(1);
+
+    const other = await h.request('GET', `/api/v1/users/${bob}/notification-settings`, undefined, { token });
+    expect(other.status).toBe(404);
+    const otherPut = await h.request(
+      'PUT',
+      `/api/v1/users/${bob}/notification-settings`,
+      { options: { emailDigests: false } },
+      { token },
+    );
+    expect(otherPut.status).toBe(404);
+    const bobAfter = await h.request('GET', `/api/v1/users/${bob}/notification-settings`);
+    expect(bobAfter.body.options.emailDigests).toBe(true);
+  });
+
+  it('shows an org key only the rows of its own organization', async () => {
+    const viaKey = await h.request('GET', `/api/v1/users/${alice}/notification-settings`, undefined, {
+      token: acmeKey,
+    });
+    expect(viaKey.status).toBe(200);
+    expect(viaKey.body.settings).toEqual([]);
+    const write = await h.request(
+      'PUT',
+      `/api/v1/users/${alice}/notification-settings`,
+      {
+        settings: [
+          { type: 'alerts', channel: 'slack', scopeType: 'organization', scopeId: sideId, value: 'never' },
+        ],
+      },
+      { token: acmeKey },
+    );
+    expect(write.status).toBe(400);
+    expect(write.body.error.details[0].path).toBe('settings.0.scopeId');
+    const foreign = await h.request('GET', `/api/v1/users/${alice}/notification-settings`, undefined, {
+      token: sideKey,
+    });
+    expect(foreign.status).toBe(404);
+  });
+
+  it('is minted by the admin token or a member org key, never by a stranger or a token', async () => {
+    const byKey = await h.request('POST', `/api/v1/users/${bob}/tokens`, { name: 'ci' }, { token: acmeKey });
+    expect(byKey.status).toBe(201);
+    const byStranger = await h.request('POST', `/api/v1/users/${bob}/tokens`, {}, { token: sideKey });
+    expect(byStranger.status).toBe(404);
+    const byToken = await h.request('POST', `/api/v1/users/${alice}/tokens`, {}, { token });
+    expect(byToken.status).toBe(404);
+  });
+
+  it('sees only its organizations and none of their resources', async () => {
+    const orgs = await h.request('GET', '/api/v1/orgs', undefined, { token });
+    expect(orgs.body.data.map((o: { slug: string }) => o.slug).sort()).toEqual(['acme', 'side']);
+    expect((await h.request('GET', '/api/v1/orgs/acme', undefined, { token })).status).toBe(200);
+    expect((await h.request('GET', '/api/v1/orgs/foreign', undefined, { token })).status).toBe(404);
+    expect((await h.request('GET', '/api/v1/orgs/acme/members', undefined, { token })).status).toBe(404);
+    expect((await h.request('POST', '/api/v1/orgs/acme/api-keys', { name: 'x' }, { token })).status).toBe(
+      404,
+    );
+  });
+
+  it('marks the user active when the token is used', async () => {
+    const row = await h.engine.store.db
+      .selectFrom('users')
+      .select('last_active_at')
+      .where('id', '=', alice)
+      .executeTakeFirst();
+    expect(row?.last_active_at).toBe(h.clock.now());
+  });
+});

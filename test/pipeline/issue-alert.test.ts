@@ -1,0 +1,154 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ManualClock } from '../../src/clock.js';
+import { frequencyStore } from '../../src/events/frequency-store.js';
+import { issueAlerts } from '../../src/notifications/issue-alerts.js';
+import { notificationStore } from '../../src/notifications/notification-store.js';
+import { ruleProcessor } from '../../src/rules/rule-processor.js';
+import { startHerald, type TestHerald } from '../helpers/herald.js';
+import { SKIP_PROFILE } from '../helpers/profile.js';
+
+/** Ingest → rules → one notification naming every rule that fired, as the history shows it. */
+describe.skipIf(SKIP_PROFILE)('issue alerts end to end', () => {
+  let h: TestHerald;
+  let clock: ManualClock;
+  let userId: string;
+  beforeAll(async () => {
+    h = await startHerald();
+    clock = h.clock as ManualClock;
+    await h.request('POST', '/api/v1/orgs', { slug: 'acme' });
+    userId = (await h.request('POST', '/api/v1/orgs/acme/members', { email: 'ana@acme.test', role: 'owner' }))
+      .body.userId;
+    await h.request('POST', '/api/v1/orgs/acme/projects', { slug: 'api' });
+  });
+  afterAll(() => h?.close());
+
+  const rule = (name: string, extra: Record<string, unknown> = {}) =>
+    h.request('POST', '/api/v1/projects/acme/api/rules', {
+      name,
+      actionMatch: 'all',
+      frequency: 30,
+      conditions: [{ id: 'first_seen_event' }],
+      actions: [{ id: 'notify_email', targetType: 'Member', targetIdentifier: userId }],
+      ...extra,
+    });
+  const ingest = (body: Record<string, unknown>) =>
+    h.request('POST', '/api/v1/projects/acme/api/events', body);
+  const history = async (query = '') =>
+    (await h.request('GET', `/api/v1/orgs/acme/notifications${query}`)).body;
+
+  it('several rules firing on one event make one notification naming all of them', async () => {
+    const a = (await rule('New errors')).body.id;
+    const b = (await rule('New errors in production', { environment: 'production' })).body.id;
+    const c = (await rule('Only staging', { environment: 'staging' })).body.id;
+    expect([a, b, c].every(Boolean)).toBe(true);
+
+    const first = await ingest({
+      message: 'Database timeout after 30s',
+      level: 'error',
+      environment: 'production',
+    });
+    expect(first.status).toBe(202);
+    await h.engine.queue.drain();
+
+    const { data } = await history();
+    expect(data).toHaveLength(1);
+    expect(data[0]).toMatchObject({ type: 'issue_alert', issueId: first.body.issueId });
+    expect([...data[0].ruleIds].sort()).toEqual([a, b].sort());
+
+    const byRule = await history(`?rule=${b}`);
+    expect(byRule.data).toHaveLength(1);
+    const otherRule = await history(`?rule=${c}`);
+    expect(otherRule.data).toHaveLength(0);
+  });
+
+  it('the action interval holds a second firing for the same issue until it passes', async () => {
+    await h.request('POST', '/api/v1/projects/acme/api/rules', {
+      name: 'Every event',
+      frequency: 5,
+      conditions: [{ id: 'every_event' }],
+      actions: [{ id: 'notify_email', targetType: 'Member', targetIdentifier: userId }],
+    });
+    const before = (await history()).data.length;
+    const event = { message: 'Cache miss storm', level: 'warning' };
+    const one = await ingest(event);
+    await h.engine.queue.drain();
+    await ingest(event);
+    await h.engine.queue.drain();
+    const after = await history(`?issue=${one.body.issueId}`);
+    expect(after.data).toHaveLength(1);
+    expect((await history()).data.length).toBe(before + 1);
+
+    clock.advance(5 * 60_000);
+    await ingest(event);
+    await h.engine.queue.drain();
+    expect((await history(`?issue=${one.body.issueId}`)).data).toHaveLength(2);
+  });
+
+  it('a rule muted for everyone does not fire; it fires again when the snooze ends', async () => {
+    const muted = (await rule('Muted rule', { conditions: [{ id: 'every_event' }], frequency: 0 })).body.id;
+    const until = new Date(clock.now() + 60 * 60_000).toISOString();
+    const snooze = await h.request('POST', `/api/v1/projects/acme/api/rules/${muted}/snooze`, {
+      target: 'everyone',
+      until,
+    });
+    expect(snooze.status).toBeLessThan(300);
+    await ingest({ message: 'Muted failure', level: 'error' });
+    await h.engine.queue.drain();
+    expect((await history(`?rule=${muted}`)).data).toHaveLength(0);
+    clock.advance(60 * 60_000 + 1);
+    await ingest({ message: 'Muted failure', level: 'error' });
+    await h.engine.queue.drain();
+    expect((await history(`?rule=${muted}`)).data).toHaveLength(1);
+  });
+
+  it('two workers evaluating events of one issue at once fire the rule once', async () => {
+    const only = (await rule('Race', { conditions: [{ id: 'every_event' }], frequency: 60 })).body.id;
+    await h.engine.queue.stop();
+    const sent = await ingest({ message: 'Raced event', level: 'error' });
+    await ingest({ message: 'Raced event', level: 'error' });
+    const jobs = await h.engine.store.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('kind', '=', 'evaluate-event')
+      .where('payload', 'like', `%${sent.body.issueId}%`)
+      .execute();
+    expect(jobs).toHaveLength(2);
+    // Two workers with their own processors (as two processes would have) each run one event's job at
+    // the same moment, and each run the first event's job again (as after an expired lease).
+    const worker = () =>
+      issueAlerts({
+        db: h.engine.store.db,
+        clock,
+        logger: h.engine.logger,
+        processor: ruleProcessor({
+          db: h.engine.store.db,
+          clock,
+          rules: h.engine.services.rules,
+          snoozes: h.engine.services.ruleSnoozes,
+        }),
+        frequency: frequencyStore(h.engine.store.db),
+        notifications: notificationStore({ db: h.engine.store.db, clock }),
+        latestRelease: async () => null,
+        publicUrl: () => h.url,
+        onJobsCommitted: () => undefined,
+      });
+    const claimed = jobs.map((job) => ({
+      id: job.id,
+      kind: 'evaluate-event' as const,
+      payload: JSON.parse(job.payload),
+      attempts: 0,
+      runAt: job.run_at,
+    }));
+    const [a, b] = [worker(), worker()];
+    await Promise.all([a(claimed[0]!), b(claimed[1]!), b(claimed[0]!), a(claimed[1]!)]);
+    const fired = await history(`?rule=${only}`);
+    expect(fired.data).toHaveLength(1);
+    expect(fired.data[0].issueId).toBe(sent.body.issueId);
+    const states = await h.engine.store.db
+      .selectFrom('rule_fire_state')
+      .selectAll()
+      .where('rule_id', '=', only)
+      .execute();
+    expect(states).toHaveLength(1);
+  });
+});
