@@ -1,7 +1,14 @@
 /**
- * Event ingest throughput: Herald embedded (SQLite file in a temp dir) in a child process, driven with
- * single-event POSTs over keep-alive connections by autocannon in this one, so client and server each
- * get a core. Run with `npx tsx bench/ingest.ts [seconds] [connections]`.
+ * Event ingest, two scenarios against Herald embedded (SQLite file in a temp dir) in a child process,
+ * driven with single-event POSTs over keep-alive connections by autocannon in this one, so client and
+ * server each get a core:
+ * - throughput: as many requests as the server takes (role api: ingest alone, rules off);
+ * - latency: a fixed 1,000 events/s into a project with one `every_event` rule (frequency 0) and the
+ *   workers on; ingest→firing is each notification's created_at minus its event's received_at, read from
+ *   the database after the run (received_at is taken as the event's transaction starts, just after the
+ *   request was parsed and validated).
+ * Run with `npx tsx bench/ingest.ts [seconds] [connections] [--scenario=throughput|latency]` (both by
+ * default; the latency scenario uses 16 connections and `--rate=N` changes its rate).
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,12 +16,20 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import type { Kysely } from 'kysely';
 import { loadConfig } from '../src/config.js';
 import { createEngine } from '../src/engine.js';
 import { createLogger } from '../src/logger.js';
+import type { Database } from '../src/store/schema.js';
 
-const SECONDS = Number(process.argv[2] ?? 20);
-const CONNECTIONS = Number(process.argv[3] ?? 32);
+const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const option = (name: string) =>
+  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? undefined;
+const SECONDS = Number(positional[0] ?? 20);
+const CONNECTIONS = Number(positional[1] ?? 32);
+const SCENARIOS = ['throughput', 'latency'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+const RATE = Number(option('rate') ?? 1000);
 const ADMIN = 'bench-admin-token-0123456789';
 
 /** The part of autocannon used here (it ships no types). */
@@ -23,6 +38,7 @@ type Autocannon = (options: {
   connections: number;
   duration: number;
   pipelining: number;
+  overallRate?: number;
   requests: {
     method: string;
     path: string;
@@ -37,15 +53,65 @@ type Autocannon = (options: {
   timeouts: number;
 }>;
 
-if (process.argv.includes('--serve')) await serve();
-else await drive();
+const serving = option('serve') as Scenario | undefined;
+if (serving) await serve(serving);
+else {
+  const chosen = option('scenario');
+  for (const scenario of SCENARIOS) if (!chosen || chosen === scenario) await drive(scenario);
+}
+
+/** What the child reports when stopped. */
+interface Report {
+  readonly cpuMs: number;
+  /** Latency scenario: ingest→notification in ms per fired event, and the events stored. */
+  readonly firing?: { readonly latencies: number[]; readonly events: number };
+}
+
+/**
+ * With HERALD_BENCH_SQL set, the child times every SQLite statement and prints the costliest when stopped:
+ * where the database time goes, by statement.
+ */
+function timeStatements(): () => void {
+  const SQLite = createRequire(import.meta.url)('better-sqlite3') as new (
+    file: string,
+  ) => {
+    prepare(sql: string): object;
+  };
+  const statement = Object.getPrototypeOf(new SQLite(':memory:').prepare('select 1')) as Record<
+    string,
+    (...args: unknown[]) => unknown
+  >;
+  const spent = new Map<string, { calls: number; ns: bigint }>();
+  for (const method of ['run', 'all', 'get']) {
+    const original = statement[method]!;
+    statement[method] = function (this: { source: string }, ...args: unknown[]) {
+      const start = process.hrtime.bigint();
+      try {
+        return original.apply(this, args);
+      } finally {
+        const key = this.source.replace(/\s+/g, ' ').slice(0, 90);
+        const entry = spent.get(key) ?? { calls: 0, ns: 0n };
+        entry.calls++;
+        entry.ns += process.hrtime.bigint() - start;
+        spent.set(key, entry);
+      }
+    };
+  }
+  return () => {
+    const rows = [...spent].sort((a, b) => Number(b[1].ns - a[1].ns)).slice(0, 25);
+    console.table(rows.map(([sql, e]) => ({ ms: Math.round(Number(e.ns) / 1e6), calls: e.calls, sql })));
+  };
+}
 
 /** The child: Herald on port 0; request logs at info go nowhere (their cost counts, their noise does not). */
-async function serve(): Promise<void> {
+async function serve(scenario: Scenario): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'herald-bench-'));
   const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
-  // Role api: the rule workers stay off, so the figure is ingest alone (their jobs are still written).
-  const config = loadConfig({}, {}, { port: 0, dataDir, adminToken: ADMIN, logLevel: 'info', role: 'api' });
+  // Throughput runs role api: the rule workers stay off, so the figure is ingest alone (their jobs are
+  // still written). Latency needs them.
+  const role = scenario === 'throughput' ? 'api' : 'all';
+  const config = loadConfig({}, {}, { port: 0, dataDir, adminToken: ADMIN, logLevel: 'info', role });
+  const printStatements = process.env.HERALD_BENCH_SQL ? timeStatements() : null;
   const engine = await createEngine(config, { logger: createLogger('info', sink) });
   const url = await engine.start();
   process.send?.({ url });
@@ -57,15 +123,43 @@ async function serve(): Promise<void> {
       return;
     }
     const used = process.cpuUsage(cpu);
-    process.send?.({ cpuMs: (used.user + used.system) / 1000 });
+    const report: Report = {
+      cpuMs: (used.user + used.system) / 1000,
+      ...(scenario === 'latency' ? { firing: await firingLatencies(engine.store.db) } : {}),
+    };
+    printStatements?.();
+    process.send?.(report);
     await engine.stop();
     rmSync(dataDir, { recursive: true, force: true });
     process.exit(0);
   });
 }
 
-async function drive(): Promise<void> {
-  const child = fork(new URL(import.meta.url).pathname, ['--serve'], {
+/** Waits until the evaluation jobs are done, then reads notification time minus event arrival per event. */
+async function firingLatencies(db: Kysely<Database>): Promise<NonNullable<Report['firing']>> {
+  for (let waited = 0; waited < 30_000; waited += 100) {
+    const left = await db
+      .selectFrom('jobs')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('kind', '=', 'evaluate-event')
+      .executeTakeFirstOrThrow();
+    if (Number(left.n) === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const rows = await db
+    .selectFrom('notifications')
+    .innerJoin('events', 'events.id', 'notifications.event_id')
+    .select(['notifications.created_at as firedAt', 'events.received_at as receivedAt'])
+    .execute();
+  const events = await db
+    .selectFrom('events')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return { latencies: rows.map((r) => r.firedAt - r.receivedAt), events: Number(events.n) };
+}
+
+async function drive(scenario: Scenario): Promise<void> {
+  const child = fork(new URL(import.meta.url).pathname, [`--serve=${scenario}`], {
     execArgv: [...process.execArgv, ...(process.env.HERALD_BENCH_PROF ? ['--cpu-prof'] : [])],
   });
   const url = await new Promise<string>((resolve) =>
@@ -82,6 +176,20 @@ async function drive(): Promise<void> {
   await call('/api/v1/orgs', { slug: 'bench' });
   await call('/api/v1/orgs/bench/projects', { slug: 'web' });
   const { token } = await call('/api/v1/orgs/bench/api-keys', { name: 'bench' });
+  if (scenario === 'latency') {
+    const { userId } = await call('/api/v1/orgs/bench/members', {
+      email: 'oncall@bench.test',
+      role: 'owner',
+    });
+    await call('/api/v1/projects/bench/web/rules', {
+      name: 'Every event',
+      actionMatch: 'all',
+      frequency: 0,
+      conditions: [{ id: 'every_event' }],
+      actions: [{ id: 'notify_inapp', targetType: 'Member', targetIdentifier: userId }],
+    });
+  }
+  const connections = scenario === 'latency' ? 16 : CONNECTIONS;
 
   let n = 0;
   const body = () => {
@@ -115,9 +223,10 @@ async function drive(): Promise<void> {
   child.send('start');
   const result = await autocannon({
     url,
-    connections: CONNECTIONS,
+    connections,
     duration: SECONDS,
     pipelining: 1,
+    ...(scenario === 'latency' ? { overallRate: RATE } : {}),
     requests: [
       {
         method: 'POST',
@@ -127,15 +236,16 @@ async function drive(): Promise<void> {
       },
     ],
   });
-  const stopped = new Promise<number>((resolve) =>
-    child.once('message', (m) => resolve((m as { cpuMs: number }).cpuMs)),
-  );
+  const stopped = new Promise<Report>((resolve) => child.once('message', (m) => resolve(m as Report)));
   child.send('stop');
-  const cpuMs = await stopped;
+  const { cpuMs, firing } = await stopped;
   await new Promise((resolve) => child.once('exit', resolve));
   const served = result.requests.total;
+  const fired = firing ? [...firing.latencies].sort((a, b) => a - b) : [];
+  const at = (q: number) => fired[Math.min(fired.length - 1, Math.floor(q * fired.length))] ?? Number.NaN;
   console.table([
     {
+      scenario,
       'requests/s': Math.round(result.requests.average),
       total: served,
       'p50 ms': result.latency.p50,
@@ -145,7 +255,14 @@ async function drive(): Promise<void> {
       'server CPU µs/req': Math.round((cpuMs * 1000) / served),
       'one-core capacity/s': Math.round(served / (cpuMs / 1000)),
       'non-2xx': result.non2xx,
-      connections: CONNECTIONS,
+      ...(firing
+        ? {
+            'fired/events': `${fired.length}/${firing.events}`,
+            'firing p50 ms': at(0.5),
+            'firing p99 ms': at(0.99),
+          }
+        : {}),
+      connections,
       seconds: SECONDS,
     },
   ]);

@@ -1,15 +1,14 @@
 /**
  * Rules engine throughput: 1,000 varied rules of one project (no frequency conditions) evaluated against
  * generated events, the way the engine does per event: appliesTo, the action interval, then matches.
- * Run with `npx tsx bench/rules.ts [rules] [events]`.
+ * Run with `npx tsx bench/rules.ts [rules] [events]`; bench/run.ts calls {@link measureRules}.
  */
+import { pathToFileURL } from 'node:url';
 import type { HeraldEvent, IssueSnapshot, Level } from '../src/events/event.js';
 import type { RuleInput } from '../src/rules/condition.js';
 import { type CompiledRule, compileRule } from '../src/rules/evaluate.js';
 import { parseRuleBody } from '../src/rules/rule-schema.js';
 
-const RULES = Number(process.argv[2] ?? 1000);
-const EVENTS = Number(process.argv[3] ?? 2000);
 const NOW = Date.parse('2026-01-01T12:00:00Z');
 
 /** A small seeded generator, so every run measures the same rules and events. */
@@ -158,30 +157,57 @@ function run(rules: readonly CompiledRule[], inputs: readonly RuleInput[]): numb
   return fired;
 }
 
-const compileStart = performance.now();
-const rules = Array.from({ length: RULES }, (_, i) => makeRule(i));
-const compileMs = performance.now() - compileStart;
-if (rules.some((r) => r.async)) throw new Error('the bench rules must not read counts');
+/** What one rules run measured. */
+export interface RulesFigures {
+  readonly rules: number;
+  readonly events: number;
+  readonly evaluations: number;
+  readonly compileMs: number;
+  readonly seconds: number;
+  readonly evaluationsPerSecond: number;
+  readonly eventsPerSecond: number;
+  readonly fired: number;
+}
 
-run(
-  rules,
-  Array.from({ length: 200 }, (_, i) => makeInput(-i - 1)),
-); // warm-up
-const inputs = Array.from({ length: EVENTS }, (_, i) => makeInput(i));
-const start = performance.now();
-const fired = run(rules, inputs);
-const seconds = (performance.now() - start) / 1000;
-const evaluations = RULES * EVENTS;
-
-console.table([
-  {
-    rules: RULES,
-    events: EVENTS,
+/** Compiles `ruleCount` seeded rules and evaluates each on `eventCount` seeded events, after a warm-up. */
+export function measureRules(ruleCount: number, eventCount: number): RulesFigures {
+  const compileStart = performance.now();
+  const rules = Array.from({ length: ruleCount }, (_, i) => makeRule(i));
+  const compileMs = performance.now() - compileStart;
+  if (rules.some((r) => r.async)) throw new Error('the bench rules must not read counts');
+  run(
+    rules,
+    Array.from({ length: 200 }, (_, i) => makeInput(-i - 1)),
+  ); // warm-up
+  const inputs = Array.from({ length: eventCount }, (_, i) => makeInput(i));
+  const start = performance.now();
+  const fired = run(rules, inputs);
+  const seconds = (performance.now() - start) / 1000;
+  const evaluations = ruleCount * eventCount;
+  return {
+    rules: ruleCount,
+    events: eventCount,
     evaluations,
-    'compile ms': Math.round(compileMs),
+    compileMs: Math.round(compileMs),
     seconds: Number(seconds.toFixed(3)),
-    'evaluations/s': Math.round(evaluations / seconds),
-    'events/s': Math.round(EVENTS / seconds),
+    evaluationsPerSecond: Math.round(evaluations / seconds),
+    eventsPerSecond: Math.round(eventCount / seconds),
     fired,
-  },
-]);
+  };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const figures = measureRules(Number(process.argv[2] ?? 1000), Number(process.argv[3] ?? 2000));
+  console.table([
+    {
+      rules: figures.rules,
+      events: figures.events,
+      evaluations: figures.evaluations,
+      'compile ms': figures.compileMs,
+      seconds: figures.seconds,
+      'evaluations/s': figures.evaluationsPerSecond,
+      'events/s': figures.eventsPerSecond,
+      fired: figures.fired,
+    },
+  ]);
+}

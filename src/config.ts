@@ -25,6 +25,8 @@ export interface HeraldConfig {
   readonly databaseUrl: string | null;
   /** `redis://…` selects BullMQ and Redis counters (cluster profile). */
   readonly redisUrl: string | null;
+  /** Prefix of every Redis key, so several installations share one Redis. Default `herald`. */
+  readonly redisPrefix: string;
   /** Admin bearer token; when unset, one is generated on first start and printed once. */
   readonly adminToken: string | null;
   /** Key for encrypting integration secrets and signing links; generated into `dataDir` when unset. */
@@ -37,6 +39,8 @@ export interface HeraldConfig {
   readonly allowPrivateTargets: boolean;
   /** Largest accepted request body in bytes. Default 1 MiB. */
   readonly bodyLimit: number;
+  /** Days events, notifications and their deliveries are kept. Default 30. */
+  readonly retentionDays: number;
 }
 
 /** Command-line flags that override the environment. */
@@ -67,6 +71,10 @@ const schema = z.object({
     .regex(/^rediss?:\/\//, 'must be a redis:// URL')
     .nullable()
     .default(null),
+  redisPrefix: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, _ . or -')
+    .default('herald'),
   adminToken: z.string().min(16, 'must be at least 16 characters').nullable().default(null),
   secretKey: z.string().min(32, 'must be at least 32 characters').nullable().default(null),
   publicUrl: z.url().nullable().default(null),
@@ -77,6 +85,7 @@ const schema = z.object({
     .int()
     .min(1024)
     .default(1024 * 1024),
+  retentionDays: z.coerce.number().int().min(1).max(3650).default(30),
 });
 
 const ENV: Record<keyof z.input<typeof schema>, string> = {
@@ -86,12 +95,14 @@ const ENV: Record<keyof z.input<typeof schema>, string> = {
   dataDir: 'HERALD_DATA_DIR',
   databaseUrl: 'HERALD_DATABASE_URL',
   redisUrl: 'HERALD_REDIS_URL',
+  redisPrefix: 'HERALD_REDIS_PREFIX',
   adminToken: 'HERALD_ADMIN_TOKEN',
   secretKey: 'HERALD_SECRET_KEY',
   publicUrl: 'HERALD_PUBLIC_URL',
   logLevel: 'HERALD_LOG_LEVEL',
   allowPrivateTargets: 'HERALD_ALLOW_PRIVATE_TARGETS',
   bodyLimit: 'HERALD_BODY_LIMIT',
+  retentionDays: 'HERALD_RETENTION_DAYS',
 };
 
 /** The environment variables Herald reads, by config field. */

@@ -1,17 +1,36 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { analyticsServices } from './analytics/analytics-services.js';
+import { countedNotifications } from './analytics/delivery-observer.js';
+import { instrumentedIngest, tracedChannels, tracedHandler } from './analytics/tracing.js';
 import { type ApiApp, buildApi } from './api/server.js';
 import { type Clock, systemClock } from './clock.js';
 import { type HeraldConfig, publicBaseUrl } from './config.js';
+import type { Channel, ChannelKind } from './delivery/channel.js';
+import { channelStateStore } from './delivery/channel-state-store.js';
+import { circuitBreaker } from './delivery/circuit-breaker.js';
+import { deadLetters } from './delivery/dead-letters.js';
+import { deliverer } from './delivery/deliver.js';
+import { httpClient } from './delivery/http-client.js';
+import { buildChannels, channelFactories, closeChannels } from './delivery/registry.js';
+import { testSender } from './delivery/test-send.js';
 import { eventProjects } from './events/event-projects.js';
 import { frequencyStore } from './events/frequency-store.js';
 import { ingestService } from './events/ingest.js';
 import { issuesService } from './events/issues.js';
+import { inboxServices } from './inbox/inbox-services.js';
 import { createLogger } from './logger.js';
+import { deployNotifications } from './notifications/deploys.js';
+import { fanOut } from './notifications/fan-out.js';
 import { notificationHistory } from './notifications/history.js';
 import { issueAlerts } from './notifications/issue-alerts.js';
 import { notificationStore } from './notifications/notification-store.js';
+import { systemNotifications } from './notifications/system-notifications.js';
+import { workflowNotifications } from './notifications/workflow.js';
 import { peopleServices } from './people/people-services.js';
+import { preferenceDecisions } from './preferences/decisions.js';
+import { pushDeliveryHooks } from './push/push-subscriptions.js';
+import { bullmqQueue } from './queue/bullmq-queue.js';
 import type { Queue } from './queue/queue.js';
 import { sqlQueue } from './queue/sql-queue.js';
 import { rulePreview } from './rules/rule-preview.js';
@@ -31,6 +50,11 @@ import { organizations } from './tenancy/organizations.js';
 import { projects } from './tenancy/projects.js';
 import { checkTarget } from './tenancy/target-check.js';
 import { teams } from './tenancy/teams.js';
+import { digestBuilder } from './throttle/digest-builder.js';
+import { redisLimiter } from './throttle/redis-limiter.js';
+import { sqlLimiter } from './throttle/sql-limiter.js';
+import { throttleSettings } from './throttle/throttle-settings.js';
+import { throttleStage } from './throttle/throttle-stage.js';
 
 /** Version reported by the API. */
 export const VERSION = '0.1.0';
@@ -56,6 +80,11 @@ export interface Engine {
   readonly clock: Clock;
   readonly api: ApiApp;
   readonly queue: Queue;
+  /**
+   * Every delivery channel by kind, in-app included, sharing one outbound HTTP client: what the delivery
+   * stage sends through (push targets come from `services.pushSubscriptions.pushTargets`).
+   */
+  readonly channels: ReadonlyMap<ChannelKind, Channel>;
   /** The admin token generated on this first start, or null. */
   readonly generatedAdminToken: string | null;
   /** Starts listening (role api/all) and the workers (role worker/all); returns the base URL. */
@@ -89,7 +118,41 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
   };
 
   const keys = apiKeys({ ...deps, configuredAdminToken: config.adminToken });
-  const queue = options.queue ?? sqlQueue({ db: store.db, clock, logger });
+  const analytics = analyticsServices({
+    db: store.db,
+    clock,
+    logger,
+    secretKey: secret.key,
+    publicUrl: deps.publicUrl,
+    retentionDays: config.retentionDays,
+  });
+  const queue =
+    options.queue ??
+    (config.redisUrl
+      ? bullmqQueue({ db: store.db, clock, logger, redisUrl: config.redisUrl, prefix: config.redisPrefix })
+      : sqlQueue({ db: store.db, clock, logger }));
+  const onJobsCommitted = (ids: string[]) => queue.notify(ids);
+  const notifications = countedNotifications(notificationStore({ db: store.db, clock }), analytics.metrics);
+  const system = systemNotifications({
+    db: store.db,
+    clock,
+    notifications,
+    publicUrl: deps.publicUrl,
+    onJobsCommitted,
+  });
+  const inboxStage = await inboxServices({
+    store,
+    databaseUrl: config.databaseUrl,
+    clock,
+    logger,
+    secrets: deps.secrets,
+    publicUrl: deps.publicUrl,
+    checkTarget: checkTarget(config.allowPrivateTargets),
+  });
+  const http = httpClient({ allowPrivateTargets: config.allowPrivateTargets });
+  const channels = tracedChannels(
+    buildChannels({ http, vapid: inboxStage.vapid }, { ...channelFactories, inapp: () => inboxStage.inapp }),
+  );
   const services: Services = {
     organizations: organizations(deps),
     members: members(deps),
@@ -97,37 +160,118 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
     projects: projects(deps),
     integrations: integrations({ ...deps, checkTarget: checkTarget(config.allowPrivateTargets) }),
     apiKeys: keys,
-    ...peopleServices({ db: store.db, clock, secretKey: secret.key }),
+    ...peopleServices({ db: store.db, clock, secretKey: secret.key, onDeploy: (info) => onDeploy(info) }),
     history: notificationHistory(store.db),
-    ingest: ingestService({
-      db: store.db,
-      dialect: store.dialect,
-      clock,
-      onJobsCommitted: (ids) => queue.notify(ids),
-    }),
+    analytics,
+    deadLetters: deadLetters({ db: store.db, clock, onJobsCommitted }),
+    ingest: instrumentedIngest(
+      ingestService({
+        db: store.db,
+        dialect: store.dialect,
+        clock,
+        onJobsCommitted: (ids) => queue.notify(ids),
+      }),
+      analytics.metrics,
+    ),
     eventProjects: eventProjects(store.db),
-    issues: issuesService({ db: store.db, clock }),
-    rules: ruleStore({ db: store.db, clock, logger }),
+    issues: issuesService({ db: store.db, clock, onJobsCommitted }),
+    rules: ruleStore({ db: store.db, clock, logger, onRuleSaved: (event) => system.ruleSaved(event) }),
     ruleSnoozes: ruleSnoozes({ db: store.db, clock }),
     rulePreview: rulePreview({ db: store.db, clock }),
     templates: templateService({ db: store.db, clock, publicUrl: deps.publicUrl }),
+    ...inboxStage.services,
+    integrationTests: testSender({ channels, clock, logger, publicUrl: deps.publicUrl }),
   };
   const generatedAdminToken = config.role === 'worker' ? null : await keys.ensureAdminToken();
 
-  // The pipeline: ingest → rules → notifications → (fan-out) → delivery, each a queued job.
-  const notifications = notificationStore({ db: store.db, clock });
+  // The pipeline: ingest → rules → notifications → fan-out (recipients, preferences) → delivery, each a
+  // queued job written in the transaction of the rows it acts on.
   queue.handle(
     'evaluate-event',
-    issueAlerts({
+    tracedHandler(
+      'herald.evaluate',
+      issueAlerts({
+        db: store.db,
+        clock,
+        logger,
+        processor: ruleProcessor({
+          db: store.db,
+          clock,
+          rules: services.rules,
+          snoozes: services.ruleSnoozes,
+        }),
+        frequency: frequencyStore(store.db),
+        notifications,
+        latestRelease: async (projectId) =>
+          (await services.releases.latestRelease(projectId))?.version ?? null,
+        publicUrl: deps.publicUrl,
+        onJobsCommitted,
+      }),
+    ),
+  );
+  const onDeploy = deployNotifications({
+    db: store.db,
+    clock,
+    notifications,
+    recipients: services.recipients,
+    publicUrl: deps.publicUrl,
+    onJobsCommitted,
+  });
+  queue.handle(
+    'workflow',
+    workflowNotifications({
       db: store.db,
       clock,
       logger,
-      processor: ruleProcessor({ db: store.db, clock, rules: services.rules, snoozes: services.ruleSnoozes }),
-      frequency: frequencyStore(store.db),
       notifications,
-      latestRelease: async () => null,
+      recipients: services.recipients,
+      subscriptions: services.subscriptions,
       publicUrl: deps.publicUrl,
-      onJobsCommitted: (ids) => queue.notify(ids),
+      onJobsCommitted,
+    }),
+  );
+  // Limits live with the counters of the profile: Redis in a cluster, else the database.
+  const limiter = config.redisUrl
+    ? redisLimiter({ redisUrl: config.redisUrl, prefix: config.redisPrefix })
+    : sqlLimiter();
+  const throttle = throttleStage({ limiter, settings: throttleSettings({ db: store.db, clock }) });
+  queue.handle('digest', digestBuilder({ db: store.db, clock, logger, notifications, onJobsCommitted }));
+  queue.handle(
+    'notify',
+    fanOut({
+      db: store.db,
+      clock,
+      logger,
+      notifications,
+      recipients: services.recipients,
+      decisions: preferenceDecisions(store.db),
+      onDeliveries: analytics.observer.decided,
+      throttle,
+      onJobsCommitted,
+    }),
+  );
+  queue.handle(
+    'deliver',
+    deliverer({
+      db: store.db,
+      clock,
+      logger,
+      channels,
+      state: channelStateStore(store.db, clock),
+      breaker: circuitBreaker(clock),
+      publicUrl: deps.publicUrl,
+      integration: async (orgId, id) => {
+        const found = await services.integrations.getWithSecrets(orgId, id);
+        return { ...found, config: found.config, secrets: found.secrets };
+      },
+      override: (orgId, type, channel) => services.templates.find(orgId, type, channel),
+      unsubscribeUrl: (payload) =>
+        services.unsubscribe.unsubscribeUrl(deps.publicUrl(), { ...payload, issuedAt: clock.now() }),
+      onIntegrationDisabled: (orgId, id, reason) => system.integrationDisabled(orgId, id, reason),
+      ...pushDeliveryHooks(services.pushSubscriptions),
+      trackLinks: analytics.tracker,
+      onFinished: analytics.observer.finished,
+      onJobsCommitted,
     }),
   );
 
@@ -148,9 +292,11 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
     clock,
     api,
     queue,
+    channels,
     generatedAdminToken,
     async start() {
       if (config.role !== 'api') queue.start();
+      if (config.role !== 'api') analytics.retention.start();
       if (config.role === 'worker') return '';
       await api.listen({ host: config.host, port: config.port });
       boundPort = (api.server.address() as AddressInfo).port;
@@ -159,6 +305,11 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
     async stop() {
       await api.close();
       await queue.stop();
+      await analytics.retention.stop();
+      await limiter.close?.();
+      await closeChannels(channels);
+      http.close();
+      await inboxStage.close();
       if (!options.store) await store.close();
     },
   };

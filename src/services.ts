@@ -1,6 +1,10 @@
+import type { AnalyticsServices } from './analytics/analytics-services.js';
+import type { DeadLetters } from './delivery/dead-letters.js';
+import type { TestSender } from './delivery/test-send.js';
 import type { EventProjects } from './events/event-projects.js';
 import type { IngestService } from './events/ingest.js';
 import type { IssuesService } from './events/issues.js';
+import type { InboxServices } from './inbox/inbox-services.js';
 import type { NotificationHistory } from './notifications/history.js';
 import type { PeopleServices } from './people/people-services.js';
 import type { RulePreviewService } from './rules/rule-preview.js';
@@ -15,7 +19,7 @@ import type { Projects } from './tenancy/projects.js';
 import type { Teams } from './tenancy/teams.js';
 
 /** The services the API calls, built by the composition root (`engine.ts`). */
-export interface Services extends PeopleServices {
+export interface Services extends PeopleServices, InboxServices {
   readonly organizations: Organizations;
   readonly members: Members;
   readonly teams: Teams;
@@ -23,6 +27,9 @@ export interface Services extends PeopleServices {
   readonly integrations: Integrations;
   readonly apiKeys: ApiKeys;
   readonly history: NotificationHistory;
+  /** Metrics, engagement tracking, delivery analytics and retention. */
+  readonly analytics: AnalyticsServices;
+  readonly deadLetters: DeadLetters;
   readonly ingest: IngestService;
   readonly eventProjects: EventProjects;
   readonly issues: IssuesService;
@@ -30,4 +37,6 @@ export interface Services extends PeopleServices {
   readonly ruleSnoozes: RuleSnoozes;
   readonly rulePreview: RulePreviewService;
   readonly templates: TemplateService;
+  /** Test sends through an integration (`POST …/integrations/{id}/test`). */
+  readonly integrationTests: TestSender;
 }

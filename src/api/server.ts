@@ -21,28 +21,42 @@ import { newId } from '../ids.js';
 import { redactUrl } from '../logger.js';
 import type { Services } from '../services.js';
 import type { Store } from '../store/store.js';
+import { throttleSettings } from '../throttle/throttle-settings.js';
 import { authenticate } from './auth.js';
 import { errorHandler } from './errors.js';
 import { idempotency } from './idempotency.js';
+import { requireRole } from './roles.js';
+import { alertmanagerRoutes } from './routes/alertmanager.js';
+import { analyticsRoutes } from './routes/analytics.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
+import { deliveryRoutes } from './routes/deliveries.js';
+import { digestRoutes } from './routes/digests.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
+import { inboxRoutes } from './routes/inbox.js';
+import { inboxStreamRoutes } from './routes/inbox-stream.js';
+import { integrationTestRoutes } from './routes/integration-test.js';
 import { integrationRoutes } from './routes/integrations.js';
 import { issueRoutes } from './routes/issues.js';
 import { memberRoutes } from './routes/members.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { notificationSettingRoutes } from './routes/notification-settings.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { organizationRoutes } from './routes/organizations.js';
 import { ownershipRoutes } from './routes/ownership.js';
 import { projectRoutes } from './routes/projects.js';
+import { pushKeyRoutes, pushSubscriptionRoutes } from './routes/push.js';
 import { releaseRoutes } from './routes/releases.js';
 import { ruleRoutes } from './routes/rules.js';
 import { sentryRoutes } from './routes/sentry.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
 import { teamRoutes } from './routes/teams.js';
 import { templateRoutes } from './routes/templates.js';
+import { throttleRoutes } from './routes/throttle.js';
+import { trackingRoutes } from './routes/tracking.js';
 import { unsubscribeRoutes } from './routes/unsubscribe.js';
 import { userRoutes } from './routes/users.js';
+import { staticWeb } from './static.js';
 
 /** The Fastify instance with zod schemas as its type provider. */
 export type ApiApp = FastifyInstance<
@@ -52,6 +66,19 @@ export type ApiApp = FastifyInstance<
   FastifyBaseLogger,
   ZodTypeProvider
 >;
+
+/** One successful ingest answer in this many gets a request log line. */
+const INGEST_LOG_SAMPLE = 100;
+
+/** The routes that take events. */
+const INGEST_ROUTES: ReadonlySet<string> = new Set([
+  '/api/v1/projects/:org/:project/events',
+  '/api/v1/projects/:org/:project/events/batch',
+  '/api/:projectId/envelope',
+  '/api/:projectId/envelope/',
+  '/api/:projectId/store',
+  '/api/:projectId/store/',
+]);
 
 /** What the HTTP API needs. */
 export interface ApiOptions {
@@ -84,13 +111,19 @@ export async function buildApi(options: ApiOptions): Promise<ApiApp> {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  let ingestAnswers = 0;
   app.addHook('onResponse', async (request, reply) => {
+    // Events arrive thousands a second and the line would cost as much as storing one: of successful
+    // ingest answers one in INGEST_LOG_SAMPLE is logged (marked `sampled`); failures and other routes always.
+    const sampled = reply.statusCode < 400 && INGEST_ROUTES.has(request.routeOptions.url ?? '');
+    if (sampled && ++ingestAnswers % INGEST_LOG_SAMPLE !== 0) return;
     request.log.info(
       {
         method: request.method,
         url: redactUrl(request.url),
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime),
+        ...(sampled ? { sampled: INGEST_LOG_SAMPLE } : {}),
       },
       'request',
     );
@@ -114,11 +147,19 @@ export async function buildApi(options: ApiOptions): Promise<ApiApp> {
 
   healthRoutes(app, options.store);
   unsubscribeRoutes(app, options.services);
+  metricsRoutes(app, options.services);
+  trackingRoutes(app, options.services);
+  pushKeyRoutes(app, options.services);
+  // EventSource cannot send headers: the stream authenticates itself (bearer or ?token=).
+  inboxStreamRoutes(app, options.services);
   await app.register(sentryRoutes(options.services, options.bodyLimit));
+  // The dashboard's files at `/`; API paths keep their JSON 404s.
+  staticWeb(app);
 
   const keys = idempotency(options.store.db, options.clock);
   await app.register(async (api: ApiApp) => {
     api.addHook('onRequest', authenticate(options.services.apiKeys));
+    api.addHook('preHandler', requireRole(options.store.db));
     api.addHook('preHandler', keys.preHandler);
     api.addHook('onSend', keys.onSend);
     organizationRoutes(api, options.services);
@@ -126,6 +167,7 @@ export async function buildApi(options: ApiOptions): Promise<ApiApp> {
     teamRoutes(api, options.services);
     projectRoutes(api, options.services);
     integrationRoutes(api, options.services);
+    integrationTestRoutes(api, options.services);
     apiKeyRoutes(api, options.services);
     userRoutes(api, options.services);
     notificationSettingRoutes(api, options.services);
@@ -133,10 +175,17 @@ export async function buildApi(options: ApiOptions): Promise<ApiApp> {
     releaseRoutes(api, options.services);
     subscriptionRoutes(api, options.services);
     notificationRoutes(api, options.services);
+    analyticsRoutes(api, options.services);
+    deliveryRoutes(api, options.services);
     eventRoutes(api, options.services);
+    alertmanagerRoutes(api, options.services, { db: options.store.db, clock: options.clock });
     issueRoutes(api, options.services);
     ruleRoutes(api, options.services);
     templateRoutes(api, options.services);
+    throttleRoutes(api, options.services, throttleSettings({ db: options.store.db, clock: options.clock }));
+    digestRoutes(api, options.services, throttleSettings({ db: options.store.db, clock: options.clock }));
+    inboxRoutes(api, options.services);
+    pushSubscriptionRoutes(api, options.services);
   });
 
   return app;

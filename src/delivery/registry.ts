@@ -1,6 +1,7 @@
 import type { Channel, ChannelKind } from './channel.js';
 import { discordChannel } from './channels/discord/discord-channel.js';
 import { emailChannel } from './channels/email/email-channel.js';
+import { type InappChannelOptions, inappChannel } from './channels/inapp/inapp-channel.js';
 import { msteamsChannel } from './channels/msteams/msteams-channel.js';
 import { pagerdutyChannel } from './channels/pagerduty/pagerduty-channel.js';
 import { pushChannel } from './channels/push/push-channel.js';
@@ -19,7 +20,7 @@ export interface ChannelFactoryOptions {
 /** Builds one channel. */
 export type ChannelFactory = (options: ChannelFactoryOptions) => Channel;
 
-/** The outbound channels of this folder by kind; in-app is registered by its own module. */
+/** The outbound channels of this folder by kind; in-app needs the store, so it comes from {@link inappFactory}. */
 export const channelFactories: Readonly<Partial<Record<ChannelKind, ChannelFactory>>> = {
   email: ({ http }) => emailChannel({ http }),
   slack: ({ http }) => slackChannel({ http }),
@@ -29,6 +30,11 @@ export const channelFactories: Readonly<Partial<Record<ChannelKind, ChannelFacto
   pagerduty: ({ http }) => pagerdutyChannel({ http }),
   discord: ({ http }) => discordChannel({ http }),
 };
+
+/** The in-app channel as a factory, to merge into {@link channelFactories}: `{ ...channelFactories, inapp: inappFactory(…) }`. */
+export function inappFactory(options: InappChannelOptions): ChannelFactory {
+  return () => inappChannel(options);
+}
 
 /** Builds every channel of `factories` (default {@link channelFactories}; extra kinds may be merged in). */
 export function buildChannels(

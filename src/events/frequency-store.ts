@@ -1,5 +1,6 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../store/schema.js';
+import type { Kysely } from 'kysely';
+import type { Database, IssueCountTable, IssueUserBucketTable } from '../store/schema.js';
+import { type Executor, preparedRows } from './prepared.js';
 
 /** Counts of an issue's events or distinct users in the half-open window `[from, to)`, epoch ms. */
 export interface FrequencyReader {
@@ -21,40 +22,63 @@ export function bucketStart(at: number, resolution: Resolution): number {
   return Math.floor(at / size) * size;
 }
 
-/**
- * Counts one event of an issue at `at` into its minute and hour buckets, and its user (hashed) into the
- * user buckets: two statements, run in the ingest transaction so counters and events never disagree.
- */
-export async function recordFrequency(
-  trx: Transaction<Database>,
-  issueId: string,
-  at: number,
-  userHash: string | null,
-): Promise<void> {
-  const minute = bucketStart(at, 'm');
-  const hour = bucketStart(at, 'h');
-  await trx
-    .insertInto('issue_counts')
-    .values([
-      { issue_id: issueId, resolution: 'm', bucket_start: minute, count: 1 },
-      { issue_id: issueId, resolution: 'h', bucket_start: hour, count: 1 },
-    ])
-    .onConflict((oc) =>
-      oc
-        .columns(['issue_id', 'resolution', 'bucket_start'])
-        .doUpdateSet((eb) => ({ count: eb('issue_counts.count', '+', 1) })),
-    )
-    .execute();
-  if (userHash === null) return;
-  await trx
-    .insertInto('issue_user_buckets')
-    .values([
-      { issue_id: issueId, resolution: 'm', bucket_start: minute, user_hash: userHash },
-      { issue_id: issueId, resolution: 'h', bucket_start: hour, user_hash: userHash },
-    ])
-    .onConflict((oc) => oc.doNothing())
-    .execute();
+/** What one ingest transaction adds to an issue's counters: its events and their distinct users (hashed). */
+export interface FrequencyDelta {
+  readonly issueId: string;
+  readonly events: number;
+  readonly userHashes: readonly string[];
 }
+
+/**
+ * Counts events into their issues' minute and hour buckets, and their users into the user buckets, at
+ * `at`: two statements for any number of issues, run in the ingest transaction so counters and events
+ * never disagree. Each issue appears once in `deltas` (an upsert may not touch a row twice).
+ */
+export function frequencyRecorder(db: Kysely<Database>) {
+  const addCounts = preparedRows<IssueCountTable>(
+    ['issue_id', 'resolution', 'bucket_start', 'count'],
+    (rows) =>
+      db
+        .insertInto('issue_counts')
+        .values(rows)
+        .onConflict((oc) =>
+          oc
+            .columns(['issue_id', 'resolution', 'bucket_start'])
+            .doUpdateSet((eb) => ({ count: eb('issue_counts.count', '+', eb.ref('excluded.count')) })),
+        ),
+  );
+  const addUsers = preparedRows<IssueUserBucketTable>(
+    ['issue_id', 'resolution', 'bucket_start', 'user_hash'],
+    (rows) =>
+      db
+        .insertInto('issue_user_buckets')
+        .values(rows)
+        .onConflict((oc) => oc.doNothing()),
+  );
+
+  return async (trx: Executor, deltas: readonly FrequencyDelta[], at: number): Promise<void> => {
+    const minute = bucketStart(at, 'm');
+    const hour = bucketStart(at, 'h');
+    const counts: IssueCountTable[] = [];
+    const users: IssueUserBucketTable[] = [];
+    for (const { issueId, events, userHashes } of deltas) {
+      counts.push(
+        { issue_id: issueId, resolution: 'm', bucket_start: minute, count: events },
+        { issue_id: issueId, resolution: 'h', bucket_start: hour, count: events },
+      );
+      for (const user_hash of userHashes)
+        users.push(
+          { issue_id: issueId, resolution: 'm', bucket_start: minute, user_hash },
+          { issue_id: issueId, resolution: 'h', bucket_start: hour, user_hash },
+        );
+    }
+    await addCounts(trx, counts);
+    await addUsers(trx, users);
+  };
+}
+
+/** Writes ingest's counter rows; see {@link frequencyRecorder}. */
+export type FrequencyRecorder = ReturnType<typeof frequencyRecorder>;
 
 /**
  * Reads the bucketed counters. A window of up to an hour sums minute buckets, a longer one hour buckets;

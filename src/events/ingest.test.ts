@@ -113,6 +113,20 @@ describe('ingest on a timeline', () => {
     expect(await issues().get(ADMIN, a.issueId)).toMatchObject({ timesSeen: 4, usersSeen: 2 });
   });
 
+  it('writes a batch larger than one statement takes, all of it', async () => {
+    const payloads = Array.from({ length: 600 }, (_, i) =>
+      eventSchema.parse({ message: `Batch ${i}`, fingerprint: [`f${i % 300}`], user: { id: `u${i % 7}` } }),
+    );
+    const results = await ingest.ingestBatch(target, payloads);
+    expect(results.filter((r) => r.isNew)).toHaveLength(300);
+    const rows = await store.db.selectFrom('issues').select(['times_seen', 'users_seen']).execute();
+    expect(rows).toHaveLength(300);
+    expect(rows.every((r) => r.times_seen === 2 && r.users_seen === 2)).toBe(true);
+    const jobs = await store.db.selectFrom('jobs').select('id').execute();
+    expect(jobs).toHaveLength(600);
+    expect(committed.flat()).toHaveLength(600);
+  });
+
   it('frequency buckets answer event and user counts over half-open windows', async () => {
     const frequency = frequencyStore(store.db);
     const start = clock.now();

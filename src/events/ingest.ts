@@ -7,9 +7,10 @@ import type { Database, IssueTable } from '../store/schema.js';
 import { type Dialect, isUniqueViolation } from '../store/store.js';
 import type { HeraldEvent, IngestOutcome, IssueStatus } from './event.js';
 import type { EventPayload } from './event-schema.js';
-import { recordFrequency } from './frequency-store.js';
+import { type FrequencyDelta, frequencyRecorder } from './frequency-store.js';
 import { groupCommit } from './group-commit.js';
 import { type Grouping, groupEvent } from './grouping.js';
+import { ingestStatements } from './ingest-statements.js';
 import { initialPriority, statusAfterEvent } from './issue-state.js';
 import { normalizeEvent, userKey } from './normalize.js';
 
@@ -49,24 +50,39 @@ const NOTHING: IngestOutcome = {
   isReappeared: false,
   isNewInEnvironment: false,
 };
+const NO_TRANSITION = { isRegression: false, isReappeared: false } as const;
 const RETRIES = 3;
+
+/** An event ready for the transaction: normalized, grouped, its row id and user hash chosen. */
+interface Prepared {
+  readonly target: IngestTarget;
+  readonly event: HeraldEvent;
+  readonly grouping: Grouping;
+  readonly rowId: string;
+  readonly userHash: string | null;
+}
+
+/** An event of the group that gets stored (not a repeat), and what the transaction learns about it. */
+interface Fresh {
+  readonly index: number;
+  readonly item: Prepared;
+  issue?: IssueTable;
+  isNew: boolean;
+  newUser: boolean;
+  newInEnvironment: boolean;
+}
 
 /**
  * Event ingest. Each call is one transaction: dedupe by (project, event_id), find or create the issue by
  * fingerprint, run the status machine, count the event (times and users seen, frequency buckets,
  * first-seen environment), store it and write its `evaluate-event` job. users_seen is exact, through one
- * row per distinct user and issue.
+ * row per distinct user and issue. The events of a transaction are written together, a few multi-row
+ * statements for the whole group; the answers are those of ingesting them one after the other.
  */
 export function ingestService(deps: IngestDeps) {
   const { db, clock } = deps;
-  const postgres = deps.dialect === 'postgres';
-
-  interface Prepared {
-    readonly target: IngestTarget;
-    readonly event: HeraldEvent;
-    readonly grouping: Grouping;
-    readonly rowId: string;
-  }
+  const statements = ingestStatements(db, deps.dialect === 'postgres');
+  const recordFrequencies = frequencyRecorder(db);
 
   /** Ingests entries in one transaction; a repeated event_id (stored, or earlier in `entries`) is answered like its first. */
   async function run(
@@ -75,7 +91,14 @@ export function ingestService(deps: IngestDeps) {
     const receivedAt = clock.now();
     const prepared: Prepared[] = entries.map(({ target, payload }) => {
       const event = normalizeEvent(payload, receivedAt);
-      return { target, event, grouping: groupEvent(event), rowId: newId('evt', receivedAt) };
+      const identity = userKey(event.user);
+      return {
+        target,
+        event,
+        grouping: groupEvent(event),
+        rowId: newId('evt', receivedAt),
+        userHash: identity === null ? null : hash(identity),
+      };
     });
     // Stored duplicates are rare: look them up only after an insert found one (the transaction is redone).
     let precheck = false;
@@ -83,22 +106,9 @@ export function ingestService(deps: IngestDeps) {
       try {
         const results = await db.transaction().execute(async (trx) => {
           const known = precheck ? await storedEvents(trx, prepared) : new Map<string, string>();
-          const out: IngestResult[] = [];
-          const jobs: JobInput[] = [];
-          for (const item of prepared) {
-            const key = eventKey(item.target.projectId, item.event.eventId);
-            const seen = known.get(key);
-            if (seen) {
-              out.push(repeated(item.event.eventId, seen));
-              continue;
-            }
-            const { result, job } = await ingestOne(trx, item, receivedAt);
-            known.set(key, result.issueId);
-            out.push(result);
-            jobs.push(job);
-          }
+          const { results, jobs } = await writeGroup(trx, prepared, known, receivedAt);
           await enqueueJobs(trx, jobs, receivedAt);
-          return out;
+          return results;
         });
         const jobIds = results.flatMap((r) => r.jobIds);
         if (jobIds.length > 0) deps.onJobsCommitted?.(jobIds);
@@ -112,128 +122,176 @@ export function ingestService(deps: IngestDeps) {
 
   const group = groupCommit(run);
 
-  async function ingestOne(
+  /**
+   * Writes a group of events with one statement per table: issues found (and locked on PostgreSQL), the
+   * missing ones created, events stored, users and environments recorded, issues updated, counters
+   * bumped. The status machine runs here in event order, so the second event of a group sees what the
+   * first did to its issue, exactly as if each had had its own transaction.
+   */
+  async function writeGroup(
     trx: Transaction<Database>,
-    item: Prepared,
+    items: readonly Prepared[],
+    known: Map<string, string>,
     now: number,
-  ): Promise<{ result: IngestResult; job: JobInput }> {
-    const { target, event, grouping, rowId } = item;
-    const identity = userKey(event.user);
-    const userHash = identity === null ? null : hash(identity);
-
-    let issue = await findIssue(trx, target.projectId, grouping.fingerprint);
-    let isNew = false;
-    if (!issue) {
-      const row = newIssue(target, grouping, event, rowId, userHash !== null, now);
-      const created = await trx
-        .insertInto('issues')
-        .values(row)
-        .onConflict((oc) => oc.columns(['project_id', 'fingerprint']).doNothing())
-        .returning('id')
-        .executeTakeFirst();
-      // Losing the race to a concurrent first event means the issue exists now: join it.
-      issue = created ? row : await findIssue(trx, target.projectId, grouping.fingerprint);
-      isNew = created !== undefined;
-      if (!issue) throw new Error('issue vanished while ingesting');
+  ): Promise<{ results: IngestResult[]; jobs: JobInput[] }> {
+    const results: IngestResult[] = new Array(items.length);
+    const firstOf = new Map<string, number>();
+    const repeats: [index: number, first: number][] = [];
+    const fresh: Fresh[] = [];
+    for (const [index, item] of items.entries()) {
+      const key = eventKey(item.target.projectId, item.event.eventId);
+      const stored = known.get(key);
+      if (stored !== undefined) {
+        results[index] = repeated(item.event.eventId, stored);
+        continue;
+      }
+      const first = firstOf.get(key);
+      if (first !== undefined) {
+        repeats.push([index, first]);
+        continue;
+      }
+      firstOf.set(key, index);
+      fresh.push({ index, item, isNew: false, newUser: false, newInEnvironment: false });
     }
+    if (fresh.length === 0) return { results, jobs: [] };
 
-    const stored = await trx
-      .insertInto('events')
-      .values({
-        id: rowId,
-        project_id: target.projectId,
-        issue_id: issue.id,
-        event_id: event.eventId,
-        timestamp: event.timestamp,
+    await attachIssues(trx, fresh, now);
+    const stored = await statements.insertEvents(
+      trx,
+      fresh.map(({ item, issue }) => ({
+        id: item.rowId,
+        project_id: item.target.projectId,
+        issue_id: issue!.id,
+        event_id: item.event.eventId,
+        timestamp: item.event.timestamp,
         received_at: now,
-        environment: event.environment,
-        release: event.release,
-        level: event.level,
-        payload: JSON.stringify(event.raw),
-      })
-      .onConflict((oc) => oc.columns(['project_id', 'event_id']).doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    if (!stored) throw new DuplicateEvent();
+        environment: item.event.environment,
+        release: item.event.release,
+        level: item.event.level,
+        payload: JSON.stringify(item.event.raw),
+      })),
+    );
+    if (stored.length !== fresh.length) throw new DuplicateEvent();
 
-    const newUser =
-      userHash !== null &&
-      (await trx
-        .insertInto('issue_users')
-        .values({ issue_id: issue.id, user_hash: userHash })
-        .onConflict((oc) => oc.doNothing())
-        .returning('issue_id')
-        .executeTakeFirst()) !== undefined;
-    const isNewInEnvironment =
-      (await trx
-        .insertInto('issue_environments')
-        .values({ issue_id: issue.id, environment: event.environment ?? '', first_seen: now })
-        .onConflict((oc) => oc.doNothing())
-        .returning('issue_id')
-        .executeTakeFirst()) !== undefined;
-
-    let transition = { isRegression: false, isReappeared: false };
-    if (!isNew) {
-      const timesSeen = issue.times_seen + 1;
-      const usersSeen = issue.users_seen + (newUser ? 1 : 0);
-      const next = statusAfterEvent(
-        {
-          status: issue.status as IssueStatus,
-          ignoreUntil: issue.ignore_until,
-          ignoreCount: issue.ignore_count,
-          ignoreTimesSeen: issue.ignore_times_seen,
-          ignoreUserCount: issue.ignore_user_count,
-          ignoreUsersSeen: issue.ignore_users_seen,
-        },
-        { now, timesSeen, usersSeen },
-      );
-      transition = next;
-      await trx
-        .updateTable('issues')
-        .set({
-          times_seen: timesSeen,
-          users_seen: usersSeen,
-          last_seen: Math.max(issue.last_seen, event.timestamp),
-          level: event.level,
-          title: grouping.title,
-          culprit: grouping.culprit,
-          last_event_id: rowId,
-          status: next.status,
-          updated_at: now,
-          ...(next.reset ? CLEARED_STATE : {}),
-        })
-        .where('id', '=', issue.id)
-        .execute();
+    // Which (issue, user) and (issue, environment) pairs are new: the first event of the group with one gets it.
+    const users = distinctPairs(fresh, (f) => f.item.userHash);
+    const newUsers = new Set(
+      (
+        await statements.addUsers(
+          trx,
+          [...users.values()].map(([issue_id, user_hash]) => ({ issue_id, user_hash })),
+        )
+      ).map((r) => `${r.issue_id} ${r.user_hash}`),
+    );
+    const environments = distinctPairs(fresh, (f) => f.item.event.environment ?? '');
+    const newEnvironments = new Set(
+      (
+        await statements.addEnvironments(
+          trx,
+          [...environments.values()].map(([issue_id, environment]) => ({
+            issue_id,
+            environment,
+            first_seen: now,
+          })),
+        )
+      ).map((r) => `${r.issue_id} ${r.environment}`),
+    );
+    for (const f of fresh) {
+      if (f.item.userHash !== null) f.newUser = newUsers.delete(`${f.issue!.id} ${f.item.userHash}`);
+      f.newInEnvironment = newEnvironments.delete(`${f.issue!.id} ${f.item.event.environment ?? ''}`);
     }
-    await recordFrequency(trx, issue.id, now, userHash);
 
-    const outcome: IngestOutcome = { isNew, ...transition, isNewInEnvironment };
-    const jobId = `evaluate:${rowId}`;
-    return {
-      result: {
-        eventId: event.eventId,
+    const changed = new Set<IssueTable>();
+    const jobs: JobInput[] = [];
+    for (const f of fresh) {
+      const issue = f.issue!;
+      const transition = f.isNew ? NO_TRANSITION : countInto(issue, f, now);
+      if (!f.isNew) changed.add(issue);
+      const outcome: IngestOutcome = {
+        isNew: f.isNew,
+        ...transition,
+        isNewInEnvironment: f.newInEnvironment,
+      };
+      const jobId = `evaluate:${f.item.rowId}`;
+      results[f.index] = {
+        eventId: f.item.event.eventId,
         issueId: issue.id,
-        isNew,
+        isNew: f.isNew,
         isRegression: outcome.isRegression,
         outcome,
         jobIds: [jobId],
-      },
-      job: {
+      };
+      jobs.push({
         id: jobId,
         kind: 'evaluate-event',
-        payload: { eventId: rowId, projectId: target.projectId, issueId: issue.id, ...outcome },
-      },
-    };
+        payload: { eventId: f.item.rowId, projectId: f.item.target.projectId, issueId: issue.id, ...outcome },
+      });
+    }
+    await statements.updateIssues(trx, [...changed]);
+    await recordFrequencies(trx, frequencyDeltas(fresh), now);
+
+    for (const [index, first] of repeats)
+      results[index] = repeated(items[index]!.event.eventId, results[first]!.issueId);
+    return { results, jobs };
   }
 
-  function findIssue(trx: Transaction<Database>, projectId: string, fingerprint: string) {
-    return trx
-      .selectFrom('issues')
-      .selectAll()
-      .where('project_id', '=', projectId)
-      .where('fingerprint', '=', fingerprint)
-      .$if(postgres, (q) => q.forUpdate())
-      .executeTakeFirst();
+  /** Finds or creates the issue of every fresh event; marks the events that created theirs. */
+  async function attachIssues(
+    trx: Transaction<Database>,
+    fresh: readonly Fresh[],
+    now: number,
+  ): Promise<void> {
+    const issues = await findIssues(trx, fresh);
+    const created = new Map<string, { row: IssueTable; creator: Fresh }>();
+    for (const f of fresh) {
+      const key = issueKey(f.item.target.projectId, f.item.grouping.fingerprint);
+      if (!issues.has(key) && !created.has(key)) created.set(key, { row: newIssue(f.item, now), creator: f });
+    }
+    if (created.size > 0) {
+      const wanted = [...created.values()].sort((a, b) => compare(a.row.fingerprint, b.row.fingerprint));
+      const inserted = new Set(
+        (
+          await statements.createIssues(
+            trx,
+            wanted.map((c) => c.row),
+          )
+        ).map((r) => r.id),
+      );
+      // Losing the race to a concurrent first event means the issue exists now: join it.
+      const lost: Fresh[] = [];
+      for (const [key, { row, creator }] of created) {
+        if (!inserted.has(row.id)) lost.push(creator);
+        else {
+          issues.set(key, row);
+          creator.isNew = true;
+        }
+      }
+      if (lost.length > 0) for (const [key, row] of await findIssues(trx, lost)) issues.set(key, row);
+    }
+    for (const f of fresh) {
+      f.issue = issues.get(issueKey(f.item.target.projectId, f.item.grouping.fingerprint));
+      if (!f.issue) throw new Error('issue vanished while ingesting');
+    }
+  }
+
+  /** The issues of these events' fingerprints, by {@link issueKey}: one statement per project. */
+  async function findIssues(
+    trx: Transaction<Database>,
+    events: readonly Fresh[],
+  ): Promise<Map<string, IssueTable>> {
+    const byProject = new Map<string, Set<string>>();
+    for (const { item } of events) {
+      const fingerprints = byProject.get(item.target.projectId) ?? new Set<string>();
+      fingerprints.add(item.grouping.fingerprint);
+      byProject.set(item.target.projectId, fingerprints);
+    }
+    const found = new Map<string, IssueTable>();
+    for (const [project_id, fingerprints] of byProject) {
+      const keys = [...fingerprints].sort(compare).map((fingerprint) => ({ project_id, fingerprint }));
+      for (const row of await statements.findIssues(trx, keys))
+        found.set(issueKey(project_id, row.fingerprint), row);
+    }
+    return found;
   }
 
   return {
@@ -245,13 +303,91 @@ export function ingestService(deps: IngestDeps) {
       return group({ target, payload });
     },
 
-    /** Ingests several payloads in one transaction: all are stored or none. */
+    /**
+     * Ingests several payloads in one transaction: all are stored or none. A single payload (what Sentry
+     * SDKs send) joins the group commit of single events, where all-or-nothing holds just the same.
+     */
     ingestBatch(target: IngestTarget, payloads: readonly EventPayload[]): Promise<IngestResult[]> {
-      return payloads.length === 0
-        ? Promise.resolve([])
-        : run(payloads.map((payload) => ({ target, payload })));
+      if (payloads.length === 0) return Promise.resolve([]);
+      if (payloads.length === 1) return group({ target, payload: payloads[0]! }).then((result) => [result]);
+      return run(payloads.map((payload) => ({ target, payload })));
     },
   };
+}
+
+/**
+ * Counts one more event into an existing issue (held in memory for the transaction): times and users
+ * seen, last seen, the latest event's level, title and culprit, and the status machine.
+ */
+function countInto(
+  issue: IssueTable,
+  f: Fresh,
+  now: number,
+): { isRegression: boolean; isReappeared: boolean } {
+  const { event, grouping, rowId } = f.item;
+  const timesSeen = issue.times_seen + 1;
+  const usersSeen = issue.users_seen + (f.newUser ? 1 : 0);
+  const next = statusAfterEvent(
+    {
+      status: issue.status as IssueStatus,
+      ignoreUntil: issue.ignore_until,
+      ignoreCount: issue.ignore_count,
+      ignoreTimesSeen: issue.ignore_times_seen,
+      ignoreUserCount: issue.ignore_user_count,
+      ignoreUsersSeen: issue.ignore_users_seen,
+    },
+    { now, timesSeen, usersSeen },
+  );
+  issue.times_seen = timesSeen;
+  issue.users_seen = usersSeen;
+  issue.last_seen = Math.max(issue.last_seen, event.timestamp);
+  issue.level = event.level;
+  issue.title = grouping.title;
+  issue.culprit = grouping.culprit;
+  issue.last_event_id = rowId;
+  issue.status = next.status;
+  issue.updated_at = now;
+  if (next.reset) Object.assign(issue, CLEARED_STATE);
+  return { isRegression: next.isRegression, isReappeared: next.isReappeared };
+}
+
+/** The distinct (issue id, value) pairs of the events, skipping null values, keyed `issue value`. */
+function distinctPairs(
+  fresh: readonly Fresh[],
+  value: (f: Fresh) => string | null,
+): Map<string, [issueId: string, value: string]> {
+  const pairs = new Map<string, [string, string]>();
+  for (const f of fresh) {
+    const v = value(f);
+    if (v === null) continue;
+    const key = `${f.issue!.id} ${v}`;
+    if (!pairs.has(key)) pairs.set(key, [f.issue!.id, v]);
+  }
+  return pairs;
+}
+
+/** Events and distinct users per issue, for the frequency buckets. */
+function frequencyDeltas(fresh: readonly Fresh[]): FrequencyDelta[] {
+  const byIssue = new Map<string, { events: number; users: Set<string> }>();
+  for (const f of fresh) {
+    const id = f.issue!.id;
+    let delta = byIssue.get(id);
+    if (!delta) {
+      delta = { events: 0, users: new Set() };
+      byIssue.set(id, delta);
+    }
+    delta.events++;
+    if (f.item.userHash !== null) delta.users.add(f.item.userHash);
+  }
+  return [...byIssue].map(([issueId, { events, users }]) => ({ issueId, events, userHashes: [...users] }));
+}
+
+function issueKey(projectId: string, fingerprint: string): string {
+  return `${projectId} ${fingerprint}`;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** The ingest service. */
@@ -266,14 +402,8 @@ const CLEARED_STATE = {
   ignore_users_seen: null,
 } as const;
 
-function newIssue(
-  target: IngestTarget,
-  grouping: Grouping,
-  event: HeraldEvent,
-  eventRowId: string,
-  hasUser: boolean,
-  now: number,
-): IssueTable {
+function newIssue(item: Prepared, now: number): IssueTable {
+  const { target, grouping, event } = item;
   return {
     id: newId('iss', now),
     org_id: target.orgId,
@@ -288,11 +418,11 @@ function newIssue(
     first_seen: event.timestamp,
     last_seen: event.timestamp,
     times_seen: 1,
-    users_seen: hasUser ? 1 : 0,
+    users_seen: item.userHash !== null ? 1 : 0,
     assignee_type: null,
     assignee_id: null,
     priority: initialPriority(event.level),
-    last_event_id: eventRowId,
+    last_event_id: item.rowId,
     updated_at: now,
   };
 }

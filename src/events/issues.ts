@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Clock } from '../clock.js';
 import { NotFoundError, ValidationError } from '../errors.js';
+import { enqueueJobs, type JobInput } from '../queue/queue.js';
 import type { Database, IssueTable } from '../store/schema.js';
 import type { Principal } from '../tenancy/context.js';
 import { actsForOrg, iso } from '../tenancy/context.js';
@@ -57,13 +58,29 @@ export interface IssuePatch {
 }
 
 /** Issues of a project: list, read, resolve, ignore, assign. Every read is scoped by organization. */
-export function issuesService(deps: { readonly db: Kysely<Database>; readonly clock: Clock }) {
+export function issuesService(deps: {
+  readonly db: Kysely<Database>;
+  readonly clock: Clock;
+  /** Told the ids of workflow jobs an update committed. */
+  readonly onJobsCommitted?: (ids: string[]) => void;
+}) {
   const { db, clock } = deps;
 
+  /** The issue, when the caller acts for its org or is a member of it (people triage their issues). */
   async function row(principal: Principal, id: string): Promise<IssueTable> {
     const found = await db.selectFrom('issues').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!found || !actsForOrg(principal, found.org_id)) throw new NotFoundError('Issue');
-    return found;
+    if (!found) throw new NotFoundError('Issue');
+    if (actsForOrg(principal, found.org_id)) return found;
+    if (principal.kind === 'user') {
+      const member = await db
+        .selectFrom('members')
+        .select('user_id')
+        .where('org_id', '=', found.org_id)
+        .where('user_id', '=', principal.userId)
+        .executeTakeFirst();
+      if (member) return found;
+    }
+    throw new NotFoundError('Issue');
   }
 
   return {
@@ -152,7 +169,31 @@ export function issuesService(deps: { readonly db: Kysely<Database>; readonly cl
         changes.assignee_id = patch.assignee?.id ?? null;
       }
       if (patch.priority !== undefined) changes.priority = patch.priority;
-      await db.updateTable('issues').set(changes).where('id', '=', id).execute();
+      const actorId = principal.kind === 'user' ? principal.userId : null;
+      const activities: JobInput[] = [];
+      if (patch.status === 'resolved' && issue.status !== 'resolved') {
+        activities.push({
+          id: `workflow_resolved_${id}_${now}`,
+          kind: 'workflow',
+          payload: { activity: 'resolved', issueId: id, actorId, cause: now },
+        });
+      }
+      if (
+        patch.assignee &&
+        (patch.assignee.type !== issue.assignee_type || patch.assignee.id !== issue.assignee_id)
+      ) {
+        activities.push({
+          id: `workflow_assigned_${id}_${now}`,
+          kind: 'workflow',
+          payload: { activity: 'assigned', issueId: id, actorId, assignee: patch.assignee, cause: now },
+        });
+      }
+      // The activity's notification job commits with the change it reports (transactional outbox).
+      const jobIds = await db.transaction().execute(async (trx) => {
+        await trx.updateTable('issues').set(changes).where('id', '=', id).execute();
+        return enqueueJobs(trx, activities, now);
+      });
+      if (jobIds.length > 0) deps.onJobsCommitted?.(jobIds);
       return this.get(principal, id);
     },
   };

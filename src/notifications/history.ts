@@ -1,5 +1,6 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../store/schema.js';
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, NotificationTable } from '../store/schema.js';
+import { type NotificationTimeline, notificationTimeline } from './timeline.js';
 
 /** Filters of the notification history; all optional. */
 export interface HistoryFilter {
@@ -46,18 +47,24 @@ export interface NotificationView {
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-/** Reads the history of an organization's notifications, newest first, with cursor pagination. */
+/** Whose history: an organization's, or one person's deliveries across organizations. */
+type Scope = { readonly orgId: string } | { readonly userId: string };
+
+/** A page of the history. */
+export interface HistoryPage {
+  readonly data: NotificationView[];
+  readonly nextCursor: string | null;
+}
+
+/** Reads the history of notifications, newest first, with cursor pagination. */
 export function notificationHistory(db: Kysely<Database>) {
-  async function deliveriesOf(ids: string[]): Promise<Map<string, DeliveryView[]>> {
+  async function deliveriesOf(ids: string[], userId?: string): Promise<Map<string, DeliveryView[]>> {
     const map = new Map<string, DeliveryView[]>();
     if (ids.length === 0) return map;
-    const rows = await db
-      .selectFrom('deliveries')
-      .selectAll()
-      .where('notification_id', 'in', ids)
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
+    let query = db.selectFrom('deliveries').selectAll().where('notification_id', 'in', ids);
+    if (userId !== undefined)
+      query = query.where('recipient_type', '=', 'user').where('recipient_id', '=', userId);
+    const rows = await query.orderBy('created_at').orderBy('id').execute();
     for (const r of rows) {
       const view: DeliveryView = {
         id: r.id,
@@ -78,87 +85,114 @@ export function notificationHistory(db: Kysely<Database>) {
     return map;
   }
 
+  function toView(r: Selectable<NotificationTable>, deliveries: DeliveryView[]): NotificationView {
+    return {
+      id: r.id,
+      type: r.type,
+      projectId: r.project_id,
+      issueId: r.issue_id,
+      eventId: r.event_id,
+      ruleIds: JSON.parse(r.rule_ids) as string[],
+      createdAt: new Date(r.created_at).toISOString(),
+      deliveries,
+    };
+  }
+
+  async function page(
+    scope: Scope,
+    filter: HistoryFilter,
+    paging: { cursor?: string | undefined; limit: number },
+  ): Promise<HistoryPage> {
+    let query = db.selectFrom('notifications').selectAll('notifications');
+    if ('orgId' in scope) query = query.where('notifications.org_id', '=', scope.orgId);
+    if (filter.projectId) query = query.where('notifications.project_id', '=', filter.projectId);
+    if (filter.issueId) query = query.where('notifications.issue_id', '=', filter.issueId);
+    if (filter.type) query = query.where('notifications.type', '=', filter.type);
+    if (filter.from !== undefined) query = query.where('notifications.created_at', '>=', filter.from);
+    if (filter.to !== undefined) query = query.where('notifications.created_at', '<', filter.to);
+    if (filter.ruleId) {
+      const ruleId = filter.ruleId;
+      query = query.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('notification_rules')
+            .select('notification_rules.rule_id')
+            .whereRef('notification_rules.notification_id', '=', 'notifications.id')
+            .where('notification_rules.rule_id', '=', ruleId),
+        ),
+      );
+    }
+    const userId = 'userId' in scope ? scope.userId : undefined;
+    if (filter.recipientId || filter.channel || filter.status || userId !== undefined) {
+      query = query.where((eb) => {
+        let sub = eb
+          .selectFrom('deliveries')
+          .select('deliveries.id')
+          .whereRef('deliveries.notification_id', '=', 'notifications.id');
+        if (userId !== undefined)
+          sub = sub
+            .where('deliveries.recipient_type', '=', 'user')
+            .where('deliveries.recipient_id', '=', userId);
+        if (filter.recipientId) sub = sub.where('deliveries.recipient_id', '=', filter.recipientId);
+        if (filter.channel) sub = sub.where('deliveries.channel', '=', filter.channel);
+        if (filter.status) sub = sub.where('deliveries.status', '=', filter.status);
+        return eb.exists(sub);
+      });
+    }
+    if (paging.cursor) query = query.where('notifications.id', '<', paging.cursor);
+    const rows = await query
+      .orderBy('notifications.id', 'desc')
+      .limit(paging.limit + 1)
+      .execute();
+    const pageRows = rows.slice(0, paging.limit);
+    const deliveries = await deliveriesOf(
+      pageRows.map((r) => r.id),
+      userId,
+    );
+    return {
+      data: pageRows.map((r) => toView(r, deliveries.get(r.id) ?? [])),
+      nextCursor: rows.length > paging.limit ? (pageRows.at(-1)?.id ?? null) : null,
+    };
+  }
+
+  async function get(orgId: string, id: string): Promise<NotificationView | null> {
+    const row = await db
+      .selectFrom('notifications')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row) return null;
+    const deliveries = await deliveriesOf([row.id]);
+    return toView(row, deliveries.get(row.id) ?? []);
+  }
+
   return {
-    async list(
+    /** An organization's notifications with every delivery. */
+    list(
       orgId: string,
       filter: HistoryFilter,
-      page: { cursor?: string | undefined; limit: number },
-    ): Promise<{ data: NotificationView[]; nextCursor: string | null }> {
-      let query = db
-        .selectFrom('notifications')
-        .selectAll('notifications')
-        .where('notifications.org_id', '=', orgId);
-      if (filter.projectId) query = query.where('notifications.project_id', '=', filter.projectId);
-      if (filter.issueId) query = query.where('notifications.issue_id', '=', filter.issueId);
-      if (filter.type) query = query.where('notifications.type', '=', filter.type);
-      if (filter.from !== undefined) query = query.where('notifications.created_at', '>=', filter.from);
-      if (filter.to !== undefined) query = query.where('notifications.created_at', '<', filter.to);
-      if (filter.ruleId) {
-        const ruleId = filter.ruleId;
-        query = query.where((eb) =>
-          eb.exists(
-            eb
-              .selectFrom('notification_rules')
-              .select('notification_rules.rule_id')
-              .whereRef('notification_rules.notification_id', '=', 'notifications.id')
-              .where('notification_rules.rule_id', '=', ruleId),
-          ),
-        );
-      }
-      if (filter.recipientId || filter.channel || filter.status) {
-        query = query.where((eb) => {
-          let sub = eb
-            .selectFrom('deliveries')
-            .select('deliveries.id')
-            .whereRef('deliveries.notification_id', '=', 'notifications.id');
-          if (filter.recipientId) sub = sub.where('deliveries.recipient_id', '=', filter.recipientId);
-          if (filter.channel) sub = sub.where('deliveries.channel', '=', filter.channel);
-          if (filter.status) sub = sub.where('deliveries.status', '=', filter.status);
-          return eb.exists(sub);
-        });
-      }
-      if (page.cursor) query = query.where('notifications.id', '<', page.cursor);
-      const rows = await query
-        .orderBy('notifications.id', 'desc')
-        .limit(page.limit + 1)
-        .execute();
-      const pageRows = rows.slice(0, page.limit);
-      const deliveries = await deliveriesOf(pageRows.map((r) => r.id));
-      return {
-        data: pageRows.map((r) => ({
-          id: r.id,
-          type: r.type,
-          projectId: r.project_id,
-          issueId: r.issue_id,
-          eventId: r.event_id,
-          ruleIds: JSON.parse(r.rule_ids) as string[],
-          createdAt: new Date(r.created_at).toISOString(),
-          deliveries: deliveries.get(r.id) ?? [],
-        })),
-        nextCursor: rows.length > page.limit ? (pageRows.at(-1)?.id ?? null) : null,
-      };
+      paging: { cursor?: string | undefined; limit: number },
+    ): Promise<HistoryPage> {
+      return page({ orgId }, filter, paging);
+    },
+
+    /** One person's notifications in every organization, with only the deliveries to that person. */
+    mine(
+      userId: string,
+      filter: HistoryFilter,
+      paging: { cursor?: string | undefined; limit: number },
+    ): Promise<HistoryPage> {
+      return page({ userId }, filter, paging);
     },
 
     /** One notification of the organization with its deliveries, or null. */
-    async get(orgId: string, id: string): Promise<NotificationView | null> {
-      const row = await db
-        .selectFrom('notifications')
-        .selectAll()
-        .where('org_id', '=', orgId)
-        .where('id', '=', id)
-        .executeTakeFirst();
-      if (!row) return null;
-      const deliveries = await deliveriesOf([row.id]);
-      return {
-        id: row.id,
-        type: row.type,
-        projectId: row.project_id,
-        issueId: row.issue_id,
-        eventId: row.event_id,
-        ruleIds: JSON.parse(row.rule_ids) as string[],
-        createdAt: new Date(row.created_at).toISOString(),
-        deliveries: deliveries.get(row.id) ?? [],
-      };
+    get,
+
+    /** One notification's timeline: event, rules, decisions, attempts and engagement; null when unknown. */
+    async timeline(orgId: string, id: string): Promise<NotificationTimeline | null> {
+      const view = await get(orgId, id);
+      return view === null ? null : notificationTimeline(db, view);
     },
   };
 }

@@ -1,12 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import type { HeraldEvent, IngestOutcome, IssueSnapshot } from '../events/event.js';
+import type { HeraldEvent, IngestOutcome } from '../events/event.js';
 import { loadEvaluation } from '../events/event-records.js';
 import { enqueueJobs, type Job } from '../queue/queue.js';
 import type { FrequencyReader } from '../rules/condition.js';
 import type { FiredRule, RuleProcessor } from '../rules/rule-processor.js';
 import type { Database } from '../store/schema.js';
+import { type IssueRefs, issueRefs } from './issue-refs.js';
 import type { NotificationStore } from './notification-store.js';
 import type { IssueAlertPayload } from './types/issue-alert.js';
 
@@ -53,6 +54,21 @@ export function issueAlerts(deps: IssueAlertDeps) {
       isReappeared: job.payload.isReappeared === true,
       isNewInEnvironment: job.payload.isNewInEnvironment === true,
     };
+    if (outcome.isRegression) {
+      // Regression is workflow activity: its subscribers hear of it whatever the alert rules say.
+      const ids = await enqueueJobs(
+        db,
+        [
+          {
+            id: `workflow_regression_${eventRowId}`,
+            kind: 'workflow',
+            payload: { activity: 'regression', issueId: issue.id, actorId: null, cause: eventRowId },
+          },
+        ],
+        clock.now(),
+      );
+      deps.onJobsCommitted(ids);
+    }
     const input = {
       event: stored.event,
       issue,
@@ -66,11 +82,12 @@ export function issueAlerts(deps: IssueAlertDeps) {
     if (rules.length === 0) return;
 
     // Read before the transaction: on SQLite the transaction holds the only connection.
-    const refs = await references(orgId, issue);
+    const refs = await issueRefs(db, issue.id, deps.publicUrl());
+    if (!refs) return;
     const jobIds = await db.transaction().execute(async (trx) => {
       const won = await deps.processor.claim(trx, issue.id, rules, lastFired);
       if (won.length === 0) return [];
-      const payload = buildPayload(refs, issue, stored.event, won);
+      const payload = buildPayload(refs, stored.event, won);
       const created = await deps.notifications.create(trx, {
         orgId,
         projectId: issue.projectId,
@@ -103,35 +120,8 @@ export function issueAlerts(deps: IssueAlertDeps) {
     if (jobIds.length > 0) deps.onJobsCommitted(jobIds);
   };
 
-  async function references(orgId: string, issue: IssueSnapshot) {
-    const [org, project, row] = await Promise.all([
-      db
-        .selectFrom('organizations')
-        .select(['id', 'slug', 'name'])
-        .where('id', '=', orgId)
-        .executeTakeFirstOrThrow(),
-      db
-        .selectFrom('projects')
-        .select(['id', 'slug', 'name'])
-        .where('id', '=', issue.projectId)
-        .executeTakeFirstOrThrow(),
-      db
-        .selectFrom('issues')
-        .select(['culprit', 'users_seen'])
-        .where('id', '=', issue.id)
-        .executeTakeFirstOrThrow(),
-    ]);
-    return { org, project, row };
-  }
-
-  function buildPayload(
-    { org, project, row }: Awaited<ReturnType<typeof references>>,
-    issue: IssueSnapshot,
-    event: HeraldEvent,
-    rules: readonly FiredRule[],
-  ): IssueAlertPayload {
-    const base = deps.publicUrl();
-    const issueUrl = `${base}/api/v1/issues/${issue.id}`;
+  function buildPayload(refs: IssueRefs, event: HeraldEvent, rules: readonly FiredRule[]): IssueAlertPayload {
+    const issueUrl = refs.issue.url;
     const frames = (event.exception?.values ?? [])
       .flatMap((value) => value.stacktrace?.frames ?? [])
       .reverse()
@@ -144,21 +134,7 @@ export function issueAlerts(deps: IssueAlertDeps) {
         inApp: f.in_app === true,
       }));
     return {
-      organization: org,
-      project,
-      issue: {
-        id: issue.id,
-        title: issue.title,
-        culprit: row.culprit,
-        level: issue.level,
-        status: issue.status,
-        category: issue.category,
-        firstSeen: new Date(issue.firstSeen).toISOString(),
-        lastSeen: new Date(issue.lastSeen).toISOString(),
-        timesSeen: issue.timesSeen,
-        usersSeen: Number(row.users_seen),
-        url: issueUrl,
-      },
+      ...refs,
       event: {
         eventId: event.eventId,
         message: event.message.slice(0, 100_000),

@@ -1,25 +1,23 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.js';
 import { type FieldProblem, NotFoundError, ValidationError } from '../errors.js';
 import { type EffectiveSetting, effectiveSettings } from '../preferences/resolve.js';
-import {
-  parseSettingsUpdate,
-  type ScopeType,
-  type SettingChanges,
-  type SettingRow,
-} from '../preferences/setting-schema.js';
+import { parseSettingsUpdate, type SettingChanges, type SettingRow } from '../preferences/setting-schema.js';
 import type { Database, TeamTable } from '../store/schema.js';
 import type { Principal } from '../tenancy/context.js';
 import { validationError } from '../validation.js';
+import {
+  effectiveContext,
+  type ScopedEntry,
+  type SettingsQuery,
+  scopeOrgs,
+  teamScopeProblems,
+  teamsInOrgs,
+  userScopeProblems,
+} from './setting-scopes.js';
 import { settingsStore } from './settings-store.js';
 import { type UserReach, userAccess } from './user-access.js';
 import { optionsView, parseOptionsPatch, type UserOptionsView, writeOptions } from './user-options.js';
-
-/** Where effective values are computed: an organization and optionally one of its projects. */
-export interface SettingsQuery {
-  readonly orgId?: string | undefined;
-  readonly projectId?: string | undefined;
-}
 
 /** The answer of the settings GET and PUT for a person. */
 export interface UserSettingsView {
@@ -37,8 +35,6 @@ export interface TeamSettingsView {
   readonly context: { orgId: string; projectId: string | null };
   readonly effective: EffectiveSetting[];
 }
-
-type Executor = Kysely<Database> | Transaction<Database>;
 
 /** Notification settings of users and teams over the store, with every scope checked against membership. */
 export function notificationSettings(deps: { readonly db: Kysely<Database>; readonly clock: Clock }) {
@@ -158,11 +154,6 @@ export function notificationSettings(deps: { readonly db: Kysely<Database>; read
 /** The notification settings service. */
 export type NotificationSettings = ReturnType<typeof notificationSettings>;
 
-interface ScopedEntry {
-  readonly scopeType: ScopeType;
-  readonly scopeId: string;
-}
-
 function splitBody(body: unknown): { settings: unknown; options: unknown } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw validationError([{ path: '', message: 'Expected an object with settings and/or options' }]);
@@ -194,130 +185,4 @@ function collect(
     problems.push(...error.details);
     return null;
   }
-}
-
-async function userScopeProblems(
-  trx: Executor,
-  reach: UserReach,
-  entries: readonly ScopedEntry[],
-): Promise<FieldProblem[]> {
-  const orgs = await scopeOrgs(trx, entries);
-  const teamIds = entries.filter((e) => e.scopeType === 'team').map((e) => e.scopeId);
-  const ownTeams = new Set(
-    teamIds.length === 0
-      ? []
-      : (
-          await trx
-            .selectFrom('team_members')
-            .select('team_id')
-            .where('user_id', '=', reach.user.id)
-            .where('team_id', 'in', teamIds)
-            .execute()
-        ).map((r) => r.team_id),
-  );
-  return entries.flatMap((entry, i) => {
-    const inReach = reach.orgIds.includes(orgs[i] ?? '');
-    const ok =
-      entry.scopeType === 'user' || (inReach && (entry.scopeType !== 'team' || ownTeams.has(entry.scopeId)));
-    return ok ? [] : [{ path: `settings.${i}.scopeId`, message: USER_SCOPE_PROBLEMS[entry.scopeType] }];
-  });
-}
-
-const USER_SCOPE_PROBLEMS: Readonly<Record<ScopeType, string>> = {
-  user: 'A user-scoped setting must name this user',
-  organization: 'Not an organization this user belongs to',
-  project: 'Not a project of an organization this user belongs to',
-  team: 'Not a team this user belongs to',
-};
-
-async function teamScopeProblems(
-  trx: Executor,
-  team: TeamTable,
-  entries: readonly ScopedEntry[],
-): Promise<FieldProblem[]> {
-  const orgs = await scopeOrgs(trx, entries);
-  return entries.flatMap((entry, i): FieldProblem[] => {
-    const path = `settings.${i}.scopeId`;
-    if (entry.scopeType === 'user') {
-      return [{ path: `settings.${i}.scopeType`, message: 'A team setting cannot be scoped to a user' }];
-    }
-    if (entry.scopeType === 'team' && entry.scopeId !== team.id) {
-      return [{ path, message: 'A team setting may be scoped to the team itself only' }];
-    }
-    if (entry.scopeType === 'organization' && entry.scopeId !== team.org_id) {
-      return [{ path, message: "Not the team's organization" }];
-    }
-    if (entry.scopeType === 'project' && orgs[i] !== team.org_id) {
-      return [{ path, message: "Not a project of the team's organization" }];
-    }
-    return [];
-  });
-}
-
-/** The organization each scope belongs to (null for user scopes and ids that name nothing). */
-async function scopeOrgs(trx: Executor, entries: readonly ScopedEntry[]): Promise<(string | null)[]> {
-  const ids = (type: ScopeType) => [
-    ...new Set(entries.filter((e) => e.scopeType === type).map((e) => e.scopeId)),
-  ];
-  const lookup = async (table: 'organizations' | 'projects' | 'teams', list: string[]) => {
-    if (list.length === 0) return new Map<string, string>();
-    if (table === 'organizations') {
-      const rows = await trx.selectFrom('organizations').select('id').where('id', 'in', list).execute();
-      return new Map(rows.map((r) => [r.id, r.id]));
-    }
-    const rows = await trx.selectFrom(table).select(['id', 'org_id']).where('id', 'in', list).execute();
-    return new Map(rows.map((r) => [r.id, r.org_id]));
-  };
-  const byType: Partial<Record<ScopeType, Map<string, string>>> = {
-    organization: await lookup('organizations', ids('organization')),
-    project: await lookup('projects', ids('project')),
-    team: await lookup('teams', ids('team')),
-  };
-  return entries.map((e) => byType[e.scopeType]?.get(e.scopeId) ?? null);
-}
-
-async function teamsInOrgs(
-  db: Executor,
-  teamIds: readonly string[],
-  orgIds: readonly string[],
-): Promise<string[]> {
-  if (teamIds.length === 0 || orgIds.length === 0) return [];
-  const rows = await db
-    .selectFrom('teams')
-    .select('id')
-    .where('id', 'in', [...teamIds])
-    .where('org_id', 'in', [...orgIds])
-    .orderBy('id')
-    .execute();
-  return rows.map((r) => r.id);
-}
-
-/** Checks `?orgId=&projectId=` against what the caller may see; either may be given alone. */
-async function effectiveContext(
-  db: Executor,
-  orgIds: readonly string[],
-  query: SettingsQuery,
-): Promise<{ orgId: string | null; projectId: string | null }> {
-  let orgId: string | null = null;
-  if (query.orgId !== undefined) {
-    const org = await db
-      .selectFrom('organizations')
-      .select('id')
-      .where((eb) => eb.or([eb('id', '=', query.orgId ?? ''), eb('slug', '=', query.orgId ?? '')]))
-      .executeTakeFirst();
-    if (!org || !orgIds.includes(org.id)) {
-      throw ValidationError.field('query.orgId', 'Not an organization this user belongs to');
-    }
-    orgId = org.id;
-  }
-  if (query.projectId === undefined) return { orgId, projectId: null };
-  const project = await db
-    .selectFrom('projects')
-    .select(['id', 'org_id'])
-    .where('id', '=', query.projectId)
-    .executeTakeFirst();
-  if (!project || !orgIds.includes(project.org_id) || (orgId !== null && orgId !== project.org_id)) {
-    throw ValidationError.field('query.projectId', 'Not a project of an organization this user belongs to');
-  }
-  return { orgId: project.org_id, projectId: project.id };
 }

@@ -3,7 +3,7 @@ import { newId } from '../ids.js';
 import type { Database } from '../store/schema.js';
 
 /** Kinds of durable work; each has one handler registered with the worker. */
-export const JOB_KINDS = ['evaluate-event', 'deliver', 'digest', 'sweep', 'notify'] as const;
+export const JOB_KINDS = ['evaluate-event', 'deliver', 'digest', 'sweep', 'notify', 'workflow'] as const;
 
 /** One of {@link JOB_KINDS}. */
 export type JobKind = (typeof JOB_KINDS)[number];

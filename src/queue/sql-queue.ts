@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { newId } from '../ids.js';
 import type { Database } from '../store/schema.js';
+import { claimJob, findDueJobs, runClaimedJob } from './job-rows.js';
 import type { Job, JobHandler, JobKind, Queue } from './queue.js';
 
 /** Options of the database-backed queue. */
@@ -18,11 +19,6 @@ export interface SqlQueueOptions {
   readonly leaseMs?: number;
 }
 
-/** Delay before a failed job runs again: exponential, capped at an hour. */
-function retryDelay(attempts: number): number {
-  return Math.min(3_600_000, 1_000 * 2 ** Math.min(attempts, 12));
-}
-
 /**
  * The job table as a queue, on SQLite or PostgreSQL: jobs are written in the same transaction as the rows
  * they act on, claimed with a compare-and-set lease, deleted when done, retried with backoff when their
@@ -34,6 +30,7 @@ export function sqlQueue(options: SqlQueueOptions): Queue & { readonly workerId:
   const pollMs = options.pollMs ?? 250;
   const leaseMs = options.leaseMs ?? 60_000;
   const workerId = newId('wrk');
+  const lease = { workerId, leaseMs };
   const handlers = new Map<JobKind, JobHandler>();
   const running = new Set<Promise<void>>();
   let timer: NodeJS.Timeout | null = null;
@@ -43,62 +40,17 @@ export function sqlQueue(options: SqlQueueOptions): Queue & { readonly workerId:
 
   async function claim(limit: number): Promise<Job[]> {
     const now = clock.now();
-    const due = await db
-      .selectFrom('jobs')
-      .select(['id', 'kind', 'payload', 'attempts', 'run_at'])
-      .where('run_at', '<=', now)
-      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
-      .where('kind', 'in', [...handlers.keys()])
-      .orderBy('run_at')
-      .limit(limit)
-      .execute();
+    const due = await findDueJobs(db, { now, kinds: [...handlers.keys()], limit });
     const claimed: Job[] = [];
     for (const row of due) {
-      const result = await db
-        .updateTable('jobs')
-        .set({ locked_until: now + leaseMs, locked_by: workerId, attempts: row.attempts + 1 })
-        .where('id', '=', row.id)
-        .where('attempts', '=', row.attempts)
-        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) === 1) {
-        claimed.push({
-          id: row.id,
-          kind: row.kind as JobKind,
-          payload: JSON.parse(row.payload) as Record<string, unknown>,
-          attempts: row.attempts,
-          runAt: row.run_at,
-        });
-      }
+      const job = await claimJob(db, row, lease, now);
+      if (job) claimed.push(job);
     }
     return claimed;
   }
 
   async function run(job: Job): Promise<void> {
-    const handler = handlers.get(job.kind);
-    try {
-      if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
-      await handler(job);
-      await db.deleteFrom('jobs').where('id', '=', job.id).where('locked_by', '=', workerId).execute();
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      logger.warn(
-        { err: error, jobId: job.id, kind: job.kind, attempts: job.attempts + 1 },
-        'job failed; will retry',
-      );
-      await db
-        .updateTable('jobs')
-        .set({
-          run_at: clock.now() + retryDelay(job.attempts),
-          locked_until: null,
-          locked_by: null,
-          last_error: message.slice(0, 1000),
-        })
-        .where('id', '=', job.id)
-        .where('locked_by', '=', workerId)
-        .execute()
-        .catch((e: unknown) => logger.error({ err: e, jobId: job.id }, 'could not release a failed job'));
-    }
+    await runClaimedJob(db, job, handlers.get(job.kind), { lease, now: () => clock.now(), logger });
   }
 
   /** Claims what fits in the free slots and starts it; returns how many were started. */

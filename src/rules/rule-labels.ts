@@ -126,13 +126,22 @@ const ACTION_LABELS: { readonly [I in ActionId]: Labeler<Extract<ActionNode, { i
   notify_email: (n, names) => `Send an email to ${recipients(n, names)}`,
   notify_push: (n, names) => `Send a push notification to ${recipients(n, names)}`,
   notify_inapp: (n, names) => `Send an in-app notification to ${recipients(n, names)}`,
-  slack: (n, names) => `Send a Slack message to ${n.channel} in ${name(names, n.integration)}`,
-  msteams: (n, names) => `Send a Microsoft Teams message to ${n.channel} in ${name(names, n.integration)}`,
+  slack: (n, names) =>
+    `Send a Slack message to ${n.channel} in ${name(names, n.integration)}${batched(n.digest)}`,
+  msteams: (n, names) =>
+    `Send a Microsoft Teams message to ${n.channel} in ${name(names, n.integration)}${batched(n.digest)}`,
   webhook: (n, names) => `Send a webhook to ${name(names, n.integration)}`,
   pagerduty: (n, names) =>
     `Send a PagerDuty incident to ${name(names, n.integration)}${n.severity ? ` with severity ${n.severity}` : ''}`,
-  discord: (n, names) => `Send a Discord message to ${name(names, n.integration)}`,
+  discord: (n, names) => `Send a Discord message to ${name(names, n.integration)}${batched(n.digest)}`,
 };
+
+/** The chat digest window as a phrase, so a saved rule's confirmation says it batches. */
+function batched(digest: { windowSeconds: number } | undefined): string {
+  if (!digest) return '';
+  const s = digest.windowSeconds;
+  return s % 60 === 0 ? `, batched every ${s / 60} min` : `, batched every ${s} s`;
+}
 
 /** A condition as a sentence, as the rule editor and confirmations show it. */
 export function conditionLabel(node: ConditionNode, names: RuleNames = new Map()): string {

@@ -14,6 +14,8 @@ export interface FiredRule {
   readonly actions: readonly ActionNode[];
   /** Users who muted this rule for themselves: its actions skip them. */
   readonly mutedUserIds: readonly string[];
+  /** Minutes between firings per issue; 0 fires on every matching event, so there is nothing to claim. */
+  readonly frequency?: number;
 }
 
 /** What the processor needs. */
@@ -22,8 +24,6 @@ export interface RuleProcessorDeps {
   readonly clock: Clock;
   readonly rules: RuleStore;
   readonly snoozes: RuleSnoozes;
-  /** How long a project's compiled rules are reused; edits apply after at most this long. Default 2 s. */
-  readonly cacheMs?: number;
 }
 
 interface Compiled {
@@ -39,18 +39,26 @@ interface Compiled {
  */
 export function ruleProcessor(deps: RuleProcessorDeps) {
   const { db, clock } = deps;
-  const cacheMs = deps.cacheMs ?? 2_000;
-  const cache = new Map<string, { at: number; rules: Compiled[] }>();
+  const cache = new Map<string, { version: string; rules: Compiled[] }>();
 
+  /**
+   * The project's compiled rules. Compiling a thousand rules per event would dominate evaluation, so they
+   * are kept until the project's rule set changes, which one indexed query tells (any process may edit).
+   */
   async function rulesOf(projectId: string): Promise<Compiled[]> {
-    const now = clock.now();
+    const stamp = await db
+      .selectFrom('rules')
+      .select((eb) => [eb.fn.countAll<number | string>().as('n'), eb.fn.max('updated_at').as('latest')])
+      .where('project_id', '=', projectId)
+      .executeTakeFirst();
+    const version = `${stamp?.n ?? 0}:${stamp?.latest ?? 0}`;
     const hit = cache.get(projectId);
-    if (hit && now - hit.at < cacheMs && now >= hit.at) return hit.rules;
+    if (hit && hit.version === version) return hit.rules;
     const rules = (await deps.rules.activeRulesForProject(projectId)).map((rule) => ({
       rule,
       compiled: compileRule(rule),
     }));
-    cache.set(projectId, { at: now, rules });
+    cache.set(projectId, { version, rules });
     return rules;
   }
 
@@ -84,6 +92,7 @@ export function ruleProcessor(deps: RuleProcessorDeps) {
           name: rule.name,
           actions: rule.actions,
           mutedUserIds: [...(snooze?.users ?? [])],
+          frequency: rule.frequency,
         });
       }
       return { rules: fired, lastFired };
@@ -103,6 +112,11 @@ export function ruleProcessor(deps: RuleProcessorDeps) {
       const won: FiredRule[] = [];
       for (const rule of [...rules].sort((a, b) => (a.id < b.id ? -1 : 1))) {
         const previous = lastFired.get(rule.id);
+        // No interval to guard: racing evaluations of one issue must each fire, not lose the compare-and-set.
+        if (rule.frequency === 0) {
+          won.push(rule);
+          continue;
+        }
         const result =
           previous === undefined
             ? await trx

@@ -216,6 +216,12 @@ export const filterSchema = z.discriminatedUnion(
   { error: (issue) => unknownNode(issue.input, 'filter') },
 );
 
+/** A chat action's opt-in batching: a storm becomes one message per window listing the issues. */
+export const chatDigestSchema = z.strictObject({ windowSeconds: z.int().min(60).max(3600) });
+
+/** Personal channels a person-targeted action may fall back to, in order. */
+export const FALLBACK_CHANNELS = ['email', 'slack', 'inapp', 'push'] as const;
+
 const person = <I extends string>(nodeId: I) =>
   z
     .strictObject({
@@ -223,6 +229,8 @@ const person = <I extends string>(nodeId: I) =>
       targetType: z.enum(ACTION_TARGET_TYPES),
       targetIdentifier: id.optional(),
       fallthroughType: z.enum(FALLTHROUGH_TYPES).optional(),
+      /** Tried in order when the action's own channel ends dead or unroutable for a person. */
+      fallback: z.array(z.enum(FALLBACK_CHANNELS)).max(4).optional(),
     })
     .superRefine(requireTarget('IssueOwners'));
 
@@ -233,15 +241,25 @@ export const actionSchema = z.discriminatedUnion(
     person('notify_email'),
     person('notify_push'),
     person('notify_inapp'),
-    z.strictObject({ id: z.literal('slack'), integration: id, channel: z.string().min(1).max(256) }),
-    z.strictObject({ id: z.literal('msteams'), integration: id, channel: z.string().min(1).max(256) }),
+    z.strictObject({
+      id: z.literal('slack'),
+      integration: id,
+      channel: z.string().min(1).max(256),
+      digest: chatDigestSchema.optional(),
+    }),
+    z.strictObject({
+      id: z.literal('msteams'),
+      integration: id,
+      channel: z.string().min(1).max(256),
+      digest: chatDigestSchema.optional(),
+    }),
     z.strictObject({ id: z.literal('webhook'), integration: id }),
     z.strictObject({
       id: z.literal('pagerduty'),
       integration: id,
       severity: z.enum(PAGERDUTY_SEVERITIES).optional(),
     }),
-    z.strictObject({ id: z.literal('discord'), integration: id }),
+    z.strictObject({ id: z.literal('discord'), integration: id, digest: chatDigestSchema.optional() }),
   ],
   { error: (issue) => unknownNode(issue.input, 'action') },
 );

@@ -128,10 +128,12 @@ export function ruleStore(deps: RuleStoreDeps) {
       const { before, row, names } = await db.transaction().execute(async (trx) => {
         const current = await findRow(trx, orgId, projectId, id);
         const { body, names } = await validate(trx, orgId, input);
-        const row: RuleTable = { ...current, ...toColumns(body), updated_at: now };
+        // Strictly increasing, so evaluators that cache compiled rules by it see every edit.
+        const updatedAt = Math.max(now, current.updated_at + 1);
+        const row: RuleTable = { ...current, ...toColumns(body), updated_at: updatedAt };
         await trx
           .updateTable('rules')
-          .set({ ...toColumns(body), updated_at: now })
+          .set({ ...toColumns(body), updated_at: updatedAt })
           .where('org_id', '=', orgId)
           .where('id', '=', id)
           .execute();

@@ -35,7 +35,17 @@ export interface Database {
   notifications: NotificationTable;
   notification_rules: NotificationRuleTable;
   deliveries: DeliveryTable;
+  delivery_attempts: DeliveryAttemptTable;
+  channel_state: ChannelStateTable;
   templates: TemplateTable;
+  inbox_messages: InboxMessageTable;
+  push_subscriptions: PushSubscriptionTable;
+  engagement_events: EngagementEventTable;
+  delivery_links: DeliveryLinkTable;
+  throttle_buckets: ThrottleBucketTable;
+  digests: DigestTable;
+  digest_keys: DigestKeyTable;
+  digest_seen_issues: DigestSeenIssueTable;
 }
 
 /** Installation-wide key/value settings (admin token hash, generated keys). */
@@ -321,6 +331,8 @@ export interface DeliveryTable {
   provider_message_id: string | null;
   digest_id: string | null;
   fallback_of: string | null;
+  /** JSON array of channels still to try when this one ends dead or unroutable, or null. */
+  fallback_channels?: string | null;
   created_at: number;
   updated_at: number;
   sent_at: number | null;
@@ -414,4 +426,113 @@ export interface TemplateTable {
   /** JSON object: part name (`subject`, `html`, `blocks`, …) → Liquid source. */
   body: string;
   updated_at: number;
+}
+
+/** One send attempt of a delivery. */
+export interface DeliveryAttemptTable {
+  id: string;
+  delivery_id: string;
+  attempt: number;
+  started_at: number;
+  duration_ms: number;
+  /** `sent`, `transient` or `permanent`. */
+  outcome: string;
+  code: string | null;
+  message: string | null;
+}
+
+/** Small state channels keep between sends (the Slack thread of an issue). */
+export interface ChannelStateTable {
+  key: string;
+  value: string;
+  updated_at: number;
+}
+
+/** One message in a person's in-app inbox; one per in-app delivery. */
+export interface InboxMessageTable {
+  id: string;
+  user_id: string;
+  org_id: string | null;
+  notification_id: string;
+  delivery_id: string;
+  type: string;
+  title: string;
+  body: string;
+  url: string;
+  read_at: number | null;
+  archived_at: number | null;
+  created_at: number;
+}
+
+/** A browser's web push subscription of one person. */
+export interface PushSubscriptionTable {
+  id: string;
+  user_id: string;
+  endpoint: string;
+  p256dh: string;
+  auth: string;
+  user_agent: string | null;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+/** An open, click or action on a delivered message. */
+export interface EngagementEventTable {
+  id: string;
+  delivery_id: string;
+  /** `open`, `click` or `action`. */
+  kind: string;
+  /** The link of the message that was followed (clicks). */
+  link_index: number | null;
+  at: number;
+}
+
+/** A link of a tracked message: click redirects lead only to these. */
+export interface DeliveryLinkTable {
+  delivery_id: string;
+  position: number;
+  url: string;
+}
+
+/** A token bucket of one recipient on one channel; thousandths of a token as of `updated_at`. */
+export interface ThrottleBucketTable {
+  key: string;
+  millitokens: number;
+  updated_at: number;
+}
+
+/** A batch of held deliveries for one key (project × recipient × channel); one open per key. */
+export interface DigestTable {
+  id: string;
+  org_id: string;
+  project_id: string | null;
+  key: string;
+  recipient_type: string;
+  recipient_id: string;
+  channel: string;
+  integration_id: string | null;
+  /** open | sent | dropped. */
+  status: string;
+  opened_at: number;
+  due_at: number;
+  closed_at: number | null;
+  /** The digest notification (or the single alert) sent when it closed. */
+  notification_id: string | null;
+  delivery_id: string | null;
+  record_count: number;
+}
+
+/** A digest key's schedule: its open digest and when it last delivered. */
+export interface DigestKeyTable {
+  key: string;
+  open_digest_id: string | null;
+  last_delivered_at: number | null;
+  updated_at: number;
+}
+
+/** Issues a digest key has already been told about (new issues may go out at once). */
+export interface DigestSeenIssueTable {
+  key: string;
+  issue_id: string;
+  created_at: number;
 }

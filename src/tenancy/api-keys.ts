@@ -14,10 +14,21 @@ export interface ApiKey {
 
 const ADMIN_TOKEN_SETTING = 'admin_token_hash';
 
+/**
+ * How long a resolved admin token or org key is trusted without asking the database again. Ingest
+ * authenticates thousands of requests a second with the same few keys; the price is that a token rotated
+ * by another process (`herald admin-token`) still works here for up to this long. Unknown tokens are
+ * never remembered, so a new key or token works at once.
+ */
+const PRINCIPAL_CACHE_MS = 5_000;
+const PRINCIPAL_CACHE_SIZE = 1000;
+
 /** Org API keys and the admin token; only SHA-256 hashes are stored. */
 export function apiKeys(deps: TenancyDeps & { readonly configuredAdminToken: string | null }) {
   const { db, clock } = deps;
   const configuredHash = deps.configuredAdminToken ? hashToken(deps.configuredAdminToken) : null;
+  // By token hash; personal tokens are left out (they are revoked elsewhere and mark their user active).
+  const principals = new Map<string, { principal: Principal; until: number }>();
 
   return {
     /** Creates an org key; the token is in the answer once and never again. */
@@ -34,6 +45,7 @@ export function apiKeys(deps: TenancyDeps & { readonly configuredAdminToken: str
         last_used_at: null,
       };
       await db.insertInto('api_keys').values(row).execute();
+      principals.clear();
       return { id: row.id, name, prefix: row.prefix, createdAt: iso(now), lastUsedAt: null, token };
     },
 
@@ -56,15 +68,24 @@ export function apiKeys(deps: TenancyDeps & { readonly configuredAdminToken: str
     /** Who a bearer token belongs to, or null. */
     async authenticate(token: string): Promise<Principal | null> {
       const hash = hashToken(token);
-      // Read per request, so a token rotated by `herald admin-token` applies at once to running servers.
+      const now = performance.now();
+      const cached = principals.get(hash);
+      if (cached && cached.until > now) return cached.principal;
+      const remember = (principal: Principal) => {
+        if (principals.size >= PRINCIPAL_CACHE_SIZE) principals.clear();
+        principals.set(hash, { principal, until: now + PRINCIPAL_CACHE_MS });
+        return principal;
+      };
+      // Read on every miss, so a token rotated by `herald admin-token` applies to running servers within
+      // PRINCIPAL_CACHE_MS.
       const adminHash = configuredHash ?? (await storedAdminHash());
-      if (adminHash !== null && hash === adminHash) return { kind: 'admin' };
+      if (adminHash !== null && hash === adminHash) return remember({ kind: 'admin' });
       const key = await db
         .selectFrom('api_keys')
         .select(['id', 'org_id'])
         .where('token_hash', '=', hash)
         .executeTakeFirst();
-      if (key) return { kind: 'org', orgId: key.org_id, keyId: key.id };
+      if (key) return remember({ kind: 'org', orgId: key.org_id, keyId: key.id });
       return token.startsWith(`${USER_TOKEN_PREFIX}_`) ? authenticateUserToken(db, hash, clock.now()) : null;
     },
 
@@ -87,6 +108,7 @@ export function apiKeys(deps: TenancyDeps & { readonly configuredAdminToken: str
         .values({ key: ADMIN_TOKEN_SETTING, value })
         .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
         .execute();
+      principals.clear();
       return token;
     },
   };

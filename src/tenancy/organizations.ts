@@ -64,7 +64,8 @@ export function organizations(deps: TenancyDeps) {
 
     /**
      * The organization with this slug, if the caller may see it; otherwise 404 (never 403). A personal
-     * token reaches only routes that opt in with `members: true`, and only the orgs its user belongs to.
+     * token reaches the organizations its user is a member of; what it may change there is decided by
+     * the member's role (see api/roles.ts).
      */
     async resolve(
       principal: Principal,
@@ -78,7 +79,8 @@ export function organizations(deps: TenancyDeps) {
         .executeTakeFirst();
       if (!row || (principal.kind === 'org' && principal.orgId !== row.id))
         throw new NotFoundError('Organization');
-      if (principal.kind === 'user' && !(options.members && (await isMember(row.id, principal.userId))))
+      void options;
+      if (principal.kind === 'user' && !(await isMember(row.id, principal.userId)))
         throw new NotFoundError('Organization');
       return toOrg(row);
     },

@@ -240,6 +240,17 @@ describe.skipIf(SKIP_PROFILE)('notification settings API', () => {
     },
   );
 
+  it('documents the preferences paths in OpenAPI', async () => {
+    const doc = await h.request('GET', '/api/v1/openapi.json', undefined, { token: null });
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/users/{userId}/notification-settings',
+        '/api/v1/me/notification-settings',
+        '/api/v1/orgs/{org}/teams/{team}/notification-settings',
+      ]),
+    );
+  });
+
   it('refuses effective queries for organizations and projects the user cannot see', async () => {
     const path = `/api/v1/users/${users[0]}/notification-settings`;
     const org = await h.request('GET', `${path}?orgId=foreign`);

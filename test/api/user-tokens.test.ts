@@ -112,13 +112,17 @@ describe.skipIf(SKIP_PROFILE)('personal user tokens', () => {
     expect(byToken.status).toBe(404);
   });
 
-  it('sees only its organizations and none of their resources', async () => {
+  it('sees its organizations and reads them; changing them needs an owner or admin role', async () => {
     const orgs = await h.request('GET', '/api/v1/orgs', undefined, { token });
     expect(orgs.body.data.map((o: { slug: string }) => o.slug).sort()).toEqual(['acme', 'side']);
     expect((await h.request('GET', '/api/v1/orgs/acme', undefined, { token })).status).toBe(200);
     expect((await h.request('GET', '/api/v1/orgs/foreign', undefined, { token })).status).toBe(404);
-    expect((await h.request('GET', '/api/v1/orgs/acme/members', undefined, { token })).status).toBe(404);
-    expect((await h.request('POST', '/api/v1/orgs/acme/api-keys', { name: 'x' }, { token })).status).toBe(
+    expect((await h.request('GET', '/api/v1/orgs/foreign/members', undefined, { token })).status).toBe(404);
+    expect((await h.request('GET', '/api/v1/orgs/acme/members', undefined, { token })).status).toBe(200);
+    const refused = await h.request('POST', '/api/v1/orgs/acme/api-keys', { name: 'x' }, { token });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('forbidden');
+    expect((await h.request('POST', '/api/v1/orgs/foreign/api-keys', { name: 'x' }, { token })).status).toBe(
       404,
     );
   });

@@ -31,9 +31,60 @@ const notification = z.object({
   deliveries: z.array(delivery),
 });
 
+const timelineDelivery = delivery.extend({
+  decision: z.string(),
+  sendAttempts: z.array(
+    z.object({
+      attempt: z.number(),
+      startedAt: z.string(),
+      durationMs: z.number(),
+      outcome: z.string(),
+      code: z.string().nullable(),
+      answer: z.string().nullable(),
+    }),
+  ),
+  engagement: z.array(
+    z.object({ kind: z.string(), at: z.string(), link: z.number().nullable(), url: z.string().nullable() }),
+  ),
+});
+
+const timeline = notification.extend({
+  event: z
+    .object({
+      id: z.string(),
+      eventId: z.string(),
+      message: z.string(),
+      level: z.string(),
+      receivedAt: z.string(),
+    })
+    .nullable(),
+  rules: z.array(z.object({ id: z.string(), name: z.string().nullable() })),
+  deliveries: z.array(timelineDelivery),
+  timeline: z.array(
+    z.object({ at: z.string(), kind: z.string(), deliveryId: z.string().nullable(), detail: z.string() }),
+  ),
+});
+
 const isoTime = z.iso.datetime({ offset: true }).transform((v) => Date.parse(v));
 
-/** `GET /api/v1/orgs/{org}/notifications` and `…/{id}`: what was sent, to whom, and why (not). */
+const page = z.object({ data: z.array(notification), nextCursor: z.string().nullable() });
+
+const mineQuery = z
+  .object({
+    type: z.string().max(64).optional(),
+    channel: z.string().max(32).optional(),
+    status: z.string().max(32).optional(),
+    from: isoTime.optional(),
+    to: isoTime.optional(),
+    cursor: z.string().max(64).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+  })
+  .strict();
+
+/**
+ * `GET /api/v1/orgs/{org}/notifications`, `…/{id}` (the timeline) and `GET /api/v1/me/notifications`: what
+ * was sent, to whom, and why (not).
+ */
 export function notificationRoutes(app: ApiApp, services: Services): void {
   app.get(
     '/api/v1/orgs/:org/notifications',
@@ -57,7 +108,7 @@ export function notificationRoutes(app: ApiApp, services: Services): void {
             limit: z.coerce.number().int().min(1).max(200).default(50),
           })
           .strict(),
-        response: { 200: z.object({ data: z.array(notification), nextCursor: z.string().nullable() }) },
+        response: { 200: page },
       },
     },
     async (request) => {
@@ -88,16 +139,39 @@ export function notificationRoutes(app: ApiApp, services: Services): void {
     {
       schema: {
         tags: ['history'],
-        summary: 'One notification with every delivery decision',
+        summary: 'One notification as a timeline: event, rules, every decision, attempt and engagement',
         params: orgParams.extend({ id: z.string().max(64) }),
-        response: { 200: notification },
+        response: { 200: timeline },
       },
     },
     async (request) => {
       const org = await services.organizations.resolve(principalOf(request), request.params.org);
-      const found = await services.history.get(org.id, request.params.id);
+      const found = await services.history.timeline(org.id, request.params.id);
       if (!found) throw new NotFoundError('Notification');
       return found;
+    },
+  );
+
+  app.get(
+    '/api/v1/me/notifications',
+    {
+      schema: {
+        tags: ['history'],
+        summary: 'What was sent to me (personal token), in every organization, newest first',
+        querystring: mineQuery,
+        response: { 200: page },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      // Only a person has a "me"; the admin token and org keys see the organization history instead.
+      if (principal.kind !== 'user') throw new NotFoundError('User');
+      const q = request.query;
+      return services.history.mine(
+        principal.userId,
+        { type: q.type, channel: q.channel, status: q.status, from: q.from, to: q.to },
+        { cursor: q.cursor, limit: q.limit },
+      );
     },
   );
 }

@@ -4,6 +4,10 @@ import { events } from './002-events.js';
 import { rules } from './003-rules.js';
 import { people } from './004-people.js';
 import { templates } from './005-templates.js';
+import { inbox } from './006-inbox.js';
+import { delivery } from './007-delivery.js';
+import { throttle } from './008-throttle.js';
+import { analytics } from './009-analytics.js';
 
 /** Every migration, in order; names are stable forever once released. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -12,4 +16,8 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '003-rules': rules,
   '004-people': people,
   '005-templates': templates,
+  '006-inbox': inbox,
+  '007-delivery': delivery,
+  '008-throttle': throttle,
+  '009-analytics': analytics,
 };

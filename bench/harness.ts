@@ -1,0 +1,248 @@
+/**
+ * The pieces bench/run.ts drives: the webhook sink child, Herald as child processes (embedded or
+ * cluster), a keep-alive JSON client, RSS readings and the statistics of the table.
+ */
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { createWriteStream, readFileSync } from 'node:fs';
+import http from 'node:http';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { SinkCommand, SinkReport, SinkSample } from './sink.js';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+
+/** Wall-clock milliseconds with sub-millisecond precision, comparable across processes. */
+export const wallNow = (): number => performance.timeOrigin + performance.now();
+
+/** Resolves after `ms`. */
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The webhook sink child, driven over IPC one command at a time. */
+export interface Sink {
+  readonly url: string;
+  readonly pid: number;
+  reset(): Promise<void>;
+  count(prefix: string): Promise<SinkReport>;
+  report(prefix: string): Promise<SinkReport & { arrivals: Record<string, number> }>;
+  sample(path: string): Promise<SinkSample | null>;
+  /** Waits until `expected` markers of `prefix` arrived, or nothing arrived for `idleMs`, or `maxMs` passed. */
+  waitFor(prefix: string, expected: number, idleMs: number, maxMs: number): Promise<SinkReport>;
+  stop(): void;
+}
+
+/** Forks bench/sink.ts and waits for its URL. */
+export async function startSink(): Promise<Sink> {
+  const child = fork(join(ROOT, 'bench/sink.ts'), [], { execArgv: process.execArgv, stdio: 'inherit' });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('message', (m) => resolve((m as { url: string }).url));
+    child.once('exit', (code) => reject(new Error(`the sink exited with ${code}`)));
+  });
+  let chain: Promise<unknown> = Promise.resolve();
+  const ask = <T>(command: SinkCommand): Promise<T> => {
+    const next = chain.then(
+      () =>
+        new Promise<T>((resolve) => {
+          child.once('message', (m) => resolve(m as T));
+          child.send(command);
+        }),
+    );
+    chain = next.catch(() => undefined);
+    return next;
+  };
+  const sink: Sink = {
+    url,
+    pid: child.pid ?? 0,
+    reset: () => ask<unknown>({ cmd: 'reset' }).then(() => undefined),
+    count: (prefix) => ask<SinkReport>({ cmd: 'count', prefix }),
+    report: (prefix) => ask({ cmd: 'report', prefix }),
+    sample: (path) => ask<SinkSample | null>({ cmd: 'sample', path }),
+    async waitFor(prefix, expected, idleMs, maxMs) {
+      const started = Date.now();
+      let seen = -1;
+      let changed = Date.now();
+      for (;;) {
+        const now = await sink.count(prefix);
+        if (now.markers >= expected) return now;
+        if (now.markers !== seen) {
+          seen = now.markers;
+          changed = Date.now();
+        }
+        if (Date.now() - changed > idleMs || Date.now() - started > maxMs) return now;
+        await sleep(100);
+      }
+    },
+    stop: () => {
+      child.disconnect();
+      child.kill();
+    },
+  };
+  return sink;
+}
+
+/** A JSON answer. */
+export interface JsonAnswer {
+  readonly status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: setup answers are arbitrary JSON read by field name
+  readonly body: any;
+}
+
+/** A keep-alive JSON client for one base URL (node:http: about 5× the throughput of fetch here). */
+export interface JsonClient {
+  request(method: string, path: string, body?: unknown, raw?: string): Promise<JsonAnswer>;
+  close(): void;
+}
+
+/** Creates a {@link JsonClient} with `maxSockets` keep-alive sockets and a bearer token. */
+export function jsonClient(baseUrl: string, token: string, maxSockets = 64): JsonClient {
+  const agent = new http.Agent({ keepAlive: true, maxSockets });
+  const base = new URL(baseUrl);
+  return {
+    request(method, path, body, raw) {
+      const payload = raw ?? (body === undefined ? undefined : JSON.stringify(body));
+      return new Promise<JsonAnswer>((resolve, reject) => {
+        const req = http.request(
+          {
+            host: base.hostname,
+            port: base.port,
+            path,
+            method,
+            agent,
+            headers: {
+              authorization: `Bearer ${token}`,
+              ...(payload === undefined
+                ? {}
+                : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+            },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => {
+              const text = Buffer.concat(chunks).toString('utf8');
+              let parsed: unknown = text;
+              try {
+                parsed = text ? JSON.parse(text) : null;
+              } catch {
+                // not JSON: keep the text
+              }
+              resolve({ status: res.statusCode ?? 0, body: parsed });
+            });
+            res.on('error', reject);
+          },
+        );
+        req.on('error', reject);
+        req.end(payload);
+      });
+    },
+    close: () => agent.destroy(),
+  };
+}
+
+/** A Herald process group started for the benchmarks. */
+export interface HeraldProcesses {
+  /** Base URL of the API process. */
+  readonly url: string;
+  /** Every process: the API first, then the workers (or the one embedded process). */
+  readonly pids: readonly number[];
+  /** Stops every process (SIGTERM, then SIGKILL after 20 s). */
+  stop(): Promise<void>;
+}
+
+/** How to start one `herald serve`. */
+export interface HeraldStart {
+  readonly env: Readonly<Record<string, string>>;
+  readonly role?: 'all' | 'api' | 'worker';
+  /** Folder for this process's log file. */
+  readonly logDir: string;
+  readonly name: string;
+  /** Folder for a `--cpu-prof` profile of the process, when profiling. */
+  readonly cpuProfDir?: string;
+}
+
+/** Starts `node bin/herald.js serve --port 0` and waits for its "herald started" line. */
+export async function startHeraldProcess(
+  start: HeraldStart,
+): Promise<{ child: ChildProcess; url: string; stop: () => Promise<void> }> {
+  // Node 20 refuses --cpu-prof in NODE_OPTIONS: it goes on the command line.
+  const args = [
+    ...(start.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${start.cpuProfDir}`] : []),
+    'bin/herald.js',
+    'serve',
+    '--port',
+    '0',
+    ...(start.role ? ['--role', start.role] : []),
+  ];
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      ...start.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const log = createWriteStream(join(start.logDir, `${start.name}.log`));
+  child.stderr?.pipe(log);
+  const lines = createInterface({ input: child.stdout! });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${start.name} did not start within 60 s`)), 60_000);
+    lines.on('line', (line) => {
+      log.write(`${line}\n`);
+      if (!line.includes('"herald started"')) return;
+      clearTimeout(timer);
+      const parsed = JSON.parse(line) as { url?: string };
+      resolve(parsed.url ?? '');
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${start.name} exited with ${code}; see ${join(start.logDir, `${start.name}.log`)}`));
+    });
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    child,
+    url,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(timer);
+      log.end();
+    },
+  };
+}
+
+/** Resident and peak resident memory of a process in MB, from /proc (Linux). */
+export function memoryOf(pid: number): { rssMb: number; peakMb: number } | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+    return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
+  } catch {
+    return null;
+  }
+}
+
+/** The p-th percentile (0–100) of `values` by nearest rank; NaN for none. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank]!;
+}
+
+/** Least-squares slope of y over x. */
+export function slope(points: readonly { x: number; y: number }[]): number {
+  const n = points.length;
+  if (n < 2) return 0;
+  const mx = points.reduce((s, p) => s + p.x, 0) / n;
+  const my = points.reduce((s, p) => s + p.y, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const p of points) {
+    num += (p.x - mx) * (p.y - my);
+    den += (p.x - mx) ** 2;
+  }
+  return den === 0 ? 0 : num / den;
+}

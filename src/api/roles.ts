@@ -1,0 +1,43 @@
+import type { FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import { ForbiddenError } from '../errors.js';
+import type { Database } from '../store/schema.js';
+
+/** Roles that may change an organization's configuration. */
+const MANAGERS = new Set(['owner', 'admin']);
+
+/** Writes every member may make in their organization: their own mutes and dry runs. */
+const MEMBER_WRITES = [
+  /^\/api\/v1\/projects\/:org\/:project\/rules\/:id\/snooze$/,
+  /^\/api\/v1\/projects\/:org\/:project\/rules\/preview$/,
+];
+
+const ORG_ROUTE = /^\/api\/v1\/(orgs|projects)\/:org(\/|$)/;
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Role checks for personal tokens (Sentry's model): every member reads their organization's
+ * configuration and history; only owners and admins change it. Org API keys and the admin token act for
+ * the whole organization. Membership itself is checked where the organization is resolved (404 outside).
+ */
+export function requireRole(db: Kysely<Database>) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const principal = request.principal;
+    if (principal?.kind !== 'user' || !WRITE_METHODS.has(request.method)) return;
+    const route = request.routeOptions.url ?? '';
+    if (!ORG_ROUTE.test(route) || MEMBER_WRITES.some((r) => r.test(route))) return;
+    const slug = (request.params as { org?: string }).org;
+    if (!slug) return;
+    const member = await db
+      .selectFrom('members')
+      .innerJoin('organizations', 'organizations.id', 'members.org_id')
+      .select('members.role')
+      .where('organizations.slug', '=', slug)
+      .where('members.user_id', '=', principal.userId)
+      .executeTakeFirst();
+    // Not a member: let the route answer 404, exactly as for a missing organization.
+    if (member && !MANAGERS.has(member.role)) {
+      throw new ForbiddenError('Only owners and admins of the organization can change this');
+    }
+  };
+}

@@ -1,0 +1,139 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from '../clock.js';
+import { NotFoundError } from '../errors.js';
+import { enqueueJobs } from '../queue/queue.js';
+import type { Database, DeliveryTable } from '../store/schema.js';
+
+/** A delivery as the deliveries API lists it, with its last error. */
+export interface DeliveryRecord {
+  readonly id: string;
+  readonly notificationId: string;
+  readonly recipient: { readonly type: string; readonly id: string };
+  readonly channel: string;
+  readonly integrationId: string | null;
+  readonly status: string;
+  readonly reason: string | null;
+  readonly attempts: number;
+  readonly lastError: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+const toRecord = (r: DeliveryTable): DeliveryRecord => ({
+  id: r.id,
+  notificationId: r.notification_id,
+  recipient: { type: r.recipient_type, id: r.recipient_id },
+  channel: r.channel,
+  integrationId: r.integration_id,
+  status: r.status,
+  reason: r.reason,
+  attempts: r.attempts,
+  lastError: r.last_error,
+  createdAt: new Date(r.created_at).toISOString(),
+  updatedAt: new Date(r.updated_at).toISOString(),
+});
+
+/**
+ * Lists deliveries by status (dead letters above all) and replays them. A replay sends the same delivery
+ * again, so it keeps its idempotency key (`webhook-id`) and receivers can still drop a duplicate.
+ */
+export function deadLetters(deps: {
+  db: Kysely<Database>;
+  clock: Clock;
+  onJobsCommitted: (ids: string[]) => void;
+}) {
+  const { db, clock } = deps;
+
+  async function replay(orgId: string, ids: readonly string[]): Promise<DeliveryRecord[]> {
+    if (ids.length === 0) return [];
+    const now = clock.now();
+    const { rows, jobIds } = await db.transaction().execute(async (trx) => {
+      const dead = await trx
+        .selectFrom('deliveries')
+        .selectAll()
+        .where('org_id', '=', orgId)
+        .where('id', 'in', [...ids])
+        .where('status', '=', 'dead')
+        .execute();
+      if (dead.length === 0) return { rows: [], jobIds: [] };
+      await trx
+        .updateTable('deliveries')
+        .set({ status: 'pending', attempts: 0, reason: 'replayed', next_attempt_at: now, updated_at: now })
+        .where(
+          'id',
+          'in',
+          dead.map((d) => d.id),
+        )
+        .where('status', '=', 'dead')
+        .execute();
+      const jobIds = await enqueueJobs(
+        trx,
+        dead.map((d) => ({
+          id: `deliver_${d.id}_replay_${now}`,
+          kind: 'deliver' as const,
+          payload: { deliveryId: d.id },
+        })),
+        now,
+      );
+      return {
+        rows: dead.map((d) => ({
+          ...d,
+          status: 'pending',
+          attempts: 0,
+          reason: 'replayed',
+          updated_at: now,
+        })),
+        jobIds,
+      };
+    });
+    if (jobIds.length > 0) deps.onJobsCommitted(jobIds);
+    return rows.map(toRecord);
+  }
+
+  return {
+    async list(
+      orgId: string,
+      filter: { status?: string | undefined; channel?: string | undefined },
+      page: { cursor?: string | undefined; limit: number },
+    ): Promise<{ data: DeliveryRecord[]; nextCursor: string | null }> {
+      let query = db.selectFrom('deliveries').selectAll().where('org_id', '=', orgId);
+      if (filter.status) query = query.where('status', '=', filter.status);
+      if (filter.channel) query = query.where('channel', '=', filter.channel);
+      if (page.cursor) query = query.where('id', '<', page.cursor);
+      const rows = await query
+        .orderBy('id', 'desc')
+        .limit(page.limit + 1)
+        .execute();
+      const data = rows.slice(0, page.limit).map(toRecord);
+      return { data, nextCursor: rows.length > page.limit ? (data.at(-1)?.id ?? null) : null };
+    },
+
+    /** Replays one dead delivery; 404 when it is not a dead delivery of this organization. */
+    async retry(orgId: string, id: string): Promise<DeliveryRecord> {
+      const [record] = await replay(orgId, [id]);
+      if (!record) throw new NotFoundError('Dead delivery');
+      return record;
+    },
+
+    /** Replays many dead deliveries (the given ids, or every dead one of a channel), at most `limit`. */
+    async retryMany(
+      orgId: string,
+      input: { ids?: readonly string[] | undefined; channel?: string | undefined; limit: number },
+    ): Promise<DeliveryRecord[]> {
+      let ids = input.ids ? [...input.ids] : undefined;
+      if (!ids) {
+        let query = db
+          .selectFrom('deliveries')
+          .select('id')
+          .where('org_id', '=', orgId)
+          .where('status', '=', 'dead');
+        if (input.channel) query = query.where('channel', '=', input.channel);
+        ids = (await query.orderBy('id').limit(input.limit).execute()).map((r) => r.id);
+      }
+      return replay(orgId, ids.slice(0, input.limit));
+    },
+  };
+}
+
+/** The dead-letter service. */
+export type DeadLetters = ReturnType<typeof deadLetters>;

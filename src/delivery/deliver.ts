@@ -1,0 +1,518 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import { newId } from '../ids.js';
+import { notificationType } from '../notifications/registry.js';
+import { enqueueJobs, type Job } from '../queue/queue.js';
+import { parseJsonObject } from '../store/json.js';
+import type { Database, DeliveryTable } from '../store/schema.js';
+import type { RenderContext } from '../templates/render-context.js';
+import { renderNotification, type TemplateOverride } from '../templates/render-notification.js';
+import {
+  type Channel,
+  type ChannelKind,
+  type ChannelState,
+  type IntegrationRef,
+  PermanentDeliveryError,
+  type Recipient,
+  TransientDeliveryError,
+} from './channel.js';
+import type { CircuitBreaker } from './circuit-breaker.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, retryDelay } from './retry-policy.js';
+
+/**
+ * Statuses a delivery moves through; from `sent` on only engagement moves it (forward: delivered, opened,
+ * clicked or acted), `dead` waits for a replay.
+ */
+export const DELIVERY_STATUSES = [
+  'pending',
+  'deferred',
+  'sending',
+  'sent',
+  'delivered',
+  'opened',
+  'clicked',
+  'acted',
+  'failed',
+  'dead',
+  'suppressed',
+  'digested',
+] as const;
+
+/** What the delivery stage needs. */
+export interface DeliverDeps {
+  readonly db: Kysely<Database>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly channels: ReadonlyMap<ChannelKind, Channel>;
+  readonly state: ChannelState;
+  readonly breaker: CircuitBreaker;
+  readonly retry?: RetryPolicy;
+  /** How long a `sending` delivery is left alone before another worker may take it over. */
+  readonly sendingLeaseMs?: number;
+  readonly publicUrl: () => string;
+  /** The integration with its secrets decrypted; throws when it no longer exists. */
+  readonly integration: (orgId: string, id: string) => Promise<IntegrationRef & { status: string }>;
+  /** The organization's template override for a type on a channel, if any. */
+  readonly override: (
+    orgId: string,
+    type: string,
+    channel: ChannelKind,
+  ) => Promise<TemplateOverride | undefined>;
+  /** A signed one-click unsubscribe link for an email. */
+  readonly unsubscribeUrl: (payload: {
+    userId: string;
+    orgId: string;
+    projectId: string | null;
+    type: 'alerts' | 'workflow' | 'deploy';
+  }) => string;
+  /** Extra content a channel needs for a person (web push subscriptions), or null when unroutable. */
+  readonly personalContent?: (
+    channel: ChannelKind,
+    userId: string,
+  ) => Promise<Record<string, unknown>[] | null>;
+  /** Told when a fatal error disabled an integration, so the owners can be told. */
+  readonly onIntegrationDisabled: (orgId: string, integrationId: string, reason: string) => Promise<void>;
+  /** Told when a target is gone for good (push subscription 404/410). */
+  readonly onTargetGone?: (delivery: DeliveryTable, content: Record<string, unknown>) => Promise<void>;
+  readonly onJobsCommitted: (ids: string[]) => void;
+  /** Random source for jitter (tests pin it). */
+  readonly random?: () => number;
+  /** Rewrites a rendered message just before it is sent (tracked links, open pixel). */
+  readonly trackLinks?: (
+    content: Record<string, unknown>,
+    delivery: DeliveryTable,
+  ) => Promise<Record<string, unknown>>;
+  /** Told each outcome with the row as stored and the attempt's duration and code (metrics, logs). */
+  readonly onFinished?: (
+    delivery: DeliveryTable,
+    attempt: { durationMs: number; code?: string } | null,
+  ) => Promise<void>;
+}
+
+const RUNNABLE = ['pending', 'deferred', 'failed'];
+
+/** Providers personal channels go through, for fallback deliveries. */
+const PERSONAL_PROVIDERS: Readonly<Partial<Record<ChannelKind, string>>> = { email: 'email', slack: 'slack' };
+
+/**
+ * The `deliver` job: renders one delivery for its recipient and channel and sends it, then records the
+ * outcome: sent, failed with the time of the next attempt (backoff with full jitter, Retry-After
+ * honoured), or dead (permanent error, or attempts exhausted). The delivery is claimed with a
+ * compare-and-set to `sending`, so two workers never send it at once; a worker that dies mid-send leaves
+ * it `sending` until the lease passes, after which it is sent again with the same idempotency key
+ * (`webhook-id`, SMTP Message-ID) so receivers can drop the duplicate.
+ */
+export function deliverer(deps: DeliverDeps) {
+  const { db, clock, logger } = deps;
+  const policy = deps.retry ?? DEFAULT_RETRY_POLICY;
+  // Longer than a send may take (30 s timeout), so a slow send is not taken over while it runs.
+  const leaseMs = deps.sendingLeaseMs ?? 60_000;
+
+  async function claim(id: string): Promise<DeliveryTable | null> {
+    const row = await db.selectFrom('deliveries').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) return null;
+    const now = clock.now();
+    const stale = row.status === 'sending' && row.updated_at + leaseMs <= now;
+    if (row.status === 'sending' && !stale) {
+      // Another worker is sending it, or died doing so: look again when its lease ends, so a delivery
+      // whose worker died is never left behind.
+      const at = row.updated_at + leaseMs;
+      const ids = await enqueueJobs(
+        db,
+        [
+          {
+            id: `deliver_${row.id}_lease_${at}`,
+            kind: 'deliver',
+            payload: { deliveryId: row.id },
+            runAt: at,
+          },
+        ],
+        now,
+      );
+      deps.onJobsCommitted(ids);
+      return null;
+    }
+    if (!RUNNABLE.includes(row.status) && !stale) return null;
+    const result = await db
+      .updateTable('deliveries')
+      .set({ status: 'sending', attempts: row.attempts + 1, updated_at: now })
+      .where('id', '=', id)
+      .where('status', '=', row.status)
+      .where('attempts', '=', row.attempts)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) return null;
+    return { ...row, status: 'sending', attempts: row.attempts + 1, updated_at: now };
+  }
+
+  /**
+   * The next delivery of a fallback chain, written with the outcome that ended this one (dead or
+   * unroutable): the same person, the next channel, linked through `fallback_of`.
+   */
+  async function fallback(
+    trx: Transaction<Database>,
+    delivery: DeliveryTable,
+    now: number,
+  ): Promise<string[]> {
+    if (!delivery.fallback_channels) return [];
+    const [next, ...rest] = JSON.parse(delivery.fallback_channels) as ChannelKind[];
+    if (!next) return [];
+    const provider = PERSONAL_PROVIDERS[next];
+    const integration = provider
+      ? await trx
+          .selectFrom('integrations')
+          .select('id')
+          .where('org_id', '=', delivery.org_id)
+          .where('provider', '=', provider)
+          .where('status', '=', 'active')
+          .orderBy('created_at')
+          .executeTakeFirst()
+      : undefined;
+    const row: DeliveryTable = {
+      ...delivery,
+      id: newId('dlv', now),
+      channel: next,
+      integration_id: integration?.id ?? null,
+      status: provider && !integration ? 'suppressed' : 'pending',
+      reason: provider && !integration ? 'unroutable' : null,
+      attempts: 0,
+      next_attempt_at: now,
+      last_error: null,
+      provider_message_id: null,
+      fallback_of: delivery.id,
+      fallback_channels: rest.length ? JSON.stringify(rest) : null,
+      created_at: now,
+      updated_at: now,
+      sent_at: null,
+    };
+    const inserted = await trx
+      .insertInto('deliveries')
+      .values(row)
+      .onConflict((oc) =>
+        oc.columns(['notification_id', 'recipient_type', 'recipient_id', 'channel']).doNothing(),
+      )
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) !== 1) return [];
+    if (row.status !== 'pending') return fallback(trx, row, now);
+    return enqueueJobs(
+      trx,
+      [{ id: `deliver_${row.id}_0`, kind: 'deliver', payload: { deliveryId: row.id } }],
+      now,
+    );
+  }
+
+  async function finish(
+    delivery: DeliveryTable,
+    patch: Partial<DeliveryTable>,
+    attempt: {
+      started: number;
+      outcome: 'sent' | 'transient' | 'permanent';
+      code?: string;
+      message?: string;
+    },
+    retryAt?: number,
+  ): Promise<void> {
+    const now = clock.now();
+    const jobIds = await db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('deliveries')
+        .set({ ...patch, updated_at: now })
+        .where('id', '=', delivery.id)
+        .where('status', '=', 'sending')
+        .execute();
+      await trx
+        .insertInto('delivery_attempts')
+        .values({
+          id: newId('att', now),
+          delivery_id: delivery.id,
+          attempt: delivery.attempts,
+          started_at: attempt.started,
+          duration_ms: Math.max(0, now - attempt.started),
+          outcome: attempt.outcome,
+          code: attempt.code ?? null,
+          message: attempt.message?.slice(0, 1000) ?? null,
+        })
+        .execute();
+      if (patch.status === 'dead') return fallback(trx, delivery, now);
+      if (retryAt === undefined) return [];
+      return enqueueJobs(
+        trx,
+        [
+          {
+            id: `deliver_${delivery.id}_${delivery.attempts}`,
+            kind: 'deliver',
+            payload: { deliveryId: delivery.id },
+            runAt: retryAt,
+          },
+        ],
+        now,
+      );
+    });
+    if (jobIds.length > 0) deps.onJobsCommitted(jobIds);
+    await deps.onFinished?.(
+      { ...delivery, ...patch, updated_at: now },
+      { durationMs: Math.max(0, now - attempt.started), ...(attempt.code ? { code: attempt.code } : {}) },
+    );
+  }
+
+  async function suppress(delivery: DeliveryTable, reason: string): Promise<void> {
+    const now = clock.now();
+    const jobIds = await db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('deliveries')
+        .set({ status: 'suppressed', reason, next_attempt_at: null, updated_at: now })
+        .where('id', '=', delivery.id)
+        .execute();
+      return reason === 'unroutable' ? fallback(trx, delivery, now) : [];
+    });
+    if (jobIds.length > 0) deps.onJobsCommitted(jobIds);
+    await deps.onFinished?.({ ...delivery, status: 'suppressed', reason, next_attempt_at: null }, null);
+  }
+
+  async function reschedule(delivery: DeliveryTable, at: number): Promise<void> {
+    // Held by the circuit breaker: not an attempt, so it gives the attempt back.
+    const jobIds = await db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('deliveries')
+        .set({
+          status: 'failed',
+          attempts: delivery.attempts - 1,
+          next_attempt_at: at,
+          reason: 'circuit_open',
+          updated_at: clock.now(),
+        })
+        .where('id', '=', delivery.id)
+        .execute();
+      return enqueueJobs(
+        trx,
+        [
+          {
+            id: `deliver_${delivery.id}_hold_${at}`,
+            kind: 'deliver',
+            payload: { deliveryId: delivery.id },
+            runAt: at,
+          },
+        ],
+        clock.now(),
+      );
+    });
+    deps.onJobsCommitted(jobIds);
+  }
+
+  return async function deliver(job: Job): Promise<void> {
+    const delivery = await claim(String(job.payload.deliveryId));
+    if (!delivery) return;
+    const channel = deps.channels.get(delivery.channel as ChannelKind);
+    if (!channel) return suppress(delivery, 'unroutable');
+    const notification = await db
+      .selectFrom('notifications')
+      .selectAll()
+      .where('id', '=', delivery.notification_id)
+      .executeTakeFirst();
+    const type = notification ? notificationType(notification.type) : undefined;
+    if (!notification || !type) return suppress(delivery, 'unroutable');
+
+    let integration: (IntegrationRef & { status: string }) | undefined;
+    if (delivery.integration_id) {
+      try {
+        integration = await deps.integration(delivery.org_id, delivery.integration_id);
+      } catch {
+        return suppress(delivery, 'unroutable');
+      }
+      if (integration.status !== 'active') return suppress(delivery, 'integration_disabled');
+      const hold = deps.breaker.holdUntil(integration.id);
+      if (hold !== null) return reschedule(delivery, hold);
+    }
+
+    const payload = parseJsonObject(notification.payload);
+    const base = deps.publicUrl();
+    let recipient: Recipient = {
+      type: delivery.recipient_type as Recipient['type'],
+      id: delivery.recipient_id,
+    };
+    let context: RenderContext = {
+      locale: 'en',
+      timeZone: 'UTC',
+      baseUrl: base,
+      links: { settings: `${base}/settings/notifications` },
+      notificationId: notification.id,
+      timestamp: notification.created_at,
+    };
+    if (delivery.recipient_type === 'user') {
+      const user = await db
+        .selectFrom('users')
+        .selectAll()
+        .where('id', '=', delivery.recipient_id)
+        .executeTakeFirst();
+      if (!user) return suppress(delivery, 'unroutable');
+      recipient = {
+        ...recipient,
+        email: user.email,
+        name: user.name,
+        locale: user.locale,
+        timezone: user.timezone,
+      };
+      const unsubscribe =
+        delivery.channel === 'email' && type.category
+          ? deps.unsubscribeUrl({
+              userId: user.id,
+              orgId: delivery.org_id,
+              projectId: notification.project_id,
+              type: type.category,
+            })
+          : undefined;
+      context = {
+        ...context,
+        locale: user.locale,
+        timeZone: user.timezone,
+        links: { ...context.links, ...(unsubscribe ? { unsubscribe } : {}) },
+      };
+    }
+    const issueUrl = (payload.issue as { url?: unknown } | undefined)?.url;
+    if (typeof issueUrl === 'string') context = { ...context, links: { ...context.links, issue: issueUrl } };
+
+    const started = clock.now();
+    try {
+      const override = await deps.override(
+        delivery.org_id,
+        notification.type,
+        delivery.channel as ChannelKind,
+      );
+      const rendered = (await renderNotification(
+        notification.type,
+        delivery.channel as ChannelKind,
+        payload,
+        context,
+        override
+          ? {
+              ...override,
+              onError: (error) =>
+                logger.warn(
+                  { err: error, deliveryId: delivery.id },
+                  'template override failed; built-in used',
+                ),
+            }
+          : undefined,
+      )) as Record<string, unknown>;
+      const extras =
+        delivery.recipient_type === 'user' && deps.personalContent
+          ? await deps.personalContent(delivery.channel as ChannelKind, delivery.recipient_id)
+          : null;
+      if (extras !== null && extras.length === 0) return suppress(delivery, 'unroutable');
+      const tracked = deps.trackLinks ? await deps.trackLinks(rendered, delivery) : rendered;
+      const contents = extras === null ? [tracked] : extras.map((extra) => ({ ...tracked, ...extra }));
+      let result: { providerMessageId?: string; providerResponse?: string } = {};
+      let delivered = 0;
+      let lastError: unknown;
+      for (const content of contents) {
+        try {
+          result = await channel.send(
+            {
+              deliveryId: delivery.id,
+              notificationId: notification.id,
+              type: notification.type,
+              recipient,
+              content,
+              idempotencyKey: delivery.id,
+            },
+            {
+              ...(integration ? { integration } : {}),
+              signal: AbortSignal.timeout(30_000),
+              logger,
+              clock,
+              state: deps.state,
+            },
+          );
+          delivered++;
+        } catch (error) {
+          if (error instanceof PermanentDeliveryError && error.disableTarget && contents.length > 1) {
+            await deps.onTargetGone?.(delivery, content);
+            continue;
+          }
+          lastError = error;
+        }
+      }
+      if (delivered === 0 && lastError !== undefined) throw lastError;
+      if (integration) deps.breaker.success(integration.id);
+      await finish(
+        delivery,
+        {
+          status: 'sent',
+          sent_at: clock.now(),
+          provider_message_id: result.providerMessageId ?? null,
+          reason: null,
+          last_error: null,
+          next_attempt_at: null,
+        },
+        {
+          started,
+          outcome: 'sent',
+          ...(result.providerResponse ? { message: result.providerResponse } : {}),
+        },
+      );
+    } catch (error) {
+      await failed(delivery, integration, error, started);
+    }
+  };
+
+  async function failed(
+    delivery: DeliveryTable,
+    integration: (IntegrationRef & { status: string }) | undefined,
+    error: unknown,
+    started: number,
+  ): Promise<void> {
+    const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof PermanentDeliveryError) {
+      if (integration && error.fatal) {
+        await disable(delivery.org_id, integration, error.code);
+      } else if (integration && error.disableTarget && delivery.channel === 'webhook') {
+        await disable(delivery.org_id, integration, error.code);
+      }
+      logger.warn({ deliveryId: delivery.id, code: error.code }, 'delivery failed permanently');
+      return finish(
+        delivery,
+        { status: 'dead', reason: error.code, last_error: message.slice(0, 1000), next_attempt_at: null },
+        { started, outcome: 'permanent', code: error.code, message },
+      );
+    }
+    if (integration) deps.breaker.failure(integration.id);
+    const code = error instanceof TransientDeliveryError ? error.code : 'error';
+    const retryAfter = error instanceof TransientDeliveryError ? error.retryAfterMs : undefined;
+    if (delivery.attempts >= policy.maxAttempts) {
+      logger.warn(
+        { deliveryId: delivery.id, code, attempts: delivery.attempts },
+        'delivery attempts exhausted',
+      );
+      return finish(
+        delivery,
+        {
+          status: 'dead',
+          reason: 'attempts_exhausted',
+          last_error: message.slice(0, 1000),
+          next_attempt_at: null,
+        },
+        { started, outcome: 'transient', code, message },
+      );
+    }
+    const at = clock.now() + retryDelay(policy, delivery.attempts, retryAfter, deps.random);
+    return finish(
+      delivery,
+      { status: 'failed', reason: code, last_error: message.slice(0, 1000), next_attempt_at: at },
+      { started, outcome: 'transient', code, message },
+      at,
+    );
+  }
+
+  async function disable(orgId: string, integration: IntegrationRef, reason: string): Promise<void> {
+    const result = await db
+      .updateTable('integrations')
+      .set({ status: 'disabled', disabled_reason: reason, updated_at: clock.now() })
+      .where('id', '=', integration.id)
+      .where('status', '=', 'active')
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 1) {
+      logger.warn({ integrationId: integration.id, reason }, 'integration disabled');
+      await deps.onIntegrationDisabled(orgId, integration.id, reason);
+    }
+  }
+}

@@ -1,0 +1,183 @@
+import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import type { Database } from '../store/schema.js';
+import type { Level } from './event.js';
+import { type EventPayload, MAX_TAG_LENGTH, MAX_TAGS } from './event-schema.js';
+import { groupEvent } from './grouping.js';
+import { normalizeEvent } from './normalize.js';
+
+/** Most alerts one Alertmanager-compatible request may carry (Prometheus sends at most 256 at once). */
+export const MAX_ALERTS = 1000;
+
+/** Go's zero time, which Alertmanager clients send for "not set". */
+const GO_ZERO_TIME = Date.parse('0001-01-01T00:00:00Z');
+
+const time = z
+  .string()
+  .refine((v) => !Number.isNaN(Date.parse(v)), 'must be an RFC 3339 time')
+  .nullish();
+
+/** One alert of Alertmanager's `POST /api/v2/alerts` body (`postableAlert`). */
+export const postableAlertSchema = z
+  .looseObject({
+    labels: z
+      .record(z.string().min(1), z.string())
+      .refine((labels) => Object.keys(labels).length > 0, 'must have at least one label'),
+    annotations: z.record(z.string(), z.string()).nullish(),
+    startsAt: time,
+    endsAt: time,
+    generatorURL: z.string().nullish(),
+  })
+  .refine(
+    (alert) => {
+      const starts = timeOf(alert.startsAt);
+      const ends = timeOf(alert.endsAt);
+      return starts === null || ends === null || starts <= ends;
+    },
+    { message: 'startsAt must not be after endsAt', path: ['endsAt'] },
+  );
+
+/** One alert as Prometheus (or anything speaking Alertmanager's v2 API) posts it. */
+export type PostableAlert = z.output<typeof postableAlertSchema>;
+
+/** Alertmanager's v2 body: a list of alerts. */
+export const postableAlertsSchema = z.array(postableAlertSchema).max(MAX_ALERTS);
+
+/** Epoch ms of an alert time, or null when absent or Go's zero time. */
+function timeOf(value: string | null | undefined): number | null {
+  if (!value) return null;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) || ms <= GO_ZERO_TIME ? null : ms;
+}
+
+/** Whether the alert has ended: its `endsAt` is set and not after `now`, as Alertmanager decides. */
+export function isResolved(alert: PostableAlert, now: number): boolean {
+  const ends = timeOf(alert.endsAt);
+  return ends !== null && ends <= now;
+}
+
+const FNV_OFFSET = 0xcbf29ce484222325n;
+const FNV_PRIME = 0x100000001b3n;
+const SEPARATOR = 0xff;
+
+/**
+ * Alertmanager's fingerprint of a label set (FNV-1a 64 over sorted names and values, each followed by
+ * 0xff), as 16 hex digits: the same alert has the same fingerprint here as in Alertmanager's UI.
+ */
+export function alertFingerprint(labels: Readonly<Record<string, string>>): string {
+  let h = FNV_OFFSET;
+  const add = (byte: number) => {
+    h = BigInt.asUintN(64, (h ^ BigInt(byte)) * FNV_PRIME);
+  };
+  for (const name of Object.keys(labels).sort()) {
+    for (const byte of Buffer.from(name, 'utf8')) add(byte);
+    add(SEPARATOR);
+    for (const byte of Buffer.from(labels[name] ?? '', 'utf8')) add(byte);
+    add(SEPARATOR);
+  }
+  return h.toString(16).padStart(16, '0');
+}
+
+/** Prometheus severities (and common synonyms) to event levels; anything else is an error. */
+const SEVERITY_LEVELS: Readonly<Record<string, Level>> = {
+  critical: 'fatal',
+  fatal: 'fatal',
+  emergency: 'fatal',
+  page: 'fatal',
+  disaster: 'fatal',
+  error: 'error',
+  high: 'error',
+  major: 'error',
+  warning: 'warning',
+  warn: 'warning',
+  medium: 'warning',
+  minor: 'warning',
+  info: 'info',
+  informational: 'info',
+  notice: 'info',
+  low: 'info',
+  none: 'info',
+  debug: 'debug',
+};
+
+/** The event level of an alert's `severity` label. */
+export function severityLevel(severity: string | undefined): Level {
+  return SEVERITY_LEVELS[(severity ?? '').trim().toLowerCase()] ?? 'error';
+}
+
+const clip = (value: string, max: number) => (value.length > max ? value.slice(0, max) : value);
+
+/**
+ * An alert as an event: labels become tags, `alertname` and the `summary` (else `description`)
+ * annotation the message, `severity` the level, `environment`/`env` the environment, and the label
+ * set's fingerprint the grouping fingerprint, so every firing of one alert lands in one issue. A firing
+ * (labels and `startsAt`) gets a stable event id, so Prometheus re-sending it is counted once.
+ */
+export function alertToEvent(alert: PostableAlert, receivedAt: number): EventPayload {
+  const { labels } = alert;
+  const annotations = alert.annotations ?? {};
+  const fingerprint = alertFingerprint(labels);
+  const startsAt = timeOf(alert.startsAt);
+  const endsAt = timeOf(alert.endsAt);
+  const alertname = labels.alertname;
+  const summary = annotations.summary ?? annotations.description;
+  const message =
+    [alertname, summary].filter((part): part is string => Boolean(part)).join(': ') ||
+    Object.entries(labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ');
+  const tags: Record<string, string> = {};
+  for (const name of Object.keys(labels).sort().slice(0, MAX_TAGS))
+    tags[clip(name, MAX_TAG_LENGTH)] = clip(labels[name] ?? '', MAX_TAG_LENGTH);
+  const environment = labels.environment ?? labels.env;
+  return {
+    ...(startsAt === null
+      ? {}
+      : { event_id: sha256(`${fingerprint} ${startsAt}`).slice(0, 32), timestamp: startsAt / 1000 }),
+    level: severityLevel(labels.severity),
+    message,
+    logger: 'alertmanager',
+    platform: 'other',
+    ...(environment ? { environment: clip(environment, 64) } : {}),
+    tags,
+    fingerprint: ['alertmanager', fingerprint],
+    extra: {
+      alertmanager: {
+        fingerprint,
+        annotations,
+        startsAt: startsAt === null ? new Date(receivedAt).toISOString() : new Date(startsAt).toISOString(),
+        ...(endsAt === null ? {} : { endsAt: new Date(endsAt).toISOString() }),
+        ...(alert.generatorURL ? { generatorURL: alert.generatorURL } : {}),
+      },
+    },
+  };
+}
+
+/** The grouping fingerprint an alert's event gets (what its issue is found by). */
+export function alertIssueFingerprint(alert: PostableAlert, now: number): string {
+  return groupEvent(normalizeEvent(alertToEvent(alert, now), now)).fingerprint;
+}
+
+/** Ids of the unresolved issues of a project that these resolved alerts belong to. */
+export async function issuesToResolve(
+  db: Kysely<Database>,
+  projectId: string,
+  alerts: readonly PostableAlert[],
+  now: number,
+): Promise<string[]> {
+  if (alerts.length === 0) return [];
+  const fingerprints = [...new Set(alerts.map((alert) => alertIssueFingerprint(alert, now)))];
+  const rows = await db
+    .selectFrom('issues')
+    .select('id')
+    .where('project_id', '=', projectId)
+    .where('fingerprint', 'in', fingerprints)
+    .where('status', '=', 'unresolved')
+    .execute();
+  return rows.map((row) => row.id);
+}
+
+function sha256(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
+}

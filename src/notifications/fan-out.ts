@@ -1,0 +1,315 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { ChannelKind } from '../delivery/channel.js';
+import { loadEvaluation } from '../events/event-records.js';
+import { newId } from '../ids.js';
+import type { PreferenceDecisions } from '../preferences/decisions.js';
+import { enqueueJobs, type Job, type JobInput } from '../queue/queue.js';
+import type { Recipients } from '../recipients/resolve.js';
+import type { ActionNode } from '../rules/rule-schema.js';
+import type { Database, DeliveryTable } from '../store/schema.js';
+import type { ThrottleStage } from '../throttle/throttle-stage.js';
+import type { FiredRuleRoute } from './issue-alerts.js';
+import type { NotificationStore, StoredNotification } from './notification-store.js';
+import { notificationType } from './registry.js';
+import type { IntegrationTarget, PeopleTarget, Target } from './targets.js';
+
+/** What the fan-out stage needs. */
+export interface FanOutDeps {
+  readonly db: Kysely<Database>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly notifications: NotificationStore;
+  readonly recipients: Recipients;
+  readonly decisions: PreferenceDecisions;
+  /** Limits and digests: may hold pending rows (`digested`) in the same transaction; none when absent. */
+  readonly throttle?: ThrottleStage;
+  readonly onJobsCommitted: (ids: string[]) => void;
+  /** Told the delivery rows written, after the commit (metrics). */
+  readonly onDeliveries?: (rows: readonly DeliveryTable[]) => void;
+}
+
+/** The channel each personal action names. */
+const PERSONAL_ACTIONS: Readonly<Partial<Record<ActionNode['id'], ChannelKind>>> = {
+  notify_email: 'email',
+  notify_push: 'push',
+  notify_inapp: 'inapp',
+};
+
+/** Integration providers that personal channels go through (email via SMTP/SendGrid/SES, Slack DMs). */
+const PERSONAL_PROVIDERS: Readonly<Partial<Record<ChannelKind, string>>> = { email: 'email', slack: 'slack' };
+
+interface Candidate {
+  readonly recipientType: 'user' | 'channel' | 'webhook';
+  readonly recipientId: string;
+  readonly channel: ChannelKind;
+  readonly integrationId: string | null;
+  readonly userId?: string;
+  subscribed: boolean;
+  committed: boolean;
+  /** Personal channels to fall back to, in order. */
+  fallback: ChannelKind[];
+}
+
+/**
+ * The `notify` job: turns a notification's targets into one delivery row per recipient × channel, each
+ * with its decision (pending, suppressed with a reason, or deferred until quiet hours end), and writes
+ * the delivery jobs, all in one transaction. The unique key (notification, recipient, channel) makes a
+ * repeated fan-out write nothing twice.
+ */
+export function fanOut(deps: FanOutDeps) {
+  const { db, clock } = deps;
+
+  async function targetsOfRules(n: StoredNotification, rules: readonly FiredRuleRoute[]): Promise<Target[]> {
+    const targets: Target[] = [];
+    const evaluation = n.eventId ? await loadEvaluation(db, n.eventId) : null;
+    for (const rule of rules) {
+      for (const action of rule.actions) {
+        const personal = PERSONAL_ACTIONS[action.id];
+        if (personal && 'targetType' in action) {
+          if (!evaluation || !n.projectId) continue;
+          const people = await deps.recipients.resolve({
+            orgId: n.orgId,
+            projectId: n.projectId,
+            target: action,
+            event: evaluation.stored.event,
+          });
+          targets.push({
+            kind: 'people',
+            userIds: people.map((p) => p.id),
+            channels: [personal],
+            excludedUserIds: rule.mutedUserIds,
+            ...('fallback' in action && action.fallback ? { fallback: action.fallback } : {}),
+          });
+        } else if ('integration' in action) {
+          targets.push({
+            kind: 'integration',
+            integrationId: action.integration,
+            channel: action.id as ChannelKind,
+            ...('channel' in action && typeof action.channel === 'string' ? { address: action.channel } : {}),
+          });
+        }
+      }
+    }
+    return targets;
+  }
+
+  async function personalIntegrations(orgId: string): Promise<Map<string, string>> {
+    const rows = await db
+      .selectFrom('integrations')
+      .select(['id', 'provider'])
+      .where('org_id', '=', orgId)
+      .where('status', '=', 'active')
+      .where('provider', 'in', Object.values(PERSONAL_PROVIDERS))
+      .orderBy('created_at')
+      .execute();
+    const byProvider = new Map<string, string>();
+    for (const row of rows) if (!byProvider.has(row.provider)) byProvider.set(row.provider, row.id);
+    return byProvider;
+  }
+
+  function peopleCandidates(target: PeopleTarget, into: Map<string, Candidate>): void {
+    const excluded = new Set(target.excludedUserIds ?? []);
+    for (const userId of target.userIds) {
+      if (excluded.has(userId)) continue;
+      for (const channel of target.channels) {
+        const key = `user:${userId}:${channel}`;
+        const existing = into.get(key);
+        const candidate = existing ?? {
+          recipientType: 'user' as const,
+          recipientId: userId,
+          channel,
+          integrationId: null,
+          userId,
+          subscribed: false,
+          committed: false,
+          fallback: (target.fallback ?? []).filter((f) => f !== channel),
+        };
+        candidate.subscribed ||= target.subscribedUserIds?.includes(userId) ?? false;
+        candidate.committed ||= target.committedUserIds?.includes(userId) ?? false;
+        into.set(key, candidate);
+      }
+    }
+  }
+
+  function integrationCandidate(target: IntegrationTarget, into: Map<string, Candidate>): void {
+    const recipientType = target.channel === 'webhook' ? 'webhook' : 'channel';
+    const recipientId = target.address ?? target.integrationId;
+    const key = `${recipientType}:${target.integrationId}:${recipientId}:${target.channel}`;
+    if (!into.has(key)) {
+      into.set(key, {
+        recipientType,
+        recipientId,
+        channel: target.channel,
+        integrationId: target.integrationId,
+        subscribed: false,
+        committed: false,
+        fallback: [],
+      });
+    }
+  }
+
+  return async function notify(job: Job): Promise<void> {
+    const notification = await deps.notifications.get(String(job.payload.notificationId));
+    if (!notification) return;
+    const type = notificationType(notification.type);
+    if (!type) throw new Error(`unknown notification type ${notification.type}`);
+    const targets = Array.isArray(job.payload.targets)
+      ? (job.payload.targets as Target[])
+      : await targetsOfRules(notification, (job.payload.rules as FiredRuleRoute[] | undefined) ?? []);
+
+    const candidates = new Map<string, Candidate>();
+    for (const target of targets) {
+      if (target.kind === 'people') peopleCandidates(target, candidates);
+      else integrationCandidate(target, candidates);
+    }
+    const list = [...candidates.values()];
+    const now = clock.now();
+    const critical = type.isCritical(notification.payload);
+
+    const people = list.filter((c) => c.recipientType === 'user');
+    // Fallback channels are decided up front too: a chain holds only channels the person allows.
+    const fallbackQueries = people.flatMap((c) => c.fallback.map((channel) => ({ c, channel })));
+    const decisions = await deps.decisions.decide({
+      orgId: notification.orgId,
+      projectId: notification.projectId,
+      category: type.category,
+      critical,
+      queries: [...people.map((c) => ({ c, channel: c.channel })), ...fallbackQueries].map(
+        ({ c, channel }) => ({
+          userId: c.recipientId,
+          channel,
+          subscribed: c.subscribed,
+          committed: c.committed,
+        }),
+      ),
+      now,
+    });
+    const decisionOf = new Map(people.map((c, i) => [c, decisions[i]!.decision]));
+    const personal = await personalIntegrations(notification.orgId);
+    const chainOf = new Map<Candidate, ChannelKind[]>();
+    fallbackQueries.forEach(({ c, channel }, i) => {
+      const provider = PERSONAL_PROVIDERS[channel];
+      const allowed =
+        decisions[people.length + i]!.decision.kind !== 'suppress' && (!provider || personal.has(provider));
+      if (allowed) chainOf.set(c, [...(chainOf.get(c) ?? []), channel]);
+    });
+    const integrationIds = [...new Set(list.flatMap((c) => (c.integrationId ? [c.integrationId] : [])))];
+    const integrationStatus = new Map(
+      integrationIds.length === 0
+        ? []
+        : (
+            await db
+              .selectFrom('integrations')
+              .select(['id', 'status'])
+              .where('org_id', '=', notification.orgId)
+              .where('id', 'in', integrationIds)
+              .execute()
+          ).map((r) => [r.id, r.status]),
+    );
+
+    const rows: DeliveryTable[] = list.map((c) => {
+      const base: DeliveryTable = {
+        id: newId('dlv', now),
+        notification_id: notification.id,
+        org_id: notification.orgId,
+        recipient_type: c.recipientType,
+        recipient_id: c.recipientId,
+        channel: c.channel,
+        integration_id: c.integrationId,
+        status: 'pending',
+        reason: null,
+        attempts: 0,
+        next_attempt_at: now,
+        last_error: null,
+        provider_message_id: null,
+        digest_id: null,
+        fallback_of: null,
+        created_at: now,
+        updated_at: now,
+        sent_at: null,
+      };
+      const suppress = (reason: string): DeliveryTable => ({
+        ...base,
+        status: 'suppressed',
+        reason,
+        next_attempt_at: null,
+      });
+      if (c.recipientType === 'user') {
+        const decision = decisionOf.get(c);
+        if (decision?.kind === 'suppress') return suppress(decision.reason);
+        const chain = chainOf.get(c) ?? [];
+        const provider = PERSONAL_PROVIDERS[c.channel];
+        const integrationId = provider ? personal.get(provider) : undefined;
+        if (provider && !integrationId)
+          return {
+            ...suppress('unroutable'),
+            fallback_channels: chain.length ? JSON.stringify(chain) : null,
+          };
+        const routed = {
+          ...base,
+          integration_id: integrationId ?? null,
+          fallback_channels: chain.length ? JSON.stringify(chain) : null,
+        };
+        if (decision?.kind === 'defer')
+          return { ...routed, status: 'deferred', reason: 'quiet_hours', next_attempt_at: decision.until };
+        return routed;
+      }
+      const status = c.integrationId ? integrationStatus.get(c.integrationId) : undefined;
+      if (status === undefined) return suppress('unroutable');
+      if (status !== 'active') return suppress('integration_disabled');
+      return base;
+    });
+
+    // A person unreachable on the action's channel is tried at once on the first channel of its fallback.
+    for (const row of [...rows]) {
+      if (row.status !== 'suppressed' || row.reason !== 'unroutable' || !row.fallback_channels) continue;
+      const [next, ...rest] = JSON.parse(row.fallback_channels) as ChannelKind[];
+      if (!next) continue;
+      const provider = PERSONAL_PROVIDERS[next];
+      rows.push({
+        ...row,
+        id: newId('dlv', now),
+        channel: next,
+        status: 'pending',
+        reason: null,
+        next_attempt_at: now,
+        integration_id: provider ? (personal.get(provider) ?? null) : null,
+        fallback_of: row.id,
+        fallback_channels: rest.length ? JSON.stringify(rest) : null,
+      });
+    }
+    let written: DeliveryTable[] = [];
+    const jobIds = await db.transaction().execute(async (trx) => {
+      if (rows.length === 0) return [];
+      const routes = (job.payload.rules as FiredRuleRoute[] | undefined) ?? [];
+      const throttled = deps.throttle
+        ? await deps.throttle(trx, { notification, rows, routes, now })
+        : { rows, jobs: [] };
+      const inserted: DeliveryTable[] = [];
+      for (const row of throttled.rows) {
+        const result = await trx
+          .insertInto('deliveries')
+          .values(row)
+          .onConflict((oc) =>
+            oc.columns(['notification_id', 'recipient_type', 'recipient_id', 'channel']).doNothing(),
+          )
+          .executeTakeFirst();
+        if (Number(result.numInsertedOrUpdatedRows ?? 0) === 1) inserted.push(row);
+      }
+      written = inserted;
+      const jobs: JobInput[] = inserted
+        .filter((r) => r.status === 'pending' || r.status === 'deferred')
+        .map((r) => ({
+          id: `deliver_${r.id}_0`,
+          kind: 'deliver' as const,
+          payload: { deliveryId: r.id },
+          runAt: r.next_attempt_at ?? now,
+        }));
+      return enqueueJobs(trx, [...jobs, ...throttled.jobs], now);
+    });
+    if (jobIds.length > 0) deps.onJobsCommitted(jobIds);
+    deps.onDeliveries?.(written);
+  };
+}

@@ -1,0 +1,45 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.js';
+import type { IssueAlertPayload } from './types/issue-alert.js';
+
+/** The organization, project and issue as every issue notification names them. */
+export type IssueRefs = Pick<IssueAlertPayload, 'organization' | 'project' | 'issue'>;
+
+/** Reads the references of an issue notification; null when the issue is gone. */
+export async function issueRefs(
+  db: Kysely<Database>,
+  issueId: string,
+  baseUrl: string,
+): Promise<IssueRefs | null> {
+  const issue = await db.selectFrom('issues').selectAll().where('id', '=', issueId).executeTakeFirst();
+  if (!issue) return null;
+  const [organization, project] = await Promise.all([
+    db
+      .selectFrom('organizations')
+      .select(['id', 'slug', 'name'])
+      .where('id', '=', issue.org_id)
+      .executeTakeFirstOrThrow(),
+    db
+      .selectFrom('projects')
+      .select(['id', 'slug', 'name'])
+      .where('id', '=', issue.project_id)
+      .executeTakeFirstOrThrow(),
+  ]);
+  return {
+    organization,
+    project,
+    issue: {
+      id: issue.id,
+      title: issue.title,
+      culprit: issue.culprit,
+      level: issue.level as IssueRefs['issue']['level'],
+      status: issue.status as IssueRefs['issue']['status'],
+      category: issue.category as IssueRefs['issue']['category'],
+      firstSeen: new Date(issue.first_seen).toISOString(),
+      lastSeen: new Date(issue.last_seen).toISOString(),
+      timesSeen: Number(issue.times_seen),
+      usersSeen: Number(issue.users_seen),
+      url: `${baseUrl}/api/v1/issues/${issue.id}`,
+    },
+  };
+}

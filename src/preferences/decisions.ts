@@ -1,0 +1,88 @@
+import type { Kysely } from 'kysely';
+import type { ChannelKind } from '../delivery/channel.js';
+import { settingsStore } from '../people/settings-store.js';
+import { loadDeliveryOptions } from '../people/user-options.js';
+import { recipientStore } from '../recipients/recipient-store.js';
+import type { Database } from '../store/schema.js';
+import { type Decision, decideDelivery } from './decide.js';
+import { resolveSetting } from './resolve.js';
+import type { SettingRow, SettingType } from './setting-schema.js';
+
+/** One person × channel the pipeline asks about. */
+export interface DecisionQuery {
+  readonly userId: string;
+  readonly channel: ChannelKind;
+  /** Subscribed to the issue (for `subscribe_only`). */
+  readonly subscribed?: boolean;
+  /** Authored a commit of the release (for `committed_only`). */
+  readonly committed?: boolean;
+}
+
+/** A decision with the person's rendering preferences. */
+export interface PersonDecision {
+  readonly decision: Decision;
+  readonly emailDigests: boolean;
+}
+
+/**
+ * The preferences stage as the pipeline calls it: for each person × channel of one notification, the
+ * effective setting of its category there (project > organization > user > team, with defaults), then
+ * snooze and quiet hours. System types (no category) skip the setting but not snooze or quiet hours.
+ */
+export function preferenceDecisions(db: Kysely<Database>) {
+  const settings = settingsStore(db);
+  const people = recipientStore(db);
+
+  return {
+    async decide(input: {
+      readonly orgId: string;
+      readonly projectId: string | null;
+      readonly category: SettingType | null;
+      readonly critical: boolean;
+      readonly queries: readonly DecisionQuery[];
+      readonly now: number;
+    }): Promise<PersonDecision[]> {
+      const ids = [...new Set(input.queries.map((q) => q.userId))];
+      if (ids.length === 0) return [];
+      const teams = await people.teamsOf(input.orgId, ids);
+      const rows: SettingRow[] = input.category
+        ? await settings.rowsOf(
+            { userIds: ids, teamIds: [...new Set([...teams.values()].flat())] },
+            input.category,
+          )
+        : [];
+      const options = await loadDeliveryOptions(db, ids);
+      return input.queries.map((q) => {
+        const teamIds = teams.get(q.userId) ?? [];
+        const own = rows.filter((r) =>
+          r.ownerType === 'user' ? r.ownerId === q.userId : teamIds.includes(r.ownerId),
+        );
+        const value = input.category
+          ? resolveSetting(own, {
+              userId: q.userId,
+              teamIds,
+              orgId: input.orgId,
+              projectId: input.projectId,
+              type: input.category,
+              channel: q.channel,
+            }).value
+          : 'always';
+        const person = options.get(q.userId);
+        const decision = decideDelivery({
+          value,
+          critical: input.critical,
+          subscribed: q.subscribed ?? false,
+          committed: q.committed ?? false,
+          quietWindows: person?.quietWindows ?? [],
+          timeZone: person?.timezone ?? 'UTC',
+          snoozedUntil: person?.snoozedUntil ?? null,
+          now: input.now,
+        });
+        return { decision, emailDigests: person?.emailDigests ?? true };
+      });
+    },
+  };
+}
+
+/** The preferences stage's decisions. */
+export type PreferenceDecisions = ReturnType<typeof preferenceDecisions>;

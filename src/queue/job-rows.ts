@@ -1,0 +1,175 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Database } from '../store/schema.js';
+import type { Job, JobHandler, JobKind } from './queue.js';
+
+/** Who claims, and for how long: the identity a lease is checked against. */
+export interface Lease {
+  readonly workerId: string;
+  readonly leaseMs: number;
+}
+
+/** The columns of a job row that claiming needs. */
+export interface JobRow {
+  readonly id: string;
+  readonly kind: string;
+  readonly payload: string;
+  readonly attempts: number;
+  readonly run_at: number;
+}
+
+/** What became of an attempt to claim one row by id. */
+export type ClaimResult =
+  | { readonly status: 'claimed'; readonly job: Job }
+  /** Done, rolled back or never written: nothing to run. */
+  | { readonly status: 'gone' }
+  /** Another worker holds a live lease on it. */
+  | { readonly status: 'busy' }
+  /** Not due yet (a retry or a delayed job). */
+  | { readonly status: 'later'; readonly runAt: number };
+
+/** Delay before a failed job runs again: exponential, capped at an hour. */
+export function retryDelay(attempts: number): number {
+  return Math.min(3_600_000, 1_000 * 2 ** Math.min(attempts, 12));
+}
+
+/**
+ * Rows that are due and claimable (never claimed, released after a failure, or left by a worker whose
+ * lease ended), oldest first.
+ */
+export function findDueJobs(
+  db: Kysely<Database>,
+  options: {
+    readonly now: number;
+    readonly kinds: readonly JobKind[];
+    readonly limit: number;
+    /** Only rows due at or before this time; default `now`. */
+    readonly dueBy?: number;
+  },
+): Promise<JobRow[]> {
+  const { now, kinds, limit } = options;
+  if (kinds.length === 0) return Promise.resolve([]);
+  return db
+    .selectFrom('jobs')
+    .select(['id', 'kind', 'payload', 'attempts', 'run_at'])
+    .where('run_at', '<=', options.dueBy ?? now)
+    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+    .where('kind', 'in', [...kinds])
+    .orderBy('run_at')
+    .limit(limit)
+    .execute();
+}
+
+/**
+ * Takes a row with a compare-and-set on its attempt count and lock, so of several workers racing for it
+ * exactly one wins; returns the job when this worker won.
+ */
+export async function claimJob(
+  db: Kysely<Database>,
+  row: JobRow,
+  lease: Lease,
+  now: number,
+): Promise<Job | null> {
+  const result = await db
+    .updateTable('jobs')
+    .set({ locked_until: now + lease.leaseMs, locked_by: lease.workerId, attempts: row.attempts + 1 })
+    .where('id', '=', row.id)
+    .where('attempts', '=', row.attempts)
+    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) !== 1) return null;
+  return {
+    id: row.id,
+    kind: row.kind as JobKind,
+    payload: JSON.parse(row.payload) as Record<string, unknown>,
+    attempts: row.attempts,
+    runAt: row.run_at,
+  };
+}
+
+/** Claims one row named by an outside signal (a broker message), which may be stale or early. */
+export async function claimJobById(
+  db: Kysely<Database>,
+  id: string,
+  lease: Lease,
+  now: number,
+): Promise<ClaimResult> {
+  const row = await db
+    .selectFrom('jobs')
+    .select(['id', 'kind', 'payload', 'attempts', 'run_at', 'locked_until'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!row) return { status: 'gone' };
+  if (row.locked_until !== null && row.locked_until >= now) return { status: 'busy' };
+  if (row.run_at > now) return { status: 'later', runAt: row.run_at };
+  const job = await claimJob(db, row, lease, now);
+  return job ? { status: 'claimed', job } : { status: 'busy' };
+}
+
+/** What running a claimed job led to: removed, or released to run again at `retryAt`. */
+export type RunOutcome = { readonly status: 'done' } | { readonly status: 'retry'; readonly retryAt: number };
+
+/**
+ * Runs a claimed job's handler, then deletes its row, or on failure releases it with backoff. Both writes
+ * check the lease is still ours, so a worker that lost its job to a takeover changes nothing.
+ */
+export async function runClaimedJob(
+  db: Kysely<Database>,
+  job: Job,
+  handler: JobHandler | undefined,
+  context: { readonly lease: Lease; readonly now: () => number; readonly logger: Logger },
+): Promise<RunOutcome> {
+  const { workerId } = context.lease;
+  try {
+    if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
+    await handler(job);
+    await db.deleteFrom('jobs').where('id', '=', job.id).where('locked_by', '=', workerId).execute();
+    return { status: 'done' };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    context.logger.warn(
+      { err: error, jobId: job.id, kind: job.kind, attempts: job.attempts + 1 },
+      'job failed; will retry',
+    );
+    const retryAt = context.now() + retryDelay(job.attempts);
+    await db
+      .updateTable('jobs')
+      .set({ run_at: retryAt, locked_until: null, locked_by: null, last_error: message.slice(0, 1000) })
+      .where('id', '=', job.id)
+      .where('locked_by', '=', workerId)
+      .execute()
+      .catch((e: unknown) =>
+        context.logger.error({ err: e, jobId: job.id }, 'could not release a failed job'),
+      );
+    return { status: 'retry', retryAt };
+  }
+}
+
+/** Extends the leases of jobs still running here, so a slow handler is not taken over while alive. */
+export async function renewLeases(
+  db: Kysely<Database>,
+  ids: readonly string[],
+  lease: Lease,
+  now: number,
+): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable('jobs')
+    .set({ locked_until: now + lease.leaseMs })
+    .where('id', 'in', [...ids])
+    .where('locked_by', '=', lease.workerId)
+    .execute();
+}
+
+/** The kind, due time and attempt count of rows by id; ids of rolled-back or finished jobs are absent. */
+export function jobRowsById(
+  db: Kysely<Database>,
+  ids: readonly string[],
+): Promise<{ id: string; kind: string; run_at: number; attempts: number }[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db
+    .selectFrom('jobs')
+    .select(['id', 'kind', 'run_at', 'attempts'])
+    .where('id', 'in', [...ids])
+    .execute();
+}

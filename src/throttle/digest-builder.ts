@@ -1,0 +1,199 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import { newId } from '../ids.js';
+import type { NotificationStore } from '../notifications/notification-store.js';
+import { enqueueJobs, type Job, type JobInput } from '../queue/queue.js';
+import type { Database, DigestTable } from '../store/schema.js';
+import { type DigestRecord, digestContent } from './digest-content.js';
+import { digestJob } from './digest-store.js';
+
+/** What building digests needs. */
+export interface DigestBuilderDeps {
+  readonly db: Kysely<Database>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly notifications: NotificationStore;
+  readonly onJobsCommitted: (ids: string[]) => void;
+  /**
+   * Called inside the closing transaction once the digest is claimed; tests throw here to play a worker
+   * that dies mid-build (the transaction rolls back and the job runs again elsewhere).
+   */
+  readonly afterClaim?: (digestId: string) => void;
+}
+
+/**
+ * The `digest` job: when a digest is due, closes it and sends what it holds, in one transaction. The
+ * close is a compare-and-set on the key's open digest and the digest's status, so of two workers one
+ * builds it; a worker that dies before commit leaves everything as it was and the job's next run
+ * resends the same records. Several issues make a `digest` notification (dedupe key from the digest id)
+ * with its own delivery; one issue is sent as the normal alert it was; only resolved issues left, it is
+ * dropped. The key then remembers the delivery, from which the next digest's `minimum` counts.
+ */
+export function digestBuilder(deps: DigestBuilderDeps) {
+  const { db, clock } = deps;
+
+  async function records(trx: Transaction<Database>, digestId: string): Promise<DigestRecord[]> {
+    const rows = await trx
+      .selectFrom('deliveries')
+      .innerJoin('notifications', 'notifications.id', 'deliveries.notification_id')
+      .select([
+        'deliveries.id as deliveryId',
+        'notifications.id as notificationId',
+        'notifications.issue_id as issueId',
+        'notifications.event_id as eventId',
+        'notifications.payload as payload',
+        'notifications.created_at as createdAt',
+      ])
+      .where('deliveries.digest_id', '=', digestId)
+      .where('deliveries.status', '=', 'digested')
+      .orderBy('notifications.created_at')
+      .orderBy('deliveries.id')
+      .execute();
+    return rows.flatMap((r) =>
+      r.issueId ? [{ ...r, issueId: r.issueId, createdAt: Number(r.createdAt) }] : [],
+    );
+  }
+
+  async function close(trx: Transaction<Database>, digest: DigestTable, now: number): Promise<JobInput[]> {
+    const claimed = await trx
+      .updateTable('digest_keys')
+      .set({ open_digest_id: null, updated_at: now })
+      .where('key', '=', digest.key)
+      .where('open_digest_id', '=', digest.id)
+      .executeTakeFirst();
+    const won = await trx
+      .updateTable('digests')
+      .set({ status: 'building', closed_at: now })
+      .where('id', '=', digest.id)
+      .where('status', '=', 'open')
+      .executeTakeFirst();
+    if (Number(won.numUpdatedRows) !== 1) return [];
+    if (Number(claimed.numUpdatedRows) !== 1)
+      deps.logger.warn({ digestId: digest.id }, 'digest key did not name it open');
+    deps.afterClaim?.(digest.id);
+
+    const held = await records(trx, digest.id);
+    const issueIds = [...new Set(held.map((r) => r.issueId))];
+    const issues =
+      issueIds.length === 0
+        ? []
+        : await trx.selectFrom('issues').selectAll().where('id', 'in', issueIds).execute();
+    const users = await usersOver(trx, issueIds, held);
+    const content = digestContent(held, issues, users);
+    const finish = (status: string, notificationId: string | null, deliveryId: string | null) =>
+      trx
+        .updateTable('digests')
+        .set({ status, notification_id: notificationId, delivery_id: deliveryId })
+        .where('id', '=', digest.id)
+        .execute();
+
+    if (content.kind === 'empty') {
+      await finish('dropped', null, null);
+      return [];
+    }
+    await trx
+      .updateTable('digest_keys')
+      .set({ last_delivered_at: now, updated_at: now })
+      .where('key', '=', digest.key)
+      .execute();
+    if (content.kind === 'single') {
+      // The latest alert of the one issue goes out as itself; its row already is this recipient's.
+      await trx
+        .updateTable('deliveries')
+        .set({ status: 'pending', reason: null, next_attempt_at: now, updated_at: now })
+        .where('id', '=', content.record.deliveryId)
+        .where('status', '=', 'digested')
+        .execute();
+      await finish('sent', content.record.notificationId, content.record.deliveryId);
+      return [deliverJob(content.record.deliveryId, now)];
+    }
+    const notification = await deps.notifications.create(trx, {
+      orgId: digest.org_id,
+      projectId: digest.project_id,
+      type: 'digest',
+      issueId: null,
+      eventId: null,
+      ruleIds: content.payload.rules.map((r) => r.id),
+      payload: content.payload,
+      dedupeKey: `digest:${digest.id}`,
+    });
+    const deliveryId = newId('dlv', now);
+    await trx
+      .insertInto('deliveries')
+      .values({
+        id: deliveryId,
+        notification_id: notification.id,
+        org_id: digest.org_id,
+        recipient_type: digest.recipient_type,
+        recipient_id: digest.recipient_id,
+        channel: digest.channel,
+        integration_id: digest.integration_id ?? (await personalIntegration(trx, digest.id)),
+        status: 'pending',
+        reason: null,
+        attempts: 0,
+        next_attempt_at: now,
+        last_error: null,
+        provider_message_id: null,
+        digest_id: digest.id,
+        fallback_of: null,
+        created_at: now,
+        updated_at: now,
+        sent_at: null,
+      })
+      .execute();
+    await finish('sent', notification.id, deliveryId);
+    return [deliverJob(deliveryId, now)];
+  }
+
+  return async function buildDigest(job: Job): Promise<void> {
+    const digest = await db
+      .selectFrom('digests')
+      .selectAll()
+      .where('id', '=', String(job.payload.digestId))
+      .executeTakeFirst();
+    if (digest?.status !== 'open') return;
+    const now = clock.now();
+    const due = Number(digest.due_at);
+    // Additions moved the due time since this job was written: wake up again then.
+    const jobs = due > now ? [digestJob(digest.id, due)] : null;
+    const ids = await db
+      .transaction()
+      .execute(async (trx) => enqueueJobs(trx, jobs ?? (await close(trx, digest, now)), now));
+    if (ids.length > 0) deps.onJobsCommitted(ids);
+  };
+}
+
+function deliverJob(deliveryId: string, now: number): JobInput {
+  return { id: `deliver_${deliveryId}_0`, kind: 'deliver', payload: { deliveryId }, runAt: now };
+}
+
+/** The integration a person's held deliveries went through (email via the org's mail integration). */
+async function personalIntegration(trx: Transaction<Database>, digestId: string): Promise<string | null> {
+  const row = await trx
+    .selectFrom('deliveries')
+    .select('integration_id')
+    .where('digest_id', '=', digestId)
+    .orderBy('created_at', 'desc')
+    .executeTakeFirst();
+  return row?.integration_id ?? null;
+}
+
+/** Distinct users per issue over the digest's span, from the per-minute user buckets. */
+async function usersOver(
+  trx: Transaction<Database>,
+  issueIds: readonly string[],
+  held: readonly DigestRecord[],
+): Promise<Map<string, number>> {
+  if (issueIds.length === 0 || held.length === 0) return new Map();
+  const start = Math.floor(held[0]!.createdAt / 60_000) * 60_000;
+  const rows = await trx
+    .selectFrom('issue_user_buckets')
+    .select(['issue_id', (eb) => eb.fn.count<string>('user_hash').distinct().as('users')])
+    .where('issue_id', 'in', [...issueIds])
+    .where('resolution', '=', 'm')
+    .where('bucket_start', '>=', start)
+    .groupBy('issue_id')
+    .execute();
+  return new Map(rows.map((r) => [r.issue_id, Number(r.users)]));
+}

@@ -1,0 +1,99 @@
+import { ISSUE_CATEGORIES, LEVELS } from '../events/event.js';
+import type { DigestPayload } from '../notifications/types/digest.js';
+import { parseJsonObject } from '../store/json.js';
+import type { IssueTable } from '../store/schema.js';
+
+/** One held delivery with the alert it held. */
+export interface DigestRecord {
+  readonly deliveryId: string;
+  readonly notificationId: string;
+  readonly issueId: string;
+  readonly eventId: string | null;
+  /** The alert's payload (JSON). */
+  readonly payload: string;
+  readonly createdAt: number;
+}
+
+/** What a closed digest sends: nothing, the one issue's latest alert, or a digest notification. */
+export type DigestContent =
+  | { readonly kind: 'empty' }
+  | { readonly kind: 'single'; readonly record: DigestRecord }
+  | { readonly kind: 'digest'; readonly payload: DigestPayload };
+
+interface RuleRef {
+  readonly id: string;
+  readonly name: string;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const oneOf = <T extends string>(values: readonly T[], value: string, fallback: T): T =>
+  (values as readonly string[]).includes(value) ? (value as T) : fallback;
+
+/**
+ * Builds a digest from its records: per issue, the events the records stand for (each alert names one
+ * event), the issue as it is now, resolved and ignored issues left out; rules ordered by how many events
+ * they account for, issues by event count. One issue left is sent as its latest alert, as Sentry does.
+ */
+export function digestContent(
+  records: readonly DigestRecord[],
+  issues: readonly IssueTable[],
+  usersByIssue: ReadonlyMap<string, number>,
+): DigestContent {
+  const live = new Map(issues.filter((i) => i.status === 'unresolved').map((i) => [i.id, i]));
+  const kept = records.filter((r) => live.has(r.issueId));
+  if (kept.length === 0) return { kind: 'empty' };
+  const byIssue = new Map<string, DigestRecord[]>();
+  for (const r of kept) byIssue.set(r.issueId, [...(byIssue.get(r.issueId) ?? []), r]);
+  if (byIssue.size === 1) return { kind: 'single', record: kept.at(-1)! };
+
+  const rules = new Map<string, { rule: RuleRef; events: number }>();
+  let organization: DigestPayload['organization'] | undefined;
+  let project: DigestPayload['project'] | undefined;
+  const entries: DigestPayload['issues'] = [];
+  for (const [issueId, held] of byIssue) {
+    const issue = live.get(issueId)!;
+    const latest = parseJsonObject(held.at(-1)!.payload);
+    organization ??= latest.organization as DigestPayload['organization'];
+    project ??= latest.project as DigestPayload['project'];
+    const count = new Set(held.map((r) => r.eventId ?? r.notificationId)).size;
+    for (const r of held) {
+      for (const rule of (parseJsonObject(r.payload).rules as RuleRef[] | undefined) ?? []) {
+        const entry = rules.get(rule.id) ?? { rule: { id: rule.id, name: rule.name }, events: 0 };
+        entry.events++;
+        rules.set(rule.id, entry);
+      }
+    }
+    const shown = (latest.issue ?? {}) as { url?: string };
+    entries.push({
+      id: issue.id,
+      title: issue.title,
+      culprit: issue.culprit,
+      level: oneOf(LEVELS, issue.level, 'error'),
+      status: 'unresolved',
+      category: oneOf(ISSUE_CATEGORIES, issue.category, 'error'),
+      firstSeen: iso(Number(issue.first_seen)),
+      lastSeen: iso(Number(issue.last_seen)),
+      timesSeen: Number(issue.times_seen),
+      usersSeen: Number(issue.users_seen),
+      url: shown.url ?? '',
+      count,
+      userCount: usersByIssue.get(issue.id) ?? 0,
+    });
+  }
+  entries.sort((a, b) => b.count - a.count);
+  return {
+    kind: 'digest',
+    payload: {
+      organization: organization!,
+      project: project!,
+      rules: [...rules.values()]
+        .sort((a, b) => b.events - a.events)
+        .slice(0, 100)
+        .map((r) => r.rule),
+      issues: entries.slice(0, 1000),
+      start: iso(kept[0]!.createdAt),
+      end: iso(kept.at(-1)!.createdAt),
+      totalEvents: entries.reduce((sum, e) => sum + e.count, 0),
+    },
+  };
+}

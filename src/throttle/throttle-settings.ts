@@ -1,0 +1,160 @@
+import type { Kysely, Transaction } from 'kysely';
+import { z } from 'zod';
+import type { Clock } from '../clock.js';
+import { CHANNEL_KINDS, type ChannelKind } from '../delivery/channel.js';
+import { parseJsonObject } from '../store/json.js';
+import type { Database } from '../store/schema.js';
+import { DEFAULT_DIGEST_OPTIONS, type DigestOptions } from './digest-schedule.js';
+import type { ChannelLimit } from './limiter.js';
+
+/**
+ * Limits when an organization sets none: a person's inbox and phone get few messages per hour, a chat
+ * channel a few per ten minutes; the in-app inbox and machine receivers (webhooks, PagerDuty) are not
+ * limited, since they neither tire nor flood anyone.
+ */
+export const DEFAULT_LIMITS: Readonly<Record<ChannelKind, ChannelLimit | null>> = {
+  email: { limit: 20, windowSeconds: 3600 },
+  slack: { limit: 30, windowSeconds: 600 },
+  msteams: { limit: 30, windowSeconds: 600 },
+  discord: { limit: 30, windowSeconds: 600 },
+  push: { limit: 30, windowSeconds: 3600 },
+  inapp: null,
+  webhook: null,
+  pagerduty: null,
+};
+
+/** One channel's limit as the API takes it; null lifts the limit. */
+export const channelLimitSchema = z
+  .strictObject({ limit: z.int().min(1).max(100_000), windowSeconds: z.int().min(1).max(86_400) })
+  .nullable();
+
+/** `PUT /api/v1/orgs/{org}/throttle`: overrides by channel; channels left out use the defaults. */
+export const throttleInputSchema = z.strictObject({
+  limits: z.partialRecord(z.enum(CHANNEL_KINDS), channelLimitSchema),
+});
+
+/** The per-project digest options as the API takes and shows them (seconds). */
+export const digestOptionsSchema = z
+  .strictObject({
+    minimumDelay: z
+      .int()
+      .min(60)
+      .max(3600)
+      .default(DEFAULT_DIGEST_OPTIONS.minimumMs / 1000),
+    maximumDelay: z
+      .int()
+      .min(60)
+      .max(3600)
+      .default(DEFAULT_DIGEST_OPTIONS.maximumMs / 1000),
+    /** Herald's departure from Sentry: a recipient hears of a new issue at once, limits allowing. */
+    immediateNewIssues: z.boolean().default(DEFAULT_DIGEST_OPTIONS.immediateNewIssues),
+  })
+  .refine((o) => o.minimumDelay <= o.maximumDelay, {
+    path: ['maximumDelay'],
+    message: 'must be at least minimumDelay',
+  });
+
+/** Digest options in API form. */
+export type DigestOptionsInput = z.output<typeof digestOptionsSchema>;
+
+/** An organization's limits: what applies per channel, and what it overrode. */
+export interface ThrottleView {
+  readonly limits: Record<ChannelKind, ChannelLimit | null>;
+  readonly overrides: Partial<Record<ChannelKind, ChannelLimit | null>>;
+}
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** Reads and writes throttle limits (in `organizations.options.throttle`) and digest options (in `projects.options.digests`). */
+export function throttleSettings(deps: { db: Kysely<Database>; clock: Clock }) {
+  const { db, clock } = deps;
+
+  function overridesOf(options: string): Partial<Record<ChannelKind, ChannelLimit | null>> {
+    const parsed = throttleInputSchema.safeParse({ limits: parseJsonObject(options).throttle ?? {} });
+    return parsed.success ? parsed.data.limits : {};
+  }
+
+  function digestsOf(options: string): DigestOptionsInput {
+    const parsed = digestOptionsSchema.safeParse(parseJsonObject(options).digests ?? {});
+    return parsed.success ? parsed.data : digestOptionsSchema.parse({});
+  }
+
+  return {
+    /** The limits in force for an organization, read in `trx` when given. */
+    async limits(orgId: string, trx: Db = db): Promise<ThrottleView> {
+      const row = await trx
+        .selectFrom('organizations')
+        .select('options')
+        .where('id', '=', orgId)
+        .executeTakeFirst();
+      const overrides = overridesOf(row?.options ?? '{}');
+      return { limits: { ...DEFAULT_LIMITS, ...overrides }, overrides };
+    },
+
+    /** Replaces an organization's overrides; other options are kept as they are. */
+    async setLimits(orgId: string, input: z.output<typeof throttleInputSchema>): Promise<ThrottleView> {
+      await db.transaction().execute(async (trx) => {
+        const row = await trx
+          .selectFrom('organizations')
+          .select('options')
+          .where('id', '=', orgId)
+          .executeTakeFirstOrThrow();
+        const options = { ...parseJsonObject(row.options), throttle: input.limits };
+        await trx
+          .updateTable('organizations')
+          .set({ options: JSON.stringify(options), updated_at: clock.now() })
+          .where('id', '=', orgId)
+          .execute();
+      });
+      return this.limits(orgId);
+    },
+
+    /** A project's digest options in API form. */
+    async digestInput(projectId: string): Promise<DigestOptionsInput> {
+      const row = await db
+        .selectFrom('projects')
+        .select('options')
+        .where('id', '=', projectId)
+        .executeTakeFirst();
+      return digestsOf(row?.options ?? '{}');
+    },
+
+    /** A project's digest schedule, read in `trx` when given; defaults when the project has none. */
+    async digestOptions(projectId: string | null, trx: Db = db): Promise<DigestOptions> {
+      if (projectId === null) return DEFAULT_DIGEST_OPTIONS;
+      const row = await trx
+        .selectFrom('projects')
+        .select('options')
+        .where('id', '=', projectId)
+        .executeTakeFirst();
+      const input = digestsOf(row?.options ?? '{}');
+      return {
+        ...DEFAULT_DIGEST_OPTIONS,
+        minimumMs: input.minimumDelay * 1000,
+        maximumMs: input.maximumDelay * 1000,
+        immediateNewIssues: input.immediateNewIssues,
+      };
+    },
+
+    /** Replaces a project's digest options; other project options are kept. */
+    async setDigestOptions(projectId: string, input: DigestOptionsInput): Promise<DigestOptionsInput> {
+      await db.transaction().execute(async (trx) => {
+        const row = await trx
+          .selectFrom('projects')
+          .select('options')
+          .where('id', '=', projectId)
+          .executeTakeFirstOrThrow();
+        const options = { ...parseJsonObject(row.options), digests: input };
+        await trx
+          .updateTable('projects')
+          .set({ options: JSON.stringify(options) })
+          .where('id', '=', projectId)
+          .execute();
+      });
+      return this.digestInput(projectId);
+    },
+  };
+}
+
+/** The throttle and digest settings service. */
+export type ThrottleSettings = ReturnType<typeof throttleSettings>;

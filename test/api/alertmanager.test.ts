@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHerald, type TestHerald } from '../helpers/herald.js';
+import { SKIP_PROFILE } from '../helpers/profile.js';
+
+const ALERTS = '/api/v1/projects/ops/infra/alertmanager/api/v2/alerts';
+
+/** Prometheus posts alerts to a project through Alertmanager's v2 API. */
+describe.skipIf(SKIP_PROFILE)('Alertmanager-compatible ingest', () => {
+  let h: TestHerald;
+  let token = '';
+  const iso = (offsetMs: number) => new Date(h.clock.now() + offsetMs).toISOString();
+  const firing = (instance: string, startsAt = iso(-60_000)) => ({
+    labels: { alertname: 'DiskFull', instance, severity: 'warning', environment: 'production' },
+    annotations: { summary: `Disk of ${instance} is 95% full` },
+    startsAt,
+    endsAt: iso(4 * 60_000),
+    generatorURL: 'http://prometheus.local/graph?g0.expr=disk',
+  });
+  const issues = async () =>
+    (await h.request('GET', '/api/v1/projects/ops/infra/issues?limit=100')).body.data as {
+      id: string;
+      title: string;
+      level: string;
+      status: string;
+      timesSeen: number;
+    }[];
+
+  beforeAll(async () => {
+    h = await startHerald({ role: 'api' });
+    await h.request('POST', '/api/v1/orgs', { slug: 'ops' });
+    await h.request('POST', '/api/v1/orgs/ops/projects', { slug: 'infra' });
+    token = (await h.request('POST', '/api/v1/orgs/ops/api-keys', { name: 'prometheus' })).body.token;
+  });
+  afterAll(() => h?.close());
+
+  it('answers 200 with no body and groups each label set into one issue', async () => {
+    const res = await h.request('POST', ALERTS, [firing('db-1'), firing('db-2')], { token });
+    expect(res.status).toBe(200);
+    expect(res.text).toBe('');
+    const list = await issues();
+    expect(list).toHaveLength(2);
+    expect(list.map((i) => i.title).sort()).toEqual([
+      'DiskFull: Disk of db-1 is 95% full',
+      'DiskFull: Disk of db-2 is 95% full',
+    ]);
+    expect(list.every((i) => i.level === 'warning' && i.status === 'unresolved')).toBe(true);
+    const detail = await h.request('GET', `/api/v1/issues/${list[0]!.id}`);
+    expect(detail.body.environments).toEqual([{ name: 'production', firstSeen: expect.any(String) }]);
+    expect(detail.body.latestEvent.tags).toEqual(
+      expect.arrayContaining([
+        ['alertname', 'DiskFull'],
+        ['severity', 'warning'],
+      ]),
+    );
+  });
+
+  it('counts a re-sent firing once and a new firing of the same alert into the same issue', async () => {
+    const first = firing('db-3', iso(-120_000));
+    await h.request('POST', ALERTS, [first], { token });
+    await h.request('POST', ALERTS, [{ ...first, endsAt: iso(5 * 60_000) }], { token });
+    await h.request('POST', ALERTS, [firing('db-3', iso(-10_000))], { token });
+    const issue = (await issues()).filter((i) => i.title.includes('db-3'));
+    expect(issue).toHaveLength(1);
+    expect(issue[0]!.timesSeen).toBe(2);
+  });
+
+  it('resolves the issue of an alert whose endsAt has passed, without counting an event', async () => {
+    const alert = firing('db-4');
+    await h.request('POST', ALERTS, [alert], { token });
+    const before = (await issues()).find((i) => i.title.includes('db-4'))!;
+    const res = await h.request('POST', ALERTS, [{ ...alert, endsAt: iso(-1000) }], { token });
+    expect(res.status).toBe(200);
+    const after = await h.request('GET', `/api/v1/issues/${before.id}`);
+    expect(after.body).toMatchObject({ status: 'resolved', timesSeen: before.timesSeen });
+    // Prometheus keeps re-sending the resolution: nothing changes, nothing reopens.
+    await h.request('POST', ALERTS, [{ ...alert, endsAt: iso(-1000) }], { token });
+    expect((await h.request('GET', `/api/v1/issues/${before.id}`)).body.status).toBe('resolved');
+    // A resolved alert that was never seen firing is accepted and leaves nothing behind.
+    const unseen = await h.request('POST', ALERTS, [{ ...firing('db-9'), endsAt: iso(-1000) }], { token });
+    expect(unseen.status).toBe(200);
+    expect((await issues()).some((i) => i.title.includes('db-9'))).toBe(false);
+  });
+
+  it('rejects a malformed body naming the fields, and other organizations cannot post', async () => {
+    const bad = await h.request(
+      'POST',
+      ALERTS,
+      [{ labels: {} }, { ...firing('x'), startsAt: iso(0), endsAt: iso(-60_000) }],
+      { token },
+    );
+    expect(bad.status).toBe(400);
+    const paths = bad.body.error.details.map((d: { path: string }) => d.path).join(' ');
+    expect(paths).toContain('labels');
+    expect(paths).toContain('endsAt');
+
+    await h.request('POST', '/api/v1/orgs', { slug: 'rival' });
+    const rival = (await h.request('POST', '/api/v1/orgs/rival/api-keys', { name: 'k' })).body.token;
+    expect((await h.request('POST', ALERTS, [firing('db-5')], { token: rival })).status).toBe(404);
+    expect((await h.request('POST', ALERTS, [firing('db-5')], { token: null })).status).toBe(401);
+  });
+});

@@ -1,0 +1,249 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHttpPeer, type TestPeer } from '../src/delivery/channel-test-kit.js';
+import { signal, within } from '../src/queue/queue-conformance.js';
+import { TEST_DATABASE_URL, TEST_REDIS_URL } from './helpers/profile.js';
+import { dropRedisPrefix, freshRedisPrefix, SKIP_REDIS } from './helpers/redis.js';
+
+const BIN = join(import.meta.dirname, '..', 'bin', 'herald.js');
+const ADMIN_TOKEN = 'cluster-admin-token-0123456789';
+const SIGNING_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const EVENTS = 300;
+const KILL_AFTER = 60;
+
+/** The cluster needs PostgreSQL whatever the run's profile; skipped (outside CI) like the profile suites. */
+const SKIP_POSTGRES: boolean = await (async () => {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    return false;
+  } catch (error) {
+    if (process.env.CI === 'true') throw new Error(`PostgreSQL is required in CI: ${String(error)}`);
+    process.stderr.write(
+      `\nPostgreSQL at ${TEST_DATABASE_URL} is not reachable: the cluster test is skipped.\n`,
+    );
+    return true;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+})();
+
+async function sql(text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+/** One `herald serve` process and what it printed (the tail, for failure messages). */
+interface Node {
+  readonly child: ChildProcess;
+  readonly ready: Promise<string>;
+  output(): string;
+}
+
+describe.skipIf(SKIP_POSTGRES || SKIP_REDIS)('cluster profile: one api and two worker processes', () => {
+  const schema = `c_${randomBytes(6).toString('hex')}`;
+  const prefix = freshRedisPrefix();
+  const dataDir = mkdtempSync(join(tmpdir(), 'herald-cluster-'));
+  const nodes: Node[] = [];
+  const arrivals = new Map<string, number>();
+  const allArrived = signal();
+  /** Answers held while the victim dies, so it dies with sends in flight. */
+  const held: (() => void)[] = [];
+  let holding = false;
+  let killOne: (() => void) | null = null;
+  let sink: TestPeer;
+  let url = '';
+  let workers: Node[] = [];
+  let ruleId = '';
+  const phases: string[] = [];
+  const started = Date.now();
+
+  function serve(role: 'api' | 'worker'): Node {
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('HERALD_')));
+    const child = spawn(process.execPath, [BIN, 'serve', '--role', role, '--port', '0'], {
+      env: {
+        ...clean,
+        HERALD_DATABASE_URL: `${TEST_DATABASE_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`,
+        HERALD_REDIS_URL: TEST_REDIS_URL,
+        HERALD_REDIS_PREFIX: prefix,
+        HERALD_SECRET_KEY: 'cluster-secret-key-0123456789abcdef0123',
+        HERALD_ADMIN_TOKEN: ADMIN_TOKEN,
+        HERALD_ALLOW_PRIVATE_TARGETS: 'true',
+        HERALD_DATA_DIR: join(dataDir, `${role}-${nodes.length}`),
+        HERALD_LOG_LEVEL: 'info',
+      },
+    });
+    let tail = '';
+    const ready = new Promise<string>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        tail = (tail + chunk.toString()).slice(-20_000);
+        const started = /"url":"([^"]*)"[^\n]*"msg":"herald started"/.exec(tail);
+        if (started) resolve(started[1] ?? '');
+      };
+      child.stdout?.on('data', onData);
+      child.stderr?.on('data', onData);
+      child.on('exit', (code, sig) => reject(new Error(`herald ${role} exited (${code ?? sig}): ${tail}`)));
+    });
+    ready.catch(() => undefined);
+    const node = { child, ready, output: () => tail };
+    nodes.push(node);
+    return node;
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: answers are arbitrary JSON that the test inspects
+  async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+    const response = await fetch(`${url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, body: await response.json() };
+  }
+
+  async function history(): Promise<{ deliveries: { status: string }[] }[]> {
+    const all: { deliveries: { status: string }[] }[] = [];
+    for (let cursor: string | null = ''; cursor !== null; ) {
+      const page = await call(
+        'GET',
+        `/api/v1/orgs/acme/notifications?rule=${ruleId}&limit=200${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      all.push(...page.body.data);
+      cursor = page.body.nextCursor;
+    }
+    return all;
+  }
+
+  /** Failure messages carry the processes' last lines: the test's only view into them. */
+  function withLogs(error: unknown): Error {
+    const logs = nodes.map((node) => node.output().split('\n').slice(-6).join('\n')).join('\n---\n');
+    return new Error(`${String(error)}; ${arrivals.size} webhook ids; ${phases.join(', ')}; logs:\n${logs}`, {
+      cause: error,
+    });
+  }
+
+  beforeAll(async () => {
+    await sql(`create schema ${schema}`);
+    sink = await startHttpPeer((req, body, res) => {
+      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+      new Webhook(SIGNING_SECRET).verify(body.toString(), headers);
+      const id = headers['webhook-id'] ?? '';
+      arrivals.set(id, (arrivals.get(id) ?? 0) + 1);
+      if (arrivals.size === KILL_AFTER) {
+        holding = true;
+        killOne?.();
+      }
+      if (arrivals.size === EVENTS) allArrived.resolve();
+      if (holding) held.push(() => res.end());
+      else res.end();
+    });
+    // Started here, not in the tests: three cold TypeScript processes take a while on a busy machine.
+    url = await within(serve('api').ready, 45_000, 'the api process');
+    workers = [serve('worker'), serve('worker')];
+    await within(Promise.all(workers.map((w) => w.ready)), 45_000, 'the worker processes');
+
+    expect((await call('POST', '/api/v1/orgs', { slug: 'acme', name: 'Acme' })).status).toBe(201);
+    expect((await call('POST', '/api/v1/orgs/acme/projects', { slug: 'api', name: 'API' })).status).toBe(201);
+    const hook = await call('POST', '/api/v1/orgs/acme/integrations', {
+      provider: 'webhook',
+      name: 'Ops',
+      config: { url: `${sink.url}/hook` },
+      secrets: { signingSecret: SIGNING_SECRET },
+    });
+    expect(hook.status).toBe(201);
+    const rule = await call('POST', '/api/v1/projects/acme/api/rules', {
+      name: 'Everything',
+      frequency: 0,
+      conditions: [{ id: 'every_event' }],
+      actions: [{ id: 'webhook', integration: hook.body.id }],
+    });
+    expect(rule.status).toBe(201);
+    ruleId = rule.body.id;
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const node of nodes) node.child.kill('SIGKILL');
+    await sink?.close();
+    await sql(`drop schema if exists ${schema} cascade`);
+    await dropRedisPrefix(prefix);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('every event makes exactly one notification, though a worker is killed midway', async () => {
+    const begin = Date.now();
+    const victim = workers[0]!.child;
+    const killed = new Promise<void>((resolve) => victim.once('exit', () => resolve()));
+    killOne = () => victim.kill('SIGKILL');
+    void killed.then(() => {
+      holding = false;
+      for (const answer of held.splice(0)) answer();
+    });
+    let next = 0;
+    const ingest = async () => {
+      while (next < EVENTS) {
+        const n = next++;
+        // One issue per event: a rule fires at most once per issue at a time, whatever its frequency.
+        const answer = await call('POST', '/api/v1/projects/acme/api/events', {
+          message: `Timeout calling service ${n}`,
+          level: 'error',
+          fingerprint: [`cluster-${n}`],
+        });
+        expect(answer.status).toBe(202);
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: 8 }, ingest));
+      phases.push(`ingested in ${Date.now() - begin} ms`);
+      await within(killed, 30_000, 'a worker to be killed midway');
+      phases.push(`worker killed at ${Date.now() - begin} ms`);
+      // The history is another process's state: look again until it is complete, boundedly.
+      let notifications = await history();
+      while (notifications.length < EVENTS && Date.now() - begin < 50_000) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        notifications = await history();
+      }
+      phases.push(`${notifications.length} notifications at ${Date.now() - begin} ms`);
+      // Exactly: a job run twice would show a second notification for its event.
+      expect(notifications).toHaveLength(EVENTS);
+    } catch (error) {
+      throw withLogs(error);
+    }
+  }, 60_000);
+
+  it('every delivery reaches the webhook, each webhook-id once but for sends cut by the kill', async () => {
+    const begin = Date.now();
+    try {
+      await within(allArrived.promise, 45_000, `${EVENTS} webhook ids`);
+      let notifications = await history();
+      const unsent = () => notifications.flatMap((n) => n.deliveries.filter((d) => d.status !== 'sent'));
+      while (unsent().length > 0 && Date.now() - begin < 50_000) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        notifications = await history();
+      }
+      phases.push(`all delivered at ${Date.now() - begin} ms`);
+      expect(notifications.filter((n) => n.deliveries.length !== 1)).toEqual([]);
+      expect(unsent()).toEqual([]);
+    } catch (error) {
+      throw withLogs(error);
+    }
+    expect(arrivals.size).toBe(EVENTS);
+    // A send cut by the SIGKILL is sent again under the same webhook-id (receivers dedupe by it): at
+    // most what the killed worker had in flight.
+    const repeats = [...arrivals.values()].reduce((sum, count) => sum + count - 1, 0);
+    expect(repeats).toBeLessThanOrEqual(16);
+    process.stdout.write(
+      `cluster: ${EVENTS} events → ${EVENTS} notifications, ${arrivals.size} webhook ids, ${repeats} sent twice; ` +
+        `worker killed after ${KILL_AFTER} webhooks; ${phases.join(', ')}; ${Date.now() - started} ms in all\n`,
+    );
+  }, 60_000);
+});

@@ -1,0 +1,267 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ManualClock } from '../../src/clock.js';
+import { ADMIN_TOKEN, startHerald, type TestHerald } from '../helpers/herald.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+const HAS_CHROMIUM = existsSync(CHROMIUM);
+const IN_CI = process.env.CI === 'true';
+
+if (!HAS_CHROMIUM && !IN_CI) {
+  console.warn(
+    `dashboard browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium); in CI they must run`,
+  );
+}
+
+function newest(path: string): number {
+  const info = statSync(path);
+  if (!info.isDirectory()) return info.mtimeMs;
+  return Math.max(info.mtimeMs, ...readdirSync(path).map((name) => newest(join(path, name))));
+}
+
+/** Builds `web/dist` when it is missing or older than its sources, so the test sees this checkout's app. */
+function ensureBuilt(): void {
+  const index = join(ROOT, 'web/dist/index.html');
+  const sources = ['web/src', 'web/public', 'web/index.html', 'web/vite.config.ts'].map((p) => join(ROOT, p));
+  if (existsSync(index) && statSync(index).mtimeMs >= Math.max(...sources.map(newest))) return;
+  execFileSync(
+    process.execPath,
+    [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'web/vite.config.ts'],
+    {
+      cwd: ROOT,
+      stdio: 'pipe',
+    },
+  );
+}
+
+/** The dashboard in a real browser against a real Herald: what a person clicks and what they see. */
+describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
+  let h: TestHerald;
+  let browser: Browser;
+  let smtp: SMTPServer;
+  let ana = '';
+  let anaToken = '';
+  const mails: string[] = [];
+
+  const settle = async () => {
+    for (let i = 0; i < 5; i++) await h.engine.queue.drain();
+  };
+
+  /** A fresh tab (its own sessionStorage) signed in with `token`. */
+  async function signIn(token: string): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`${h.url}/`);
+    await page.getByLabel('Token').fill(token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).waitFor();
+    return page;
+  }
+
+  async function ingest(message: string, tags: Record<string, string>): Promise<string> {
+    (h.clock as ManualClock).advance(1000);
+    const event = await h.request('POST', '/api/v1/projects/acme/api/events', {
+      message,
+      level: 'error',
+      tags,
+    });
+    expect(event.status, event.text).toBe(202);
+    return event.body.issueId;
+  }
+
+  beforeAll(async () => {
+    ensureBuilt();
+    smtp = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      onData(stream, _session, done) {
+        let text = '';
+        stream.on('data', (chunk: Buffer) => {
+          text += chunk.toString();
+        });
+        stream.on('end', () => {
+          mails.push(text);
+          done();
+        });
+      },
+    });
+    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+    const smtpPort = (smtp.server.address() as { port: number }).port;
+
+    h = await startHerald();
+    await h.request('POST', '/api/v1/orgs', { slug: 'acme', name: 'Acme' });
+    ana = (
+      await h.request('POST', '/api/v1/orgs/acme/members', {
+        email: 'ana@acme.test',
+        name: 'Ana',
+        role: 'owner',
+      })
+    ).body.userId;
+    await h.request('POST', '/api/v1/orgs/acme/projects', { slug: 'api', name: 'API' });
+    const mail = await h.request('POST', '/api/v1/orgs/acme/integrations', {
+      provider: 'email',
+      name: 'Mail',
+      config: {
+        transport: 'smtp',
+        host: '127.0.0.1',
+        port: smtpPort,
+        secure: false,
+        from: 'herald@acme.test',
+      },
+    });
+    expect(mail.status, mail.text).toBe(201);
+    anaToken = (await h.request('POST', `/api/v1/users/${ana}/tokens`, { name: 'browser' })).body.token;
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await h?.close();
+    await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+  });
+
+  it('serves the app at / and at its own paths, and keeps JSON 404s for the API', async () => {
+    const root = await fetch(`${h.url}/`);
+    expect(root.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await root.text()).toContain('<div id="root">');
+    expect((await fetch(`${h.url}/settings`)).status).toBe(200);
+    const api = await fetch(`${h.url}/api/v1/nothing-here`);
+    expect(api.status).toBe(404);
+    expect(((await api.json()) as { error: { code: string } }).error.code).toBe('not_found');
+    expect((await fetch(`${h.url}/..%2fpackage.json`)).status).toBe(404);
+    expect((await fetch(`${h.url}/assets/missing.js`)).status).toBe(404);
+  });
+
+  it('turns off email for alerts in the settings, and the next alert is suppressed by preference', async () => {
+    const page = await signIn(anaToken);
+    await page.getByRole('link', { name: 'My settings' }).click();
+    const cell = page.getByLabel('Issue alerts by Email');
+    await expect.poll(() => cell.inputValue()).toBe('');
+    await expect.poll(() => page.getByTestId('cell-alerts-email').textContent()).toContain('Herald default');
+    await cell.selectOption('never');
+    await page.getByText('Saved: Issue alerts · Email → Off').waitFor();
+    await expect.poll(() => page.getByTestId('cell-alerts-email').textContent()).toContain('set here');
+
+    const rule = await h.request('POST', '/api/v1/projects/acme/api/rules', {
+      name: 'Email Ana',
+      conditions: [{ id: 'first_seen_event' }],
+      filters: [{ id: 'tagged_event', key: 'service', match: 'eq', value: 'checkout' }],
+      actions: [{ id: 'notify_email', targetType: 'Member', targetIdentifier: ana }],
+    });
+    expect(rule.status, rule.text).toBe(201);
+    const before = mails.length;
+    await ingest('Checkout timed out', { service: 'checkout' });
+    await settle();
+    expect(mails.length).toBe(before);
+
+    const admin = await signIn(ADMIN_TOKEN);
+    await admin.getByRole('link', { name: 'History' }).click();
+    const item = admin.getByTestId('history-item').filter({ hasText: 'Checkout timed out' });
+    await item.getByText('Email: suppressed · preference').waitFor();
+    await item.getByRole('button').first().click();
+    await item
+      .getByText("The recipient's notification settings turn this type off on this channel.")
+      .waitFor();
+    await item.getByText('“Email Ana”').waitFor();
+    await admin.context().close();
+    await page.context().close();
+  });
+
+  it('shows an in-app message as it arrives, with the unread badge, and marks it read', async () => {
+    const page = await signIn(anaToken);
+    await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+    await page.getByText('Live', { exact: true }).waitFor();
+
+    const rule = await h.request('POST', '/api/v1/projects/acme/api/rules', {
+      name: 'In-app for Ana',
+      conditions: [{ id: 'first_seen_event' }],
+      filters: [{ id: 'tagged_event', key: 'service', match: 'eq', value: 'search' }],
+      actions: [{ id: 'notify_inapp', targetType: 'Member', targetIdentifier: ana }],
+    });
+    expect(rule.status, rule.text).toBe(201);
+    await ingest('Search index is stale', { service: 'search' });
+    await settle();
+
+    const item = page.getByTestId('inbox-item').filter({ hasText: 'Search index is stale' });
+    await item.waitFor({ timeout: 10_000 });
+    await expect.poll(() => page.getByTestId('unread-badge').textContent()).toMatch(/^1\b/);
+    await item.getByRole('button', { name: 'Mark read' }).click();
+    await item.getByRole('button', { name: 'Mark unread' }).waitFor();
+    await expect.poll(() => page.getByTestId('unread-badge').count()).toBe(0);
+    const inbox = await h.request('GET', '/api/v1/me/inbox', undefined, { token: anaToken });
+    expect(inbox.body.unreadCount).toBe(0);
+    await page.context().close();
+  });
+
+  it('creates a rule: the API’s error appears at the field, the fix previews and saves', async () => {
+    const page = await signIn(ADMIN_TOKEN);
+    await page.getByRole('link', { name: 'Rules' }).click();
+    await page.getByRole('button', { name: 'New rule' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('Billing errors');
+
+    await page.getByLabel('Add to If').selectOption({ label: "The event's tag matches" });
+    await page.getByRole('button', { name: 'Add', exact: true }).nth(1).click();
+    const filter = page.getByTestId('filters-0');
+    await filter.getByLabel('Tag', { exact: true }).fill('service');
+    await page.getByLabel('Add to Then').selectOption({ label: 'Send an email' });
+    await page.getByRole('button', { name: 'Add', exact: true }).nth(2).click();
+    const action = page.getByTestId('actions-0');
+    await action.getByLabel('Send to', { exact: true }).selectOption('Member');
+    await action.getByLabel('Who', { exact: true }).selectOption({ label: 'Ana' });
+
+    await page.getByRole('button', { name: 'Create rule' }).click();
+    await filter.getByText('is required with "eq"').waitFor();
+    await expect
+      .poll(() => filter.getByLabel('Value', { exact: true }).getAttribute('aria-invalid'))
+      .toBe('true');
+
+    await filter.getByLabel('Value', { exact: true }).fill('checkout');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    const preview = page.getByTestId('preview');
+    await preview.getByText(/Would have fired \d+ times? over \d+ events?/).waitFor();
+    await expect.poll(() => preview.textContent()).toContain('Checkout timed out');
+
+    await page.getByRole('button', { name: 'Create rule' }).click();
+    await page.getByText('Rule “Billing errors” saved.').waitFor();
+    await page.getByTestId('rule-item').filter({ hasText: 'Billing errors' }).waitFor();
+    const rules = await h.request('GET', '/api/v1/projects/acme/api/rules');
+    const saved = rules.body.data.find((r: { name: string }) => r.name === 'Billing errors');
+    expect(saved.filters).toEqual([{ id: 'tagged_event', key: 'service', match: 'eq', value: 'checkout' }]);
+    expect(saved.actions).toEqual([{ id: 'notify_email', targetType: 'Member', targetIdentifier: ana }]);
+    await page.context().close();
+  });
+
+  it('shows a sent delivery in the history with its timeline', async () => {
+    await h.request('PUT', `/api/v1/users/${ana}/notification-settings`, {
+      settings: [{ type: 'alerts', channel: 'email', scopeType: 'user', scopeId: ana, value: null }],
+    });
+    const before = mails.length;
+    await ingest('Payment provider down', { service: 'checkout' });
+    await settle();
+    expect(mails.length).toBeGreaterThan(before);
+
+    const page = await signIn(ADMIN_TOKEN);
+    await page.getByRole('link', { name: 'History' }).click();
+    const item = page.getByTestId('history-item').filter({ hasText: 'Payment provider down' });
+    await item.getByText('Email: sent').first().waitFor();
+    await item.getByRole('button').first().click();
+    await item.getByText('Sent: the provider accepted it.').first().waitFor();
+    await page.context().close();
+  });
+});

@@ -1,0 +1,200 @@
+import { type ReactNode, useCallback, useEffect, useState } from 'react';
+import { describeError } from './api';
+import { useInbox } from './inbox-state';
+import { HistoryPage } from './pages/history';
+import { InboxPage } from './pages/inbox';
+import { IntegrationsPage } from './pages/integrations';
+import { RulesPage } from './pages/rules';
+import { SettingsPage } from './pages/settings';
+import { SignInPage } from './pages/sign-in';
+import { Link, navigate, usePath } from './router';
+import { openSession, type Session, storedToken, storeToken, tokenFromLocation } from './session';
+import type { Org } from './types';
+import { Notice } from './ui';
+
+const ORG_KEY = 'herald.org';
+
+interface NavItem {
+  readonly path: string;
+  readonly label: string;
+  readonly for: 'user' | 'admin' | 'both';
+}
+
+const NAV: readonly NavItem[] = [
+  { path: '/inbox', label: 'Inbox', for: 'user' },
+  { path: '/settings', label: 'My settings', for: 'both' },
+  { path: '/rules', label: 'Rules', for: 'admin' },
+  { path: '/history', label: 'History', for: 'admin' },
+  { path: '/integrations', label: 'Integrations', for: 'admin' },
+];
+
+function homeOf(session: Session): string {
+  return session.kind === 'user' ? '/inbox' : '/history';
+}
+
+/** The dashboard: signs in, then shows the pages the credential can use. */
+export function App(): ReactNode {
+  const path = usePath();
+  const [session, setSession] = useState<Session | null>(null);
+  const [starting, setStarting] = useState(true);
+  const [startError, setStartError] = useState<string | null>(null);
+
+  const signIn = useCallback(async (token: string) => {
+    const opened = await openSession(token);
+    storeToken(token);
+    setSession(opened);
+    return opened;
+  }, []);
+
+  useEffect(() => {
+    const handed = tokenFromLocation();
+    const token = handed ?? storedToken();
+    if (!token) {
+      setStarting(false);
+      return;
+    }
+    signIn(token)
+      .catch((error: unknown) => {
+        storeToken(null);
+        setStartError(`Please sign in again: ${describeError(error)}`);
+      })
+      .finally(() => setStarting(false));
+  }, [signIn]);
+
+  const signOut = () => {
+    storeToken(null);
+    setSession(null);
+    navigate('/sign-in');
+  };
+
+  if (starting) return <p className="boot">Loading Herald…</p>;
+  if (!session) {
+    return (
+      <SignInPage
+        notice={startError}
+        onToken={async (token) => {
+          const opened = await signIn(token);
+          navigate(path === '/' || path === '/sign-in' ? homeOf(opened) : path, { replace: true });
+        }}
+      />
+    );
+  }
+  return <SignedIn session={session} path={path} onSignOut={signOut} />;
+}
+
+function SignedIn(props: { session: Session; path: string; onSignOut: () => void }): ReactNode {
+  const { session, path } = props;
+  const inbox = useInbox(session.kind === 'user' ? session.token : null);
+  const [orgSlug, setOrgSlug] = useState<string | null>(() => sessionStorage.getItem(ORG_KEY));
+  const org: Org | undefined = session.orgs.find((o) => o.slug === orgSlug) ?? session.orgs[0];
+  const chooseOrg = (slug: string) => {
+    sessionStorage.setItem(ORG_KEY, slug);
+    setOrgSlug(slug);
+  };
+
+  useEffect(() => {
+    if (path === '/' || path === '/sign-in') navigate(homeOf(session), { replace: true });
+  }, [path, session]);
+
+  const items = NAV.filter((item) => item.for === 'both' || item.for === session.kind);
+  const current = items.find((item) => path.startsWith(item.path));
+  useEffect(() => {
+    document.title = current ? `${current.label} · Herald` : 'Herald';
+  }, [current]);
+
+  let page: ReactNode;
+  if (!current) {
+    const elsewhere = NAV.find((item) => path.startsWith(item.path));
+    page = elsewhere ? (
+      <Notice kind="info">
+        {elsewhere.label}{' '}
+        {elsewhere.for === 'admin'
+          ? 'needs the admin token or an organization API key'
+          : 'needs a personal token'}
+        .{' '}
+        <button type="button" className="link" onClick={props.onSignOut}>
+          Sign in with another token
+        </button>
+      </Notice>
+    ) : (
+      <Notice kind="info">
+        There is no page at {path}. <Link to={homeOf(session)}>Go to the start page</Link>.
+      </Notice>
+    );
+  } else if (current.path === '/inbox') {
+    page = <InboxPage inbox={inbox} />;
+  } else if (current.path === '/settings') {
+    page = <SettingsPage session={session} org={org} />;
+  } else if (!org) {
+    page = (
+      <Notice kind="info">
+        This credential sees no organization yet. Create one with <code>POST /api/v1/orgs</code>.
+      </Notice>
+    );
+  } else if (current.path === '/rules') {
+    page = <RulesPage token={session.token} org={org} />;
+  } else if (current.path === '/history') {
+    page = <HistoryPage token={session.token} org={org} />;
+  } else {
+    page = <IntegrationsPage token={session.token} org={org} />;
+  }
+
+  return (
+    <>
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <div className="topbar-inner">
+          <Link to={homeOf(session)} className="brand">
+            <span aria-hidden="true" className="brand-mark">
+              H
+            </span>
+            Herald
+          </Link>
+          <nav aria-label="Main">
+            <ul>
+              {items.map((item) => (
+                <li key={item.path}>
+                  <Link to={item.path} current={current?.path === item.path}>
+                    {item.path === '/settings' && session.kind === 'admin' ? 'Member settings' : item.label}
+                    {item.path === '/inbox' && inbox.unread > 0 ? (
+                      <span className="badge" data-testid="unread-badge">
+                        {inbox.unread > 99 ? '99+' : inbox.unread}
+                        <span className="visually-hidden"> unread</span>
+                      </span>
+                    ) : null}
+                  </Link>
+                </li>
+              ))}
+            </ul>
+          </nav>
+          <div className="who">
+            {session.kind === 'admin' && session.orgs.length > 1 ? (
+              <label className="org-switch">
+                <span className="visually-hidden">Organization</span>
+                <select value={org?.slug ?? ''} onChange={(e) => chooseOrg(e.target.value)}>
+                  {session.orgs.map((o) => (
+                    <option key={o.id} value={o.slug}>
+                      {o.name}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            ) : (
+              <span className="who-name">
+                {session.kind === 'user' ? session.me.name || session.me.email : (org?.name ?? 'Admin')}
+              </span>
+            )}
+            <button type="button" className="secondary small" onClick={props.onSignOut}>
+              Sign out
+            </button>
+          </div>
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {page}
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,79 @@
+import { type ReactNode, useCallback, useEffect, useState } from 'react';
+import { api, describeError } from '../api';
+import type { DeadLetter, Member, Org, Page } from '../types';
+import { formatTime, Loading, label, Notice } from '../ui';
+
+/** Deliveries that exhausted their attempts, with their last error and a retry. */
+export function DeadLetters(props: { token: string; org: Org; members: readonly Member[] }): ReactNode {
+  const [items, setItems] = useState<readonly DeadLetter[] | null>(null);
+  const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+  const base = `/api/v1/orgs/${props.org.slug}/deliveries`;
+
+  const load = useCallback(async () => {
+    const page = await api<Page<DeadLetter>>(props.token, 'GET', `${base}?status=dead&limit=200`);
+    setItems(page.data);
+  }, [props.token, base]);
+
+  useEffect(() => {
+    load().catch((e: unknown) => setMessage({ kind: 'error', text: describeError(e) }));
+  }, [load]);
+
+  const retry = async (ids?: string[]) => {
+    setMessage(null);
+    try {
+      if (ids?.length === 1) await api(props.token, 'POST', `${base}/${ids[0]}/retry`);
+      else await api(props.token, 'POST', `${base}/retry`, ids ? { ids } : {});
+      await load();
+      setMessage({
+        kind: 'ok',
+        text: ids?.length === 1 ? 'Queued again.' : 'Every dead letter is queued again.',
+      });
+    } catch (e) {
+      setMessage({ kind: 'error', text: describeError(e) });
+    }
+  };
+  const who = (id: string) => {
+    const m = props.members.find((x) => x.userId === id);
+    return m ? m.name || m.email : id;
+  };
+
+  return (
+    <>
+      {message ? <Notice kind={message.kind}>{message.text}</Notice> : null}
+      {items === null ? (
+        <Loading what="dead letters" />
+      ) : items.length === 0 ? (
+        <div className="empty">
+          <p>No dead letters.</p>
+          <p className="muted">
+            A delivery lands here when every retry failed; it can be replayed from here.
+          </p>
+        </div>
+      ) : (
+        <>
+          <div className="button-row">
+            <button type="button" onClick={() => void retry()}>
+              Retry all ({items.length})
+            </button>
+          </div>
+          <ul className="plain-list dead-list">
+            {items.map((d) => (
+              <li key={d.id}>
+                <div>
+                  <p>
+                    <strong>{d.recipient.type === 'user' ? who(d.recipient.id) : d.recipient.id}</strong> by{' '}
+                    {label(d.channel)} · {d.attempts} attempts · last {formatTime(d.updatedAt)}
+                  </p>
+                  {d.lastError ? <pre className="error-box">{d.lastError}</pre> : null}
+                </div>
+                <button type="button" className="secondary small" onClick={() => void retry([d.id])}>
+                  Retry
+                </button>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,218 @@
+import { type ReactNode, useCallback, useEffect, useState } from 'react';
+import { api, describeError } from '../api';
+import type { Integration, Member, Org, Page, Project, Rule, Team } from '../types';
+import { Field, formatTime, Loading, Notice, PageHeader } from '../ui';
+import { RuleForm } from './rule-form';
+
+/** What the rule form offers in its pickers. */
+export interface RuleContext {
+  readonly members: readonly Member[];
+  readonly teams: readonly Team[];
+  readonly integrations: readonly Integration[];
+}
+
+const SNOOZE_FOR: readonly [string, number | null][] = [
+  ['1 hour', 3_600_000],
+  ['1 day', 86_400_000],
+  ['1 week', 7 * 86_400_000],
+  ['until I lift it', null],
+];
+
+/** Alert rules of a project: list, create, edit, preview, snooze. */
+export function RulesPage(props: { token: string; org: Org }): ReactNode {
+  const { token, org } = props;
+  const [projects, setProjects] = useState<readonly Project[] | null>(null);
+  const [projectSlug, setProjectSlug] = useState<string>('');
+  const [rules, setRules] = useState<readonly Rule[] | null>(null);
+  const [context, setContext] = useState<RuleContext>({ members: [], teams: [], integrations: [] });
+  const [editing, setEditing] = useState<Rule | 'new' | null>(null);
+  const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+
+  useEffect(() => {
+    const o = org.slug;
+    Promise.all([
+      api<Page<Project>>(token, 'GET', `/api/v1/orgs/${o}/projects`),
+      api<Page<Member>>(token, 'GET', `/api/v1/orgs/${o}/members`),
+      api<Page<Team>>(token, 'GET', `/api/v1/orgs/${o}/teams`),
+      api<Page<Integration>>(token, 'GET', `/api/v1/orgs/${o}/integrations`),
+    ])
+      .then(([p, members, teams, integrations]) => {
+        setProjects(p.data);
+        setProjectSlug((current) => current || p.data[0]?.slug || '');
+        setContext({ members: members.data, teams: teams.data, integrations: integrations.data });
+      })
+      .catch((e: unknown) => setMessage({ kind: 'error', text: describeError(e) }));
+  }, [token, org.slug]);
+
+  const base = `/api/v1/projects/${org.slug}/${projectSlug}/rules`;
+  const load = useCallback(async () => {
+    if (!projectSlug) return;
+    const page = await api<Page<Rule>>(token, 'GET', base);
+    setRules(page.data);
+  }, [token, base, projectSlug]);
+
+  useEffect(() => {
+    setRules(null);
+    load().catch((e: unknown) => setMessage({ kind: 'error', text: describeError(e) }));
+  }, [load]);
+
+  const act = async (task: () => Promise<unknown>, done: string) => {
+    setMessage(null);
+    try {
+      await task();
+      await load();
+      setMessage({ kind: 'ok', text: done });
+    } catch (e) {
+      setMessage({ kind: 'error', text: describeError(e) });
+    }
+  };
+
+  const snooze = (rule: Rule, forMs: number | null) =>
+    act(
+      () =>
+        api(token, 'POST', `${base}/${rule.id}/snooze`, {
+          target: 'everyone',
+          until: forMs === null ? null : new Date(Date.now() + forMs).toISOString(),
+        }),
+      `“${rule.name}” is snoozed.`,
+    );
+
+  if (projects === null)
+    return message ? <Notice kind={message.kind}>{message.text}</Notice> : <Loading what="projects" />;
+
+  if (editing) {
+    return (
+      <RuleForm
+        token={token}
+        base={base}
+        project={projects.find((p) => p.slug === projectSlug)}
+        rule={editing === 'new' ? null : editing}
+        context={context}
+        onDone={(saved) => {
+          setEditing(null);
+          void load();
+          if (saved) setMessage({ kind: 'ok', text: `Rule “${saved.name}” saved.` });
+        }}
+      />
+    );
+  }
+
+  return (
+    <section aria-labelledby="page-title">
+      <PageHeader
+        title="Alert rules"
+        actions={
+          projectSlug ? (
+            <button type="button" onClick={() => setEditing('new')}>
+              New rule
+            </button>
+          ) : null
+        }
+      >
+        When an issue matches a rule's conditions and filters, Herald runs its actions, at most once per issue
+        per interval.
+      </PageHeader>
+      {projects.length === 0 ? (
+        <Notice kind="info">This organization has no projects yet. Create one with the API first.</Notice>
+      ) : (
+        <div className="toolbar">
+          <Field label="Project">
+            {(ids) => (
+              <select id={ids.id} value={projectSlug} onChange={(e) => setProjectSlug(e.target.value)}>
+                {projects.map((p) => (
+                  <option key={p.id} value={p.slug}>
+                    {p.name}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+        </div>
+      )}
+      {message ? <Notice kind={message.kind}>{message.text}</Notice> : null}
+      {rules === null ? (
+        projectSlug ? (
+          <Loading what="rules" />
+        ) : null
+      ) : rules.length === 0 ? (
+        <div className="empty">
+          <p>No rules in this project yet.</p>
+          <p className="muted">Create one to be told about new issues, regressions or spikes.</p>
+        </div>
+      ) : (
+        <ul className="rule-list">
+          {rules.map((rule) => {
+            const snoozed = rule.snoozes.find((s) => s.target === 'everyone');
+            return (
+              <li key={rule.id} className="card rule-item" data-testid="rule-item">
+                <div className="rule-head">
+                  <h2>{rule.name}</h2>
+                  {snoozed ? (
+                    <span className="tag tag-warn">
+                      Snoozed{snoozed.until ? ` until ${formatTime(snoozed.until)}` : ''}
+                    </span>
+                  ) : null}
+                </div>
+                <p className="muted">
+                  {rule.conditions.length} condition{rule.conditions.length === 1 ? '' : 's'} ·{' '}
+                  {rule.filters.length} filter
+                  {rule.filters.length === 1 ? '' : 's'} ·{' '}
+                  {rule.actions.map((a) => a.id.replace('notify_', '')).join(', ')} · every {rule.frequency}{' '}
+                  min{rule.environment ? ` · ${rule.environment}` : ''}
+                </p>
+                <div className="button-row">
+                  <button type="button" className="secondary small" onClick={() => setEditing(rule)}>
+                    Edit
+                  </button>
+                  {snoozed ? (
+                    <button
+                      type="button"
+                      className="secondary small"
+                      onClick={() =>
+                        void act(
+                          () => api(token, 'DELETE', `${base}/${rule.id}/snooze?target=everyone`),
+                          'Snooze lifted.',
+                        )
+                      }
+                    >
+                      Unsnooze
+                    </button>
+                  ) : (
+                    <label className="inline-select">
+                      <span>Snooze for everyone</span>
+                      <select
+                        value=""
+                        onChange={(e) => {
+                          const choice = SNOOZE_FOR[Number(e.target.value)];
+                          if (choice) void snooze(rule, choice[1]);
+                        }}
+                      >
+                        <option value="">…</option>
+                        {SNOOZE_FOR.map(([name], i) => (
+                          <option key={name} value={i}>
+                            {name}
+                          </option>
+                        ))}
+                      </select>
+                    </label>
+                  )}
+                  <button
+                    type="button"
+                    className="danger small"
+                    onClick={() => {
+                      if (window.confirm(`Delete the rule “${rule.name}”?`)) {
+                        void act(() => api(token, 'DELETE', `${base}/${rule.id}`), 'Rule deleted.');
+                      }
+                    }}
+                  >
+                    Delete
+                  </button>
+                </div>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,269 @@
+import { type FormEvent, type ReactNode, useMemo, useState } from 'react';
+import { ApiError, api, describeError } from '../api';
+import type { QuietWindow, UserOptions } from '../types';
+import { Field, formatTime, Notice } from '../ui';
+
+const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+const DAY_NAMES: Record<string, string> = {
+  mon: 'Mon',
+  tue: 'Tue',
+  wed: 'Wed',
+  thu: 'Thu',
+  fri: 'Fri',
+  sat: 'Sat',
+  sun: 'Sun',
+};
+
+const LANGUAGES: readonly [string, string][] = [
+  ['en', 'English'],
+  ['de', 'Deutsch'],
+  ['fr', 'Français'],
+  ['es', 'Español'],
+  ['ja', '日本語'],
+];
+
+const SNOOZES: readonly [string, number][] = [
+  ['1 hour', 3_600_000],
+  ['4 hours', 4 * 3_600_000],
+  ['1 day', 86_400_000],
+  ['1 week', 7 * 86_400_000],
+];
+
+type KeyedWindow = QuietWindow & { readonly key: number };
+
+let windowKey = 0;
+const keyWindow = (w: QuietWindow): KeyedWindow => ({ ...w, key: windowKey++ });
+
+function timeZones(current: string): string[] {
+  const zones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
+  const all = zones.includes('UTC') ? [...zones] : ['UTC', ...zones];
+  return all.includes(current) ? all : [current, ...all];
+}
+
+/** Locale, time zone, quiet hours, snooze-all, digests: saved together with one PUT. */
+export function OptionsForm(props: {
+  token: string;
+  base: string;
+  options: UserOptions;
+  onSaved: () => Promise<void>;
+}): ReactNode {
+  const { options } = props;
+  const [locale, setLocale] = useState(options.locale);
+  const [timezone, setTimezone] = useState(options.timezone);
+  const [windows, setWindows] = useState<KeyedWindow[]>(() => options.quietHours.map(keyWindow));
+  const [emailDigests, setEmailDigests] = useState(options.emailDigests);
+  const [selfNotifications, setSelfNotifications] = useState(options.selfNotifications);
+  const [problems, setProblems] = useState<ApiError | null>(null);
+  const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+  const zones = useMemo(() => timeZones(options.timezone), [options.timezone]);
+
+  const save = async (extra: Record<string, unknown>, done: string) => {
+    setMessage(null);
+    setProblems(null);
+    try {
+      await api(props.token, 'PUT', props.base, { options: extra });
+      await props.onSaved();
+      setMessage({ kind: 'ok', text: done });
+    } catch (e) {
+      if (e instanceof ApiError) setProblems(e);
+      setMessage({ kind: 'error', text: describeError(e) });
+    }
+  };
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    void save(
+      { locale, timezone, quietHours: windows, emailDigests, selfNotifications },
+      'Preferences saved.',
+    );
+  };
+
+  const setWindow = (i: number, patch: Partial<QuietWindow>) =>
+    setWindows((list) => list.map((w, j) => (j === i ? { ...w, ...patch } : w)));
+
+  const snoozed =
+    options.snoozeUntil && Date.parse(options.snoozeUntil) > Date.now() ? options.snoozeUntil : null;
+
+  return (
+    <>
+      <section className="card" aria-labelledby="snooze-title">
+        <h2 id="snooze-title">Snooze all notifications</h2>
+        {snoozed ? (
+          <p>
+            <strong>Snoozed until {formatTime(snoozed)}.</strong> Nothing reaches you before then, except
+            critical messages.{' '}
+            <button
+              type="button"
+              className="secondary small"
+              onClick={() => void save({ snoozeUntil: null }, 'Snooze ended.')}
+            >
+              Resume now
+            </button>
+          </p>
+        ) : (
+          <div className="button-row">
+            <span className="muted">Pause everything for</span>
+            {SNOOZES.map(([name, ms]) => (
+              <button
+                key={name}
+                type="button"
+                className="secondary small"
+                onClick={() =>
+                  void save({ snoozeUntil: new Date(Date.now() + ms).toISOString() }, `Snoozed for ${name}.`)
+                }
+              >
+                {name}
+              </button>
+            ))}
+          </div>
+        )}
+      </section>
+
+      <form className="card" aria-labelledby="prefs-title" onSubmit={submit} noValidate>
+        <h2 id="prefs-title">Language, time and quiet hours</h2>
+        {message ? <Notice kind={message.kind}>{message.text}</Notice> : null}
+        <div className="grid-2">
+          <Field label="Language" error={problems?.at('options.locale')}>
+            {(ids) => (
+              <select
+                id={ids.id}
+                value={locale}
+                onChange={(e) => setLocale(e.target.value)}
+                aria-describedby={ids.describedBy}
+              >
+                {LANGUAGES.some(([code]) => code === locale) ? null : (
+                  <option value={locale}>{locale}</option>
+                )}
+                {LANGUAGES.map(([code, name]) => (
+                  <option key={code} value={code}>
+                    {name}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <Field
+            label="Time zone"
+            error={problems?.at('options.timezone')}
+            hint="Quiet hours and times in messages use it."
+          >
+            {(ids) => (
+              <select
+                id={ids.id}
+                value={timezone}
+                onChange={(e) => setTimezone(e.target.value)}
+                aria-describedby={ids.describedBy}
+              >
+                {zones.map((z) => (
+                  <option key={z} value={z}>
+                    {z.replaceAll('_', ' ')}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+        </div>
+
+        <fieldset>
+          <legend>Quiet hours</legend>
+          <p className="hint">
+            During these windows (in your time zone) non-critical notifications wait and arrive afterwards;
+            none is dropped.
+          </p>
+          {windows.length === 0 ? <p className="muted">No quiet hours.</p> : null}
+          {windows.map((w, i) => (
+            <div className="quiet-window" key={w.key}>
+              <fieldset className="days">
+                <legend className="visually-hidden">Days of window {i + 1}</legend>
+                {DAYS.map((d) => (
+                  <label key={d} className={`chip small${w.days.includes(d) ? ' chip-on' : ''}`}>
+                    <input
+                      type="checkbox"
+                      checked={w.days.includes(d)}
+                      onChange={(e) =>
+                        setWindow(i, {
+                          days: e.target.checked
+                            ? DAYS.filter((x) => x === d || w.days.includes(x))
+                            : w.days.filter((x) => x !== d),
+                        })
+                      }
+                    />
+                    {DAY_NAMES[d]}
+                  </label>
+                ))}
+              </fieldset>
+              <Field
+                label="From"
+                error={problems?.at(`options.quietHours.${i}.start`)}
+                className="time-field"
+              >
+                {(ids) => (
+                  <input
+                    id={ids.id}
+                    type="time"
+                    value={w.start}
+                    onChange={(e) => setWindow(i, { start: e.target.value })}
+                  />
+                )}
+              </Field>
+              <Field label="Until" error={problems?.at(`options.quietHours.${i}.end`)} className="time-field">
+                {(ids) => (
+                  <input
+                    id={ids.id}
+                    type="time"
+                    value={w.end === '24:00' ? '23:59' : w.end}
+                    onChange={(e) => setWindow(i, { end: e.target.value })}
+                  />
+                )}
+              </Field>
+              <button
+                type="button"
+                className="secondary small"
+                onClick={() => setWindows((l) => l.filter((_, j) => j !== i))}
+              >
+                Remove
+              </button>
+              {problems?.at(`options.quietHours.${i}.days`) ? (
+                <small className="error-text" role="alert">
+                  Days: {problems.at(`options.quietHours.${i}.days`)}
+                </small>
+              ) : null}
+            </div>
+          ))}
+          <button
+            type="button"
+            className="secondary small"
+            onClick={() =>
+              setWindows((l) => [
+                ...l,
+                keyWindow({ days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '22:00', end: '07:00' }),
+              ])
+            }
+          >
+            Add quiet hours
+          </button>
+        </fieldset>
+
+        <div className="checks">
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={emailDigests}
+              onChange={(e) => setEmailDigests(e.target.checked)}
+            />
+            Email digests: group several alerts into one email
+          </label>
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={selfNotifications}
+              onChange={(e) => setSelfNotifications(e.target.checked)}
+            />
+            Tell me about my own actions too (resolving, assigning)
+          </label>
+        </div>
+        <button type="submit">Save preferences</button>
+      </form>
+    </>
+  );
+}

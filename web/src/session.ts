@@ -1,0 +1,53 @@
+import { ApiError, api } from './api';
+import type { Me, Org, Page } from './types';
+
+const KEY = 'herald.token';
+
+/**
+ * Who is signed in. A personal token is a person (their settings, inbox, push); the admin token or an
+ * organization API key manage organizations (rules, history, integrations) but have no inbox of their own.
+ */
+export type Session =
+  | { readonly kind: 'user'; readonly token: string; readonly me: Me; readonly orgs: readonly Org[] }
+  | { readonly kind: 'admin'; readonly token: string; readonly orgs: readonly Org[] };
+
+/** The token kept for this tab; sessionStorage forgets it when the tab closes. */
+export function storedToken(): string | null {
+  try {
+    return sessionStorage.getItem(KEY);
+  } catch {
+    return null;
+  }
+}
+
+/** Keeps (or, with null, forgets) the token for this tab. */
+export function storeToken(token: string | null): void {
+  try {
+    if (token) sessionStorage.setItem(KEY, token);
+    else sessionStorage.removeItem(KEY);
+  } catch {
+    // Storage refused (private mode): the session lasts until the page reloads.
+  }
+}
+
+/** Finds out what a token is: a person's (`/me` answers) or an organization-level credential. */
+export async function openSession(token: string): Promise<Session> {
+  try {
+    const me = await api<Me>(token, 'GET', '/api/v1/me');
+    return { kind: 'user', token, me, orgs: me.organizations };
+  } catch (error) {
+    // 404: a valid token without a person behind it (admin token or org key).
+    if (!(error instanceof ApiError) || error.status !== 404) throw error;
+  }
+  const orgs = await api<Page<Org>>(token, 'GET', '/api/v1/orgs');
+  return { kind: 'admin', token, orgs: orgs.data };
+}
+
+/** Takes a token handed over in the address (`#token=…` from a sign-in link) and removes it from view. */
+export function tokenFromLocation(): string | null {
+  const hash = new URLSearchParams(window.location.hash.replace(/^#/, ''));
+  const token = hash.get('token');
+  if (!token) return null;
+  window.history.replaceState(null, '', window.location.pathname + window.location.search);
+  return token;
+}

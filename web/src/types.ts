@@ -1,0 +1,257 @@
+// Shapes of the API answers the dashboard reads (see `GET /api/v1/openapi.json`).
+
+/** Notification channels, in the order the settings matrix shows them. */
+export const CHANNELS = [
+  'email',
+  'slack',
+  'msteams',
+  'inapp',
+  'push',
+  'webhook',
+  'pagerduty',
+  'discord',
+] as const;
+/** One of {@link CHANNELS}. */
+export type Channel = (typeof CHANNELS)[number];
+
+/** Settings categories. */
+export const SETTING_TYPES = ['alerts', 'workflow', 'deploy'] as const;
+/** One of {@link SETTING_TYPES}. */
+export type SettingType = (typeof SETTING_TYPES)[number];
+
+/** Every value a setting may hold. */
+export type SettingValue = 'always' | 'never' | 'subscribe_only' | 'committed_only';
+
+/** The values each category accepts. */
+export const VALUES_BY_TYPE: Readonly<Record<SettingType, readonly SettingValue[]>> = {
+  alerts: ['always', 'never'],
+  workflow: ['always', 'never', 'subscribe_only'],
+  deploy: ['always', 'never', 'committed_only'],
+};
+
+/** Scope kinds of a setting. */
+export type ScopeType = 'user' | 'team' | 'organization' | 'project';
+
+/** An organization. */
+export interface Org {
+  readonly id: string;
+  readonly slug: string;
+  readonly name: string;
+}
+
+/** The person behind a personal token. */
+export interface Me {
+  readonly id: string;
+  readonly email: string;
+  readonly name: string;
+  readonly locale: string;
+  readonly timezone: string;
+  readonly organizations: readonly (Org & { readonly role: string })[];
+}
+
+/** A member of an organization. */
+export interface Member {
+  readonly userId: string;
+  readonly email: string;
+  readonly name: string;
+  readonly role: 'owner' | 'admin' | 'member';
+}
+
+/** A project. */
+export interface Project {
+  readonly id: string;
+  readonly slug: string;
+  readonly name: string;
+}
+
+/** A team. */
+export interface Team {
+  readonly id: string;
+  readonly slug: string;
+  readonly name: string;
+}
+
+/** A stored setting row. */
+export interface SettingRow {
+  readonly ownerType: 'user' | 'team';
+  readonly ownerId: string;
+  readonly type: SettingType;
+  readonly channel: Channel | null;
+  readonly scopeType: ScopeType;
+  readonly scopeId: string;
+  readonly value: SettingValue;
+}
+
+/** Where an effective value came from. */
+export type SettingSource =
+  | 'default'
+  | {
+      readonly scopeType: ScopeType;
+      readonly scopeId: string;
+      readonly ownerType: 'user' | 'team';
+      readonly ownerId: string;
+      readonly channel: Channel | null;
+    };
+
+/** The value that applies to a type and channel in a context. */
+export interface EffectiveSetting {
+  readonly type: SettingType;
+  readonly channel: Channel;
+  readonly value: SettingValue;
+  readonly source: SettingSource;
+}
+
+/** A weekly quiet window in the person's time zone. */
+export interface QuietWindow {
+  readonly days: readonly string[];
+  readonly start: string;
+  readonly end: string;
+}
+
+/** Per-person options besides the matrix. */
+export interface UserOptions {
+  readonly locale: string;
+  readonly timezone: string;
+  readonly quietHours: readonly QuietWindow[];
+  readonly snoozeUntil: string | null;
+  readonly emailDigests: boolean;
+  readonly selfNotifications: boolean;
+}
+
+/** `GET …/notification-settings`. */
+export interface UserSettings {
+  readonly userId: string;
+  readonly settings: readonly SettingRow[];
+  readonly context: { readonly orgId: string | null; readonly projectId: string | null };
+  readonly effective: readonly EffectiveSetting[];
+  readonly options: UserOptions;
+}
+
+/** An in-app inbox message. */
+export interface InboxMessage {
+  readonly id: string;
+  readonly orgId: string | null;
+  readonly notificationId: string;
+  readonly type: string;
+  readonly title: string;
+  readonly body: string;
+  readonly url: string;
+  readonly readAt: string | null;
+  readonly archivedAt: string | null;
+  readonly createdAt: string;
+}
+
+/** A page of the inbox. */
+export interface InboxPage {
+  readonly data: readonly InboxMessage[];
+  readonly nextCursor: string | null;
+  readonly unreadCount: number;
+}
+
+/** One delivery of a notification. */
+export interface Delivery {
+  readonly id: string;
+  readonly recipient: { readonly type: string; readonly id: string };
+  readonly channel: string;
+  readonly status: string;
+  readonly reason: string | null;
+  readonly attempts: number;
+  readonly integrationId: string | null;
+  readonly digestId: string | null;
+  readonly fallbackOf: string | null;
+  readonly nextAttemptAt: string | null;
+  readonly sentAt: string | null;
+  readonly lastError: string | null;
+}
+
+/** A notification with its deliveries. */
+export interface Notification {
+  readonly id: string;
+  readonly type: string;
+  readonly projectId: string | null;
+  readonly issueId: string | null;
+  readonly eventId: string | null;
+  readonly ruleIds: readonly string[];
+  readonly createdAt: string;
+  readonly deliveries: readonly Delivery[];
+}
+
+/** A delivery as the dead-letter list shows it. */
+export interface DeadLetter {
+  readonly id: string;
+  readonly notificationId: string;
+  readonly recipient: { readonly type: string; readonly id: string };
+  readonly channel: string;
+  readonly status: string;
+  readonly reason: string | null;
+  readonly attempts: number;
+  readonly lastError: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** A page of a list. */
+export interface Page<T> {
+  readonly data: readonly T[];
+  readonly nextCursor?: string | null;
+}
+
+/** An integration; secrets are named, never shown. */
+export interface Integration {
+  readonly id: string;
+  readonly provider: Provider;
+  readonly name: string;
+  readonly config: Record<string, unknown>;
+  readonly secretFields: readonly string[];
+  readonly status: string;
+  readonly disabledReason: string | null;
+  readonly createdAt: string;
+}
+
+/** Integration providers. */
+export const PROVIDERS = ['slack', 'msteams', 'email', 'webhook', 'pagerduty', 'discord'] as const;
+/** One of {@link PROVIDERS}. */
+export type Provider = (typeof PROVIDERS)[number];
+
+/** A rule snooze in force. */
+export interface RuleSnooze {
+  readonly target: 'everyone' | 'user';
+  readonly userId: string | null;
+  readonly until: string | null;
+}
+
+/** A node of a rule: its `id` and the fields of DESIGN.md §5. */
+export type RuleNode = { id: string } & Record<string, unknown>;
+
+/** A rule as the API returns it. */
+export interface Rule {
+  readonly id: string;
+  readonly name: string;
+  readonly environment: string | null;
+  readonly actionMatch: MatchMode;
+  readonly filterMatch: MatchMode;
+  readonly frequency: number;
+  readonly conditions: RuleNode[];
+  readonly filters: RuleNode[];
+  readonly actions: RuleNode[];
+  readonly updatedAt: string;
+  readonly snoozes: readonly RuleSnooze[];
+}
+
+/** How nodes combine. */
+export type MatchMode = 'all' | 'any' | 'none';
+
+/** `POST …/rules/preview`. */
+export interface RulePreview {
+  readonly data: readonly { issueId: string; title: string; fired: number }[];
+  readonly totalFired: number;
+  readonly eventsScanned: number;
+}
+
+/** `POST …/integrations/{id}/test`. */
+export type TestResult =
+  | { readonly ok: true; readonly providerMessageId: string | null; readonly providerResponse: string | null }
+  | {
+      readonly ok: false;
+      readonly error: { class: string; code: string; message: string; fatal: boolean };
+    };

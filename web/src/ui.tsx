@@ -1,0 +1,112 @@
+import { type ReactNode, useId } from 'react';
+
+/** A labelled form control with its hint and its error, wired for screen readers. */
+export function Field(props: {
+  label: string;
+  error?: string | undefined;
+  hint?: ReactNode;
+  className?: string;
+  children: (ids: { id: string; describedBy: string | undefined; invalid: boolean }) => ReactNode;
+}): ReactNode {
+  const id = useId();
+  const hintId = `${id}-hint`;
+  const errorId = `${id}-error`;
+  const describedBy = [props.hint ? hintId : null, props.error ? errorId : null].filter(Boolean).join(' ');
+  return (
+    <div className={`field${props.error ? ' field-invalid' : ''} ${props.className ?? ''}`}>
+      <label htmlFor={id}>{props.label}</label>
+      {props.children({ id, describedBy: describedBy || undefined, invalid: Boolean(props.error) })}
+      {props.hint ? (
+        <small id={hintId} className="hint">
+          {props.hint}
+        </small>
+      ) : null}
+      {props.error ? (
+        <small id={errorId} className="error-text" role="alert">
+          {props.error}
+        </small>
+      ) : null}
+    </div>
+  );
+}
+
+/** A message above or below a form: an error (announced at once) or a confirmation. */
+export function Notice(props: { kind: 'error' | 'ok' | 'info'; children: ReactNode }): ReactNode {
+  return (
+    <div className={`notice notice-${props.kind}`} role={props.kind === 'error' ? 'alert' : 'status'}>
+      {props.children}
+    </div>
+  );
+}
+
+/** A page's heading and short explanation. */
+export function PageHeader(props: { title: string; children?: ReactNode; actions?: ReactNode }): ReactNode {
+  return (
+    <header className="page-header">
+      <div>
+        <h1 id="page-title">{props.title}</h1>
+        {props.children ? <p className="lead">{props.children}</p> : null}
+      </div>
+      {props.actions ? <div className="page-actions">{props.actions}</div> : null}
+    </header>
+  );
+}
+
+/** A spinner-free loading line (screen readers hear it once). */
+export function Loading(props: { what?: string }): ReactNode {
+  return (
+    <p className="muted" role="status">
+      Loading{props.what ? ` ${props.what}` : ''}…
+    </p>
+  );
+}
+
+/** A date and time in the browser's zone, short. */
+export function formatTime(value: string | null): string {
+  if (!value) return '—';
+  return new Date(value).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/** "3 min ago", "in 2 h", for recent times; the date otherwise. */
+export function relativeTime(value: string, now = Date.now()): string {
+  const diff = Date.parse(value) - now;
+  const abs = Math.abs(diff);
+  const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto', style: 'short' });
+  if (abs < 60_000) return rtf.format(Math.round(diff / 1000), 'second');
+  if (abs < 3_600_000) return rtf.format(Math.round(diff / 60_000), 'minute');
+  if (abs < 86_400_000) return rtf.format(Math.round(diff / 3_600_000), 'hour');
+  if (abs < 7 * 86_400_000) return rtf.format(Math.round(diff / 86_400_000), 'day');
+  return formatTime(value);
+}
+
+/** Words for identifiers the API uses. */
+export const LABELS: Readonly<Record<string, string>> = {
+  email: 'Email',
+  slack: 'Slack',
+  msteams: 'Microsoft Teams',
+  inapp: 'In-app',
+  push: 'Web push',
+  webhook: 'Webhook',
+  pagerduty: 'PagerDuty',
+  discord: 'Discord',
+  alerts: 'Issue alerts',
+  workflow: 'Workflow',
+  deploy: 'Deploys & releases',
+  always: 'On',
+  never: 'Off',
+  subscribe_only: 'Subscribed only',
+  committed_only: 'My commits only',
+  issue_alert: 'Issue alert',
+  regression: 'Regression',
+  resolved: 'Resolved',
+  assigned: 'Assigned',
+  release: 'Release',
+  digest: 'Digest',
+  rule_saved: 'Rule saved',
+  integration_disabled: 'Integration disabled',
+};
+
+/** The label of an identifier, or the identifier itself. */
+export function label(value: string): string {
+  return LABELS[value] ?? value.replaceAll('_', ' ');
+}
