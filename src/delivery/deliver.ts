@@ -19,6 +19,13 @@ import {
 } from './channel.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, retryDelay } from './retry-policy.js';
+import { ttlCache } from './ttl-cache.js';
+
+/**
+ * How long a decrypted integration and a template override are reused: a burst to one integration
+ * decrypts its secrets once, and an edit is seen within this time.
+ */
+const LOOKUP_TTL_MS = 2_000;
 
 /**
  * Statuses a delivery moves through; from `sent` on only engagement moves it (forward: delivered, opened,
@@ -108,6 +115,9 @@ export function deliverer(deps: DeliverDeps) {
   const policy = deps.retry ?? DEFAULT_RETRY_POLICY;
   // Longer than a send may take (30 s timeout), so a slow send is not taken over while it runs.
   const leaseMs = deps.sendingLeaseMs ?? 60_000;
+  const integrations = ttlCache<IntegrationRef & { status: string }>(LOOKUP_TTL_MS);
+  const overrides = ttlCache<TemplateOverride | undefined>(LOOKUP_TTL_MS);
+  const integrationKey = (orgId: string, id: string) => `${orgId}\u0000${id}`;
 
   async function claim(id: string): Promise<DeliveryTable | null> {
     const row = await db.selectFrom('deliveries').selectAll().where('id', '=', id).executeTakeFirst();
@@ -315,7 +325,8 @@ export function deliverer(deps: DeliverDeps) {
     let integration: (IntegrationRef & { status: string }) | undefined;
     if (delivery.integration_id) {
       try {
-        integration = await deps.integration(delivery.org_id, delivery.integration_id);
+        const { org_id: orgId, integration_id: id } = delivery;
+        integration = await integrations.get(integrationKey(orgId, id), () => deps.integration(orgId, id));
       } catch {
         return suppress(delivery, 'unroutable');
       }
@@ -373,10 +384,9 @@ export function deliverer(deps: DeliverDeps) {
 
     const started = clock.now();
     try {
-      const override = await deps.override(
-        delivery.org_id,
-        notification.type,
-        delivery.channel as ChannelKind,
+      const override = await overrides.get(
+        `${delivery.org_id}\u0000${notification.type}\u0000${delivery.channel}`,
+        () => deps.override(delivery.org_id, notification.type, delivery.channel as ChannelKind),
       );
       const rendered = (await renderNotification(
         notification.type,
@@ -504,6 +514,7 @@ export function deliverer(deps: DeliverDeps) {
   }
 
   async function disable(orgId: string, integration: IntegrationRef, reason: string): Promise<void> {
+    integrations.delete(integrationKey(orgId, integration.id));
     const result = await db
       .updateTable('integrations')
       .set({ status: 'disabled', disabled_reason: reason, updated_at: clock.now() })

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../store/schema.js';
-import type { Job, JobHandler, JobKind } from './queue.js';
+import { JOB_KINDS, type Job, type JobHandler, type JobKind } from './queue.js';
 
 /** Who claims, and for how long: the identity a lease is checked against. */
 export interface Lease {
@@ -34,10 +34,22 @@ export function retryDelay(attempts: number): number {
 }
 
 /**
- * Rows that are due and claimable (never claimed, released after a failure, or left by a worker whose
- * lease ended), oldest first.
+ * Kinds by pipeline stage, latest first: in a burst a delivery that is due runs before the fan-outs and
+ * evaluations queued ahead of it, so the first message goes out at once instead of after all of them.
+ * Every stage's work is finite, so earlier stages run as soon as the later ones are drained.
  */
-export function findDueJobs(
+const STAGES: readonly (readonly JobKind[])[] = [
+  ['deliver'],
+  ['notify'],
+  JOB_KINDS.filter((kind) => kind !== 'deliver' && kind !== 'notify'),
+];
+
+/**
+ * Rows that are due and claimable (never claimed, released after a failure, or left by a worker whose
+ * lease ended): deliveries first, then fan-outs, then the rest, each stage oldest first. One query per
+ * stage (index `jobs_kind_due`), stopping once `limit` rows are found.
+ */
+export async function findDueJobs(
   db: Kysely<Database>,
   options: {
     readonly now: number;
@@ -48,16 +60,23 @@ export function findDueJobs(
   },
 ): Promise<JobRow[]> {
   const { now, kinds, limit } = options;
-  if (kinds.length === 0) return Promise.resolve([]);
-  return db
-    .selectFrom('jobs')
-    .select(['id', 'kind', 'payload', 'attempts', 'run_at'])
-    .where('run_at', '<=', options.dueBy ?? now)
-    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
-    .where('kind', 'in', [...kinds])
-    .orderBy('run_at')
-    .limit(limit)
-    .execute();
+  const found: JobRow[] = [];
+  for (const stage of STAGES) {
+    const wanted = stage.filter((kind) => kinds.includes(kind));
+    if (wanted.length === 0) continue;
+    const rows = await db
+      .selectFrom('jobs')
+      .select(['id', 'kind', 'payload', 'attempts', 'run_at'])
+      .where('kind', 'in', wanted)
+      .where('run_at', '<=', options.dueBy ?? now)
+      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+      .orderBy('run_at')
+      .limit(limit - found.length)
+      .execute();
+    found.push(...rows);
+    if (found.length >= limit) break;
+  }
+  return found;
 }
 
 /**
@@ -85,6 +104,52 @@ export async function claimJob(
     attempts: row.attempts,
     runAt: row.run_at,
   };
+}
+
+/**
+ * Claims up to `limit` due rows in two statements: reads the candidates, then takes all of them at once
+ * with an update that repeats the due and free conditions and returns the rows it changed. A row another
+ * worker took in between fails those conditions (on PostgreSQL they are checked again on the locked
+ * row), so each row is claimed by exactly one worker per lease; its attempt count goes up by one.
+ */
+export async function claimDueJobs(
+  db: Kysely<Database>,
+  options: { readonly now: number; readonly kinds: readonly JobKind[]; readonly limit: number },
+  lease: Lease,
+): Promise<Job[]> {
+  const { now } = options;
+  const due = await findDueJobs(db, options);
+  if (due.length === 0) return [];
+  const taken = await db
+    .updateTable('jobs')
+    .set((eb) => ({
+      locked_until: now + lease.leaseMs,
+      locked_by: lease.workerId,
+      attempts: eb('attempts', '+', 1),
+    }))
+    .where(
+      'id',
+      'in',
+      due.map((row) => row.id),
+    )
+    .where('run_at', '<=', now)
+    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+    .returning(['id', 'kind', 'payload', 'attempts', 'run_at'])
+    .execute();
+  const byId = new Map(taken.map((row) => [row.id, row]));
+  const jobs: Job[] = [];
+  for (const { id } of due) {
+    const row = byId.get(id);
+    if (!row) continue;
+    jobs.push({
+      id: row.id,
+      kind: row.kind as JobKind,
+      payload: JSON.parse(row.payload) as Record<string, unknown>,
+      attempts: Number(row.attempts) - 1,
+      runAt: Number(row.run_at),
+    });
+  }
+  return jobs;
 }
 
 /** Claims one row named by an outside signal (a broker message), which may be stale or early. */

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { newId } from '../ids.js';
 import type { Database } from '../store/schema.js';
-import { claimJob, findDueJobs, runClaimedJob } from './job-rows.js';
+import { claimDueJobs, runClaimedJob } from './job-rows.js';
 import type { Job, JobHandler, JobKind, Queue } from './queue.js';
 
 /** Options of the database-backed queue. */
@@ -21,8 +21,8 @@ export interface SqlQueueOptions {
 
 /**
  * The job table as a queue, on SQLite or PostgreSQL: jobs are written in the same transaction as the rows
- * they act on, claimed with a compare-and-set lease, deleted when done, retried with backoff when their
- * handler throws. A worker that dies leaves its lease to expire and another takes the job over.
+ * they act on, claimed a batch at a time with a conditional lease (later pipeline stages first), deleted
+ * when done, retried with backoff when their handler throws. A worker that dies leaves its lease to expire and another takes the job over.
  */
 export function sqlQueue(options: SqlQueueOptions): Queue & { readonly workerId: string } {
   const { db, clock, logger } = options;
@@ -38,15 +38,8 @@ export function sqlQueue(options: SqlQueueOptions): Queue & { readonly workerId:
   let polling: Promise<number> | null = null;
   let again = false;
 
-  async function claim(limit: number): Promise<Job[]> {
-    const now = clock.now();
-    const due = await findDueJobs(db, { now, kinds: [...handlers.keys()], limit });
-    const claimed: Job[] = [];
-    for (const row of due) {
-      const job = await claimJob(db, row, lease, now);
-      if (job) claimed.push(job);
-    }
-    return claimed;
+  function claim(limit: number): Promise<Job[]> {
+    return claimDueJobs(db, { now: clock.now(), kinds: [...handlers.keys()], limit }, lease);
   }
 
   async function run(job: Job): Promise<void> {

@@ -8,6 +8,7 @@ import { inbox } from './006-inbox.js';
 import { delivery } from './007-delivery.js';
 import { throttle } from './008-throttle.js';
 import { analytics } from './009-analytics.js';
+import { jobStages } from './010-job-stages.js';
 
 /** Every migration, in order; names are stable forever once released. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -20,4 +21,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '007-delivery': delivery,
   '008-throttle': throttle,
   '009-analytics': analytics,
+  '010-job-stages': jobStages,
 };
