@@ -28,6 +28,7 @@ import { notificationStore } from './notifications/notification-store.js';
 import { systemNotifications } from './notifications/system-notifications.js';
 import { workflowNotifications } from './notifications/workflow.js';
 import { peopleServices } from './people/people-services.js';
+import { signInLinks } from './people/sign-in-links.js';
 import { preferenceDecisions } from './preferences/decisions.js';
 import { pushDeliveryHooks } from './push/push-subscriptions.js';
 import { bullmqQueue } from './queue/bullmq-queue.js';
@@ -181,6 +182,27 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
     templates: templateService({ db: store.db, clock, publicUrl: deps.publicUrl }),
     ...inboxStage.services,
     integrationTests: testSender({ channels, clock, logger, publicUrl: deps.publicUrl }),
+    signInLinks: signInLinks({
+      db: store.db,
+      clock,
+      logger,
+      email: channels.get('email'),
+      publicUrl: deps.publicUrl,
+      createToken: async (userId) =>
+        (await services.userTokens.create({ kind: 'admin' }, userId, 'email sign-in')).token,
+      emailIntegration: async (userId) => {
+        const found = await store.db
+          .selectFrom('integrations')
+          .innerJoin('members', 'members.org_id', 'integrations.org_id')
+          .select(['integrations.id', 'integrations.org_id'])
+          .where('members.user_id', '=', userId)
+          .where('integrations.provider', '=', 'email')
+          .where('integrations.status', '=', 'active')
+          .orderBy('integrations.created_at')
+          .executeTakeFirst();
+        return found ? services.integrations.getWithSecrets(found.org_id, found.id) : null;
+      },
+    }),
   };
   const generatedAdminToken = config.role === 'worker' ? null : await keys.ensureAdminToken();
 

@@ -7,6 +7,7 @@ import type { IssuesService } from './events/issues.js';
 import type { InboxServices } from './inbox/inbox-services.js';
 import type { NotificationHistory } from './notifications/history.js';
 import type { PeopleServices } from './people/people-services.js';
+import type { SignInLinks } from './people/sign-in-links.js';
 import type { RulePreviewService } from './rules/rule-preview.js';
 import type { RuleSnoozes } from './rules/rule-snoozes.js';
 import type { RuleStore } from './rules/rule-store.js';
@@ -39,4 +40,6 @@ export interface Services extends PeopleServices, InboxServices {
   readonly templates: TemplateService;
   /** Test sends through an integration (`POST …/integrations/{id}/test`). */
   readonly integrationTests: TestSender;
+  /** One-time sign-in links by email. */
+  readonly signInLinks: SignInLinks;
 }

@@ -49,6 +49,7 @@ import { pushKeyRoutes, pushSubscriptionRoutes } from './routes/push.js';
 import { releaseRoutes } from './routes/releases.js';
 import { ruleRoutes } from './routes/rules.js';
 import { sentryRoutes } from './routes/sentry.js';
+import { signInRoutes } from './routes/sign-in.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
 import { teamRoutes } from './routes/teams.js';
 import { templateRoutes } from './routes/templates.js';
@@ -147,6 +148,7 @@ export async function buildApi(options: ApiOptions): Promise<ApiApp> {
 
   healthRoutes(app, options.store);
   unsubscribeRoutes(app, options.services);
+  signInRoutes(app, options.services);
   metricsRoutes(app, options.services);
   trackingRoutes(app, options.services);
   pushKeyRoutes(app, options.services);

@@ -37,6 +37,7 @@ export interface Database {
   deliveries: DeliveryTable;
   delivery_attempts: DeliveryAttemptTable;
   channel_state: ChannelStateTable;
+  sign_in_links: SignInLinkTable;
   templates: TemplateTable;
   inbox_messages: InboxMessageTable;
   push_subscriptions: PushSubscriptionTable;
@@ -534,5 +535,14 @@ export interface DigestKeyTable {
 export interface DigestSeenIssueTable {
   key: string;
   issue_id: string;
+  created_at: number;
+}
+
+/** A one-time sign-in link sent by email; works once, until it expires. */
+export interface SignInLinkTable {
+  token_hash: string;
+  user_id: string;
+  expires_at: number;
+  used_at: number | null;
   created_at: number;
 }

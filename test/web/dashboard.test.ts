@@ -136,6 +136,28 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
   });
 
+  it('emails a one-time sign-in link from the sign-in page, and the link signs the person in', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`${h.url}/`);
+    const before = mails.length;
+    await page.getByLabel('Email').fill('ana@acme.test');
+    await page.getByRole('button', { name: 'Email me a link' }).click();
+    await page.getByText('a link is on its way').waitFor();
+    await expect.poll(() => mails.length).toBe(before + 1);
+    // Quoted-printable: join soft line breaks and decode `=3D` before reading the link.
+    const raw = mails
+      .at(-1)!
+      .replace(/=\r?\n/g, '')
+      .replace(/=3D/g, '=');
+    const link = /(http:\/\/[^\s"<]+\/auth\/link\?token=[\w-]+)/.exec(raw)?.[1];
+    expect(link).toBeDefined();
+    await page.goto(link!);
+    await page.getByRole('navigation', { name: 'Main' }).waitFor();
+    expect(page.url()).not.toContain('token=');
+    await context.close();
+  });
+
   it('serves the app at / and at its own paths, and keeps JSON 404s for the API', async () => {
     const root = await fetch(`${h.url}/`);
     expect(root.headers.get('content-type')).toBe('text/html; charset=utf-8');

@@ -9,6 +9,7 @@ import { delivery } from './007-delivery.js';
 import { throttle } from './008-throttle.js';
 import { analytics } from './009-analytics.js';
 import { jobStages } from './010-job-stages.js';
+import { signInLinks } from './011-sign-in-links.js';
 
 /** Every migration, in order; names are stable forever once released. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -22,4 +23,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '008-throttle': throttle,
   '009-analytics': analytics,
   '010-job-stages': jobStages,
+  '011-sign-in-links': signInLinks,
 };

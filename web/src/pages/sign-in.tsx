@@ -49,10 +49,9 @@ export function SignInPage(props: {
             error={tokenError}
             hint={
               <>
-                A personal token (<code>hru_…</code>) shows your inbox and settings. The admin token or an
-                organization API key manages rules, history and integrations; signed in with it, an admin
-                creates a member's personal token under Notification settings. The token is kept in this tab
-                only.
+                A personal token (<code>hru_…</code>) shows your inbox and settings; owners and admins also
+                manage rules, history and integrations with it. The admin token or an organization API key
+                manages everything. The token is kept in this tab only.
               </>
             }
           >
@@ -73,7 +72,57 @@ export function SignInPage(props: {
             {busy ? 'Signing in…' : 'Sign in'}
           </button>
         </form>
+        <EmailLinkForm />
       </div>
     </main>
+  );
+}
+
+/** Asks Herald to email a one-time sign-in link (15 minutes, one use). */
+function EmailLinkForm(): ReactNode {
+  const [email, setEmail] = useState('');
+  const [state, setState] = useState<'idle' | 'sending' | 'sent' | 'failed'>('idle');
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!email.trim()) return;
+    setState('sending');
+    try {
+      const response = await fetch('/api/v1/auth/email-link', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: email.trim() }),
+      });
+      setState(response.ok ? 'sent' : 'failed');
+    } catch {
+      setState('failed');
+    }
+  };
+  return (
+    <form onSubmit={submit} noValidate className="sign-in-email">
+      <h2>Or get a sign-in link by email</h2>
+      {state === 'sent' ? (
+        <Notice kind="info">
+          If this address belongs to a member, a link is on its way. It works once, for 15 minutes.
+        </Notice>
+      ) : null}
+      {state === 'failed' ? (
+        <Notice kind="error">The link could not be requested. Check the address.</Notice>
+      ) : null}
+      <Field label="Email">
+        {(ids) => (
+          <input
+            id={ids.id}
+            type="email"
+            autoComplete="email"
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+            aria-describedby={ids.describedBy}
+          />
+        )}
+      </Field>
+      <button type="submit" disabled={state === 'sending'}>
+        {state === 'sending' ? 'Sending…' : 'Email me a link'}
+      </button>
+    </form>
   );
 }

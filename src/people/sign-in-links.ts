@@ -1,0 +1,124 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { Channel, IntegrationRef } from '../delivery/channel.js';
+import type { Database } from '../store/schema.js';
+
+/** How long a sign-in link works. */
+export const SIGN_IN_LINK_TTL_MS = 15 * 60_000;
+
+/** How many links one person may ask for per TTL, so the form cannot be used to flood a mailbox. */
+const MAX_LINKS_PER_WINDOW = 5;
+
+const hash = (token: string) => createHash('sha256').update(token).digest('hex');
+
+const escapeHtml = (text: string) =>
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
+
+/** What sign-in links need. */
+export interface SignInLinkDeps {
+  readonly db: Kysely<Database>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Issues a new personal token for the user and returns it. */
+  readonly createToken: (userId: string) => Promise<string>;
+  /** The email channel; links go through the person's organization's email integration. */
+  readonly email: Channel | undefined;
+  /** An active email integration of one of the person's organizations, with its secrets. */
+  readonly emailIntegration: (userId: string) => Promise<IntegrationRef | null>;
+  readonly publicUrl: () => string;
+}
+
+/**
+ * One-time sign-in links by email: a random token whose hash is stored, mailed through the person's
+ * organization's email integration, good for 15 minutes and one use, exchanged for a personal token.
+ */
+export function signInLinks(deps: SignInLinkDeps) {
+  const { db, clock } = deps;
+
+  return {
+    /**
+     * Sends a link to `email` when it belongs to a person Herald can email. The answer never says
+     * whether it did, so the form cannot be used to find out who has an account.
+     */
+    async request(email: string): Promise<void> {
+      const now = clock.now();
+      const user = await db
+        .selectFrom('users')
+        .select(['id', 'email', 'name', 'locale', 'timezone'])
+        .where('email', '=', email.trim().toLowerCase())
+        .executeTakeFirst();
+      if (!user || !deps.email) return;
+      const recent = await db
+        .selectFrom('sign_in_links')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where('user_id', '=', user.id)
+        .where('created_at', '>', now - SIGN_IN_LINK_TTL_MS)
+        .executeTakeFirst();
+      if (Number(recent?.n ?? 0) >= MAX_LINKS_PER_WINDOW) return;
+      const integration = await deps.emailIntegration(user.id);
+      if (!integration) return;
+      const token = randomBytes(32).toString('base64url');
+      await db
+        .insertInto('sign_in_links')
+        .values({
+          token_hash: hash(token),
+          user_id: user.id,
+          expires_at: now + SIGN_IN_LINK_TTL_MS,
+          used_at: null,
+          created_at: now,
+        })
+        .execute();
+      const url = `${deps.publicUrl()}/auth/link?token=${token}`;
+      const text = `Hello ${user.name},\n\nopen this link within 15 minutes to sign in to Herald:\n${url}\n\nIf you did not ask for it, ignore this email.\n`;
+      const html = `<p>Hello ${escapeHtml(user.name)},</p><p><a href="${escapeHtml(url)}">Sign in to Herald</a> (the link works once, for 15 minutes).</p><p>If you did not ask for it, ignore this email.</p>`;
+      try {
+        await deps.email.send(
+          {
+            deliveryId: `signin_${hash(token).slice(0, 24)}`,
+            notificationId: 'sign-in',
+            type: 'sign_in',
+            recipient: { type: 'user', id: user.id, email: user.email, name: user.name, locale: user.locale },
+            content: { subject: 'Your Herald sign-in link', html, text },
+            idempotencyKey: `signin_${hash(token).slice(0, 24)}`,
+          },
+          {
+            integration,
+            signal: AbortSignal.timeout(30_000),
+            logger: deps.logger,
+            clock,
+            state: { get: async () => undefined, set: async () => undefined },
+          },
+        );
+      } catch (error) {
+        deps.logger.warn({ err: error, userId: user.id }, 'sign-in link email failed');
+      }
+    },
+
+    /** Exchanges a link for a new personal token; null when it is unknown, used or expired. */
+    async redeem(token: string): Promise<string | null> {
+      const now = clock.now();
+      const row = await db
+        .selectFrom('sign_in_links')
+        .selectAll()
+        .where('token_hash', '=', hash(token))
+        .executeTakeFirst();
+      if (!row || row.used_at !== null || row.expires_at <= now) return null;
+      const claimed = await db
+        .updateTable('sign_in_links')
+        .set({ used_at: now })
+        .where('token_hash', '=', row.token_hash)
+        .where('used_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) !== 1) return null;
+      return deps.createToken(row.user_id);
+    },
+  };
+}
+
+/** The sign-in links service. */
+export type SignInLinks = ReturnType<typeof signInLinks>;
