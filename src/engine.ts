@@ -282,10 +282,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
       state: channelStateStore(store.db, clock),
       breaker: circuitBreaker(clock),
       publicUrl: deps.publicUrl,
-      integration: async (orgId, id) => {
-        const found = await services.integrations.getWithSecrets(orgId, id);
-        return { ...found, config: found.config, secrets: found.secrets };
-      },
+      integration: (orgId, id) => services.integrations.getWithSecrets(orgId, id),
       override: (orgId, type, channel) => services.templates.find(orgId, type, channel),
       unsubscribeUrl: (payload) =>
         services.unsubscribe.unsubscribeUrl(deps.publicUrl(), { ...payload, issuedAt: clock.now() }),

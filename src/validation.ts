@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { type FieldProblem, ValidationError } from './errors.js';
 
 /** Turns a zod error into field problems with dotted paths (`conditions.0.interval`) under `prefix`. */
@@ -27,3 +27,15 @@ export function joinPath(prefix: string, path: string): string {
   if (path === '') return prefix;
   return `${prefix}.${path}`;
 }
+
+/** A BCP 47 locale such as `de` or `fr-CA`. */
+export const localeSchema = z
+  .string()
+  .max(35)
+  .refine((v) => {
+    try {
+      return Intl.getCanonicalLocales(v).length === 1;
+    } catch {
+      return false;
+    }
+  }, 'must be a BCP 47 language tag such as de or fr-CA');

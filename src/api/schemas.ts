@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MEMBER_ROLES } from '../tenancy/members.js';
+import { localeSchema } from '../validation.js';
 
 /** A URL-safe identifier: lower-case letters, digits and dashes, 1–64 characters. */
 export const slug = z
@@ -19,16 +20,7 @@ export const timeZone = z
   .refine((v) => ZONES.has(v), 'must be an IANA time zone such as Europe/Berlin');
 
 /** A BCP 47 locale such as `de` or `fr-CA`. */
-export const locale = z
-  .string()
-  .max(35)
-  .refine((v) => {
-    try {
-      return Intl.getCanonicalLocales(v).length === 1;
-    } catch {
-      return false;
-    }
-  }, 'must be a BCP 47 language tag such as de or fr-CA');
+export const locale = localeSchema;
 
 /** Member roles. */
 export const role = z.enum(MEMBER_ROLES);

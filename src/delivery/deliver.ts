@@ -18,6 +18,7 @@ import {
   TransientDeliveryError,
 } from './channel.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
+import { nextFallback, personalIntegrations } from './personal-routing.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, retryDelay } from './retry-policy.js';
 import { ttlCache } from './ttl-cache.js';
 
@@ -99,9 +100,6 @@ export interface DeliverDeps {
 
 const RUNNABLE = ['pending', 'deferred', 'failed'];
 
-/** Providers personal channels go through, for fallback deliveries. */
-const PERSONAL_PROVIDERS: Readonly<Partial<Record<ChannelKind, string>>> = { email: 'email', slack: 'slack' };
-
 /**
  * The `deliver` job: renders one delivery for its recipient and channel and sends it, then records the
  * outcome: sent, failed with the time of the next attempt (backoff with full jitter, Retry-After
@@ -165,36 +163,8 @@ export function deliverer(deps: DeliverDeps) {
     now: number,
   ): Promise<string[]> {
     if (!delivery.fallback_channels) return [];
-    const [next, ...rest] = JSON.parse(delivery.fallback_channels) as ChannelKind[];
-    if (!next) return [];
-    const provider = PERSONAL_PROVIDERS[next];
-    const integration = provider
-      ? await trx
-          .selectFrom('integrations')
-          .select('id')
-          .where('org_id', '=', delivery.org_id)
-          .where('provider', '=', provider)
-          .where('status', '=', 'active')
-          .orderBy('created_at')
-          .executeTakeFirst()
-      : undefined;
-    const row: DeliveryTable = {
-      ...delivery,
-      id: newId('dlv', now),
-      channel: next,
-      integration_id: integration?.id ?? null,
-      status: provider && !integration ? 'suppressed' : 'pending',
-      reason: provider && !integration ? 'unroutable' : null,
-      attempts: 0,
-      next_attempt_at: now,
-      last_error: null,
-      provider_message_id: null,
-      fallback_of: delivery.id,
-      fallback_channels: rest.length ? JSON.stringify(rest) : null,
-      created_at: now,
-      updated_at: now,
-      sent_at: null,
-    };
+    const row = nextFallback(delivery, await personalIntegrations(trx, delivery.org_id), now);
+    if (!row) return [];
     const inserted = await trx
       .insertInto('deliveries')
       .values(row)

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { ChannelKind } from '../delivery/channel.js';
+import { nextFallback, personalIntegrations, routeOf } from '../delivery/personal-routing.js';
 import { loadEvaluation } from '../events/event-records.js';
 import { newId } from '../ids.js';
 import type { PreferenceDecisions } from '../preferences/decisions.js';
@@ -36,9 +37,6 @@ const PERSONAL_ACTIONS: Readonly<Partial<Record<ActionNode['id'], ChannelKind>>>
   notify_push: 'push',
   notify_inapp: 'inapp',
 };
-
-/** Integration providers that personal channels go through (email via SMTP/SendGrid/SES, Slack DMs). */
-const PERSONAL_PROVIDERS: Readonly<Partial<Record<ChannelKind, string>>> = { email: 'email', slack: 'slack' };
 
 interface Candidate {
   readonly recipientType: 'user' | 'channel' | 'webhook';
@@ -93,20 +91,6 @@ export function fanOut(deps: FanOutDeps) {
       }
     }
     return targets;
-  }
-
-  async function personalIntegrations(orgId: string): Promise<Map<string, string>> {
-    const rows = await db
-      .selectFrom('integrations')
-      .select(['id', 'provider'])
-      .where('org_id', '=', orgId)
-      .where('status', '=', 'active')
-      .where('provider', 'in', Object.values(PERSONAL_PROVIDERS))
-      .orderBy('created_at')
-      .execute();
-    const byProvider = new Map<string, string>();
-    for (const row of rows) if (!byProvider.has(row.provider)) byProvider.set(row.provider, row.id);
-    return byProvider;
   }
 
   function peopleCandidates(target: PeopleTarget, into: Map<string, Candidate>): void {
@@ -187,12 +171,12 @@ export function fanOut(deps: FanOutDeps) {
       now,
     });
     const decisionOf = new Map(people.map((c, i) => [c, decisions[i]!.decision]));
-    const personal = await personalIntegrations(notification.orgId);
+    const personal = await personalIntegrations(db, notification.orgId);
     const chainOf = new Map<Candidate, ChannelKind[]>();
     fallbackQueries.forEach(({ c, channel }, i) => {
-      const provider = PERSONAL_PROVIDERS[channel];
       const allowed =
-        decisions[people.length + i]!.decision.kind !== 'suppress' && (!provider || personal.has(provider));
+        decisions[people.length + i]!.decision.kind !== 'suppress' &&
+        routeOf(channel, personal) !== undefined;
       if (allowed) chainOf.set(c, [...(chainOf.get(c) ?? []), channel]);
     });
     const integrationIds = [...new Set(list.flatMap((c) => (c.integrationId ? [c.integrationId] : [])))];
@@ -240,9 +224,8 @@ export function fanOut(deps: FanOutDeps) {
         const decision = decisionOf.get(c);
         if (decision?.kind === 'suppress') return suppress(decision.reason);
         const chain = chainOf.get(c) ?? [];
-        const provider = PERSONAL_PROVIDERS[c.channel];
-        const integrationId = provider ? personal.get(provider) : undefined;
-        if (provider && !integrationId)
+        const integrationId = routeOf(c.channel, personal);
+        if (integrationId === undefined)
           return {
             ...suppress('unroutable'),
             fallback_channels: chain.length ? JSON.stringify(chain) : null,
@@ -264,21 +247,9 @@ export function fanOut(deps: FanOutDeps) {
 
     // A person unreachable on the action's channel is tried at once on the first channel of its fallback.
     for (const row of [...rows]) {
-      if (row.status !== 'suppressed' || row.reason !== 'unroutable' || !row.fallback_channels) continue;
-      const [next, ...rest] = JSON.parse(row.fallback_channels) as ChannelKind[];
-      if (!next) continue;
-      const provider = PERSONAL_PROVIDERS[next];
-      rows.push({
-        ...row,
-        id: newId('dlv', now),
-        channel: next,
-        status: 'pending',
-        reason: null,
-        next_attempt_at: now,
-        integration_id: provider ? (personal.get(provider) ?? null) : null,
-        fallback_of: row.id,
-        fallback_channels: rest.length ? JSON.stringify(rest) : null,
-      });
+      if (row.status !== 'suppressed' || row.reason !== 'unroutable') continue;
+      const next = nextFallback(row, personal, now);
+      if (next) rows.push(next);
     }
     let written: DeliveryTable[] = [];
     const jobIds = await db.transaction().execute(async (trx) => {

@@ -5,7 +5,7 @@ import { type QuietWindow, quietWindowsSchema, timeZoneSchema } from '../prefere
 import { activeSnooze, parseSnooze, type SnoozeUntil, snoozeInputSchema } from '../preferences/snooze.js';
 import type { Database, UserTable } from '../store/schema.js';
 import { iso } from '../tenancy/context.js';
-import { zodProblems } from '../validation.js';
+import { localeSchema, zodProblems } from '../validation.js';
 
 /** What the preferences stage needs about one person besides their setting rows. */
 export interface DeliveryOptions {
@@ -27,17 +27,6 @@ export interface UserOptionsView {
   readonly emailDigests: boolean;
   readonly selfNotifications: boolean;
 }
-
-const localeSchema = z
-  .string()
-  .max(35)
-  .refine((v) => {
-    try {
-      return Intl.getCanonicalLocales(v).length === 1;
-    } catch {
-      return false;
-    }
-  }, 'must be a BCP 47 language tag such as de or fr-CA');
 
 /** `options` of the settings PUT; quiet windows are read in the person's time zone. */
 export const userOptionsInputSchema = z.strictObject({

@@ -67,11 +67,7 @@ export function organizations(deps: TenancyDeps) {
      * token reaches the organizations its user is a member of; what it may change there is decided by
      * the member's role (see api/roles.ts).
      */
-    async resolve(
-      principal: Principal,
-      slug: string,
-      options: { readonly members?: boolean } = {},
-    ): Promise<Organization> {
+    async resolve(principal: Principal, slug: string): Promise<Organization> {
       const row = await db
         .selectFrom('organizations')
         .selectAll()
@@ -79,7 +75,6 @@ export function organizations(deps: TenancyDeps) {
         .executeTakeFirst();
       if (!row || (principal.kind === 'org' && principal.orgId !== row.id))
         throw new NotFoundError('Organization');
-      void options;
       if (principal.kind === 'user' && !(await isMember(row.id, principal.userId)))
         throw new NotFoundError('Organization');
       return toOrg(row);

@@ -93,21 +93,12 @@ export function notificationRoutes(app: ApiApp, services: Services): void {
         tags: ['history'],
         summary: 'Notifications with their deliveries, statuses and reasons, newest first',
         params: orgParams,
-        querystring: z
-          .object({
-            project: z.string().max(64).optional(),
-            issue: z.string().max(64).optional(),
-            rule: z.string().max(64).optional(),
-            type: z.string().max(64).optional(),
-            recipient: z.string().max(200).optional(),
-            channel: z.string().max(32).optional(),
-            status: z.string().max(32).optional(),
-            from: isoTime.optional(),
-            to: isoTime.optional(),
-            cursor: z.string().max(64).optional(),
-            limit: z.coerce.number().int().min(1).max(200).default(50),
-          })
-          .strict(),
+        querystring: mineQuery.extend({
+          project: z.string().max(64).optional(),
+          issue: z.string().max(64).optional(),
+          rule: z.string().max(64).optional(),
+          recipient: z.string().max(200).optional(),
+        }),
         response: { 200: page },
       },
     },

@@ -47,8 +47,7 @@ export function organizationRoutes(app: ApiApp, services: Services): void {
   app.get(
     '/api/v1/orgs/:org',
     { schema: { tags: ['organizations'], params: orgParams, response: { 200: organization } } },
-    async (request) =>
-      services.organizations.resolve(principalOf(request), request.params.org, { members: true }),
+    async (request) => services.organizations.resolve(principalOf(request), request.params.org),
   );
 
   app.patch(

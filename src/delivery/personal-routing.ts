@@ -1,0 +1,71 @@
+import type { Kysely, Transaction } from 'kysely';
+import { newId } from '../ids.js';
+import type { Database, DeliveryTable } from '../store/schema.js';
+import type { ChannelKind } from './channel.js';
+
+/** Providers that personal channels go through: email via SMTP/SendGrid/SES, Slack DMs. */
+export const PERSONAL_PROVIDERS: Readonly<Partial<Record<ChannelKind, string>>> = {
+  email: 'email',
+  slack: 'slack',
+};
+
+/** The organization's first active integration of each personal provider, by provider. */
+export async function personalIntegrations(
+  db: Kysely<Database> | Transaction<Database>,
+  orgId: string,
+): Promise<Map<string, string>> {
+  const rows = await db
+    .selectFrom('integrations')
+    .select(['id', 'provider'])
+    .where('org_id', '=', orgId)
+    .where('status', '=', 'active')
+    .where('provider', 'in', Object.values(PERSONAL_PROVIDERS))
+    .orderBy('created_at')
+    .execute();
+  const byProvider = new Map<string, string>();
+  for (const row of rows) if (!byProvider.has(row.provider)) byProvider.set(row.provider, row.id);
+  return byProvider;
+}
+
+/** The integration a personal channel goes through: null when it needs none, undefined when none exists. */
+export function routeOf(
+  channel: ChannelKind,
+  integrations: ReadonlyMap<string, string>,
+): string | null | undefined {
+  const provider = PERSONAL_PROVIDERS[channel];
+  return provider ? integrations.get(provider) : null;
+}
+
+/**
+ * The next delivery of a fallback chain after `from` ended dead or unroutable: the same person, the next
+ * channel, linked through `fallback_of`; unroutable itself when that channel has no integration. Null at
+ * the end of the chain.
+ */
+export function nextFallback(
+  from: DeliveryTable,
+  integrations: ReadonlyMap<string, string>,
+  now: number,
+): DeliveryTable | null {
+  if (!from.fallback_channels) return null;
+  const [next, ...rest] = JSON.parse(from.fallback_channels) as ChannelKind[];
+  if (!next) return null;
+  const integrationId = routeOf(next, integrations);
+  return {
+    ...from,
+    id: newId('dlv', now),
+    channel: next,
+    integration_id: integrationId ?? null,
+    status: integrationId === undefined ? 'suppressed' : 'pending',
+    reason: integrationId === undefined ? 'unroutable' : null,
+    attempts: 0,
+    next_attempt_at: now,
+    last_error: null,
+    provider_message_id: null,
+    digest_id: null,
+    fallback_of: from.id,
+    fallback_channels: rest.length ? JSON.stringify(rest) : null,
+    created_at: now,
+    updated_at: now,
+    sent_at: null,
+  };
+}
