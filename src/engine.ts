@@ -149,6 +149,10 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
     secrets: deps.secrets,
     publicUrl: deps.publicUrl,
     checkTarget: checkTarget(config.allowPrivateTargets),
+    // An in-app read is the inbox's "opened": the delivery's status and the analytics follow it.
+    onRead: async (deliveryIds) => {
+      for (const id of deliveryIds) await analytics.engagement.record(id, 'open');
+    },
   });
   const http = httpClient({ allowPrivateTargets: config.allowPrivateTargets });
   const channels = tracedChannels(

@@ -32,6 +32,8 @@ export interface InboxServicesDeps {
   readonly checkTarget: TargetCheck;
   /** A bus to use instead of the profile's (tests, embedding). */
   readonly bus?: InboxBus;
+  /** Told the deliveries whose in-app messages were read for the first time. */
+  readonly onRead?: (deliveryIds: readonly string[]) => Promise<void>;
 }
 
 /** The inbox, its bus, the in-app channel and web push identity, built once per process. */
@@ -67,7 +69,7 @@ export async function inboxServices(deps: InboxServicesDeps): Promise<InboxStage
   });
   return {
     services: {
-      inbox: inboxStore({ db: store.db, clock }),
+      inbox: inboxStore({ db: store.db, clock, ...(deps.onRead ? { onRead: deps.onRead } : {}) }),
       inboxBus: bus,
       pushSubscriptions: pushSubscriptions({
         db: store.db,

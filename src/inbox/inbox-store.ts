@@ -71,7 +71,12 @@ function withStatus<Q extends InboxQuery>(query: Q, status: InboxStatus): Q {
 }
 
 /** The inbox messages of people; every read and write is scoped by the owner. */
-export function inboxStore(deps: { readonly db: Kysely<Database>; readonly clock: Clock }) {
+export function inboxStore(deps: {
+  readonly db: Kysely<Database>;
+  readonly clock: Clock;
+  /** Told the deliveries whose messages were read for the first time (engagement). */
+  readonly onRead?: (deliveryIds: readonly string[]) => Promise<void>;
+}) {
   const { db, clock } = deps;
 
   const byDelivery = (deliveryId: string) =>
@@ -227,7 +232,9 @@ export function inboxStore(deps: { readonly db: Kysely<Database>; readonly clock
     async markRead(userId: string, id: string): Promise<InboxMessage> {
       const row = await own(userId, id);
       if (row.read_at !== null) return toInboxMessage(row);
-      return update(userId, id, { read_at: clock.now() });
+      const read = await update(userId, id, { read_at: clock.now() });
+      await deps.onRead?.([row.delivery_id]);
+      return read;
     },
 
     async markUnread(userId: string, id: string): Promise<InboxMessage> {
@@ -243,14 +250,17 @@ export function inboxStore(deps: { readonly db: Kysely<Database>; readonly clock
 
     /** Marks every unread message of the user read; returns how many changed. */
     async markAllRead(userId: string): Promise<number> {
-      const result = await db
+      const now = clock.now();
+      const read = await db
         .updateTable('inbox_messages')
-        .set({ read_at: clock.now() })
+        .set({ read_at: now })
         .where('user_id', '=', userId)
         .where('read_at', 'is', null)
         .where('archived_at', 'is', null)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows);
+        .returning('delivery_id')
+        .execute();
+      await deps.onRead?.(read.map((r) => r.delivery_id));
+      return read.length;
     },
   };
 }

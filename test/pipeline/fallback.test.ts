@@ -70,6 +70,20 @@ describe.skipIf(SKIP_PROFILE)('fallback channels', () => {
     expect(email).toMatchObject({ status: 'dead', fallbackOf: null });
     expect(inapp).toMatchObject({ fallbackOf: email.id });
     expect(inapp.status).toBe('sent');
+
+    // Reading the message in the inbox is the in-app "opened": the delivery and the analytics follow it.
+    const token = (await h.request('POST', `/api/v1/users/${ana}/tokens`, { name: 'web' })).body.token;
+    const inbox = await h.request('GET', '/api/v1/me/inbox', undefined, { token });
+    const message = inbox.body.data.find((m: { title: string }) => m.title.includes('Queue backlog'));
+    expect(message).toBeDefined();
+    expect(
+      (await h.request('POST', `/api/v1/me/inbox/${message.id}/read`, undefined, { token })).status,
+    ).toBe(200);
+    const after = (await deliveries('acme', event.body.issueId)).find((d) => d.channel === 'inapp')!;
+    expect(after.status).toBe('opened');
+    const analytics = await h.request('GET', '/api/v1/orgs/acme/analytics?groupBy=channel');
+    const inappFigures = analytics.body.groups.find((g: { key: string | null }) => g.key === 'inapp');
+    expect(inappFigures).toMatchObject({ opened: 1 });
   });
 
   it('an email nobody can send (no email integration) goes straight to the fallback', async () => {
