@@ -27,7 +27,19 @@ export interface RegisteredType {
 }
 
 function erase<P>(type: NotificationType<P>): RegisteredType {
-  const parse = (payload: unknown): P => type.payload.parse(payload);
+  // One delivery validates its payload several times (criticality at fan-out, rendering, metadata), and
+  // a schema parse costs more than the rest of rendering: a payload object, and the value its parse
+  // returned, are parsed once. Payloads are never mutated after they are read.
+  const parsed = new WeakMap<object, P>();
+  const parse = (payload: unknown): P => {
+    const isObject = typeof payload === 'object' && payload !== null;
+    const known = isObject ? parsed.get(payload) : undefined;
+    if (known !== undefined) return known;
+    const value = type.payload.parse(payload);
+    if (isObject) parsed.set(payload, value);
+    if (typeof value === 'object' && value !== null) parsed.set(value, value);
+    return value;
+  };
   return {
     id: type.id,
     category: type.category,

@@ -5,7 +5,14 @@ import type { Clock } from '../clock.js';
 import { newId } from '../ids.js';
 import type { Database } from '../store/schema.js';
 import { bullmqBroker, type MessageData, type RowSignal, throttledWarn } from './bullmq-broker.js';
-import { claimJobById, findDueJobs, jobRowsById, renewLeases, runClaimedJob } from './job-rows.js';
+import {
+  claimJobById,
+  findDueJobs,
+  jobCompleter,
+  jobRowsById,
+  renewLeases,
+  runClaimedJob,
+} from './job-rows.js';
 import type { JobHandler, JobKind, Queue } from './queue.js';
 
 /** Options of the cluster queue. */
@@ -51,6 +58,7 @@ export function bullmqQueue(options: BullmqQueueOptions): BullmqQueue {
   const sweepGraceMs = options.sweepGraceMs ?? sweepMs;
   const workerId = newId('wrk');
   const lease = { workerId, leaseMs };
+  const complete = jobCompleter(db, lease);
   const broker = bullmqBroker({ redisUrl: options.redisUrl, prefix, logger });
   const handlers = new Map<JobKind, JobHandler>();
   const workers = new Map<JobKind, Worker<MessageData>>();
@@ -94,6 +102,7 @@ export function bullmqQueue(options: BullmqQueueOptions): BullmqQueue {
         lease,
         now: () => clock.now(),
         logger,
+        complete,
       });
       if (outcome.status === 'retry') {
         const retry: RowSignal = {

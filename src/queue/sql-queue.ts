@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { newId } from '../ids.js';
 import type { Database } from '../store/schema.js';
-import { claimDueJobs, runClaimedJob } from './job-rows.js';
+import { claimDueJobs, jobCompleter, runClaimedJob } from './job-rows.js';
 import type { Job, JobHandler, JobKind, Queue } from './queue.js';
 
 /** Options of the database-backed queue. */
@@ -31,6 +31,7 @@ export function sqlQueue(options: SqlQueueOptions): Queue & { readonly workerId:
   const leaseMs = options.leaseMs ?? 60_000;
   const workerId = newId('wrk');
   const lease = { workerId, leaseMs };
+  const complete = jobCompleter(db, lease);
   const handlers = new Map<JobKind, JobHandler>();
   const running = new Set<Promise<void>>();
   let timer: NodeJS.Timeout | null = null;
@@ -43,7 +44,7 @@ export function sqlQueue(options: SqlQueueOptions): Queue & { readonly workerId:
   }
 
   async function run(job: Job): Promise<void> {
-    await runClaimedJob(db, job, handlers.get(job.kind), { lease, now: () => clock.now(), logger });
+    await runClaimedJob(db, job, handlers.get(job.kind), { lease, now: () => clock.now(), logger, complete });
   }
 
   /** Claims what fits in the free slots and starts it; returns how many were started. */

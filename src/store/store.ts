@@ -1,19 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import {
-  Kysely,
-  type Migration,
-  type MigrationProvider,
-  Migrator,
-  PostgresDialect,
-  type SqliteDatabase,
-  SqliteDialect,
-  sql,
-} from 'kysely';
+import { Kysely, type Migration, type MigrationProvider, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { MIGRATIONS } from './migrations/index.js';
 import type { Database } from './schema.js';
+import { checkpointInBackground } from './sqlite-checkpointer.js';
+import { groupCommitDialect } from './sqlite-group-commit.js';
 
 /** The two databases Herald runs on. */
 export type Dialect = 'sqlite' | 'postgres';
@@ -60,29 +53,11 @@ function sqliteStore(file: string): Store {
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
-  database.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(database) }) });
-  return wrap(db, 'sqlite');
-}
-
-/**
- * Kysely prepares every statement anew, and preparing costs as much as running a small one: keep the
- * prepared statements by SQL text (Kysely's single-connection mutex means none is in use twice at once).
- */
-function cachingStatements(database: SQLite.Database): SqliteDatabase {
-  const statements = new Map<string, SQLite.Statement>();
-  return {
-    close: () => database.close(),
-    prepare(text: string) {
-      let statement = statements.get(text);
-      if (!statement) {
-        if (statements.size >= 2000) statements.clear();
-        statement = database.prepare(text);
-        statements.set(text, statement);
-      }
-      return statement;
-    },
-  };
+  const stopCheckpoints = file === ':memory:' ? null : checkpointInBackground(database, file);
+  const db = new Kysely<Database>({ dialect: groupCommitDialect(database) });
+  return wrap(db, 'sqlite', async () => {
+    await stopCheckpoints?.();
+  });
 }
 
 function postgresStore(url: string, max: number): Store {
@@ -91,7 +66,7 @@ function postgresStore(url: string, max: number): Store {
   return wrap(db, 'postgres');
 }
 
-function wrap(db: Kysely<Database>, dialect: Dialect): Store {
+function wrap(db: Kysely<Database>, dialect: Dialect, beforeClose?: () => Promise<void>): Store {
   return {
     db,
     dialect,
@@ -119,7 +94,10 @@ function wrap(db: Kysely<Database>, dialect: Dialect): Store {
         return false;
       }
     },
-    close: () => db.destroy(),
+    async close() {
+      await beforeClose?.();
+      await db.destroy();
+    },
   };
 }
 
