@@ -15,6 +15,7 @@ import { httpClient } from './delivery/http-client.js';
 import { buildChannels, channelFactories, closeChannels } from './delivery/registry.js';
 import { testSender } from './delivery/test-send.js';
 import { eventProjects } from './events/event-projects.js';
+import { storedEvents } from './events/event-records.js';
 import { frequencyStore } from './events/frequency-store.js';
 import { ingestService } from './events/ingest.js';
 import { issuesService } from './events/issues.js';
@@ -212,6 +213,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
 
   // The pipeline: ingest → rules → notifications → fan-out (recipients, preferences) → delivery, each a
   // queued job written in the transaction of the rows it acts on.
+  const events = storedEvents(store.db);
   queue.handle(
     'evaluate-event',
     tracedHandler(
@@ -228,6 +230,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
         }),
         frequency: frequencyStore(store.db),
         notifications,
+        events,
         latestRelease: async (projectId) =>
           (await services.releases.latestRelease(projectId))?.version ?? null,
         publicUrl: deps.publicUrl,
@@ -271,6 +274,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
       notifications,
       recipients: services.recipients,
       decisions: preferenceDecisions(store.db),
+      events,
       onDeliveries: analytics.observer.decided,
       throttle,
       onJobsCommitted,

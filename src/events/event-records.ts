@@ -45,17 +45,47 @@ export function issueSnapshot(row: IssueTable): IssueSnapshot {
   };
 }
 
+/** Stored events read back, by row id. */
+export interface StoredEvents {
+  /** The event, or null when it is not stored (deleted meanwhile). */
+  load(eventRowId: string): Promise<StoredEvent | null>;
+}
+
+/** Events kept read back: a firing reads its event at evaluation and again at fan-out. */
+const KEPT_EVENTS = 2_000;
+
 /**
- * Reads what an `evaluate-event` job needs: the event (by row id) and its issue as it stands now. Null
- * when either was deleted meanwhile.
+ * Reads stored events, keeping the most recent ones parsed: an event never changes once stored, and
+ * reading one back (the row, its JSON, normalizing it again) is a good part of what evaluating it costs.
+ */
+export function storedEvents(db: Kysely<Database>): StoredEvents {
+  const kept = new Map<string, StoredEvent>();
+  return {
+    async load(eventRowId) {
+      const known = kept.get(eventRowId);
+      if (known) return known;
+      const row = await db.selectFrom('events').selectAll().where('id', '=', eventRowId).executeTakeFirst();
+      if (!row) return null;
+      const stored = storedEvent(row);
+      if (kept.size >= KEPT_EVENTS) kept.delete(kept.keys().next().value as string);
+      kept.set(eventRowId, stored);
+      return stored;
+    },
+  };
+}
+
+/**
+ * Reads what an `evaluate-event` job needs: the event (by row id) and its issue as it stands now (also
+ * as stored). Null when either was deleted meanwhile.
  */
 export async function loadEvaluation(
   db: Kysely<Database>,
+  events: StoredEvents,
   eventRowId: string,
-): Promise<{ stored: StoredEvent; issue: IssueSnapshot; orgId: string } | null> {
-  const row = await db.selectFrom('events').selectAll().where('id', '=', eventRowId).executeTakeFirst();
-  if (!row) return null;
-  const issue = await db.selectFrom('issues').selectAll().where('id', '=', row.issue_id).executeTakeFirst();
+): Promise<{ stored: StoredEvent; issue: IssueSnapshot; issueRow: IssueTable; orgId: string } | null> {
+  const stored = await events.load(eventRowId);
+  if (!stored) return null;
+  const issue = await db.selectFrom('issues').selectAll().where('id', '=', stored.issueId).executeTakeFirst();
   if (!issue) return null;
-  return { stored: storedEvent(row), issue: issueSnapshot(issue), orgId: issue.org_id };
+  return { stored, issue: issueSnapshot(issue), issueRow: issue, orgId: issue.org_id };
 }

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { ChannelKind } from '../delivery/channel.js';
 import { nextFallback, personalIntegrations, routeOf } from '../delivery/personal-routing.js';
-import { loadEvaluation } from '../events/event-records.js';
+import type { StoredEvents } from '../events/event-records.js';
 import { newId } from '../ids.js';
 import type { PreferenceDecisions } from '../preferences/decisions.js';
 import { enqueueJobs, type Job, type JobInput } from '../queue/queue.js';
@@ -24,6 +24,8 @@ export interface FanOutDeps {
   readonly notifications: NotificationStore;
   readonly recipients: Recipients;
   readonly decisions: PreferenceDecisions;
+  /** Stored events read back: ownership rules and tag targets look at the event. */
+  readonly events: StoredEvents;
   /** Limits and digests: may hold pending rows (`digested`) in the same transaction; none when absent. */
   readonly throttle?: ThrottleStage;
   readonly onJobsCommitted: (ids: string[]) => void;
@@ -61,17 +63,17 @@ export function fanOut(deps: FanOutDeps) {
 
   async function targetsOfRules(n: StoredNotification, rules: readonly FiredRuleRoute[]): Promise<Target[]> {
     const targets: Target[] = [];
-    const evaluation = n.eventId ? await loadEvaluation(db, n.eventId) : null;
+    const stored = n.eventId ? await deps.events.load(n.eventId) : null;
     for (const rule of rules) {
       for (const action of rule.actions) {
         const personal = PERSONAL_ACTIONS[action.id];
         if (personal && 'targetType' in action) {
-          if (!evaluation || !n.projectId) continue;
+          if (!stored || !n.projectId) continue;
           const people = await deps.recipients.resolve({
             orgId: n.orgId,
             projectId: n.projectId,
             target: action,
-            event: evaluation.stored.event,
+            event: stored.event,
           });
           targets.push({
             kind: 'people',

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { HeraldEvent, IngestOutcome } from '../events/event.js';
-import { loadEvaluation } from '../events/event-records.js';
+import { loadEvaluation, type StoredEvents } from '../events/event-records.js';
 import { enqueueJobs, type Job } from '../queue/queue.js';
 import type { FrequencyReader } from '../rules/condition.js';
 import type { FiredRule, RuleProcessor } from '../rules/rule-processor.js';
@@ -19,6 +19,8 @@ export interface IssueAlertDeps {
   readonly processor: RuleProcessor;
   readonly frequency: FrequencyReader;
   readonly notifications: NotificationStore;
+  /** Stored events read back (shared with the fan-out stage, which reads the same events). */
+  readonly events: StoredEvents;
   /** The project's latest release, for `latest_release` filters. */
   readonly latestRelease: (projectId: string) => Promise<string | null>;
   /** Base URL for links. */
@@ -45,9 +47,9 @@ export function issueAlerts(deps: IssueAlertDeps) {
 
   return async function evaluateEvent(job: Job): Promise<void> {
     const eventRowId = String(job.payload.eventId);
-    const loaded = await loadEvaluation(db, eventRowId);
+    const loaded = await loadEvaluation(db, deps.events, eventRowId);
     if (!loaded) return;
-    const { stored, issue, orgId } = loaded;
+    const { stored, issue, issueRow, orgId } = loaded;
     const outcome: IngestOutcome = {
       isNew: job.payload.isNew === true,
       isRegression: job.payload.isRegression === true,
@@ -82,7 +84,7 @@ export function issueAlerts(deps: IssueAlertDeps) {
     if (rules.length === 0) return;
 
     // Read before the transaction: on SQLite the transaction holds the only connection.
-    const refs = await issueRefs(db, issue.id, deps.publicUrl());
+    const refs = await issueRefs(db, issueRow, deps.publicUrl());
     if (!refs) return;
     const jobIds = await db.transaction().execute(async (trx) => {
       const won = await deps.processor.claim(trx, issue.id, rules, lastFired);

@@ -1,17 +1,23 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../store/schema.js';
+import type { Database, IssueTable } from '../store/schema.js';
 import type { IssueAlertPayload } from './types/issue-alert.js';
 
 /** The organization, project and issue as every issue notification names them. */
 export type IssueRefs = Pick<IssueAlertPayload, 'organization' | 'project' | 'issue'>;
 
-/** Reads the references of an issue notification; null when the issue is gone. */
+/**
+ * Reads the references of an issue notification; null when the issue is gone. `issue` is the issue's
+ * row or its id (then read here).
+ */
 export async function issueRefs(
   db: Kysely<Database>,
-  issueId: string,
+  issueOrId: IssueTable | string,
   baseUrl: string,
 ): Promise<IssueRefs | null> {
-  const issue = await db.selectFrom('issues').selectAll().where('id', '=', issueId).executeTakeFirst();
+  const issue =
+    typeof issueOrId === 'string'
+      ? await db.selectFrom('issues').selectAll().where('id', '=', issueOrId).executeTakeFirst()
+      : issueOrId;
   if (!issue) return null;
   const [organization, project] = await Promise.all([
     db

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/clock.js';
+import { storedEvents } from '../../src/events/event-records.js';
 import { frequencyStore } from '../../src/events/frequency-store.js';
 import { issueAlerts } from '../../src/notifications/issue-alerts.js';
 import { notificationStore } from '../../src/notifications/notification-store.js';
@@ -128,6 +129,7 @@ describe.skipIf(SKIP_PROFILE)('issue alerts end to end', () => {
         }),
         frequency: frequencyStore(h.engine.store.db),
         notifications: notificationStore({ db: h.engine.store.db, clock }),
+        events: storedEvents(h.engine.store.db),
         latestRelease: async () => null,
         publicUrl: () => h.url,
         onJobsCommitted: () => undefined,
