@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Clock } from '../clock.js';
+import { readQueueHealth } from '../queue/queue-health.js';
 import type { Database } from '../store/schema.js';
 
 /** Seconds from an event (or a notification) to its message being sent; buckets span a second to hours. */
@@ -48,22 +49,13 @@ export function heraldMetrics(deps: { readonly db: Kysely<Database>; readonly cl
   // Both gauges come from one query; the second collect of a scrape reuses the first's.
   function readQueue(): Promise<void> {
     pending ??= (async () => {
-      const now = clock.now();
-      const rows = await db
-        .selectFrom('jobs')
-        .select((eb) => [
-          'kind',
-          eb.fn.countAll<number>().as('count'),
-          eb.fn.min<number>('run_at').as('oldest'),
-        ])
-        .where('run_at', '<=', now)
-        .groupBy('kind')
-        .execute();
+      const queue = await readQueueHealth(db, clock.now());
       depth.reset();
       oldest.reset();
-      for (const row of rows) {
-        depth.set({ kind: row.kind }, Number(row.count));
-        oldest.set({ kind: row.kind }, Math.max(0, (now - Number(row.oldest)) / 1000));
+      for (const [kind, health] of Object.entries(queue.kinds)) {
+        if (health.oldestDueAgeMs === null) continue;
+        depth.set({ kind }, health.due);
+        oldest.set({ kind }, health.oldestDueAgeMs / 1000);
       }
     })().finally(() => {
       pending = null;

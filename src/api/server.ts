@@ -146,7 +146,7 @@ export async function buildApi(options: ApiOptions): Promise<ApiApp> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  healthRoutes(app, options.store);
+  healthRoutes(app, options.store, options.clock);
   unsubscribeRoutes(app, options.services);
   signInRoutes(app, options.services);
   metricsRoutes(app, options.services);
