@@ -59,7 +59,7 @@ export function analyticsServices(deps: AnalyticsDeps): AnalyticsServices {
   const reports = analyticsReports(db);
   return {
     metrics,
-    observer: deliveryObserver({ db, metrics, logger }),
+    observer: deliveryObserver({ metrics, logger }),
     tracker: linkTracker({ db, key, settings: tracking, publicUrl: deps.publicUrl }),
     engagement: {
       async record(deliveryId, kind, linkIndex) {

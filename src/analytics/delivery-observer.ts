@@ -1,7 +1,6 @@
-import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { NotificationStore } from '../notifications/notification-store.js';
-import type { Database, DeliveryTable } from '../store/schema.js';
+import type { DeliveryTable, NotificationTable } from '../store/schema.js';
 import type { HeraldMetrics } from './metrics.js';
 
 /** What a finished send attempt adds to the row it was made for. */
@@ -10,28 +9,25 @@ export interface AttemptSummary {
   readonly code?: string;
 }
 
+/** What the event→sent latency needs of a delivery's notification, as the delivery stage read it. */
+export type NotificationTiming = Pick<NotificationTable, 'type' | 'created_at'> & {
+  /** When the notification's event arrived; null when it came from no event. */
+  readonly event_received_at: number | null;
+};
+
 /**
  * Turns the delivery stage's decisions and outcomes into metrics and log lines carrying the delivery and
  * notification ids. Never throws: observing must not change what is delivered.
  */
-export function deliveryObserver(deps: {
-  readonly db: Kysely<Database>;
-  readonly metrics: HeraldMetrics;
-  readonly logger: Logger;
-}) {
-  const { db, metrics, logger } = deps;
+export function deliveryObserver(deps: { readonly metrics: HeraldMetrics; readonly logger: Logger }) {
+  const { metrics, logger } = deps;
 
-  async function observeLatency(row: DeliveryTable): Promise<void> {
-    if (row.sent_at === null) return;
-    const found = await db
-      .selectFrom('notifications')
-      .leftJoin('events', 'events.id', 'notifications.event_id')
-      .select(['notifications.type', 'notifications.created_at', 'events.received_at'])
-      .where('notifications.id', '=', row.notification_id)
-      .executeTakeFirst();
-    if (!found) return;
+  function observeLatency(row: DeliveryTable, notification: NotificationTiming | null): void {
+    if (row.sent_at === null || notification === null) return;
     const start =
-      found.type === 'issue_alert' && found.received_at !== null ? found.received_at : found.created_at;
+      notification.type === 'issue_alert' && notification.event_received_at !== null
+        ? notification.event_received_at
+        : notification.created_at;
     metrics.eventToSent.observe({ channel: row.channel }, Math.max(0, row.sent_at - Number(start)) / 1000);
   }
 
@@ -41,8 +37,15 @@ export function deliveryObserver(deps: {
       for (const row of rows) metrics.deliveries.inc({ channel: row.channel, status: row.status });
     },
 
-    /** A delivery left `sending` (or was suppressed there): `row` is as now stored. */
-    async finished(row: DeliveryTable, attempt: AttemptSummary | null): Promise<void> {
+    /**
+     * A delivery left `sending` (or was suppressed there): `row` is as now stored, `notification` as the
+     * delivery stage read it (null when it could not).
+     */
+    async finished(
+      row: DeliveryTable,
+      attempt: AttemptSummary | null,
+      notification: NotificationTiming | null,
+    ): Promise<void> {
       try {
         metrics.deliveries.inc({ channel: row.channel, status: row.status });
         if (row.status === 'failed' && row.next_attempt_at !== null)
@@ -60,7 +63,7 @@ export function deliveryObserver(deps: {
           },
           `delivery ${row.status}`,
         );
-        if (row.status === 'sent') await observeLatency(row);
+        if (row.status === 'sent') observeLatency(row, notification);
       } catch (error) {
         logger.warn({ err: error, deliveryId: row.id }, 'delivery metrics failed');
       }

@@ -1,7 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import { newId } from '../ids.js';
 import { notificationType } from '../notifications/registry.js';
 import { enqueueJobs, type Job } from '../queue/queue.js';
 import { parseJsonObject } from '../store/json.js';
@@ -18,15 +17,27 @@ import {
   TransientDeliveryError,
 } from './channel.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
+import {
+  type AttemptRecord,
+  type DeliveryNotification,
+  type DeliveryUser,
+  deliveryStatements,
+  type SentSettlement,
+  type Settlement,
+} from './delivery-statements.js';
 import { nextFallback, personalIntegrations } from './personal-routing.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, retryDelay } from './retry-policy.js';
+import { withTimeout } from './send-timeout.js';
 import { ttlCache } from './ttl-cache.js';
 
 /**
- * How long a decrypted integration and a template override are reused: a burst to one integration
- * decrypts its secrets once, and an edit is seen within this time.
+ * How long a decrypted integration, a template override and a recipient's user row are reused: a burst
+ * to one integration decrypts its secrets once, and an edit is seen within this time.
  */
 const LOOKUP_TTL_MS = 2_000;
+
+/** How long one send may take before it is aborted. */
+const SEND_TIMEOUT_MS = 30_000;
 
 /**
  * Statuses a delivery moves through; from `sent` on only engagement moves it (forward: delivered, opened,
@@ -91,14 +102,16 @@ export interface DeliverDeps {
     content: Record<string, unknown>,
     delivery: DeliveryTable,
   ) => Promise<Record<string, unknown>>;
-  /** Told each outcome with the row as stored and the attempt's duration and code (metrics, logs). */
+  /**
+   * Told each outcome with the row as stored, the attempt's duration and code, and the notification
+   * when it was read (metrics, logs).
+   */
   readonly onFinished?: (
     delivery: DeliveryTable,
     attempt: { durationMs: number; code?: string } | null,
+    notification: DeliveryNotification | null,
   ) => Promise<void>;
 }
-
-const RUNNABLE = ['pending', 'deferred', 'failed'];
 
 /**
  * The `deliver` job: renders one delivery for its recipient and channel and sends it, then records the
@@ -111,18 +124,26 @@ const RUNNABLE = ['pending', 'deferred', 'failed'];
 export function deliverer(deps: DeliverDeps) {
   const { db, clock, logger } = deps;
   const policy = deps.retry ?? DEFAULT_RETRY_POLICY;
-  // Longer than a send may take (30 s timeout), so a slow send is not taken over while it runs.
+  // Longer than a send may take (SEND_TIMEOUT_MS), so a slow send is not taken over while it runs.
   const leaseMs = deps.sendingLeaseMs ?? 60_000;
   const integrations = ttlCache<IntegrationRef & { status: string }>(LOOKUP_TTL_MS);
   const overrides = ttlCache<TemplateOverride | undefined>(LOOKUP_TTL_MS);
+  // Users are never deleted, and only their language and zone change: a few seconds late is fine.
+  const users = ttlCache<DeliveryUser | undefined>(LOOKUP_TTL_MS);
   const integrationKey = (orgId: string, id: string) => `${orgId}\u0000${id}`;
+  const statements = deliveryStatements(db);
 
   async function claim(id: string): Promise<DeliveryTable | null> {
-    const row = await db.selectFrom('deliveries').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!row) return null;
     const now = clock.now();
-    const stale = row.status === 'sending' && row.updated_at + leaseMs <= now;
-    if (row.status === 'sending' && !stale) {
+    const claimed = await statements.claim(id, now, leaseMs);
+    if (claimed) return claimed;
+    // Not taken: gone, finished, or being sent by another worker. Only the last needs anything done.
+    const row = await db
+      .selectFrom('deliveries')
+      .select(['id', 'status', 'updated_at'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (row?.status === 'sending' && row.updated_at + leaseMs > now) {
       // Another worker is sending it, or died doing so: look again when its lease ends, so a delivery
       // whose worker died is never left behind.
       const at = row.updated_at + leaseMs;
@@ -139,18 +160,8 @@ export function deliverer(deps: DeliverDeps) {
         now,
       );
       deps.onJobsCommitted(ids);
-      return null;
     }
-    if (!RUNNABLE.includes(row.status) && !stale) return null;
-    const result = await db
-      .updateTable('deliveries')
-      .set({ status: 'sending', attempts: row.attempts + 1, updated_at: now })
-      .where('id', '=', id)
-      .where('status', '=', row.status)
-      .where('attempts', '=', row.attempts)
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) !== 1) return null;
-    return { ...row, status: 'sending', attempts: row.attempts + 1, updated_at: now };
+    return null;
   }
 
   /**
@@ -183,36 +194,14 @@ export function deliverer(deps: DeliverDeps) {
 
   async function finish(
     delivery: DeliveryTable,
-    patch: Partial<DeliveryTable>,
-    attempt: {
-      started: number;
-      outcome: 'sent' | 'transient' | 'permanent';
-      code?: string;
-      message?: string;
-    },
+    notification: DeliveryNotification,
+    patch: Settlement | SentSettlement,
+    attempt: AttemptRecord,
     retryAt?: number,
   ): Promise<void> {
     const now = clock.now();
     const jobIds = await db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('deliveries')
-        .set({ ...patch, updated_at: now })
-        .where('id', '=', delivery.id)
-        .where('status', '=', 'sending')
-        .execute();
-      await trx
-        .insertInto('delivery_attempts')
-        .values({
-          id: newId('att', now),
-          delivery_id: delivery.id,
-          attempt: delivery.attempts,
-          started_at: attempt.started,
-          duration_ms: Math.max(0, now - attempt.started),
-          outcome: attempt.outcome,
-          code: attempt.code ?? null,
-          message: attempt.message?.slice(0, 1000) ?? null,
-        })
-        .execute();
+      await statements.settle(trx, delivery, patch, attempt, now);
       if (patch.status === 'dead') return fallback(trx, delivery, now);
       if (retryAt === undefined) return [];
       return enqueueJobs(
@@ -232,10 +221,15 @@ export function deliverer(deps: DeliverDeps) {
     await deps.onFinished?.(
       { ...delivery, ...patch, updated_at: now },
       { durationMs: Math.max(0, now - attempt.started), ...(attempt.code ? { code: attempt.code } : {}) },
+      notification,
     );
   }
 
-  async function suppress(delivery: DeliveryTable, reason: string): Promise<void> {
+  async function suppress(
+    delivery: DeliveryTable,
+    reason: string,
+    notification: DeliveryNotification | null = null,
+  ): Promise<void> {
     const now = clock.now();
     const jobIds = await db.transaction().execute(async (trx) => {
       await trx
@@ -246,7 +240,11 @@ export function deliverer(deps: DeliverDeps) {
       return reason === 'unroutable' ? fallback(trx, delivery, now) : [];
     });
     if (jobIds.length > 0) deps.onJobsCommitted(jobIds);
-    await deps.onFinished?.({ ...delivery, status: 'suppressed', reason, next_attempt_at: null }, null);
+    await deps.onFinished?.(
+      { ...delivery, status: 'suppressed', reason, next_attempt_at: null },
+      null,
+      notification,
+    );
   }
 
   async function reschedule(delivery: DeliveryTable, at: number): Promise<void> {
@@ -284,13 +282,10 @@ export function deliverer(deps: DeliverDeps) {
     if (!delivery) return;
     const channel = deps.channels.get(delivery.channel as ChannelKind);
     if (!channel) return suppress(delivery, 'unroutable');
-    const notification = await db
-      .selectFrom('notifications')
-      .selectAll()
-      .where('id', '=', delivery.notification_id)
-      .executeTakeFirst();
-    const type = notification ? notificationType(notification.type) : undefined;
-    if (!notification || !type) return suppress(delivery, 'unroutable');
+    const notification = await statements.notification(delivery.notification_id);
+    if (!notification) return suppress(delivery, 'unroutable');
+    const type = notificationType(notification.type);
+    if (!type) return suppress(delivery, 'unroutable', notification);
 
     let integration: (IntegrationRef & { status: string }) | undefined;
     if (delivery.integration_id) {
@@ -298,9 +293,9 @@ export function deliverer(deps: DeliverDeps) {
         const { org_id: orgId, integration_id: id } = delivery;
         integration = await integrations.get(integrationKey(orgId, id), () => deps.integration(orgId, id));
       } catch {
-        return suppress(delivery, 'unroutable');
+        return suppress(delivery, 'unroutable', notification);
       }
-      if (integration.status !== 'active') return suppress(delivery, 'integration_disabled');
+      if (integration.status !== 'active') return suppress(delivery, 'integration_disabled', notification);
       const hold = deps.breaker.holdUntil(integration.id);
       if (hold !== null) return reschedule(delivery, hold);
     }
@@ -320,12 +315,9 @@ export function deliverer(deps: DeliverDeps) {
       timestamp: notification.created_at,
     };
     if (delivery.recipient_type === 'user') {
-      const user = await db
-        .selectFrom('users')
-        .selectAll()
-        .where('id', '=', delivery.recipient_id)
-        .executeTakeFirst();
-      if (!user) return suppress(delivery, 'unroutable');
+      const userId = delivery.recipient_id;
+      const user = await users.get(userId, () => statements.user(userId));
+      if (!user) return suppress(delivery, 'unroutable', notification);
       recipient = {
         ...recipient,
         email: user.email,
@@ -378,7 +370,7 @@ export function deliverer(deps: DeliverDeps) {
         delivery.recipient_type === 'user' && deps.personalContent
           ? await deps.personalContent(delivery.channel as ChannelKind, delivery.recipient_id)
           : null;
-      if (extras !== null && extras.length === 0) return suppress(delivery, 'unroutable');
+      if (extras !== null && extras.length === 0) return suppress(delivery, 'unroutable', notification);
       const tracked = deps.trackLinks ? await deps.trackLinks(rendered, delivery) : rendered;
       const contents = extras === null ? [tracked] : extras.map((extra) => ({ ...tracked, ...extra }));
       let result: { providerMessageId?: string; providerResponse?: string } = {};
@@ -386,22 +378,18 @@ export function deliverer(deps: DeliverDeps) {
       let lastError: unknown;
       for (const content of contents) {
         try {
-          result = await channel.send(
-            {
-              deliveryId: delivery.id,
-              notificationId: notification.id,
-              type: notification.type,
-              recipient,
-              content,
-              idempotencyKey: delivery.id,
-            },
-            {
-              ...(integration ? { integration } : {}),
-              signal: AbortSignal.timeout(30_000),
-              logger,
-              clock,
-              state: deps.state,
-            },
+          result = await withTimeout(SEND_TIMEOUT_MS, (signal) =>
+            channel.send(
+              {
+                deliveryId: delivery.id,
+                notificationId: notification.id,
+                type: notification.type,
+                recipient,
+                content,
+                idempotencyKey: delivery.id,
+              },
+              { ...(integration ? { integration } : {}), signal, logger, clock, state: deps.state },
+            ),
           );
           delivered++;
         } catch (error) {
@@ -416,6 +404,7 @@ export function deliverer(deps: DeliverDeps) {
       if (integration) deps.breaker.success(integration.id);
       await finish(
         delivery,
+        notification,
         {
           status: 'sent',
           sent_at: clock.now(),
@@ -431,12 +420,13 @@ export function deliverer(deps: DeliverDeps) {
         },
       );
     } catch (error) {
-      await failed(delivery, integration, error, started);
+      await failed(delivery, notification, integration, error, started);
     }
   };
 
   async function failed(
     delivery: DeliveryTable,
+    notification: DeliveryNotification,
     integration: (IntegrationRef & { status: string }) | undefined,
     error: unknown,
     started: number,
@@ -451,6 +441,7 @@ export function deliverer(deps: DeliverDeps) {
       logger.warn({ deliveryId: delivery.id, code: error.code }, 'delivery failed permanently');
       return finish(
         delivery,
+        notification,
         { status: 'dead', reason: error.code, last_error: message.slice(0, 1000), next_attempt_at: null },
         { started, outcome: 'permanent', code: error.code, message },
       );
@@ -465,6 +456,7 @@ export function deliverer(deps: DeliverDeps) {
       );
       return finish(
         delivery,
+        notification,
         {
           status: 'dead',
           reason: 'attempts_exhausted',
@@ -477,6 +469,7 @@ export function deliverer(deps: DeliverDeps) {
     const at = clock.now() + retryDelay(policy, delivery.attempts, retryAfter, deps.random);
     return finish(
       delivery,
+      notification,
       { status: 'failed', reason: code, last_error: message.slice(0, 1000), next_attempt_at: at },
       { started, outcome: 'transient', code, message },
       at,

@@ -13,7 +13,7 @@ import {
 import { httpClient } from '../../http-client.js';
 import { webhookChannel } from './webhook-channel.js';
 import type { WebhookContent } from './webhook-content.js';
-import { generateWebhookSecret, signWebhook } from './webhook-signature.js';
+import { generateWebhookSecret, signWebhook, webhookSigner } from './webhook-signature.js';
 
 const secret = generateWebhookSecret();
 const http = httpClient({ allowPrivateTargets: true });
@@ -153,5 +153,54 @@ describe('webhook channel', () => {
     const err = await channel.send(testMessage(content()), testContext({ integration: bad })).catch((e) => e);
     expect(err).toMatchObject({ code: 'invalid_integration', fatal: true });
     expect(String(err.message)).not.toContain('not-a-whsec-value');
+  });
+
+  it('signs exactly as the Standard Webhooks library does, and refuses the secrets it refuses', () => {
+    const at = Date.parse('2026-03-14T09:26:53.789Z');
+    const sign = webhookSigner(secret);
+    for (const body of [
+      '',
+      '{"a":1}',
+      JSON.stringify({ title: 'Café ☕ — 東京 \u{1F680}' }),
+      'lone \ud800 half',
+    ]) {
+      const headers = sign('msg_1', at, body);
+      expect(headers).toEqual({
+        'webhook-id': 'msg_1',
+        'webhook-timestamp': String(Math.floor(at / 1000)),
+        'webhook-signature': new Webhook(secret).sign('msg_1', new Date(at), body),
+      });
+      expect(signWebhook(secret.slice('whsec_'.length), 'msg_1', at, body)).toEqual(headers);
+    }
+    for (const bad of ['whsec_', 'whsec_not base64!', 'whsec_YWJ'])
+      expect(() => webhookSigner(bad), bad).toThrow();
+    // Secrets the library reads leniently sign as the library signs them.
+    for (const odd of ['whsec_YWJj=', 'whsec_YWJjZA', 'whsec_YWJj\n'])
+      expect(webhookSigner(odd)('msg_1', at, '{}')['webhook-signature']).toBe(
+        new Webhook(odd).sign('msg_1', new Date(at), '{}'),
+      );
+  });
+
+  it('signs with the secret of the integration it is given, not one seen before', async () => {
+    mode = 'ok';
+    received.length = 0;
+    const other = generateWebhookSecret();
+    const message = testMessage(content());
+    await channel.send(message, testContext({ integration: integration() }));
+    const err = await channel
+      .send(
+        message,
+        testContext({
+          integration: testIntegration(
+            'webhook',
+            { url: `${peer.url}/hooks/herald` },
+            { signingSecret: other },
+          ),
+        }),
+      )
+      .catch((e) => e);
+    // The peer verifies with the first secret only: the second send must fail its check.
+    expect(received).toHaveLength(1);
+    expect(err).toMatchObject({ code: 'http_400' });
   });
 });

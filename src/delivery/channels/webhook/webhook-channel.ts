@@ -2,6 +2,7 @@ import { safeOrigin } from '../../address-guard.js';
 import {
   type Channel,
   type DeliveryContext,
+  type IntegrationRef,
   type OutboundMessage,
   PermanentDeliveryError,
   type SendResult,
@@ -14,7 +15,16 @@ import {
   webhookContentSchema,
   webhookSecretsSchema,
 } from './webhook-content.js';
-import { signWebhook } from './webhook-signature.js';
+import { type WebhookSigner, webhookSigner } from './webhook-signature.js';
+
+/** An integration as checked and made ready to sign with. */
+interface Target {
+  readonly url: string;
+  /** The URL's origin, for messages: the path may hold a token. */
+  readonly origin: string;
+  readonly timeoutMs: number | undefined;
+  readonly sign: WebhookSigner;
+}
 
 /** Options of {@link webhookChannel}. */
 export interface WebhookChannelOptions {
@@ -27,32 +37,52 @@ export interface WebhookChannelOptions {
 /** Posts signed JSON (Standard Webhooks) to the integration's URL. */
 export function webhookChannel(options: WebhookChannelOptions = {}): Channel<WebhookContent> {
   const http = options.http ?? httpClient({ allowPrivateTargets: options.allowPrivateTargets });
+  // The delivery stage hands the same integration object to every send for a while: check its fields and
+  // decode its secret once per object, not per message. A misconfigured one is never kept.
+  const targets = new WeakMap<IntegrationRef, Target>();
+
+  function targetOf(context: DeliveryContext): Target {
+    const cached = context.integration && targets.get(context.integration);
+    if (cached) return cached;
+    const { config, secrets, integration } = parseIntegration(
+      context,
+      webhookConfigSchema,
+      webhookSecretsSchema,
+    );
+    const target: Target = {
+      url: config.url,
+      origin: safeOrigin(config.url),
+      timeoutMs: config.timeoutMs,
+      sign: webhookSigner(secrets.signingSecret),
+    };
+    targets.set(integration, target);
+    return target;
+  }
 
   async function send(
     message: OutboundMessage<WebhookContent>,
     context: DeliveryContext,
   ): Promise<SendResult> {
-    const { config, secrets } = parseIntegration(context, webhookConfigSchema, webhookSecretsSchema);
+    const target = targetOf(context);
     const content = parseContent(webhookContentSchema, message.content);
     const body = JSON.stringify(content);
-    const signature = signWebhook(secrets.signingSecret, message.idempotencyKey, context.clock.now(), body);
-    const target = safeOrigin(config.url);
-    context.logger.debug({ target, webhookId: message.idempotencyKey }, 'posting webhook');
+    const signature = target.sign(message.idempotencyKey, context.clock.now(), body);
+    context.logger.debug({ target: target.origin, webhookId: message.idempotencyKey }, 'posting webhook');
     const response = await http.request({
-      url: config.url,
+      url: target.url,
       method: 'POST',
       headers: { 'content-type': 'application/json', ...signature },
       body,
-      timeoutMs: config.timeoutMs,
+      timeoutMs: target.timeoutMs,
       signal: context.signal,
     });
     if (response.status === 410) {
-      throw new PermanentDeliveryError(`Webhook ${target} answered 410 Gone`, {
+      throw new PermanentDeliveryError(`Webhook ${target.origin} answered 410 Gone`, {
         code: 'http_410',
         disableTarget: true,
       });
     }
-    assertHttpOk(response, `Webhook ${target}`, context.clock.now());
+    assertHttpOk(response, `Webhook ${target.origin}`, context.clock.now());
     return { providerMessageId: message.idempotencyKey, providerResponse: `HTTP ${response.status}` };
   }
 

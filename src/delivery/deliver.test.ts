@@ -1,0 +1,242 @@
+import { pino } from 'pino';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { manualClock } from '../clock.js';
+import { notificationType } from '../notifications/registry.js';
+import type { Job } from '../queue/queue.js';
+import type { DeliveryTable } from '../store/schema.js';
+import { openStore, type Store } from '../store/store.js';
+import type { Channel, OutboundMessage } from './channel.js';
+import { circuitBreaker } from './circuit-breaker.js';
+import { deliverer } from './deliver.js';
+import type { DeliveryNotification } from './delivery-statements.js';
+
+const LEASE = 60_000;
+const RECEIVED_AT = Date.parse('2026-01-01T00:00:00Z') - 5_000;
+
+/** The delivery stage on one SQLite database, sending through a recording channel. */
+describe('the deliver job', () => {
+  let store: Store;
+  const clock = manualClock();
+  const sent: OutboundMessage[] = [];
+  const committed: string[] = [];
+  const finished: { row: DeliveryTable; notification: DeliveryNotification | null }[] = [];
+  const channel: Channel = {
+    kind: 'webhook',
+    async send(message) {
+      sent.push(message);
+      return { providerMessageId: `p_${sent.length}`, providerResponse: 'HTTP 200' };
+    },
+  };
+  let deliver: (job: Job) => Promise<void>;
+  let n = 0;
+
+  beforeAll(async () => {
+    store = openStore({ databaseUrl: null, dataDir: '.', sqliteFile: ':memory:' });
+    await store.migrate();
+    const db = store.db;
+    await db
+      .insertInto('organizations')
+      .values({ id: 'org_1', slug: 'acme', name: 'Acme', options: '{}', created_at: 0, updated_at: 0 })
+      .execute();
+    await db
+      .insertInto('projects')
+      .values({
+        id: 'prj_1',
+        org_id: 'org_1',
+        slug: 'api',
+        name: 'API',
+        number: 1,
+        dsn_key: 'k',
+        platform: null,
+        options: '{}',
+        created_at: 0,
+      })
+      .execute();
+    await db
+      .insertInto('issues')
+      .values({
+        id: 'iss_1',
+        org_id: 'org_1',
+        project_id: 'prj_1',
+        fingerprint: 'f',
+        title: 'TypeError',
+        culprit: 'cart.ts',
+        level: 'error',
+        category: 'error',
+        status: 'unresolved',
+        ignore_until: null,
+        ignore_count: null,
+        ignore_times_seen: null,
+        ignore_user_count: null,
+        ignore_users_seen: null,
+        resolved_at: null,
+        first_seen: 0,
+        last_seen: 0,
+        times_seen: 1,
+        users_seen: 0,
+        assignee_type: null,
+        assignee_id: null,
+        priority: 'high',
+        last_event_id: null,
+        updated_at: 0,
+      })
+      .execute();
+    await db
+      .insertInto('events')
+      .values({
+        id: 'evt_1',
+        project_id: 'prj_1',
+        issue_id: 'iss_1',
+        event_id: 'e1',
+        timestamp: 0,
+        received_at: RECEIVED_AT,
+        environment: null,
+        release: null,
+        level: 'error',
+        payload: '{}',
+      })
+      .execute();
+    await db
+      .insertInto('notifications')
+      .values({
+        id: 'ntf_1',
+        org_id: 'org_1',
+        project_id: 'prj_1',
+        type: 'issue_alert',
+        issue_id: 'iss_1',
+        event_id: 'evt_1',
+        rule_ids: '[]',
+        payload: JSON.stringify(notificationType('issue_alert')!.sample()),
+        dedupe_key: 'k',
+        created_at: clock.now() - 1_000,
+      })
+      .execute();
+    deliver = deliverer({
+      db,
+      clock,
+      logger: pino({ level: 'silent' }),
+      channels: new Map([['webhook', channel]]),
+      state: { get: async () => undefined, set: async () => undefined },
+      breaker: circuitBreaker(clock),
+      sendingLeaseMs: LEASE,
+      publicUrl: () => 'https://herald.example',
+      integration: async () => {
+        throw new Error('no integrations here');
+      },
+      override: async () => undefined,
+      unsubscribeUrl: () => 'https://herald.example/unsubscribe',
+      onIntegrationDisabled: async () => undefined,
+      onJobsCommitted: (ids) => committed.push(...ids),
+      onFinished: async (row, _attempt, notification) => {
+        finished.push({ row, notification });
+      },
+    });
+  });
+  afterAll(() => store.close());
+  beforeEach(() => {
+    sent.length = 0;
+    committed.length = 0;
+    finished.length = 0;
+  });
+
+  async function delivery(fields: Partial<DeliveryTable>): Promise<string> {
+    const id = `dlv_${++n}`;
+    await store.db
+      .insertInto('deliveries')
+      .values({
+        id,
+        notification_id: 'ntf_1',
+        org_id: 'org_1',
+        recipient_type: 'webhook',
+        recipient_id: `hook_${n}`,
+        channel: 'webhook',
+        integration_id: null,
+        status: 'pending',
+        reason: null,
+        attempts: 0,
+        next_attempt_at: null,
+        last_error: null,
+        provider_message_id: null,
+        digest_id: null,
+        fallback_of: null,
+        created_at: 0,
+        updated_at: clock.now(),
+        sent_at: null,
+        ...fields,
+      })
+      .execute();
+    return id;
+  }
+
+  const run = (id: string) =>
+    deliver({ id: `deliver_${id}_0`, kind: 'deliver', payload: { deliveryId: id }, attempts: 0, runAt: 0 });
+  const row = (id: string) =>
+    store.db.selectFrom('deliveries').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const jobs = (id: string) =>
+    store.db.selectFrom('jobs').select(['id', 'run_at']).where('payload', 'like', `%${id}"%`).execute();
+
+  it('sends a pending delivery once, records the attempt and hands the notification on', async () => {
+    const id = await delivery({});
+    await run(id);
+    await run(id);
+    expect(sent.map((m) => m.idempotencyKey)).toEqual([id]);
+    expect(await row(id)).toMatchObject({
+      status: 'sent',
+      attempts: 1,
+      sent_at: clock.now(),
+      provider_message_id: 'p_1',
+      updated_at: clock.now(),
+    });
+    const attempts = await store.db
+      .selectFrom('delivery_attempts')
+      .selectAll()
+      .where('delivery_id', '=', id)
+      .execute();
+    expect(attempts).toMatchObject([{ attempt: 1, outcome: 'sent', message: 'HTTP 200', code: null }]);
+    expect(finished).toHaveLength(1);
+    expect(finished[0]?.row).toMatchObject({ id, status: 'sent', attempts: 1 });
+    expect(finished[0]?.notification).toMatchObject({
+      id: 'ntf_1',
+      type: 'issue_alert',
+      event_received_at: RECEIVED_AT,
+    });
+  });
+
+  it('leaves a delivery another worker is sending alone and looks again when its lease ends', async () => {
+    const since = clock.now() - 1_000;
+    const id = await delivery({ status: 'sending', attempts: 1, updated_at: since });
+    await run(id);
+    expect(sent).toEqual([]);
+    expect(await row(id)).toMatchObject({ status: 'sending', attempts: 1, updated_at: since });
+    const recheck = `deliver_${id}_lease_${since + LEASE}`;
+    expect(await jobs(id)).toEqual([{ id: recheck, run_at: since + LEASE }]);
+    expect(committed).toEqual([recheck]);
+  });
+
+  it('takes over a delivery whose lease ran out, as its next attempt under the same id', async () => {
+    const id = await delivery({ status: 'sending', attempts: 2, updated_at: clock.now() - LEASE });
+    await run(id);
+    expect(sent.map((m) => m.idempotencyKey)).toEqual([id]);
+    expect(await row(id)).toMatchObject({ status: 'sent', attempts: 3 });
+  });
+
+  it('does nothing for a delivery that is done or gone', async () => {
+    for (const status of ['sent', 'dead', 'suppressed', 'delivered']) {
+      const id = await delivery({ status, attempts: 1, updated_at: 0 });
+      await run(id);
+      expect(await row(id)).toMatchObject({ status, attempts: 1, updated_at: 0 });
+    }
+    await run('dlv_missing');
+    expect(sent).toEqual([]);
+    expect(committed).toEqual([]);
+    expect(finished).toEqual([]);
+  });
+
+  it('claims failed and deferred deliveries again', async () => {
+    for (const status of ['failed', 'deferred']) {
+      const id = await delivery({ status, attempts: 1 });
+      await run(id);
+      expect(await row(id)).toMatchObject({ status: 'sent', attempts: 2 });
+    }
+  });
+});

@@ -1,0 +1,162 @@
+import type { Kysely } from 'kysely';
+import { newId } from '../ids.js';
+import type {
+  Database,
+  DeliveryAttemptTable,
+  DeliveryTable,
+  NotificationTable,
+  UserTable,
+} from '../store/schema.js';
+import { preparedQuery } from './prepared-query.js';
+
+/** Statuses a delivery is claimed from for a send. */
+const RUNNABLE_STATUSES = ['pending', 'deferred', 'failed'] as const;
+
+/** A notification as the delivery stage reads it, with the arrival of the event it came from. */
+export type DeliveryNotification = NotificationTable & { readonly event_received_at: number | null };
+
+/** The part of a user a message needs: address, name, language and zone. */
+export type DeliveryUser = Pick<UserTable, 'id' | 'email' | 'name' | 'locale' | 'timezone'>;
+
+/** How a send ended, as written to the delivery: every field but `sent_at` and `provider_message_id`. */
+export type Settlement = Pick<DeliveryTable, 'status' | 'reason' | 'last_error' | 'next_attempt_at'>;
+
+/** How a successful send ended: also when it was sent and the provider's id. */
+export type SentSettlement = Settlement & Pick<DeliveryTable, 'sent_at' | 'provider_message_id'>;
+
+/** One send attempt as the history keeps it. */
+export interface AttemptRecord {
+  readonly started: number;
+  readonly outcome: 'sent' | 'transient' | 'permanent';
+  readonly code?: string;
+  readonly message?: string;
+}
+
+/**
+ * The statements of the delivery stage that run for every delivery, each compiled once (see
+ * prepared-query.ts). Rare paths (suppression, circuit holds, fallbacks) build their queries as usual.
+ */
+export function deliveryStatements(db: Kysely<Database>) {
+  // One compare-and-set takes the delivery, from a runnable status or from `sending` whose lease ran out
+  // (its worker died), and counts the attempt: two workers never both take it.
+  const claim = preparedQuery<Database, { id: string; now: number; staleUpTo: number }, DeliveryTable>(
+    db,
+    ['id', 'now', 'staleUpTo'],
+    (db, p) =>
+      db
+        .updateTable('deliveries')
+        .set((eb) => ({ status: 'sending', attempts: eb('attempts', '+', 1), updated_at: p.now }))
+        .where('id', '=', p.id)
+        .where((eb) =>
+          eb.or([
+            eb('status', 'in', RUNNABLE_STATUSES),
+            eb.and([eb('status', '=', 'sending'), eb('updated_at', '<=', p.staleUpTo)]),
+          ]),
+        )
+        .returningAll(),
+  );
+
+  const notification = preparedQuery<Database, { id: string }, DeliveryNotification>(db, ['id'], (db, p) =>
+    db
+      .selectFrom('notifications')
+      .leftJoin('events', 'events.id', 'notifications.event_id')
+      .selectAll('notifications')
+      .select('events.received_at as event_received_at')
+      .where('notifications.id', '=', p.id),
+  );
+
+  const user = preparedQuery<Database, { id: string }, DeliveryUser>(db, ['id'], (db, p) =>
+    db.selectFrom('users').select(['id', 'email', 'name', 'locale', 'timezone']).where('id', '=', p.id),
+  );
+
+  // Only a delivery still `sending` is settled: an outcome already written (by a worker that took it
+  // over when its lease ran out, and finished first) is never overwritten.
+  const settle = preparedQuery<Database, Settlement & { id: string; updated_at: number }, never>(
+    db,
+    ['status', 'reason', 'last_error', 'next_attempt_at', 'updated_at', 'id'],
+    (db, p) =>
+      db
+        .updateTable('deliveries')
+        .set({
+          status: p.status,
+          reason: p.reason,
+          last_error: p.last_error,
+          next_attempt_at: p.next_attempt_at,
+          updated_at: p.updated_at,
+        })
+        .where('id', '=', p.id)
+        .where('status', '=', 'sending'),
+  );
+
+  const settleSent = preparedQuery<Database, SentSettlement & { id: string; updated_at: number }, never>(
+    db,
+    [
+      'status',
+      'sent_at',
+      'provider_message_id',
+      'reason',
+      'last_error',
+      'next_attempt_at',
+      'updated_at',
+      'id',
+    ],
+    (db, p) =>
+      db
+        .updateTable('deliveries')
+        .set({
+          status: p.status,
+          sent_at: p.sent_at,
+          provider_message_id: p.provider_message_id,
+          reason: p.reason,
+          last_error: p.last_error,
+          next_attempt_at: p.next_attempt_at,
+          updated_at: p.updated_at,
+        })
+        .where('id', '=', p.id)
+        .where('status', '=', 'sending'),
+  );
+
+  const attempt = preparedQuery<Database, DeliveryAttemptTable, never>(
+    db,
+    ['id', 'delivery_id', 'attempt', 'started_at', 'duration_ms', 'outcome', 'code', 'message'],
+    (db, p) => db.insertInto('delivery_attempts').values(p),
+  );
+
+  return {
+    /** Takes the delivery for a send; the row as now stored, or undefined when it is not free to take. */
+    async claim(id: string, now: number, leaseMs: number): Promise<DeliveryTable | undefined> {
+      return (await claim(db, { id, now, staleUpTo: now - leaseMs })).rows[0];
+    },
+    /** The delivery's notification, or undefined when it is gone. */
+    async notification(id: string): Promise<DeliveryNotification | undefined> {
+      return (await notification(db, { id })).rows[0];
+    },
+    /** The user, or undefined when there is none. */
+    async user(id: string): Promise<DeliveryUser | undefined> {
+      return (await user(db, { id })).rows[0];
+    },
+    /** Writes the outcome of a send and the attempt to the history, in the caller's transaction. */
+    async settle(
+      trx: Kysely<Database>,
+      delivery: Pick<DeliveryTable, 'id' | 'attempts'>,
+      outcome: Settlement | SentSettlement,
+      record: AttemptRecord,
+      now: number,
+    ): Promise<void> {
+      const { id } = delivery;
+      await ('sent_at' in outcome
+        ? settleSent(trx, { ...outcome, id, updated_at: now })
+        : settle(trx, { ...outcome, id, updated_at: now }));
+      await attempt(trx, {
+        id: newId('att', now),
+        delivery_id: id,
+        attempt: delivery.attempts,
+        started_at: record.started,
+        duration_ms: Math.max(0, now - record.started),
+        outcome: record.outcome,
+        code: record.code ?? null,
+        message: record.message?.slice(0, 1000) ?? null,
+      });
+    },
+  };
+}
