@@ -206,6 +206,28 @@ interface Target {
   readonly client: JsonClient;
 }
 
+/**
+ * Waits until the Herald has no due job left (its `/readyz` queue detail), so a scenario is not measured
+ * behind the backlog the previous one left. Bounded: after `maxMs` it goes on and says how much was left.
+ */
+async function settle(target: Target, maxMs = 600_000): Promise<void> {
+  const started = wallNow();
+  let due = 0;
+  for (;;) {
+    const answer = await target.client.request('GET', '/readyz');
+    due = Number(answer.body?.queue?.due ?? 0);
+    if (due === 0) break;
+    if (wallNow() - started > maxMs) {
+      log(`${target.profile}: ${due} jobs still due after ${maxMs / 1000} s; going on`);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  const waited = wallNow() - started;
+  if (waited > 1000)
+    log(`${target.profile}: waited ${(waited / 1000).toFixed(1)} s for the previous backlog`);
+}
+
 /** Creates the org, its projects, the webhook integration to the sink and the `every_event` rules. */
 async function setUp(client: JsonClient, sink: Sink): Promise<void> {
   const must = async (method: string, path: string, body: unknown) => {
@@ -589,10 +611,12 @@ async function main(): Promise<void> {
   let ceilingPerSecond: number | null = null;
   const bareLatency = new Map<number, number>();
   for (const rate of want('latency') ? PLAN.latencyRates : []) {
+    await settle(embedded);
     log(`embedded: latency at ${rate} events/s for ${PLAN.latencySeconds} s`);
     const l = await latencyAt(embedded, sink, rate, PLAN.latencySeconds);
     rows.push(latencyRow('embedded', rate, l));
   }
+  if (want('burst')) await settle(embedded);
   if (want('burst')) log(`embedded: burst of ${PLAN.burst} notifications`);
   const b = want('burst') ? await burst(embedded, sink, PLAN.burst) : null;
   const sample = await sink.sample('/herald');
@@ -653,6 +677,7 @@ async function main(): Promise<void> {
 
   let heraldAlerts: Awaited<ReturnType<typeof alertFeed>> | null = null;
   if (want('alerts')) {
+    await settle(embedded);
     log(`embedded: ${PLAN.alerts} alerts through the Alertmanager-compatible endpoint`);
     heraldAlerts = await alertFeed(
       embedded.processes.url,
@@ -665,6 +690,7 @@ async function main(): Promise<void> {
   }
 
   if (want('ingest')) {
+    await settle(embedded);
     log(`embedded: ingest for ${PLAN.ingestSeconds} s (+ ${PLAN.batchSeconds} s batches)`);
     const ing = await ingest(embedded, sink, PLAN.ingestSeconds, PLAN.batchSeconds);
     rows.push({
@@ -686,6 +712,7 @@ async function main(): Promise<void> {
   }
 
   if (want('memory')) {
+    await settle(embedded);
     log(`embedded: memory over ${PLAN.memorySeconds} s at ${PLAN.memoryRate} events/s`);
     const mem = await memory(embedded, sink, PLAN.memorySeconds, PLAN.memoryRate, PLAN.sampleMs);
     const peak = memoryOf(embedded.processes.pids[0]!)?.peakMb ?? null;
@@ -758,9 +785,11 @@ async function main(): Promise<void> {
       cleanups.push(() => cluster.processes.stop());
       await setUp(cluster.client, sink);
       for (const rate of PLAN.clusterRates) {
+        await settle(cluster);
         log(`cluster: latency at ${rate} events/s`);
         rows.push(latencyRow('cluster', rate, await latencyAt(cluster, sink, rate, PLAN.latencySeconds)));
       }
+      await settle(cluster);
       log(`cluster: burst of ${PLAN.burst}`);
       const cb = await burst(cluster, sink, PLAN.burst);
       rows.push({
@@ -772,6 +801,7 @@ async function main(): Promise<void> {
         unit: '/s',
         note: `ingest→last delivery ${Math.round(cb.endToEndPerSecond)}/s`,
       });
+      await settle(cluster);
       const ca = await alertFeed(
         cluster.processes.url,
         '/api/v1/projects/bench/alerts/alertmanager/api/v2/alerts',
@@ -789,6 +819,7 @@ async function main(): Promise<void> {
         unit: '/s',
         note: `p99 ${ca.p99.toFixed(0)} ms`,
       });
+      await settle(cluster);
       log(`cluster: ingest for ${PLAN.clusterIngestSeconds} s`);
       const ci = await ingest(cluster, sink, PLAN.clusterIngestSeconds, 0);
       rows.push({
