@@ -71,24 +71,7 @@ export function deliveryStatements(db: Kysely<Database>) {
 
   // Only a delivery still `sending` is settled: an outcome already written (by a worker that took it
   // over when its lease ran out, and finished first) is never overwritten.
-  const settle = preparedQuery<Database, Settlement & { id: string; updated_at: number }, never>(
-    db,
-    ['status', 'reason', 'last_error', 'next_attempt_at', 'updated_at', 'id'],
-    (db, p) =>
-      db
-        .updateTable('deliveries')
-        .set({
-          status: p.status,
-          reason: p.reason,
-          last_error: p.last_error,
-          next_attempt_at: p.next_attempt_at,
-          updated_at: p.updated_at,
-        })
-        .where('id', '=', p.id)
-        .where('status', '=', 'sending'),
-  );
-
-  const settleSent = preparedQuery<Database, SentSettlement & { id: string; updated_at: number }, never>(
+  const settle = preparedQuery<Database, SentSettlement & { id: string; updated_at: number }, never>(
     db,
     [
       'status',
@@ -138,15 +121,15 @@ export function deliveryStatements(db: Kysely<Database>) {
     /** Writes the outcome of a send and the attempt to the history, in the caller's transaction. */
     async settle(
       trx: Kysely<Database>,
-      delivery: Pick<DeliveryTable, 'id' | 'attempts'>,
+      delivery: Pick<DeliveryTable, 'id' | 'attempts' | 'sent_at' | 'provider_message_id'>,
       outcome: Settlement | SentSettlement,
       record: AttemptRecord,
       now: number,
     ): Promise<void> {
       const { id } = delivery;
-      await ('sent_at' in outcome
-        ? settleSent(trx, { ...outcome, id, updated_at: now })
-        : settle(trx, { ...outcome, id, updated_at: now }));
+      // One statement for every outcome: one that is not a send keeps the row's send fields as they are.
+      const { sent_at, provider_message_id } = delivery;
+      await settle(trx, { sent_at, provider_message_id, ...outcome, id, updated_at: now });
       await attempt(trx, {
         id: newId('att', now),
         delivery_id: id,
