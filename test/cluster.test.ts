@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,10 +7,16 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpPeer, type TestPeer } from '../src/delivery/channel-test-kit.js';
 import { signal, within } from '../src/queue/queue-conformance.js';
+import {
+  adminCall,
+  everyEventToWebhook,
+  type HeraldProcess,
+  ruleHistory,
+  serveHerald,
+} from './helpers/herald-process.js';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from './helpers/profile.js';
 import { dropRedisPrefix, freshRedisPrefix, SKIP_REDIS } from './helpers/redis.js';
 
-const BIN = join(import.meta.dirname, '..', 'bin', 'herald.js');
 const ADMIN_TOKEN = 'cluster-admin-token-0123456789';
 const SIGNING_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const EVENTS = 10_000;
@@ -48,18 +53,11 @@ async function sql(text: string): Promise<void> {
   }
 }
 
-/** One `herald serve` process and what it printed (the tail, for failure messages). */
-interface Node {
-  readonly child: ChildProcess;
-  readonly ready: Promise<string>;
-  output(): string;
-}
-
 describe.skipIf(SKIP_POSTGRES || SKIP_REDIS)('cluster profile: one api and two worker processes', () => {
   const schema = `c_${randomBytes(6).toString('hex')}`;
   const prefix = freshRedisPrefix();
   const dataDir = mkdtempSync(join(tmpdir(), 'herald-cluster-'));
-  const nodes: Node[] = [];
+  const nodes: HeraldProcess[] = [];
   const arrivals = new Map<string, number>();
   const allArrived = signal();
   /** Answers held while the victim dies, so it dies with sends in flight. */
@@ -68,65 +66,28 @@ describe.skipIf(SKIP_POSTGRES || SKIP_REDIS)('cluster profile: one api and two w
   let killOne: (() => void) | null = null;
   let sink: TestPeer;
   let url = '';
-  let workers: Node[] = [];
+  let workers: HeraldProcess[] = [];
   let ruleId = '';
   const phases: string[] = [];
   const started = Date.now();
 
-  function serve(role: 'api' | 'worker'): Node {
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('HERALD_')));
-    const child = spawn(process.execPath, [BIN, 'serve', '--role', role, '--port', '0'], {
-      env: {
-        ...clean,
-        HERALD_DATABASE_URL: `${TEST_DATABASE_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`,
-        HERALD_REDIS_URL: TEST_REDIS_URL,
-        HERALD_REDIS_PREFIX: prefix,
-        HERALD_SECRET_KEY: 'cluster-secret-key-0123456789abcdef0123',
-        HERALD_ADMIN_TOKEN: ADMIN_TOKEN,
-        HERALD_ALLOW_PRIVATE_TARGETS: 'true',
-        HERALD_DATA_DIR: join(dataDir, `${role}-${nodes.length}`),
-        HERALD_LOG_LEVEL: 'info',
-      },
+  function serve(role: 'api' | 'worker'): HeraldProcess {
+    const node = serveHerald(['--role', role], {
+      HERALD_DATABASE_URL: `${TEST_DATABASE_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`,
+      HERALD_REDIS_URL: TEST_REDIS_URL,
+      HERALD_REDIS_PREFIX: prefix,
+      HERALD_SECRET_KEY: 'cluster-secret-key-0123456789abcdef0123',
+      HERALD_ADMIN_TOKEN: ADMIN_TOKEN,
+      HERALD_ALLOW_PRIVATE_TARGETS: 'true',
+      HERALD_DATA_DIR: join(dataDir, `${role}-${nodes.length}`),
+      HERALD_LOG_LEVEL: 'info',
     });
-    let tail = '';
-    const ready = new Promise<string>((resolve, reject) => {
-      const onData = (chunk: Buffer) => {
-        tail = (tail + chunk.toString()).slice(-20_000);
-        const started = /"url":"([^"]*)"[^\n]*"msg":"herald started"/.exec(tail);
-        if (started) resolve(started[1] ?? '');
-      };
-      child.stdout?.on('data', onData);
-      child.stderr?.on('data', onData);
-      child.on('exit', (code, sig) => reject(new Error(`herald ${role} exited (${code ?? sig}): ${tail}`)));
-    });
-    ready.catch(() => undefined);
-    const node = { child, ready, output: () => tail };
     nodes.push(node);
     return node;
   }
 
-  // biome-ignore lint/suspicious/noExplicitAny: answers are arbitrary JSON that the test inspects
-  async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-    const response = await fetch(`${url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: await response.json() };
-  }
-
-  async function history(): Promise<{ deliveries: { status: string }[] }[]> {
-    const all: { deliveries: { status: string }[] }[] = [];
-    for (let cursor: string | null = ''; cursor !== null; ) {
-      const page = await call(
-        'GET',
-        `/api/v1/orgs/acme/notifications?rule=${ruleId}&limit=200${cursor ? `&cursor=${cursor}` : ''}`,
-      );
-      all.push(...page.body.data);
-      cursor = page.body.nextCursor;
-    }
-    return all;
-  }
+  const call = adminCall(() => url, ADMIN_TOKEN);
+  const history = () => ruleHistory(call, ruleId);
 
   /** Jobs due or waiting (retries, leases of the killed worker's sends), as `/readyz` reports them. */
   async function outstanding(): Promise<number> {
@@ -162,23 +123,7 @@ describe.skipIf(SKIP_POSTGRES || SKIP_REDIS)('cluster profile: one api and two w
     workers = [serve('worker'), serve('worker')];
     await within(Promise.all(workers.map((w) => w.ready)), 45_000, 'the worker processes');
 
-    expect((await call('POST', '/api/v1/orgs', { slug: 'acme', name: 'Acme' })).status).toBe(201);
-    expect((await call('POST', '/api/v1/orgs/acme/projects', { slug: 'api', name: 'API' })).status).toBe(201);
-    const hook = await call('POST', '/api/v1/orgs/acme/integrations', {
-      provider: 'webhook',
-      name: 'Ops',
-      config: { url: `${sink.url}/hook` },
-      secrets: { signingSecret: SIGNING_SECRET },
-    });
-    expect(hook.status).toBe(201);
-    const rule = await call('POST', '/api/v1/projects/acme/api/rules', {
-      name: 'Everything',
-      frequency: 0,
-      conditions: [{ id: 'every_event' }],
-      actions: [{ id: 'webhook', integration: hook.body.id }],
-    });
-    expect(rule.status).toBe(201);
-    ruleId = rule.body.id;
+    ruleId = await everyEventToWebhook(call, `${sink.url}/hook`, SIGNING_SECRET);
   }, 120_000);
 
   afterAll(async () => {

@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,11 +5,17 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpPeer, type TestPeer } from '../../src/delivery/channel-test-kit.js';
 import { signal, within } from '../../src/queue/queue-conformance.js';
+import {
+  adminCall,
+  everyEventToWebhook,
+  type HeraldProcess,
+  ruleHistory,
+  serveHerald,
+} from '../helpers/herald-process.js';
 import { PROFILE, SKIP_PROFILE } from '../helpers/profile.js';
 import { parsePromText, sampleValue } from '../helpers/prom-text.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/store.js';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'herald.js');
 const ADMIN_TOKEN = 'embedded-admin-token-0123456789';
 const SIGNING_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const EVENTS = 2_000;
@@ -21,14 +26,6 @@ const KILL_AFTER = 500;
 /** Unanswered sends the process holds when it is killed (its queue runs 16 jobs at once). */
 const IN_FLIGHT = 8;
 
-/** One `herald serve` process and what it printed (the tail, for failure messages). */
-interface Node {
-  readonly child: ChildProcess;
-  readonly ready: Promise<string>;
-  readonly exited: Promise<void>;
-  output(): string;
-}
-
 /**
  * The embedded profile: one `herald serve` process (API and workers) on a data folder, no Redis. It is
  * SIGKILLed in the middle of a burst while sends are in flight, then started again on the same data;
@@ -38,7 +35,7 @@ interface Node {
 describe.skipIf(SKIP_PROFILE)(`one process killed mid-burst and restarted (${PROFILE})`, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'herald-embedded-'));
   let database: TestDatabase;
-  const nodes: Node[] = [];
+  const nodes: HeraldProcess[] = [];
   /** Requests per webhook-id, answered or not. */
   const arrivals = new Map<string, number>();
   /** 2xx answers the sink wrote per webhook-id: what a receiver has accepted. */
@@ -54,60 +51,21 @@ describe.skipIf(SKIP_PROFILE)(`one process killed mid-burst and restarted (${PRO
   const phases: string[] = [];
   const started = Date.now();
 
-  function serve(): Node {
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('HERALD_')));
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {
-      env: {
-        ...clean,
-        ...(database.databaseUrl ? { HERALD_DATABASE_URL: database.databaseUrl } : {}),
-        HERALD_DATA_DIR: dataDir,
-        HERALD_SECRET_KEY: 'embedded-secret-key-0123456789abcdef0123',
-        HERALD_ADMIN_TOKEN: ADMIN_TOKEN,
-        HERALD_ALLOW_PRIVATE_TARGETS: 'true',
-        HERALD_LOG_LEVEL: 'info',
-      },
+  function serve(): HeraldProcess {
+    const node = serveHerald([], {
+      ...(database.databaseUrl ? { HERALD_DATABASE_URL: database.databaseUrl } : {}),
+      HERALD_DATA_DIR: dataDir,
+      HERALD_SECRET_KEY: 'embedded-secret-key-0123456789abcdef0123',
+      HERALD_ADMIN_TOKEN: ADMIN_TOKEN,
+      HERALD_ALLOW_PRIVATE_TARGETS: 'true',
+      HERALD_LOG_LEVEL: 'info',
     });
-    let tail = '';
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    const ready = new Promise<string>((resolve, reject) => {
-      const onData = (chunk: Buffer) => {
-        tail = (tail + chunk.toString()).slice(-20_000);
-        const up = /"url":"([^"]*)"[^\n]*"msg":"herald started"/.exec(tail);
-        if (up) resolve(up[1] ?? '');
-      };
-      child.stdout?.on('data', onData);
-      child.stderr?.on('data', onData);
-      child.on('exit', (code, sig) => reject(new Error(`herald exited (${code ?? sig}): ${tail}`)));
-    });
-    ready.catch(() => undefined);
-    const node = { child, ready, exited, output: () => tail };
     nodes.push(node);
     return node;
   }
 
-  // biome-ignore lint/suspicious/noExplicitAny: answers are arbitrary JSON that the test inspects
-  async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-    const response = await fetch(`${url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text.startsWith('{') ? JSON.parse(text) : text };
-  }
-
-  async function history(): Promise<{ deliveries: { id: string; status: string }[] }[]> {
-    const all: { deliveries: { id: string; status: string }[] }[] = [];
-    for (let cursor: string | null = ''; cursor !== null; ) {
-      const page = await call(
-        'GET',
-        `/api/v1/orgs/acme/notifications?rule=${ruleId}&limit=200${cursor ? `&cursor=${cursor}` : ''}`,
-      );
-      all.push(...page.body.data);
-      cursor = page.body.nextCursor;
-    }
-    return all;
-  }
+  const call = adminCall(() => url, ADMIN_TOKEN);
+  const history = () => ruleHistory(call, ruleId);
 
   /** Webhook sends the process has recorded as sent (its Prometheus counter). */
   async function recordedSent(): Promise<number> {
@@ -156,23 +114,7 @@ describe.skipIf(SKIP_PROFILE)(`one process killed mid-burst and restarted (${PRO
     });
     url = await within(serve().ready, 60_000, 'the herald process');
 
-    expect((await call('POST', '/api/v1/orgs', { slug: 'acme', name: 'Acme' })).status).toBe(201);
-    expect((await call('POST', '/api/v1/orgs/acme/projects', { slug: 'api', name: 'API' })).status).toBe(201);
-    const hook = await call('POST', '/api/v1/orgs/acme/integrations', {
-      provider: 'webhook',
-      name: 'Ops',
-      config: { url: `${sink.url}/hook` },
-      secrets: { signingSecret: SIGNING_SECRET },
-    });
-    expect(hook.status).toBe(201);
-    const rule = await call('POST', '/api/v1/projects/acme/api/rules', {
-      name: 'Everything',
-      frequency: 0,
-      conditions: [{ id: 'every_event' }],
-      actions: [{ id: 'webhook', integration: hook.body.id }],
-    });
-    expect(rule.status).toBe(201);
-    ruleId = rule.body.id;
+    ruleId = await everyEventToWebhook(call, `${sink.url}/hook`, SIGNING_SECRET);
   }, 120_000);
 
   afterAll(async () => {
