@@ -50,6 +50,7 @@ import { integrations } from './tenancy/integrations.js';
 import { members } from './tenancy/members.js';
 import { organizations } from './tenancy/organizations.js';
 import { projects } from './tenancy/projects.js';
+import { referenceCache } from './tenancy/reference-cache.js';
 import { checkTarget } from './tenancy/target-check.js';
 import { teams } from './tenancy/teams.js';
 import { digestBuilder } from './throttle/digest-builder.js';
@@ -112,6 +113,9 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
   if (secret.generated)
     logger.info({ dataDir: config.dataDir }, 'generated a secret key into the data folder');
   let boundPort: number | undefined;
+  // Organizations, projects and integrations as every event reads them: kept a moment, forgotten when
+  // this process writes them.
+  const references = referenceCache(store.db);
   const deps: TenancyDeps = {
     db: store.db,
     clock,
@@ -160,11 +164,16 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
     buildChannels({ http, vapid: inboxStage.vapid }, { ...channelFactories, inapp: () => inboxStage.inapp }),
   );
   const services: Services = {
-    organizations: organizations(deps),
+    organizations: organizations({ ...deps, references }),
     members: members(deps),
     teams: teams(deps),
     projects: projects(deps),
-    integrations: integrations({ ...deps, checkTarget: checkTarget(config.allowPrivateTargets) }),
+    integrations: integrations({
+      ...deps,
+      checkTarget: checkTarget(config.allowPrivateTargets),
+      references,
+    }),
+    throttle: throttleSettings({ db: store.db, clock, references }),
     apiKeys: keys,
     ...peopleServices({ db: store.db, clock, secretKey: secret.key, onDeploy: (info) => onDeploy(info) }),
     history: notificationHistory(store.db),
@@ -233,6 +242,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
         events,
         latestRelease: async (projectId) =>
           (await services.releases.latestRelease(projectId))?.version ?? null,
+        references,
         publicUrl: deps.publicUrl,
         onJobsCommitted,
       }),
@@ -263,7 +273,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
   const limiter = config.redisUrl
     ? redisLimiter({ redisUrl: config.redisUrl, prefix: config.redisPrefix })
     : sqlLimiter();
-  const throttle = throttleStage({ limiter, settings: throttleSettings({ db: store.db, clock }) });
+  const throttle = throttleStage({ limiter, settings: services.throttle });
   queue.handle('digest', digestBuilder({ db: store.db, clock, logger, notifications, onJobsCommitted }));
   queue.handle(
     'notify',
@@ -275,6 +285,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
       recipients: services.recipients,
       decisions: preferenceDecisions(store.db),
       events,
+      references,
       onDeliveries: analytics.observer.decided,
       throttle,
       onJobsCommitted,
@@ -294,7 +305,10 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
       override: (orgId, type, channel) => services.templates.find(orgId, type, channel),
       unsubscribeUrl: (payload) =>
         services.unsubscribe.unsubscribeUrl(deps.publicUrl(), { ...payload, issuedAt: clock.now() }),
-      onIntegrationDisabled: (orgId, id, reason) => system.integrationDisabled(orgId, id, reason),
+      onIntegrationDisabled: (orgId, id, reason) => {
+        references.forgetIntegrations(orgId);
+        return system.integrationDisabled(orgId, id, reason);
+      },
       ...pushDeliveryHooks(services.pushSubscriptions),
       trackLinks: analytics.tracker,
       onFinished: analytics.observer.finished,

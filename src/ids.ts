@@ -1,15 +1,27 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomFillSync } from 'node:crypto';
 
 /**
  * A new identifier: a prefix, then 48 bits of time and 80 random bits in Crockford base32, so ids sort by
  * creation time (cursor pagination relies on that) and never collide in practice.
  */
 export function newId(prefix: string, now: number = Date.now()): string {
-  const bytes = Buffer.alloc(16);
+  const bytes = Buffer.allocUnsafe(16);
   bytes.writeUIntBE(now, 0, 6);
-  randomBytes(10).copy(bytes, 6);
+  if (poolOffset + 10 > POOL_BYTES) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  pool.copy(bytes, 6, poolOffset, poolOffset + 10);
+  poolOffset += 10;
   return `${prefix}_${base32(bytes)}`;
 }
+
+// Random bytes are drawn from the system a few kilobytes at a time: the pipeline makes several ids per
+// event, and one call into the system's generator costs more than building the id around it. Each
+// byte of the pool is used once.
+const POOL_BYTES = 4_000;
+const pool = Buffer.allocUnsafe(POOL_BYTES);
+let poolOffset = POOL_BYTES;
 
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 

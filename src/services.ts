@@ -18,6 +18,7 @@ import type { Members } from './tenancy/members.js';
 import type { Organizations } from './tenancy/organizations.js';
 import type { Projects } from './tenancy/projects.js';
 import type { Teams } from './tenancy/teams.js';
+import type { ThrottleSettings } from './throttle/throttle-settings.js';
 
 /** The services the API calls, built by the composition root (`engine.ts`). */
 export interface Services extends PeopleServices, InboxServices {
@@ -26,6 +27,8 @@ export interface Services extends PeopleServices, InboxServices {
   readonly teams: Teams;
   readonly projects: Projects;
   readonly integrations: Integrations;
+  /** Throttle limits and digest options: the one instance the pipeline reads them through. */
+  readonly throttle: ThrottleSettings;
   readonly apiKeys: ApiKeys;
   readonly history: NotificationHistory;
   /** Metrics, engagement tracking, delivery analytics and retention. */

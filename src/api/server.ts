@@ -21,7 +21,6 @@ import { newId } from '../ids.js';
 import { redactUrl } from '../logger.js';
 import type { Services } from '../services.js';
 import type { Store } from '../store/store.js';
-import { throttleSettings } from '../throttle/throttle-settings.js';
 import { authenticate } from './auth.js';
 import { errorHandler } from './errors.js';
 import { idempotency } from './idempotency.js';
@@ -184,8 +183,8 @@ export async function buildApi(options: ApiOptions): Promise<ApiApp> {
     issueRoutes(api, options.services);
     ruleRoutes(api, options.services);
     templateRoutes(api, options.services);
-    throttleRoutes(api, options.services, throttleSettings({ db: options.store.db, clock: options.clock }));
-    digestRoutes(api, options.services, throttleSettings({ db: options.store.db, clock: options.clock }));
+    throttleRoutes(api, options.services, options.services.throttle);
+    digestRoutes(api, options.services, options.services.throttle);
     inboxRoutes(api, options.services);
     pushSubscriptionRoutes(api, options.services);
   });

@@ -22,6 +22,7 @@ import {
   type DeliveryNotification,
   type DeliveryUser,
   deliveryStatements,
+  insertDelivery,
   type SentSettlement,
   type Settlement,
 } from './delivery-statements.js';
@@ -176,14 +177,7 @@ export function deliverer(deps: DeliverDeps) {
     if (!delivery.fallback_channels) return [];
     const row = nextFallback(delivery, await personalIntegrations(trx, delivery.org_id), now);
     if (!row) return [];
-    const inserted = await trx
-      .insertInto('deliveries')
-      .values(row)
-      .onConflict((oc) =>
-        oc.columns(['notification_id', 'recipient_type', 'recipient_id', 'channel']).doNothing(),
-      )
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) !== 1) return [];
+    if (!(await insertDelivery(trx, row))) return [];
     if (row.status !== 'pending') return fallback(trx, row, now);
     return enqueueJobs(
       trx,

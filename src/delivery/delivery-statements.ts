@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { newId } from '../ids.js';
+import { preparedQuery, preparedStatement } from '../store/prepared-query.js';
 import type {
   Database,
   DeliveryAttemptTable,
@@ -7,7 +8,6 @@ import type {
   NotificationTable,
   UserTable,
 } from '../store/schema.js';
-import { preparedQuery } from './prepared-query.js';
 
 /** Statuses a delivery is claimed from for a send. */
 const RUNNABLE_STATUSES = ['pending', 'deferred', 'failed'] as const;
@@ -30,6 +30,50 @@ export interface AttemptRecord {
   readonly outcome: 'sent' | 'transient' | 'permanent';
   readonly code?: string;
   readonly message?: string;
+}
+
+// Written as a record so the compiler proves every column is listed.
+const DELIVERY_COLUMNS = Object.keys({
+  id: 1,
+  notification_id: 1,
+  org_id: 1,
+  recipient_type: 1,
+  recipient_id: 1,
+  channel: 1,
+  integration_id: 1,
+  status: 1,
+  reason: 1,
+  attempts: 1,
+  next_attempt_at: 1,
+  last_error: 1,
+  provider_message_id: 1,
+  digest_id: 1,
+  fallback_of: 1,
+  fallback_channels: 1,
+  created_at: 1,
+  updated_at: 1,
+  sent_at: 1,
+} satisfies Record<keyof DeliveryTable, 1>) as (keyof DeliveryTable)[];
+
+const insertDeliveryRow = preparedStatement<Database, Required<DeliveryTable>, never>(
+  DELIVERY_COLUMNS,
+  (db, row) =>
+    db
+      .insertInto('deliveries')
+      .values(row)
+      .onConflict((oc) =>
+        oc.columns(['notification_id', 'recipient_type', 'recipient_id', 'channel']).doNothing(),
+      ),
+);
+
+/**
+ * Writes a delivery in `db` (usually the caller's transaction) unless the notification already has one
+ * for the same recipient and channel (the unique key that makes a second send impossible); true when
+ * written. Fan-out writes one per recipient of every notification: compiled once.
+ */
+export async function insertDelivery(db: Kysely<Database>, row: DeliveryTable): Promise<boolean> {
+  const result = await insertDeliveryRow(db, { ...row, fallback_channels: row.fallback_channels ?? null });
+  return Number(result.numAffectedRows ?? 0) === 1;
 }
 
 /**

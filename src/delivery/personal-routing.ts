@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { newId } from '../ids.js';
 import type { Database, DeliveryTable } from '../store/schema.js';
+import { type IntegrationReference, referenceReader } from '../tenancy/reference-cache.js';
 import type { ChannelKind } from './channel.js';
 
 /** Providers that personal channels go through: email via SMTP/SendGrid/SES, Slack DMs. */
@@ -9,21 +10,26 @@ export const PERSONAL_PROVIDERS: Readonly<Partial<Record<ChannelKind, string>>> 
   slack: 'slack',
 };
 
-/** The organization's first active integration of each personal provider, by provider. */
+const PERSONAL_PROVIDER_NAMES: ReadonlySet<string> = new Set(Object.values(PERSONAL_PROVIDERS));
+
+/**
+ * The organization's first active integration of each personal provider, by provider, read in `db` (a
+ * transaction's, when given one).
+ */
 export async function personalIntegrations(
   db: Kysely<Database> | Transaction<Database>,
   orgId: string,
 ): Promise<Map<string, string>> {
-  const rows = await db
-    .selectFrom('integrations')
-    .select(['id', 'provider'])
-    .where('org_id', '=', orgId)
-    .where('status', '=', 'active')
-    .where('provider', 'in', Object.values(PERSONAL_PROVIDERS))
-    .orderBy('created_at')
-    .execute();
+  return personalRoutes(await referenceReader(db).integrations(orgId));
+}
+
+/** The first active integration of each personal provider among `integrations` (oldest first), by provider. */
+export function personalRoutes(integrations: readonly IntegrationReference[]): Map<string, string> {
   const byProvider = new Map<string, string>();
-  for (const row of rows) if (!byProvider.has(row.provider)) byProvider.set(row.provider, row.id);
+  for (const integration of integrations) {
+    if (integration.status !== 'active' || !PERSONAL_PROVIDER_NAMES.has(integration.provider)) continue;
+    if (!byProvider.has(integration.provider)) byProvider.set(integration.provider, integration.id);
+  }
   return byProvider;
 }
 

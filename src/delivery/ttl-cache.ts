@@ -2,6 +2,11 @@
 export interface TtlCache<T> {
   /** The kept answer for `key`, or a fresh one from `load`; a rejected load is not kept. */
   get(key: string, load: () => Promise<T>): Promise<T>;
+  /**
+   * The kept answer for `key` only when it has already arrived (a load still running is not waited on),
+   * else undefined; nothing is loaded.
+   */
+  peek(key: string): { readonly value: T } | undefined;
   /** Forgets `key`, so the next `get` loads again. */
   delete(key: string): void;
 }
@@ -13,7 +18,13 @@ export interface TtlCache<T> {
  * entries are swept when the map grows past `maxEntries`.
  */
 export function ttlCache<T>(ttlMs: number, maxEntries = 1_000): TtlCache<T> {
-  const entries = new Map<string, { readonly value: Promise<T>; readonly expires: number }>();
+  interface Entry {
+    readonly value: Promise<T>;
+    readonly expires: number;
+    /** Set once `value` has resolved. */
+    arrived?: { readonly value: T };
+  }
+  const entries = new Map<string, Entry>();
 
   function sweep(now: number): void {
     for (const [key, entry] of entries) if (entry.expires <= now) entries.delete(key);
@@ -27,12 +38,21 @@ export function ttlCache<T>(ttlMs: number, maxEntries = 1_000): TtlCache<T> {
       if (hit && hit.expires > now) return hit.value;
       if (entries.size >= maxEntries) sweep(now);
       const value = load();
-      const entry = { value, expires: now + ttlMs };
+      const entry: Entry = { value, expires: now + ttlMs };
       entries.set(key, entry);
-      value.catch(() => {
-        if (entries.get(key) === entry) entries.delete(key);
-      });
+      value.then(
+        (arrived) => {
+          entry.arrived = { value: arrived };
+        },
+        () => {
+          if (entries.get(key) === entry) entries.delete(key);
+        },
+      );
       return value;
+    },
+    peek(key) {
+      const hit = entries.get(key);
+      return hit && hit.expires > performance.now() ? hit.arrived : undefined;
     },
     delete(key) {
       entries.delete(key);

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { preparedStatement } from '../store/prepared-query.js';
 import type { Database, EventTable, IssueTable } from '../store/schema.js';
 import type { HeraldEvent, IssueCategory, IssueSnapshot, IssueStatus, Level } from './event.js';
 import type { EventPayload } from './event-schema.js';
@@ -51,6 +52,14 @@ export interface StoredEvents {
   load(eventRowId: string): Promise<StoredEvent | null>;
 }
 
+// Every evaluation reads its event and issue: compiled once (see store/prepared-query.ts).
+const selectEvent = preparedStatement<Database, { id: string }, EventTable>(['id'], (db, p) =>
+  db.selectFrom('events').selectAll().where('id', '=', p.id),
+);
+const selectIssue = preparedStatement<Database, { id: string }, IssueTable>(['id'], (db, p) =>
+  db.selectFrom('issues').selectAll().where('id', '=', p.id),
+);
+
 /** Events kept read back: a firing reads its event at evaluation and again at fan-out. */
 const KEPT_EVENTS = 2_000;
 
@@ -64,7 +73,7 @@ export function storedEvents(db: Kysely<Database>): StoredEvents {
     async load(eventRowId) {
       const known = kept.get(eventRowId);
       if (known) return known;
-      const row = await db.selectFrom('events').selectAll().where('id', '=', eventRowId).executeTakeFirst();
+      const row = (await selectEvent(db, { id: eventRowId })).rows[0];
       if (!row) return null;
       const stored = storedEvent(row);
       if (kept.size >= KEPT_EVENTS) kept.delete(kept.keys().next().value as string);
@@ -85,7 +94,7 @@ export async function loadEvaluation(
 ): Promise<{ stored: StoredEvent; issue: IssueSnapshot; issueRow: IssueTable; orgId: string } | null> {
   const stored = await events.load(eventRowId);
   if (!stored) return null;
-  const issue = await db.selectFrom('issues').selectAll().where('id', '=', stored.issueId).executeTakeFirst();
+  const issue = (await selectIssue(db, { id: stored.issueId })).rows[0];
   if (!issue) return null;
   return { stored, issue: issueSnapshot(issue), issueRow: issue, orgId: issue.org_id };
 }

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
+import { type Executor, preparedRows } from '../store/prepared-rows.js';
 import type { Database, IssueCountTable, IssueUserBucketTable } from '../store/schema.js';
-import { type Executor, preparedRows } from './prepared.js';
 
 /** Counts of an issue's events or distinct users in the half-open window `[from, to)`, epoch ms. */
 export interface FrequencyReader {

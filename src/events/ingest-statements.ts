@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { preparedRows } from '../store/prepared-rows.js';
 import type {
   Database,
   EventTable,
@@ -6,7 +7,6 @@ import type {
   IssueTable,
   IssueUserTable,
 } from '../store/schema.js';
-import { preparedRows } from './prepared.js';
 
 // Written as records so the compiler proves every column is listed (a missing one would not be inserted).
 const ISSUE_COLUMNS = Object.keys({

@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { ChannelKind } from '../delivery/channel.js';
-import { nextFallback, personalIntegrations, routeOf } from '../delivery/personal-routing.js';
+import { insertDelivery } from '../delivery/delivery-statements.js';
+import { nextFallback, personalRoutes, routeOf } from '../delivery/personal-routing.js';
 import type { StoredEvents } from '../events/event-records.js';
 import { newId } from '../ids.js';
 import type { PreferenceDecisions } from '../preferences/decisions.js';
@@ -10,6 +11,7 @@ import { enqueueJobs, type Job, type JobInput } from '../queue/queue.js';
 import type { Recipients } from '../recipients/resolve.js';
 import type { ActionNode } from '../rules/rule-schema.js';
 import type { Database, DeliveryTable } from '../store/schema.js';
+import type { References } from '../tenancy/reference-cache.js';
 import type { ThrottleStage } from '../throttle/throttle-stage.js';
 import type { FiredRuleRoute } from './issue-alerts.js';
 import type { NotificationStore, StoredNotification } from './notification-store.js';
@@ -26,6 +28,8 @@ export interface FanOutDeps {
   readonly decisions: PreferenceDecisions;
   /** Stored events read back: ownership rules and tag targets look at the event. */
   readonly events: StoredEvents;
+  /** The organization's integrations, for routing and their status (a cache shared with the other stages). */
+  readonly references: References;
   /** Limits and digests: may hold pending rows (`digested`) in the same transaction; none when absent. */
   readonly throttle?: ThrottleStage;
   readonly onJobsCommitted: (ids: string[]) => void;
@@ -173,7 +177,9 @@ export function fanOut(deps: FanOutDeps) {
       now,
     });
     const decisionOf = new Map(people.map((c, i) => [c, decisions[i]!.decision]));
-    const personal = await personalIntegrations(db, notification.orgId);
+    // Read before the transaction: on SQLite the transaction holds the only connection.
+    const integrations = await deps.references.integrations(notification.orgId);
+    const personal = personalRoutes(integrations);
     const chainOf = new Map<Candidate, ChannelKind[]>();
     fallbackQueries.forEach(({ c, channel }, i) => {
       const allowed =
@@ -181,19 +187,7 @@ export function fanOut(deps: FanOutDeps) {
         routeOf(channel, personal) !== undefined;
       if (allowed) chainOf.set(c, [...(chainOf.get(c) ?? []), channel]);
     });
-    const integrationIds = [...new Set(list.flatMap((c) => (c.integrationId ? [c.integrationId] : [])))];
-    const integrationStatus = new Map(
-      integrationIds.length === 0
-        ? []
-        : (
-            await db
-              .selectFrom('integrations')
-              .select(['id', 'status'])
-              .where('org_id', '=', notification.orgId)
-              .where('id', 'in', integrationIds)
-              .execute()
-          ).map((r) => [r.id, r.status]),
-    );
+    const integrationStatus = new Map(integrations.map((i) => [i.id, i.status]));
 
     const rows: DeliveryTable[] = list.map((c) => {
       const base: DeliveryTable = {
@@ -262,14 +256,7 @@ export function fanOut(deps: FanOutDeps) {
         : { rows, jobs: [] };
       const inserted: DeliveryTable[] = [];
       for (const row of throttled.rows) {
-        const result = await trx
-          .insertInto('deliveries')
-          .values(row)
-          .onConflict((oc) =>
-            oc.columns(['notification_id', 'recipient_type', 'recipient_id', 'channel']).doNothing(),
-          )
-          .executeTakeFirst();
-        if (Number(result.numInsertedOrUpdatedRows ?? 0) === 1) inserted.push(row);
+        if (await insertDelivery(trx, row)) inserted.push(row);
       }
       written = inserted;
       const jobs: JobInput[] = inserted

@@ -4,9 +4,10 @@ import type { Clock } from '../clock.js';
 import type { HeraldEvent, IngestOutcome } from '../events/event.js';
 import { loadEvaluation, type StoredEvents } from '../events/event-records.js';
 import { enqueueJobs, type Job } from '../queue/queue.js';
-import type { FrequencyReader } from '../rules/condition.js';
+import type { FrequencyReader, RuleInput } from '../rules/condition.js';
 import type { FiredRule, RuleProcessor } from '../rules/rule-processor.js';
 import type { Database } from '../store/schema.js';
+import type { References } from '../tenancy/reference-cache.js';
 import { type IssueRefs, issueRefs } from './issue-refs.js';
 import type { NotificationStore } from './notification-store.js';
 import type { IssueAlertPayload } from './types/issue-alert.js';
@@ -21,8 +22,10 @@ export interface IssueAlertDeps {
   readonly notifications: NotificationStore;
   /** Stored events read back (shared with the fan-out stage, which reads the same events). */
   readonly events: StoredEvents;
-  /** The project's latest release, for `latest_release` filters. */
+  /** The project's latest release, for `latest_release` filters: read only when a rule has one. */
   readonly latestRelease: (projectId: string) => Promise<string | null>;
+  /** The organization and project the notification names (a cache shared with the other stages). */
+  readonly references: References;
   /** Base URL for links. */
   readonly publicUrl: () => string;
   /** Told the ids of jobs written by a committed transaction. */
@@ -71,20 +74,25 @@ export function issueAlerts(deps: IssueAlertDeps) {
       );
       deps.onJobsCommitted(ids);
     }
-    const input = {
+    let latestRelease: Promise<string | null> | undefined;
+    const input: RuleInput = {
       event: stored.event,
       issue,
       outcome,
       // Windows and ages are anchored at arrival, so a queue that lags does not shift them.
       now: stored.receivedAt,
-      latestRelease: await deps.latestRelease(issue.projectId),
+      // Read once, by the first rule whose `latest_release` filter gets that far.
+      latestRelease: () => {
+        latestRelease ??= deps.latestRelease(issue.projectId);
+        return latestRelease;
+      },
       frequency: deps.frequency,
     };
     const { rules, lastFired } = await deps.processor.matching(input);
     if (rules.length === 0) return;
 
     // Read before the transaction: on SQLite the transaction holds the only connection.
-    const refs = await issueRefs(db, issueRow, deps.publicUrl());
+    const refs = await issueRefs(db, issueRow, deps.publicUrl(), deps.references);
     if (!refs) return;
     const jobIds = await db.transaction().execute(async (trx) => {
       const won = await deps.processor.claim(trx, issue.id, rules, lastFired);

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database, IssueTable } from '../store/schema.js';
+import { type References, referenceReader } from '../tenancy/reference-cache.js';
 import type { IssueAlertPayload } from './types/issue-alert.js';
 
 /** The organization, project and issue as every issue notification names them. */
@@ -7,12 +8,14 @@ export type IssueRefs = Pick<IssueAlertPayload, 'organization' | 'project' | 'is
 
 /**
  * Reads the references of an issue notification; null when the issue is gone. `issue` is the issue's
- * row or its id (then read here).
+ * row or its id (then read here). The organization and project come from `references` (a cache in the
+ * pipeline), by default straight from the database.
  */
 export async function issueRefs(
   db: Kysely<Database>,
   issueOrId: IssueTable | string,
   baseUrl: string,
+  references: References = referenceReader(db),
 ): Promise<IssueRefs | null> {
   const issue =
     typeof issueOrId === 'string'
@@ -20,20 +23,14 @@ export async function issueRefs(
       : issueOrId;
   if (!issue) return null;
   const [organization, project] = await Promise.all([
-    db
-      .selectFrom('organizations')
-      .select(['id', 'slug', 'name'])
-      .where('id', '=', issue.org_id)
-      .executeTakeFirstOrThrow(),
-    db
-      .selectFrom('projects')
-      .select(['id', 'slug', 'name'])
-      .where('id', '=', issue.project_id)
-      .executeTakeFirstOrThrow(),
+    references.organization(issue.org_id),
+    references.project(issue.project_id),
   ]);
+  if (!organization) throw new Error(`organization ${issue.org_id} of issue ${issue.id} not found`);
+  if (!project) throw new Error(`project ${issue.project_id} of issue ${issue.id} not found`);
   return {
-    organization,
-    project,
+    organization: { id: organization.id, slug: organization.slug, name: organization.name },
+    project: { id: project.id, slug: project.slug, name: project.name },
     issue: {
       id: issue.id,
       title: issue.title,

@@ -2,7 +2,9 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Clock } from '../clock.js';
 import { newId } from '../ids.js';
 import { parseJsonObject } from '../store/json.js';
-import type { Database } from '../store/schema.js';
+import { preparedStatement } from '../store/prepared-query.js';
+import { preparedRows } from '../store/prepared-rows.js';
+import type { Database, NotificationRuleTable, NotificationTable } from '../store/schema.js';
 
 /** What makes a notification. */
 export interface NewNotification {
@@ -32,6 +34,34 @@ export interface StoredNotification {
 
 type Db = Kysely<Database> | Transaction<Database>;
 
+// Every firing runs these: compiled once (see store/prepared-query.ts).
+const insertNotification = preparedStatement<Database, NotificationTable, never>(
+  [
+    'id',
+    'org_id',
+    'project_id',
+    'type',
+    'issue_id',
+    'event_id',
+    'rule_ids',
+    'payload',
+    'dedupe_key',
+    'created_at',
+  ],
+  (db, row) =>
+    db
+      .insertInto('notifications')
+      .values(row)
+      .onConflict((oc) => oc.column('dedupe_key').doNothing()),
+);
+const insertNotificationRules = preparedRows<NotificationRuleTable>(
+  ['notification_id', 'rule_id'],
+  (rows, db) => db.insertInto('notification_rules').values(rows),
+);
+const selectNotification = preparedStatement<Database, { id: string }, NotificationTable>(['id'], (db, p) =>
+  db.selectFrom('notifications').selectAll().where('id', '=', p.id),
+);
+
 /** Notifications: one row per firing of one type, idempotent by its cause. */
 export function notificationStore(deps: { db: Kysely<Database>; clock: Clock }) {
   return {
@@ -42,23 +72,19 @@ export function notificationStore(deps: { db: Kysely<Database>; clock: Clock }) 
     async create(db: Db, input: NewNotification): Promise<{ id: string; created: boolean }> {
       const now = deps.clock.now();
       const id = newId('ntf', now);
-      const inserted = await db
-        .insertInto('notifications')
-        .values({
-          id,
-          org_id: input.orgId,
-          project_id: input.projectId,
-          type: input.type,
-          issue_id: input.issueId,
-          event_id: input.eventId,
-          rule_ids: JSON.stringify(input.ruleIds),
-          payload: JSON.stringify(input.payload),
-          dedupe_key: input.dedupeKey,
-          created_at: now,
-        })
-        .onConflict((oc) => oc.column('dedupe_key').doNothing())
-        .executeTakeFirst();
-      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) {
+      const inserted = await insertNotification(db, {
+        id,
+        org_id: input.orgId,
+        project_id: input.projectId,
+        type: input.type,
+        issue_id: input.issueId,
+        event_id: input.eventId,
+        rule_ids: JSON.stringify(input.ruleIds),
+        payload: JSON.stringify(input.payload),
+        dedupe_key: input.dedupeKey,
+        created_at: now,
+      });
+      if (Number(inserted.numAffectedRows ?? 0) === 0) {
         const existing = await db
           .selectFrom('notifications')
           .select('id')
@@ -66,21 +92,15 @@ export function notificationStore(deps: { db: Kysely<Database>; clock: Clock }) 
           .executeTakeFirstOrThrow();
         return { id: existing.id, created: false };
       }
-      if (input.ruleIds.length > 0) {
-        await db
-          .insertInto('notification_rules')
-          .values(input.ruleIds.map((rule_id) => ({ notification_id: id, rule_id })))
-          .execute();
-      }
+      await insertNotificationRules(
+        db,
+        input.ruleIds.map((rule_id) => ({ notification_id: id, rule_id })),
+      );
       return { id, created: true };
     },
 
     async get(id: string): Promise<StoredNotification | null> {
-      const row = await deps.db
-        .selectFrom('notifications')
-        .selectAll()
-        .where('id', '=', id)
-        .executeTakeFirst();
+      const row = (await selectNotification(deps.db, { id })).rows[0];
       if (!row) return null;
       return {
         id: row.id,

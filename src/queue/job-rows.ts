@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import { type PreparedQuery, preparedQuery } from '../store/prepared-query.js';
+import { preparedRows } from '../store/prepared-rows.js';
 import type { Database } from '../store/schema.js';
 import { JOB_KINDS, type Job, type JobHandler, type JobKind } from './queue.js';
 
@@ -41,7 +43,10 @@ export function retryDelay(attempts: number): number {
 const STAGES: readonly (readonly JobKind[])[] = [
   ['deliver'],
   ['notify'],
-  JOB_KINDS.filter((kind) => kind !== 'deliver' && kind !== 'notify'),
+  JOB_KINDS.filter((kind) => kind !== 'deliver' && kind !== 'notify' && kind !== 'evaluate-event'),
+  // Alone: a backlog of evaluations is read in index order, where with other kinds in the same query
+  // every due row of them would be sorted to find the oldest few.
+  ['evaluate-event'],
 ];
 
 /**
@@ -106,50 +111,107 @@ export async function claimJob(
   };
 }
 
-/**
- * Claims up to `limit` due rows in two statements: reads the candidates, then takes all of them at once
- * with an update that repeats the due and free conditions and returns the rows it changed. A row another
- * worker took in between fails those conditions (on PostgreSQL they are checked again on the locked
- * row), so each row is claimed by exactly one worker per lease; its attempt count goes up by one.
- */
-export async function claimDueJobs(
-  db: Kysely<Database>,
-  options: { readonly now: number; readonly kinds: readonly JobKind[]; readonly limit: number },
-  lease: Lease,
-): Promise<Job[]> {
-  const { now } = options;
-  const due = await findDueJobs(db, options);
-  if (due.length === 0) return [];
-  const taken = await db
+/** One row to take: its id, with the claim's time, lease end and worker (the same on every row). */
+interface Take {
+  readonly id: string;
+  readonly now: number;
+  readonly until: number;
+  readonly worker: string;
+}
+
+// Compiled once per row count: the queue claims after every few jobs. Only the first row's time, lease
+// and worker are bound; they are the same on every row.
+const takeJobs = preparedRows<Take, JobRow>(['id', 'now', 'until', 'worker'], (rows, db) => {
+  const first = rows[0]!;
+  return db
     .updateTable('jobs')
-    .set((eb) => ({
-      locked_until: now + lease.leaseMs,
-      locked_by: lease.workerId,
-      attempts: eb('attempts', '+', 1),
-    }))
+    .set((eb) => ({ locked_until: first.until, locked_by: first.worker, attempts: eb('attempts', '+', 1) }))
     .where(
       'id',
       'in',
-      due.map((row) => row.id),
+      rows.map((row) => row.id),
     )
-    .where('run_at', '<=', now)
-    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
-    .returning(['id', 'kind', 'payload', 'attempts', 'run_at'])
-    .execute();
-  const byId = new Map(taken.map((row) => [row.id, row]));
-  const jobs: Job[] = [];
-  for (const { id } of due) {
-    const row = byId.get(id);
-    if (!row) continue;
-    jobs.push({
-      id: row.id,
-      kind: row.kind as JobKind,
-      payload: JSON.parse(row.payload) as Record<string, unknown>,
-      attempts: Number(row.attempts) - 1,
-      runAt: Number(row.run_at),
-    });
+    .where('run_at', '<=', first.now)
+    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', first.now)]))
+    .returning(['id', 'kind', 'payload', 'attempts', 'run_at']);
+});
+
+const deleteJobs = preparedRows<{ id: string; worker: string }>(['id', 'worker'], (rows, db) =>
+  db
+    .deleteFrom('jobs')
+    .where(
+      'id',
+      'in',
+      rows.map((row) => row.id),
+    )
+    .where('locked_by', '=', rows[0]!.worker),
+);
+
+/**
+ * Claims due rows, up to `limit`, stage by stage, in two statements: reads the oldest due and free rows
+ * (one read per stage until enough are found), then takes all of them at once with an update that
+ * repeats the due and free conditions and returns the rows it changed. A row another worker took in
+ * between fails those conditions (on PostgreSQL they are checked again on the locked row), so each row
+ * is claimed by exactly one worker per lease; its attempt count goes up by one. The reads are compiled
+ * once per stage: the queue claims after every job, and a read that finds nothing opens no write.
+ */
+export function dueJobsClaimer(db: Kysely<Database>, lease: Lease) {
+  type Params = { now: number; limit: number };
+  const reads = new Map<string, PreparedQuery<Database, Params, JobRow>>();
+
+  function read(kinds: readonly JobKind[]): PreparedQuery<Database, Params, JobRow> {
+    const key = kinds.join(',');
+    let found = reads.get(key);
+    if (!found) {
+      found = preparedQuery<Database, Params, JobRow>(db, ['now', 'limit'], (db, p) =>
+        db
+          .selectFrom('jobs')
+          .select(['id', 'kind', 'payload', 'attempts', 'run_at'])
+          .where('kind', 'in', kinds)
+          .where('run_at', '<=', p.now)
+          .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', p.now)]))
+          .orderBy('run_at')
+          .limit(p.limit),
+      );
+      reads.set(key, found);
+    }
+    return found;
   }
-  return jobs;
+
+  return async (options: {
+    readonly now: number;
+    readonly kinds: readonly JobKind[];
+    readonly limit: number;
+  }): Promise<Job[]> => {
+    const { now, kinds, limit } = options;
+    const due: JobRow[] = [];
+    for (const stage of STAGES) {
+      const wanted = stage.filter((kind) => kinds.includes(kind));
+      if (wanted.length === 0) continue;
+      due.push(...(await read(wanted)(db, { now, limit: limit - due.length })).rows);
+      if (due.length >= limit) break;
+    }
+    if (due.length === 0) return [];
+    const until = now + lease.leaseMs;
+    const taken = await takeJobs(
+      db,
+      due.map((row) => ({ id: row.id, now, until, worker: lease.workerId })),
+    );
+    const byId = new Map(taken.map((row) => [row.id, row]));
+    const jobs: Job[] = [];
+    for (const { id } of due) {
+      const row = byId.get(id);
+      if (!row) continue;
+      jobs.push({
+        id: row.id,
+        kind: row.kind as JobKind,
+        payload: JSON.parse(row.payload) as Record<string, unknown>,
+        attempts: Number(row.attempts) - 1,
+        runAt: Number(row.run_at),
+      });
+    }
+    return jobs;
+  };
 }
 
 /** Claims one row named by an outside signal (a broker message), which may be stale or early. */
@@ -231,13 +293,10 @@ export function jobCompleter(db: Kysely<Database>, lease: Lease): (jobId: string
       const batch = ids;
       ids = [];
       done = null;
-      for (let i = 0; i < batch.length; i += 500) {
-        await db
-          .deleteFrom('jobs')
-          .where('id', 'in', batch.slice(i, i + 500))
-          .where('locked_by', '=', lease.workerId)
-          .execute();
-      }
+      await deleteJobs(
+        db,
+        batch.map((id) => ({ id, worker: lease.workerId })),
+      );
     });
     return done;
   };

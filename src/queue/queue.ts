@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { newId } from '../ids.js';
-import type { Database } from '../store/schema.js';
+import { preparedRows } from '../store/prepared-rows.js';
+import type { Database, JobTable } from '../store/schema.js';
 
 /** Kinds of durable work; each has one handler registered with the worker. */
 export const JOB_KINDS = ['evaluate-event', 'deliver', 'digest', 'sweep', 'notify', 'workflow'] as const;
@@ -38,7 +39,7 @@ export async function enqueueJobs(
   now: number,
 ): Promise<string[]> {
   if (jobs.length === 0) return [];
-  const rows = jobs.map((job) => ({
+  const rows: JobTable[] = jobs.map((job) => ({
     id: job.id ?? newId('job', now),
     kind: job.kind,
     payload: JSON.stringify(job.payload),
@@ -49,13 +50,30 @@ export async function enqueueJobs(
     last_error: null,
     created_at: now,
   }));
-  await db
-    .insertInto('jobs')
-    .values(rows)
-    .onConflict((oc) => oc.column('id').doNothing())
-    .execute();
+  await insertJobs(db, rows);
   return rows.map((r) => r.id);
 }
+
+// Written as a record so the compiler proves every column is listed.
+const JOB_COLUMNS = Object.keys({
+  id: 1,
+  kind: 1,
+  payload: 1,
+  run_at: 1,
+  attempts: 1,
+  locked_until: 1,
+  locked_by: 1,
+  last_error: 1,
+  created_at: 1,
+} satisfies Record<keyof JobTable, 1>) as (keyof JobTable)[];
+
+/** The insert of jobs, compiled once per SQL dialect and row count (every stage enqueues per event). */
+const insertJobs = preparedRows<JobTable>(JOB_COLUMNS, (rows, db) =>
+  db
+    .insertInto('jobs')
+    .values(rows)
+    .onConflict((oc) => oc.column('id').doNothing()),
+);
 
 /** Runs claimed jobs; throws to have the job retried later. */
 export type JobHandler = (job: Job) => Promise<void>;

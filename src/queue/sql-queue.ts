@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { newId } from '../ids.js';
 import type { Database } from '../store/schema.js';
-import { claimDueJobs, jobCompleter, runClaimedJob } from './job-rows.js';
+import { dueJobsClaimer, jobCompleter, runClaimedJob } from './job-rows.js';
 import type { Job, JobHandler, JobKind, Queue } from './queue.js';
 
 /** Options of the database-backed queue. */
@@ -32,6 +32,11 @@ export function sqlQueue(options: SqlQueueOptions): Queue & { readonly workerId:
   const workerId = newId('wrk');
   const lease = { workerId, leaseMs };
   const complete = jobCompleter(db, lease);
+  const claimDue = dueJobsClaimer(db, lease);
+  // A finished job frees a slot; claiming for every single slot would cost a read and an update per job
+  // when the queue is busy. Slots are refilled a quarter of the concurrency at a time, or whenever the
+  // last job ends; the poll timer still fills any free slot.
+  const refillAt = Math.max(1, Math.floor(concurrency / 4));
   const handlers = new Map<JobKind, JobHandler>();
   const running = new Set<Promise<void>>();
   let timer: NodeJS.Timeout | null = null;
@@ -40,7 +45,7 @@ export function sqlQueue(options: SqlQueueOptions): Queue & { readonly workerId:
   let again = false;
 
   function claim(limit: number): Promise<Job[]> {
-    return claimDueJobs(db, { now: clock.now(), kinds: [...handlers.keys()], limit }, lease);
+    return claimDue({ now: clock.now(), kinds: [...handlers.keys()], limit });
   }
 
   async function run(job: Job): Promise<void> {
@@ -55,7 +60,7 @@ export function sqlQueue(options: SqlQueueOptions): Queue & { readonly workerId:
     for (const job of jobs) {
       const task: Promise<void> = run(job).finally(() => {
         running.delete(task);
-        if (started) wake();
+        if (started && (concurrency - running.size >= refillAt || running.size === 0)) wake();
       });
       running.add(task);
     }

@@ -24,8 +24,12 @@ export interface RuleInput {
   readonly outcome: IngestOutcome;
   /** Evaluation time, epoch ms; windows and ages are measured from it. */
   readonly now: number;
-  /** The project's latest release (in the rule's environment, when it has one). */
-  readonly latestRelease: string | null;
+  /**
+   * The project's latest release (in the rule's environment, when it has one), or a function that reads
+   * it: then it is read only when a rule's `latest_release` filter gets that far, and the function is
+   * expected to read it once per input however many rules ask.
+   */
+  readonly latestRelease: string | null | (() => Promise<string | null>);
   readonly frequency: FrequencyReader;
 }
 

@@ -1,5 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Clock } from '../clock.js';
+import { preparedStatement } from '../store/prepared-query.js';
+import { preparedRows } from '../store/prepared-rows.js';
 import type { Database } from '../store/schema.js';
 import type { RuleInput } from './condition.js';
 import { type CompiledRule, compileRule } from './evaluate.js';
@@ -31,6 +33,33 @@ interface Compiled {
   readonly compiled: CompiledRule;
 }
 
+// Every evaluation runs these two: compiled once (see store/prepared-query.ts).
+const ruleSetStamp = preparedStatement<
+  Database,
+  { projectId: string },
+  { n: number | string; latest: number | null }
+>(['projectId'], (db, p) =>
+  db
+    .selectFrom('rules')
+    .select((eb) => [eb.fn.countAll<number | string>().as('n'), eb.fn.max('updated_at').as('latest')])
+    .where('project_id', '=', p.projectId),
+);
+// One row per rule; the issue is the first row's (the same on every row).
+const fireStates = preparedRows<
+  { issue_id: string; rule_id: string },
+  { rule_id: string; last_fired: number }
+>(['issue_id', 'rule_id'], (rows, db) =>
+  db
+    .selectFrom('rule_fire_state')
+    .select(['rule_id', 'last_fired'])
+    .where('issue_id', '=', rows[0]!.issue_id)
+    .where(
+      'rule_id',
+      'in',
+      rows.map((row) => row.rule_id),
+    ),
+);
+
 /**
  * Runs a project's rules on one event, Sentry's way: environment and status first, then the action
  * interval (before any condition), then conditions and filters; rules muted for everyone are skipped.
@@ -46,11 +75,7 @@ export function ruleProcessor(deps: RuleProcessorDeps) {
    * are kept until the project's rule set changes, which one indexed query tells (any process may edit).
    */
   async function rulesOf(projectId: string): Promise<Compiled[]> {
-    const stamp = await db
-      .selectFrom('rules')
-      .select((eb) => [eb.fn.countAll<number | string>().as('n'), eb.fn.max('updated_at').as('latest')])
-      .where('project_id', '=', projectId)
-      .executeTakeFirst();
+    const stamp = (await ruleSetStamp(db, { projectId })).rows[0];
     const version = `${stamp?.n ?? 0}:${stamp?.latest ?? 0}`;
     const hit = cache.get(projectId);
     if (hit && hit.version === version) return hit.rules;
@@ -70,12 +95,10 @@ export function ruleProcessor(deps: RuleProcessorDeps) {
       if (applicable.length === 0) return { rules: [], lastFired: new Map() };
       const ids = applicable.map((r) => r.rule.id);
       const [states, snoozes] = await Promise.all([
-        db
-          .selectFrom('rule_fire_state')
-          .select(['rule_id', 'last_fired'])
-          .where('issue_id', '=', input.issue.id)
-          .where('rule_id', 'in', ids)
-          .execute(),
+        fireStates(
+          db,
+          ids.map((rule_id) => ({ issue_id: input.issue.id, rule_id })),
+        ),
         deps.snoozes.snoozeState(ids, clock.now()),
       ]);
       const lastFired = new Map(states.map((s) => [s.rule_id, s.last_fired]));

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.js';
 import { type FieldProblem, NotFoundError, ValidationError } from '../errors.js';
+import { preparedRows } from '../store/prepared-rows.js';
 import type { Database, RuleSnoozeTable } from '../store/schema.js';
 import { iso } from '../tenancy/context.js';
 
@@ -47,16 +48,28 @@ export async function activeSnoozeRows(
   ruleIds: readonly string[],
   now: number,
 ): Promise<RuleSnoozeTable[]> {
-  if (ruleIds.length === 0) return [];
-  return db
-    .selectFrom('rule_snoozes')
-    .selectAll()
-    .where('rule_id', 'in', [...ruleIds])
-    .where((eb) => eb.or([eb('until', 'is', null), eb('until', '>', now)]))
-    .orderBy('created_at')
-    .orderBy('target')
-    .execute();
+  return activeSnoozes(
+    db,
+    ruleIds.map((rule_id) => ({ rule_id, now })),
+  );
 }
+
+// Every evaluation asks: compiled once per rule count. `now` is the first row's (the same on every row).
+const activeSnoozes = preparedRows<{ rule_id: string; now: number }, RuleSnoozeTable>(
+  ['rule_id', 'now'],
+  (rows, db) =>
+    db
+      .selectFrom('rule_snoozes')
+      .selectAll()
+      .where(
+        'rule_id',
+        'in',
+        rows.map((row) => row.rule_id),
+      )
+      .where((eb) => eb.or([eb('until', 'is', null), eb('until', '>', rows[0]!.now)]))
+      .orderBy('created_at')
+      .orderBy('target'),
+);
 
 /** The API view of a snooze row. */
 export function toRuleSnooze(row: RuleSnoozeTable): RuleSnooze {

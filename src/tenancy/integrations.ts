@@ -6,6 +6,7 @@ import type { IntegrationTable } from '../store/schema.js';
 import { zodProblems } from '../validation.js';
 import { iso, type TenancyDeps } from './context.js';
 import { PROVIDER_SPECS, type Provider } from './integration-providers.js';
+import type { ReferenceCache } from './reference-cache.js';
 
 /** Integration statuses. */
 export const INTEGRATION_STATUSES = ['active', 'disabled'] as const;
@@ -35,6 +36,8 @@ export type TargetCheck = (url: string, path: string) => Promise<void>;
 /** Dependencies of the integrations service. */
 export interface IntegrationDeps extends TenancyDeps {
   readonly checkTarget: TargetCheck;
+  /** The pipeline's cache of an organization's integrations: told of every write to them here. */
+  readonly references: ReferenceCache;
 }
 
 /** Integrations of an organization; every read is scoped by the organization. */
@@ -109,6 +112,7 @@ export function integrations(deps: IntegrationDeps) {
         updated_at: now,
       };
       await db.insertInto('integrations').values(record).execute();
+      deps.references.forgetIntegrations(orgId);
       return toIntegration(record);
     },
 
@@ -180,6 +184,7 @@ export function integrations(deps: IntegrationDeps) {
         .where('org_id', '=', orgId)
         .where('id', '=', id)
         .execute();
+      deps.references.forgetIntegrations(orgId);
       return toIntegration(next);
     },
 
@@ -189,6 +194,7 @@ export function integrations(deps: IntegrationDeps) {
         .where('org_id', '=', orgId)
         .where('id', '=', id)
         .executeTakeFirst();
+      deps.references.forgetIntegrations(orgId);
       if (Number(result.numDeletedRows) === 0) throw new NotFoundError('Integration');
     },
   };

@@ -2,6 +2,7 @@ import { ConflictError, NotFoundError } from '../errors.js';
 import { newId } from '../ids.js';
 import { isUniqueViolation } from '../store/store.js';
 import { iso, type Principal, type TenancyDeps } from './context.js';
+import type { ReferenceCache } from './reference-cache.js';
 
 /** An organization as the API shows it. */
 export interface Organization {
@@ -12,8 +13,14 @@ export interface Organization {
   readonly updatedAt: string;
 }
 
+/** Dependencies of the organizations service. */
+export interface OrganizationDeps extends TenancyDeps {
+  /** The pipeline's cache of organizations: told when one is renamed here. */
+  readonly references: ReferenceCache;
+}
+
 /** Organizations: create, find (scoped to the caller), rename. */
-export function organizations(deps: TenancyDeps) {
+export function organizations(deps: OrganizationDeps) {
   const { db, clock } = deps;
 
   const toOrg = (row: {
@@ -101,6 +108,7 @@ export function organizations(deps: TenancyDeps) {
         .set({ ...(patch.name === undefined ? {} : { name: patch.name }), updated_at: now })
         .where('id', '=', orgId)
         .execute();
+      deps.references.forgetOrganization(orgId);
       const row = await db
         .selectFrom('organizations')
         .selectAll()

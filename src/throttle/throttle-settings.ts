@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import { CHANNEL_KINDS, type ChannelKind } from '../delivery/channel.js';
 import { parseJsonObject } from '../store/json.js';
 import type { Database } from '../store/schema.js';
+import type { ReferenceCache } from '../tenancy/reference-cache.js';
 import { DEFAULT_DIGEST_OPTIONS, type DigestOptions } from './digest-schedule.js';
 import type { ChannelLimit } from './limiter.js';
 
@@ -63,31 +64,38 @@ export interface ThrottleView {
   readonly overrides: Partial<Record<ChannelKind, ChannelLimit | null>>;
 }
 
-type Db = Kysely<Database> | Transaction<Database>;
+/** What the throttle settings need. */
+export interface ThrottleSettingsDeps {
+  readonly db: Kysely<Database>;
+  readonly clock: Clock;
+  /**
+   * Where limits and digest options are read (the fan-out reads them for every notification); told of
+   * every change made here.
+   */
+  readonly references: ReferenceCache;
+}
 
-/** Reads and writes throttle limits (in `organizations.options.throttle`) and digest options (in `projects.options.digests`). */
-export function throttleSettings(deps: { db: Kysely<Database>; clock: Clock }) {
-  const { db, clock } = deps;
+/**
+ * Reads and writes throttle limits (in `organizations.options.throttle`) and digest options (in
+ * `projects.options.digests`). One instance serves the API and the pipeline.
+ */
+export function throttleSettings(deps: ThrottleSettingsDeps) {
+  const { db, clock, references } = deps;
 
-  function overridesOf(options: string): Partial<Record<ChannelKind, ChannelLimit | null>> {
-    const parsed = throttleInputSchema.safeParse({ limits: parseJsonObject(options).throttle ?? {} });
+  function overridesOf(stored: unknown): Partial<Record<ChannelKind, ChannelLimit | null>> {
+    const parsed = throttleInputSchema.safeParse({ limits: stored ?? {} });
     return parsed.success ? parsed.data.limits : {};
   }
 
-  function digestsOf(options: string): DigestOptionsInput {
-    const parsed = digestOptionsSchema.safeParse(parseJsonObject(options).digests ?? {});
+  function digestsOf(stored: unknown): DigestOptionsInput {
+    const parsed = digestOptionsSchema.safeParse(stored ?? {});
     return parsed.success ? parsed.data : digestOptionsSchema.parse({});
   }
 
   return {
-    /** The limits in force for an organization, read in `trx` when given. */
-    async limits(orgId: string, trx: Db = db): Promise<ThrottleView> {
-      const row = await trx
-        .selectFrom('organizations')
-        .select('options')
-        .where('id', '=', orgId)
-        .executeTakeFirst();
-      const overrides = overridesOf(row?.options ?? '{}');
+    /** The limits in force for an organization; `trx` is the caller's transaction, if it is in one. */
+    async limits(orgId: string, trx?: Transaction<Database>): Promise<ThrottleView> {
+      const overrides = overridesOf((await references.organization(orgId, trx))?.throttle);
       return { limits: { ...DEFAULT_LIMITS, ...overrides }, overrides };
     },
 
@@ -106,28 +114,22 @@ export function throttleSettings(deps: { db: Kysely<Database>; clock: Clock }) {
           .where('id', '=', orgId)
           .execute();
       });
+      references.forgetOrganization(orgId);
       return this.limits(orgId);
     },
 
-    /** A project's digest options in API form. */
-    async digestInput(projectId: string): Promise<DigestOptionsInput> {
-      const row = await db
-        .selectFrom('projects')
-        .select('options')
-        .where('id', '=', projectId)
-        .executeTakeFirst();
-      return digestsOf(row?.options ?? '{}');
+    /** A project's digest options in API form; `trx` is the caller's transaction, if it is in one. */
+    async digestInput(projectId: string, trx?: Transaction<Database>): Promise<DigestOptionsInput> {
+      return digestsOf((await references.project(projectId, trx))?.digests);
     },
 
-    /** A project's digest schedule, read in `trx` when given; defaults when the project has none. */
-    async digestOptions(projectId: string | null, trx: Db = db): Promise<DigestOptions> {
+    /**
+     * A project's digest schedule; defaults when the project has none. `trx` is the caller's transaction,
+     * if it is in one.
+     */
+    async digestOptions(projectId: string | null, trx?: Transaction<Database>): Promise<DigestOptions> {
       if (projectId === null) return DEFAULT_DIGEST_OPTIONS;
-      const row = await trx
-        .selectFrom('projects')
-        .select('options')
-        .where('id', '=', projectId)
-        .executeTakeFirst();
-      const input = digestsOf(row?.options ?? '{}');
+      const input = await this.digestInput(projectId, trx);
       return {
         ...DEFAULT_DIGEST_OPTIONS,
         minimumMs: input.minimumDelay * 1000,
@@ -151,6 +153,7 @@ export function throttleSettings(deps: { db: Kysely<Database>; clock: Clock }) {
           .where('id', '=', projectId)
           .execute();
       });
+      references.forgetProject(projectId);
       return this.digestInput(projectId);
     },
   };

@@ -5,6 +5,7 @@ import { frequencyStore } from '../../src/events/frequency-store.js';
 import { issueAlerts } from '../../src/notifications/issue-alerts.js';
 import { notificationStore } from '../../src/notifications/notification-store.js';
 import { ruleProcessor } from '../../src/rules/rule-processor.js';
+import { referenceCache } from '../../src/tenancy/reference-cache.js';
 import { startHerald, type TestHerald } from '../helpers/herald.js';
 import { SKIP_PROFILE } from '../helpers/profile.js';
 
@@ -131,6 +132,7 @@ describe.skipIf(SKIP_PROFILE)('issue alerts end to end', () => {
         notifications: notificationStore({ db: h.engine.store.db, clock }),
         events: storedEvents(h.engine.store.db),
         latestRelease: async () => null,
+        references: referenceCache(h.engine.store.db),
         publicUrl: () => h.url,
         onJobsCommitted: () => undefined,
       });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Level } from '../../events/event.js';
+import { compileRule } from '../evaluate.js';
+import { ruleBodySchema } from '../rule-schema.js';
 import { filterPasses, makeEvent, makeInput, makeIssue, T0 } from '../test-fixtures.js';
 
 const MINUTE = 60_000;
@@ -101,6 +103,34 @@ describe('latest_release', () => {
   it('fails when either side has no release', () => {
     expect(filterPasses(node, from(null, 'app@2.0'))).toBe(false);
     expect(filterPasses(node, from('app@2.0', null))).toBe(false);
+  });
+
+  it('reads a latest release given as a function only when it gets that far', async () => {
+    const reads: string[] = [];
+    const lazy = (release: string | null, level: Level) =>
+      makeInput({
+        event: makeEvent({ release: 'app@2.0', level }),
+        latestRelease: () => {
+          reads.push(String(release));
+          return Promise.resolve(release);
+        },
+      });
+    const rule = (level: string) =>
+      compileRule({
+        ...ruleBodySchema.parse({
+          name: 'r',
+          actions: [{ id: 'webhook', integration: 'w' }],
+          filters: [node, { id: 'level', match: 'eq', level }],
+        }),
+        id: 'r',
+      });
+    // The level filter fails first: the release is never read.
+    expect(rule('fatal').matches(lazy('app@2.0', 'error'))).toBe(false);
+    expect(reads).toEqual([]);
+    expect(await rule('error').matches(lazy('app@2.0', 'error'))).toBe(true);
+    expect(await rule('error').matches(lazy('app@1.9', 'error'))).toBe(false);
+    expect(await rule('error').matches(lazy(null, 'error'))).toBe(false);
+    expect(reads).toEqual(['app@2.0', 'app@1.9', 'null']);
   });
 });
 

@@ -1,3 +1,4 @@
+import type { HeraldEvent } from '../../events/event.js';
 import type { FilterImplementation } from '../condition.js';
 import { tagValues } from '../event-view.js';
 
@@ -5,11 +6,17 @@ import { tagValues } from '../event-view.js';
 export const latestRelease: FilterImplementation<'latest_release'> = {
   id: 'latest_release',
   kind: 'filter',
+  // The latest release may have to be read: after the filters that need nothing read.
+  async: true,
   compile: () => (input) => {
-    if (input.latestRelease === null) return false;
-    const latest = input.latestRelease.toLowerCase();
-    return (
-      input.event.release?.toLowerCase() === latest || tagValues(input.event, 'release').includes(latest)
-    );
+    const latest = input.latestRelease;
+    if (typeof latest !== 'function') return isFrom(input.event, latest);
+    return latest().then((release) => isFrom(input.event, release));
   },
 };
+
+function isFrom(event: HeraldEvent, release: string | null): boolean {
+  if (release === null) return false;
+  const latest = release.toLowerCase();
+  return event.release?.toLowerCase() === latest || tagValues(event, 'release').includes(latest);
+}

@@ -33,3 +33,23 @@ export function preparedQuery<DB, P extends object, R>(
     return on.executeQuery<R>({ ...query, parameters });
   };
 }
+
+/**
+ * {@link preparedQuery} for a statement that runs on whichever database or transaction it is given (a
+ * free function, not a stage holding its database): compiled the first time it runs on each SQL dialect.
+ */
+export function preparedStatement<DB, P extends object, R>(
+  names: readonly (keyof P & string)[],
+  build: (db: Kysely<DB>, params: P) => Compilable<R>,
+): PreparedQuery<DB, P, R> {
+  const byDialect = new WeakMap<object, PreparedQuery<DB, P, R>>();
+  return (on, params) => {
+    const dialect = on.getExecutor().adapter;
+    let query = byDialect.get(dialect);
+    if (!query) {
+      query = preparedQuery(on, names, build);
+      byDialect.set(dialect, query);
+    }
+    return query(on, params);
+  };
+}

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database, OrganizationTable } from '../store/schema.js';
-import { openStore, type Store } from '../store/store.js';
 import { preparedQuery } from './prepared-query.js';
+import type { Database, OrganizationTable } from './schema.js';
+import { openStore, type Store } from './store.js';
 
 describe('prepared queries', () => {
   let store: Store;

@@ -1,5 +1,5 @@
 import { type Compilable, CompiledQuery, type Kysely, type Transaction } from 'kysely';
-import type { Database } from '../store/schema.js';
+import type { Database } from './schema.js';
 
 /** Where a prepared statement runs: the database or one of its transactions. */
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -19,15 +19,23 @@ interface Template {
  * Building and compiling a query costs more than SQLite takes to run it; ingest runs the same few shapes
  * thousands of times a second. `build` receives rows whose values are markers, so it must pass values
  * through to Kysely untouched (no branching on them); `columns` names every value it may use. Lists
- * longer than {@link MAX_ROWS} run as several statements, their result rows concatenated.
+ * longer than {@link MAX_ROWS} run as several statements, their result rows concatenated. `build` also
+ * gets the database or transaction the statement first runs on, for its SQL dialect: templates are kept
+ * per dialect, so one statement serves SQLite and PostgreSQL.
  */
 export function preparedRows<Row extends object, R = unknown>(
   columns: readonly (keyof Row & string)[],
-  build: (rows: readonly Row[]) => Compilable<R>,
+  build: (rows: readonly Row[], db: Executor) => Compilable<R>,
 ): (db: Executor, rows: readonly Row[]) => Promise<R[]> {
-  const templates = new Map<number, Template>();
+  const byDialect = new WeakMap<object, Map<number, Template>>();
 
-  function template(count: number): Template {
+  function template(db: Executor, count: number): Template {
+    const dialect = db.getExecutor().adapter;
+    let templates = byDialect.get(dialect);
+    if (!templates) {
+      templates = new Map();
+      byDialect.set(dialect, templates);
+    }
     let found = templates.get(count);
     if (found) return found;
     const markers = new Map<string, number>();
@@ -41,7 +49,7 @@ export function preparedRows<Row extends object, R = unknown>(
       }
       rows.push(row as Row);
     }
-    const compiled = build(rows).compile();
+    const compiled = build(rows, db).compile();
     // A marker written into the SQL text instead of bound would silently bind nothing: refuse such a build.
     if (compiled.sql.includes('\u0000'))
       throw new Error('preparedRows: a row value was inlined into the SQL');
@@ -57,7 +65,7 @@ export function preparedRows<Row extends object, R = unknown>(
   }
 
   async function runChunk(db: Executor, rows: readonly Row[]): Promise<R[]> {
-    const { sql, slots } = template(rows.length);
+    const { sql, slots } = template(db, rows.length);
     const width = columns.length;
     const parameters = slots.map((slot) => {
       if (typeof slot !== 'number') return slot.value;
