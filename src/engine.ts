@@ -313,6 +313,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
       trackLinks: analytics.tracker,
       onFinished: analytics.observer.finished,
       onJobsCommitted,
+      recentNotification: (id) => notifications.recent(id),
     }),
   );
 

@@ -96,6 +96,8 @@ export interface DeliverDeps {
   /** Told when a target is gone for good (push subscription 404/410). */
   readonly onTargetGone?: (delivery: DeliveryTable, content: Record<string, unknown>) => Promise<void>;
   readonly onJobsCommitted: (ids: string[]) => void;
+  /** A notification this process created lately, so it is not read back (undefined: read it). */
+  readonly recentNotification?: (id: string) => DeliveryNotification | undefined;
   /** Random source for jitter (tests pin it). */
   readonly random?: () => number;
   /** Rewrites a rendered message just before it is sent (tracked links, open pixel). */
@@ -133,6 +135,16 @@ export function deliverer(deps: DeliverDeps) {
   const users = ttlCache<DeliveryUser | undefined>(LOOKUP_TTL_MS);
   const integrationKey = (orgId: string, id: string) => `${orgId}\u0000${id}`;
   const statements = deliveryStatements(db);
+  // A notification read once (or kept by the store) serves all its deliveries: parse its payload once.
+  const payloads = new WeakMap<DeliveryNotification, Record<string, unknown>>();
+  const payloadOf = (notification: DeliveryNotification) => {
+    let payload = payloads.get(notification);
+    if (!payload) {
+      payload = parseJsonObject(notification.payload);
+      payloads.set(notification, payload);
+    }
+    return payload;
+  };
 
   async function claim(id: string): Promise<DeliveryTable | null> {
     const now = clock.now();
@@ -276,7 +288,9 @@ export function deliverer(deps: DeliverDeps) {
     if (!delivery) return;
     const channel = deps.channels.get(delivery.channel as ChannelKind);
     if (!channel) return suppress(delivery, 'unroutable');
-    const notification = await statements.notification(delivery.notification_id);
+    const notification =
+      deps.recentNotification?.(delivery.notification_id) ??
+      (await statements.notification(delivery.notification_id));
     if (!notification) return suppress(delivery, 'unroutable');
     const type = notificationType(notification.type);
     if (!type) return suppress(delivery, 'unroutable', notification);
@@ -294,7 +308,7 @@ export function deliverer(deps: DeliverDeps) {
       if (hold !== null) return reschedule(delivery, hold);
     }
 
-    const payload = parseJsonObject(notification.payload);
+    const payload = payloadOf(notification);
     const base = deps.publicUrl();
     let recipient: Recipient = {
       type: delivery.recipient_type as Recipient['type'],

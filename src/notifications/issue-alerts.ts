@@ -107,6 +107,7 @@ export function issueAlerts(deps: IssueAlertDeps) {
         ruleIds: won.map((r) => r.id),
         payload,
         dedupeKey: `issue_alert:${eventRowId}`,
+        eventReceivedAt: stored.receivedAt,
       });
       if (!created.created) return [];
       const routes: FiredRuleRoute[] = won.map((r) => ({

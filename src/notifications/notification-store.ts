@@ -17,7 +17,12 @@ export interface NewNotification {
   readonly payload: Readonly<Record<string, unknown>>;
   /** The cause, unique: a second firing for the same cause finds the first notification. */
   readonly dedupeKey: string;
+  /** When the event it came from arrived (the event→sent latency starts there); absent when none. */
+  readonly eventReceivedAt?: number | null;
 }
+
+/** A notification row as the delivery stage reads it, with the arrival of the event it came from. */
+export type NotificationWithArrival = NotificationTable & { readonly event_received_at: number | null };
 
 /** A stored notification. */
 export interface StoredNotification {
@@ -62,8 +67,37 @@ const selectNotification = preparedStatement<Database, { id: string }, Notificat
   db.selectFrom('notifications').selectAll().where('id', '=', p.id),
 );
 
-/** Notifications: one row per firing of one type, idempotent by its cause. */
+/** Notifications created here and kept to be read back: fan-out and delivery follow within moments. */
+const KEPT_NOTIFICATIONS = 2_000;
+
+/**
+ * Notifications: one row per firing of one type, idempotent by its cause. A notification never changes
+ * once written, so the ones created by this process are kept (the most recent {@link KEPT_NOTIFICATIONS})
+ * for the fan-out and delivery stages, which otherwise read each one back moments later. One whose
+ * transaction rolled back is kept too, but nothing refers to its id.
+ */
 export function notificationStore(deps: { db: Kysely<Database>; clock: Clock }) {
+  const kept = new Map<string, { row: NotificationWithArrival; stored?: StoredNotification }>();
+
+  function keep(row: NotificationWithArrival): void {
+    if (kept.size >= KEPT_NOTIFICATIONS) kept.delete(kept.keys().next().value as string);
+    kept.set(row.id, { row });
+  }
+
+  function toStored(row: NotificationTable): StoredNotification {
+    return {
+      id: row.id,
+      orgId: row.org_id,
+      projectId: row.project_id,
+      type: row.type,
+      issueId: row.issue_id,
+      eventId: row.event_id,
+      ruleIds: JSON.parse(row.rule_ids) as string[],
+      payload: parseJsonObject(row.payload),
+      createdAt: row.created_at,
+    };
+  }
+
   return {
     /**
      * Creates the notification in `db` (usually the caller's transaction) unless one with the same
@@ -72,7 +106,7 @@ export function notificationStore(deps: { db: Kysely<Database>; clock: Clock }) 
     async create(db: Db, input: NewNotification): Promise<{ id: string; created: boolean }> {
       const now = deps.clock.now();
       const id = newId('ntf', now);
-      const inserted = await insertNotification(db, {
+      const row: NotificationTable = {
         id,
         org_id: input.orgId,
         project_id: input.projectId,
@@ -83,7 +117,8 @@ export function notificationStore(deps: { db: Kysely<Database>; clock: Clock }) 
         payload: JSON.stringify(input.payload),
         dedupe_key: input.dedupeKey,
         created_at: now,
-      });
+      };
+      const inserted = await insertNotification(db, row);
       if (Number(inserted.numAffectedRows ?? 0) === 0) {
         const existing = await db
           .selectFrom('notifications')
@@ -96,23 +131,25 @@ export function notificationStore(deps: { db: Kysely<Database>; clock: Clock }) 
         db,
         input.ruleIds.map((rule_id) => ({ notification_id: id, rule_id })),
       );
+      // Kept for the delivery stage only when the event's arrival is known (it reports latency from it).
+      if (input.eventReceivedAt !== undefined || input.eventId === null)
+        keep({ ...row, event_received_at: input.eventReceivedAt ?? null });
       return { id, created: true };
     },
 
     async get(id: string): Promise<StoredNotification | null> {
+      const known = kept.get(id);
+      if (known) {
+        known.stored ??= toStored(known.row);
+        return known.stored;
+      }
       const row = (await selectNotification(deps.db, { id })).rows[0];
-      if (!row) return null;
-      return {
-        id: row.id,
-        orgId: row.org_id,
-        projectId: row.project_id,
-        type: row.type,
-        issueId: row.issue_id,
-        eventId: row.event_id,
-        ruleIds: JSON.parse(row.rule_ids) as string[],
-        payload: parseJsonObject(row.payload),
-        createdAt: row.created_at,
-      };
+      return row ? toStored(row) : null;
+    },
+
+    /** The row of a notification created by this process lately, or undefined: read it from the database. */
+    recent(id: string): NotificationWithArrival | undefined {
+      return kept.get(id)?.row;
     },
   };
 }
