@@ -21,6 +21,7 @@ import { loadConfig } from '../src/config.js';
 import { createEngine } from '../src/engine.js';
 import { createLogger } from '../src/logger.js';
 import type { Database } from '../src/store/schema.js';
+import { timeStatements } from './sql-timing.js';
 
 const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const option = (name: string) =>
@@ -68,42 +69,10 @@ interface Report {
 }
 
 /**
- * With HERALD_BENCH_SQL set, the child times every SQLite statement and prints the costliest when stopped:
- * where the database time goes, by statement.
+ * The child: Herald on port 0; request logs at info go nowhere (their cost counts, their noise does not).
+ * With HERALD_BENCH_SQL set, it times every SQLite statement of the measured run and prints the costliest
+ * per request when stopped: where the database time goes, by statement.
  */
-function timeStatements(): () => void {
-  const SQLite = createRequire(import.meta.url)('better-sqlite3') as new (
-    file: string,
-  ) => {
-    prepare(sql: string): object;
-  };
-  const statement = Object.getPrototypeOf(new SQLite(':memory:').prepare('select 1')) as Record<
-    string,
-    (...args: unknown[]) => unknown
-  >;
-  const spent = new Map<string, { calls: number; ns: bigint }>();
-  for (const method of ['run', 'all', 'get']) {
-    const original = statement[method]!;
-    statement[method] = function (this: { source: string }, ...args: unknown[]) {
-      const start = process.hrtime.bigint();
-      try {
-        return original.apply(this, args);
-      } finally {
-        const key = this.source.replace(/\s+/g, ' ').slice(0, 90);
-        const entry = spent.get(key) ?? { calls: 0, ns: 0n };
-        entry.calls++;
-        entry.ns += process.hrtime.bigint() - start;
-        spent.set(key, entry);
-      }
-    };
-  }
-  return () => {
-    const rows = [...spent].sort((a, b) => Number(b[1].ns - a[1].ns)).slice(0, 25);
-    console.table(rows.map(([sql, e]) => ({ ms: Math.round(Number(e.ns) / 1e6), calls: e.calls, sql })));
-  };
-}
-
-/** The child: Herald on port 0; request logs at info go nowhere (their cost counts, their noise does not). */
 async function serve(scenario: Scenario): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'herald-bench-'));
   const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
@@ -111,23 +80,30 @@ async function serve(scenario: Scenario): Promise<void> {
   // still written). Latency needs them.
   const role = scenario === 'throughput' ? 'api' : 'all';
   const config = loadConfig({}, {}, { port: 0, dataDir, adminToken: ADMIN, logLevel: 'info', role });
-  const printStatements = process.env.HERALD_BENCH_SQL ? timeStatements() : null;
+  const statements = process.env.HERALD_BENCH_SQL ? timeStatements() : null;
   const engine = await createEngine(config, { logger: createLogger('info', sink) });
   const url = await engine.start();
   process.send?.({ url });
   let cpu = process.cpuUsage();
   process.on('message', async (message) => {
-    // 'start' marks the beginning of the measured run; 'stop' answers with the CPU spent since.
+    // 'start' marks the beginning of the measured run; `{ stop: requests }` answers with the CPU spent since.
     if (message === 'start') {
       cpu = process.cpuUsage();
+      statements?.start();
       return;
     }
+    statements?.stop();
     const used = process.cpuUsage(cpu);
     const report: Report = {
       cpuMs: (used.user + used.system) / 1000,
       ...(scenario === 'latency' ? { firing: await firingLatencies(engine.store.db) } : {}),
     };
-    printStatements?.();
+    if (statements) {
+      const { calls } = statements.totals();
+      console.log(`SQLite statements of the measured run: ${calls}`);
+      const { stop: requests } = message as { stop: number };
+      console.table(statements.table(Math.max(1, requests)));
+    }
     process.send?.(report);
     await engine.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -237,10 +213,10 @@ async function drive(scenario: Scenario): Promise<void> {
     ],
   });
   const stopped = new Promise<Report>((resolve) => child.once('message', (m) => resolve(m as Report)));
-  child.send('stop');
+  const served = result.requests.total;
+  child.send({ stop: served });
   const { cpuMs, firing } = await stopped;
   await new Promise((resolve) => child.once('exit', resolve));
-  const served = result.requests.total;
   const fired = firing ? [...firing.latencies].sort((a, b) => a - b) : [];
   const at = (q: number) => fired[Math.min(fired.length - 1, Math.floor(q * fired.length))] ?? Number.NaN;
   console.table([

@@ -138,6 +138,8 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
       ? bullmqQueue({ db: store.db, clock, logger, redisUrl: config.redisUrl, prefix: config.redisPrefix })
       : sqlQueue({ db: store.db, clock, logger }));
   const onJobsCommitted = (ids: string[]) => queue.notify(ids);
+  // An event's later stages run in the slot of its evaluation where the queue offers it (embedded).
+  const handoff = config.role === 'api' ? undefined : queue.handoff;
   const notifications = countedNotifications(notificationStore({ db: store.db, clock }), analytics.metrics);
   const system = systemNotifications({
     db: store.db,
@@ -245,6 +247,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
         references,
         publicUrl: deps.publicUrl,
         onJobsCommitted,
+        ...(handoff ? { handoff } : {}),
       }),
     ),
   );
@@ -289,6 +292,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
       onDeliveries: analytics.observer.decided,
       throttle,
       onJobsCommitted,
+      ...(handoff ? { handoff } : {}),
     }),
   );
   queue.handle(

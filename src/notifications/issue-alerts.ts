@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { HeraldEvent, IngestOutcome } from '../events/event.js';
 import { loadEvaluation, type StoredEvents } from '../events/event-records.js';
-import { enqueueJobs, type Job } from '../queue/queue.js';
+import { enqueueJobs, handOverJob, type Job, type JobHandoff } from '../queue/queue.js';
 import type { FrequencyReader, RuleInput } from '../rules/condition.js';
 import type { FiredRule, RuleProcessor } from '../rules/rule-processor.js';
 import type { Database } from '../store/schema.js';
@@ -30,6 +30,8 @@ export interface IssueAlertDeps {
   readonly publicUrl: () => string;
   /** Told the ids of jobs written by a committed transaction. */
   readonly onJobsCommitted: (ids: string[]) => void;
+  /** When given, the fan-out of a firing runs in this job's slot once it committed (see JobHandoff). */
+  readonly handoff?: JobHandoff;
 }
 
 /** The rules and actions a `fan-out` job routes: everything it needs, frozen at firing time. */
@@ -94,9 +96,10 @@ export function issueAlerts(deps: IssueAlertDeps) {
     // Read before the transaction: on SQLite the transaction holds the only connection.
     const refs = await issueRefs(db, issueRow, deps.publicUrl(), deps.references);
     if (!refs) return;
-    const jobIds = await db.transaction().execute(async (trx) => {
+    const none = { handed: [] as Job[], ids: [] as string[] };
+    const written = await db.transaction().execute(async (trx) => {
       const won = await deps.processor.claim(trx, issue.id, rules, lastFired);
-      if (won.length === 0) return [];
+      if (won.length === 0) return none;
       const payload = buildPayload(refs, stored.event, won);
       const created = await deps.notifications.create(trx, {
         orgId,
@@ -109,26 +112,26 @@ export function issueAlerts(deps: IssueAlertDeps) {
         dedupeKey: `issue_alert:${eventRowId}`,
         eventReceivedAt: stored.receivedAt,
       });
-      if (!created.created) return [];
+      if (!created.created) return none;
       const routes: FiredRuleRoute[] = won.map((r) => ({
         id: r.id,
         name: r.name,
         actions: r.actions,
         mutedUserIds: r.mutedUserIds,
       }));
-      return enqueueJobs(
-        trx,
-        [
-          {
-            id: `fanout_${created.id}`,
-            kind: 'notify',
-            payload: { notificationId: created.id, rules: routes },
-          },
-        ],
-        clock.now(),
-      );
+      const fanOutJob = {
+        id: `fanout_${created.id}`,
+        kind: 'notify' as const,
+        payload: { notificationId: created.id, rules: routes },
+      };
+      if (deps.handoff) {
+        const handed = await handOverJob(trx, fanOutJob, clock.now(), deps.handoff);
+        return { handed: handed ? [handed] : [], ids: [] };
+      }
+      return { handed: [], ids: await enqueueJobs(trx, [fanOutJob], clock.now()) };
     });
-    if (jobIds.length > 0) deps.onJobsCommitted(jobIds);
+    if (written.ids.length > 0) deps.onJobsCommitted(written.ids);
+    if (written.handed.length > 0) await deps.handoff?.run(written.handed);
   };
 
   function buildPayload(refs: IssueRefs, event: HeraldEvent, rules: readonly FiredRule[]): IssueAlertPayload {

@@ -75,6 +75,57 @@ const insertJobs = preparedRows<JobTable>(JOB_COLUMNS, (rows, db) =>
     .onConflict((oc) => oc.column('id').doNothing()),
 );
 
+/**
+ * A queue's offer to run, in the slot of the job at hand, the next job of the same piece of work (an
+ * event's fan-out after its evaluation, a notification's first delivery after its fan-out) instead of
+ * leaving it for a poll to find: the job is written already claimed by this worker, in the same
+ * transaction as the rows it acts on, and run once that transaction committed. Nothing is lost when the
+ * process dies first: the row stays, and is taken over when its lease ends, as any claimed job's is.
+ */
+export interface JobHandoff {
+  /** The worker the written job is claimed for, and for how long. */
+  readonly lease: { readonly workerId: string; readonly leaseMs: number };
+  /** Runs jobs written by {@link handOverJob}, after their transaction committed, as the queue would. */
+  run(jobs: readonly Job[]): Promise<void>;
+}
+
+/**
+ * Writes one job claimed by the hand-off's worker (see {@link JobHandoff}) in the caller's transaction;
+ * the job to pass to `handoff.run` once committed, or null when a job with its id existed already (it
+ * is left to whoever holds it).
+ */
+export async function handOverJob(
+  db: Kysely<Database> | Transaction<Database>,
+  job: JobInput & { readonly id: string },
+  now: number,
+  handoff: JobHandoff,
+): Promise<Job | null> {
+  const written = await insertClaimedJob(db, [
+    {
+      id: job.id,
+      kind: job.kind,
+      payload: JSON.stringify(job.payload),
+      run_at: now,
+      // Counted as claimed once, as a claim by a poll would count it.
+      attempts: 1,
+      locked_until: now + handoff.lease.leaseMs,
+      locked_by: handoff.lease.workerId,
+      last_error: null,
+      created_at: now,
+    },
+  ]);
+  if (written.length === 0) return null;
+  return { id: job.id, kind: job.kind, payload: { ...job.payload }, attempts: 0, runAt: now };
+}
+
+const insertClaimedJob = preparedRows<JobTable, { id: string }>(JOB_COLUMNS, (rows, db) =>
+  db
+    .insertInto('jobs')
+    .values(rows)
+    .onConflict((oc) => oc.column('id').doNothing())
+    .returning('id'),
+);
+
 /** Runs claimed jobs; throws to have the job retried later. */
 export type JobHandler = (job: Job) => Promise<void>;
 
@@ -90,4 +141,6 @@ export interface Queue {
   stop(graceMs?: number): Promise<void>;
   /** Runs every due job now and waits until none is left (tests, CLI). */
   drain(): Promise<void>;
+  /** Present when this queue can run handed-over jobs in this process (see {@link JobHandoff}). */
+  readonly handoff?: JobHandoff;
 }

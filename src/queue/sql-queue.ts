@@ -102,6 +102,12 @@ export function sqlQueue(options: SqlQueueOptions): Queue & { readonly workerId:
 
   return {
     workerId,
+    handoff: {
+      lease,
+      async run(jobs) {
+        await Promise.all(jobs.map((job) => run(job)));
+      },
+    },
     notify() {
       wake();
     },

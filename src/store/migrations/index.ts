@@ -10,7 +10,7 @@ import { throttle } from './008-throttle.js';
 import { analytics } from './009-analytics.js';
 import { jobStages } from './010-job-stages.js';
 import { signInLinks } from './011-sign-in-links.js';
-import { jobsDueDropped } from './012-jobs-due-dropped.js';
+import { writePathIndexes } from './012-write-path-indexes.js';
 
 /** Every migration, in order; names are stable forever once released. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -25,5 +25,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '009-analytics': analytics,
   '010-job-stages': jobStages,
   '011-sign-in-links': signInLinks,
-  '012-jobs-due-dropped': jobsDueDropped,
+  '012-write-path-indexes': writePathIndexes,
 };

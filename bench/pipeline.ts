@@ -1,0 +1,110 @@
+/**
+ * Where the time of one event goes, end to end: Herald embedded in this process (SQLite in a temp
+ * folder) takes N events in batches of 1,000, each its own issue, and one rule sends every event to a
+ * signed webhook on a local sink (another process). Prints events/s from the first batch to the last
+ * arrival, this process's CPU per event, and the SQLite statements per event with their time, costliest
+ * first. The CPU figure is Herald's alone (ingest, rules, fan-out, delivery and the HTTP client); the
+ * sink runs elsewhere.
+ *
+ * Run with `npx tsx bench/pipeline.ts [events]` (default 5,000); add `--cpu-prof` to node
+ * (`node --import tsx --cpu-prof bench/pipeline.ts`) for a profile to read with bench/profile-summary.ts.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { loadConfig } from '../src/config.js';
+import { createEngine } from '../src/engine.js';
+import { createLogger } from '../src/logger.js';
+import { jsonClient, startSink, wallNow } from './harness.js';
+import { timeStatements } from './sql-timing.js';
+
+const EVENTS = Number(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 5000);
+const ADMIN = 'bench-admin-token-0123456789abcdef';
+const PREFIX = 'bmk_pipe_';
+
+const statements = timeStatements();
+const sink = await startSink();
+const dataDir = mkdtempSync(join(tmpdir(), 'herald-pipeline-'));
+const config = loadConfig(
+  {},
+  { HERALD_SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789', HERALD_ALLOW_PRIVATE_TARGETS: 'true' },
+  { port: 0, dataDir, adminToken: ADMIN, logLevel: 'info' },
+);
+// Log lines are made at info (their cost counts) and dropped (their noise does not).
+const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
+const engine = await createEngine(config, { logger: createLogger('info', quiet) });
+const client = jsonClient(await engine.start(), ADMIN);
+
+const must = async (path: string, body: unknown) => {
+  const answer = await client.request('POST', path, body);
+  if (answer.status >= 300) throw new Error(`${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
+  return answer.body as Record<string, string>;
+};
+await must('/api/v1/orgs', { slug: 'bench' });
+await must('/api/v1/orgs/bench/projects', { slug: 'hooks' });
+const hook = await must('/api/v1/orgs/bench/integrations', {
+  provider: 'webhook',
+  name: 'Sink',
+  config: { url: `${sink.url}/herald` },
+  secrets: { signingSecret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' },
+});
+await must('/api/v1/projects/bench/hooks/rules', {
+  name: 'Every event to the sink',
+  frequency: 0,
+  conditions: [{ id: 'every_event' }],
+  actions: [{ id: 'webhook', integration: hook.id }],
+});
+
+const event = (n: number) => ({
+  level: 'error',
+  environment: 'production',
+  release: `web@1.${n % 5}.0`,
+  platform: 'node',
+  tags: { bench: `${PREFIX}${n}`, browser: 'Chrome', route: `/cart/${n % 20}` },
+  user: { id: `user-${n % 500}` },
+  fingerprint: [`${PREFIX}${n}`],
+  exception: {
+    values: [
+      {
+        type: 'TypeError',
+        value: `Cannot read properties of undefined (reading 'item${n}')`,
+        stacktrace: {
+          frames: [{ filename: '/srv/app/cart.js', function: `h${n % 50}`, lineno: 42, in_app: true }],
+        },
+      },
+    ],
+  },
+});
+
+statements.start();
+const cpu = process.cpuUsage();
+const started = wallNow();
+for (let i = 0; i < EVENTS; i += 1000) {
+  const events = Array.from({ length: Math.min(1000, EVENTS - i) }, (_, k) => event(i + k));
+  await must('/api/v1/projects/bench/hooks/events/batch', { events });
+}
+await sink.waitFor(PREFIX, EVENTS, 60_000, 600_000);
+const seconds = (wallNow() - started) / 1000;
+const used = process.cpuUsage(cpu);
+statements.stop();
+const report = await sink.report(PREFIX);
+const sql = statements.totals();
+
+console.table([
+  {
+    events: EVENTS,
+    delivered: report.markers,
+    duplicates: report.duplicates,
+    'events/s': Math.round(report.markers / seconds),
+    'CPU µs/event': Math.round((used.user + used.system) / EVENTS),
+    'SQLite µs/event': Math.round(sql.us / EVENTS),
+    'statements/event': (sql.calls / EVENTS).toFixed(1),
+  },
+]);
+console.table(statements.table(EVENTS, 30));
+
+client.close();
+await engine.stop();
+sink.stop();
+rmSync(dataDir, { recursive: true, force: true });
