@@ -98,6 +98,8 @@ export interface DeliverDeps {
   readonly onJobsCommitted: (ids: string[]) => void;
   /** A notification this process created lately, so it is not read back (undefined: read it). */
   readonly recentNotification?: (id: string) => DeliveryNotification | undefined;
+  /** The payload of a notification row, parsed once per row (shared with the fan-out that read it). */
+  readonly payloadOf?: (notification: DeliveryNotification) => Record<string, unknown>;
   /** Random source for jitter (tests pin it). */
   readonly random?: () => number;
   /** Rewrites a rendered message just before it is sent (tracked links, open pixel). */
@@ -137,14 +139,16 @@ export function deliverer(deps: DeliverDeps) {
   const statements = deliveryStatements(db);
   // A notification read once (or kept by the store) serves all its deliveries: parse its payload once.
   const payloads = new WeakMap<DeliveryNotification, Record<string, unknown>>();
-  const payloadOf = (notification: DeliveryNotification) => {
-    let payload = payloads.get(notification);
-    if (!payload) {
-      payload = parseJsonObject(notification.payload);
-      payloads.set(notification, payload);
-    }
-    return payload;
-  };
+  const payloadOf =
+    deps.payloadOf ??
+    ((notification: DeliveryNotification) => {
+      let payload = payloads.get(notification);
+      if (!payload) {
+        payload = parseJsonObject(notification.payload);
+        payloads.set(notification, payload);
+      }
+      return payload;
+    });
 
   async function claim(id: string): Promise<DeliveryTable | null> {
     const now = clock.now();

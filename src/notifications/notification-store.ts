@@ -78,6 +78,17 @@ const KEPT_NOTIFICATIONS = 2_000;
  */
 export function notificationStore(deps: { db: Kysely<Database>; clock: Clock }) {
   const kept = new Map<string, { row: NotificationWithArrival; stored?: StoredNotification }>();
+  // One parse per row object: fan-out and delivery then share the payload (and what is derived from it).
+  const payloads = new WeakMap<NotificationTable, Record<string, unknown>>();
+
+  function payloadOf(row: NotificationTable): Record<string, unknown> {
+    let payload = payloads.get(row);
+    if (!payload) {
+      payload = parseJsonObject(row.payload);
+      payloads.set(row, payload);
+    }
+    return payload;
+  }
 
   function keep(row: NotificationWithArrival): void {
     if (kept.size >= KEPT_NOTIFICATIONS) kept.delete(kept.keys().next().value as string);
@@ -93,7 +104,7 @@ export function notificationStore(deps: { db: Kysely<Database>; clock: Clock }) 
       issueId: row.issue_id,
       eventId: row.event_id,
       ruleIds: JSON.parse(row.rule_ids) as string[],
-      payload: parseJsonObject(row.payload),
+      payload: payloadOf(row),
       createdAt: row.created_at,
     };
   }
@@ -146,6 +157,9 @@ export function notificationStore(deps: { db: Kysely<Database>; clock: Clock }) 
       const row = (await selectNotification(deps.db, { id })).rows[0];
       return row ? toStored(row) : null;
     },
+
+    /** The payload of a notification row, parsed once per row object (do not change it). */
+    payloadOf,
 
     /** The row of a notification created by this process lately, or undefined: read it from the database. */
     recent(id: string): NotificationWithArrival | undefined {
