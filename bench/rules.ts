@@ -151,7 +151,10 @@ function run(rules: readonly CompiledRule[], inputs: readonly RuleInput[]): numb
   for (const input of inputs) {
     for (const rule of rules) {
       if (!rule.appliesTo(input) || rule.isWithinActionInterval(null, input.now)) continue;
-      if (rule.matches(input) === true) fired++;
+      const result = rule.matches(input);
+      // The latest release is given, not read, so only a count would be awaited: none is in these rules.
+      if (typeof result !== 'boolean') throw new Error('the bench rules must not read counts');
+      if (result) fired++;
     }
   }
   return fired;
@@ -174,7 +177,6 @@ export function measureRules(ruleCount: number, eventCount: number): RulesFigure
   const compileStart = performance.now();
   const rules = Array.from({ length: ruleCount }, (_, i) => makeRule(i));
   const compileMs = performance.now() - compileStart;
-  if (rules.some((r) => r.async)) throw new Error('the bench rules must not read counts');
   run(
     rules,
     Array.from({ length: 200 }, (_, i) => makeInput(-i - 1)),
