@@ -318,7 +318,6 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
       onFinished: analytics.observer.finished,
       onJobsCommitted,
       recentNotification: (id) => notifications.recent(id),
-      payloadOf: (notification) => notifications.payloadOf(notification),
     }),
   );
 

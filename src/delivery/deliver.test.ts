@@ -5,6 +5,7 @@ import { notificationType } from '../notifications/registry.js';
 import type { Job } from '../queue/queue.js';
 import type { DeliveryTable } from '../store/schema.js';
 import { openStore, type Store } from '../store/store.js';
+import { insertOrgAndProject } from '../tenancy/test-fixtures.js';
 import type { Channel, OutboundMessage } from './channel.js';
 import { circuitBreaker } from './circuit-breaker.js';
 import { deliverer } from './deliver.js';
@@ -34,24 +35,14 @@ describe('the deliver job', () => {
     store = openStore({ databaseUrl: null, dataDir: '.', sqliteFile: ':memory:' });
     await store.migrate();
     const db = store.db;
-    await db
-      .insertInto('organizations')
-      .values({ id: 'org_1', slug: 'acme', name: 'Acme', options: '{}', created_at: 0, updated_at: 0 })
-      .execute();
-    await db
-      .insertInto('projects')
-      .values({
-        id: 'prj_1',
-        org_id: 'org_1',
-        slug: 'api',
-        name: 'API',
-        number: 1,
-        dsn_key: 'k',
-        platform: null,
-        options: '{}',
-        created_at: 0,
-      })
-      .execute();
+    await insertOrgAndProject(db, {
+      orgId: 'org_1',
+      orgSlug: 'acme',
+      orgName: 'Acme',
+      projectId: 'prj_1',
+      projectSlug: 'api',
+      projectName: 'API',
+    });
     await db
       .insertInto('issues')
       .values({

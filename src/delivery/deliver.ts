@@ -1,9 +1,9 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
+import { notificationPayload } from '../notifications/notification-store.js';
 import { notificationType } from '../notifications/registry.js';
 import { enqueueJobs, type Job } from '../queue/queue.js';
-import { parseJsonObject } from '../store/json.js';
 import type { Database, DeliveryTable } from '../store/schema.js';
 import type { RenderContext } from '../templates/render-context.js';
 import { renderNotification, type TemplateOverride } from '../templates/render-notification.js';
@@ -98,8 +98,6 @@ export interface DeliverDeps {
   readonly onJobsCommitted: (ids: string[]) => void;
   /** A notification this process created lately, so it is not read back (undefined: read it). */
   readonly recentNotification?: (id: string) => DeliveryNotification | undefined;
-  /** The payload of a notification row, parsed once per row (shared with the fan-out that read it). */
-  readonly payloadOf?: (notification: DeliveryNotification) => Record<string, unknown>;
   /** Random source for jitter (tests pin it). */
   readonly random?: () => number;
   /** Rewrites a rendered message just before it is sent (tracked links, open pixel). */
@@ -137,19 +135,6 @@ export function deliverer(deps: DeliverDeps) {
   const users = ttlCache<DeliveryUser | undefined>(LOOKUP_TTL_MS);
   const integrationKey = (orgId: string, id: string) => `${orgId}\u0000${id}`;
   const statements = deliveryStatements(db);
-  // A notification read once (or kept by the store) serves all its deliveries: parse its payload once.
-  const payloads = new WeakMap<DeliveryNotification, Record<string, unknown>>();
-  const payloadOf =
-    deps.payloadOf ??
-    ((notification: DeliveryNotification) => {
-      let payload = payloads.get(notification);
-      if (!payload) {
-        payload = parseJsonObject(notification.payload);
-        payloads.set(notification, payload);
-      }
-      return payload;
-    });
-
   async function claim(id: string): Promise<DeliveryTable | null> {
     const now = clock.now();
     const claimed = await statements.claim(id, now, leaseMs);
@@ -312,7 +297,7 @@ export function deliverer(deps: DeliverDeps) {
       if (hold !== null) return reschedule(delivery, hold);
     }
 
-    const payload = payloadOf(notification);
+    const payload = notificationPayload(notification);
     const base = deps.publicUrl();
     let recipient: Recipient = {
       type: delivery.recipient_type as Recipient['type'],

@@ -1,19 +1,14 @@
 import type { Kysely } from 'kysely';
 import { newId } from '../ids.js';
+import type { NotificationWithArrival } from '../notifications/notification-store.js';
 import { preparedQuery, preparedStatement } from '../store/prepared-query.js';
-import type {
-  Database,
-  DeliveryAttemptTable,
-  DeliveryTable,
-  NotificationTable,
-  UserTable,
-} from '../store/schema.js';
+import type { Database, DeliveryAttemptTable, DeliveryTable, UserTable } from '../store/schema.js';
 
 /** Statuses a delivery is claimed from for a send. */
 const RUNNABLE_STATUSES = ['pending', 'deferred', 'failed'] as const;
 
 /** A notification as the delivery stage reads it, with the arrival of the event it came from. */
-export type DeliveryNotification = NotificationTable & { readonly event_received_at: number | null };
+export type DeliveryNotification = NotificationWithArrival;
 
 /** The part of a user a message needs: address, name, language and zone. */
 export type DeliveryUser = Pick<UserTable, 'id' | 'email' | 'name' | 'locale' | 'timezone'>;

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ManualClock, manualClock } from '../clock.js';
 import { openStore, type Store } from '../store/store.js';
+import { insertOrgAndProject } from '../tenancy/test-fixtures.js';
 import { eventSchema } from './event-schema.js';
 import { frequencyStore } from './frequency-store.js';
 import { type IngestService, ingestService } from './ingest.js';
@@ -32,24 +33,15 @@ describe('ingest on a timeline', () => {
       onJobsCommitted: (ids) => committed.push(ids),
     });
     const now = clock.now();
-    await store.db
-      .insertInto('organizations')
-      .values({ id: 'org_1', slug: 'o', name: 'O', options: '{}', created_at: now, updated_at: now })
-      .execute();
-    await store.db
-      .insertInto('projects')
-      .values({
-        id: 'prj_1',
-        org_id: 'org_1',
-        slug: 'p',
-        name: 'P',
-        number: 1,
-        dsn_key: 'k',
-        platform: null,
-        options: '{}',
-        created_at: now,
-      })
-      .execute();
+    await insertOrgAndProject(store.db, {
+      orgId: 'org_1',
+      orgSlug: 'o',
+      orgName: 'O',
+      projectId: 'prj_1',
+      projectSlug: 'p',
+      projectName: 'P',
+      at: now,
+    });
   });
   afterEach(() => store.close());
 

@@ -7,7 +7,7 @@ import { nextFallback, personalRoutes, routeOf } from '../delivery/personal-rout
 import type { StoredEvents } from '../events/event-records.js';
 import { newId } from '../ids.js';
 import type { PreferenceDecisions } from '../preferences/decisions.js';
-import { enqueueJobs, handOverJob, type Job, type JobHandoff, type JobInput } from '../queue/queue.js';
+import { afterCommit, type Job, type JobHandoff, type JobInput, NO_JOBS, writeJobs } from '../queue/queue.js';
 import type { Recipients } from '../recipients/resolve.js';
 import type { ActionNode } from '../rules/rule-schema.js';
 import type { Database, DeliveryTable } from '../store/schema.js';
@@ -253,9 +253,8 @@ export function fanOut(deps: FanOutDeps) {
       if (next) rows.push(next);
     }
     let written: DeliveryTable[] = [];
-    const none = { handed: [] as Job[], ids: [] as string[] };
     const queued = await db.transaction().execute(async (trx) => {
-      if (rows.length === 0) return none;
+      if (rows.length === 0) return NO_JOBS;
       const routes = (job.payload.rules as FiredRuleRoute[] | undefined) ?? [];
       const throttled = deps.throttle
         ? await deps.throttle(trx, { notification, rows, routes, now })
@@ -265,7 +264,7 @@ export function fanOut(deps: FanOutDeps) {
         if (await insertDelivery(trx, row)) inserted.push(row);
       }
       written = inserted;
-      const jobs: (JobInput & { id: string })[] = inserted
+      const jobs: JobInput[] = inserted
         .filter((r) => r.status === 'pending' || r.status === 'deferred')
         .map((r) => ({
           id: `deliver_${r.id}_0`,
@@ -273,17 +272,9 @@ export function fanOut(deps: FanOutDeps) {
           payload: { deliveryId: r.id },
           runAt: r.next_attempt_at ?? now,
         }));
-      const first = deps.handoff ? jobs.findIndex((j) => (j.runAt ?? now) <= now) : -1;
-      const handed =
-        first >= 0 && deps.handoff ? await handOverJob(trx, jobs[first]!, now, deps.handoff) : null;
-      const rest = handed ? jobs.filter((_, i) => i !== first) : jobs;
-      return {
-        handed: handed ? [handed] : [],
-        ids: await enqueueJobs(trx, [...rest, ...throttled.jobs], now),
-      };
+      return writeJobs(trx, [...jobs, ...throttled.jobs], now, deps.handoff);
     });
-    if (queued.ids.length > 0) deps.onJobsCommitted(queued.ids);
     deps.onDeliveries?.(written);
-    if (queued.handed.length > 0) await deps.handoff?.run(queued.handed);
+    await afterCommit(queued, deps.onJobsCommitted, deps.handoff);
   };
 }

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { HeraldEvent, IngestOutcome } from '../events/event.js';
 import { loadEvaluation, type StoredEvents } from '../events/event-records.js';
-import { enqueueJobs, handOverJob, type Job, type JobHandoff } from '../queue/queue.js';
+import { afterCommit, enqueueJobs, type Job, type JobHandoff, NO_JOBS, writeJobs } from '../queue/queue.js';
 import type { FrequencyReader, RuleInput } from '../rules/condition.js';
 import type { FiredRule, RuleProcessor } from '../rules/rule-processor.js';
 import type { Database } from '../store/schema.js';
@@ -96,10 +96,9 @@ export function issueAlerts(deps: IssueAlertDeps) {
     // Read before the transaction: on SQLite the transaction holds the only connection.
     const refs = await issueRefs(db, issueRow, deps.publicUrl(), deps.references);
     if (!refs) return;
-    const none = { handed: [] as Job[], ids: [] as string[] };
     const written = await db.transaction().execute(async (trx) => {
       const won = await deps.processor.claim(trx, issue.id, rules, lastFired);
-      if (won.length === 0) return none;
+      if (won.length === 0) return NO_JOBS;
       const payload = buildPayload(refs, stored.event, won);
       const created = await deps.notifications.create(trx, {
         orgId,
@@ -112,7 +111,7 @@ export function issueAlerts(deps: IssueAlertDeps) {
         dedupeKey: `issue_alert:${eventRowId}`,
         eventReceivedAt: stored.receivedAt,
       });
-      if (!created.created) return none;
+      if (!created.created) return NO_JOBS;
       const routes: FiredRuleRoute[] = won.map((r) => ({
         id: r.id,
         name: r.name,
@@ -124,14 +123,9 @@ export function issueAlerts(deps: IssueAlertDeps) {
         kind: 'notify' as const,
         payload: { notificationId: created.id, rules: routes },
       };
-      if (deps.handoff) {
-        const handed = await handOverJob(trx, fanOutJob, clock.now(), deps.handoff);
-        return { handed: handed ? [handed] : [], ids: [] };
-      }
-      return { handed: [], ids: await enqueueJobs(trx, [fanOutJob], clock.now()) };
+      return writeJobs(trx, [fanOutJob], clock.now(), deps.handoff);
     });
-    if (written.ids.length > 0) deps.onJobsCommitted(written.ids);
-    if (written.handed.length > 0) await deps.handoff?.run(written.handed);
+    await afterCommit(written, deps.onJobsCommitted, deps.handoff);
   };
 
   function buildPayload(refs: IssueRefs, event: HeraldEvent, rules: readonly FiredRule[]): IssueAlertPayload {

@@ -24,6 +24,20 @@ export interface NewNotification {
 /** A notification row as the delivery stage reads it, with the arrival of the event it came from. */
 export type NotificationWithArrival = NotificationTable & { readonly event_received_at: number | null };
 
+// One parse per row object: the fan-out and the deliveries of a kept row share its payload (and what is
+// derived from it, such as the registry's validated form).
+const payloads = new WeakMap<NotificationTable, Record<string, unknown>>();
+
+/** The payload of a notification row, parsed once per row object; callers must not change it. */
+export function notificationPayload(row: NotificationTable): Record<string, unknown> {
+  let payload = payloads.get(row);
+  if (!payload) {
+    payload = parseJsonObject(row.payload);
+    payloads.set(row, payload);
+  }
+  return payload;
+}
+
 /** A stored notification. */
 export interface StoredNotification {
   readonly id: string;
@@ -78,18 +92,6 @@ const KEPT_NOTIFICATIONS = 2_000;
  */
 export function notificationStore(deps: { db: Kysely<Database>; clock: Clock }) {
   const kept = new Map<string, { row: NotificationWithArrival; stored?: StoredNotification }>();
-  // One parse per row object: fan-out and delivery then share the payload (and what is derived from it).
-  const payloads = new WeakMap<NotificationTable, Record<string, unknown>>();
-
-  function payloadOf(row: NotificationTable): Record<string, unknown> {
-    let payload = payloads.get(row);
-    if (!payload) {
-      payload = parseJsonObject(row.payload);
-      payloads.set(row, payload);
-    }
-    return payload;
-  }
-
   function keep(row: NotificationWithArrival): void {
     if (kept.size >= KEPT_NOTIFICATIONS) kept.delete(kept.keys().next().value as string);
     kept.set(row.id, { row });
@@ -104,7 +106,7 @@ export function notificationStore(deps: { db: Kysely<Database>; clock: Clock }) 
       issueId: row.issue_id,
       eventId: row.event_id,
       ruleIds: JSON.parse(row.rule_ids) as string[],
-      payload: payloadOf(row),
+      payload: notificationPayload(row),
       createdAt: row.created_at,
     };
   }
@@ -157,9 +159,6 @@ export function notificationStore(deps: { db: Kysely<Database>; clock: Clock }) 
       const row = (await selectNotification(deps.db, { id })).rows[0];
       return row ? toStored(row) : null;
     },
-
-    /** The payload of a notification row, parsed once per row object (do not change it). */
-    payloadOf,
 
     /** The row of a notification created by this process lately, or undefined: read it from the database. */
     recent(id: string): NotificationWithArrival | undefined {

@@ -85,7 +85,7 @@ const insertJobs = preparedRows<JobTable>(JOB_COLUMNS, (rows, db) =>
 export interface JobHandoff {
   /** The worker the written job is claimed for, and for how long. */
   readonly lease: { readonly workerId: string; readonly leaseMs: number };
-  /** Runs jobs written by {@link handOverJob}, after their transaction committed, as the queue would. */
+  /** Runs jobs handed over by {@link writeJobs}, after their transaction committed, as the queue would. */
   run(jobs: readonly Job[]): Promise<void>;
 }
 
@@ -94,7 +94,7 @@ export interface JobHandoff {
  * the job to pass to `handoff.run` once committed, or null when a job with its id existed already (it
  * is left to whoever holds it).
  */
-export async function handOverJob(
+async function handOverJob(
   db: Kysely<Database> | Transaction<Database>,
   job: JobInput & { readonly id: string },
   now: number,
@@ -116,6 +116,44 @@ export async function handOverJob(
   ]);
   if (written.length === 0) return null;
   return { id: job.id, kind: job.kind, payload: { ...job.payload }, attempts: 0, runAt: now };
+}
+
+/** Jobs a transaction wrote: ids to tell the queue of, and jobs handed over (see {@link JobHandoff}). */
+export interface WrittenJobs {
+  readonly queued: readonly string[];
+  readonly handed: readonly Job[];
+}
+
+/** A transaction that wrote no job. */
+export const NO_JOBS: WrittenJobs = { queued: [], handed: [] };
+
+/**
+ * Writes the next stage's jobs in the caller's transaction: with a hand-off, the first one due now is
+ * written claimed by this worker (a job without an id is given one); the rest are queued as usual. Pass
+ * the result to {@link afterCommit} once the transaction committed.
+ */
+export async function writeJobs(
+  db: Kysely<Database> | Transaction<Database>,
+  jobs: readonly JobInput[],
+  now: number,
+  handoff: JobHandoff | undefined,
+): Promise<WrittenJobs> {
+  const first = handoff ? jobs.findIndex((job) => (job.runAt ?? now) <= now) : -1;
+  if (!handoff || first < 0) return { queued: await enqueueJobs(db, jobs, now), handed: [] };
+  const job = jobs[first]!;
+  const handed = await handOverJob(db, { ...job, id: job.id ?? newId('job', now) }, now, handoff);
+  const rest = handed ? jobs.filter((_, i) => i !== first) : jobs;
+  return { queued: await enqueueJobs(db, rest, now), handed: handed ? [handed] : [] };
+}
+
+/** After the transaction that wrote `written` committed: tells the queue, then runs what was handed over. */
+export async function afterCommit(
+  written: WrittenJobs,
+  onJobsCommitted: (ids: string[]) => void,
+  handoff: JobHandoff | undefined,
+): Promise<void> {
+  if (written.queued.length > 0) onJobsCommitted([...written.queued]);
+  if (written.handed.length > 0) await handoff?.run(written.handed);
 }
 
 const insertClaimedJob = preparedRows<JobTable, { id: string }>(JOB_COLUMNS, (rows, db) =>

@@ -3,6 +3,7 @@ import { manualClock } from '../clock.js';
 import { openStore, type Store } from '../store/store.js';
 import { throttleSettings } from '../throttle/throttle-settings.js';
 import { type ReferenceCache, referenceCache } from './reference-cache.js';
+import { insertOrgAndProject } from './test-fixtures.js';
 
 const T0 = Date.parse('2026-03-02T09:00:00Z');
 
@@ -12,24 +13,15 @@ describe('reference cache', () => {
   beforeAll(async () => {
     store = openStore({ databaseUrl: null, dataDir: '.', sqliteFile: ':memory:' });
     await store.migrate();
-    await store.db
-      .insertInto('organizations')
-      .values({ id: 'org_1', slug: 'acme', name: 'Acme', options: '{}', created_at: T0, updated_at: T0 })
-      .execute();
-    await store.db
-      .insertInto('projects')
-      .values({
-        id: 'prj_1',
-        org_id: 'org_1',
-        slug: 'api',
-        name: 'API',
-        number: 1,
-        dsn_key: 'k',
-        platform: null,
-        options: '{}',
-        created_at: T0,
-      })
-      .execute();
+    await insertOrgAndProject(store.db, {
+      orgId: 'org_1',
+      orgSlug: 'acme',
+      orgName: 'Acme',
+      projectId: 'prj_1',
+      projectSlug: 'api',
+      projectName: 'API',
+      at: T0,
+    });
     references = referenceCache(store.db);
   });
   afterAll(() => store?.close());

@@ -5,6 +5,7 @@ import { eventSchema } from '../../src/events/event-schema.js';
 import { type IngestResult, ingestService } from '../../src/events/ingest.js';
 import { issuesService } from '../../src/events/issues.js';
 import type { Store } from '../../src/store/store.js';
+import { insertOrgAndProject } from '../../src/tenancy/test-fixtures.js';
 import { PROFILE, SKIP_PROFILE } from '../helpers/profile.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/store.js';
 
@@ -132,24 +133,15 @@ describe.skipIf(SKIP_PROFILE)('ingest in groups', () => {
     await db.deleteFrom('jobs').execute();
     await db.deleteFrom('organizations').execute();
     const now = clock.now();
-    await db
-      .insertInto('organizations')
-      .values({ id: 'org_g', slug: 'g', name: 'G', options: '{}', created_at: now, updated_at: now })
-      .execute();
-    await db
-      .insertInto('projects')
-      .values({
-        id: 'prj_g',
-        org_id: 'org_g',
-        slug: 'p',
-        name: 'P',
-        number: 1,
-        dsn_key: 'k',
-        platform: null,
-        options: '{}',
-        created_at: now,
-      })
-      .execute();
+    await insertOrgAndProject(db, {
+      orgId: 'org_g',
+      orgSlug: 'g',
+      orgName: 'G',
+      projectId: 'prj_g',
+      projectSlug: 'p',
+      projectName: 'P',
+      at: now,
+    });
     const target = { orgId: 'org_g', projectId: 'prj_g' };
     const ingest = ingestService({ db, dialect: store.dialect, clock });
     const issues = issuesService({ db, clock });
