@@ -187,6 +187,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
         dialect: store.dialect,
         clock,
         onJobsCommitted: (ids) => queue.notify(ids),
+        ...(handoff ? { handoff } : {}),
       }),
       analytics.metrics,
     ),

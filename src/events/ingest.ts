@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { Clock } from '../clock.js';
 import { newId } from '../ids.js';
-import { enqueueJobs, type JobInput } from '../queue/queue.js';
+import { type JobHandoff, type JobInput, NO_SLOTS, writeJobs } from '../queue/queue.js';
 import type { Database, IssueTable } from '../store/schema.js';
 import { type Dialect, isUniqueViolation } from '../store/store.js';
 import type { HeraldEvent, IngestOutcome, IssueStatus } from './event.js';
@@ -21,6 +21,11 @@ export interface IngestDeps {
   readonly clock: Clock;
   /** Called with the ids of jobs once the transaction that wrote them committed (wakes the workers). */
   readonly onJobsCommitted?: (jobIds: string[]) => void;
+  /**
+   * When given, the evaluations of stored events start in this worker's free slots once their
+   * transaction committed, instead of waiting for a poll to find them (see JobHandoff.reserve).
+   */
+  readonly handoff?: JobHandoff;
 }
 
 /** The project an event is ingested into. */
@@ -103,17 +108,19 @@ export function ingestService(deps: IngestDeps) {
     // Stored duplicates are rare: look them up only after an insert found one (the transaction is redone).
     let precheck = false;
     for (let attempt = 1; ; attempt++) {
+      const slots = deps.handoff?.reserve(prepared.length) ?? NO_SLOTS;
       try {
-        const results = await db.transaction().execute(async (trx) => {
+        const { results, written } = await db.transaction().execute(async (trx) => {
           const known = precheck ? await storedEvents(trx, prepared) : new Map<string, string>();
           const { results, jobs } = await writeGroup(trx, prepared, known, receivedAt);
-          await enqueueJobs(trx, jobs, receivedAt);
-          return results;
+          const written = await writeJobs(trx, jobs, receivedAt, deps.handoff, slots.count);
+          return { results, written };
         });
-        const jobIds = results.flatMap((r) => r.jobIds);
-        if (jobIds.length > 0) deps.onJobsCommitted?.(jobIds);
+        slots.start(written.handed);
+        if (written.queued.length > 0) deps.onJobsCommitted?.([...written.queued]);
         return results;
       } catch (error) {
+        slots.start([]);
         if (attempt >= RETRIES || !(error instanceof DuplicateEvent || retryable(error))) throw error;
         precheck = true;
       }

@@ -87,21 +87,42 @@ export interface JobHandoff {
   readonly lease: { readonly workerId: string; readonly leaseMs: number };
   /** Runs jobs handed over by {@link writeJobs}, after their transaction committed, as the queue would. */
   run(jobs: readonly Job[]): Promise<void>;
+  /**
+   * Free slots of the worker for work that runs in none (ingest handing over the evaluations of the
+   * events it stores): none while the worker is stopped or busy. Reserve before the transaction, write at
+   * most `count` jobs claimed through {@link writeJobs}, then `start` what was written.
+   */
+  reserve(limit: number): SlotReservation;
 }
 
+/** Slots held for jobs about to be written claimed (see {@link JobHandoff.reserve}). */
+export interface SlotReservation {
+  readonly count: number;
+  /**
+   * Runs the jobs written claimed in the held slots, without waiting for them, and frees the others.
+   * Call it once the transaction ended, with none when it failed; later calls do nothing.
+   */
+  start(jobs: readonly Job[]): void;
+}
+
+/** No slot held: every job is queued as usual. */
+export const NO_SLOTS: SlotReservation = { count: 0, start: () => undefined };
+
 /**
- * Writes one job claimed by the hand-off's worker (see {@link JobHandoff}) in the caller's transaction;
- * the job to pass to `handoff.run` once committed, or null when a job with its id existed already (it
- * is left to whoever holds it).
+ * Writes jobs claimed by the hand-off's worker (see {@link JobHandoff}) in the caller's transaction; the
+ * jobs to run once committed, without those whose id existed already (they are left to whoever holds
+ * them).
  */
-async function handOverJob(
+async function handOverJobs(
   db: Kysely<Database> | Transaction<Database>,
-  job: JobInput & { readonly id: string },
+  jobs: readonly (JobInput & { readonly id: string })[],
   now: number,
   handoff: JobHandoff,
-): Promise<Job | null> {
-  const written = await insertClaimedJob(db, [
-    {
+): Promise<Job[]> {
+  if (jobs.length === 0) return [];
+  const written = await insertClaimedJob(
+    db,
+    jobs.map((job) => ({
       id: job.id,
       kind: job.kind,
       payload: JSON.stringify(job.payload),
@@ -112,10 +133,12 @@ async function handOverJob(
       locked_by: handoff.lease.workerId,
       last_error: null,
       created_at: now,
-    },
-  ]);
-  if (written.length === 0) return null;
-  return { id: job.id, kind: job.kind, payload: { ...job.payload }, attempts: 0, runAt: now };
+    })),
+  );
+  const ids = new Set(written.map((row) => row.id));
+  return jobs
+    .filter((job) => ids.has(job.id))
+    .map((job) => ({ id: job.id, kind: job.kind, payload: { ...job.payload }, attempts: 0, runAt: now }));
 }
 
 /** Jobs a transaction wrote: ids to tell the queue of, and jobs handed over (see {@link JobHandoff}). */
@@ -128,22 +151,28 @@ export interface WrittenJobs {
 export const NO_JOBS: WrittenJobs = { queued: [], handed: [] };
 
 /**
- * Writes the next stage's jobs in the caller's transaction: with a hand-off, the first one due now is
- * written claimed by this worker (a job without an id is given one); the rest are queued as usual. Pass
- * the result to {@link afterCommit} once the transaction committed.
+ * Writes the next stage's jobs in the caller's transaction: with a hand-off, the first `slots` (default
+ * one: the slot of the job at hand) due now are written claimed by this worker (a job without an id is
+ * given one); the rest are queued as usual. Pass the result to {@link afterCommit} once the transaction
+ * committed.
  */
 export async function writeJobs(
   db: Kysely<Database> | Transaction<Database>,
   jobs: readonly JobInput[],
   now: number,
   handoff: JobHandoff | undefined,
+  slots = 1,
 ): Promise<WrittenJobs> {
-  const first = handoff ? jobs.findIndex((job) => (job.runAt ?? now) <= now) : -1;
-  if (!handoff || first < 0) return { queued: await enqueueJobs(db, jobs, now), handed: [] };
-  const job = jobs[first]!;
-  const handed = await handOverJob(db, { ...job, id: job.id ?? newId('job', now) }, now, handoff);
-  const rest = handed ? jobs.filter((_, i) => i !== first) : jobs;
-  return { queued: await enqueueJobs(db, rest, now), handed: handed ? [handed] : [] };
+  if (!handoff || slots <= 0) return { queued: await enqueueJobs(db, jobs, now), handed: [] };
+  const chosen: (JobInput & { readonly id: string })[] = [];
+  const rest: JobInput[] = [];
+  for (const job of jobs) {
+    if (chosen.length < slots && (job.runAt ?? now) <= now)
+      chosen.push({ ...job, id: job.id ?? newId('job', now) });
+    else rest.push(job);
+  }
+  const handed = await handOverJobs(db, chosen, now, handoff);
+  return { queued: await enqueueJobs(db, rest, now), handed };
 }
 
 /** After the transaction that wrote `written` committed: tells the queue, then runs what was handed over. */

@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import { newId } from '../ids.js';
 import type { Database } from '../store/schema.js';
 import { dueJobsClaimer, jobCompleter, runClaimedJob } from './job-rows.js';
-import type { Job, JobHandler, JobKind, Queue } from './queue.js';
+import { type Job, type JobHandler, type JobKind, NO_SLOTS, type Queue } from './queue.js';
 
 /** Options of the database-backed queue. */
 export interface SqlQueueOptions {
@@ -43,6 +43,14 @@ export function sqlQueue(options: SqlQueueOptions): Queue & { readonly workerId:
   let started = false;
   let polling: Promise<number> | null = null;
   let again = false;
+  // Whether a poll may find due work: set when jobs are announced and when a poll filled every free
+  // slot (more may wait), cleared when a poll found fewer than it asked for. A finished job refills its
+  // slot only while it is set, so a queue fed by hand-overs does not read the table after every job;
+  // delayed jobs and expired leases are found by the timer's poll.
+  let maybeDue = true;
+  let announced = 0;
+  /** Slots held for jobs being written claimed by work outside the queue (see JobHandoff.reserve). */
+  let reserved = 0;
 
   function claim(limit: number): Promise<Job[]> {
     return claimDue({ now: clock.now(), kinds: [...handlers.keys()], limit });
@@ -52,18 +60,24 @@ export function sqlQueue(options: SqlQueueOptions): Queue & { readonly workerId:
     await runClaimedJob(db, job, handlers.get(job.kind), { lease, now: () => clock.now(), logger, complete });
   }
 
+  /** Runs a claimed job in a slot; a finished job refills slots when more may be due. */
+  function startJob(job: Job): void {
+    const task: Promise<void> = run(job).finally(() => {
+      running.delete(task);
+      if (!started || !maybeDue) return;
+      if (concurrency - running.size - reserved >= refillAt || running.size === 0) wake();
+    });
+    running.add(task);
+  }
+
   /** Claims what fits in the free slots and starts it; returns how many were started. */
   async function pollOnce(): Promise<number> {
-    const free = concurrency - running.size;
+    const free = concurrency - running.size - reserved;
     if (free <= 0 || handlers.size === 0) return 0;
+    const seen = announced;
     const jobs = await claim(free);
-    for (const job of jobs) {
-      const task: Promise<void> = run(job).finally(() => {
-        running.delete(task);
-        if (started && (concurrency - running.size >= refillAt || running.size === 0)) wake();
-      });
-      running.add(task);
-    }
+    maybeDue = jobs.length >= free || announced !== seen;
+    for (const job of jobs) startJob(job);
     return jobs.length;
   }
 
@@ -96,7 +110,7 @@ export function sqlQueue(options: SqlQueueOptions): Queue & { readonly workerId:
   function tick(): void {
     timer = null;
     void poll().then((n) => {
-      if (started && !timer) timer = setTimeout(tick, n > 0 ? 0 : pollMs);
+      if (started && !timer) timer = setTimeout(tick, n > 0 && maybeDue ? 0 : pollMs);
     });
   }
 
@@ -107,8 +121,25 @@ export function sqlQueue(options: SqlQueueOptions): Queue & { readonly workerId:
       async run(jobs) {
         await Promise.all(jobs.map((job) => run(job)));
       },
+      reserve(limit) {
+        const count = started ? Math.max(0, Math.min(limit, concurrency - running.size - reserved)) : 0;
+        if (count === 0) return NO_SLOTS;
+        reserved += count;
+        let open = true;
+        return {
+          count,
+          start(jobs) {
+            if (!open) return;
+            open = false;
+            reserved -= count;
+            for (const job of jobs.slice(0, count)) startJob(job);
+          },
+        };
+      },
     },
     notify() {
+      announced++;
+      maybeDue = true;
       wake();
     },
     handle(kind, handler) {
