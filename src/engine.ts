@@ -33,6 +33,7 @@ import { signInLinks } from './people/sign-in-links.js';
 import { preferenceDecisions } from './preferences/decisions.js';
 import { pushDeliveryHooks } from './push/push-subscriptions.js';
 import { bullmqQueue } from './queue/bullmq-queue.js';
+import { recoverAbandonedWork } from './queue/embedded-recovery.js';
 import type { Queue } from './queue/queue.js';
 import { sqlQueue } from './queue/sql-queue.js';
 import { rulePreview } from './rules/rule-preview.js';
@@ -342,6 +343,20 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
     channels,
     generatedAdminToken,
     async start() {
+      if (config.role !== 'api' && store.dialect === 'sqlite') {
+        // Work a killed process left claimed on this file is taken back now, not when its leases end.
+        const recovery = await recoverAbandonedWork(store.db, clock.now());
+        if (recovery.recovered)
+          logger.info(
+            { jobs: recovery.jobs, deliveries: recovery.deliveries },
+            'took back the work a stopped process had claimed',
+          );
+        if (recovery.liveWorkers.length > 0)
+          logger.warn(
+            { pids: recovery.liveWorkers.map((w) => w.pid) },
+            'another Herald process works on this database: what it leaves claimed waits for its leases',
+          );
+      }
       if (config.role !== 'api') queue.start();
       if (config.role !== 'api') analytics.retention.start();
       if (config.role === 'worker') return '';
