@@ -9,6 +9,7 @@ import { type HeraldConfig, publicBaseUrl } from './config.js';
 import type { Channel, ChannelKind } from './delivery/channel.js';
 import { channelStateStore } from './delivery/channel-state-store.js';
 import { circuitBreaker } from './delivery/circuit-breaker.js';
+import { claimedDeliveries } from './delivery/claimed-deliveries.js';
 import { deadLetters } from './delivery/dead-letters.js';
 import { deliverer } from './delivery/deliver.js';
 import { httpClient } from './delivery/http-client.js';
@@ -275,6 +276,8 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
     }),
   );
   // Limits live with the counters of the profile: Redis in a cluster, else the database.
+  // A notification's first delivery, handed from the fan-out to the delivery stage already claimed.
+  const claimed = claimedDeliveries();
   const limiter = config.redisUrl
     ? redisLimiter({ redisUrl: config.redisUrl, prefix: config.redisPrefix })
     : sqlLimiter();
@@ -294,7 +297,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
       onDeliveries: analytics.observer.decided,
       throttle,
       onJobsCommitted,
-      ...(handoff ? { handoff } : {}),
+      ...(handoff ? { handoff, claimed } : {}),
     }),
   );
   queue.handle(
@@ -320,6 +323,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
       onFinished: analytics.observer.finished,
       onJobsCommitted,
       recentNotification: (id) => notifications.recent(id),
+      claimed,
     }),
   );
 

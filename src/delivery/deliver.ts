@@ -17,6 +17,7 @@ import {
   TransientDeliveryError,
 } from './channel.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
+import type { ClaimedDeliveries } from './claimed-deliveries.js';
 import {
   type AttemptRecord,
   type DeliveryNotification,
@@ -96,6 +97,8 @@ export interface DeliverDeps {
   /** Told when a target is gone for good (push subscription 404/410). */
   readonly onTargetGone?: (delivery: DeliveryTable, content: Record<string, unknown>) => Promise<void>;
   readonly onJobsCommitted: (ids: string[]) => void;
+  /** Deliveries written already claimed for this worker (see ClaimedDeliveries): no claim needed. */
+  readonly claimed?: ClaimedDeliveries;
   /** A notification this process created lately, so it is not read back (undefined: read it). */
   readonly recentNotification?: (id: string) => DeliveryNotification | undefined;
   /** Random source for jitter (tests pin it). */
@@ -273,7 +276,8 @@ export function deliverer(deps: DeliverDeps) {
   }
 
   return async function deliver(job: Job): Promise<void> {
-    const delivery = await claim(String(job.payload.deliveryId));
+    const id = String(job.payload.deliveryId);
+    const delivery = deps.claimed?.take(id) ?? (await claim(id));
     if (!delivery) return;
     const channel = deps.channels.get(delivery.channel as ChannelKind);
     if (!channel) return suppress(delivery, 'unroutable');

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { ChannelKind } from '../delivery/channel.js';
+import type { ClaimedDeliveries } from '../delivery/claimed-deliveries.js';
 import { insertDelivery } from '../delivery/delivery-statements.js';
 import { nextFallback, personalRoutes, routeOf } from '../delivery/personal-routing.js';
 import type { StoredEvents } from '../events/event-records.js';
@@ -40,6 +41,11 @@ export interface FanOutDeps {
   readonly handoff?: JobHandoff;
   /** Told the delivery rows written, after the commit (metrics). */
   readonly onDeliveries?: (rows: readonly DeliveryTable[]) => void;
+  /**
+   * With a hand-off: the delivery handed over is written already claimed for its send, and left here
+   * for the delivery stage (which then needs no claim of its own).
+   */
+  readonly claimed?: ClaimedDeliveries;
 }
 
 /** The channel each personal action names. */
@@ -253,15 +259,24 @@ export function fanOut(deps: FanOutDeps) {
       if (next) rows.push(next);
     }
     let written: DeliveryTable[] = [];
+    let claimedRow: DeliveryTable | undefined;
     const queued = await db.transaction().execute(async (trx) => {
       if (rows.length === 0) return NO_JOBS;
       const routes = (job.payload.rules as FiredRuleRoute[] | undefined) ?? [];
       const throttled = deps.throttle
         ? await deps.throttle(trx, { notification, rows, routes, now })
         : { rows, jobs: [] };
+      // The delivery whose job writeJobs hands over (the first one due now) is written claimed.
+      const handed =
+        deps.handoff && deps.claimed
+          ? throttled.rows.find((r) => r.status === 'pending' && (r.next_attempt_at ?? now) <= now)
+          : undefined;
       const inserted: DeliveryTable[] = [];
       for (const row of throttled.rows) {
-        if (await insertDelivery(trx, row)) inserted.push(row);
+        const stored = row === handed ? deps.claimed!.claimedRow(row, now) : row;
+        if (!(await insertDelivery(trx, stored))) continue;
+        inserted.push(row);
+        if (row === handed) claimedRow = stored;
       }
       written = inserted;
       const jobs: JobInput[] = inserted
@@ -274,7 +289,9 @@ export function fanOut(deps: FanOutDeps) {
         }));
       return writeJobs(trx, [...jobs, ...throttled.jobs], now, deps.handoff);
     });
+    // Counted as decided (pending), whether or not written claimed for its send.
     deps.onDeliveries?.(written);
+    if (claimedRow) deps.claimed?.put(claimedRow);
     await afterCommit(queued, deps.onJobsCommitted, deps.handoff);
   };
 }

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import type { DeliveryTable } from '../store/schema.js';
+import { claimedDeliveries } from './claimed-deliveries.js';
+
+const row = (id: string): DeliveryTable => ({
+  id,
+  notification_id: 'ntf_1',
+  org_id: 'org_1',
+  recipient_type: 'webhook',
+  recipient_id: 'int_1',
+  channel: 'webhook',
+  integration_id: 'int_1',
+  status: 'pending',
+  reason: null,
+  attempts: 0,
+  next_attempt_at: 1000,
+  last_error: null,
+  provider_message_id: null,
+  digest_id: null,
+  fallback_of: null,
+  created_at: 1000,
+  updated_at: 1000,
+  sent_at: null,
+});
+
+describe('deliveries written claimed for their first send', () => {
+  it('is written as the delivery stage would claim it: sending, attempt counted, lease from now', () => {
+    const claimed = claimedDeliveries();
+    expect(claimed.claimedRow(row('dlv_1'), 2000)).toEqual({
+      ...row('dlv_1'),
+      status: 'sending',
+      attempts: 1,
+      updated_at: 2000,
+    });
+  });
+
+  it('hands each row to the delivery stage once', () => {
+    const claimed = claimedDeliveries();
+    claimed.put(row('dlv_1'));
+    expect(claimed.take('dlv_1')?.id).toBe('dlv_1');
+    expect(claimed.take('dlv_1')).toBeUndefined();
+    expect(claimed.take('dlv_2')).toBeUndefined();
+  });
+
+  it('forgets the oldest rows beyond its bound (a row not found is claimed as usual)', () => {
+    const claimed = claimedDeliveries(2);
+    for (const id of ['dlv_1', 'dlv_2', 'dlv_3']) claimed.put(row(id));
+    expect(claimed.take('dlv_1')).toBeUndefined();
+    expect(claimed.take('dlv_2')?.id).toBe('dlv_2');
+    expect(claimed.take('dlv_3')?.id).toBe('dlv_3');
+  });
+});
