@@ -669,10 +669,12 @@ async function main(): Promise<void> {
         unit: '/s',
         note: 'undici is not installed',
       });
-    ceilingPerSecond = ceilings[posters[0]!.name] ?? null;
+    // The ceiling is the faster of the two loops on this run.
+    const fastest = posters.reduce((a, b) => ((ceilings[b.name] ?? 0) > (ceilings[a.name] ?? 0) ? b : a));
+    ceilingPerSecond = ceilings[fastest.name] ?? null;
     details.ceilings = ceilings;
     for (const rate of PLAN.latencyRates) {
-      const l = await bareLatencyAt(sink, posters[0]!, bare, rate, Math.min(5, PLAN.latencySeconds));
+      const l = await bareLatencyAt(sink, fastest, bare, rate, Math.min(5, PLAN.latencySeconds));
       bareLatency.set(rate, l.p99);
     }
     details.bareLatencyP99 = Object.fromEntries(bareLatency);

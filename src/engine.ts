@@ -324,6 +324,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
       onJobsCommitted,
       recentNotification: (id) => notifications.recent(id),
       claimed,
+      onIntegrationsChanged: references.onIntegrationsForgotten,
     }),
   );
 

@@ -97,6 +97,11 @@ export interface DeliverDeps {
   /** Told when a target is gone for good (push subscription 404/410). */
   readonly onTargetGone?: (delivery: DeliveryTable, content: Record<string, unknown>) => Promise<void>;
   readonly onJobsCommitted: (ids: string[]) => void;
+  /**
+   * Registers a listener told when an organization's integrations changed in this process (the API
+   * disabled, edited or deleted one): the decrypted integrations kept for a moment are dropped at once.
+   */
+  readonly onIntegrationsChanged?: (listener: (orgId: string) => void) => void;
   /** Deliveries written already claimed for this worker (see ClaimedDeliveries): no claim needed. */
   readonly claimed?: ClaimedDeliveries;
   /** A notification this process created lately, so it is not read back (undefined: read it). */
@@ -137,6 +142,7 @@ export function deliverer(deps: DeliverDeps) {
   // Users are never deleted, and only their language and zone change: a few seconds late is fine.
   const users = ttlCache<DeliveryUser | undefined>(LOOKUP_TTL_MS);
   const integrationKey = (orgId: string, id: string) => `${orgId}\u0000${id}`;
+  deps.onIntegrationsChanged?.((orgId) => integrations.deletePrefix(integrationKey(orgId, '')));
   const statements = deliveryStatements(db);
   async function claim(id: string): Promise<DeliveryTable | null> {
     const now = clock.now();

@@ -9,6 +9,8 @@ export interface TtlCache<T> {
   peek(key: string): { readonly value: T } | undefined;
   /** Forgets `key`, so the next `get` loads again. */
   delete(key: string): void;
+  /** Forgets every key that starts with `prefix`. */
+  deletePrefix(prefix: string): void;
 }
 
 /**
@@ -56,6 +58,9 @@ export function ttlCache<T>(ttlMs: number, maxEntries = 1_000): TtlCache<T> {
     },
     delete(key) {
       entries.delete(key);
+    },
+    deletePrefix(prefix) {
+      for (const key of entries.keys()) if (key.startsWith(prefix)) entries.delete(key);
     },
   };
 }

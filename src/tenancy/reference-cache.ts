@@ -61,6 +61,8 @@ export interface ReferenceCache extends References {
   forgetProject(projectId: string): void;
   /** After one of the organization's integrations was created, changed (status included) or deleted. */
   forgetIntegrations(orgId: string): void;
+  /** Calls `listener` on every {@link forgetIntegrations}: other stages' copies of integrations. */
+  onIntegrationsForgotten(listener: (orgId: string) => void): void;
 }
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -79,6 +81,7 @@ export function referenceCache(db: Kysely<Database>, ttlMs = REFERENCE_TTL_MS): 
   const organizations = ttlCache<OrganizationReference | undefined>(ttlMs);
   const projects = ttlCache<ProjectReference | undefined>(ttlMs);
   const integrations = ttlCache<readonly IntegrationReference[]>(ttlMs);
+  const integrationListeners: ((orgId: string) => void)[] = [];
 
   /**
    * On SQLite a transaction holds the only connection: a load started by another caller and still waiting
@@ -102,7 +105,13 @@ export function referenceCache(db: Kysely<Database>, ttlMs = REFERENCE_TTL_MS): 
     integrations: (orgId, trx) => read(integrations, orgId, loadIntegrations, trx),
     forgetOrganization: (orgId) => organizations.delete(orgId),
     forgetProject: (projectId) => projects.delete(projectId),
-    forgetIntegrations: (orgId) => integrations.delete(orgId),
+    forgetIntegrations: (orgId) => {
+      integrations.delete(orgId);
+      for (const listener of integrationListeners) listener(orgId);
+    },
+    onIntegrationsForgotten: (listener) => {
+      integrationListeners.push(listener);
+    },
   };
 }
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { manualClock } from '../../src/clock.js';
 import { startHttpPeer, type TestPeer } from '../../src/delivery/channel-test-kit.js';
 import { startHerald, type TestHerald } from '../helpers/herald.js';
 import { SKIP_PROFILE } from '../helpers/profile.js';
@@ -20,14 +21,21 @@ describe.skipIf(SKIP_PROFILE)('reference rows kept between events', () => {
   let sink: TestPeer;
   let hookId = '';
   const bodies: { data: { organization: { name: string } } }[] = [];
+  /** Sink answers still to fail with a 500. */
+  let failing = 0;
+  const clock = manualClock(Date.now());
   let n = 0;
 
   beforeAll(async () => {
     sink = await startHttpPeer((_req, body, res) => {
       bodies.push(JSON.parse(body.toString()));
+      if (failing > 0) {
+        failing--;
+        res.statusCode = 500;
+      }
       res.end();
     });
-    h = await startHerald();
+    h = await startHerald({}, { clock });
     await h.request('POST', '/api/v1/orgs', { slug: 'acme', name: 'Acme' });
     await h.request('POST', '/api/v1/orgs/acme/projects', { slug: 'api', name: 'API' });
     const hook = await h.request('POST', '/api/v1/orgs/acme/integrations', {
@@ -51,8 +59,16 @@ describe.skipIf(SKIP_PROFILE)('reference rows kept between events', () => {
     await sink?.close();
   });
 
+  /** The webhook delivery's view of the issue's notification. */
+  const deliveryOf = async (issueId: string): Promise<DeliveryView> => {
+    const { data } = (await h.request('GET', `/api/v1/orgs/acme/notifications?issue=${issueId}`)).body;
+    const deliveries = data.flatMap((d: { deliveries: DeliveryView[] }) => d.deliveries);
+    expect(deliveries).toHaveLength(1);
+    return deliveries[0];
+  };
+
   /** Sends one event of a new issue and runs the pipeline; answers the webhook delivery's view. */
-  const send = async (): Promise<DeliveryView> => {
+  const send = async (): Promise<DeliveryView & { issueId: string }> => {
     const event = await h.request('POST', '/api/v1/projects/acme/api/events', {
       message: `Reference case ${++n}`,
       level: 'error',
@@ -60,11 +76,7 @@ describe.skipIf(SKIP_PROFILE)('reference rows kept between events', () => {
     });
     expect(event.status, event.text).toBe(202);
     for (let i = 0; i < 4; i++) await h.engine.queue.drain();
-    const { data } = (await h.request('GET', `/api/v1/orgs/acme/notifications?issue=${event.body.issueId}`))
-      .body;
-    const deliveries = data.flatMap((d: { deliveries: DeliveryView[] }) => d.deliveries);
-    expect(deliveries).toHaveLength(1);
-    return deliveries[0];
+    return { ...(await deliveryOf(event.body.issueId)), issueId: event.body.issueId };
   };
 
   it('suppresses at once for an integration disabled through the API, and routes again when enabled', async () => {
@@ -75,6 +87,28 @@ describe.skipIf(SKIP_PROFILE)('reference rows kept between events', () => {
     const on = await h.request('PATCH', `/api/v1/orgs/acme/integrations/${hookId}`, { status: 'active' });
     expect(on.status, on.text).toBe(200);
     expect(await send()).toMatchObject({ status: 'sent' });
+  });
+
+  it('does not send a retry queued before its integration was disabled through the API', async () => {
+    expect(await send()).toMatchObject({ status: 'sent' });
+    failing = 1;
+    const before = bodies.length;
+    const failed = await send();
+    expect(failed).toMatchObject({ status: 'failed' });
+    const off = await h.request('PATCH', `/api/v1/orgs/acme/integrations/${hookId}`, { status: 'disabled' });
+    expect(off.status, off.text).toBe(200);
+    try {
+      // The retry comes due within the moment the delivery stage keeps integrations for (wall clock).
+      clock.advance(3_600_000);
+      for (let i = 0; i < 4; i++) await h.engine.queue.drain();
+      expect(await deliveryOf(failed.issueId)).toMatchObject({
+        status: 'suppressed',
+        reason: 'integration_disabled',
+      });
+      expect(bodies.length - before).toBe(1);
+    } finally {
+      await h.request('PATCH', `/api/v1/orgs/acme/integrations/${hookId}`, { status: 'active' });
+    }
   });
 
   it('applies throttle limits changed through the API to the next event', async () => {
