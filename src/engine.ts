@@ -351,7 +351,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
       if (config.role !== 'api' && store.dialect === 'sqlite') {
         // Work a killed process left claimed on this file is taken back now, not when its leases end.
         const recovery = await recoverAbandonedWork(store.db, clock.now());
-        if (recovery.recovered)
+        if (recovery.jobs + recovery.deliveries > 0)
           logger.info(
             { jobs: recovery.jobs, deliveries: recovery.deliveries },
             'took back the work a stopped process had claimed',

@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manualClock } from '../clock.js';
+import { deliveryRow } from '../delivery/test-fixtures.js';
 import type { DeliveryTable } from '../store/schema.js';
 import { openStore, type Store } from '../store/store.js';
 import { deliveryObserver } from './delivery-observer.js';
@@ -9,27 +10,16 @@ import { type HeraldMetrics, heraldMetrics } from './metrics.js';
 const SENT_AT = 1_000_000;
 
 function delivery(fields: Partial<DeliveryTable>): DeliveryTable {
-  return {
-    id: 'dlv_1',
-    notification_id: 'ntf_1',
-    org_id: 'org_1',
+  return deliveryRow({
     recipient_type: 'user',
     recipient_id: 'usr_1',
     channel: 'email',
-    integration_id: null,
     status: 'sent',
-    reason: null,
     attempts: 1,
-    next_attempt_at: null,
-    last_error: null,
-    provider_message_id: null,
-    digest_id: null,
-    fallback_of: null,
-    created_at: 0,
     updated_at: SENT_AT,
     sent_at: SENT_AT,
     ...fields,
-  };
+  });
 }
 
 describe('the delivery observer', () => {

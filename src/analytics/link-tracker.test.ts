@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manualClock } from '../clock.js';
+import { deliveryRow, insertNotificationWithDeliveries } from '../delivery/test-fixtures.js';
 import { openStore, type Store } from '../store/store.js';
 import { percentile } from './analytics-report.js';
 import { linkTracker } from './link-tracker.js';
@@ -46,54 +47,24 @@ describe('link tracker', () => {
   beforeAll(async () => {
     store = openStore({ databaseUrl: null, dataDir: '.', sqliteFile: ':memory:' });
     await store.migrate();
-    const db = store.db;
-    await db
-      .insertInto('organizations')
-      .values({ id: 'org_1', slug: 'acme', name: 'Acme', options: '{}', created_at: 0, updated_at: 0 })
-      .execute();
-    await db
-      .insertInto('notifications')
-      .values({
-        id: 'ntf_1',
-        org_id: 'org_1',
-        project_id: null,
-        type: 'issue_alert',
-        issue_id: null,
-        event_id: null,
-        rule_ids: '[]',
-        payload: '{}',
-        dedupe_key: 'k',
-        created_at: 0,
-      })
-      .execute();
-    for (const [id, channel] of [
-      ['dlv_0000000000slack', 'slack'],
-      ['dlv_000000000000mail', 'email'],
-    ] as const) {
-      await db
-        .insertInto('deliveries')
-        .values({
+    await insertNotificationWithDeliveries(
+      store.db,
+      (
+        [
+          ['dlv_0000000000slack', 'slack'],
+          ['dlv_000000000000mail', 'email'],
+        ] as const
+      ).map(([id, channel]) =>
+        deliveryRow({
           id,
-          notification_id: 'ntf_1',
-          org_id: 'org_1',
           recipient_type: 'channel',
           recipient_id: id,
           channel,
-          integration_id: null,
           status: 'sending',
-          reason: null,
           attempts: 1,
-          next_attempt_at: null,
-          last_error: null,
-          provider_message_id: null,
-          digest_id: null,
-          fallback_of: null,
-          created_at: 0,
-          updated_at: 0,
-          sent_at: null,
-        })
-        .execute();
-    }
+        }),
+      ),
+    );
   });
   afterAll(() => store.close());
 

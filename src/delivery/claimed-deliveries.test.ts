@@ -1,27 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { DeliveryTable } from '../store/schema.js';
 import { claimedDeliveries } from './claimed-deliveries.js';
+import { deliveryRow } from './test-fixtures.js';
 
-const row = (id: string): DeliveryTable => ({
-  id,
-  notification_id: 'ntf_1',
-  org_id: 'org_1',
-  recipient_type: 'webhook',
-  recipient_id: 'int_1',
-  channel: 'webhook',
-  integration_id: 'int_1',
-  status: 'pending',
-  reason: null,
-  attempts: 0,
-  next_attempt_at: 1000,
-  last_error: null,
-  provider_message_id: null,
-  digest_id: null,
-  fallback_of: null,
-  created_at: 1000,
-  updated_at: 1000,
-  sent_at: null,
-});
+const row = (id: string): DeliveryTable =>
+  deliveryRow({ id, integration_id: 'int_1', next_attempt_at: 1000, created_at: 1000, updated_at: 1000 });
 
 describe('deliveries written claimed for their first send', () => {
   it('is written as the delivery stage would claim it: sending, attempt counted, lease from now', () => {

@@ -10,6 +10,7 @@ import type { Channel, OutboundMessage } from './channel.js';
 import { circuitBreaker } from './circuit-breaker.js';
 import { deliverer } from './deliver.js';
 import type { DeliveryNotification } from './delivery-statements.js';
+import { deliveryRow } from './test-fixtures.js';
 
 const LEASE = 60_000;
 const RECEIVED_AT = Date.parse('2026-01-01T00:00:00Z') - 5_000;
@@ -134,27 +135,7 @@ describe('the deliver job', () => {
     const id = `dlv_${++n}`;
     await store.db
       .insertInto('deliveries')
-      .values({
-        id,
-        notification_id: 'ntf_1',
-        org_id: 'org_1',
-        recipient_type: 'webhook',
-        recipient_id: `hook_${n}`,
-        channel: 'webhook',
-        integration_id: null,
-        status: 'pending',
-        reason: null,
-        attempts: 0,
-        next_attempt_at: null,
-        last_error: null,
-        provider_message_id: null,
-        digest_id: null,
-        fallback_of: null,
-        created_at: 0,
-        updated_at: clock.now(),
-        sent_at: null,
-        ...fields,
-      })
+      .values(deliveryRow({ id, recipient_id: `hook_${n}`, updated_at: clock.now(), ...fields }))
       .execute();
     return id;
   }

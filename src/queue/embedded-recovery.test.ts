@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DeliveryTable } from '../store/schema.js';
+import { deliveryRow, insertNotificationWithDeliveries } from '../delivery/test-fixtures.js';
 import { openStore, type Store } from '../store/store.js';
 import { type ProcessIdentity, recoverAbandonedWork, thisProcess } from './embedded-recovery.js';
 
@@ -20,49 +20,11 @@ describe('taking back the work of a killed embedded process', () => {
     store = openStore({ databaseUrl: null, dataDir: '.', sqliteFile: ':memory:' });
     await store.migrate();
     const db = store.db;
-    await db
-      .insertInto('organizations')
-      .values({ id: 'org_1', slug: 'acme', name: 'Acme', options: '{}', created_at: 0, updated_at: 0 })
-      .execute();
-    await db
-      .insertInto('notifications')
-      .values({
-        id: 'ntf_1',
-        org_id: 'org_1',
-        project_id: null,
-        type: 'issue_alert',
-        issue_id: null,
-        event_id: null,
-        rule_ids: '[]',
-        payload: '{}',
-        dedupe_key: 'k',
-        created_at: 0,
-      })
-      .execute();
-    const delivery = (id: string, status: DeliveryTable['status']): DeliveryTable => ({
-      id,
-      notification_id: 'ntf_1',
-      org_id: 'org_1',
-      recipient_type: 'webhook',
-      recipient_id: id,
-      channel: 'webhook',
-      integration_id: null,
-      status,
-      reason: null,
-      attempts: 1,
-      next_attempt_at: null,
-      last_error: null,
-      provider_message_id: null,
-      digest_id: null,
-      fallback_of: null,
-      created_at: NOW - 5000,
-      updated_at: NOW - 5000,
-      sent_at: status === 'sent' ? NOW - 4000 : null,
-    });
-    await db
-      .insertInto('deliveries')
-      .values([delivery('dlv_cut', 'sending'), delivery('dlv_done', 'sent')])
-      .execute();
+    const at = { created_at: NOW - 5000, updated_at: NOW - 5000, attempts: 1 };
+    await insertNotificationWithDeliveries(db, [
+      deliveryRow({ ...at, id: 'dlv_cut', recipient_id: 'dlv_cut', status: 'sending' }),
+      deliveryRow({ ...at, id: 'dlv_done', recipient_id: 'dlv_done', status: 'sent', sent_at: NOW - 4000 }),
+    ]);
     const job = (id: string, lockedBy: string | null) => ({
       id,
       kind: 'deliver',
