@@ -140,7 +140,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
       ? bullmqQueue({ db: store.db, clock, logger, redisUrl: config.redisUrl, prefix: config.redisPrefix })
       : sqlQueue({ db: store.db, clock, logger }));
   const onJobsCommitted = (ids: string[]) => queue.notify(ids);
-  // An event's later stages run in the slot of its evaluation where the queue offers it (embedded).
+  // An event's later stages run in the slot of its evaluation (both queues offer it); API processes run none.
   const handoff = config.role === 'api' ? undefined : queue.handoff;
   const notifications = countedNotifications(notificationStore({ db: store.db, clock }), analytics.metrics);
   const system = systemNotifications({
