@@ -122,7 +122,10 @@ export function sqlQueue(options: SqlQueueOptions): Queue & { readonly workerId:
         await Promise.all(jobs.map((job) => run(job)));
       },
       reserve(limit) {
-        const count = started ? Math.max(0, Math.min(limit, concurrency - running.size - reserved)) : 0;
+        // Only while nothing may wait in the table: queued work (retries, further deliveries) is never
+        // overtaken by new evaluations that keep taking the slots it waits for.
+        if (!started || maybeDue) return NO_SLOTS;
+        const count = Math.max(0, Math.min(limit, concurrency - running.size - reserved));
         if (count === 0) return NO_SLOTS;
         reserved += count;
         let open = true;

@@ -91,6 +91,7 @@ describe.skipIf(SKIP_PROFILE)('jobs handed over in reserved slots', () => {
 
   it('holds no more slots than are free, and frees them when the transaction fails', async () => {
     const { queue } = started(3);
+    await settled();
     const handoff = queue.handoff!;
     const first = handoff.reserve(2);
     expect(first.count).toBe(2);
@@ -109,6 +110,18 @@ describe.skipIf(SKIP_PROFILE)('jobs handed over in reserved slots', () => {
     expect(handoff.reserve(5).count).toBe(2);
   });
 
+  it('offers no slot while queued jobs may be waiting, so new work never overtakes them', async () => {
+    const { queue, ran } = started(2);
+    await settled();
+    const ids = await a.db.transaction().execute((trx) => writeJobs(trx, digests(1), Date.now(), undefined));
+    queue.notify(ids.queued);
+    expect(queue.handoff!.reserve(2).count).toBe(0);
+    await ranAll(ran, 1, 'the queued job');
+    // The poll that found it found nothing more: slots are offered again.
+    await settled();
+    expect(queue.handoff!.reserve(2).count).toBe(2);
+  });
+
   it('a stopped worker offers no slot: the jobs are queued as usual', async () => {
     const queue = sqlQueue({ db: a.db, clock: systemClock, logger: silent, pollMs: NEVER_POLL });
     const slots = queue.handoff!.reserve(4);
@@ -125,6 +138,7 @@ describe.skipIf(SKIP_PROFILE)('jobs handed over in reserved slots', () => {
     const dying = sqlQueue({ db: a.db, clock, logger: silent, pollMs: NEVER_POLL, leaseMs: 30_000 });
     dying.handle('digest', async () => undefined);
     dying.start();
+    await settled();
     const slots = dying.handoff!.reserve(2);
     let handed: readonly Job[] = [];
     await a.db.transaction().execute(async (trx) => {
