@@ -126,6 +126,8 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
   };
 
   const keys = apiKeys({ ...deps, configuredAdminToken: config.adminToken });
+  // Stages that keep an organization's template overrides for a moment, told when this process changes one.
+  const templateListeners: ((orgId: string) => void)[] = [];
   const analytics = analyticsServices({
     db: store.db,
     clock,
@@ -198,7 +200,14 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
     rules: ruleStore({ db: store.db, clock, logger, onRuleSaved: (event) => system.ruleSaved(event) }),
     ruleSnoozes: ruleSnoozes({ db: store.db, clock }),
     rulePreview: rulePreview({ db: store.db, clock }),
-    templates: templateService({ db: store.db, clock, publicUrl: deps.publicUrl }),
+    templates: templateService({
+      db: store.db,
+      clock,
+      publicUrl: deps.publicUrl,
+      onChanged: (orgId) => {
+        for (const listener of templateListeners) listener(orgId);
+      },
+    }),
     ...inboxStage.services,
     integrationTests: testSender({ channels, clock, logger, publicUrl: deps.publicUrl }),
     signInLinks: signInLinks({
@@ -325,6 +334,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
       recentNotification: (id) => notifications.recent(id),
       claimed,
       onIntegrationsChanged: references.onIntegrationsForgotten,
+      onTemplatesChanged: (listener) => templateListeners.push(listener),
     }),
   );
 

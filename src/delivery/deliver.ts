@@ -102,6 +102,8 @@ export interface DeliverDeps {
    * disabled, edited or deleted one): the decrypted integrations kept for a moment are dropped at once.
    */
   readonly onIntegrationsChanged?: (listener: (orgId: string) => void) => void;
+  /** The same for an organization's template overrides (saved or removed through the API). */
+  readonly onTemplatesChanged?: (listener: (orgId: string) => void) => void;
   /** Deliveries written already claimed for this worker (see ClaimedDeliveries): no claim needed. */
   readonly claimed?: ClaimedDeliveries;
   /** A notification this process created lately, so it is not read back (undefined: read it). */
@@ -143,6 +145,7 @@ export function deliverer(deps: DeliverDeps) {
   const users = ttlCache<DeliveryUser | undefined>(LOOKUP_TTL_MS);
   const integrationKey = (orgId: string, id: string) => `${orgId}\u0000${id}`;
   deps.onIntegrationsChanged?.((orgId) => integrations.deletePrefix(integrationKey(orgId, '')));
+  deps.onTemplatesChanged?.((orgId) => overrides.deletePrefix(`${orgId}\u0000`));
   const statements = deliveryStatements(db);
   async function claim(id: string): Promise<DeliveryTable | null> {
     const now = clock.now();

@@ -35,6 +35,8 @@ export interface TemplateServiceDeps {
   readonly clock: Clock;
   /** Herald's public base URL, for preview links. */
   readonly publicUrl: () => string;
+  /** Told, once the write is done, that one of the organization's overrides was saved or removed. */
+  readonly onChanged?: (orgId: string) => void;
 }
 
 function typeOrThrow(id: string): RegisteredType {
@@ -160,6 +162,7 @@ export function templateService(deps: TemplateServiceDeps) {
         .values({ org_id: orgId, type, channel, body, updated_at: now })
         .onConflict((oc) => oc.columns(['org_id', 'type', 'channel']).doUpdateSet({ body, updated_at: now }))
         .execute();
+      deps.onChanged?.(orgId);
       return { type, channel, parts, updatedAt: new Date(now).toISOString() };
     },
 
@@ -173,6 +176,7 @@ export function templateService(deps: TemplateServiceDeps) {
         .where('channel', '=', channel)
         .executeTakeFirst();
       if (Number(result.numDeletedRows) === 0) throw new NotFoundError('Template');
+      deps.onChanged?.(orgId);
     },
 
     /** The override the delivery stage passes to `renderNotification`, or undefined. */

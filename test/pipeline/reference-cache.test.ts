@@ -111,6 +111,24 @@ describe.skipIf(SKIP_PROFILE)('reference rows kept between events', () => {
     }
   });
 
+  it('renders the next alert with a template override saved or removed through the API', async () => {
+    await send();
+    expect(bodies.at(-1)?.data).toHaveProperty('organization');
+    const put = await h.request('PUT', '/api/v1/orgs/acme/templates/issue_alert/webhook', {
+      parts: { data: '{"note": "custom {{ issue.title }}"}' },
+    });
+    expect(put.status, put.text).toBe(200);
+    try {
+      await send();
+      expect(bodies.at(-1)?.data).toMatchObject({ note: `custom Reference case ${n}` });
+    } finally {
+      const removed = await h.request('DELETE', '/api/v1/orgs/acme/templates/issue_alert/webhook');
+      expect(removed.status, removed.text).toBe(204);
+    }
+    await send();
+    expect(bodies.at(-1)?.data).toHaveProperty('organization');
+  });
+
   it('applies throttle limits changed through the API to the next event', async () => {
     expect(await send()).toMatchObject({ status: 'sent' });
     const put = await h.request('PUT', '/api/v1/orgs/acme/throttle', {
