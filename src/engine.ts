@@ -34,7 +34,7 @@ import { signInLinks } from './people/sign-in-links.js';
 import { preferenceDecisions } from './preferences/decisions.js';
 import { pushDeliveryHooks } from './push/push-subscriptions.js';
 import { bullmqQueue } from './queue/bullmq-queue.js';
-import { recoverAbandonedWork } from './queue/embedded-recovery.js';
+import { recoverOnStart } from './queue/embedded-recovery.js';
 import type { Queue } from './queue/queue.js';
 import { sqlQueue } from './queue/sql-queue.js';
 import { rulePreview } from './rules/rule-preview.js';
@@ -50,6 +50,7 @@ import { apiKeys } from './tenancy/api-keys.js';
 import type { TenancyDeps } from './tenancy/context.js';
 import { integrations } from './tenancy/integrations.js';
 import { members } from './tenancy/members.js';
+import { orgSignal } from './tenancy/org-signal.js';
 import { organizations } from './tenancy/organizations.js';
 import { projects } from './tenancy/projects.js';
 import { referenceCache } from './tenancy/reference-cache.js';
@@ -127,7 +128,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
 
   const keys = apiKeys({ ...deps, configuredAdminToken: config.adminToken });
   // Stages that keep an organization's template overrides for a moment, told when this process changes one.
-  const templateListeners: ((orgId: string) => void)[] = [];
+  const templatesChanged = orgSignal();
   const analytics = analyticsServices({
     db: store.db,
     clock,
@@ -204,9 +205,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
       db: store.db,
       clock,
       publicUrl: deps.publicUrl,
-      onChanged: (orgId) => {
-        for (const listener of templateListeners) listener(orgId);
-      },
+      onChanged: templatesChanged.emit,
     }),
     ...inboxStage.services,
     integrationTests: testSender({ channels, clock, logger, publicUrl: deps.publicUrl }),
@@ -334,7 +333,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
       recentNotification: (id) => notifications.recent(id),
       claimed,
       onIntegrationsChanged: references.onIntegrationsForgotten,
-      onTemplatesChanged: (listener) => templateListeners.push(listener),
+      onTemplatesChanged: templatesChanged.subscribe,
     }),
   );
 
@@ -358,20 +357,9 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
     channels,
     generatedAdminToken,
     async start() {
-      if (config.role !== 'api' && store.dialect === 'sqlite') {
-        // Work a killed process left claimed on this file is taken back now, not when its leases end.
-        const recovery = await recoverAbandonedWork(store.db, clock.now());
-        if (recovery.jobs + recovery.deliveries > 0)
-          logger.info(
-            { jobs: recovery.jobs, deliveries: recovery.deliveries },
-            'took back the work a stopped process had claimed',
-          );
-        if (recovery.liveWorkers.length > 0)
-          logger.warn(
-            { pids: recovery.liveWorkers.map((w) => w.pid) },
-            'another Herald process works on this database: what it leaves claimed waits for its leases',
-          );
-      }
+      // Work a killed process left claimed on this SQLite file is taken back now, not when its leases end.
+      if (config.role !== 'api' && store.dialect === 'sqlite')
+        await recoverOnStart(store.db, clock.now(), logger);
       if (config.role !== 'api') queue.start();
       if (config.role !== 'api') analytics.retention.start();
       if (config.role === 'worker') return '';

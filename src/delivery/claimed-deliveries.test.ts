@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeliveryTable } from '../store/schema.js';
 import { claimedDeliveries } from './claimed-deliveries.js';
+import { asClaimed } from './delivery-statements.js';
 import { deliveryRow } from './test-fixtures.js';
 
 const row = (id: string): DeliveryTable =>
@@ -8,8 +9,7 @@ const row = (id: string): DeliveryTable =>
 
 describe('deliveries written claimed for their first send', () => {
   it('is written as the delivery stage would claim it: sending, attempt counted, lease from now', () => {
-    const claimed = claimedDeliveries();
-    expect(claimed.claimedRow(row('dlv_1'), 2000)).toEqual({
+    expect(asClaimed(row('dlv_1'), 2000)).toEqual({
       ...row('dlv_1'),
       status: 'sending',
       attempts: 1,

@@ -1,15 +1,13 @@
 import type { DeliveryTable } from '../store/schema.js';
 
 /**
- * Deliveries a stage wrote already claimed for their first send (`sending`, attempt counted, as the
- * delivery stage's own claim would leave them) and handed to this process's worker with their job: the
+ * Deliveries a stage wrote already claimed for their first send (`asClaimed` in
+ * delivery-statements.ts: as the delivery stage's own claim would leave them) and handed to this process's worker with their job: the
  * delivery stage takes the row from here instead of claiming it with another write. A row not found here
  * (the process restarted, another worker took the job over) is claimed as usual; being `sending`, it is
  * taken over once its lease ends, or at once by a restarted embedded process.
  */
 export interface ClaimedDeliveries {
-  /** The row as to be written for a delivery about to be handed over. */
-  claimedRow(row: DeliveryTable, now: number): DeliveryTable;
   /** Remembers a row written claimed, once its transaction committed. */
   put(row: DeliveryTable): void;
   /** The row written claimed for this delivery, once. */
@@ -20,7 +18,6 @@ export interface ClaimedDeliveries {
 export function claimedDeliveries(limit = 10_000): ClaimedDeliveries {
   const rows = new Map<string, DeliveryTable>();
   return {
-    claimedRow: (row, now) => ({ ...row, status: 'sending', attempts: row.attempts + 1, updated_at: now }),
     put(row) {
       if (rows.size >= limit) rows.delete(rows.keys().next().value as string);
       rows.set(row.id, row);

@@ -72,12 +72,21 @@ export async function insertDelivery(db: Kysely<Database>, row: DeliveryTable): 
 }
 
 /**
+ * A delivery as {@link deliveryStatements}' `claim` leaves it: `sending`, the attempt counted, its lease
+ * starting now. Written as such when a delivery is handed to its worker with no claim of its own.
+ */
+export function asClaimed(row: DeliveryTable, now: number): DeliveryTable {
+  return { ...row, status: 'sending', attempts: row.attempts + 1, updated_at: now };
+}
+
+/**
  * The statements of the delivery stage that run for every delivery, each compiled once (see
  * prepared-query.ts). Rare paths (suppression, circuit holds, fallbacks) build their queries as usual.
  */
 export function deliveryStatements(db: Kysely<Database>) {
   // One compare-and-set takes the delivery, from a runnable status or from `sending` whose lease ran out
-  // (its worker died), and counts the attempt: two workers never both take it.
+  // (its worker died), and counts the attempt: two workers never both take it. It writes what
+  // asClaimed describes.
   const claim = preparedQuery<Database, { id: string; now: number; staleUpTo: number }, DeliveryTable>(
     db,
     ['id', 'now', 'staleUpTo'],

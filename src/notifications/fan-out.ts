@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { ChannelKind } from '../delivery/channel.js';
 import type { ClaimedDeliveries } from '../delivery/claimed-deliveries.js';
-import { insertDelivery } from '../delivery/delivery-statements.js';
+import { asClaimed, insertDelivery } from '../delivery/delivery-statements.js';
 import { nextFallback, personalRoutes, routeOf } from '../delivery/personal-routing.js';
 import type { StoredEvents } from '../events/event-records.js';
 import { newId } from '../ids.js';
@@ -273,7 +273,7 @@ export function fanOut(deps: FanOutDeps) {
           : undefined;
       const inserted: DeliveryTable[] = [];
       for (const row of throttled.rows) {
-        const stored = row === handed ? deps.claimed!.claimedRow(row, now) : row;
+        const stored = row === handed ? asClaimed(row, now) : row;
         if (!(await insertDelivery(trx, stored))) continue;
         inserted.push(row);
         if (row === handed) claimedRow = stored;

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { readInstanceSetting, writeInstanceSetting } from '../store/instance-settings.js';
 import type { Database } from '../store/schema.js';
 
 /** The `instance_settings` key listing the processes that work on this SQLite file. */
@@ -73,13 +75,8 @@ export async function recoverAbandonedWork(
   self: ProcessIdentity = thisProcess(),
 ): Promise<Recovery> {
   return db.transaction().execute(async (trx) => {
-    const row = await trx
-      .selectFrom('instance_settings')
-      .select('value')
-      .where('key', '=', WORKERS_KEY)
-      .executeTakeFirst();
     const isSelf = (p: ProcessIdentity) => p.pid === self.pid && p.startTicks === self.startTicks;
-    const others = parseWorkers(row?.value).filter((p) => !isSelf(p));
+    const others = parseWorkers(await readInstanceSetting(trx, WORKERS_KEY)).filter((p) => !isSelf(p));
     const live = others.filter(isAlive);
 
     let jobs = 0;
@@ -104,18 +101,29 @@ export async function recoverAbandonedWork(
         .executeTakeFirst();
       deliveries = Number(interrupted.numUpdatedRows);
     }
-    const value = JSON.stringify([...live, self]);
-    await trx
-      .insertInto('instance_settings')
-      .values({ key: WORKERS_KEY, value })
-      .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
-      .execute();
+    await writeInstanceSetting(trx, WORKERS_KEY, JSON.stringify([...live, self]));
     return { recovered, liveWorkers: live, jobs, deliveries };
   });
 }
 
-function parseWorkers(value: string | undefined): ProcessIdentity[] {
-  if (value === undefined) return [];
+/** {@link recoverAbandonedWork} at a worker's start, logged when it took something back or found another worker. */
+export async function recoverOnStart(db: Kysely<Database>, now: number, logger: Logger): Promise<Recovery> {
+  const recovery = await recoverAbandonedWork(db, now);
+  if (recovery.jobs + recovery.deliveries > 0)
+    logger.info(
+      { jobs: recovery.jobs, deliveries: recovery.deliveries },
+      'took back the work a stopped process had claimed',
+    );
+  if (recovery.liveWorkers.length > 0)
+    logger.warn(
+      { pids: recovery.liveWorkers.map((w) => w.pid) },
+      'another Herald process works on this database: what it leaves claimed waits for its leases',
+    );
+  return recovery;
+}
+
+function parseWorkers(value: string | null): ProcessIdentity[] {
+  if (value === null) return [];
   try {
     const parsed = JSON.parse(value) as unknown;
     if (!Array.isArray(parsed)) return [];

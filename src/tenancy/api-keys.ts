@@ -1,6 +1,7 @@
 import { newId, newToken } from '../ids.js';
 import { authenticateUserToken, USER_TOKEN_PREFIX } from '../people/user-tokens.js';
 import { hashToken } from '../security/secret-box.js';
+import { readInstanceSetting, writeInstanceSetting } from '../store/instance-settings.js';
 import { iso, type Principal, type TenancyDeps } from './context.js';
 
 /** An API key as listed: never the token itself. */
@@ -103,23 +104,14 @@ export function apiKeys(deps: TenancyDeps & { readonly configuredAdminToken: str
     async rotateAdminToken(): Promise<string> {
       const token = newToken('hrld');
       const value = hashToken(token);
-      await db
-        .insertInto('instance_settings')
-        .values({ key: ADMIN_TOKEN_SETTING, value })
-        .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
-        .execute();
+      await writeInstanceSetting(db, ADMIN_TOKEN_SETTING, value);
       principals.clear();
       return token;
     },
   };
 
-  async function storedAdminHash(): Promise<string | null> {
-    const row = await db
-      .selectFrom('instance_settings')
-      .select('value')
-      .where('key', '=', ADMIN_TOKEN_SETTING)
-      .executeTakeFirst();
-    return row?.value ?? null;
+  function storedAdminHash(): Promise<string | null> {
+    return readInstanceSetting(db, ADMIN_TOKEN_SETTING);
   }
 }
 

@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { type TtlCache, ttlCache } from '../delivery/ttl-cache.js';
 import { parseJsonObject } from '../store/json.js';
 import type { Database } from '../store/schema.js';
+import { orgSignal } from './org-signal.js';
 
 /**
  * How long a reference row is reused. A burst of events for one organization reads its rows once, and
@@ -81,7 +82,7 @@ export function referenceCache(db: Kysely<Database>, ttlMs = REFERENCE_TTL_MS): 
   const organizations = ttlCache<OrganizationReference | undefined>(ttlMs);
   const projects = ttlCache<ProjectReference | undefined>(ttlMs);
   const integrations = ttlCache<readonly IntegrationReference[]>(ttlMs);
-  const integrationListeners: ((orgId: string) => void)[] = [];
+  const integrationsChanged = orgSignal();
 
   /**
    * On SQLite a transaction holds the only connection: a load started by another caller and still waiting
@@ -107,11 +108,9 @@ export function referenceCache(db: Kysely<Database>, ttlMs = REFERENCE_TTL_MS): 
     forgetProject: (projectId) => projects.delete(projectId),
     forgetIntegrations: (orgId) => {
       integrations.delete(orgId);
-      for (const listener of integrationListeners) listener(orgId);
+      integrationsChanged.emit(orgId);
     },
-    onIntegrationsForgotten: (listener) => {
-      integrationListeners.push(listener);
-    },
+    onIntegrationsForgotten: integrationsChanged.subscribe,
   };
 }
 
