@@ -145,6 +145,8 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
   const onJobsCommitted = (ids: string[]) => queue.notify(ids);
   // An event's later stages run in the slot of its evaluation (both queues offer it); API processes run none.
   const handoff = config.role === 'api' ? undefined : queue.handoff;
+  // Stored events read back by the evaluation and fan-out stages; ingest keeps the ones it just stored.
+  const events = storedEvents(store.db);
   const notifications = countedNotifications(notificationStore({ db: store.db, clock }), analytics.metrics);
   const system = systemNotifications({
     db: store.db,
@@ -192,7 +194,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
         dialect: store.dialect,
         clock,
         onJobsCommitted: (ids) => queue.notify(ids),
-        ...(handoff ? { handoff } : {}),
+        ...(handoff ? { handoff, events } : {}),
       }),
       analytics.metrics,
     ),
@@ -233,35 +235,6 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
   };
   const generatedAdminToken = config.role === 'worker' ? null : await keys.ensureAdminToken();
 
-  // The pipeline: ingest → rules → notifications → fan-out (recipients, preferences) → delivery, each a
-  // queued job written in the transaction of the rows it acts on.
-  const events = storedEvents(store.db);
-  queue.handle(
-    'evaluate-event',
-    tracedHandler(
-      'herald.evaluate',
-      issueAlerts({
-        db: store.db,
-        clock,
-        logger,
-        processor: ruleProcessor({
-          db: store.db,
-          clock,
-          rules: services.rules,
-          snoozes: services.ruleSnoozes,
-        }),
-        frequency: frequencyStore(store.db),
-        notifications,
-        events,
-        latestRelease: async (projectId) =>
-          (await services.releases.latestRelease(projectId))?.version ?? null,
-        references,
-        publicUrl: deps.publicUrl,
-        onJobsCommitted,
-        ...(handoff ? { handoff } : {}),
-      }),
-    ),
-  );
   const onDeploy = deployNotifications({
     db: store.db,
     clock,
@@ -291,22 +264,50 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
     : sqlLimiter();
   const throttle = throttleStage({ limiter, settings: services.throttle });
   queue.handle('digest', digestBuilder({ db: store.db, clock, logger, notifications, onJobsCommitted }));
+  const fanout = fanOut({
+    db: store.db,
+    clock,
+    logger,
+    notifications,
+    recipients: services.recipients,
+    decisions: preferenceDecisions(store.db),
+    events,
+    references,
+    onDeliveries: analytics.observer.decided,
+    throttle,
+    onJobsCommitted,
+    ...(handoff ? { handoff, claimed } : {}),
+  });
+  queue.handle('notify', fanout.notify);
+  // The pipeline: ingest → rules → notifications → fan-out (recipients, preferences) → delivery, each a
+  // queued job written in the transaction of the rows it acts on (an issue alert's fan-out is written
+  // with its notification).
   queue.handle(
-    'notify',
-    fanOut({
-      db: store.db,
-      clock,
-      logger,
-      notifications,
-      recipients: services.recipients,
-      decisions: preferenceDecisions(store.db),
-      events,
-      references,
-      onDeliveries: analytics.observer.decided,
-      throttle,
-      onJobsCommitted,
-      ...(handoff ? { handoff, claimed } : {}),
-    }),
+    'evaluate-event',
+    tracedHandler(
+      'herald.evaluate',
+      issueAlerts({
+        db: store.db,
+        clock,
+        logger,
+        processor: ruleProcessor({
+          db: store.db,
+          clock,
+          rules: services.rules,
+          snoozes: services.ruleSnoozes,
+        }),
+        frequency: frequencyStore(store.db),
+        notifications,
+        events,
+        latestRelease: async (projectId) =>
+          (await services.releases.latestRelease(projectId))?.version ?? null,
+        references,
+        publicUrl: deps.publicUrl,
+        onJobsCommitted,
+        fanOut: fanout,
+        ...(handoff ? { handoff } : {}),
+      }),
+    ),
   );
   queue.handle(
     'deliver',

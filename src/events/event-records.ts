@@ -50,6 +50,11 @@ export function issueSnapshot(row: IssueTable): IssueSnapshot {
 export interface StoredEvents {
   /** The event, or null when it is not stored (deleted meanwhile). */
   load(eventRowId: string): Promise<StoredEvent | null>;
+  /**
+   * Keeps an event this process just stored (its transaction committed), so that its evaluation, which
+   * follows within moments, does not read it back.
+   */
+  keep(stored: StoredEvent): void;
 }
 
 // Every evaluation reads its event and issue: compiled once (see store/prepared-query.ts).
@@ -69,6 +74,10 @@ const KEPT_EVENTS = 2_000;
  */
 export function storedEvents(db: Kysely<Database>): StoredEvents {
   const kept = new Map<string, StoredEvent>();
+  const keep = (stored: StoredEvent) => {
+    if (kept.size >= KEPT_EVENTS) kept.delete(kept.keys().next().value as string);
+    kept.set(stored.id, stored);
+  };
   return {
     async load(eventRowId) {
       const known = kept.get(eventRowId);
@@ -76,10 +85,10 @@ export function storedEvents(db: Kysely<Database>): StoredEvents {
       const row = (await selectEvent(db, { id: eventRowId })).rows[0];
       if (!row) return null;
       const stored = storedEvent(row);
-      if (kept.size >= KEPT_EVENTS) kept.delete(kept.keys().next().value as string);
-      kept.set(eventRowId, stored);
+      keep(stored);
       return stored;
     },
+    keep,
   };
 }
 

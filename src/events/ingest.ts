@@ -6,6 +6,7 @@ import { type JobHandoff, type JobInput, NO_SLOTS, writeJobs } from '../queue/qu
 import type { Database, IssueTable } from '../store/schema.js';
 import { type Dialect, isUniqueViolation } from '../store/store.js';
 import type { HeraldEvent, IngestOutcome, IssueStatus } from './event.js';
+import type { StoredEvent, StoredEvents } from './event-records.js';
 import type { EventPayload } from './event-schema.js';
 import { type FrequencyDelta, frequencyRecorder } from './frequency-store.js';
 import { groupCommit } from './group-commit.js';
@@ -26,6 +27,8 @@ export interface IngestDeps {
    * transaction committed, instead of waiting for a poll to find them (see JobHandoff.reserve).
    */
   readonly handoff?: JobHandoff;
+  /** When given, told the events stored (after their commit): their evaluations here need not read them back. */
+  readonly events?: Pick<StoredEvents, 'keep'>;
 }
 
 /** The project an event is ingested into. */
@@ -110,12 +113,13 @@ export function ingestService(deps: IngestDeps) {
     for (let attempt = 1; ; attempt++) {
       const slots = deps.handoff?.reserve(prepared.length) ?? NO_SLOTS;
       try {
-        const { results, written } = await db.transaction().execute(async (trx) => {
+        const { results, stored, written } = await db.transaction().execute(async (trx) => {
           const known = precheck ? await storedEvents(trx, prepared) : new Map<string, string>();
-          const { results, jobs } = await writeGroup(trx, prepared, known, receivedAt);
+          const { results, stored, jobs } = await writeGroup(trx, prepared, known, receivedAt);
           const written = await writeJobs(trx, jobs, receivedAt, deps.handoff, slots.count);
-          return { results, written };
+          return { results, stored, written };
         });
+        if (deps.events) for (const event of stored) deps.events.keep(event);
         slots.start(written.handed);
         if (written.queued.length > 0) deps.onJobsCommitted?.([...written.queued]);
         return results;
@@ -140,7 +144,7 @@ export function ingestService(deps: IngestDeps) {
     items: readonly Prepared[],
     known: Map<string, string>,
     now: number,
-  ): Promise<{ results: IngestResult[]; jobs: JobInput[] }> {
+  ): Promise<{ results: IngestResult[]; stored: StoredEvent[]; jobs: JobInput[] }> {
     const results: IngestResult[] = new Array(items.length);
     const firstOf = new Map<string, number>();
     const repeats: [index: number, first: number][] = [];
@@ -160,7 +164,7 @@ export function ingestService(deps: IngestDeps) {
       firstOf.set(key, index);
       fresh.push({ index, item, isNew: false, newUser: false, newInEnvironment: false });
     }
-    if (fresh.length === 0) return { results, jobs: [] };
+    if (fresh.length === 0) return { results, stored: [], jobs: [] };
 
     await attachIssues(trx, fresh, now);
     const stored = await statements.insertEvents(
@@ -239,7 +243,14 @@ export function ingestService(deps: IngestDeps) {
 
     for (const [index, first] of repeats)
       results[index] = repeated(items[index]!.event.eventId, results[first]!.issueId);
-    return { results, jobs };
+    const kept = fresh.map(({ item, issue }) => ({
+      id: item.rowId,
+      projectId: item.target.projectId,
+      issueId: issue!.id,
+      receivedAt: now,
+      event: item.event,
+    }));
+    return { results, stored: kept, jobs };
   }
 
   /** Finds or creates the issue of every fresh event; marks the events that created theirs. */

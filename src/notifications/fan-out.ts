@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { ChannelKind } from '../delivery/channel.js';
@@ -8,7 +8,15 @@ import { nextFallback, personalRoutes, routeOf } from '../delivery/personal-rout
 import type { StoredEvents } from '../events/event-records.js';
 import { newId } from '../ids.js';
 import type { PreferenceDecisions } from '../preferences/decisions.js';
-import { afterCommit, type Job, type JobHandoff, type JobInput, NO_JOBS, writeJobs } from '../queue/queue.js';
+import {
+  afterCommit,
+  type Job,
+  type JobHandoff,
+  type JobInput,
+  NO_JOBS,
+  type WrittenJobs,
+  writeJobs,
+} from '../queue/queue.js';
 import type { Recipients } from '../recipients/resolve.js';
 import type { ActionNode } from '../rules/rule-schema.js';
 import type { Database, DeliveryTable } from '../store/schema.js';
@@ -151,14 +159,18 @@ export function fanOut(deps: FanOutDeps) {
     }
   }
 
-  return async function notify(job: Job): Promise<void> {
-    const notification = await deps.notifications.get(String(job.payload.notificationId));
-    if (!notification) return;
+  /**
+   * Decides the deliveries of a notification: one row per recipient × channel with its decision (pending,
+   * suppressed with a reason, or deferred until quiet hours end). Only reads, outside any transaction
+   * (on SQLite a transaction holds the only connection).
+   */
+  async function plan(
+    notification: StoredNotification,
+    job: { readonly targets?: readonly Target[]; readonly rules: readonly FiredRuleRoute[] },
+  ): Promise<FanOutPlan> {
     const type = notificationType(notification.type);
     if (!type) throw new Error(`unknown notification type ${notification.type}`);
-    const targets = Array.isArray(job.payload.targets)
-      ? (job.payload.targets as Target[])
-      : await targetsOfRules(notification, (job.payload.rules as FiredRuleRoute[] | undefined) ?? []);
+    const targets = job.targets ?? (await targetsOfRules(notification, job.rules));
 
     const candidates = new Map<string, Candidate>();
     for (const target of targets) {
@@ -188,7 +200,6 @@ export function fanOut(deps: FanOutDeps) {
       now,
     });
     const decisionOf = new Map(people.map((c, i) => [c, decisions[i]!.decision]));
-    // Read before the transaction: on SQLite the transaction holds the only connection.
     const integrations = await deps.references.integrations(notification.orgId);
     const personal = personalRoutes(integrations);
     const chainOf = new Map<Candidate, ChannelKind[]>();
@@ -258,40 +269,84 @@ export function fanOut(deps: FanOutDeps) {
       const next = nextFallback(row, personal, now);
       if (next) rows.push(next);
     }
-    let written: DeliveryTable[] = [];
-    let claimedRow: DeliveryTable | undefined;
-    const queued = await db.transaction().execute(async (trx) => {
-      if (rows.length === 0) return NO_JOBS;
-      const routes = (job.payload.rules as FiredRuleRoute[] | undefined) ?? [];
-      const throttled = deps.throttle
-        ? await deps.throttle(trx, { notification, rows, routes, now })
-        : { rows, jobs: [] };
-      // The delivery whose job writeJobs hands over (the first one due now) is written claimed.
-      const handed =
-        deps.handoff && deps.claimed
-          ? throttled.rows.find((r) => r.status === 'pending' && (r.next_attempt_at ?? now) <= now)
-          : undefined;
-      const inserted: DeliveryTable[] = [];
-      for (const row of throttled.rows) {
-        const stored = row === handed ? asClaimed(row, now) : row;
-        if (!(await insertDelivery(trx, stored))) continue;
-        inserted.push(row);
-        if (row === handed) claimedRow = stored;
-      }
-      written = inserted;
-      const jobs: JobInput[] = inserted
-        .filter((r) => r.status === 'pending' || r.status === 'deferred')
-        .map((r) => ({
-          id: `deliver_${r.id}_0`,
-          kind: 'deliver' as const,
-          payload: { deliveryId: r.id },
-          runAt: r.next_attempt_at ?? now,
-        }));
-      return writeJobs(trx, [...jobs, ...throttled.jobs], now, deps.handoff);
-    });
+    return { notification, rows, routes: job.rules, now };
+  }
+
+  /**
+   * Writes a plan in the caller's transaction: limits and digests, the delivery rows, their jobs. The
+   * unique key (notification, recipient, channel) makes a repeated fan-out write nothing twice. Pass the
+   * result to `finish` once the transaction committed.
+   */
+  async function write(trx: Transaction<Database>, planned: FanOutPlan): Promise<FanOutWritten> {
+    const { notification, rows, routes, now } = planned;
+    if (rows.length === 0) return { rows: [], jobs: NO_JOBS };
+    const throttled = deps.throttle
+      ? await deps.throttle(trx, { notification, rows, routes, now })
+      : { rows, jobs: [] };
+    // The delivery whose job writeJobs hands over (the first one due now) is written claimed.
+    const handed =
+      deps.handoff && deps.claimed
+        ? throttled.rows.find((r) => r.status === 'pending' && (r.next_attempt_at ?? now) <= now)
+        : undefined;
+    const inserted: DeliveryTable[] = [];
+    let claimed: DeliveryTable | undefined;
+    for (const row of throttled.rows) {
+      const stored = row === handed ? asClaimed(row, now) : row;
+      if (!(await insertDelivery(trx, stored))) continue;
+      inserted.push(row);
+      if (row === handed) claimed = stored;
+    }
+    const jobs: JobInput[] = inserted
+      .filter((r) => r.status === 'pending' || r.status === 'deferred')
+      .map((r) => ({
+        id: `deliver_${r.id}_0`,
+        kind: 'deliver' as const,
+        payload: { deliveryId: r.id },
+        runAt: r.next_attempt_at ?? now,
+      }));
+    const written = await writeJobs(trx, [...jobs, ...throttled.jobs], now, deps.handoff);
+    return { rows: inserted, jobs: written, ...(claimed ? { claimed } : {}) };
+  }
+
+  /** After the transaction of `write` committed: counts the rows, then runs or queues their jobs. */
+  async function finish(written: FanOutWritten): Promise<void> {
     // Counted as decided (pending), whether or not written claimed for its send.
-    deps.onDeliveries?.(written);
-    if (claimedRow) deps.claimed?.put(claimedRow);
-    await afterCommit(queued, deps.onJobsCommitted, deps.handoff);
+    deps.onDeliveries?.(written.rows);
+    if (written.claimed) deps.claimed?.put(written.claimed);
+    await afterCommit(written.jobs, deps.onJobsCommitted, deps.handoff);
+  }
+
+  return {
+    plan,
+    write,
+    finish,
+    /** The `notify` job: a notification's fan-out in one transaction of its own. */
+    async notify(job: Job): Promise<void> {
+      const notification = await deps.notifications.get(String(job.payload.notificationId));
+      if (!notification) return;
+      const planned = await plan(notification, {
+        ...(Array.isArray(job.payload.targets) ? { targets: job.payload.targets as Target[] } : {}),
+        rules: (job.payload.rules as FiredRuleRoute[] | undefined) ?? [],
+      });
+      await finish(await db.transaction().execute((trx) => write(trx, planned)));
+    },
   };
+}
+
+/** The fan-out stage. */
+export type FanOut = ReturnType<typeof fanOut>;
+
+/** A notification's deliveries as decided before the transaction that writes them. */
+export interface FanOutPlan {
+  readonly notification: StoredNotification;
+  readonly rows: readonly DeliveryTable[];
+  readonly routes: readonly FiredRuleRoute[];
+  readonly now: number;
+}
+
+/** What a fan-out wrote: its rows, the jobs to run or queue, the delivery written claimed (if any). */
+export interface FanOutWritten {
+  readonly rows: readonly DeliveryTable[];
+  readonly jobs: WrittenJobs;
+  readonly claimed?: DeliveryTable;
 }

@@ -3,11 +3,13 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { HeraldEvent, IngestOutcome } from '../events/event.js';
 import { loadEvaluation, type StoredEvents } from '../events/event-records.js';
+import { newId } from '../ids.js';
 import { afterCommit, enqueueJobs, type Job, type JobHandoff, NO_JOBS, writeJobs } from '../queue/queue.js';
 import type { FrequencyReader, RuleInput } from '../rules/condition.js';
 import type { FiredRule, RuleProcessor } from '../rules/rule-processor.js';
 import type { Database } from '../store/schema.js';
 import type { References } from '../tenancy/reference-cache.js';
+import type { FanOut, FanOutWritten } from './fan-out.js';
 import { type IssueRefs, issueRefs } from './issue-refs.js';
 import type { NotificationStore } from './notification-store.js';
 import type { IssueAlertPayload } from './types/issue-alert.js';
@@ -32,6 +34,11 @@ export interface IssueAlertDeps {
   readonly onJobsCommitted: (ids: string[]) => void;
   /** When given, the fan-out of a firing runs in this job's slot once it committed (see JobHandoff). */
   readonly handoff?: JobHandoff;
+  /**
+   * When given, a firing's deliveries are written in the transaction that creates its notification (no
+   * `notify` job between them); without it, that transaction writes the notification's `notify` job.
+   */
+  readonly fanOut?: Pick<FanOut, 'plan' | 'write' | 'finish'>;
 }
 
 /** The rules and actions a `fan-out` job routes: everything it needs, frozen at firing time. */
@@ -96,35 +103,50 @@ export function issueAlerts(deps: IssueAlertDeps) {
     // Read before the transaction: on SQLite the transaction holds the only connection.
     const refs = await issueRefs(db, issueRow, deps.publicUrl(), deps.references);
     if (!refs) return;
+    const notificationId = newId('ntf', clock.now());
+    const notificationOf = (won: readonly FiredRule[]) => ({
+      orgId,
+      projectId: issue.projectId,
+      type: 'issue_alert',
+      issueId: issue.id,
+      eventId: eventRowId,
+      ruleIds: won.map((r) => r.id),
+      payload: buildPayload(refs, stored.event, won),
+    });
+    // The fan-out reads before the transaction too, planned for every rule that matched: they nearly
+    // always all win their action interval, and then the plan is written as it is.
+    const firing = notificationOf(rules);
+    const planned = deps.fanOut
+      ? await deps.fanOut.plan(
+          { id: notificationId, ...firing, createdAt: clock.now() },
+          { rules: rules.map(routeOf) },
+        )
+      : undefined;
+    let fannedOut: FanOutWritten | undefined;
     const written = await db.transaction().execute(async (trx) => {
       const won = await deps.processor.claim(trx, issue.id, rules, lastFired);
       if (won.length === 0) return NO_JOBS;
-      const payload = buildPayload(refs, stored.event, won);
+      const allWon = won.length === rules.length;
       const created = await deps.notifications.create(trx, {
-        orgId,
-        projectId: issue.projectId,
-        type: 'issue_alert',
-        issueId: issue.id,
-        eventId: eventRowId,
-        ruleIds: won.map((r) => r.id),
-        payload,
+        id: notificationId,
+        ...(allWon ? firing : notificationOf(won)),
         dedupeKey: `issue_alert:${eventRowId}`,
         eventReceivedAt: stored.receivedAt,
       });
       if (!created.created) return NO_JOBS;
-      const routes: FiredRuleRoute[] = won.map((r) => ({
-        id: r.id,
-        name: r.name,
-        actions: r.actions,
-        mutedUserIds: r.mutedUserIds,
-      }));
+      if (planned && deps.fanOut && allWon) {
+        fannedOut = await deps.fanOut.write(trx, planned);
+        return NO_JOBS;
+      }
+      // Another evaluation took some of the rules meanwhile: the fan-out routes the rest, in its own job.
       const fanOutJob = {
         id: `fanout_${created.id}`,
         kind: 'notify' as const,
-        payload: { notificationId: created.id, rules: routes },
+        payload: { notificationId: created.id, rules: won.map(routeOf) },
       };
       return writeJobs(trx, [fanOutJob], clock.now(), deps.handoff);
     });
+    if (fannedOut) await deps.fanOut?.finish(fannedOut);
     await afterCommit(written, deps.onJobsCommitted, deps.handoff);
   };
 
@@ -160,4 +182,9 @@ export function issueAlerts(deps: IssueAlertDeps) {
       ruleCount: rules.length,
     };
   }
+}
+
+/** What the fan-out of a firing needs of a rule, frozen at firing time. */
+function routeOf(rule: FiredRule): FiredRuleRoute {
+  return { id: rule.id, name: rule.name, actions: rule.actions, mutedUserIds: rule.mutedUserIds };
 }

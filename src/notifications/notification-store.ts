@@ -8,6 +8,8 @@ import type { Database, NotificationRuleTable, NotificationTable } from '../stor
 
 /** What makes a notification. */
 export interface NewNotification {
+  /** Chosen by the caller when it prepared work for the notification before writing it; else new. */
+  readonly id?: string;
   readonly orgId: string;
   readonly projectId: string | null;
   readonly type: string;
@@ -118,7 +120,7 @@ export function notificationStore(deps: { db: Kysely<Database>; clock: Clock }) 
      */
     async create(db: Db, input: NewNotification): Promise<{ id: string; created: boolean }> {
       const now = deps.clock.now();
-      const id = newId('ntf', now);
+      const id = input.id ?? newId('ntf', now);
       const row: NotificationTable = {
         id,
         org_id: input.orgId,

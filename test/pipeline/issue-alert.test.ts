@@ -2,9 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/clock.js';
 import { storedEvents } from '../../src/events/event-records.js';
 import { frequencyStore } from '../../src/events/frequency-store.js';
+import { fanOut } from '../../src/notifications/fan-out.js';
 import { issueAlerts } from '../../src/notifications/issue-alerts.js';
 import { notificationStore } from '../../src/notifications/notification-store.js';
-import { ruleProcessor } from '../../src/rules/rule-processor.js';
+import { preferenceDecisions } from '../../src/preferences/decisions.js';
+import { type RuleProcessor, ruleProcessor } from '../../src/rules/rule-processor.js';
 import { referenceCache } from '../../src/tenancy/reference-cache.js';
 import { startHerald, type TestHerald } from '../helpers/herald.js';
 import { SKIP_PROFILE } from '../helpers/profile.js';
@@ -117,25 +119,7 @@ describe.skipIf(SKIP_PROFILE)('issue alerts end to end', () => {
     expect(jobs).toHaveLength(2);
     // Two workers with their own processors (as two processes would have) each run one event's job at
     // the same moment, and each run the first event's job again (as after an expired lease).
-    const worker = () =>
-      issueAlerts({
-        db: h.engine.store.db,
-        clock,
-        logger: h.engine.logger,
-        processor: ruleProcessor({
-          db: h.engine.store.db,
-          clock,
-          rules: h.engine.services.rules,
-          snoozes: h.engine.services.ruleSnoozes,
-        }),
-        frequency: frequencyStore(h.engine.store.db),
-        notifications: notificationStore({ db: h.engine.store.db, clock }),
-        events: storedEvents(h.engine.store.db),
-        latestRelease: async () => null,
-        references: referenceCache(h.engine.store.db),
-        publicUrl: () => h.url,
-        onJobsCommitted: () => undefined,
-      });
+    const [a, b] = [worker(), worker()];
     const claimed = jobs.map((job) => ({
       id: job.id,
       kind: 'evaluate-event' as const,
@@ -143,16 +127,114 @@ describe.skipIf(SKIP_PROFILE)('issue alerts end to end', () => {
       attempts: 0,
       runAt: job.run_at,
     }));
-    const [a, b] = [worker(), worker()];
     await Promise.all([a(claimed[0]!), b(claimed[1]!), b(claimed[0]!), a(claimed[1]!)]);
     const fired = await history(`?rule=${only}`);
     expect(fired.data).toHaveLength(1);
     expect(fired.data[0].issueId).toBe(sent.body.issueId);
+    // Its delivery was written with it, once: no fan-out job between them.
+    const deliveries = await h.engine.store.db
+      .selectFrom('deliveries')
+      .select(['recipient_id', 'channel'])
+      .where('notification_id', '=', fired.data[0].id)
+      .execute();
+    expect(deliveries).toEqual([{ recipient_id: userId, channel: 'email' }]);
+    expect(await jobsNamed(`fanout_${fired.data[0].id}`)).toHaveLength(0);
     const states = await h.engine.store.db
       .selectFrom('rule_fire_state')
       .selectAll()
       .where('rule_id', '=', only)
       .execute();
     expect(states).toHaveLength(1);
+  });
+
+  /**
+   * An evaluation worker of its own (as another process would have), with the fan-out written in its
+   * transaction; `claim` may be wrapped to make it lose rules to a concurrent evaluation.
+   */
+  function worker(wrap: (processor: RuleProcessor) => RuleProcessor = (p) => p) {
+    const db = h.engine.store.db;
+    const notifications = notificationStore({ db, clock });
+    const events = storedEvents(db);
+    const references = referenceCache(db);
+    return issueAlerts({
+      db,
+      clock,
+      logger: h.engine.logger,
+      processor: wrap(
+        ruleProcessor({ db, clock, rules: h.engine.services.rules, snoozes: h.engine.services.ruleSnoozes }),
+      ),
+      frequency: frequencyStore(db),
+      notifications,
+      events,
+      latestRelease: async () => null,
+      references,
+      publicUrl: () => h.url,
+      onJobsCommitted: () => undefined,
+      fanOut: fanOut({
+        db,
+        clock,
+        logger: h.engine.logger,
+        notifications,
+        recipients: h.engine.services.recipients,
+        decisions: preferenceDecisions(db),
+        events,
+        references,
+        onJobsCommitted: () => undefined,
+      }),
+    });
+  }
+  const jobsNamed = (id: string) =>
+    h.engine.store.db.selectFrom('jobs').selectAll().where('id', '=', id).execute();
+
+  it('rules lost to a concurrent evaluation leave the others to a fan-out job of their own', async () => {
+    const kept = (await rule('Kept', { conditions: [{ id: 'every_event' }], frequency: 60 })).body.id;
+    const lost = (await rule('Lost', { conditions: [{ id: 'every_event' }], frequency: 60 })).body.id;
+    await h.engine.queue.stop();
+    const sent = await ingest({ message: 'Half-raced event', level: 'error' });
+    const [job] = await h.engine.store.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('kind', '=', 'evaluate-event')
+      .where('payload', 'like', `%${sent.body.issueId}%`)
+      .execute();
+    // `Lost` matches, but another evaluation claims its action interval first.
+    const run = worker((p) => ({
+      ...p,
+      claim: (trx, issueId, rules, lastFired) =>
+        p.claim(
+          trx,
+          issueId,
+          rules.filter((r) => r.id !== lost),
+          lastFired,
+        ),
+    }));
+    await run({
+      id: job!.id,
+      kind: 'evaluate-event',
+      payload: JSON.parse(job!.payload),
+      attempts: 0,
+      runAt: job!.run_at,
+    });
+    const fired = await history(`?rule=${kept}`);
+    expect(fired.data).toHaveLength(1);
+    // Rules of the earlier cases fire on every event too: all but `Lost` are named.
+    const named: string[] = fired.data[0].ruleIds;
+    expect(named).toContain(kept);
+    expect(named).not.toContain(lost);
+    const notificationId = fired.data[0].id;
+    const fanOutJob = await jobsNamed(`fanout_${notificationId}`);
+    expect(fanOutJob).toHaveLength(1);
+    expect(JSON.parse(fanOutJob[0]!.payload).rules.map((r: { id: string }) => r.id)).toEqual(named);
+    const deliveries = () =>
+      h.engine.store.db
+        .selectFrom('deliveries')
+        .select('channel')
+        .where('notification_id', '=', notificationId)
+        .execute();
+    expect(await deliveries()).toHaveLength(0);
+    await h.engine.store.db.deleteFrom('jobs').where('id', '=', job!.id).execute();
+    h.engine.queue.start();
+    await h.engine.queue.drain();
+    expect(await deliveries()).toEqual([{ channel: 'email' }]);
   });
 });
