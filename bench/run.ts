@@ -5,7 +5,9 @@
  * PostgreSQL and Redis answer. Prints one table and writes bench/results/<timestamp>.json.
  *
  * Flags: `--quick` (smoke run, about 4 minutes), `--profile` (CPU profile of the embedded Herald,
- * summarized at the end), `--no-cluster`, `--no-alertmanager`, `--install-alertmanager` (apt-get, as root).
+ * summarized at the end), `--no-cluster`, `--no-alertmanager`, `--install-alertmanager` (apt-get, as root),
+ * `--only=a,b` (those scenarios), `--rates=500,1000` and `--latency-seconds=N` (the latency scenario's
+ * fixed rates and length).
  * Loopback only; every loop is bounded and a watchdog ends the run if anything hangs.
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -46,8 +48,18 @@ const REDIS_URL = 'redis://127.0.0.1:6379';
 /** Deliveries run 16 at a time per Herald worker (the queue's default concurrency): the bare loops match it. */
 const DELIVERY_CONCURRENCY = 16;
 
+/** A numeric list flag (`--name=1,2`), or undefined when absent. */
+function numbersFlag(name: string): number[] | undefined {
+  const raw = argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  if (raw === undefined) return undefined;
+  const values = raw.split(',').map(Number);
+  if (values.some((v) => !Number.isFinite(v) || v <= 0))
+    throw new Error(`--${name}: positive numbers, got ${raw}`);
+  return values;
+}
+
 /** How long and how much each scenario runs. */
-const PLAN = QUICK
+const DEFAULT_PLAN = QUICK
   ? {
       ingestSeconds: 10,
       batchSeconds: 5,
@@ -80,6 +92,11 @@ const PLAN = QUICK
       clusterRates: [500, 2000],
       watchdogMinutes: 75,
     };
+const PLAN = {
+  ...DEFAULT_PLAN,
+  latencyRates: numbersFlag('rates') ?? DEFAULT_PLAN.latencyRates,
+  latencySeconds: numbersFlag('latency-seconds')?.[0] ?? DEFAULT_PLAN.latencySeconds,
+};
 
 /** One line of the table. */
 interface Row {
