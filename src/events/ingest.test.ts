@@ -46,6 +46,56 @@ describe('ingest on a timeline', () => {
   });
   afterEach(() => store.close());
 
+  it('keeps the events it stored for their evaluation, as a reader gets them back from the database', async () => {
+    const kept: StoredEvent[] = [];
+    const keeping = ingestService({
+      db: store.db,
+      dialect: 'sqlite',
+      clock,
+      events: { keep: (e) => kept.push(e) },
+    });
+    const payloads = [
+      { message: 'Plain message' },
+      {
+        event_id: 'AB12CD34-EF56-7890-AB12-CD34EF567890',
+        logentry: { message: 'Disk %s full', params: ['/var'] },
+      },
+      { message: 'Timed', timestamp: '2026-02-01T09:59:00Z', level: 'warning', environment: 'production' },
+      { message: 'Numeric time', timestamp: 1769939900.5, release: 'web@1.2.3', platform: 'node' },
+      {
+        exception: {
+          values: [
+            {
+              type: 'TypeError',
+              value: "Cannot read properties of undefined (reading 'id')",
+              mechanism: { type: 'onunhandledrejection', handled: false },
+              stacktrace: {
+                frames: [{ filename: '/srv/app/cart.js', function: 'total', lineno: 42, in_app: true }],
+              },
+            },
+          ],
+        },
+        tags: { route: '/cart', browser: 'Chrome' },
+        user: { id: 42, email: 'ada@example.com' },
+        request: { url: 'https://shop.example.com/cart', method: 'POST' },
+        extra: { attempt: 3, nested: { ok: false } },
+        contexts: { os: { name: 'Linux' } },
+        fingerprint: ['cart', 'total'],
+      },
+      { message: 'Tags as pairs', tags: [['region', 'eu-west-1']] },
+    ];
+    const single = await keeping.ingest(target, eventSchema.parse(payloads[0]));
+    const batch = await keeping.ingestBatch(
+      target,
+      payloads.slice(1).map((p) => eventSchema.parse(p)),
+    );
+    // A repeated event_id stores nothing, so nothing new is kept.
+    await keeping.ingest(target, eventSchema.parse(payloads[1]));
+    expect(kept.map((e) => e.event.eventId)).toEqual([single, ...batch].map((r) => r.eventId));
+    const reader = storedEvents(store.db);
+    for (const event of kept) expect(await reader.load(event.id)).toEqual(event);
+  });
+
   it('a resolved issue regresses on its next event', async () => {
     const first = await send({});
     expect(committed).toEqual([first.jobIds]);
@@ -139,71 +189,5 @@ describe('ingest on a timeline', () => {
     expect(await q('events', start, start + 2 * MINUTE)).toBe(1);
     expect(await q('events', now - 24 * HOUR, now + 1)).toBe(4);
     expect(await q('users', now - 24 * HOUR, now + 1)).toBe(3);
-  });
-});
-
-describe('events kept for their evaluation', () => {
-  it('are the events a later reader gets back from the database', async () => {
-    const store = openStore({ databaseUrl: null, dataDir: '', sqliteFile: ':memory:' });
-    await store.migrate();
-    const clock = manualClock('2026-02-01T10:00:00Z');
-    await insertOrgAndProject(store.db, {
-      orgId: 'org_1',
-      orgSlug: 'o',
-      orgName: 'O',
-      projectId: 'prj_1',
-      projectSlug: 'p',
-      projectName: 'P',
-      at: clock.now(),
-    });
-    const kept: StoredEvent[] = [];
-    const ingest = ingestService({
-      db: store.db,
-      dialect: 'sqlite',
-      clock,
-      events: { keep: (e) => kept.push(e) },
-    });
-    const payloads = [
-      { message: 'Plain message' },
-      {
-        event_id: 'AB12CD34-EF56-7890-AB12-CD34EF567890',
-        logentry: { message: 'Disk %s full', params: ['/var'] },
-      },
-      { message: 'Timed', timestamp: '2026-02-01T09:59:00Z', level: 'warning', environment: 'production' },
-      { message: 'Numeric time', timestamp: 1769939900.5, release: 'web@1.2.3', platform: 'node' },
-      {
-        exception: {
-          values: [
-            {
-              type: 'TypeError',
-              value: "Cannot read properties of undefined (reading 'id')",
-              mechanism: { type: 'onunhandledrejection', handled: false },
-              stacktrace: {
-                frames: [{ filename: '/srv/app/cart.js', function: 'total', lineno: 42, in_app: true }],
-              },
-            },
-          ],
-        },
-        tags: { route: '/cart', browser: 'Chrome' },
-        user: { id: 42, email: 'ada@example.com' },
-        request: { url: 'https://shop.example.com/cart', method: 'POST' },
-        extra: { attempt: 3, nested: { ok: false } },
-        contexts: { os: { name: 'Linux' } },
-        fingerprint: ['cart', 'total'],
-      },
-      { message: 'Tags as pairs', tags: [['region', 'eu-west-1']] },
-    ];
-    const single = await ingest.ingest(target, eventSchema.parse(payloads[0]));
-    const batch = await ingest.ingestBatch(
-      target,
-      payloads.slice(1).map((p) => eventSchema.parse(p)),
-    );
-    // A repeated event_id stores nothing, so nothing new is kept.
-    await ingest.ingest(target, eventSchema.parse(payloads[1]));
-    expect(kept).toHaveLength(payloads.length);
-    expect(kept.map((e) => e.event.eventId)).toEqual([single, ...batch].map((r) => r.eventId));
-    const reader = storedEvents(store.db);
-    for (const event of kept) expect(await reader.load(event.id)).toEqual(event);
-    await store.close();
   });
 });

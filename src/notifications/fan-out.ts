@@ -21,7 +21,7 @@ import type { Recipients } from '../recipients/resolve.js';
 import type { ActionNode } from '../rules/rule-schema.js';
 import type { Database, DeliveryTable } from '../store/schema.js';
 import type { References } from '../tenancy/reference-cache.js';
-import type { ThrottleStage } from '../throttle/throttle-stage.js';
+import type { ThrottleInput, ThrottleStage } from '../throttle/throttle-stage.js';
 import type { FiredRuleRoute } from './issue-alerts.js';
 import type { NotificationStore, StoredNotification } from './notification-store.js';
 import { notificationType } from './registry.js';
@@ -336,13 +336,11 @@ export function fanOut(deps: FanOutDeps) {
 /** The fan-out stage. */
 export type FanOut = ReturnType<typeof fanOut>;
 
-/** A notification's deliveries as decided before the transaction that writes them. */
-export interface FanOutPlan {
-  readonly notification: StoredNotification;
-  readonly rows: readonly DeliveryTable[];
-  readonly routes: readonly FiredRuleRoute[];
-  readonly now: number;
-}
+/**
+ * A notification's deliveries as decided before the transaction that writes them: what the throttle
+ * stage takes in that transaction.
+ */
+export type FanOutPlan = ThrottleInput;
 
 /** What a fan-out wrote: its rows, the jobs to run or queue, the delivery written claimed (if any). */
 export interface FanOutWritten {
