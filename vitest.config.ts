@@ -15,7 +15,12 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'postgres',
-          include: ['test/api/**/*.test.ts', 'test/queue/**/*.test.ts', 'test/pipeline/**/*.test.ts'],
+          include: [
+            'test/api/**/*.test.ts',
+            'test/queue/**/*.test.ts',
+            'test/pipeline/**/*.test.ts',
+            'test/store/**/*.test.ts',
+          ],
           env: { HERALD_TEST_PROFILE: 'postgres' },
         },
       },

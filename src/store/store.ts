@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, type Migration, type MigrationProvider, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { MIGRATIONS } from './migrations/index.js';
+import { namedStatementsClient, statementNames } from './pg-named-statements.js';
 import type { Database } from './schema.js';
 import { checkpointInBackground } from './sqlite-checkpointer.js';
 import { groupCommitDialect } from './sqlite-group-commit.js';
@@ -61,7 +62,7 @@ function sqliteStore(file: string): Store {
 }
 
 function postgresStore(url: string, max: number): Store {
-  const pool = new pg.Pool({ connectionString: url, max });
+  const pool = new pg.Pool({ connectionString: url, max, Client: namedStatementsClient(statementNames()) });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return wrap(db, 'postgres');
 }
