@@ -136,6 +136,17 @@ const takeJobs = preparedRows<Take, JobRow>(['id', 'now', 'until', 'worker'], (r
     .returning(['id', 'kind', 'payload', 'attempts', 'run_at']);
 });
 
+/** The job of a row as {@link takeJobs} returns it: its attempt count was raised by the claim. */
+function jobOf(row: JobRow): Job {
+  return {
+    id: row.id,
+    kind: row.kind as JobKind,
+    payload: JSON.parse(row.payload) as Record<string, unknown>,
+    attempts: Number(row.attempts) - 1,
+    runAt: Number(row.run_at),
+  };
+}
+
 const deleteJobs = preparedRows<{ id: string; worker: string }>(['id', 'worker'], (rows, db) =>
   db
     .deleteFrom('jobs')
@@ -201,36 +212,35 @@ export function dueJobsClaimer(db: Kysely<Database>, lease: Lease) {
     const jobs: Job[] = [];
     for (const { id } of due) {
       const row = byId.get(id);
-      if (!row) continue;
-      jobs.push({
-        id: row.id,
-        kind: row.kind as JobKind,
-        payload: JSON.parse(row.payload) as Record<string, unknown>,
-        attempts: Number(row.attempts) - 1,
-        runAt: Number(row.run_at),
-      });
+      if (row) jobs.push(jobOf(row));
     }
     return jobs;
   };
 }
 
-/** Claims one row named by an outside signal (a broker message), which may be stale or early. */
+/**
+ * Claims one row named by an outside signal (a broker message), which may be stale or early: one
+ * statement takes it when it is due and free (the usual case); only when that finds nothing is the row
+ * read, to tell a gone row from a busy or an early one.
+ */
 export async function claimJobById(
   db: Kysely<Database>,
   id: string,
   lease: Lease,
   now: number,
 ): Promise<ClaimResult> {
+  const [taken] = await takeJobs(db, [{ id, now, until: now + lease.leaseMs, worker: lease.workerId }]);
+  if (taken) return { status: 'claimed', job: jobOf(taken) };
   const row = await db
     .selectFrom('jobs')
-    .select(['id', 'kind', 'payload', 'attempts', 'run_at', 'locked_until'])
+    .select(['run_at', 'locked_until'])
     .where('id', '=', id)
     .executeTakeFirst();
   if (!row) return { status: 'gone' };
   if (row.locked_until !== null && row.locked_until >= now) return { status: 'busy' };
   if (row.run_at > now) return { status: 'later', runAt: row.run_at };
-  const job = await claimJob(db, row, lease, now);
-  return job ? { status: 'claimed', job } : { status: 'busy' };
+  // Taken and released again in between (a failed run rescheduled to now): its next message brings it.
+  return { status: 'busy' };
 }
 
 /** What running a claimed job led to: removed, or released to run again at `retryAt`. */
