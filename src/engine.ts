@@ -294,7 +294,6 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
           db: store.db,
           clock,
           rules: services.rules,
-          snoozes: services.ruleSnoozes,
         }),
         frequency: frequencyStore(store.db),
         notifications,

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Clock } from '../clock.js';
 import { preparedStatement } from '../store/prepared-query.js';
 import { preparedRows } from '../store/prepared-rows.js';
@@ -6,7 +6,7 @@ import type { Database } from '../store/schema.js';
 import type { RuleInput } from './condition.js';
 import { type CompiledRule, compileRule } from './evaluate.js';
 import type { ActionNode } from './rule-schema.js';
-import type { RuleSnoozes } from './rule-snoozes.js';
+import { snoozeStateOf } from './rule-snoozes.js';
 import type { RuleStore, StoredRule } from './rule-store.js';
 
 /** A rule that matched an event and won its action interval. */
@@ -25,7 +25,6 @@ export interface RuleProcessorDeps {
   readonly db: Kysely<Database>;
   readonly clock: Clock;
   readonly rules: RuleStore;
-  readonly snoozes: RuleSnoozes;
 }
 
 interface Compiled {
@@ -44,21 +43,37 @@ const ruleSetStamp = preparedStatement<
     .select((eb) => [eb.fn.countAll<number | string>().as('n'), eb.fn.max('updated_at').as('latest')])
     .where('project_id', '=', p.projectId),
 );
-// One row per rule; the issue is the first row's (the same on every row).
-const fireStates = preparedRows<
-  { issue_id: string; rule_id: string },
-  { rule_id: string; last_fired: number }
->(['issue_id', 'rule_id'], (rows, db) =>
-  db
+/**
+ * The action-interval state and the active snoozes of the rules that apply, in one statement (one round
+ * trip on PostgreSQL): a fire-state row has `last_fired`, a snooze row its `target`. One row per rule;
+ * the issue and the time are the first row's (the same on every row).
+ */
+const ruleStates = preparedRows<
+  { issue_id: string; rule_id: string; now: number },
+  { rule_id: string; last_fired: number | string | null; target: string | null }
+>(['issue_id', 'rule_id', 'now'], (rows, db) => {
+  const ids = rows.map((row) => row.rule_id);
+  return db
     .selectFrom('rule_fire_state')
-    .select(['rule_id', 'last_fired'])
-    .where('issue_id', '=', rows[0]!.issue_id)
-    .where(
+    .select((eb) => [
       'rule_id',
-      'in',
-      rows.map((row) => row.rule_id),
-    ),
-);
+      eb.ref('last_fired').$castTo<number | null>().as('last_fired'),
+      sql<string | null>`null`.as('target'),
+    ])
+    .where('issue_id', '=', rows[0]!.issue_id)
+    .where('rule_id', 'in', ids)
+    .unionAll(
+      db
+        .selectFrom('rule_snoozes')
+        .select((eb) => [
+          'rule_id',
+          sql<number | null>`null`.as('last_fired'),
+          eb.ref('target').$castTo<string | null>().as('target'),
+        ])
+        .where('rule_id', 'in', ids)
+        .where((eb) => eb.or([eb('until', 'is', null), eb('until', '>', rows[0]!.now)])),
+    );
+});
 
 /**
  * Runs a project's rules on one event, Sentry's way: environment and status first, then the action
@@ -94,15 +109,18 @@ export function ruleProcessor(deps: RuleProcessorDeps) {
       const applicable = all.filter((r) => r.compiled.appliesTo(input));
       if (applicable.length === 0) return { rules: [], lastFired: new Map() };
       const ids = applicable.map((r) => r.rule.id);
-      const [states, snoozes] = await Promise.all([
-        fireStates(
-          db,
-          ids.map((rule_id) => ({ issue_id: input.issue.id, rule_id })),
-        ),
-        deps.snoozes.snoozeState(ids, clock.now()),
-      ]);
-      const lastFired = new Map(states.map((s) => [s.rule_id, s.last_fired]));
       const now = clock.now();
+      const rows = await ruleStates(
+        db,
+        ids.map((rule_id) => ({ issue_id: input.issue.id, rule_id, now })),
+      );
+      const lastFired = new Map<string, number>();
+      const active: { rule_id: string; target: string }[] = [];
+      for (const row of rows) {
+        if (row.target !== null) active.push({ rule_id: row.rule_id, target: row.target });
+        else if (row.last_fired !== null) lastFired.set(row.rule_id, Number(row.last_fired));
+      }
+      const snoozes = snoozeStateOf(ids, active);
       const fired: FiredRule[] = [];
       for (const { rule, compiled } of applicable) {
         const snooze = snoozes.get(rule.id);

@@ -71,6 +71,23 @@ const activeSnoozes = preparedRows<{ rule_id: string; now: number }, RuleSnoozeT
       .orderBy('target'),
 );
 
+/** Who each rule is muted for, from its active snoozes; every rule of `ruleIds` has an entry. */
+export function snoozeStateOf(
+  ruleIds: readonly string[],
+  active: readonly Pick<RuleSnoozeTable, 'rule_id' | 'target'>[],
+): Map<string, SnoozeState> {
+  const state = new Map<string, SnoozeState>(
+    ruleIds.map((id) => [id, { everyone: false, users: new Set<string>() }]),
+  );
+  for (const row of active) {
+    const entry = state.get(row.rule_id);
+    if (entry === undefined) continue;
+    if (row.target === EVERYONE) state.set(row.rule_id, { ...entry, everyone: true });
+    else entry.users.add(row.target);
+  }
+  return state;
+}
+
 /** The API view of a snooze row. */
 export function toRuleSnooze(row: RuleSnoozeTable): RuleSnooze {
   const everyone = row.target === EVERYONE;
@@ -181,16 +198,7 @@ export function ruleSnoozes(deps: RuleSnoozeDeps) {
 
     /** Who each rule is muted for at `now`; every requested rule has an entry. */
     async snoozeState(ruleIds: readonly string[], now: number): Promise<Map<string, SnoozeState>> {
-      const state = new Map<string, SnoozeState>(
-        ruleIds.map((id) => [id, { everyone: false, users: new Set<string>() }]),
-      );
-      for (const row of await activeSnoozeRows(db, ruleIds, now)) {
-        const entry = state.get(row.rule_id);
-        if (entry === undefined) continue;
-        if (row.target === EVERYONE) state.set(row.rule_id, { ...entry, everyone: true });
-        else entry.users.add(row.target);
-      }
-      return state;
+      return snoozeStateOf(ruleIds, await activeSnoozeRows(db, ruleIds, now));
     },
   };
 }

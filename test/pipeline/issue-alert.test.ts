@@ -160,9 +160,7 @@ describe.skipIf(SKIP_PROFILE)('issue alerts end to end', () => {
       db,
       clock,
       logger: h.engine.logger,
-      processor: wrap(
-        ruleProcessor({ db, clock, rules: h.engine.services.rules, snoozes: h.engine.services.ruleSnoozes }),
-      ),
+      processor: wrap(ruleProcessor({ db, clock, rules: h.engine.services.rules })),
       frequency: frequencyStore(db),
       notifications,
       events,
