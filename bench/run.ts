@@ -13,6 +13,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
 import { findAlertmanager, startAlertmanager } from './alertmanager-peer.js';
 import {
   type HeraldProcesses,
@@ -232,6 +233,8 @@ interface Target {
   readonly tag: string;
   readonly processes: HeraldProcesses;
   readonly client: JsonClient;
+  /** The embedded Herald's database, read (read-only) for when its rules fired. */
+  readonly sqliteFile?: string;
 }
 
 /**
@@ -319,13 +322,35 @@ async function latencyAt(target: Target, sink: Sink, rate: number, seconds: numb
   await sink.waitFor(prefix, sent.sent - sent.failed, 15_000, 180_000);
   const report = await sink.report(prefix);
   const figures = latencies(sent.scheduled, report.arrivals);
+  const firing = target.sqliteFile ? latencies(sent.scheduled, firedAt(target.sqliteFile, prefix)) : null;
   details[`${target.profile}.latency${rate}`] = {
     ...figures,
     sent: sent.sent,
     failed: sent.failed,
     ingestAnswerP99: percentile(sent.answerMs, 99),
+    ...(firing ? { firing } : {}),
   };
-  return { ...figures, sent: sent.sent, failed: sent.failed };
+  return { ...figures, sent: sent.sent, failed: sent.failed, firing };
+}
+
+/**
+ * When each marked event's rule fired: the creation time of its issue alert, from the embedded Herald's
+ * database (the same wall clock as the sender's), by the marker in the event's `bench` tag.
+ */
+function firedAt(file: string, prefix: string): Record<string, number> {
+  const db = new SQLite(file, { readonly: true });
+  try {
+    const rows = db
+      .prepare(
+        `select json_extract(e.payload, '$.tags.bench') as marker, n.created_at as fired
+           from notifications n join events e on e.id = n.event_id
+          where n.type = 'issue_alert' and json_extract(e.payload, '$.tags.bench') like ? || '%'`,
+      )
+      .all(prefix) as { marker: string; fired: number }[];
+    return Object.fromEntries(rows.map((r) => [r.marker, Number(r.fired)]));
+  } finally {
+    db.close();
+  }
 }
 
 /** The bare loop's latency at the same fixed rate, to the same sink. */
@@ -524,7 +549,13 @@ async function startEmbedded(dir: string): Promise<Target> {
     pids: [process0.child.pid ?? 0],
     stop: process0.stop,
   };
-  return { profile: 'embedded', tag: 'e', processes, client: jsonClient(process0.url, ADMIN) };
+  return {
+    profile: 'embedded',
+    tag: 'e',
+    processes,
+    client: jsonClient(process0.url, ADMIN),
+    sqliteFile: join(dataDir, 'herald.db'),
+  };
 }
 
 function heraldEnv(extra: Record<string, string>): Record<string, string> {
@@ -658,6 +689,15 @@ async function main(): Promise<void> {
     log(`embedded: latency at ${rate} events/s for ${PLAN.latencySeconds} s`);
     const l = await latencyAt(embedded, sink, rate, PLAN.latencySeconds);
     rows.push(latencyRow('embedded', rate, l));
+    if (l.firing)
+      rows.push({
+        profile: 'embedded',
+        scenario: `ingest→firing at ${rate}/s`,
+        figure: 'p99 (p50 / p95)',
+        herald: l.firing.p99,
+        unit: 'ms',
+        note: `p50 ${l.firing.p50.toFixed(1)} / p95 ${l.firing.p95.toFixed(1)} ms; ${l.firing.delivered}/${l.sent} fired`,
+      });
   }
   if (want('burst')) await settle(embedded);
   if (want('burst')) log(`embedded: burst of ${PLAN.burst} notifications`);
