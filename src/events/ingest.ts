@@ -113,13 +113,13 @@ export function ingestService(deps: IngestDeps) {
     for (let attempt = 1; ; attempt++) {
       const slots = deps.handoff?.reserve(prepared.length) ?? NO_SLOTS;
       try {
-        const { results, stored, written } = await db.transaction().execute(async (trx) => {
+        const { results, kept, written } = await db.transaction().execute(async (trx) => {
           const known = precheck ? await storedEvents(trx, prepared) : new Map<string, string>();
-          const { results, stored, jobs } = await writeGroup(trx, prepared, known, receivedAt);
+          const { results, kept, jobs } = await writeGroup(trx, prepared, known, receivedAt);
           const written = await writeJobs(trx, jobs, receivedAt, deps.handoff, slots.count);
-          return { results, stored, written };
+          return { results, kept, written };
         });
-        if (deps.events) for (const event of stored) deps.events.keep(event);
+        for (const event of kept) deps.events?.keep(event);
         slots.start(written.handed);
         if (written.queued.length > 0) deps.onJobsCommitted?.([...written.queued]);
         return results;
@@ -144,7 +144,7 @@ export function ingestService(deps: IngestDeps) {
     items: readonly Prepared[],
     known: Map<string, string>,
     now: number,
-  ): Promise<{ results: IngestResult[]; stored: StoredEvent[]; jobs: JobInput[] }> {
+  ): Promise<{ results: IngestResult[]; kept: StoredEvent[]; jobs: JobInput[] }> {
     const results: IngestResult[] = new Array(items.length);
     const firstOf = new Map<string, number>();
     const repeats: [index: number, first: number][] = [];
@@ -164,7 +164,7 @@ export function ingestService(deps: IngestDeps) {
       firstOf.set(key, index);
       fresh.push({ index, item, isNew: false, newUser: false, newInEnvironment: false });
     }
-    if (fresh.length === 0) return { results, stored: [], jobs: [] };
+    if (fresh.length === 0) return { results, kept: [], jobs: [] };
 
     await attachIssues(trx, fresh, now);
     const stored = await statements.insertEvents(
@@ -243,14 +243,17 @@ export function ingestService(deps: IngestDeps) {
 
     for (const [index, first] of repeats)
       results[index] = repeated(items[index]!.event.eventId, results[first]!.issueId);
-    const kept = fresh.map(({ item, issue }) => ({
-      id: item.rowId,
-      projectId: item.target.projectId,
-      issueId: issue!.id,
-      receivedAt: now,
-      event: item.event,
-    }));
-    return { results, stored: kept, jobs };
+    // The events as a reader would load them back, for whoever keeps them (none in an API process).
+    const kept = deps.events
+      ? fresh.map(({ item, issue }) => ({
+          id: item.rowId,
+          projectId: item.target.projectId,
+          issueId: issue!.id,
+          receivedAt: now,
+          event: item.event,
+        }))
+      : [];
+    return { results, kept, jobs };
   }
 
   /** Finds or creates the issue of every fresh event; marks the events that created theirs. */

@@ -116,8 +116,9 @@ export function issueAlerts(deps: IssueAlertDeps) {
     // The fan-out reads before the transaction too, planned for every rule that matched: they nearly
     // always all win their action interval, and then the plan is written as it is.
     const firing = notificationOf(rules);
-    const planned = deps.fanOut
-      ? await deps.fanOut.plan(
+    const { fanOut } = deps;
+    const planned = fanOut
+      ? await fanOut.plan(
           { id: notificationId, ...firing, createdAt: clock.now() },
           { rules: rules.map(routeOf) },
         )
@@ -134,8 +135,8 @@ export function issueAlerts(deps: IssueAlertDeps) {
         eventReceivedAt: stored.receivedAt,
       });
       if (!created.created) return NO_JOBS;
-      if (planned && deps.fanOut && allWon) {
-        fannedOut = await deps.fanOut.write(trx, planned);
+      if (fanOut && planned && allWon) {
+        fannedOut = await fanOut.write(trx, planned);
         return NO_JOBS;
       }
       // Another evaluation took some of the rules meanwhile: the fan-out routes the rest, in its own job.
@@ -146,7 +147,7 @@ export function issueAlerts(deps: IssueAlertDeps) {
       };
       return writeJobs(trx, [fanOutJob], clock.now(), deps.handoff);
     });
-    if (fannedOut) await deps.fanOut?.finish(fannedOut);
+    if (fannedOut) await fanOut?.finish(fannedOut);
     await afterCommit(written, deps.onJobsCommitted, deps.handoff);
   };
 

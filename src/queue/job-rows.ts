@@ -84,33 +84,6 @@ export async function findDueJobs(
   return found;
 }
 
-/**
- * Takes a row with a compare-and-set on its attempt count and lock, so of several workers racing for it
- * exactly one wins; returns the job when this worker won.
- */
-export async function claimJob(
-  db: Kysely<Database>,
-  row: JobRow,
-  lease: Lease,
-  now: number,
-): Promise<Job | null> {
-  const result = await db
-    .updateTable('jobs')
-    .set({ locked_until: now + lease.leaseMs, locked_by: lease.workerId, attempts: row.attempts + 1 })
-    .where('id', '=', row.id)
-    .where('attempts', '=', row.attempts)
-    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
-    .executeTakeFirst();
-  if (Number(result.numUpdatedRows) !== 1) return null;
-  return {
-    id: row.id,
-    kind: row.kind as JobKind,
-    payload: JSON.parse(row.payload) as Record<string, unknown>,
-    attempts: row.attempts,
-    runAt: row.run_at,
-  };
-}
-
 /** One row to take: its id, with the claim's time, lease end and worker (the same on every row). */
 interface Take {
   readonly id: string;
@@ -239,7 +212,8 @@ export async function claimJobById(
   if (!row) return { status: 'gone' };
   if (row.locked_until !== null && row.locked_until >= now) return { status: 'busy' };
   if (row.run_at > now) return { status: 'later', runAt: row.run_at };
-  // Taken and released again in between (a failed run rescheduled to now): its next message brings it.
+  // Taken and let go by another worker between the two statements: if no message brings it again, the
+  // sweeper does.
   return { status: 'busy' };
 }
 

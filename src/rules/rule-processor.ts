@@ -6,7 +6,7 @@ import type { Database } from '../store/schema.js';
 import type { RuleInput } from './condition.js';
 import { type CompiledRule, compileRule } from './evaluate.js';
 import type { ActionNode } from './rule-schema.js';
-import { snoozeStateOf } from './rule-snoozes.js';
+import { snoozeApplies, snoozeStateOf } from './rule-snoozes.js';
 import type { RuleStore, StoredRule } from './rule-store.js';
 
 /** A rule that matched an event and won its action interval. */
@@ -71,7 +71,7 @@ const ruleStates = preparedRows<
           eb.ref('target').$castTo<string | null>().as('target'),
         ])
         .where('rule_id', 'in', ids)
-        .where((eb) => eb.or([eb('until', 'is', null), eb('until', '>', rows[0]!.now)])),
+        .where(snoozeApplies(rows[0]!.now)),
     );
 });
 

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { Clock } from '../clock.js';
 import { type FieldProblem, NotFoundError, ValidationError } from '../errors.js';
 import { preparedRows } from '../store/prepared-rows.js';
@@ -54,6 +54,12 @@ export async function activeSnoozeRows(
   );
 }
 
+/** Whether a snooze still applies at `now`: one without an end, or one that ends later. */
+export function snoozeApplies(now: number) {
+  return (eb: ExpressionBuilder<Database, 'rule_snoozes'>) =>
+    eb.or([eb('until', 'is', null), eb('until', '>', now)]);
+}
+
 // Every evaluation asks: compiled once per rule count. `now` is the first row's (the same on every row).
 const activeSnoozes = preparedRows<{ rule_id: string; now: number }, RuleSnoozeTable>(
   ['rule_id', 'now'],
@@ -66,7 +72,7 @@ const activeSnoozes = preparedRows<{ rule_id: string; now: number }, RuleSnoozeT
         'in',
         rows.map((row) => row.rule_id),
       )
-      .where((eb) => eb.or([eb('until', 'is', null), eb('until', '>', rows[0]!.now)]))
+      .where(snoozeApplies(rows[0]!.now))
       .orderBy('created_at')
       .orderBy('target'),
 );
