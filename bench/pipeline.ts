@@ -6,7 +6,11 @@
  * first. The CPU figure is Herald's alone (ingest, rules, fan-out, delivery and the HTTP client); the
  * sink runs elsewhere.
  *
- * Run with `npx tsx bench/pipeline.ts [events]` (default 5,000); add `--cpu-prof` to node
+ * With `--replay` the same for the delivery stage alone: every event's webhook is first rejected (400 →
+ * dead letter), then the receiver is fixed and the dead letters replayed in bulk; only the replay is
+ * measured.
+ *
+ * Run with `npx tsx bench/pipeline.ts [events] [--replay]` (default 5,000); add `--cpu-prof` to node
  * (`node --import tsx --cpu-prof bench/pipeline.ts`) for a profile to read with bench/profile-summary.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,6 +24,7 @@ import { jsonClient, startSink, wallNow } from './harness.js';
 import { timeStatements } from './sql-timing.js';
 
 const EVENTS = Number(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 5000);
+const REPLAY = process.argv.includes('--replay');
 const ADMIN = 'bench-admin-token-0123456789abcdef';
 const PREFIX = 'bmk_pipe_';
 
@@ -46,7 +51,7 @@ await must('/api/v1/orgs/bench/projects', { slug: 'hooks' });
 const hook = await must('/api/v1/orgs/bench/integrations', {
   provider: 'webhook',
   name: 'Sink',
-  config: { url: `${sink.url}/herald` },
+  config: { url: `${sink.url}${REPLAY ? '/refuse' : ''}/herald` },
   secrets: { signingSecret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' },
 });
 await must('/api/v1/projects/bench/hooks/rules', {
@@ -77,13 +82,30 @@ const event = (n: number) => ({
   },
 });
 
+const ingestAll = async () => {
+  for (let i = 0; i < EVENTS; i += 1000) {
+    const events = Array.from({ length: Math.min(1000, EVENTS - i) }, (_, k) => event(i + k));
+    await must('/api/v1/projects/bench/hooks/events/batch', { events });
+  }
+};
+if (REPLAY) {
+  await ingestAll();
+  while ((await sink.count(PREFIX)).refused < EVENTS) await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, 1000));
+  const fixed = await client.request('PATCH', `/api/v1/orgs/bench/integrations/${hook.id}`, {
+    config: { url: `${sink.url}/herald` },
+  });
+  if (fixed.status !== 200) throw new Error(`integration update answered ${fixed.status}`);
+}
 statements.start();
 const cpu = process.cpuUsage();
 const started = wallNow();
-for (let i = 0; i < EVENTS; i += 1000) {
-  const events = Array.from({ length: Math.min(1000, EVENTS - i) }, (_, k) => event(i + k));
-  await must('/api/v1/projects/bench/hooks/events/batch', { events });
-}
+if (REPLAY) {
+  for (let replayed = 0; replayed < EVENTS; ) {
+    const answer = await client.request('POST', '/api/v1/orgs/bench/deliveries/retry', { limit: 1000 });
+    replayed += (answer.body as { data: unknown[] }).data.length;
+  }
+} else await ingestAll();
 await sink.waitFor(PREFIX, EVENTS, 60_000, 600_000);
 const seconds = (wallNow() - started) / 1000;
 const used = process.cpuUsage(cpu);

@@ -22,6 +22,7 @@ import {
   memoryOf,
   percentile,
   type Sink,
+  sleep,
   slope,
   startHeraldProcess,
   startSink,
@@ -282,7 +283,7 @@ async function setUp(client: JsonClient, sink: Sink): Promise<void> {
     return answer.body;
   };
   await must('POST', '/api/v1/orgs', { slug: 'bench', name: 'Bench' });
-  for (const slug of ['ingest', 'hooks', 'alerts'])
+  for (const slug of ['ingest', 'hooks', 'alerts', 'replay'])
     await must('POST', '/api/v1/orgs/bench/projects', { slug });
   const hook = await must('POST', '/api/v1/orgs/bench/integrations', {
     provider: 'webhook',
@@ -290,15 +291,28 @@ async function setUp(client: JsonClient, sink: Sink): Promise<void> {
     config: { url: `${sink.url}/herald` },
     secrets: { signingSecret: SIGNING_SECRET },
   });
-  for (const project of ['hooks', 'alerts']) {
+  // The receiver of the `replay` scenario refuses (400) until the scenario points it at the sink.
+  const receiver = await must('POST', '/api/v1/orgs/bench/integrations', {
+    provider: 'webhook',
+    name: REPLAY_RECEIVER,
+    config: { url: `${sink.url}/refuse/herald` },
+    secrets: { signingSecret: SIGNING_SECRET },
+  });
+  for (const [project, integration] of [
+    ['hooks', hook.id],
+    ['alerts', hook.id],
+    ['replay', receiver.id],
+  ]) {
     await must('POST', `/api/v1/projects/bench/${project}/rules`, {
       name: 'Every event to the sink',
       frequency: 0,
       conditions: [{ id: 'every_event' }],
-      actions: [{ id: 'webhook', integration: hook.id }],
+      actions: [{ id: 'webhook', integration }],
     });
   }
 }
+
+const REPLAY_RECEIVER = 'Receiver (replay)';
 
 /** Ingest→delivered latency at a fixed rate of single-event POSTs. */
 async function latencyAt(target: Target, sink: Sink, rate: number, seconds: number) {
@@ -376,6 +390,22 @@ async function bareLatencyAt(
   return latencies(sent.scheduled, (await sink.report(prefix)).arrivals);
 }
 
+function replayRow(
+  profile: Target['profile'],
+  figures: Awaited<ReturnType<typeof replay>>,
+  ceilingPerSecond: number | null,
+): Row {
+  return {
+    profile,
+    scenario: `delivery stage (${figures.replayed} dead letters replayed)`,
+    figure: 'deliveries/s',
+    herald: figures.arrivalsPerSecond,
+    ceiling: ceilingPerSecond,
+    unit: '/s',
+    note: `${figures.delivered} delivered, ${figures.duplicates} duplicates`,
+  };
+}
+
 function withMarker(body: string, marker: string): string {
   return body.replace(/bmk_[a-z0-9]+_\d+/g, marker);
 }
@@ -405,6 +435,67 @@ async function burst(target: Target, sink: Sink, n: number) {
     duplicates: report.duplicates,
   };
   details[`${target.profile}.burst`] = figures;
+  return figures;
+}
+
+/**
+ * The delivery stage alone, like for like with the bare loops: N deliveries already decided are sent.
+ * Every event of the `replay` project first goes to a receiver that rejects it (400 → dead after
+ * one attempt); the receiver is then pointed at the sink and the dead letters replayed in bulk, 1,000 a
+ * request, as an operator would after fixing it. The figure is sink arrivals per second, first to last:
+ * claim, render, sign, post and record each delivery, with no ingest or rules in the window.
+ */
+async function replay(target: Target, sink: Sink, n: number) {
+  const prefix = `bmk_${target.tag}replay_`;
+  for (let i = 0; i < n; i += 1000) {
+    const events = Array.from({ length: Math.min(1000, n - i) }, (_, k) =>
+      eventBody(`${prefix}${i + k}`, i + k, true),
+    );
+    const answer = await target.client.request('POST', '/api/v1/projects/bench/replay/events/batch', {
+      events,
+    });
+    if (answer.status !== 202) throw new Error(`batch ingest answered ${answer.status}`);
+  }
+  const deadline = wallNow() + 600_000;
+  for (let seen = -1, changed = wallNow(); ; await sleep(200)) {
+    const { refused } = await sink.count(prefix);
+    if (refused >= n) break;
+    if (refused !== seen) [seen, changed] = [refused, wallNow()];
+    if (wallNow() - changed > 30_000 || wallNow() > deadline)
+      throw new Error(`replay: only ${refused} of ${n} deliveries reached the refusing receiver`);
+  }
+  await settle(target);
+  const listed = await target.client.request('GET', '/api/v1/orgs/bench/integrations');
+  const receiver = (listed.body?.data as { id: string; name: string }[] | undefined)?.find(
+    (i) => i.name === REPLAY_RECEIVER,
+  );
+  if (!receiver) throw new Error('the replay receiver integration is missing');
+  const patched = await target.client.request('PATCH', `/api/v1/orgs/bench/integrations/${receiver.id}`, {
+    config: { url: `${sink.url}/herald` },
+  });
+  if (patched.status !== 200) throw new Error(`integration update answered ${patched.status}`);
+  // Workers of other processes (the cluster's) see an integration edit within 2 s.
+  if (target.profile === 'cluster') await sleep(2500);
+  let replayed = 0;
+  while (replayed < n && wallNow() < deadline) {
+    const answer = await target.client.request('POST', '/api/v1/orgs/bench/deliveries/retry', {
+      limit: 1000,
+    });
+    if (answer.status !== 202) throw new Error(`bulk replay answered ${answer.status}`);
+    const count = (answer.body?.data as unknown[] | undefined)?.length ?? 0;
+    replayed += count;
+    if (count === 0) await sleep(200);
+  }
+  await sink.waitFor(prefix, n, 60_000, 600_000);
+  const report = await sink.report(prefix);
+  const { first, last } = span(report.arrivals);
+  const figures = {
+    replayed,
+    delivered: report.markers,
+    arrivalsPerSecond: report.markers / ((last - first) / 1000),
+    duplicates: report.duplicates,
+  };
+  details[`${target.profile}.replay`] = figures;
   return figures;
 }
 
@@ -759,6 +850,11 @@ async function main(): Promise<void> {
       unit: '/s',
       note: `ingest→last delivery ${Math.round(b.endToEndPerSecond)}/s`,
     });
+  if (want('replay')) {
+    await settle(embedded);
+    log(`embedded: ${PLAN.burst} dead letters replayed (the delivery stage alone)`);
+    rows.push(replayRow('embedded', await replay(embedded, sink, PLAN.burst), ceilingPerSecond));
+  }
 
   let heraldAlerts: Awaited<ReturnType<typeof alertFeed>> | null = null;
   if (want('alerts')) {
@@ -887,6 +983,9 @@ async function main(): Promise<void> {
         unit: '/s',
         note: `ingest→last delivery ${Math.round(cb.endToEndPerSecond)}/s`,
       });
+      await settle(cluster);
+      log(`cluster: ${PLAN.burst} dead letters replayed`);
+      rows.push(replayRow('cluster', await replay(cluster, sink, PLAN.burst), ceilingPerSecond));
       await settle(cluster);
       const ca = await alertFeed(
         cluster.processes.url,

@@ -2,7 +2,8 @@
  * The webhook sink of the benchmarks, run as a child process so its event loop is nobody else's: a
  * keep-alive node:http server on loopback that answers 200 at once, counts requests and distinct
  * `webhook-id`s, and records when each benchmark marker (`bmk_<scenario>_<n>`, found anywhere in the
- * body) first arrived. Driven over IPC by bench/run.ts; it exits with its parent.
+ * body) first arrived. Paths under `/refuse` answer 400 (a receiver that rejects every message): their markers
+ * are counted as refused, not as arrivals. Driven over IPC by bench/run.ts; it exits with its parent.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +22,8 @@ export interface SinkReport {
   readonly duplicates: number;
   /** Markers with the prefix that arrived. */
   readonly markers: number;
+  /** Markers with the prefix that were refused (400 under `/refuse`). */
+  readonly refused: number;
   /** Wall-clock ms (sub-ms precision) of the first and last request. */
   readonly first: number;
   readonly last: number;
@@ -44,6 +47,7 @@ if (process.send) {
   let last = 0;
   let ids = new Set<string>();
   let arrivals = new Map<string, number>();
+  let refused = new Set<string>();
   const samples = new Map<string, SinkSample>();
 
   const server = http.createServer({ keepAliveTimeout: 120_000 }, (req, res) => {
@@ -51,6 +55,13 @@ if (process.send) {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const at = wallNow();
+      const path = req.url ?? '/';
+      if (path.startsWith('/refuse')) {
+        for (const match of Buffer.concat(chunks).toString('utf8').matchAll(MARKER)) refused.add(match[0]);
+        res.statusCode = 400;
+        res.end();
+        return;
+      }
       requests++;
       if (first === 0) first = at;
       last = at;
@@ -61,7 +72,6 @@ if (process.send) {
       }
       const body = Buffer.concat(chunks).toString('utf8');
       for (const match of body.matchAll(MARKER)) if (!arrivals.has(match[0])) arrivals.set(match[0], at);
-      const path = req.url ?? '/';
       if (!samples.has(path)) {
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
@@ -75,9 +85,9 @@ if (process.send) {
     process.send?.({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
   });
 
-  const counted = (prefix: string) => {
+  const counted = (prefix: string, markers: Iterable<string> = arrivals.keys()) => {
     let n = 0;
-    for (const key of arrivals.keys()) if (key.startsWith(prefix)) n++;
+    for (const key of markers) if (key.startsWith(prefix)) n++;
     return n;
   };
   process.on('message', (message: SinkCommand) => {
@@ -88,6 +98,7 @@ if (process.send) {
       last = 0;
       ids = new Set();
       arrivals = new Map();
+      refused = new Set();
       process.send?.({ ok: true });
     } else if (message.cmd === 'count') {
       const report: SinkReport = {
@@ -95,6 +106,7 @@ if (process.send) {
         uniqueIds: ids.size,
         duplicates,
         markers: counted(message.prefix),
+        refused: counted(message.prefix, refused),
         first,
         last,
       };
@@ -107,6 +119,7 @@ if (process.send) {
         uniqueIds: ids.size,
         duplicates,
         markers: Object.keys(mine).length,
+        refused: counted(message.prefix, refused),
         first,
         last,
         arrivals: mine,
