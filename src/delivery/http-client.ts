@@ -1,5 +1,6 @@
-import http, { type IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
+import { Agent, type Dispatcher } from 'undici';
 import {
   type AddressGuardOptions,
   assertLiteralHostAllowed,
@@ -71,7 +72,15 @@ const TRANSIENT_SOCKET_CODES = new Set([
   'EAI_AGAIN',
   'ENOTFOUND',
   'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
 ]);
+
+/** undici's names for the socket failures above, as the reasons users know them by. */
+const CODE_NAMES: Readonly<Record<string, string>> = {
+  // The peer closed the connection before answering in full.
+  UND_ERR_SOCKET: 'econnreset',
+  UND_ERR_CONNECT_TIMEOUT: 'etimedout',
+};
 
 /** Maps a transport failure to a delivery error; never includes the URL's path (it may hold tokens). */
 export function transportError(err: unknown, url: URL): PermanentDeliveryError | TransientDeliveryError {
@@ -82,7 +91,8 @@ export function transportError(err: unknown, url: URL): PermanentDeliveryError |
   if (code === PRIVATE_TARGET_CODE) {
     return new PermanentDeliveryError(`${origin}: ${message}`, { code: 'private_target' });
   }
-  const label = code && TRANSIENT_SOCKET_CODES.has(code) ? code.toLowerCase() : 'network_error';
+  const label =
+    code && TRANSIENT_SOCKET_CODES.has(code) ? (CODE_NAMES[code] ?? code.toLowerCase()) : 'network_error';
   return new TransientDeliveryError(`${origin}: ${code ?? 'error'} ${message}`, { code: label });
 }
 
@@ -121,98 +131,90 @@ export function describeBody(response: HttpResponse, max = 200): string {
   return `: ${text.length > max ? `${text.slice(0, max)}…` : text}`;
 }
 
-/** Creates the outbound HTTP client with keep-alive agents and the SSRF guard. */
+/**
+ * Creates the outbound HTTP client: undici's connection pools (keep-alive, `maxSockets` per origin) with
+ * the SSRF guard as their DNS lookup. undici, not `node:http`: on this workload (many small JSON posts
+ * to few origins) it spends about a third less CPU per request (bench/run.ts prints both loops).
+ */
 export function httpClient(options: HttpClientOptions = {}): HttpClient {
   const lookup = guardedLookup(options);
-  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 64, lookup };
-  const httpAgent = new http.Agent(agentOptions);
-  const httpsAgent = new https.Agent({
-    ...agentOptions,
-    ...(options.ca ? { ca: options.ca as string | Buffer | (string | Buffer)[] } : {}),
+  const ca = options.ca as string | Buffer | (string | Buffer)[] | undefined;
+  const dispatcher = new Agent({
+    connections: options.maxSockets ?? 64,
+    keepAliveTimeout: 30_000,
+    connect: { lookup, ...(ca ? { ca } : {}) },
   });
+  // For libraries that take a node:https Agent (web-push); created on first use.
+  let httpsAgent: https.Agent | undefined;
   const defaultTimeout = options.timeoutMs ?? 10_000;
   const maxBytes = options.maxResponseBytes ?? 1024 * 1024;
   const userAgent = options.userAgent ?? 'Herald';
 
-  function request(req: HttpRequest): Promise<HttpResponse> {
+  async function request(req: HttpRequest): Promise<HttpResponse> {
     const url = new URL(req.url);
-    return new Promise<HttpResponse>((resolve, reject) => {
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        reject(new PermanentDeliveryError(`Unsupported protocol ${url.protocol}`, { code: 'invalid_url' }));
-        return;
-      }
-      try {
-        assertLiteralHostAllowed(url, options);
-      } catch (err) {
-        reject(err);
-        return;
-      }
-      if (req.signal?.aborted) {
-        reject(new TransientDeliveryError(`${safeOrigin(url)}: aborted`, { code: 'aborted' }));
-        return;
-      }
-      const body = req.body === undefined ? undefined : Buffer.from(req.body);
-      const headers: Record<string, string> = { 'user-agent': userAgent, ...req.headers };
-      if (body) headers['content-length'] = String(body.length);
-      const isHttps = url.protocol === 'https:';
-      const client = isHttps ? https : http;
-      let failure: PermanentDeliveryError | TransientDeliveryError | undefined;
-      const outgoing = client.request(url, {
-        method: req.method ?? (body ? 'POST' : 'GET'),
-        headers,
-        agent: isHttps ? httpsAgent : httpAgent,
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new PermanentDeliveryError(`Unsupported protocol ${url.protocol}`, { code: 'invalid_url' });
+    assertLiteralHostAllowed(url, options);
+    if (req.signal?.aborted)
+      throw new TransientDeliveryError(`${safeOrigin(url)}: aborted`, { code: 'aborted' });
+    const timeoutMs = req.timeoutMs ?? defaultTimeout;
+    // One controller ends the request for the timeout or the caller's signal, whichever comes first.
+    const controller = new AbortController();
+    let failure: TransientDeliveryError | undefined;
+    const stop = (error: TransientDeliveryError) => {
+      failure ??= error;
+      controller.abort(failure);
+    };
+    const timer = setTimeout(
+      () =>
+        stop(
+          new TransientDeliveryError(`${safeOrigin(url)}: no answer within ${timeoutMs} ms`, {
+            code: 'timeout',
+          }),
+        ),
+      timeoutMs,
+    );
+    const onAbort = () =>
+      stop(new TransientDeliveryError(`${safeOrigin(url)}: aborted`, { code: 'aborted' }));
+    req.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const answer = await dispatcher.request({
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
+        method: (req.method ?? (req.body === undefined ? 'GET' : 'POST')) as Dispatcher.HttpMethod,
+        headers: { 'user-agent': userAgent, ...req.headers },
+        ...(req.body === undefined ? {} : { body: req.body }),
+        signal: controller.signal,
+        // The whole-request timer above bounds the wait; undici's own timers would only race it.
+        headersTimeout: 0,
+        bodyTimeout: 0,
       });
-      const timeoutMs = req.timeoutMs ?? defaultTimeout;
-      const timer = setTimeout(() => {
-        failure = new TransientDeliveryError(`${safeOrigin(url)}: no answer within ${timeoutMs} ms`, {
-          code: 'timeout',
-        });
-        outgoing.destroy(failure);
-      }, timeoutMs);
-      const onAbort = () => {
-        failure = new TransientDeliveryError(`${safeOrigin(url)}: aborted`, { code: 'aborted' });
-        outgoing.destroy(failure);
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of answer.body as AsyncIterable<Buffer>) {
+        if (size < maxBytes) chunks.push(chunk.subarray(0, maxBytes - size));
+        size += chunk.length;
+      }
+      const buf = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+      return {
+        status: answer.statusCode,
+        headers: answer.headers as IncomingHttpHeaders,
+        body: buf,
+        text: () => buf.toString('utf8'),
+        json: () => {
+          try {
+            return JSON.parse(buf.toString('utf8')) as unknown;
+          } catch {
+            return undefined;
+          }
+        },
       };
-      req.signal?.addEventListener('abort', onAbort, { once: true });
-      const done = () => {
-        clearTimeout(timer);
-        req.signal?.removeEventListener('abort', onAbort);
-      };
-      outgoing.on('error', (err) => {
-        done();
-        reject(failure ?? transportError(err, url));
-      });
-      outgoing.on('response', (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          if (size < maxBytes) chunks.push(chunk.subarray(0, maxBytes - size));
-          size += chunk.length;
-        });
-        res.on('error', (err) => {
-          done();
-          reject(failure ?? transportError(err, url));
-        });
-        res.on('end', () => {
-          done();
-          const buf = Buffer.concat(chunks);
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: buf,
-            text: () => buf.toString('utf8'),
-            json: () => {
-              try {
-                return JSON.parse(buf.toString('utf8')) as unknown;
-              } catch {
-                return undefined;
-              }
-            },
-          });
-        });
-      });
-      outgoing.end(body);
-    });
+    } catch (error) {
+      throw failure ?? transportError(error, url);
+    } finally {
+      clearTimeout(timer);
+      req.signal?.removeEventListener('abort', onAbort);
+    }
   }
 
   return {
@@ -226,11 +228,19 @@ export function httpClient(options: HttpClientOptions = {}): HttpClient {
         body: JSON.stringify(value),
       });
     },
-    httpsAgent,
+    get httpsAgent() {
+      httpsAgent ??= new https.Agent({
+        keepAlive: true,
+        maxSockets: options.maxSockets ?? 64,
+        lookup,
+        ...(ca ? { ca } : {}),
+      });
+      return httpsAgent;
+    },
     assertLiteralHost: (url) => assertLiteralHostAllowed(url, options),
     close() {
-      httpAgent.destroy();
-      httpsAgent.destroy();
+      httpsAgent?.destroy();
+      void dispatcher.destroy().catch(() => undefined);
     },
   };
 }
