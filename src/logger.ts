@@ -31,6 +31,25 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   );
 }
 
+/** A field of a {@link ScalarLogger} line: an id, a status, a count or a duration. */
+export type ScalarField = string | number | boolean | null;
+
+/** Writes lines made only of scalar fields under fixed names (see {@link scalarLogger}). */
+export interface ScalarLogger {
+  info(fields: Readonly<Record<string, ScalarField>>, message: string): void;
+}
+
+/**
+ * The logger for a line written per unit of work (every delivery): its fields are ids, statuses, counts
+ * and durations under fixed names, so none can hold a secret, and the redaction pass is skipped. With the
+ * wildcard paths above that pass walks every field of every line and costs about two thirds of it
+ * (some 20 µs). Objects, errors and free text always go through the redacting logger.
+ */
+export function scalarLogger(logger: Logger): ScalarLogger {
+  const plain = logger.child({}, { redact: [] });
+  return { info: (fields, message) => plain.info(fields, message) };
+}
+
 /** Removes credentials from a URL before it is logged (`sentry_key`, `token` query parameters). */
 export function redactUrl(url: string): string {
   return url.replace(/([?&](?:sentry_key|token|key|signature)=)[^&]*/gi, '$1[redacted]');

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { scalarLogger } from '../logger.js';
 import type { NotificationStore } from '../notifications/notification-store.js';
 import type { DeliveryTable, NotificationTable } from '../store/schema.js';
 import type { HeraldMetrics } from './metrics.js';
@@ -21,6 +22,7 @@ export type NotificationTiming = Pick<NotificationTable, 'type' | 'created_at'> 
  */
 export function deliveryObserver(deps: { readonly metrics: HeraldMetrics; readonly logger: Logger }) {
   const { metrics, logger } = deps;
+  const lines = scalarLogger(logger);
 
   function observeLatency(row: DeliveryTable, notification: NotificationTiming | null): void {
     if (row.sent_at === null || notification === null) return;
@@ -51,7 +53,7 @@ export function deliveryObserver(deps: { readonly metrics: HeraldMetrics; readon
         if (row.status === 'failed' && row.next_attempt_at !== null)
           metrics.retries.inc({ channel: row.channel });
         if (row.status === 'dead') metrics.deadLetters.inc({ channel: row.channel });
-        logger.info(
+        lines.info(
           {
             deliveryId: row.id,
             notificationId: row.notification_id,
