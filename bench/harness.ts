@@ -96,46 +96,58 @@ export interface JsonClient {
 export function jsonClient(baseUrl: string, token: string, maxSockets = 64): JsonClient {
   const agent = new http.Agent({ keepAlive: true, maxSockets });
   const base = new URL(baseUrl);
-  return {
-    request(method, path, body, raw) {
-      const payload = raw ?? (body === undefined ? undefined : JSON.stringify(body));
-      return new Promise<JsonAnswer>((resolve, reject) => {
-        const req = http.request(
-          {
-            host: base.hostname,
-            port: base.port,
-            path,
-            method,
-            agent,
-            headers: {
-              authorization: `Bearer ${token}`,
-              ...(payload === undefined
-                ? {}
-                : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
-            },
-          },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () => {
-              const text = Buffer.concat(chunks).toString('utf8');
-              let parsed: unknown = text;
-              try {
-                parsed = text ? JSON.parse(text) : null;
-              } catch {
-                // not JSON: keep the text
-              }
-              resolve({ status: res.statusCode ?? 0, body: parsed });
-            });
-            res.on('error', reject);
-          },
-        );
-        req.on('error', reject);
-        req.end(payload);
-      });
+  const client: JsonClient = {
+    async request(method, path, body, raw) {
+      try {
+        return await once(method, path, body, raw);
+      } catch (error) {
+        // A kept-alive socket the server closed while idle (after its keep-alive timeout, during a long
+        // drain) can fail the next request on it: an idempotent read is sent once more, as HTTP clients do.
+        if (method !== 'GET' || (error as NodeJS.ErrnoException).code !== 'ECONNRESET') throw error;
+        return once(method, path, body, raw);
+      }
     },
     close: () => agent.destroy(),
   };
+  return client;
+
+  function once(method: string, path: string, body?: unknown, raw?: string): Promise<JsonAnswer> {
+    const payload = raw ?? (body === undefined ? undefined : JSON.stringify(body));
+    return new Promise<JsonAnswer>((resolve, reject) => {
+      const req = http.request(
+        {
+          host: base.hostname,
+          port: base.port,
+          path,
+          method,
+          agent,
+          headers: {
+            authorization: `Bearer ${token}`,
+            ...(payload === undefined
+              ? {}
+              : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let parsed: unknown = text;
+            try {
+              parsed = text ? JSON.parse(text) : null;
+            } catch {
+              // not JSON: keep the text
+            }
+            resolve({ status: res.statusCode ?? 0, body: parsed });
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
 }
 
 /** A Herald process group started for the benchmarks. */
