@@ -410,19 +410,24 @@ function withMarker(body: string, marker: string): string {
   return body.replace(/bmk_[a-z0-9]+_\d+/g, marker);
 }
 
-/** N notifications at once (batches of 1,000 events, each its own issue): sink arrivals per second. */
-async function burst(target: Target, sink: Sink, n: number) {
-  const prefix = `bmk_${target.tag}burst_`;
-  const started = wallNow();
+/** N marked events, each its own issue, into a project of the bench org in batches of 1,000. */
+async function ingestBatches(target: Target, project: string, prefix: string, n: number): Promise<void> {
   for (let i = 0; i < n; i += 1000) {
     const events = Array.from({ length: Math.min(1000, n - i) }, (_, k) =>
       eventBody(`${prefix}${i + k}`, i + k, true),
     );
-    const answer = await target.client.request('POST', '/api/v1/projects/bench/hooks/events/batch', {
+    const answer = await target.client.request('POST', `/api/v1/projects/bench/${project}/events/batch`, {
       events,
     });
     if (answer.status !== 202) throw new Error(`batch ingest answered ${answer.status}`);
   }
+}
+
+/** N notifications at once (batches of 1,000 events, each its own issue): sink arrivals per second. */
+async function burst(target: Target, sink: Sink, n: number) {
+  const prefix = `bmk_${target.tag}burst_`;
+  const started = wallNow();
+  await ingestBatches(target, 'hooks', prefix, n);
   const ingested = wallNow();
   await sink.waitFor(prefix, n, 120_000, 600_000);
   const report = await sink.report(prefix);
@@ -447,15 +452,7 @@ async function burst(target: Target, sink: Sink, n: number) {
  */
 async function replay(target: Target, sink: Sink, n: number) {
   const prefix = `bmk_${target.tag}replay_`;
-  for (let i = 0; i < n; i += 1000) {
-    const events = Array.from({ length: Math.min(1000, n - i) }, (_, k) =>
-      eventBody(`${prefix}${i + k}`, i + k, true),
-    );
-    const answer = await target.client.request('POST', '/api/v1/projects/bench/replay/events/batch', {
-      events,
-    });
-    if (answer.status !== 202) throw new Error(`batch ingest answered ${answer.status}`);
-  }
+  await ingestBatches(target, 'replay', prefix, n);
   const deadline = wallNow() + 600_000;
   for (let seen = -1, changed = wallNow(); ; await sleep(200)) {
     const { refused } = await sink.count(prefix);
