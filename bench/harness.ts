@@ -150,6 +150,38 @@ export function jsonClient(baseUrl: string, token: string, maxSockets = 64): Jso
   }
 }
 
+/**
+ * Waits until the sink refused all `n` markers with `prefix` (every delivery reached the refusing
+ * receiver once, and is a dead letter); throws when that stalls for 30 s or takes over 10 minutes.
+ */
+export async function waitForRefused(sink: Sink, prefix: string, n: number): Promise<void> {
+  const deadline = wallNow() + 600_000;
+  for (let seen = -1, changed = wallNow(); ; await sleep(200)) {
+    const { refused } = await sink.count(prefix);
+    if (refused >= n) return;
+    if (refused !== seen) [seen, changed] = [refused, wallNow()];
+    if (wallNow() - changed > 30_000 || wallNow() > deadline)
+      throw new Error(`only ${refused} of ${n} deliveries reached the refusing receiver`);
+  }
+}
+
+/**
+ * Replays the `bench` org's dead letters in bulk (`POST …/deliveries/retry`, 1,000 a request) until `n`
+ * were replayed; returns how many were. Gives up after 10 minutes.
+ */
+export async function replayDeadLetters(client: JsonClient, n: number): Promise<number> {
+  const deadline = wallNow() + 600_000;
+  let replayed = 0;
+  while (replayed < n && wallNow() < deadline) {
+    const answer = await client.request('POST', '/api/v1/orgs/bench/deliveries/retry', { limit: 1000 });
+    if (answer.status !== 202) throw new Error(`bulk replay answered ${answer.status}`);
+    const count = (answer.body?.data as unknown[] | undefined)?.length ?? 0;
+    replayed += count;
+    if (count === 0) await sleep(200);
+  }
+  return replayed;
+}
+
 /** A Herald process group started for the benchmarks. */
 export interface HeraldProcesses {
   /** Base URL of the API process. */

@@ -20,7 +20,7 @@ import { Writable } from 'node:stream';
 import { loadConfig } from '../src/config.js';
 import { createEngine } from '../src/engine.js';
 import { createLogger } from '../src/logger.js';
-import { jsonClient, startSink, wallNow } from './harness.js';
+import { jsonClient, replayDeadLetters, startSink, waitForRefused, wallNow } from './harness.js';
 import { timeStatements } from './sql-timing.js';
 
 const EVENTS = Number(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 5000);
@@ -90,7 +90,7 @@ const ingestAll = async () => {
 };
 if (REPLAY) {
   await ingestAll();
-  while ((await sink.count(PREFIX)).refused < EVENTS) await new Promise((r) => setTimeout(r, 100));
+  await waitForRefused(sink, PREFIX, EVENTS);
   await new Promise((r) => setTimeout(r, 1000));
   const fixed = await client.request('PATCH', `/api/v1/orgs/bench/integrations/${hook.id}`, {
     config: { url: `${sink.url}/herald` },
@@ -100,12 +100,8 @@ if (REPLAY) {
 statements.start();
 const cpu = process.cpuUsage();
 const started = wallNow();
-if (REPLAY) {
-  for (let replayed = 0; replayed < EVENTS; ) {
-    const answer = await client.request('POST', '/api/v1/orgs/bench/deliveries/retry', { limit: 1000 });
-    replayed += (answer.body as { data: unknown[] }).data.length;
-  }
-} else await ingestAll();
+if (REPLAY) await replayDeadLetters(client, EVENTS);
+else await ingestAll();
 await sink.waitFor(PREFIX, EVENTS, 60_000, 600_000);
 const seconds = (wallNow() - started) / 1000;
 const used = process.cpuUsage(cpu);

@@ -21,11 +21,13 @@ import {
   jsonClient,
   memoryOf,
   percentile,
+  replayDeadLetters,
   type Sink,
   sleep,
   slope,
   startHeraldProcess,
   startSink,
+  waitForRefused,
   wallNow,
 } from './harness.js';
 import { agentPoster, autocannonPosts, closedLoop, fixedRate, type Poster, undiciPoster } from './load.js';
@@ -453,14 +455,7 @@ async function burst(target: Target, sink: Sink, n: number) {
 async function replay(target: Target, sink: Sink, n: number) {
   const prefix = `bmk_${target.tag}replay_`;
   await ingestBatches(target, 'replay', prefix, n);
-  const deadline = wallNow() + 600_000;
-  for (let seen = -1, changed = wallNow(); ; await sleep(200)) {
-    const { refused } = await sink.count(prefix);
-    if (refused >= n) break;
-    if (refused !== seen) [seen, changed] = [refused, wallNow()];
-    if (wallNow() - changed > 30_000 || wallNow() > deadline)
-      throw new Error(`replay: only ${refused} of ${n} deliveries reached the refusing receiver`);
-  }
+  await waitForRefused(sink, prefix, n);
   await settle(target);
   const listed = await target.client.request('GET', '/api/v1/orgs/bench/integrations');
   const receiver = (listed.body?.data as { id: string; name: string }[] | undefined)?.find(
@@ -473,16 +468,7 @@ async function replay(target: Target, sink: Sink, n: number) {
   if (patched.status !== 200) throw new Error(`integration update answered ${patched.status}`);
   // Workers of other processes (the cluster's) see an integration edit within 2 s.
   if (target.profile === 'cluster') await sleep(2500);
-  let replayed = 0;
-  while (replayed < n && wallNow() < deadline) {
-    const answer = await target.client.request('POST', '/api/v1/orgs/bench/deliveries/retry', {
-      limit: 1000,
-    });
-    if (answer.status !== 202) throw new Error(`bulk replay answered ${answer.status}`);
-    const count = (answer.body?.data as unknown[] | undefined)?.length ?? 0;
-    replayed += count;
-    if (count === 0) await sleep(200);
-  }
+  const replayed = await replayDeadLetters(target.client, n);
   await sink.waitFor(prefix, n, 60_000, 600_000);
   const report = await sink.report(prefix);
   const { first, last } = span(report.arrivals);

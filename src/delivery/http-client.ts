@@ -62,25 +62,20 @@ export interface HttpClient {
   close(): void;
 }
 
-const TRANSIENT_SOCKET_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
+/** Socket failures worth a retry, by the reason a delivery records for each. */
+const TRANSIENT_SOCKET_REASONS: ReadonlyMap<string, string> = new Map([
+  ['ECONNRESET', 'econnreset'],
+  ['ECONNREFUSED', 'econnrefused'],
+  ['EPIPE', 'epipe'],
+  ['ETIMEDOUT', 'etimedout'],
+  ['EHOSTUNREACH', 'ehostunreach'],
+  ['ENETUNREACH', 'enetunreach'],
+  ['EAI_AGAIN', 'eai_again'],
+  ['ENOTFOUND', 'enotfound'],
+  // undici's names: the peer closed the connection before answering in full; connecting timed out.
+  ['UND_ERR_SOCKET', 'econnreset'],
+  ['UND_ERR_CONNECT_TIMEOUT', 'etimedout'],
 ]);
-
-/** undici's names for the socket failures above, as the reasons users know them by. */
-const CODE_NAMES: Readonly<Record<string, string>> = {
-  // The peer closed the connection before answering in full.
-  UND_ERR_SOCKET: 'econnreset',
-  UND_ERR_CONNECT_TIMEOUT: 'etimedout',
-};
 
 /** Maps a transport failure to a delivery error; never includes the URL's path (it may hold tokens). */
 export function transportError(err: unknown, url: URL): PermanentDeliveryError | TransientDeliveryError {
@@ -91,8 +86,7 @@ export function transportError(err: unknown, url: URL): PermanentDeliveryError |
   if (code === PRIVATE_TARGET_CODE) {
     return new PermanentDeliveryError(`${origin}: ${message}`, { code: 'private_target' });
   }
-  const label =
-    code && TRANSIENT_SOCKET_CODES.has(code) ? (CODE_NAMES[code] ?? code.toLowerCase()) : 'network_error';
+  const label = TRANSIENT_SOCKET_REASONS.get(code ?? '') ?? 'network_error';
   return new TransientDeliveryError(`${origin}: ${code ?? 'error'} ${message}`, { code: label });
 }
 
@@ -139,8 +133,9 @@ export function describeBody(response: HttpResponse, max = 200): string {
 export function httpClient(options: HttpClientOptions = {}): HttpClient {
   const lookup = guardedLookup(options);
   const ca = options.ca as string | Buffer | (string | Buffer)[] | undefined;
+  const maxSockets = options.maxSockets ?? 64;
   const dispatcher = new Agent({
-    connections: options.maxSockets ?? 64,
+    connections: maxSockets,
     keepAliveTimeout: 30_000,
     connect: { lookup, ...(ca ? { ca } : {}) },
   });
@@ -231,7 +226,7 @@ export function httpClient(options: HttpClientOptions = {}): HttpClient {
     get httpsAgent() {
       httpsAgent ??= new https.Agent({
         keepAlive: true,
-        maxSockets: options.maxSockets ?? 64,
+        maxSockets,
         lookup,
         ...(ca ? { ca } : {}),
       });
