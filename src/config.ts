@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ValidationError } from './errors.js';
+import { DEFAULT_CONCURRENCY } from './queue/queue.js';
 
 /** Process roles: `all` runs the API and the workers in one process (the embedded default). */
 export const ROLES = ['all', 'api', 'worker'] as const;
@@ -41,6 +42,12 @@ export interface HeraldConfig {
   readonly bodyLimit: number;
   /** Days events, notifications and their deliveries are kept. Default 30. */
   readonly retentionDays: number;
+  /**
+   * Jobs a worker process runs at once (per job kind in the cluster profile). Most of a delivery's time
+   * is spent waiting on the provider, so this bounds deliveries/s to a slow one: 64 slots against an API
+   * answering in 300 ms make about 200 a second. Default 64.
+   */
+  readonly workerConcurrency: number;
 }
 
 /** Command-line flags that override the environment. */
@@ -86,6 +93,7 @@ const schema = z.object({
     .min(1024)
     .default(1024 * 1024),
   retentionDays: z.coerce.number().int().min(1).max(3650).default(30),
+  workerConcurrency: z.coerce.number().int().min(1).max(1024).default(DEFAULT_CONCURRENCY),
 });
 
 const ENV: Record<keyof z.input<typeof schema>, string> = {
@@ -103,6 +111,7 @@ const ENV: Record<keyof z.input<typeof schema>, string> = {
   allowPrivateTargets: 'HERALD_ALLOW_PRIVATE_TARGETS',
   bodyLimit: 'HERALD_BODY_LIMIT',
   retentionDays: 'HERALD_RETENTION_DAYS',
+  workerConcurrency: 'HERALD_WORKER_CONCURRENCY',
 };
 
 /** The environment variables Herald reads, by config field. */

@@ -140,8 +140,15 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
   const queue =
     options.queue ??
     (config.redisUrl
-      ? bullmqQueue({ db: store.db, clock, logger, redisUrl: config.redisUrl, prefix: config.redisPrefix })
-      : sqlQueue({ db: store.db, clock, logger }));
+      ? bullmqQueue({
+          db: store.db,
+          clock,
+          logger,
+          redisUrl: config.redisUrl,
+          prefix: config.redisPrefix,
+          concurrency: config.workerConcurrency,
+        })
+      : sqlQueue({ db: store.db, clock, logger, concurrency: config.workerConcurrency }));
   const onJobsCommitted = (ids: string[]) => queue.notify(ids);
   // An event's later stages run in the slot of its evaluation (both queues offer it); API processes run none.
   const handoff = config.role === 'api' ? undefined : queue.handoff;

@@ -13,7 +13,14 @@ import {
   renewLeases,
   runClaimedJob,
 } from './job-rows.js';
-import { type Job, type JobHandler, type JobKind, NO_SLOTS, type Queue } from './queue.js';
+import {
+  DEFAULT_CONCURRENCY,
+  type Job,
+  type JobHandler,
+  type JobKind,
+  NO_SLOTS,
+  type Queue,
+} from './queue.js';
 
 /** Options of the cluster queue. */
 export interface BullmqQueueOptions {
@@ -24,7 +31,7 @@ export interface BullmqQueueOptions {
   readonly redisUrl: string;
   /** Redis key prefix, so installations and test runs can share a server. Default `herald`. */
   readonly prefix?: string;
-  /** Jobs of each kind run at once by this process. Default 16 (deliveries wait on the network). */
+  /** Jobs of each kind run at once by this process. Default {@link DEFAULT_CONCURRENCY}. */
   readonly concurrency?: number;
   /** How long a claim holds; renewed while the handler runs, so it only bounds recovery. Default 15 s. */
   readonly leaseMs?: number;
@@ -52,7 +59,7 @@ const SWEEP_BATCH = 1_000;
 export function bullmqQueue(options: BullmqQueueOptions): BullmqQueue {
   const { db, clock, logger } = options;
   const prefix = options.prefix ?? 'herald';
-  const concurrency = options.concurrency ?? 16;
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const leaseMs = options.leaseMs ?? 15_000;
   const sweepMs = options.sweepMs ?? 5_000;
   const sweepGraceMs = options.sweepGraceMs ?? sweepMs;

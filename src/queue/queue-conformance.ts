@@ -84,6 +84,45 @@ export function queueConformance(name: string, harness: () => QueueHarness): voi
       expect(await rows()).toEqual([]);
     });
 
+    it('runs at most its concurrency of jobs at once, and all of them in the end', async () => {
+      const [a] = harness().dbs;
+      const clock = manualClock();
+      const q = queue(a, clock, { concurrency: 3 });
+      let running = 0;
+      let most = 0;
+      const done: number[] = [];
+      const release: (() => void)[] = [];
+      const three = signal();
+      q.handle('notify', async (job) => {
+        running++;
+        most = Math.max(most, running);
+        if (running === 3) three.resolve();
+        await new Promise<void>((resolve) => release.push(resolve));
+        running--;
+        done.push(Number(job.payload.n));
+      });
+      const jobs = Array.from({ length: 10 }, (_, n) => ({ kind: 'notify' as const, payload: { n } }));
+      q.start();
+      q.notify(await enqueueJobs(a, jobs, clock.now()));
+      await within(three.promise, 10_000, 'three jobs to start');
+      // Held for a while: a fourth job must not start while the three run.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(running).toBe(3);
+      // Released as they come, until every job ran.
+      await within(
+        (async () => {
+          while (done.length < 10) {
+            for (const go of release.splice(0)) go();
+            await new Promise((resolve) => setTimeout(resolve, 5));
+          }
+        })(),
+        20_000,
+        'all ten jobs to run',
+      );
+      expect(most).toBe(3);
+      expect([...done].sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    });
+
     it('two workers on one database run each of 300 jobs exactly once', async () => {
       const clock = manualClock();
       const runs = new Map<string, number>();

@@ -4,14 +4,21 @@ import type { Clock } from '../clock.js';
 import { newId } from '../ids.js';
 import type { Database } from '../store/schema.js';
 import { dueJobsClaimer, jobCompleter, runClaimedJob } from './job-rows.js';
-import { type Job, type JobHandler, type JobKind, NO_SLOTS, type Queue } from './queue.js';
+import {
+  DEFAULT_CONCURRENCY,
+  type Job,
+  type JobHandler,
+  type JobKind,
+  NO_SLOTS,
+  type Queue,
+} from './queue.js';
 
 /** Options of the database-backed queue. */
 export interface SqlQueueOptions {
   readonly db: Kysely<Database>;
   readonly clock: Clock;
   readonly logger: Logger;
-  /** Jobs run at once by this process. Default 16 (deliveries wait on the network). */
+  /** Jobs run at once by this process. Default {@link DEFAULT_CONCURRENCY}. */
   readonly concurrency?: number;
   /** How often to look for due jobs when nobody calls `notify`. Default 250 ms. */
   readonly pollMs?: number;
@@ -26,7 +33,7 @@ export interface SqlQueueOptions {
  */
 export function sqlQueue(options: SqlQueueOptions): Queue & { readonly workerId: string } {
   const { db, clock, logger } = options;
-  const concurrency = options.concurrency ?? 16;
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const pollMs = options.pollMs ?? 250;
   const leaseMs = options.leaseMs ?? 60_000;
   const workerId = newId('wrk');
