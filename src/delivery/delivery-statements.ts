@@ -2,7 +2,9 @@ import type { Kysely } from 'kysely';
 import { newId } from '../ids.js';
 import type { NotificationWithArrival } from '../notifications/notification-store.js';
 import { preparedQuery, preparedStatement } from '../store/prepared-query.js';
+import { preparedRows } from '../store/prepared-rows.js';
 import type { Database, DeliveryAttemptTable, DeliveryTable, UserTable } from '../store/schema.js';
+import { turnBatch } from '../store/turn-batch.js';
 
 /** Statuses a delivery is claimed from for a send. */
 const RUNNABLE_STATUSES = ['pending', 'deferred', 'failed'] as const;
@@ -79,38 +81,73 @@ export function asClaimed(row: DeliveryTable, now: number): DeliveryTable {
   return { ...row, status: 'sending', attempts: row.attempts + 1, updated_at: now };
 }
 
+/** A claim of one delivery: its id, the claim's time, and the last update a dead worker's lease allows. */
+interface ClaimRequest {
+  readonly id: string;
+  readonly now: number;
+  readonly staleUpTo: number;
+}
+
+// Compiled once per row count. Only the first request's times are bound: the requests of one batch are
+// made in the same turn.
+const claimRows = preparedRows<ClaimRequest, DeliveryTable>(['id', 'now', 'staleUpTo'], (rows, db) => {
+  const first = rows[0]!;
+  return db
+    .updateTable('deliveries')
+    .set((eb) => ({ status: 'sending', attempts: eb('attempts', '+', 1), updated_at: first.now }))
+    .where(
+      'id',
+      'in',
+      rows.map((row) => row.id),
+    )
+    .where((eb) =>
+      eb.or([
+        eb('status', 'in', RUNNABLE_STATUSES),
+        eb.and([eb('status', '=', 'sending'), eb('updated_at', '<=', first.staleUpTo)]),
+      ]),
+    )
+    .returningAll();
+});
+
+const notificationRows = preparedRows<{ id: string }, DeliveryNotification>(['id'], (rows, db) =>
+  db
+    .selectFrom('notifications')
+    .leftJoin('events', 'events.id', 'notifications.event_id')
+    .selectAll('notifications')
+    .select('events.received_at as event_received_at')
+    .where(
+      'notifications.id',
+      'in',
+      rows.map((row) => row.id),
+    ),
+);
+
 /**
  * The statements of the delivery stage that run for every delivery, each compiled once (see
  * prepared-query.ts). Rare paths (suppression, circuit holds, fallbacks) build their queries as usual.
  */
 export function deliveryStatements(db: Kysely<Database>) {
-  // One compare-and-set takes the delivery, from a runnable status or from `sending` whose lease ran out
-  // (its worker died), and counts the attempt: two workers never both take it. It writes what
-  // asClaimed describes.
-  const claim = preparedQuery<Database, { id: string; now: number; staleUpTo: number }, DeliveryTable>(
-    db,
-    ['id', 'now', 'staleUpTo'],
-    (db, p) =>
-      db
-        .updateTable('deliveries')
-        .set((eb) => ({ status: 'sending', attempts: eb('attempts', '+', 1), updated_at: p.now }))
-        .where('id', '=', p.id)
-        .where((eb) =>
-          eb.or([
-            eb('status', 'in', RUNNABLE_STATUSES),
-            eb.and([eb('status', '=', 'sending'), eb('updated_at', '<=', p.staleUpTo)]),
-          ]),
-        )
-        .returningAll(),
+  // One compare-and-set takes the deliveries asked for in one turn (see turnBatch), each from a runnable
+  // status or from `sending` whose lease ran out (its worker died), and counts the attempt: two workers
+  // never both take one. It writes what asClaimed describes.
+  const claim = turnBatch(
+    (request: ClaimRequest) => request.id,
+    async (requests) => {
+      const rows = await claimRows(db, requests);
+      return new Map(rows.map((row) => [row.id, row]));
+    },
+    { exclusive: true },
   );
 
-  const notification = preparedQuery<Database, { id: string }, DeliveryNotification>(db, ['id'], (db, p) =>
-    db
-      .selectFrom('notifications')
-      .leftJoin('events', 'events.id', 'notifications.event_id')
-      .selectAll('notifications')
-      .select('events.received_at as event_received_at')
-      .where('notifications.id', '=', p.id),
+  const notification = turnBatch(
+    (id: string) => id,
+    async (ids) => {
+      const rows = await notificationRows(
+        db,
+        ids.map((id) => ({ id })),
+      );
+      return new Map(rows.map((row) => [row.id, row]));
+    },
   );
 
   const user = preparedQuery<Database, { id: string }, DeliveryUser>(db, ['id'], (db, p) =>
@@ -155,12 +192,12 @@ export function deliveryStatements(db: Kysely<Database>) {
 
   return {
     /** Takes the delivery for a send; the row as now stored, or undefined when it is not free to take. */
-    async claim(id: string, now: number, leaseMs: number): Promise<DeliveryTable | undefined> {
-      return (await claim(db, { id, now, staleUpTo: now - leaseMs })).rows[0];
+    claim(id: string, now: number, leaseMs: number): Promise<DeliveryTable | undefined> {
+      return claim({ id, now, staleUpTo: now - leaseMs });
     },
     /** The delivery's notification, or undefined when it is gone. */
-    async notification(id: string): Promise<DeliveryNotification | undefined> {
-      return (await notification(db, { id })).rows[0];
+    notification(id: string): Promise<DeliveryNotification | undefined> {
+      return notification(id);
     },
     /** The user, or undefined when there is none. */
     async user(id: string): Promise<DeliveryUser | undefined> {

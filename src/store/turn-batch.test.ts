@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { turnBatch } from './turn-batch.js';
+
+describe('turnBatch', () => {
+  function recorder(options?: { exclusive?: boolean }) {
+    const loads: number[][] = [];
+    const get = turnBatch(
+      (n: number) => n,
+      async (requests: readonly number[]) => {
+        loads.push([...requests]);
+        return new Map(requests.filter((n) => n >= 0).map((n) => [n, `v${n}`]));
+      },
+      options,
+    );
+    return { loads, get };
+  }
+
+  it('answers the requests of one synchronous run with one load', async () => {
+    const { loads, get } = recorder();
+    const answers = await Promise.all([get(1), get(2), get(3)]);
+    expect(answers).toEqual(['v1', 'v2', 'v3']);
+    expect(loads).toEqual([[1, 2, 3]]);
+  });
+
+  it('gathers again what the answered callers ask next', async () => {
+    const { loads, get } = recorder();
+    const chain = (n: number) => get(n).then(() => get(n + 10));
+    expect(await Promise.all([chain(1), chain(2)])).toEqual(['v11', 'v12']);
+    expect(loads).toEqual([
+      [1, 2],
+      [11, 12],
+    ]);
+  });
+
+  it('gives a missing key undefined, and a repeated key the same value to every caller', async () => {
+    const { loads, get } = recorder();
+    expect(await Promise.all([get(4), get(-1), get(4)])).toEqual(['v4', undefined, 'v4']);
+    expect(loads).toEqual([[4, -1]]);
+  });
+
+  it('exclusive: a key asked for twice in one batch goes to its first caller only', async () => {
+    const { get } = recorder({ exclusive: true });
+    expect(await Promise.all([get(4), get(5), get(4)])).toEqual(['v4', 'v5', undefined]);
+  });
+
+  it('a failed load fails every caller of its batch and not the next batch', async () => {
+    let fail = true;
+    const get = turnBatch(
+      (n: number) => n,
+      async (requests: readonly number[]) => {
+        if (fail) throw new Error('database gone');
+        return new Map(requests.map((n) => [n, n]));
+      },
+    );
+    const first = await Promise.allSettled([get(1), get(2), get(1)]);
+    expect(first.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    fail = false;
+    expect(await get(3)).toBe(3);
+  });
+});

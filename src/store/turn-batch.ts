@@ -1,0 +1,55 @@
+/**
+ * Gathers the requests made while one piece of synchronous work runs (until the microtasks queued so far
+ * have run) into one call of `load`: the queue starts the jobs of a claim in one loop, so their first
+ * statements arrive together, and the statements that follow arrive together again once the first one
+ * answered them all. One statement for N rows costs the database and the query builder little more than
+ * one for a single row.
+ *
+ * Requests are told apart by `keyOf`; `load` gets the first request of each key and answers by key. With
+ * `exclusive`, a key asked for twice in one batch is answered once: the first caller gets the value and
+ * the others undefined, as the second of two compare-and-set claims of one row would find it taken.
+ * Otherwise every caller of a key gets the same value. A failed load fails every caller of its batch.
+ */
+export function turnBatch<Q, K, V>(
+  keyOf: (request: Q) => K,
+  load: (requests: readonly Q[]) => Promise<ReadonlyMap<K, V>>,
+  options: { readonly exclusive?: boolean } = {},
+): (request: Q) => Promise<V | undefined> {
+  interface Waiting {
+    readonly request: Q;
+    readonly answers: ((value: V | undefined) => void)[];
+  }
+  let pending: Map<K, Waiting> | null = null;
+  let failures: ((error: unknown) => void)[] = [];
+
+  function flush(): void {
+    const batch = pending!;
+    const fail = failures;
+    pending = null;
+    failures = [];
+    load([...batch.values()].map((waiting) => waiting.request)).then(
+      (found) => {
+        for (const [key, { answers }] of batch) {
+          const value = found.get(key);
+          for (const [i, answer] of answers.entries()) answer(options.exclusive && i > 0 ? undefined : value);
+        }
+      },
+      (error: unknown) => {
+        for (const reject of fail) reject(error);
+      },
+    );
+  }
+
+  return (request) =>
+    new Promise<V | undefined>((resolve, reject) => {
+      if (!pending) {
+        pending = new Map();
+        queueMicrotask(flush);
+      }
+      const key = keyOf(request);
+      const waiting = pending.get(key);
+      if (waiting) waiting.answers.push(resolve);
+      else pending.set(key, { request, answers: [resolve] });
+      failures.push(reject);
+    });
+}
