@@ -203,13 +203,17 @@ export interface HeraldStart {
   readonly cpuProfDir?: string;
 }
 
-/** Starts `node bin/herald.js serve --port 0` and waits for its "herald started" line. */
+/**
+ * Starts `node --max-semi-space-size=32 bin/herald.js serve --port 0` (as `npm start` and the `herald`
+ * command run it) and waits for its "herald started" line.
+ */
 export async function startHeraldProcess(
   start: HeraldStart,
 ): Promise<{ child: ChildProcess; url: string; stop: () => Promise<void> }> {
   // Node 20 refuses --cpu-prof in NODE_OPTIONS: it goes on the command line.
   const args = [
     ...(start.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${start.cpuProfDir}`] : []),
+    '--max-semi-space-size=32',
     'bin/herald.js',
     'serve',
     '--port',

@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: Herald side by side with the physical limit (a bare keep-alive HTTP loop to the same
  * sink) and with Prometheus Alertmanager, on this machine, in one run. Herald runs as child processes
- * (`node bin/herald.js serve --port 0`): embedded in a temp folder, and the cluster profile too when
- * PostgreSQL and Redis answer. Prints one table and writes bench/results/<timestamp>.json.
+ * (`node --max-semi-space-size=32 bin/herald.js serve --port 0`, as `npm start` runs it): embedded in a
+ * temp folder, and the cluster profile too when PostgreSQL and Redis answer. Prints one table and writes bench/results/<timestamp>.json.
  *
  * Flags: `--quick` (smoke run, about 4 minutes), `--profile` (CPU profile of the embedded Herald,
  * summarized at the end), `--no-cluster`, `--no-alertmanager`, `--install-alertmanager` (apt-get, as root),
