@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { manualClock } from '../clock.js';
@@ -210,5 +211,40 @@ describe('the deliver job', () => {
       await run(id);
       expect(await row(id)).toMatchObject({ status: 'sent', attempts: 2 });
     }
+  });
+
+  it('deliveries run at once are each claimed, sent and recorded once, a repeated job included', async () => {
+    const ids = await Promise.all(Array.from({ length: 10 }, () => delivery({})));
+    // The jobs of one claim start in one loop; one delivery's job is there twice (a lease recheck).
+    await Promise.all([...ids.map(run), run(ids[3]!)]);
+    expect(sent.map((m) => m.idempotencyKey).sort()).toEqual([...ids].sort());
+    for (const id of ids) expect(await row(id)).toMatchObject({ status: 'sent', attempts: 1 });
+    const attempts = await store.db
+      .selectFrom('delivery_attempts')
+      .select(['delivery_id', 'attempt', 'outcome'])
+      .where('delivery_id', 'in', ids)
+      .execute();
+    expect(attempts.map((a) => a.delivery_id).sort()).toEqual([...ids].sort());
+    expect(finished.map((f) => f.row.id).sort()).toEqual([...ids].sort());
+  });
+
+  it('an outcome that cannot be written fails only its own delivery, which is tried again', async () => {
+    const [good, bad, other] = await Promise.all([delivery({}), delivery({}), delivery({})]);
+    // The database refuses to mark this one sent (a full disk, a broken row: any failed write).
+    await sql`create temp trigger refuse_sent before update of status on deliveries
+      when new.id = ${sql.lit(bad!)} and new.status = 'sent'
+      begin select raise(abort, 'refused'); end`.execute(store.db);
+    try {
+      await Promise.all([run(good!), run(bad!), run(other!)]);
+    } finally {
+      await sql`drop trigger refuse_sent`.execute(store.db);
+    }
+    expect(sent.map((m) => m.idempotencyKey).sort()).toEqual([good, bad, other].sort());
+    expect(await row(good!)).toMatchObject({ status: 'sent' });
+    expect(await row(other!)).toMatchObject({ status: 'sent' });
+    const failed = await row(bad!);
+    expect(failed).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(failed.last_error).toContain('refused');
+    expect(await jobs(bad!)).toEqual([{ id: `deliver_${bad}_1`, run_at: failed.next_attempt_at }]);
   });
 });

@@ -3,8 +3,9 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { notificationPayload } from '../notifications/notification-store.js';
 import { notificationType } from '../notifications/registry.js';
-import { enqueueJobs, type Job } from '../queue/queue.js';
+import { enqueueJobs, type Job, type JobInput } from '../queue/queue.js';
 import type { Database, DeliveryTable } from '../store/schema.js';
+import { turnBatch } from '../store/turn-batch.js';
 import type { RenderContext } from '../templates/render-context.js';
 import { renderNotification, type TemplateOverride } from '../templates/render-notification.js';
 import {
@@ -24,6 +25,7 @@ import {
   type DeliveryUser,
   deliveryStatements,
   insertDelivery,
+  type SendOutcome,
   type SentSettlement,
   type Settlement,
 } from './delivery-statements.js';
@@ -59,6 +61,12 @@ export const DELIVERY_STATUSES = [
   'suppressed',
   'digested',
 ] as const;
+
+/** A send's outcome on its way to the database, with the time of the next attempt when there is one. */
+interface Finishing extends SendOutcome {
+  readonly delivery: DeliveryTable;
+  readonly retryAt?: number;
+}
 
 /** What the delivery stage needs. */
 export interface DeliverDeps {
@@ -199,6 +207,56 @@ export function deliverer(deps: DeliverDeps) {
     );
   }
 
+  /**
+   * Writes the outcomes of the sends that ended in one turn of the event loop (see turnBatch) in one
+   * transaction: each delivery's new status and its attempt, the fallback of one that ended dead, the
+   * next attempt of one that failed. A group that fails is written again one outcome at a time, so a bad
+   * row fails only its own delivery (its job then runs again, as when a single write failed).
+   */
+  const writeOutcome = turnBatch(
+    (item: Finishing) => item,
+    async (group) => {
+      const written = new Map<Finishing, string[] | { error: unknown }>();
+      try {
+        for (const [item, jobIds] of await writeOutcomes(group)) written.set(item, jobIds);
+      } catch (error) {
+        if (group.length === 1) written.set(group[0]!, { error });
+        else
+          for (const item of group) {
+            try {
+              for (const [one, jobIds] of await writeOutcomes([item])) written.set(one, jobIds);
+            } catch (error) {
+              written.set(item, { error });
+            }
+          }
+      }
+      return written;
+    },
+    { until: 'immediate' },
+  );
+
+  /** The jobs each outcome wrote (a fallback's, a retry's). */
+  function writeOutcomes(group: readonly Finishing[]): Promise<Map<Finishing, string[]>> {
+    const now = clock.now();
+    return db.transaction().execute(async (trx) => {
+      await statements.settle(trx, group, now);
+      const jobIds = new Map<Finishing, string[]>();
+      const retries: JobInput[] = [];
+      for (const item of group) {
+        const { delivery, outcome, retryAt } = item;
+        if (outcome.status === 'dead') jobIds.set(item, await fallback(trx, delivery, now));
+        else if (retryAt !== undefined) {
+          const id = `deliver_${delivery.id}_${delivery.attempts}`;
+          retries.push({ id, kind: 'deliver', payload: { deliveryId: delivery.id }, runAt: retryAt });
+          jobIds.set(item, [id]);
+        }
+      }
+      // A retry's job id is fixed by its delivery and attempt: one already written is left as it is.
+      await enqueueJobs(trx, retries, now);
+      return jobIds;
+    });
+  }
+
   async function finish(
     delivery: DeliveryTable,
     notification: DeliveryNotification,
@@ -206,25 +264,15 @@ export function deliverer(deps: DeliverDeps) {
     attempt: AttemptRecord,
     retryAt?: number,
   ): Promise<void> {
-    const now = clock.now();
-    const jobIds = await db.transaction().execute(async (trx) => {
-      await statements.settle(trx, delivery, patch, attempt, now);
-      if (patch.status === 'dead') return fallback(trx, delivery, now);
-      if (retryAt === undefined) return [];
-      return enqueueJobs(
-        trx,
-        [
-          {
-            id: `deliver_${delivery.id}_${delivery.attempts}`,
-            kind: 'deliver',
-            payload: { deliveryId: delivery.id },
-            runAt: retryAt,
-          },
-        ],
-        now,
-      );
+    const written = await writeOutcome({
+      delivery,
+      outcome: patch,
+      record: attempt,
+      ...(retryAt === undefined ? {} : { retryAt }),
     });
-    if (jobIds.length > 0) deps.onJobsCommitted(jobIds);
+    if (written && 'error' in written) throw written.error;
+    if (written && written.length > 0) deps.onJobsCommitted(written);
+    const now = clock.now();
     await deps.onFinished?.(
       { ...delivery, ...patch, updated_at: now },
       { durationMs: Math.max(0, now - attempt.started), ...(attempt.code ? { code: attempt.code } : {}) },

@@ -81,6 +81,29 @@ export function asClaimed(row: DeliveryTable, now: number): DeliveryTable {
   return { ...row, status: 'sending', attempts: row.attempts + 1, updated_at: now };
 }
 
+/** How one send ended, to be written: the delivery as claimed, its new fields, and the attempt. */
+export interface SendOutcome {
+  readonly delivery: Pick<DeliveryTable, 'id' | 'attempts' | 'sent_at' | 'provider_message_id'>;
+  readonly outcome: Settlement | SentSettlement;
+  readonly record: AttemptRecord;
+}
+
+// Written as a record so the compiler proves every column is listed.
+const ATTEMPT_COLUMNS = Object.keys({
+  id: 1,
+  delivery_id: 1,
+  attempt: 1,
+  started_at: 1,
+  duration_ms: 1,
+  outcome: 1,
+  code: 1,
+  message: 1,
+} satisfies Record<keyof DeliveryAttemptTable, 1>) as (keyof DeliveryAttemptTable)[];
+
+const insertAttempts = preparedRows<DeliveryAttemptTable, never>(ATTEMPT_COLUMNS, (rows, db) =>
+  db.insertInto('delivery_attempts').values(rows),
+);
+
 /** A claim of one delivery: its id, the claim's time, and the last update a dead worker's lease allows. */
 interface ClaimRequest {
   readonly id: string;
@@ -184,12 +207,6 @@ export function deliveryStatements(db: Kysely<Database>) {
         .where('status', '=', 'sending'),
   );
 
-  const attempt = preparedQuery<Database, DeliveryAttemptTable, never>(
-    db,
-    ['id', 'delivery_id', 'attempt', 'started_at', 'duration_ms', 'outcome', 'code', 'message'],
-    (db, p) => db.insertInto('delivery_attempts').values(p),
-  );
-
   return {
     /** Takes the delivery for a send; the row as now stored, or undefined when it is not free to take. */
     claim(id: string, now: number, leaseMs: number): Promise<DeliveryTable | undefined> {
@@ -203,28 +220,29 @@ export function deliveryStatements(db: Kysely<Database>) {
     async user(id: string): Promise<DeliveryUser | undefined> {
       return (await user(db, { id })).rows[0];
     },
-    /** Writes the outcome of a send and the attempt to the history, in the caller's transaction. */
-    async settle(
-      trx: Kysely<Database>,
-      delivery: Pick<DeliveryTable, 'id' | 'attempts' | 'sent_at' | 'provider_message_id'>,
-      outcome: Settlement | SentSettlement,
-      record: AttemptRecord,
-      now: number,
-    ): Promise<void> {
-      const { id } = delivery;
-      // One statement for every outcome: one that is not a send keeps the row's send fields as they are.
-      const { sent_at, provider_message_id } = delivery;
-      await settle(trx, { sent_at, provider_message_id, ...outcome, id, updated_at: now });
-      await attempt(trx, {
-        id: newId('att', now),
-        delivery_id: id,
-        attempt: delivery.attempts,
-        started_at: record.started,
-        duration_ms: Math.max(0, now - record.started),
-        outcome: record.outcome,
-        code: record.code ?? null,
-        message: record.message?.slice(0, 1000) ?? null,
-      });
+    /**
+     * Writes the outcomes of sends and their attempts to the history, in the caller's transaction: one
+     * update per delivery, one insert for all the attempts.
+     */
+    async settle(trx: Kysely<Database>, outcomes: readonly SendOutcome[], now: number): Promise<void> {
+      for (const { delivery, outcome } of outcomes) {
+        // One statement for every outcome: one that is not a send keeps the row's send fields as they are.
+        const { id, sent_at, provider_message_id } = delivery;
+        await settle(trx, { sent_at, provider_message_id, ...outcome, id, updated_at: now });
+      }
+      await insertAttempts(
+        trx,
+        outcomes.map(({ delivery, record }) => ({
+          id: newId('att', now),
+          delivery_id: delivery.id,
+          attempt: delivery.attempts,
+          started_at: record.started,
+          duration_ms: Math.max(0, now - record.started),
+          outcome: record.outcome,
+          code: record.code ?? null,
+          message: record.message?.slice(0, 1000) ?? null,
+        })),
+      );
     },
   };
 }

@@ -43,6 +43,25 @@ describe('turnBatch', () => {
     expect(await Promise.all([get(4), get(5), get(4)])).toEqual(['v4', 'v5', undefined]);
   });
 
+  it("until 'immediate': also gathers what later callbacks of the same turn ask", async () => {
+    const loads: number[][] = [];
+    const get = turnBatch(
+      (n: number) => n,
+      async (requests: readonly number[]) => {
+        loads.push([...requests]);
+        return new Map(requests.map((n) => [n, n]));
+      },
+      { until: 'immediate' },
+    );
+    const later = (n: number) => new Promise((resolve) => setTimeout(() => resolve(get(n)), 0));
+    const first = get(1);
+    // Two timers of one turn, as two network reads handled in one poll of the event loop.
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    expect(await Promise.all([first, later(2), later(3)])).toEqual([1, 2, 3]);
+    expect(loads[0]).toEqual([1]);
+    expect(loads.slice(1)).toEqual([[2, 3]]);
+  });
+
   it('a failed load fails every caller of its batch and not the next batch', async () => {
     let fail = true;
     const get = turnBatch(

@@ -9,11 +9,14 @@
  * `exclusive`, a key asked for twice in one batch is answered once: the first caller gets the value and
  * the others undefined, as the second of two compare-and-set claims of one row would find it taken.
  * Otherwise every caller of a key gets the same value. A failed load fails every caller of its batch.
+ *
+ * With `until: 'immediate'` the batch also takes what arrives in the rest of the event loop's turn (until
+ * its check phase): the outcomes of sends, which come back one network read at a time.
  */
 export function turnBatch<Q, K, V>(
   keyOf: (request: Q) => K,
   load: (requests: readonly Q[]) => Promise<ReadonlyMap<K, V>>,
-  options: { readonly exclusive?: boolean } = {},
+  options: { readonly exclusive?: boolean; readonly until?: 'microtasks' | 'immediate' } = {},
 ): (request: Q) => Promise<V | undefined> {
   interface Waiting {
     readonly request: Q;
@@ -44,7 +47,8 @@ export function turnBatch<Q, K, V>(
     new Promise<V | undefined>((resolve, reject) => {
       if (!pending) {
         pending = new Map();
-        queueMicrotask(flush);
+        if (options.until === 'immediate') setImmediate(flush);
+        else queueMicrotask(flush);
       }
       const key = keyOf(request);
       const waiting = pending.get(key);
