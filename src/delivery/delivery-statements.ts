@@ -156,7 +156,11 @@ export function deliveryStatements(db: Kysely<Database>) {
   const claim = turnBatch(
     (request: ClaimRequest) => request.id,
     async (requests) => {
-      const rows = await claimRows(db, requests);
+      // In id order: on PostgreSQL two workers claiming overlapping sets lock their rows in one order.
+      const rows = await claimRows(
+        db,
+        [...requests].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+      );
       return new Map(rows.map((row) => [row.id, row]));
     },
     { exclusive: true },
