@@ -6,6 +6,7 @@ import pg from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpPeer, type TestPeer } from '../src/delivery/channel-test-kit.js';
+import { DEFAULT_CONCURRENCY } from '../src/queue/queue.js';
 import { signal, within } from '../src/queue/queue-conformance.js';
 import {
   adminCall,
@@ -196,9 +197,9 @@ describe.skipIf(SKIP_POSTGRES || SKIP_REDIS)('cluster profile: one api and two w
     }
     expect(arrivals.size).toBe(EVENTS);
     // A send cut by the SIGKILL is sent again under the same webhook-id (receivers dedupe by it): at
-    // most what the killed worker had in flight.
+    // most what the killed worker had in flight, its concurrency of deliveries.
     const repeats = [...arrivals.values()].reduce((sum, count) => sum + count - 1, 0);
-    expect(repeats).toBeLessThanOrEqual(16);
+    expect(repeats).toBeLessThanOrEqual(DEFAULT_CONCURRENCY);
     process.stdout.write(
       `cluster: ${EVENTS} events → ${EVENTS} notifications, ${arrivals.size} webhook ids, ${repeats} sent twice; ` +
         `worker killed after ${KILL_AFTER} webhooks; ${phases.join(', ')}; ${Date.now() - started} ms in all\n`,
