@@ -68,6 +68,9 @@ interface Finishing extends SendOutcome {
   readonly retryAt?: number;
 }
 
+/** What writing an outcome led to: the jobs it wrote (a fallback's, a retry's), or why it failed. */
+type Written = string[] | { readonly error: unknown };
+
 /** What the delivery stage needs. */
 export interface DeliverDeps {
   readonly db: Kysely<Database>;
@@ -215,22 +218,22 @@ export function deliverer(deps: DeliverDeps) {
    */
   const writeOutcome = turnBatch(
     (item: Finishing) => item,
-    async (group) => {
-      const written = new Map<Finishing, string[] | { error: unknown }>();
+    async (group): Promise<ReadonlyMap<Finishing, Written>> => {
       try {
-        for (const [item, jobIds] of await writeOutcomes(group)) written.set(item, jobIds);
+        return await writeOutcomes(group);
       } catch (error) {
-        if (group.length === 1) written.set(group[0]!, { error });
-        else
-          for (const item of group) {
-            try {
-              for (const [one, jobIds] of await writeOutcomes([item])) written.set(one, jobIds);
-            } catch (error) {
-              written.set(item, { error });
-            }
-          }
+        if (group.length === 1) return new Map([[group[0]!, { error }]]);
+        const written = new Map<Finishing, Written>();
+        for (const item of group)
+          written.set(
+            item,
+            await writeOutcomes([item]).then(
+              (one) => one.get(item) ?? [],
+              (error: unknown) => ({ error }),
+            ),
+          );
+        return written;
       }
-      return written;
     },
     { until: 'immediate' },
   );

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { newId } from '../ids.js';
 import type { NotificationWithArrival } from '../notifications/notification-store.js';
+import { codePointOrder } from '../store/code-point-order.js';
 import { preparedQuery, preparedStatement } from '../store/prepared-query.js';
 import { preparedRows } from '../store/prepared-rows.js';
 import type { Database, DeliveryAttemptTable, DeliveryTable, UserTable } from '../store/schema.js';
@@ -152,14 +153,13 @@ const notificationRows = preparedRows<{ id: string }, DeliveryNotification>(['id
 export function deliveryStatements(db: Kysely<Database>) {
   // One compare-and-set takes the deliveries asked for in one turn (see turnBatch), each from a runnable
   // status or from `sending` whose lease ran out (its worker died), and counts the attempt: two workers
-  // never both take one. It writes what asClaimed describes.
+  // never both take one, and takes them in codePointOrder. It writes what asClaimed describes.
   const claim = turnBatch(
     (request: ClaimRequest) => request.id,
     async (requests) => {
-      // In id order: on PostgreSQL two workers claiming overlapping sets lock their rows in one order.
       const rows = await claimRows(
         db,
-        [...requests].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+        [...requests].sort((a, b) => codePointOrder(a.id, b.id)),
       );
       return new Map(rows.map((row) => [row.id, row]));
     },

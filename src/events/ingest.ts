@@ -3,6 +3,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Clock } from '../clock.js';
 import { newId } from '../ids.js';
 import { type JobHandoff, type JobInput, NO_SLOTS, writeJobs } from '../queue/queue.js';
+import { codePointOrder } from '../store/code-point-order.js';
 import type { Database, IssueTable } from '../store/schema.js';
 import { type Dialect, isUniqueViolation } from '../store/store.js';
 import type { HeraldEvent, IngestOutcome, IssueStatus } from './event.js';
@@ -269,7 +270,9 @@ export function ingestService(deps: IngestDeps) {
       if (!issues.has(key) && !created.has(key)) created.set(key, { row: newIssue(f.item, now), creator: f });
     }
     if (created.size > 0) {
-      const wanted = [...created.values()].sort((a, b) => compare(a.row.fingerprint, b.row.fingerprint));
+      const wanted = [...created.values()].sort((a, b) =>
+        codePointOrder(a.row.fingerprint, b.row.fingerprint),
+      );
       const inserted = new Set(
         (
           await statements.createIssues(
@@ -308,7 +311,7 @@ export function ingestService(deps: IngestDeps) {
     }
     const found = new Map<string, IssueTable>();
     for (const [project_id, fingerprints] of byProject) {
-      const keys = [...fingerprints].sort(compare).map((fingerprint) => ({ project_id, fingerprint }));
+      const keys = [...fingerprints].sort(codePointOrder).map((fingerprint) => ({ project_id, fingerprint }));
       for (const row of await statements.findIssues(trx, keys))
         found.set(issueKey(project_id, row.fingerprint), row);
     }
@@ -405,10 +408,6 @@ function frequencyDeltas(fresh: readonly Fresh[]): FrequencyDelta[] {
 
 function issueKey(projectId: string, fingerprint: string): string {
   return `${projectId} ${fingerprint}`;
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** The ingest service. */

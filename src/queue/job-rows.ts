@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { type PreparedQuery, preparedQuery } from '../store/prepared-query.js';
 import { preparedRows } from '../store/prepared-rows.js';
 import type { Database } from '../store/schema.js';
+import { turnBatch } from '../store/turn-batch.js';
 import { JOB_KINDS, type Job, type JobHandler, type JobKind } from './queue.js';
 
 /** Who claims, and for how long: the identity a lease is checked against. */
@@ -264,25 +265,25 @@ export async function runClaimedJob(
 }
 
 /**
- * Deletes finished jobs a turn at a time: the jobs of this worker that finish during one turn of the
- * event loop go in one statement. A job whose row outlives its handler (the process dies first) runs
- * again, which every handler allows, as it would if the process died just before a single delete.
+ * Deletes finished jobs a turn at a time (see turnBatch): the jobs of this worker that finish during one
+ * turn of the event loop go in one statement. A job whose row outlives its handler (the process dies
+ * first) runs again, which every handler allows, as it would if the process died just before a single
+ * delete.
  */
 export function jobCompleter(db: Kysely<Database>, lease: Lease): (jobId: string) => Promise<void> {
-  let ids: string[] = [];
-  let done: Promise<void> | null = null;
-  return (jobId) => {
-    ids.push(jobId);
-    done ??= new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
-      const batch = ids;
-      ids = [];
-      done = null;
+  const complete = turnBatch(
+    (jobId: string) => jobId,
+    async (ids) => {
       await deleteJobs(
         db,
-        batch.map((id) => ({ id, worker: lease.workerId })),
+        ids.map((id) => ({ id, worker: lease.workerId })),
       );
-    });
-    return done;
+      return new Map<string, never>();
+    },
+    { until: 'immediate' },
+  );
+  return async (jobId) => {
+    await complete(jobId);
   };
 }
 
