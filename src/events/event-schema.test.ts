@@ -102,6 +102,18 @@ describe('event schema', () => {
     ]);
   });
 
+  it('generates UUIDv7 event ids that start with the arrival time and grow with it', () => {
+    const first = normalizeEvent(eventSchema.parse({ message: 'a' }), RECEIVED).eventId;
+    const same = normalizeEvent(eventSchema.parse({ message: 'b' }), RECEIVED).eventId;
+    const later = normalizeEvent(eventSchema.parse({ message: 'c' }), RECEIVED + 1).eventId;
+    // 48 bits of milliseconds, version 7, variant 10, then random bits (RFC 9562).
+    expect(first).toMatch(/^[0-9a-f]{12}7[0-9a-f]{3}[89ab][0-9a-f]{15}$/);
+    expect(Number.parseInt(first.slice(0, 12), 16)).toBe(RECEIVED);
+    expect(same).not.toBe(first);
+    expect(same.slice(0, 12)).toBe(first.slice(0, 12));
+    expect(later > first && later > same).toBe(true);
+  });
+
   it('defaults the id and level, reads logentry, trims long messages and stacktraces', () => {
     const event = normalized({ logentry: { formatted: 'x'.repeat(9000) } });
     expect(event.eventId).toMatch(/^[0-9a-f]{32}$/);

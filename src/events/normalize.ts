@@ -19,7 +19,7 @@ const MAX_FUTURE_MS = 60_000;
 const MAX_PAST_MS = 30 * 24 * 3600_000;
 
 /**
- * Resolves a validated payload into a {@link HeraldEvent}: event id generated (32 hex) when absent,
+ * Resolves a validated payload into a {@link HeraldEvent}: event id generated when absent (a UUIDv7, 32 hex),
  * timestamp in epoch ms (arrival when absent or implausible), level defaulted to `error` (`info` for
  * transactions), message taken from `logentry` when needed and trimmed to 8,192 characters (Sentry trims
  * rather than refuses), tags as pairs plus the ones Sentry derives (`level`, `environment`,
@@ -27,7 +27,9 @@ const MAX_PAST_MS = 30 * 24 * 3600_000;
  * middle ones, as Sentry does. `raw` is the payload with the resolved `event_id`: what gets stored.
  */
 export function normalizeEvent(payload: EventPayload, receivedAt: number): HeraldEvent {
-  const eventId = payload.event_id ? payload.event_id.replaceAll('-', '').toLowerCase() : newEventId();
+  const eventId = payload.event_id
+    ? payload.event_id.replaceAll('-', '').toLowerCase()
+    : newEventId(receivedAt);
   const type = payload.type ?? 'error';
   const level = LEVEL_ALIASES[payload.level ?? ''] ?? (type === 'transaction' ? 'info' : 'error');
   const user = payload.user ? compact({ ...payload.user, id: stringOrUndefined(payload.user.id) }) : null;
@@ -58,18 +60,29 @@ export function normalizeEvent(payload: EventPayload, receivedAt: number): Heral
 }
 
 /** Random bytes fetched at once for event ids: one call to the system's generator per 256 ids, not per id. */
-const ID_POOL_BYTES = 16 * 256;
+const ID_POOL_BYTES = 10 * 256;
 let idPool = Buffer.alloc(0);
 let idPoolOffset = 0;
 
-/** A new event id: 32 lower-case hex characters, Sentry's UUID without dashes. */
-export function newEventId(): string {
-  if (idPoolOffset + 16 > idPool.length) {
+/**
+ * A new event id: 32 lower-case hex characters, a UUID version 7 without dashes (RFC 9562: 48 bits of
+ * Unix milliseconds, then random bits). The time first matters for the store: events are deduplicated by
+ * a unique index on (project, event_id), and ids that grow with time are appended at its end, where
+ * random ones land on a different page of that index for every event, each page written out again at
+ * the next commit.
+ */
+export function newEventId(now: number = Date.now()): string {
+  if (idPoolOffset + 10 > idPool.length) {
     idPool = randomBytes(ID_POOL_BYTES);
     idPoolOffset = 0;
   }
-  idPoolOffset += 16;
-  return idPool.toString('hex', idPoolOffset - 16, idPoolOffset);
+  const id = Buffer.allocUnsafe(16);
+  id.writeUIntBE(now, 0, 6);
+  idPool.copy(id, 6, idPoolOffset, idPoolOffset + 10);
+  idPoolOffset += 10;
+  id[6] = 0x70 | (id[6]! & 0x0f); // version 7
+  id[8] = 0x80 | (id[8]! & 0x3f); // variant 10
+  return id.toString('hex');
 }
 
 function eventTime(value: EventPayload['timestamp'], receivedAt: number): number {
