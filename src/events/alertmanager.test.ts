@@ -57,6 +57,10 @@ describe('alertToEvent', () => {
   it('gives one firing one event id (re-sends dedupe) and a new firing a new one', () => {
     const first = alertToEvent(alert(), NOW);
     expect(first.event_id).toMatch(/^[0-9a-f]{32}$/);
+    // The firing's start first, so ids of newer firings sort after older ones.
+    expect(Number.parseInt(String(first.event_id).slice(0, 12), 16)).toBe(
+      Date.parse(String(alert().startsAt)),
+    );
     expect(alertToEvent(alert(), NOW + 60_000).event_id).toBe(first.event_id);
     expect(alertToEvent(alert({ startsAt: '2026-03-14T10:00:00Z' }), NOW).event_id).not.toBe(first.event_id);
     expect(alertToEvent(alert({ startsAt: undefined }), NOW).event_id).toBeUndefined();

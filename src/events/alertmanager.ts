@@ -132,9 +132,7 @@ export function alertToEvent(alert: PostableAlert, receivedAt: number): EventPay
     tags[clip(name, MAX_TAG_LENGTH)] = clip(labels[name] ?? '', MAX_TAG_LENGTH);
   const environment = labels.environment ?? labels.env;
   return {
-    ...(startsAt === null
-      ? {}
-      : { event_id: sha256(`${fingerprint} ${startsAt}`).slice(0, 32), timestamp: startsAt / 1000 }),
+    ...(startsAt === null ? {} : { event_id: firingId(fingerprint, startsAt), timestamp: startsAt / 1000 }),
     level: severityLevel(labels.severity),
     message,
     logger: 'alertmanager',
@@ -176,6 +174,17 @@ export async function issuesToResolve(
     .where('status', '=', 'unresolved')
     .execute();
   return rows.map((row) => row.id);
+}
+
+/**
+ * The event id of one firing of an alert, the same every time Alertmanager (re)sends it: its start in
+ * milliseconds (12 hex digits), then 80 bits of the hash of its labels and start. Starting with the time,
+ * ids of new firings are appended to the store's (project, event_id) index instead of each landing on a
+ * page of its own.
+ */
+function firingId(fingerprint: string, startsAt: number): string {
+  const time = Math.max(0, Math.min(startsAt, 0xffff_ffff_ffff)).toString(16).padStart(12, '0');
+  return time + sha256(`${fingerprint} ${startsAt}`).slice(0, 20);
 }
 
 function sha256(value: string): string {
