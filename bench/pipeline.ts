@@ -10,7 +10,10 @@
  * dead letter), then the receiver is fixed and the dead letters replayed in bulk; only the replay is
  * measured.
  *
- * Run with `npx tsx bench/pipeline.ts [events] [--replay]` (default 5,000); add `--cpu-prof` to node
+ * With `--alerts` the events come as Alertmanager alerts (`POST …/alertmanager/api/v2/alerts`, 100 a
+ * request), each its own alert, as the `alerts` scenario of bench/run.ts sends them.
+ *
+ * Run with `npx tsx bench/pipeline.ts [events] [--replay | --alerts]` (default 5,000); add `--cpu-prof` to node
  * (`node --import tsx --cpu-prof bench/pipeline.ts`) for a profile to read with bench/profile-summary.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -25,6 +28,7 @@ import { timeStatements } from './sql-timing.js';
 
 const EVENTS = Number(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 5000);
 const REPLAY = process.argv.includes('--replay');
+const ALERTS = process.argv.includes('--alerts');
 const ADMIN = 'bench-admin-token-0123456789abcdef';
 const PREFIX = 'bmk_pipe_';
 
@@ -82,7 +86,29 @@ const event = (n: number) => ({
   },
 });
 
+const alert = (n: number) => {
+  const now = Date.now();
+  return {
+    labels: { alertname: 'BenchHighLatency', bench: `${PREFIX}${n}`, instance: `web-${n % 50}:9100` },
+    annotations: { summary: 'p99 latency above 1s' },
+    startsAt: new Date(now - 60_000).toISOString(),
+    endsAt: new Date(now + 300_000).toISOString(),
+  };
+};
+
 const ingestAll = async () => {
+  if (ALERTS) {
+    for (let i = 0; i < EVENTS; i += 100) {
+      const alerts = Array.from({ length: Math.min(100, EVENTS - i) }, (_, k) => alert(i + k));
+      const answer = await client.request(
+        'POST',
+        '/api/v1/projects/bench/hooks/alertmanager/api/v2/alerts',
+        alerts,
+      );
+      if (answer.status !== 200) throw new Error(`alerts: ${answer.status} ${JSON.stringify(answer.body)}`);
+    }
+    return;
+  }
   for (let i = 0; i < EVENTS; i += 1000) {
     const events = Array.from({ length: Math.min(1000, EVENTS - i) }, (_, k) => event(i + k));
     await must('/api/v1/projects/bench/hooks/events/batch', { events });
