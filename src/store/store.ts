@@ -7,6 +7,7 @@ import { MIGRATIONS } from './migrations/index.js';
 import { namedStatementsClient, statementNames } from './pg-named-statements.js';
 import type { Database } from './schema.js';
 import { checkpointInBackground } from './sqlite-checkpointer.js';
+import { clusterTables } from './sqlite-clustered-tables.js';
 import { groupCommitDialect } from './sqlite-group-commit.js';
 
 /** The two databases Herald runs on. */
@@ -56,9 +57,16 @@ function sqliteStore(file: string): Store {
   database.pragma('foreign_keys = ON');
   const stopCheckpoints = file === ':memory:' ? null : checkpointInBackground(database, file);
   const db = new Kysely<Database>({ dialect: groupCommitDialect(database) });
-  return wrap(db, 'sqlite', async () => {
-    await stopCheckpoints?.();
-  });
+  return wrap(
+    db,
+    'sqlite',
+    async () => {
+      await stopCheckpoints?.();
+    },
+    // A schema change the migrations cannot make through the group-commit connection (see
+    // clusterTables); every write of the migrations is committed by then.
+    () => clusterTables(database),
+  );
 }
 
 function postgresStore(url: string, max: number): Store {
@@ -67,7 +75,12 @@ function postgresStore(url: string, max: number): Store {
   return wrap(db, 'postgres');
 }
 
-function wrap(db: Kysely<Database>, dialect: Dialect, beforeClose?: () => Promise<void>): Store {
+function wrap(
+  db: Kysely<Database>,
+  dialect: Dialect,
+  beforeClose?: () => Promise<void>,
+  afterMigrate?: () => string[],
+): Store {
   return {
     db,
     dialect,
@@ -85,7 +98,9 @@ function wrap(db: Kysely<Database>, dialect: Dialect, beforeClose?: () => Promis
       });
       const { error, results } = await migrator.migrateToLatest();
       if (error) throw new Error('Database migration failed', { cause: error });
-      return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+      const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+      const rebuilt = afterMigrate?.() ?? [];
+      return rebuilt.length > 0 ? [...applied, `clustered: ${rebuilt.join(', ')}`] : applied;
     },
     async ping() {
       try {
