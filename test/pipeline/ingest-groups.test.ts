@@ -218,7 +218,12 @@ describe.skipIf(SKIP_PROFILE)('ingest in groups', () => {
           } = JSON.parse(j.payload) as Record<string, string>;
           return { event: eventIds.get(eventId!) ?? '', issue: fpOf.get(issueId!), ...flags };
         })
-        .sort((a, b) => a.event.localeCompare(b.event, 'en', { numeric: true })),
+        // Rows come in no particular order: jobs of no event (workflow activity) by their content.
+        .sort(
+          (a, b) =>
+            a.event.localeCompare(b.event, 'en', { numeric: true }) ||
+            JSON.stringify(a).localeCompare(JSON.stringify(b)),
+        ),
     };
     return { answers, state };
   }
