@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { timeOrderedBytes } from '../ids.js';
 import type { ExceptionValue, HeraldEvent, Level, StackFrame } from './event.js';
 import { type EventPayload, MAX_FRAMES, MAX_MESSAGE_LENGTH, parseTimestamp } from './event-schema.js';
 
@@ -59,11 +59,6 @@ export function normalizeEvent(payload: EventPayload, receivedAt: number): Heral
   return { ...event, tags: withDerivedTags(payload, event) };
 }
 
-/** Random bytes fetched at once for event ids: one call to the system's generator per 256 ids, not per id. */
-const ID_POOL_BYTES = 10 * 256;
-let idPool = Buffer.alloc(0);
-let idPoolOffset = 0;
-
 /**
  * A new event id: 32 lower-case hex characters, a UUID version 7 without dashes (RFC 9562: 48 bits of
  * Unix milliseconds, then random bits). The time first matters for the store: events are deduplicated by
@@ -72,14 +67,7 @@ let idPoolOffset = 0;
  * the next commit.
  */
 export function newEventId(now: number = Date.now()): string {
-  if (idPoolOffset + 10 > idPool.length) {
-    idPool = randomBytes(ID_POOL_BYTES);
-    idPoolOffset = 0;
-  }
-  const id = Buffer.allocUnsafe(16);
-  id.writeUIntBE(now, 0, 6);
-  idPool.copy(id, 6, idPoolOffset, idPoolOffset + 10);
-  idPoolOffset += 10;
+  const id = timeOrderedBytes(now);
   id[6] = 0x70 | (id[6]! & 0x0f); // version 7
   id[8] = 0x80 | (id[8]! & 0x3f); // variant 10
   return id.toString('hex');

@@ -47,17 +47,19 @@ export function clusterTables(
   const indexes = database.prepare<[string], { sql: string }>(
     "select sql from sqlite_schema where type = 'index' and tbl_name = ? and sql is not null",
   );
-  const pending = tables.filter((table) => {
+  const pending: { table: string; create: string }[] = [];
+  for (const table of tables) {
     const found = definition.get(table);
-    return found !== undefined && !/\bwithout\s+rowid\s*$/i.test(found.sql);
-  });
+    if (found !== undefined && !/\bwithout\s+rowid\s*$/i.test(found.sql))
+      pending.push({ table, create: found.sql });
+  }
   if (pending.length === 0) return [];
+  const names = pending.map(({ table }) => table);
   const foreignKeys = database.pragma('foreign_keys', { simple: true }) === 1;
   database.pragma('foreign_keys = OFF');
   try {
     database.transaction(() => {
-      for (const table of pending) {
-        const create = definition.get(table)!.sql;
+      for (const { table, create } of pending) {
         if (!CREATE_TABLE.test(create)) throw new Error(`unexpected definition of ${table}: ${create}`);
         const rebuilt = `${table}__clustered`;
         const madeIndexes = indexes.all(table).map((index) => index.sql);
@@ -69,10 +71,10 @@ export function clusterTables(
       }
       const broken = database.pragma('foreign_key_check') as unknown[];
       if (foreignKeys && broken.length > 0)
-        throw new Error(`rebuilding ${pending.join(', ')} broke ${broken.length} foreign keys`);
+        throw new Error(`rebuilding ${names.join(', ')} broke ${broken.length} foreign keys`);
     })();
   } finally {
     if (foreignKeys) database.pragma('foreign_keys = ON');
   }
-  return pending;
+  return names;
 }
