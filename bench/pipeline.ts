@@ -10,13 +10,20 @@
  * dead letter), then the receiver is fixed and the dead letters replayed in bulk; only the replay is
  * measured.
  *
+ * With `--rate=N` the events come one a request (the single-event ingest) at N a second, sent from this
+ * process (the sender's CPU is counted too: about 30 µs a request): the statement mix of a steady trickle,
+ * where each COMMIT holds few events.
+ *
  * With `--alerts` the events come as Alertmanager alerts (`POST …/alertmanager/api/v2/alerts`, 100 a
  * request), each its own alert, as the `alerts` scenario of bench/run.ts sends them.
  *
- * Run with `npx tsx bench/pipeline.ts [events] [--replay | --alerts]` (default 5,000); add `--cpu-prof` to node
- * (`node --import tsx --cpu-prof bench/pipeline.ts`) for a profile to read with bench/profile-summary.ts.
+ * Run with `npx tsx bench/pipeline.ts [events] [--replay | --alerts] [--profile]` (default 5,000). With
+ * `--profile` the measured window alone (not the setup, nor the refused first sends of `--replay`) is
+ * recorded as a V8 CPU profile of the main thread, written to `pipeline-<time>.cpuprofile` in the
+ * current folder and summarized with bench/profile-summary.ts.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -24,11 +31,15 @@ import { loadConfig } from '../src/config.js';
 import { createEngine } from '../src/engine.js';
 import { createLogger } from '../src/logger.js';
 import { jsonClient, replayDeadLetters, startSink, waitForRefused, wallNow } from './harness.js';
+import { fixedRate } from './load.js';
+import { summarizeProfile } from './profile-summary.js';
 import { timeStatements } from './sql-timing.js';
 
 const EVENTS = Number(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 5000);
 const REPLAY = process.argv.includes('--replay');
 const ALERTS = process.argv.includes('--alerts');
+const PROFILE = process.argv.includes('--profile');
+const RATE = Number(process.argv.find((a) => a.startsWith('--rate='))?.slice('--rate='.length) ?? 0);
 const ADMIN = 'bench-admin-token-0123456789abcdef';
 const PREFIX = 'bmk_pipe_';
 
@@ -109,6 +120,17 @@ const ingestAll = async () => {
     }
     return;
   }
+  if (RATE > 0) {
+    const sent = await fixedRate({
+      rate: RATE,
+      seconds: EVENTS / RATE,
+      marker: (i) => `${PREFIX}${i}`,
+      send: async (i) =>
+        (await client.request('POST', '/api/v1/projects/bench/hooks/events', event(i))).status === 202,
+    });
+    if (sent.failed > 0) throw new Error(`${sent.failed} events were refused`);
+    return;
+  }
   for (let i = 0; i < EVENTS; i += 1000) {
     const events = Array.from({ length: Math.min(1000, EVENTS - i) }, (_, k) => event(i + k));
     await must('/api/v1/projects/bench/hooks/events/batch', { events });
@@ -123,6 +145,12 @@ if (REPLAY) {
   });
   if (fixed.status !== 200) throw new Error(`integration update answered ${fixed.status}`);
 }
+const profiler = PROFILE ? new Session() : undefined;
+if (profiler) {
+  profiler.connect();
+  await profiler.post('Profiler.enable');
+  await profiler.post('Profiler.start');
+}
 statements.start();
 const cpu = process.cpuUsage();
 const started = wallNow();
@@ -132,6 +160,13 @@ await sink.waitFor(PREFIX, EVENTS, 60_000, 600_000);
 const seconds = (wallNow() - started) / 1000;
 const used = process.cpuUsage(cpu);
 statements.stop();
+let profileFile: string | undefined;
+if (profiler) {
+  const { profile } = await profiler.post('Profiler.stop');
+  profileFile = `pipeline-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`;
+  writeFileSync(profileFile, JSON.stringify(profile));
+  profiler.disconnect();
+}
 const report = await sink.report(PREFIX);
 const sql = statements.totals();
 
@@ -147,6 +182,12 @@ console.table([
   },
 ]);
 console.table(statements.table(EVENTS, 30));
+if (profileFile) {
+  const { functions, places } = summarizeProfile(profileFile, 30);
+  console.log(`CPU profile of the measured window: ${profileFile}`);
+  console.table(places);
+  console.table(functions);
+}
 
 client.close();
 await engine.stop();
