@@ -72,12 +72,14 @@ function reviveError(error: ThreadError): Error {
 }
 
 /**
- * The outbound HTTP client of {@link httpClient}, sending from a worker thread: the process's main
- * thread runs every stage of the pipeline and, at a steady 800 events/s, the connection pools, request
- * building, response parsing and timers of the sends took about a tenth of its time; over TLS, as real
- * providers answer, encryption comes on top. On its own thread that work goes to the second core, and
- * the main thread pays one message each way (about 8 µs a request, against 22 µs for the send itself on
- * loopback HTTP; bench/pipeline.ts --rate=800 --profile shows the split).
+ * The outbound HTTP client of {@link httpClient}, sending from a worker thread. The process's main
+ * thread runs every other stage of the pipeline and is what limits it; the connection pools, request
+ * building, response parsing and timers of the sends move to another core, and the main thread pays one
+ * message each way (about 8 µs a request, against 22 µs for a send on loopback HTTP; over TLS, as real
+ * providers answer, encryption comes on top). Measured with `npx tsx bench/pipeline.ts` (main thread
+ * µs/event): single events at 800/s 1,048 → 966 µs an event; the delivery stage alone (`--replay`)
+ * 173 → 124–129 µs a delivery. On a 2-core host where the load generator and the receiving sink use the
+ * second core too, `npm run bench`'s throughputs stayed within their noise.
  *
  * Same contract and same errors: the URL is checked here before anything is sent; the thread's client
  * applies the SSRF guard to every address it connects to and the whole-request timeout; an abort of the
