@@ -3,7 +3,7 @@
  * folder) takes N events in batches of 1,000, each its own issue, and one rule sends every event to a
  * signed webhook on a local sink (another process). Prints events/s from the first batch to the last
  * arrival, this process's CPU per event (all its threads), the time its main thread was busy per event
- * (the pipeline's bottleneck: it runs every stage but the sends), and the SQLite statements per event
+ * (the pipeline's bottleneck: it runs every stage), and the SQLite statements per event
  * with their time, costliest first. The CPU figure is Herald's alone (ingest, rules, fan-out, delivery
  * and the HTTP client); the sink runs elsewhere.
  *

@@ -1,14 +1,12 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PermanentDeliveryError, TransientDeliveryError } from './channel.js';
 import { startHttpPeer, type TestPeer } from './channel-test-kit.js';
-import { type HttpClientOptions, httpClient, parseRetryAfter } from './http-client.js';
-import { threadedHttpClient } from './threaded-http-client.js';
+import { httpClient, parseRetryAfter } from './http-client.js';
 
 let peer: TestPeer;
 let requests = 0;
+const client = httpClient({ allowPrivateTargets: true, timeoutMs: 5_000 });
+const guarded = httpClient();
 
 beforeAll(async () => {
   peer = await startHttpPeer((req, body, res) => {
@@ -21,80 +19,69 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  client.close();
+  guarded.close();
   await peer.close();
 });
 
-// The same behaviour sending on this thread and from a worker thread.
-describe.each([
-  ['on this thread', httpClient],
-  ['from its own thread', threadedHttpClient],
-])(
-  'the HTTP client %s',
-  (_where, makeClient: (options?: HttpClientOptions) => ReturnType<typeof httpClient>) => {
-    const client = makeClient({ allowPrivateTargets: true, timeoutMs: 5_000 });
-    const guarded = makeClient();
+describe('httpClient', () => {
+  it('posts JSON over a keep-alive agent and parses the answer', async () => {
+    const res = await client.postJson(`${peer.url}/echo`, { a: 1 });
+    expect(res.status).toBe(200);
+    expect(res.json()).toEqual({ method: 'POST', echo: { a: 1 } });
+  });
 
-    afterAll(() => {
-      client.close();
-      guarded.close();
-    });
+  it('turns a per-request timeout into a transient error', async () => {
+    const err = await client.request({ url: `${peer.url}/hang`, timeoutMs: 100 }).catch((e) => e);
+    expect(err).toBeInstanceOf(TransientDeliveryError);
+    expect(err.code).toBe('timeout');
+  });
 
-    it('posts JSON over a keep-alive agent and parses the answer', async () => {
-      const res = await client.postJson(`${peer.url}/echo`, { a: 1 });
-      expect(res.status).toBe(200);
-      expect(res.json()).toEqual({ method: 'POST', echo: { a: 1 } });
-    });
+  it('stops when the signal aborts', async () => {
+    const controller = new AbortController();
+    const pending = client.request({ url: `${peer.url}/hang`, signal: controller.signal }).catch((e) => e);
+    controller.abort();
+    const err = await pending;
+    expect(err).toBeInstanceOf(TransientDeliveryError);
+    expect(err.code).toBe('aborted');
+  });
 
-    it('turns a per-request timeout into a transient error', async () => {
-      const err = await client.request({ url: `${peer.url}/hang`, timeoutMs: 100 }).catch((e) => e);
-      expect(err).toBeInstanceOf(TransientDeliveryError);
-      expect(err.code).toBe('timeout');
-    });
+  it('keeps at most maxResponseBytes of a body', async () => {
+    const small = httpClient({ allowPrivateTargets: true, maxResponseBytes: 1024 });
+    const res = await small.request({ url: `${peer.url}/big` });
+    small.close();
+    expect(res.body.length).toBe(1024);
+  });
 
-    it('stops when the signal aborts', async () => {
-      const controller = new AbortController();
-      const pending = client.request({ url: `${peer.url}/hang`, signal: controller.signal }).catch((e) => e);
-      controller.abort();
-      const err = await pending;
-      expect(err).toBeInstanceOf(TransientDeliveryError);
-      expect(err.code).toBe('aborted');
-    });
+  it('reports a refused connection as transient', async () => {
+    const closed = await startHttpPeer(() => undefined);
+    await closed.close();
+    const err = await client.request({ url: `${closed.url}/x` }).catch((e) => e);
+    expect(err).toBeInstanceOf(TransientDeliveryError);
+    expect(err.code).toBe('econnrefused');
+  });
+});
 
-    it('keeps at most maxResponseBytes of a body', async () => {
-      const small = makeClient({ allowPrivateTargets: true, maxResponseBytes: 1024 });
-      const res = await small.request({ url: `${peer.url}/big` });
-      small.close();
-      expect(res.body.length).toBe(1024);
-    });
+describe('connect-time SSRF guard', () => {
+  it('refuses a name resolving to loopback before any connection is made', async () => {
+    const before = requests;
+    const port = new URL(peer.url).port;
+    const err = await guarded.request({ url: `http://localhost:${port}/echo` }).catch((e) => e);
+    expect(err).toBeInstanceOf(PermanentDeliveryError);
+    expect(err.code).toBe('private_target');
+    expect(requests).toBe(before);
+  });
 
-    it('reports a refused connection as transient', async () => {
-      const closed = await startHttpPeer(() => undefined);
-      await closed.close();
-      const err = await client.request({ url: `${closed.url}/x` }).catch((e) => e);
-      expect(err).toBeInstanceOf(TransientDeliveryError);
-      expect(err.code).toBe('econnrefused');
-    });
+  it('refuses a loopback IP literal (for which no lookup happens)', async () => {
+    const err = await guarded.request({ url: `${peer.url}/echo` }).catch((e) => e);
+    expect(err).toMatchObject({ code: 'private_target' });
+  });
 
-    it('refuses a name resolving to loopback before any connection is made', async () => {
-      const before = requests;
-      const port = new URL(peer.url).port;
-      const err = await guarded.request({ url: `http://localhost:${port}/echo` }).catch((e) => e);
-      expect(err).toBeInstanceOf(PermanentDeliveryError);
-      expect(err.code).toBe('private_target');
-      expect(requests).toBe(before);
-    });
-
-    it('refuses a loopback IP literal (for which no lookup happens)', async () => {
-      const err = await guarded.request({ url: `${peer.url}/echo` }).catch((e) => e);
-      expect(err).toMatchObject({ code: 'private_target' });
-    });
-
-    it('refuses an IPv4-mapped IPv6 literal', async () => {
-      const err = await guarded.request({ url: 'http://[::ffff:7f00:1]:9/' }).catch((e) => e);
-      expect(err).toMatchObject({ code: 'private_target' });
-    });
-  },
-);
+  it('refuses an IPv4-mapped IPv6 literal', async () => {
+    const err = await guarded.request({ url: 'http://[::ffff:7f00:1]:9/' }).catch((e) => e);
+    expect(err).toMatchObject({ code: 'private_target' });
+  });
+});
 
 describe('parseRetryAfter', () => {
   const now = Date.parse('2026-01-01T00:00:00Z');
@@ -108,37 +95,5 @@ describe('parseRetryAfter', () => {
   it('ignores absent or unreadable values', () => {
     expect(parseRetryAfter(undefined, now)).toBeUndefined();
     expect(parseRetryAfter('soon', now)).toBeUndefined();
-  });
-});
-
-describe('the HTTP client on its own thread', () => {
-  it('connects and sends while the calling thread is busy', async () => {
-    // A peer in another process, answering with the time the request reached it.
-    const peerProcess = spawn(
-      process.execPath,
-      [
-        '-e',
-        `require('node:http').createServer((req, res) => { req.resume(); req.on('end', () => res.end(String(Date.now()))); })
-          .listen(0, '127.0.0.1', function () { console.log(this.address().port); });`,
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    const client = threadedHttpClient({ allowPrivateTargets: true });
-    try {
-      const [line] = (await once(createInterface({ input: peerProcess.stdout }), 'line')) as [string];
-      // The thread is up once it answered a first request (to another origin).
-      expect((await client.request({ url: `${peer.url}/echo` })).status).toBe(200);
-
-      const answer = client.request({ url: `http://127.0.0.1:${line.trim()}/`, body: '{}' });
-      const busyUntil = Date.now() + 500;
-      while (Date.now() < busyUntil) {
-        // this thread is blocked: no socket of its own can connect, write or read
-      }
-      const reachedPeerAt = Number((await answer).text());
-      expect(reachedPeerAt).toBeLessThan(busyUntil);
-    } finally {
-      client.close();
-      peerProcess.kill();
-    }
   });
 });

@@ -125,47 +125,6 @@ export function describeBody(response: HttpResponse, max = 200): string {
   return `: ${text.length > max ? `${text.slice(0, max)}…` : text}`;
 }
 
-/** The URL of a request, refused before any connection when its protocol or its IP-literal host is not allowed. */
-export function outboundUrl(target: string | URL, options: AddressGuardOptions): URL {
-  const url = new URL(target);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new PermanentDeliveryError(`Unsupported protocol ${url.protocol}`, { code: 'invalid_url' });
-  assertLiteralHostAllowed(url, options);
-  return url;
-}
-
-/** The request {@link HttpClient.postJson} sends. */
-export function jsonRequest(
-  url: string | URL,
-  value: unknown,
-  init: Omit<HttpRequest, 'url' | 'body'> = {},
-): HttpRequest {
-  return {
-    ...init,
-    url,
-    method: init.method ?? 'POST',
-    headers: { 'content-type': 'application/json', ...init.headers },
-    body: JSON.stringify(value),
-  };
-}
-
-/** A received response around a body read in full. */
-export function bufferedResponse(status: number, headers: IncomingHttpHeaders, body: Buffer): HttpResponse {
-  return {
-    status,
-    headers,
-    body,
-    text: () => body.toString('utf8'),
-    json: () => {
-      try {
-        return JSON.parse(body.toString('utf8')) as unknown;
-      } catch {
-        return undefined;
-      }
-    },
-  };
-}
-
 /**
  * Creates the outbound HTTP client: undici's connection pools (keep-alive, `maxSockets` per origin) with
  * the SSRF guard as their DNS lookup. undici, not `node:http`: on this workload (many small JSON posts
@@ -187,7 +146,10 @@ export function httpClient(options: HttpClientOptions = {}): HttpClient {
   const userAgent = options.userAgent ?? 'Herald';
 
   async function request(req: HttpRequest): Promise<HttpResponse> {
-    const url = outboundUrl(req.url, options);
+    const url = new URL(req.url);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new PermanentDeliveryError(`Unsupported protocol ${url.protocol}`, { code: 'invalid_url' });
+    assertLiteralHostAllowed(url, options);
     if (req.signal?.aborted)
       throw new TransientDeliveryError(`${safeOrigin(url)}: aborted`, { code: 'aborted' });
     const timeoutMs = req.timeoutMs ?? defaultTimeout;
@@ -229,7 +191,19 @@ export function httpClient(options: HttpClientOptions = {}): HttpClient {
         size += chunk.length;
       }
       const buf = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
-      return bufferedResponse(answer.statusCode, answer.headers as IncomingHttpHeaders, buf);
+      return {
+        status: answer.statusCode,
+        headers: answer.headers as IncomingHttpHeaders,
+        body: buf,
+        text: () => buf.toString('utf8'),
+        json: () => {
+          try {
+            return JSON.parse(buf.toString('utf8')) as unknown;
+          } catch {
+            return undefined;
+          }
+        },
+      };
     } catch (error) {
       throw failure ?? transportError(error, url);
     } finally {
@@ -240,7 +214,15 @@ export function httpClient(options: HttpClientOptions = {}): HttpClient {
 
   return {
     request,
-    postJson: (url, value, init) => request(jsonRequest(url, value, init)),
+    postJson(url, value, init = {}) {
+      return request({
+        ...init,
+        url,
+        method: init.method ?? 'POST',
+        headers: { 'content-type': 'application/json', ...init.headers },
+        body: JSON.stringify(value),
+      });
+    },
     get httpsAgent() {
       httpsAgent ??= new https.Agent({
         keepAlive: true,
