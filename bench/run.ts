@@ -224,6 +224,23 @@ function latencies(scheduled: ReadonlyMap<string, number>, arrivals: Readonly<Re
   };
 }
 
+/**
+ * The p99 of each second of a fixed-rate run, by scheduled send time: whether a run's tail is spread
+ * over it or sits in a few seconds (its start, a pause).
+ */
+function p99BySecond(scheduled: ReadonlyMap<string, number>, arrivals: Readonly<Record<string, number>>) {
+  const seconds: number[][] = [];
+  let start = Number.POSITIVE_INFINITY;
+  for (const at of scheduled.values()) start = Math.min(start, at);
+  for (const [marker, at] of scheduled) {
+    const arrived = arrivals[marker];
+    if (arrived === undefined) continue;
+    const second = Math.floor((at - start) / 1000);
+    (seconds[second] ??= []).push(arrived - at);
+  }
+  return Array.from(seconds, (values) => (values ? Math.round(percentile(values, 99) * 10) / 10 : null));
+}
+
 /** First and last arrival of a report's markers. */
 function span(arrivals: Readonly<Record<string, number>>): { first: number; last: number } {
   // The queue runs jobs oldest first: a burst's first delivery waits for every evaluation before it.
@@ -351,6 +368,7 @@ async function latencyAt(target: Target, sink: Sink, rate: number, seconds: numb
     failed: sent.failed,
     ingestAnswerP99: percentile(sent.answerMs, 99),
     ...(firing ? { firing } : {}),
+    p99BySecond: p99BySecond(sent.scheduled, report.arrivals),
   };
   return { ...figures, sent: sent.sent, failed: sent.failed, firing };
 }
