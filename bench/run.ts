@@ -236,7 +236,9 @@ function p99BySecond(scheduled: ReadonlyMap<string, number>, arrivals: Readonly<
     const arrived = arrivals[marker];
     if (arrived === undefined) continue;
     const second = Math.floor((at - start) / 1000);
-    (seconds[second] ??= []).push(arrived - at);
+    const values = seconds[second] ?? [];
+    values.push(arrived - at);
+    seconds[second] = values;
   }
   return Array.from(seconds, (values) => (values ? Math.round(percentile(values, 99) * 10) / 10 : null));
 }
