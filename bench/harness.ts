@@ -294,3 +294,20 @@ export function slope(points: readonly { x: number; y: number }[]): number {
   }
   return den === 0 ? 0 : num / den;
 }
+
+/** An Alertmanager v2 alert with a label set of its own. */
+export function alertBody(marker: string, n: number): Record<string, unknown> {
+  const now = Date.now();
+  return {
+    labels: {
+      alertname: 'BenchHighLatency',
+      bench: marker,
+      instance: `web-${n % 50}:9100`,
+      severity: 'warning',
+    },
+    annotations: { summary: 'p99 latency above 1s', runbook_url: 'https://runbooks.example.com/latency' },
+    startsAt: new Date(now - 60_000).toISOString(),
+    endsAt: new Date(now + 300_000).toISOString(),
+    generatorURL: 'http://prometheus.example.com/graph?g0.expr=latency',
+  };
+}

@@ -31,7 +31,7 @@ import { Writable } from 'node:stream';
 import { loadConfig } from '../src/config.js';
 import { createEngine } from '../src/engine.js';
 import { createLogger } from '../src/logger.js';
-import { jsonClient, replayDeadLetters, startSink, waitForRefused, wallNow } from './harness.js';
+import { alertBody, jsonClient, replayDeadLetters, startSink, waitForRefused, wallNow } from './harness.js';
 import { fixedRate } from './load.js';
 import { summarizeProfile } from './profile-summary.js';
 import { timeStatements } from './sql-timing.js';
@@ -98,20 +98,12 @@ const event = (n: number) => ({
   },
 });
 
-const alert = (n: number) => {
-  const now = Date.now();
-  return {
-    labels: { alertname: 'BenchHighLatency', bench: `${PREFIX}${n}`, instance: `web-${n % 50}:9100` },
-    annotations: { summary: 'p99 latency above 1s' },
-    startsAt: new Date(now - 60_000).toISOString(),
-    endsAt: new Date(now + 300_000).toISOString(),
-  };
-};
-
 const ingestAll = async () => {
   if (ALERTS) {
     for (let i = 0; i < EVENTS; i += 100) {
-      const alerts = Array.from({ length: Math.min(100, EVENTS - i) }, (_, k) => alert(i + k));
+      const alerts = Array.from({ length: Math.min(100, EVENTS - i) }, (_, k) =>
+        alertBody(`${PREFIX}${i + k}`, i + k),
+      );
       const answer = await client.request(
         'POST',
         '/api/v1/projects/bench/hooks/alertmanager/api/v2/alerts',

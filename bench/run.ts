@@ -18,6 +18,7 @@ import SQLite from 'better-sqlite3';
 import { DEFAULT_CONCURRENCY } from '../src/queue/queue.js';
 import { findAlertmanager, startAlertmanager } from './alertmanager-peer.js';
 import {
+  alertBody,
   type HeraldProcesses,
   type JsonClient,
   jsonClient,
@@ -188,23 +189,6 @@ function eventBody(marker: string, n: number, unique: boolean): Record<string, u
         },
       ],
     },
-  };
-}
-
-/** An Alertmanager v2 alert with a label set of its own. */
-function alertBody(marker: string, n: number): Record<string, unknown> {
-  const now = Date.now();
-  return {
-    labels: {
-      alertname: 'BenchHighLatency',
-      bench: marker,
-      instance: `web-${n % 50}:9100`,
-      severity: 'warning',
-    },
-    annotations: { summary: 'p99 latency above 1s', runbook_url: 'https://runbooks.example.com/latency' },
-    startsAt: new Date(now - 60_000).toISOString(),
-    endsAt: new Date(now + 300_000).toISOString(),
-    generatorURL: 'http://prometheus.example.com/graph?g0.expr=latency',
   };
 }
 

@@ -68,7 +68,7 @@ function sqliteStore(file: string): Store {
       // clusterTables); every write of the migrations is committed by then.
       const rebuilt = clusterTables(database);
       keepUndoInMemory(database);
-      return rebuilt;
+      return rebuilt.length > 0 ? [`clustered: ${rebuilt.join(', ')}`] : [];
     },
   );
 }
@@ -98,6 +98,7 @@ function wrap(
   db: Kysely<Database>,
   dialect: Dialect,
   beforeClose?: () => Promise<void>,
+  /** What the dialect does once the migrations ran; returns what it changed, for the applied list. */
   afterMigrate?: () => string[],
 ): Store {
   return {
@@ -118,8 +119,7 @@ function wrap(
       const { error, results } = await migrator.migrateToLatest();
       if (error) throw new Error('Database migration failed', { cause: error });
       const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
-      const rebuilt = afterMigrate?.() ?? [];
-      return rebuilt.length > 0 ? [...applied, `clustered: ${rebuilt.join(', ')}`] : applied;
+      return [...applied, ...(afterMigrate?.() ?? [])];
     },
     async ping() {
       try {
