@@ -37,6 +37,18 @@ describe('httpClient', () => {
     expect(err.code).toBe('timeout');
   });
 
+  it('times out a request still waiting for a connection', async () => {
+    const single = httpClient({ allowPrivateTargets: true, maxSockets: 1 });
+    const busy = single.request({ url: `${peer.url}/hang`, timeoutMs: 2_000 }).catch((e) => e);
+    const started = Date.now();
+    const err = await single.request({ url: `${peer.url}/echo`, timeoutMs: 100 }).catch((e) => e);
+    expect(err).toBeInstanceOf(TransientDeliveryError);
+    expect(err.code).toBe('timeout');
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect((await busy).code).toBe('timeout');
+    single.close();
+  });
+
   it('stops when the signal aborts', async () => {
     const controller = new AbortController();
     const pending = client.request({ url: `${peer.url}/hang`, signal: controller.signal }).catch((e) => e);

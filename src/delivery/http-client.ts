@@ -125,6 +125,32 @@ export function describeBody(response: HttpResponse, max = 200): string {
   return `: ${text.length > max ? `${text.slice(0, max)}…` : text}`;
 }
 
+/** A request target, parsed and checked once. */
+interface Target {
+  readonly url: URL;
+  readonly origin: string;
+  readonly path: string;
+}
+
+/** Targets kept parsed per client; past this many the cache starts over. */
+const MAX_TARGETS = 1024;
+
+function response(status: number, headers: IncomingHttpHeaders, body: Buffer): HttpResponse {
+  return {
+    status,
+    headers,
+    body,
+    text: () => body.toString('utf8'),
+    json: () => {
+      try {
+        return JSON.parse(body.toString('utf8')) as unknown;
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
 /**
  * Creates the outbound HTTP client: undici's connection pools (keep-alive, `maxSockets` per origin) with
  * the SSRF guard as their DNS lookup. undici, not `node:http`: on this workload (many small JSON posts
@@ -145,71 +171,122 @@ export function httpClient(options: HttpClientOptions = {}): HttpClient {
   const maxBytes = options.maxResponseBytes ?? 1024 * 1024;
   const userAgent = options.userAgent ?? 'Herald';
 
-  async function request(req: HttpRequest): Promise<HttpResponse> {
-    const url = new URL(req.url);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:')
-      throw new PermanentDeliveryError(`Unsupported protocol ${url.protocol}`, { code: 'invalid_url' });
-    assertLiteralHostAllowed(url, options);
-    if (req.signal?.aborted)
-      throw new TransientDeliveryError(`${safeOrigin(url)}: aborted`, { code: 'aborted' });
-    const timeoutMs = req.timeoutMs ?? defaultTimeout;
-    // One controller ends the request for the timeout or the caller's signal, whichever comes first.
-    const controller = new AbortController();
-    let failure: TransientDeliveryError | undefined;
-    const stop = (error: TransientDeliveryError) => {
-      failure ??= error;
-      controller.abort(failure);
-    };
-    const timer = setTimeout(
-      () =>
-        stop(
-          new TransientDeliveryError(`${safeOrigin(url)}: no answer within ${timeoutMs} ms`, {
-            code: 'timeout',
-          }),
-        ),
-      timeoutMs,
-    );
-    const onAbort = () =>
-      stop(new TransientDeliveryError(`${safeOrigin(url)}: aborted`, { code: 'aborted' }));
-    req.signal?.addEventListener('abort', onAbort, { once: true });
+  // Parsed and checked targets: a burst to one webhook parses and checks its URL once.
+  const targets = new Map<string, Target>();
+  const target = (raw: string | URL): Target => {
+    const key = String(raw);
+    let known = targets.get(key);
+    if (known === undefined) {
+      const url = new URL(key);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:')
+        throw new PermanentDeliveryError(`Unsupported protocol ${url.protocol}`, { code: 'invalid_url' });
+      assertLiteralHostAllowed(url, options);
+      known = { url, origin: url.origin, path: `${url.pathname}${url.search}` };
+      if (targets.size >= MAX_TARGETS) targets.clear();
+      targets.set(key, known);
+    }
+    return known;
+  };
+
+  /**
+   * Sends through undici's dispatch API with a handler of our own rather than `dispatcher.request`: no
+   * response stream, no AbortController, no async iteration over the body. On many small posts that
+   * halves the client's CPU per request (bench/pipeline.ts --replay).
+   */
+  function request(req: HttpRequest): Promise<HttpResponse> {
+    let to: Target;
     try {
-      const answer = await dispatcher.request({
-        origin: url.origin,
-        path: `${url.pathname}${url.search}`,
-        method: (req.method ?? (req.body === undefined ? 'GET' : 'POST')) as Dispatcher.HttpMethod,
-        headers: { 'user-agent': userAgent, ...req.headers },
-        ...(req.body === undefined ? {} : { body: req.body }),
-        signal: controller.signal,
-        // The whole-request timer above bounds the wait; undici's own timers would only race it.
-        headersTimeout: 0,
-        bodyTimeout: 0,
-      });
+      to = target(req.url);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const { url } = to;
+    const signal = req.signal;
+    if (signal?.aborted)
+      return Promise.reject(new TransientDeliveryError(`${safeOrigin(url)}: aborted`, { code: 'aborted' }));
+    const timeoutMs = req.timeoutMs ?? defaultTimeout;
+    return new Promise<HttpResponse>((resolve, reject) => {
+      let settled = false;
+      let controller: Dispatcher.DispatchController | undefined;
+      let stopped: TransientDeliveryError | undefined;
+      let status = 0;
+      let headers: IncomingHttpHeaders = {};
       const chunks: Buffer[] = [];
       let size = 0;
-      for await (const chunk of answer.body as AsyncIterable<Buffer>) {
-        if (size < maxBytes) chunks.push(chunk.subarray(0, maxBytes - size));
-        size += chunk.length;
-      }
-      const buf = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
-      return {
-        status: answer.statusCode,
-        headers: answer.headers as IncomingHttpHeaders,
-        body: buf,
-        text: () => buf.toString('utf8'),
-        json: () => {
-          try {
-            return JSON.parse(buf.toString('utf8')) as unknown;
-          } catch {
-            return undefined;
-          }
+      const done = () => {
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      // The timeout or the caller's signal ends the request at once, even one still waiting for a
+      // connection; the dispatch is aborted as soon as it has started.
+      const stop = (error: TransientDeliveryError) => {
+        if (settled) return;
+        done();
+        stopped = error;
+        controller?.abort(error);
+        reject(error);
+      };
+      const timer = setTimeout(
+        () =>
+          stop(
+            new TransientDeliveryError(`${safeOrigin(url)}: no answer within ${timeoutMs} ms`, {
+              code: 'timeout',
+            }),
+          ),
+        timeoutMs,
+      );
+      const onAbort = () =>
+        stop(new TransientDeliveryError(`${safeOrigin(url)}: aborted`, { code: 'aborted' }));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const handler: Dispatcher.DispatchHandler = {
+        onRequestStart(started) {
+          controller = started;
+          if (stopped) started.abort(stopped);
+        },
+        onResponseStart(_controller, statusCode, responseHeaders) {
+          // Informational answers (1xx) come before the final one.
+          if (statusCode < 200) return;
+          status = statusCode;
+          headers = responseHeaders;
+        },
+        onResponseData(_controller, chunk) {
+          if (size < maxBytes)
+            chunks.push(chunk.length <= maxBytes - size ? chunk : chunk.subarray(0, maxBytes - size));
+          size += chunk.length;
+        },
+        onResponseEnd() {
+          if (settled) return;
+          done();
+          const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+          resolve(response(status, headers, body));
+        },
+        onResponseError(_controller, error) {
+          if (settled) return;
+          done();
+          reject(transportError(error, url));
         },
       };
-    } catch (error) {
-      throw failure ?? transportError(error, url);
-    } finally {
-      clearTimeout(timer);
-      req.signal?.removeEventListener('abort', onAbort);
-    }
+      try {
+        dispatcher.dispatch(
+          {
+            origin: to.origin,
+            path: to.path,
+            method: (req.method ?? (req.body === undefined ? 'GET' : 'POST')) as Dispatcher.HttpMethod,
+            headers: { 'user-agent': userAgent, ...req.headers },
+            ...(req.body === undefined ? {} : { body: req.body }),
+            // The whole-request timer above bounds the wait; undici's own timers would only race it.
+            headersTimeout: 0,
+            bodyTimeout: 0,
+          },
+          handler,
+        );
+      } catch (error) {
+        if (settled) return;
+        done();
+        reject(transportError(error, url));
+      }
+    });
   }
 
   return {
