@@ -147,8 +147,14 @@ export function notificationStore(deps: { db: Kysely<Database>; clock: Clock }) 
         input.ruleIds.map((rule_id) => ({ notification_id: id, rule_id })),
       );
       // Kept for the delivery stage only when the event's arrival is known (it reports latency from it).
-      if (input.eventReceivedAt !== undefined || input.eventId === null)
-        keep({ ...row, event_received_at: input.eventReceivedAt ?? null });
+      if (input.eventReceivedAt !== undefined || input.eventId === null) {
+        const keptRow = { ...row, event_received_at: input.eventReceivedAt ?? null };
+        // Its payload is the object given, not a parse of the text stored (payloads are JSON data, so
+        // the two are equal): what the fan-out derived from it (the registry's validated form) is then
+        // reused by the deliveries instead of parsed and validated again.
+        payloads.set(keptRow, input.payload);
+        keep(keptRow);
+      }
       return { id, created: true };
     },
 
