@@ -97,9 +97,10 @@ export interface JobHandoff {
   run(jobs: readonly Job[]): Promise<void>;
   /**
    * Free slots of the worker for work that runs in none (ingest handing over the evaluations of the
-   * events it stores): none while the worker is stopped or busy, or while queued jobs may be waiting for
-   * a slot (they go first). Reserve before the transaction, write at most `count` jobs claimed through
-   * {@link writeJobs}, then `start` what was written.
+   * events it stores): none while the worker is stopped or busy; while queued jobs may be waiting, only
+   * those beyond half the worker's slots, so the poll that looks for them always finds room. Reserve
+   * before the transaction, write at most `count` jobs claimed through {@link writeJobs}, then `start`
+   * what was written.
    */
   reserve(limit: number): SlotReservation;
 }

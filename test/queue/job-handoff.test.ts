@@ -110,16 +110,19 @@ describe.skipIf(SKIP_PROFILE)('jobs handed over in reserved slots', () => {
     expect(handoff.reserve(5).count).toBe(2);
   });
 
-  it('offers no slot while queued jobs may be waiting, so new work never overtakes them', async () => {
-    const { queue, ran } = started(2);
+  it('keeps half its slots for queued jobs that may be waiting, so new work never takes them all', async () => {
+    const { queue, ran } = started(4);
     await settled();
     const ids = await a.db.transaction().execute((trx) => writeJobs(trx, digests(1), Date.now(), undefined));
     queue.notify(ids.queued);
-    expect(queue.handoff!.reserve(2).count).toBe(0);
+    const held = queue.handoff!.reserve(4);
+    expect(held.count).toBe(2);
+    expect(queue.handoff!.reserve(4).count).toBe(0);
+    held.start([]);
     await ranAll(ran, 1, 'the queued job');
-    // The poll that found it found nothing more: slots are offered again.
+    // The poll that found it found nothing more: every slot is offered again.
     await settled();
-    expect(queue.handoff!.reserve(2).count).toBe(2);
+    expect(queue.handoff!.reserve(4).count).toBe(4);
   });
 
   it('a stopped worker offers no slot: the jobs are queued as usual', async () => {
