@@ -12,7 +12,8 @@ import type { References } from '../tenancy/reference-cache.js';
 import type { FanOut, FanOutWritten } from './fan-out.js';
 import { type IssueRefs, issueRefs } from './issue-refs.js';
 import type { NotificationStore } from './notification-store.js';
-import type { IssueAlertPayload } from './types/issue-alert.js';
+import { builtPayload } from './registry.js';
+import { type IssueAlertPayload, issueAlertType } from './types/issue-alert.js';
 
 /** What turning an evaluated event into an issue alert needs. */
 export interface IssueAlertDeps {
@@ -111,7 +112,7 @@ export function issueAlerts(deps: IssueAlertDeps) {
       issueId: issue.id,
       eventId: eventRowId,
       ruleIds: won.map((r) => r.id),
-      payload: buildPayload(refs, stored.event, won),
+      payload: builtPayload(issueAlertType, buildPayload(refs, stored.event, won)),
     });
     // The fan-out reads before the transaction too, planned for every rule that matched: they nearly
     // always all win their action interval, and then the plan is written as it is.

@@ -5,7 +5,8 @@ import { docRenderers } from '../templates/doc-renderers.js';
 import { fixtureContext } from '../templates/render-fixtures.js';
 import { renderNotification } from '../templates/render-notification.js';
 import { defineNotificationType } from './notification-type.js';
-import { notificationType, notificationTypes, registerNotificationType } from './registry.js';
+import { builtPayload, notificationType, notificationTypes, registerNotificationType } from './registry.js';
+import { type IssueAlertPayload, issueAlertType } from './types/issue-alert.js';
 
 const BUILT_INS = [
   'issue_alert',
@@ -97,5 +98,23 @@ describe('notification type registry', () => {
     const alert = notificationType('issue_alert')!;
     const bad = { ...(alert.sample() as object), issue: { id: 'x' } };
     await expect(renderNotification('issue_alert', 'email', bad, fixtureContext())).rejects.toThrow(/issue/);
+  });
+
+  it('takes a payload Herald built for a type as valid, unless that type was replaced', async () => {
+    const alert = notificationType('issue_alert')!;
+    const checked = structuredClone(alert.sample()) as IssueAlertPayload;
+    // Validated: what comes back is the schema's own copy.
+    expect(alert.parse(checked)).not.toBe(checked);
+    const built = builtPayload(issueAlertType, structuredClone(checked));
+    expect(alert.parse(built)).toBe(built);
+
+    // A replacement with another schema validates what was built for the built-in type.
+    registerNotificationType({ ...quotaType, id: 'issue_alert' }, { replace: true });
+    try {
+      const replaced = notificationType('issue_alert')!;
+      expect(() => replaced.parse(builtPayload(issueAlertType, structuredClone(checked)))).toThrow(/used/);
+    } finally {
+      registerNotificationType(issueAlertType, { replace: true });
+    }
   });
 });

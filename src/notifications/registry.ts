@@ -26,6 +26,9 @@ export interface RegisteredType {
   sample(): unknown;
 }
 
+/** The validated payloads of each registered type (see {@link builtPayload}). */
+const caches = new WeakMap<RegisteredType, WeakMap<object, unknown>>();
+
 function erase<P>(type: NotificationType<P>): RegisteredType {
   // One delivery validates its payload several times (criticality at fan-out, rendering, metadata), and
   // a schema parse costs more than the rest of rendering: a payload object, and the value its parse
@@ -40,7 +43,7 @@ function erase<P>(type: NotificationType<P>): RegisteredType {
     if (typeof value === 'object' && value !== null) parsed.set(value, value);
     return value;
   };
-  return {
+  const registered: RegisteredType = {
     id: type.id,
     category: type.category,
     payloadSchema: type.payload,
@@ -54,6 +57,8 @@ function erase<P>(type: NotificationType<P>): RegisteredType {
     },
     sample: () => type.sample(),
   };
+  caches.set(registered, parsed);
+  return registered;
 }
 
 const types = new Map<string, RegisteredType>();
@@ -77,6 +82,20 @@ export function registerNotificationType<P>(
   if (types.has(type.id) && !options.replace)
     throw new Error(`Notification type "${type.id}" is already registered`);
   types.set(type.id, erase(type));
+}
+
+/**
+ * Marks `payload`, built by Herald's own code with the TypeScript type of `type`'s payload, as valid, so
+ * its stages do not validate it again at run time (a schema parse costs more than rendering it). Only
+ * while `type` is the one registered under its id: a payload built for a type a library user replaced is
+ * validated against the replacement as usual. Only for schemas without transforms, whose parse returns
+ * what it was given.
+ */
+export function builtPayload<P extends object>(type: NotificationType<P>, payload: P): P {
+  ensureBuiltIns();
+  const registered = types.get(type.id);
+  if (registered?.payloadSchema === type.payload) caches.get(registered)?.set(payload, payload);
+  return payload;
 }
 
 /** The registered type with this id, or undefined. */

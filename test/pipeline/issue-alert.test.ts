@@ -5,6 +5,7 @@ import { frequencyStore } from '../../src/events/frequency-store.js';
 import { fanOut } from '../../src/notifications/fan-out.js';
 import { issueAlerts } from '../../src/notifications/issue-alerts.js';
 import { notificationStore } from '../../src/notifications/notification-store.js';
+import { issueAlertPayloadSchema } from '../../src/notifications/types/issue-alert.js';
 import { preferenceDecisions } from '../../src/preferences/decisions.js';
 import { type RuleProcessor, ruleProcessor } from '../../src/rules/rule-processor.js';
 import { referenceCache } from '../../src/tenancy/reference-cache.js';
@@ -63,6 +64,47 @@ describe.skipIf(SKIP_PROFILE)('issue alerts end to end', () => {
     expect(byRule.data).toHaveLength(1);
     const otherRule = await history(`?rule=${c}`);
     expect(otherRule.data).toHaveLength(0);
+  });
+
+  it("a firing's payload is exactly what its type's schema makes of it, so it is not validated again", async () => {
+    // A project of its own: its rule fires on every event and must not reach the other cases.
+    await h.request('POST', '/api/v1/orgs/acme/projects', { slug: 'payments' });
+    const fired = (
+      await h.request('POST', '/api/v1/projects/acme/payments/rules', {
+        name: 'Full payload',
+        frequency: 0,
+        conditions: [{ id: 'every_event' }],
+        actions: [{ id: 'notify_email', targetType: 'Member', targetIdentifier: userId }],
+      })
+    ).body.id;
+    const sent = await h.request('POST', '/api/v1/projects/acme/payments/events', {
+      message: 'Payment declined for order 1234',
+      level: 'warning',
+      environment: 'production',
+      release: 'web@2.1.0',
+      tags: { region: 'eu-west', customer: 'enterprise' },
+      user: { id: 'u-42', email: 'buyer@example.test' },
+      exception: {
+        values: [
+          {
+            type: 'CardError',
+            value: 'Declined',
+            stacktrace: { frames: [{ filename: 'pay.js', function: 'charge', lineno: 12, in_app: true }] },
+          },
+        ],
+      },
+    });
+    expect(sent.status).toBe(202);
+    await h.engine.queue.drain();
+    const [row] = await h.engine.store.db
+      .selectFrom('notifications')
+      .innerJoin('notification_rules', 'notification_rules.notification_id', 'notifications.id')
+      .select('payload')
+      .where('notification_rules.rule_id', '=', fired)
+      .execute();
+    const payload = JSON.parse(row!.payload);
+    expect(payload.event.frames).toHaveLength(1);
+    expect(issueAlertPayloadSchema.parse(payload)).toEqual(payload);
   });
 
   it('the action interval holds a second firing for the same issue until it passes', async () => {
