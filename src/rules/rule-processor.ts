@@ -84,14 +84,28 @@ const ruleStates = preparedRows<
 export function ruleProcessor(deps: RuleProcessorDeps) {
   const { db, clock } = deps;
   const cache = new Map<string, { version: string; rules: Compiled[] }>();
+  // Evaluations of one project that start while its stamp is being read share that read: a burst of
+  // alerts reads it once per batch instead of once per event. So an evaluation may see the rule set as
+  // it was up to one read (a fraction of a millisecond) before it started, as it would had it started
+  // that much earlier; a change committed before that read is always seen.
+  const reading = new Map<string, Promise<string>>();
+  function stampOf(projectId: string): Promise<string> {
+    let pending = reading.get(projectId);
+    if (!pending) {
+      pending = ruleSetStamp(db, { projectId })
+        .then(({ rows: [stamp] }) => `${stamp?.n ?? 0}:${stamp?.latest ?? 0}`)
+        .finally(() => reading.delete(projectId));
+      reading.set(projectId, pending);
+    }
+    return pending;
+  }
 
   /**
    * The project's compiled rules. Compiling a thousand rules per event would dominate evaluation, so they
    * are kept until the project's rule set changes, which one indexed query tells (any process may edit).
    */
   async function rulesOf(projectId: string): Promise<Compiled[]> {
-    const stamp = (await ruleSetStamp(db, { projectId })).rows[0];
-    const version = `${stamp?.n ?? 0}:${stamp?.latest ?? 0}`;
+    const version = await stampOf(projectId);
     const hit = cache.get(projectId);
     if (hit && hit.version === version) return hit.rules;
     const rules = (await deps.rules.activeRulesForProject(projectId)).map((rule) => ({

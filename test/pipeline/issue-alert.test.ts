@@ -1,3 +1,4 @@
+import type { CompiledQuery } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/clock.js';
 import { storedEvents } from '../../src/events/event-records.js';
@@ -8,6 +9,7 @@ import { notificationStore } from '../../src/notifications/notification-store.js
 import { issueAlertPayloadSchema } from '../../src/notifications/types/issue-alert.js';
 import { preferenceDecisions } from '../../src/preferences/decisions.js';
 import { type RuleProcessor, ruleProcessor } from '../../src/rules/rule-processor.js';
+import { makeInput, makeIssue } from '../../src/rules/test-fixtures.js';
 import { referenceCache } from '../../src/tenancy/reference-cache.js';
 import { startHerald, type TestHerald } from '../helpers/herald.js';
 import { SKIP_PROFILE } from '../helpers/profile.js';
@@ -105,6 +107,48 @@ describe.skipIf(SKIP_PROFILE)('issue alerts end to end', () => {
     const payload = JSON.parse(row!.payload);
     expect(payload.event.frames).toHaveLength(1);
     expect(issueAlertPayloadSchema.parse(payload)).toEqual(payload);
+  });
+
+  it("evaluations of a project that start together read its rule set's stamp once, and a saved rule applies to the next", async () => {
+    await h.request('POST', '/api/v1/orgs/acme/projects', { slug: 'stamps' });
+    const project = await h.engine.store.db
+      .selectFrom('projects')
+      .select('id')
+      .where('slug', '=', 'stamps')
+      .executeTakeFirstOrThrow();
+    let reads = 0;
+    const db = h.engine.store.db;
+    // The database, counting the reads of a project's rule-set stamp.
+    const counted = new Proxy(db, {
+      get(target, property) {
+        if (property === 'executeQuery')
+          return (query: CompiledQuery) => {
+            if (/count\(\*\).*from "rules"/.test(query.sql)) reads++;
+            return target.executeQuery(query);
+          };
+        const value = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const processor = ruleProcessor({ db: counted, clock, rules: h.engine.services.rules });
+    const input = makeInput({
+      issue: makeIssue({ id: 'iss_stamps', projectId: project.id }),
+      now: clock.now(),
+    });
+    const together = await Promise.all(Array.from({ length: 20 }, () => processor.matching(input)));
+    expect(together.every((r) => r.rules.length === 0)).toBe(true);
+    expect(reads).toBe(1);
+
+    const saved = await h.request('POST', '/api/v1/projects/acme/stamps/rules', {
+      name: 'Saved meanwhile',
+      frequency: 0,
+      conditions: [{ id: 'every_event' }],
+      actions: [{ id: 'notify_email', targetType: 'Member', targetIdentifier: userId }],
+    });
+    expect(saved.status, saved.text).toBe(201);
+    const next = await processor.matching(input);
+    expect(reads).toBe(2);
+    expect(next.rules.map((r) => r.id)).toEqual([saved.body.id]);
   });
 
   it('the action interval holds a second firing for the same issue until it passes', async () => {
