@@ -190,8 +190,9 @@ export function httpClient(options: HttpClientOptions = {}): HttpClient {
 
   /**
    * Sends through undici's dispatch API with a handler of our own rather than `dispatcher.request`: no
-   * response stream, no AbortController, no async iteration over the body. On many small posts that
-   * halves the client's CPU per request (bench/pipeline.ts --replay).
+   * response stream, no AbortController, no async iteration over the body. On many small posts that takes
+   * the client from about 33 to 18 µs of CPU a request, and a delivery about a tenth less
+   * (bench/pipeline.ts --replay).
    */
   function request(req: HttpRequest): Promise<HttpResponse> {
     let to: Target;
@@ -213,20 +214,22 @@ export function httpClient(options: HttpClientOptions = {}): HttpClient {
       let headers: IncomingHttpHeaders = {};
       const chunks: Buffer[] = [];
       let size = 0;
-      const done = () => {
+      /** Ends the request once, whichever of the answer, a failure, the timeout or the signal comes first. */
+      const settle = (end: () => void) => {
+        if (settled) return;
         settled = true;
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
+        end();
       };
       // The timeout or the caller's signal ends the request at once, even one still waiting for a
       // connection; the dispatch is aborted as soon as it has started.
-      const stop = (error: TransientDeliveryError) => {
-        if (settled) return;
-        done();
-        stopped = error;
-        controller?.abort(error);
-        reject(error);
-      };
+      const stop = (error: TransientDeliveryError) =>
+        settle(() => {
+          stopped = error;
+          controller?.abort(error);
+          reject(error);
+        });
       const timer = setTimeout(
         () =>
           stop(
@@ -239,6 +242,7 @@ export function httpClient(options: HttpClientOptions = {}): HttpClient {
       const onAbort = () =>
         stop(new TransientDeliveryError(`${safeOrigin(url)}: aborted`, { code: 'aborted' }));
       signal?.addEventListener('abort', onAbort, { once: true });
+      const fail = (error: unknown) => settle(() => reject(transportError(error, url)));
       const handler: Dispatcher.DispatchHandler = {
         onRequestStart(started) {
           controller = started;
@@ -256,15 +260,14 @@ export function httpClient(options: HttpClientOptions = {}): HttpClient {
           size += chunk.length;
         },
         onResponseEnd() {
-          if (settled) return;
-          done();
-          const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
-          resolve(response(status, headers, body));
+          settle(() =>
+            resolve(
+              response(status, headers, chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)),
+            ),
+          );
         },
         onResponseError(_controller, error) {
-          if (settled) return;
-          done();
-          reject(transportError(error, url));
+          fail(error);
         },
       };
       try {
@@ -282,9 +285,7 @@ export function httpClient(options: HttpClientOptions = {}): HttpClient {
           handler,
         );
       } catch (error) {
-        if (settled) return;
-        done();
-        reject(transportError(error, url));
+        fail(error);
       }
     });
   }

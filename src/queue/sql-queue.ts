@@ -44,6 +44,8 @@ export function sqlQueue(options: SqlQueueOptions): Queue & { readonly workerId:
   // when the queue is busy. Slots are refilled a quarter of the concurrency at a time, or whenever the
   // last job ends; the poll timer still fills any free slot.
   const refillAt = Math.max(1, Math.floor(concurrency / 4));
+  // Slots a hand-over leaves free while queued work may be waiting (see `reserve`).
+  const keptForQueued = Math.ceil(concurrency / 2);
   const handlers = new Map<JobKind, JobHandler>();
   const running = new Set<Promise<void>>();
   let timer: NodeJS.Timeout | null = null;
@@ -135,7 +137,7 @@ export function sqlQueue(options: SqlQueueOptions): Queue & { readonly workerId:
         // under a steady stream of events nearly every evaluation went through the table (written, then
         // polled for and claimed: two statements and ~50 µs more an event) instead of being handed over.
         if (!started) return NO_SLOTS;
-        const free = concurrency - running.size - reserved - (maybeDue ? Math.ceil(concurrency / 2) : 0);
+        const free = concurrency - running.size - reserved - (maybeDue ? keptForQueued : 0);
         const count = Math.max(0, Math.min(limit, free));
         if (count === 0) return NO_SLOTS;
         reserved += count;
