@@ -150,6 +150,9 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
         })
       : sqlQueue({ db: store.db, clock, logger, concurrency: config.workerConcurrency }));
   const onJobsCommitted = (ids: string[]) => queue.notify(ids);
+  // A steady stream of events leaves most slots free, and its COMMITs gain by waiting a moment for more
+  // work; once the slots are mostly taken (a burst, a replay), the jobs themselves wait for each COMMIT.
+  store.holdCommitsWhile?.(() => queue.saturation() < 1 / 3);
   // An event's later stages run in the slot of its evaluation (both queues offer it); API processes run none.
   const handoff = config.role === 'api' ? undefined : queue.handoff;
   // Stored events read back by the evaluation and fan-out stages; ingest keeps the ones it just stored.

@@ -65,7 +65,7 @@ export function bullmqQueue(options: BullmqQueueOptions): BullmqQueue {
   const sweepGraceMs = options.sweepGraceMs ?? sweepMs;
   const workerId = newId('wrk');
   const lease = { workerId, leaseMs };
-  const complete = jobCompleter(db, lease);
+  const complete = jobCompleter(db, lease, logger);
   const broker = bullmqBroker({ redisUrl: options.redisUrl, prefix, logger });
   const handlers = new Map<JobKind, JobHandler>();
   const workers = new Map<JobKind, Worker<MessageData>>();
@@ -213,6 +213,7 @@ export function bullmqQueue(options: BullmqQueueOptions): BullmqQueue {
   return {
     workerId,
     sweep,
+    saturation: () => Math.min(1, active / concurrency),
     // The next stage of an event runs in the slot of the job at hand, its row written claimed, with no
     // message: one Redis round trip and one claim fewer per stage. A worker that dies leaves the row to
     // the sweeper once its lease ends. Ingest runs in API processes, which hold no slot to offer.
@@ -246,6 +247,7 @@ export function bullmqQueue(options: BullmqQueueOptions): BullmqQueue {
       sweepTimer = null;
       await closeWorkers(graceMs);
       await Promise.allSettled([...sending]);
+      await complete.flush();
       await broker.close();
     },
     async drain() {
@@ -258,7 +260,8 @@ export function bullmqQueue(options: BullmqQueueOptions): BullmqQueue {
           const before = finished;
           const now = clock.now();
           const due = await findDueJobs(db, { now, kinds: [...handlers.keys()], limit: SWEEP_BATCH });
-          if (due.length === 0 && active === 0 && sending.size === 0 && finished === before) return;
+          if (due.length === 0 && active === 0 && sending.size === 0 && finished === before)
+            return complete.flush();
           if (due.length > 0) await broker.resend(due, now, { promote: true });
           // Whatever runs elsewhere (or waits in Redis) is not announced here: look again soon.
           if (finished === before) await nextFinish(25);

@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import { type PreparedQuery, preparedQuery } from '../store/prepared-query.js';
 import { preparedRows } from '../store/prepared-rows.js';
 import type { Database } from '../store/schema.js';
-import { turnBatch } from '../store/turn-batch.js';
 import { JOB_KINDS, type Job, type JobHandler, type JobKind } from './queue.js';
 
 /** Who claims, and for how long: the identity a lease is checked against. */
@@ -264,27 +263,58 @@ export async function runClaimedJob(
   }
 }
 
+/** How long a finished job's row waits to be deleted with the others that finish meanwhile. */
+const COMPLETION_DELAY_MS = 20;
+/** Finished jobs deleted at once without waiting any longer. */
+const COMPLETION_BATCH = 500;
+
+/** Deletes the rows of finished jobs; see {@link jobCompleter}. */
+export interface JobCompleter {
+  /** Marks a finished job's row for deletion and returns at once. */
+  (jobId: string): Promise<void>;
+  /** Deletes every row marked so far; resolves once they are gone (or their deletion failed). */
+  flush(): Promise<void>;
+}
+
 /**
- * Deletes finished jobs a turn at a time (see turnBatch): the jobs of this worker that finish during one
- * turn of the event loop go in one statement. A job whose row outlives its handler (the process dies
- * first) runs again, which every handler allows, as it would if the process died just before a single
- * delete.
+ * Deletes finished jobs a few at a time: the rows of this worker's jobs that finish within
+ * COMPLETION_DELAY_MS go in one statement, outside the jobs' own transactions. A job's work was committed
+ * before it finished, so its row is only bookkeeping; deleted at the end of its turn, it was often the one
+ * write of a group of its own (an evaluation that fired nothing, a send whose outcome was written
+ * already): at 200 events/s with no rule firing, 1.95 COMMITs an event, 1.13 with the rows deleted
+ * together (bench/pipeline.ts --rate=200 without the rule). The job's slot is free at once. A row that
+ * outlives its handler (the process dies first, or the deletion fails) keeps its lease and then runs
+ * again, which every handler allows, as it would if the process died just before a single delete.
  */
-export function jobCompleter(db: Kysely<Database>, lease: Lease): (jobId: string) => Promise<void> {
-  const complete = turnBatch(
-    (jobId: string) => jobId,
-    async (ids) => {
-      await deleteJobs(
-        db,
-        ids.map((id) => ({ id, worker: lease.workerId })),
+export function jobCompleter(db: Kysely<Database>, lease: Lease, logger: Logger): JobCompleter {
+  let marked: string[] = [];
+  let timer: NodeJS.Timeout | null = null;
+  let deleting: Promise<void> = Promise.resolve();
+
+  function flush(): Promise<void> {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    const ids = marked;
+    marked = [];
+    if (ids.length > 0) {
+      const rows = ids.map((id) => ({ id, worker: lease.workerId }));
+      const deleted = deleteJobs(db, rows).then(
+        () => undefined,
+        (error: unknown) =>
+          logger.warn({ err: error, jobs: ids.length }, 'finished jobs not deleted; they run again later'),
       );
-      return new Map<string, never>();
-    },
-    { until: 'immediate' },
-  );
-  return async (jobId) => {
-    await complete(jobId);
+      deleting = Promise.all([deleting, deleted]).then(() => undefined);
+    }
+    return deleting;
+  }
+
+  const complete = (jobId: string): Promise<void> => {
+    marked.push(jobId);
+    if (marked.length >= COMPLETION_BATCH) void flush();
+    else if (!timer) timer = setTimeout(flush, COMPLETION_DELAY_MS).unref();
+    return Promise.resolve();
   };
+  return Object.assign(complete, { flush });
 }
 
 /** Extends the leases of jobs still running here, so a slow handler is not taken over while alive. */

@@ -263,6 +263,66 @@ export function queueConformance(name: string, harness: () => QueueHarness): voi
       expect(await rows()).toEqual([]);
     });
 
+    it('tells the share of its job slots in use', async () => {
+      const [a] = harness().dbs;
+      const clock = manualClock();
+      const q = queue(a, clock, { concurrency: 4 });
+      const started = [signal(), signal()];
+      const release = signal();
+      let next = 0;
+      q.handle('deliver', async () => {
+        started[next++]!.resolve();
+        await release.promise;
+      });
+      expect(q.saturation()).toBe(0);
+      const ids = await enqueueJobs(
+        a,
+        [
+          { kind: 'deliver', payload: { n: 0 } },
+          { kind: 'deliver', payload: { n: 1 } },
+        ],
+        clock.now(),
+      );
+      q.start();
+      q.notify(ids);
+      await within(Promise.all(started.map((s) => s.promise)), 10_000, 'both jobs to start');
+      expect(q.saturation()).toBe(0.5);
+      release.resolve();
+      await within(q.drain(), 10_000, 'the queue to drain');
+      expect(q.saturation()).toBe(0);
+    });
+
+    it('deletes the rows of finished jobs by the time it has drained or stopped', async () => {
+      const [a] = harness().dbs;
+      const clock = manualClock();
+      const q = queue(a, clock, { concurrency: 2 });
+      const ran: number[] = [];
+      q.handle('deliver', async (job) => {
+        ran.push(Number(job.payload.n));
+      });
+      const ids = await enqueueJobs(
+        a,
+        Array.from({ length: 20 }, (_, n) => ({ kind: 'deliver' as const, payload: { n } })),
+        clock.now(),
+      );
+      q.start();
+      q.notify(ids);
+      await within(q.drain(), 10_000, 'the queue to drain');
+      expect(ran.sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, n) => n));
+      expect(await rows()).toEqual([]);
+      const more = await enqueueJobs(a, [{ kind: 'deliver', payload: { n: 20 } }], clock.now());
+      q.notify(more);
+      await within(
+        (async () => {
+          while (!ran.includes(20)) await new Promise((resolve) => setTimeout(resolve, 5));
+        })(),
+        10_000,
+        'the last job to run',
+      );
+      await q.stop(5_000);
+      expect(await rows()).toEqual([]);
+    });
+
     it('stop lets running jobs finish within the grace period', async () => {
       const [a] = harness().dbs;
       const clock = manualClock();

@@ -220,4 +220,6 @@ export interface Queue {
   drain(): Promise<void>;
   /** Present when this queue can run handed-over jobs in this process (see {@link JobHandoff}). */
   readonly handoff?: JobHandoff;
+  /** The share of this process's job slots in use or reserved, 0 to 1 (0 when it runs no jobs). */
+  saturation(): number;
 }

@@ -38,7 +38,7 @@ export function sqlQueue(options: SqlQueueOptions): Queue & { readonly workerId:
   const leaseMs = options.leaseMs ?? 60_000;
   const workerId = newId('wrk');
   const lease = { workerId, leaseMs };
-  const complete = jobCompleter(db, lease);
+  const complete = jobCompleter(db, lease, logger);
   const claimDue = dueJobsClaimer(db, lease);
   // A finished job frees a slot; claiming for every single slot would cost a read and an update per job
   // when the queue is busy. Slots are refilled a quarter of the concurrency at a time, or whenever the
@@ -153,6 +153,9 @@ export function sqlQueue(options: SqlQueueOptions): Queue & { readonly workerId:
         };
       },
     },
+    saturation() {
+      return Math.min(1, (running.size + reserved) / concurrency);
+    },
     notify() {
       announced++;
       maybeDue = true;
@@ -173,12 +176,13 @@ export function sqlQueue(options: SqlQueueOptions): Queue & { readonly workerId:
       await polling;
       const all = Promise.allSettled([...running]);
       await Promise.race([all, new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
+      await complete.flush();
     },
     async drain() {
       for (let round = 0; round < 10_000; round++) {
         const started = await poll();
         if (running.size > 0) await Promise.allSettled([...running]);
-        else if (started === 0) return;
+        else if (started === 0) return complete.flush();
       }
       throw new Error('queue did not drain after 10,000 rounds');
     },

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { type Generated, Kysely, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { groupCommitDialect } from './sqlite-group-commit.js';
+import { type GroupCommitOptions, groupCommitDialect } from './sqlite-group-commit.js';
 
 interface Db {
   notes: { id: Generated<number>; text: string };
@@ -18,7 +18,7 @@ describe('SQLite group commit', () => {
   let outside: SQLite.Database;
   let commits: number;
 
-  function open(): Kysely<Db> {
+  function open(options?: GroupCommitOptions): Kysely<Db> {
     const database = new SQLite(file);
     database.pragma('journal_mode = WAL');
     const prepare = database.prepare.bind(database);
@@ -27,7 +27,7 @@ describe('SQLite group commit', () => {
       if (text === 'commit') commits++;
       return prepare(text);
     }) as typeof database.prepare;
-    return new Kysely<Db>({ dialect: groupCommitDialect(database) });
+    return new Kysely<Db>({ dialect: groupCommitDialect(database, options) });
   }
 
   const visibleOutside = () =>
@@ -87,6 +87,9 @@ describe('SQLite group commit', () => {
   });
 
   it('a rejected statement outside a transaction leaves no transaction open behind it', async () => {
+    // COMMITs every turn: a group waiting for the spacing holds the write lock until then (tested below).
+    await db.destroy();
+    db = open({ commitSpacingMs: 0 });
     await db.insertInto('notes').values({ text: 'taken' }).execute();
     await expect(db.insertInto('notes').values({ text: 'taken' }).execute()).rejects.toThrow(/UNIQUE/);
     await new Promise((resolve) => setImmediate(resolve));
@@ -124,5 +127,90 @@ describe('SQLite group commit', () => {
     const read = db.selectFrom('notes').select('text').execute();
     await pending;
     expect((await read).map((r) => r.text)).toEqual(['in flight']);
+  });
+
+  describe('spacing of COMMITs', () => {
+    const SPACING_MS = 50;
+    const write = (on: Kysely<Db>, text: string) => on.insertInto('notes').values({ text }).execute();
+
+    it('writes that keep coming share COMMITs instead of each paying for one', async () => {
+      const spaced = open({ commitSpacingMs: SPACING_MS });
+      try {
+        await write(spaced, 'first');
+        const before = commits;
+        const writes: Promise<unknown>[] = [];
+        for (let i = 0; i < 20; i++) {
+          writes.push(write(spaced, `n${i}`));
+          await new Promise((resolve) => setTimeout(resolve, 2));
+        }
+        await Promise.all(writes);
+        // A turn of its own each, committed every turn, they made 20 COMMITs.
+        expect(commits - before).toBeLessThanOrEqual(5);
+        expect(visibleOutside()).toHaveLength(21);
+      } finally {
+        await spaced.destroy();
+      }
+    });
+
+    it('a lone client writing one thing after another is rarely held', async () => {
+      const held: boolean[] = [];
+      const lone = open({ commitSpacingMs: SPACING_MS, onCommit: (_units, waited) => held.push(waited) });
+      try {
+        for (let i = 0; i < 30; i++) await write(lone, `n${i}`);
+        // Each wait gathered nothing, so twice as many groups as before commit at once after it:
+        // the 2nd, 4th, 7th, 12th and 21st writes waited.
+        expect(held).toHaveLength(30);
+        expect(held.filter(Boolean).length).toBeLessThanOrEqual(5);
+      } finally {
+        await lone.destroy();
+      }
+    });
+
+    it('does not wait while the caller says no', async () => {
+      const held: boolean[] = [];
+      const busy = open({
+        commitSpacingMs: 60_000,
+        mayWait: () => false,
+        onCommit: (_units, waited) => held.push(waited),
+      });
+      try {
+        // A wait of a minute would time the test out.
+        for (let i = 0; i < 5; i++) await write(busy, `n${i}`);
+        expect(held).toEqual([false, false, false, false, false]);
+      } finally {
+        await busy.destroy();
+      }
+    });
+
+    it('commits a group at once when it has changed many rows, without waiting out the spacing', async () => {
+      const spaced = open({ commitSpacingMs: 60_000 });
+      try {
+        await write(spaced, 'first');
+        // Within the spacing of that COMMIT, and a wait of a minute would time the test out.
+        await spaced.transaction().execute(async (trx) => {
+          for (let i = 0; i < 200; i++) await write(trx, `n${i}`);
+        });
+        expect(visibleOutside()).toHaveLength(201);
+      } finally {
+        await spaced.destroy();
+      }
+    });
+
+    it('a group that waits is committed once the spacing has passed, and frees the write lock', async () => {
+      const spaced = open({ commitSpacingMs: SPACING_MS });
+      try {
+        await write(spaced, 'first');
+        const second = write(spaced, 'second');
+        await new Promise((resolve) => setImmediate(resolve));
+        // Not committed yet: waiting for the spacing.
+        expect(visibleOutside()).toEqual(['first']);
+        await second;
+        expect(visibleOutside()).toEqual(['first', 'second']);
+        outside.prepare("insert into notes (text) values ('from outside')").run();
+        expect(visibleOutside()).toEqual(['first', 'second', 'from outside']);
+      } finally {
+        await spaced.destroy();
+      }
+    });
   });
 });

@@ -21,6 +21,11 @@ export interface Store {
   migrate(): Promise<string[]>;
   /** True when the database answers. */
   ping(): Promise<boolean>;
+  /**
+   * SQLite: tells when COMMITs may wait a moment for more work to share them (see groupCommitDialect);
+   * the worker says no while its job slots are mostly full. PostgreSQL commits each transaction itself.
+   */
+  holdCommitsWhile?(mayWait: () => boolean): void;
   close(): Promise<void>;
 }
 
@@ -56,8 +61,10 @@ function sqliteStore(file: string): Store {
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   const stopCheckpoints = file === ':memory:' ? null : checkpointInBackground(database, file);
-  const db = new Kysely<Database>({ dialect: groupCommitDialect(database) });
-  return wrap(
+  let mayWait = () => true;
+  const dialect = groupCommitDialect(database, { mayWait: () => mayWait() });
+  const db = new Kysely<Database>({ dialect });
+  const store = wrap(
     db,
     'sqlite',
     async () => {
@@ -71,6 +78,12 @@ function sqliteStore(file: string): Store {
       return rebuilt.length > 0 ? [`clustered: ${rebuilt.join(', ')}`] : [];
     },
   );
+  return {
+    ...store,
+    holdCommitsWhile(given) {
+      mayWait = given;
+    },
+  };
 }
 
 /**
