@@ -23,8 +23,8 @@ import {
  * thousands of small transactions a second: an event, its evaluation, its fan-out, each delivery's claim
  * and outcome, each finished job. Here every unit of work (a Kysely transaction, or one statement that
  * writes outside of any) runs as a SAVEPOINT inside one open outer transaction; when it ends its caller
- * waits until the outer transaction is committed, which happens once per turn for every unit that ended
- * in it. Nothing is acknowledged before it is durable: a transaction's `execute` and a write's promise
+ * waits until the outer transaction is committed, which happens once per turn (or per spacing, below)
+ * for every unit that ended in it. Nothing is acknowledged before it is durable: a transaction's `execute` and a write's promise
  * resolve only after the COMMIT that contains them, and reject if that COMMIT fails (the whole group is
  * then rolled back and each caller retries or reports, as for any failed transaction). A unit that rolls
  * back undoes only itself (ROLLBACK TO its savepoint).
@@ -263,7 +263,7 @@ class GroupCommitDriver implements Driver {
   /**
    * Opens the group's outer transaction if none is open, taking the write lock at once (BEGIN
    * IMMEDIATE: a group never has to upgrade a read snapshot another writer made stale); its COMMIT is
-   * due at the end of this turn.
+   * due at the end of this turn, or once the spacing has passed (see scheduleFlush).
    */
   private async openOuter(): Promise<void> {
     if (this.outerOpen) {
@@ -279,30 +279,41 @@ class GroupCommitDriver implements Driver {
     this.scheduleFlush();
   }
 
+  /**
+   * Schedules the open group's COMMIT: at the end of this turn, or when the spacing since the last COMMIT
+   * has passed if the group may wait for it (see `holds`). A group already waiting is committed at
+   * once when it has changed FULL_GROUP_ROWS rows.
+   */
   private scheduleFlush(): void {
     if (this.flushScheduled) {
-      // A group that changed many rows is committed now rather than when its wait ends.
-      if (this.spacingTimer && this.groupRows >= FULL_GROUP_ROWS) {
-        clearTimeout(this.spacingTimer);
-        this.spacingTimer = null;
-        setImmediate(() => void this.flush());
-      }
+      if (this.spacingTimer && this.groupRows >= FULL_GROUP_ROWS) this.commitSoon();
       return;
     }
     this.flushScheduled = true;
     const wait = this.lastCommit + this.spacingMs - performance.now();
-    if (
-      wait >= 1 &&
+    if (wait >= 1 && this.holds()) {
+      this.waited = true;
+      this.spacingTimer = setTimeout(() => void this.flush(), wait);
+    } else {
+      if (wait >= 1 && this.unwaited > 0) this.unwaited--;
+      this.commitSoon();
+    }
+  }
+
+  /** Whether a group opened within the spacing waits for it (see groupCommitDialect). */
+  private holds(): boolean {
+    return (
       this.unwaited === 0 &&
       this.groupRows < FULL_GROUP_ROWS &&
       this.previousRows < FULL_GROUP_ROWS &&
       (this.options.mayWait?.() ?? true)
-    ) {
-      this.waited = true;
-      this.spacingTimer = setTimeout(() => void this.flush(), wait);
-      return;
-    }
-    if (wait >= 1 && this.unwaited > 0) this.unwaited--;
+    );
+  }
+
+  /** Commits the open group at the end of this turn, instead of when a wait for the spacing ends. */
+  private commitSoon(): void {
+    if (this.spacingTimer) clearTimeout(this.spacingTimer);
+    this.spacingTimer = null;
     setImmediate(() => void this.flush());
   }
 
