@@ -156,7 +156,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
   // An event's later stages run in the slot of its evaluation (both queues offer it); API processes run none.
   const handoff = config.role === 'api' ? undefined : queue.handoff;
   // Stored events read back by the evaluation and fan-out stages; ingest keeps the ones it just stored.
-  const events = storedEvents(store.db);
+  const events = storedEvents(store.db, clock);
   const notifications = countedNotifications(notificationStore({ db: store.db, clock }), analytics.metrics);
   const system = systemNotifications({
     db: store.db,

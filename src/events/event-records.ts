@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { type Clock, systemClock } from '../clock.js';
 import { preparedStatement } from '../store/prepared-query.js';
 import type { Database, EventTable, IssueTable } from '../store/schema.js';
 import type { HeraldEvent, IssueCategory, IssueSnapshot, IssueStatus, Level } from './event.js';
@@ -52,9 +53,11 @@ export interface StoredEvents {
   load(eventRowId: string): Promise<StoredEvent | null>;
   /**
    * Keeps an event this process just stored (its transaction committed), so that its evaluation, which
-   * follows within moments, does not read it back.
+   * follows within moments, does not read it back. `bytes` is the size of its stored JSON.
    */
-  keep(stored: StoredEvent): void;
+  keep(stored: StoredEvent, bytes: number): void;
+  /** The event's evaluation ended (its fan-out planned with it): it is not kept any longer. */
+  forget(eventRowId: string): void;
 }
 
 // Every evaluation reads its event and issue: compiled once (see store/prepared-query.ts).
@@ -65,30 +68,58 @@ const selectIssue = preparedStatement<Database, { id: string }, IssueTable>(['id
   db.selectFrom('issues').selectAll().where('id', '=', p.id),
 );
 
-/** Events kept read back: a firing reads its event at evaluation and again at fan-out. */
-const KEPT_EVENTS = 2_000;
+/**
+ * Bounds of the events kept for their evaluation: a count, the size of their stored JSON (the parsed form
+ * weighs a few times more), and an age past which an event is taken as one no evaluation here will ask
+ * for (another worker on the same SQLite file ran it).
+ */
+export const KEPT_EVENTS = { count: 20_000, bytes: 32 * 1024 * 1024, ageMs: 60_000 } as const;
 
 /**
- * Reads stored events, keeping the most recent ones parsed: an event never changes once stored, and
- * reading one back (the row, its JSON, normalizing it again) is a good part of what evaluating it costs.
+ * Reads stored events, keeping the ones ingest just stored until their evaluation ended: an event never
+ * changes once stored, and reading one back (the row, its JSON, normalizing it again) is a good part of
+ * what evaluating it costs. When the bounds are reached, a new event is not kept (rather than the oldest
+ * dropped): in a backlog the oldest are the next to be evaluated, so dropping them would make every
+ * evaluation read its event back, where not keeping the newest makes only those read theirs.
  */
-export function storedEvents(db: Kysely<Database>): StoredEvents {
-  const kept = new Map<string, StoredEvent>();
-  const keep = (stored: StoredEvent) => {
-    if (kept.size >= KEPT_EVENTS) kept.delete(kept.keys().next().value as string);
-    kept.set(stored.id, stored);
+export function storedEvents(
+  db: Kysely<Database>,
+  clock: Clock = systemClock,
+  bounds: { readonly count: number; readonly bytes: number; readonly ageMs: number } = KEPT_EVENTS,
+): StoredEvents {
+  const kept = new Map<string, { readonly stored: StoredEvent; readonly bytes: number }>();
+  let bytes = 0;
+  const drop = (id: string) => {
+    const entry = kept.get(id);
+    if (!entry) return;
+    kept.delete(id);
+    bytes -= entry.bytes;
+  };
+  const keep = (stored: StoredEvent, size: number) => {
+    // Kept in the order they were stored: the oldest are first, and those too old are let go.
+    const oldest = clock.now() - bounds.ageMs;
+    for (const [id, entry] of kept) {
+      if (entry.stored.receivedAt >= oldest) break;
+      drop(id);
+    }
+    if (kept.size >= bounds.count || bytes + size > bounds.bytes) return;
+    drop(stored.id);
+    kept.set(stored.id, { stored, bytes: size });
+    bytes += size;
   };
   return {
     async load(eventRowId) {
       const known = kept.get(eventRowId);
-      if (known) return known;
+      if (known) return known.stored;
       const row = (await selectEvent(db, { id: eventRowId })).rows[0];
       if (!row) return null;
       const stored = storedEvent(row);
-      keep(stored);
+      // Read back for an evaluation: its fan-out reads it again.
+      keep(stored, row.payload.length);
       return stored;
     },
     keep,
+    forget: drop,
   };
 }
 

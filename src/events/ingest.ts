@@ -81,6 +81,12 @@ interface Fresh {
   newInEnvironment: boolean;
 }
 
+/** An event stored by a group, as its evaluation would read it back, and the size of its stored JSON. */
+interface KeptEvent {
+  readonly stored: StoredEvent;
+  readonly bytes: number;
+}
+
 /**
  * Event ingest. Each call is one transaction: dedupe by (project, event_id), find or create the issue by
  * fingerprint, run the status machine, count the event (times and users seen, frequency buckets,
@@ -120,7 +126,7 @@ export function ingestService(deps: IngestDeps) {
           const written = await writeJobs(trx, jobs, receivedAt, deps.handoff, slots.count);
           return { results, kept, written };
         });
-        for (const event of kept) deps.events?.keep(event);
+        for (const { stored, bytes } of kept) deps.events?.keep(stored, bytes);
         slots.start(written.handed);
         if (written.queued.length > 0) deps.onJobsCommitted?.([...written.queued]);
         return results;
@@ -145,7 +151,7 @@ export function ingestService(deps: IngestDeps) {
     items: readonly Prepared[],
     known: Map<string, string>,
     now: number,
-  ): Promise<{ results: IngestResult[]; kept: StoredEvent[]; jobs: JobInput[] }> {
+  ): Promise<{ results: IngestResult[]; kept: KeptEvent[]; jobs: JobInput[] }> {
     const results: IngestResult[] = new Array(items.length);
     const firstOf = new Map<string, number>();
     const repeats: [index: number, first: number][] = [];
@@ -168,9 +174,10 @@ export function ingestService(deps: IngestDeps) {
     if (fresh.length === 0) return { results, kept: [], jobs: [] };
 
     await attachIssues(trx, fresh, now);
+    const payloads = fresh.map(({ item }) => JSON.stringify(item.event.raw));
     const stored = await statements.insertEvents(
       trx,
-      fresh.map(({ item, issue }) => ({
+      fresh.map(({ item, issue }, i) => ({
         id: item.rowId,
         project_id: item.target.projectId,
         issue_id: issue!.id,
@@ -180,7 +187,7 @@ export function ingestService(deps: IngestDeps) {
         environment: item.event.environment,
         release: item.event.release,
         level: item.event.level,
-        payload: JSON.stringify(item.event.raw),
+        payload: payloads[i]!,
       })),
     );
     if (stored.length !== fresh.length) throw new DuplicateEvent();
@@ -246,12 +253,15 @@ export function ingestService(deps: IngestDeps) {
       results[index] = repeated(items[index]!.event.eventId, results[first]!.issueId);
     // The events as a reader would load them back, for whoever keeps them (none in an API process).
     const kept = deps.events
-      ? fresh.map(({ item, issue }) => ({
-          id: item.rowId,
-          projectId: item.target.projectId,
-          issueId: issue!.id,
-          receivedAt: now,
-          event: item.event,
+      ? fresh.map(({ item, issue }, i) => ({
+          stored: {
+            id: item.rowId,
+            projectId: item.target.projectId,
+            issueId: issue!.id,
+            receivedAt: now,
+            event: item.event,
+          },
+          bytes: payloads[i]!.length,
         }))
       : [];
     return { results, kept, jobs };

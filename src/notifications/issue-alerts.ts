@@ -60,6 +60,15 @@ export function issueAlerts(deps: IssueAlertDeps) {
 
   return async function evaluateEvent(job: Job): Promise<void> {
     const eventRowId = String(job.payload.eventId);
+    try {
+      await evaluate(job, eventRowId);
+    } finally {
+      // Its evaluation and fan-out have read it: a later reader (a fan-out job of its own) reads it back.
+      deps.events.forget(eventRowId);
+    }
+  };
+
+  async function evaluate(job: Job, eventRowId: string): Promise<void> {
     const loaded = await loadEvaluation(db, deps.events, eventRowId);
     if (!loaded) return;
     const { stored, issue, issueRow, orgId } = loaded;
@@ -150,7 +159,7 @@ export function issueAlerts(deps: IssueAlertDeps) {
     });
     if (fannedOut) await fanOut?.finish(fannedOut);
     await afterCommit(written, deps.onJobsCommitted, deps.handoff);
-  };
+  }
 
   function buildPayload(refs: IssueRefs, event: HeraldEvent, rules: readonly FiredRule[]): IssueAlertPayload {
     const issueUrl = refs.issue.url;

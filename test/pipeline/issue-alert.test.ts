@@ -1,7 +1,7 @@
 import type { CompiledQuery } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/clock.js';
-import { storedEvents } from '../../src/events/event-records.js';
+import { type StoredEvents, storedEvents } from '../../src/events/event-records.js';
 import { frequencyStore } from '../../src/events/frequency-store.js';
 import { fanOut } from '../../src/notifications/fan-out.js';
 import { issueAlerts } from '../../src/notifications/issue-alerts.js';
@@ -237,10 +237,12 @@ describe.skipIf(SKIP_PROFILE)('issue alerts end to end', () => {
    * An evaluation worker of its own (as another process would have), with the fan-out written in its
    * transaction; `claim` may be wrapped to make it lose rules to a concurrent evaluation.
    */
-  function worker(wrap: (processor: RuleProcessor) => RuleProcessor = (p) => p) {
+  function worker(
+    wrap: (processor: RuleProcessor) => RuleProcessor = (p) => p,
+    events: StoredEvents = storedEvents(h.engine.store.db),
+  ) {
     const db = h.engine.store.db;
     const notifications = notificationStore({ db, clock });
-    const events = storedEvents(db);
     const references = referenceCache(db);
     return issueAlerts({
       db,
@@ -269,6 +271,41 @@ describe.skipIf(SKIP_PROFILE)('issue alerts end to end', () => {
   }
   const jobsNamed = (id: string) =>
     h.engine.store.db.selectFrom('jobs').selectAll().where('id', '=', id).execute();
+
+  it('an evaluation lets go of its kept event once it and its fan-out have read it', async () => {
+    await rule('Every event', { conditions: [{ id: 'every_event' }] });
+    await h.engine.queue.stop();
+    const sent = await ingest({ message: 'Kept until evaluated', level: 'error' });
+    const [job] = await h.engine.store.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('kind', '=', 'evaluate-event')
+      .where('payload', 'like', `%${sent.body.issueId}%`)
+      .execute();
+    const kept = storedEvents(h.engine.store.db);
+    const calls: string[] = [];
+    const events: StoredEvents = {
+      load: (id) => {
+        calls.push(`load ${id}`);
+        return kept.load(id);
+      },
+      keep: kept.keep,
+      forget: (id) => {
+        calls.push(`forget ${id}`);
+        kept.forget(id);
+      },
+    };
+    const payload = JSON.parse(job!.payload);
+    await worker(undefined, events)({ id: job!.id, kind: 'evaluate-event', payload, attempts: 0, runAt: 0 });
+    expect(calls).toEqual([
+      `load ${payload.eventId}`,
+      `load ${payload.eventId}`,
+      `forget ${payload.eventId}`,
+    ]);
+    expect(await history(`?issue=${sent.body.issueId}`)).toMatchObject({ data: [{ type: 'issue_alert' }] });
+    await h.engine.store.db.deleteFrom('jobs').where('id', '=', job!.id).execute();
+    h.engine.queue.start();
+  });
 
   it('rules lost to a concurrent evaluation leave the others to a fan-out job of their own', async () => {
     const kept = (await rule('Kept', { conditions: [{ id: 'every_event' }], frequency: 60 })).body.id;
