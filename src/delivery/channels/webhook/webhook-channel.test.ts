@@ -101,6 +101,46 @@ describe('webhook channel', () => {
     ]);
   });
 
+  it('refuses content without the body fields, naming them, and sends nothing', async () => {
+    mode = 'ok';
+    received.length = 0;
+    const ctx = testContext({ integration: integration() });
+    const bad = [
+      { timestamp: '2026-01-01T00:00:00Z', data: {} },
+      { type: '', timestamp: '2026-01-01T00:00:00Z', data: {} },
+      { type: 'issue_alert', data: {} },
+      { type: 'issue_alert', timestamp: '2026-01-01T00:00:00Z', data: ['not', 'a', 'record'] },
+      { type: 'issue_alert', timestamp: '2026-01-01T00:00:00Z', data: new Date(0) },
+    ];
+    const errors = await Promise.all(
+      bad.map((body) =>
+        channel.send(testMessage(body as unknown as WebhookContent), ctx).then(
+          () => null,
+          (error: unknown) => error,
+        ),
+      ),
+    );
+    expect(errors.map((e) => e instanceof PermanentDeliveryError && e.code)).toEqual(
+      bad.map(() => 'invalid_content'),
+    );
+    expect(errors.map((e) => (e as Error).message.match(/\((.*)\)/)?.[1])).toEqual([
+      'type',
+      'type',
+      'timestamp',
+      'data',
+      'data',
+    ]);
+    expect(received).toHaveLength(0);
+  });
+
+  it('sends fields beyond the three of the body as they are', async () => {
+    mode = 'ok';
+    received.length = 0;
+    const body = { ...content(), version: 2, data: { ...content().data, extra: [1, { a: null }] } };
+    await channel.send(testMessage(body), testContext({ integration: integration() }));
+    expect(received.map((r) => r.body)).toEqual([body]);
+  });
+
   it('is rejected by a verifying receiver when the body is tampered with', async () => {
     received.length = 0;
     const body = JSON.stringify(content());
