@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { Database, IssueTable } from '../store/schema.js';
+import type { EvaluatedIssue } from '../events/event-records.js';
+import type { Database } from '../store/schema.js';
 import { type References, referenceReader } from '../tenancy/reference-cache.js';
 import type { IssueAlertPayload } from './types/issue-alert.js';
 
@@ -13,7 +14,7 @@ export type IssueRefs = Pick<IssueAlertPayload, 'organization' | 'project' | 'is
  */
 export async function issueRefs(
   db: Kysely<Database>,
-  issueOrId: IssueTable | string,
+  issueOrId: EvaluatedIssue | string,
   baseUrl: string,
   references: References = referenceReader(db),
 ): Promise<IssueRefs | null> {
