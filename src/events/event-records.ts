@@ -92,10 +92,11 @@ const selectIssue = preparedStatement<Database, { id: string }, EvaluatedIssue>(
 
 /**
  * Bounds of the events kept for their evaluation: a count, the size of their stored JSON (the parsed form
- * weighs a few times more), and an age past which an event is taken as one no evaluation here will ask
- * for (another worker on the same SQLite file ran it).
+ * weighs about six times as much: 2.7 KB for an event of 420 bytes, so these bounds keep at most some
+ * 50 MB), and an age past which an event is taken as one no evaluation here will ask for (another worker
+ * on the same SQLite file ran it).
  */
-export const KEPT_EVENTS = { count: 20_000, bytes: 32 * 1024 * 1024, ageMs: 60_000 } as const;
+export const KEPT_EVENTS = { count: 10_000, bytes: 8 * 1024 * 1024, ageMs: 60_000 } as const;
 
 /**
  * Reads stored events, keeping the ones ingest just stored until their evaluation ended: an event never
