@@ -19,11 +19,8 @@ describe('events kept for their evaluation', () => {
     await insertOrgAndProject(store.db, {
       orgId: 'org_1',
       orgSlug: 'o',
-      orgName: 'O',
       projectId: 'prj_1',
       projectSlug: 'p',
-      projectName: 'P',
-      at: clock.now(),
     });
   });
   afterEach(() => store.close());

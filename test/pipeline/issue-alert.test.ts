@@ -8,6 +8,7 @@ import { issueAlerts } from '../../src/notifications/issue-alerts.js';
 import { notificationStore } from '../../src/notifications/notification-store.js';
 import { issueAlertPayloadSchema } from '../../src/notifications/types/issue-alert.js';
 import { preferenceDecisions } from '../../src/preferences/decisions.js';
+import type { Job } from '../../src/queue/queue.js';
 import { type RuleProcessor, ruleProcessor } from '../../src/rules/rule-processor.js';
 import { makeInput, makeIssue } from '../../src/rules/test-fixtures.js';
 import { referenceCache } from '../../src/tenancy/reference-cache.js';
@@ -272,16 +273,28 @@ describe.skipIf(SKIP_PROFILE)('issue alerts end to end', () => {
   const jobsNamed = (id: string) =>
     h.engine.store.db.selectFrom('jobs').selectAll().where('id', '=', id).execute();
 
+  /** The `evaluate-event` job ingest wrote for an event of the issue (with the queue stopped), as a worker gets it. */
+  async function evaluationJob(issueId: string): Promise<Job> {
+    const row = await h.engine.store.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('kind', '=', 'evaluate-event')
+      .where('payload', 'like', `%${issueId}%`)
+      .executeTakeFirstOrThrow();
+    return {
+      id: row.id,
+      kind: 'evaluate-event',
+      payload: JSON.parse(row.payload),
+      attempts: 0,
+      runAt: row.run_at,
+    };
+  }
+
   it('an evaluation lets go of its kept event once it and its fan-out have read it', async () => {
     await rule('Every event', { conditions: [{ id: 'every_event' }] });
     await h.engine.queue.stop();
     const sent = await ingest({ message: 'Kept until evaluated', level: 'error' });
-    const [job] = await h.engine.store.db
-      .selectFrom('jobs')
-      .selectAll()
-      .where('kind', '=', 'evaluate-event')
-      .where('payload', 'like', `%${sent.body.issueId}%`)
-      .execute();
+    const job = await evaluationJob(sent.body.issueId);
     const kept = storedEvents(h.engine.store.db);
     const calls: string[] = [];
     const events: StoredEvents = {
@@ -295,15 +308,11 @@ describe.skipIf(SKIP_PROFILE)('issue alerts end to end', () => {
         kept.forget(id);
       },
     };
-    const payload = JSON.parse(job!.payload);
-    await worker(undefined, events)({ id: job!.id, kind: 'evaluate-event', payload, attempts: 0, runAt: 0 });
-    expect(calls).toEqual([
-      `load ${payload.eventId}`,
-      `load ${payload.eventId}`,
-      `forget ${payload.eventId}`,
-    ]);
+    await worker(undefined, events)(job);
+    const eventId = String(job.payload.eventId);
+    expect(calls).toEqual([`load ${eventId}`, `load ${eventId}`, `forget ${eventId}`]);
     expect(await history(`?issue=${sent.body.issueId}`)).toMatchObject({ data: [{ type: 'issue_alert' }] });
-    await h.engine.store.db.deleteFrom('jobs').where('id', '=', job!.id).execute();
+    await h.engine.store.db.deleteFrom('jobs').where('id', '=', job.id).execute();
     h.engine.queue.start();
   });
 
@@ -312,12 +321,7 @@ describe.skipIf(SKIP_PROFILE)('issue alerts end to end', () => {
     const lost = (await rule('Lost', { conditions: [{ id: 'every_event' }], frequency: 60 })).body.id;
     await h.engine.queue.stop();
     const sent = await ingest({ message: 'Half-raced event', level: 'error' });
-    const [job] = await h.engine.store.db
-      .selectFrom('jobs')
-      .selectAll()
-      .where('kind', '=', 'evaluate-event')
-      .where('payload', 'like', `%${sent.body.issueId}%`)
-      .execute();
+    const job = await evaluationJob(sent.body.issueId);
     // `Lost` matches, but another evaluation claims its action interval first.
     const run = worker((p) => ({
       ...p,
@@ -329,13 +333,7 @@ describe.skipIf(SKIP_PROFILE)('issue alerts end to end', () => {
           lastFired,
         ),
     }));
-    await run({
-      id: job!.id,
-      kind: 'evaluate-event',
-      payload: JSON.parse(job!.payload),
-      attempts: 0,
-      runAt: job!.run_at,
-    });
+    await run(job);
     const fired = await history(`?rule=${kept}`);
     expect(fired.data).toHaveLength(1);
     // Rules of the earlier cases fire on every event too: all but `Lost` are named.
@@ -353,7 +351,7 @@ describe.skipIf(SKIP_PROFILE)('issue alerts end to end', () => {
         .where('notification_id', '=', notificationId)
         .execute();
     expect(await deliveries()).toHaveLength(0);
-    await h.engine.store.db.deleteFrom('jobs').where('id', '=', job!.id).execute();
+    await h.engine.store.db.deleteFrom('jobs').where('id', '=', job.id).execute();
     h.engine.queue.start();
     await h.engine.queue.drain();
     expect(await deliveries()).toEqual([{ channel: 'email' }]);
