@@ -23,7 +23,8 @@ const deadlines = new Map<string, Deadline>();
  */
 export async function withTimeout<T>(ms: number, send: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const slack = Math.max(1, Math.min(100, Math.floor(ms / 100)));
-  const slice = Math.floor(Date.now() / slack);
+  // The monotonic clock: a wall clock set back must not make a send join a deadline already half gone.
+  const slice = Math.floor(performance.now() / slack);
   const key = `${ms}:${slice}`;
   let deadline = deadlines.get(key);
   if (!deadline) {
@@ -35,7 +36,7 @@ export async function withTimeout<T>(ms: number, send: (signal: AbortSignal) => 
         deadlines.delete(key);
         controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
       },
-      (slice + 1) * slack + ms - Date.now(),
+      (slice + 1) * slack + ms - performance.now(),
     );
     // Like AbortSignal.timeout's, this timer alone does not keep the process running.
     timer.unref();
