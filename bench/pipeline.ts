@@ -18,10 +18,13 @@
  * With `--alerts` the events come as Alertmanager alerts (`POST …/alertmanager/api/v2/alerts`, 100 a
  * request), each its own alert, as the `alerts` scenario of bench/run.ts sends them.
  *
- * Run with `npx tsx bench/pipeline.ts [events] [--replay | --alerts] [--profile]` (default 5,000). With
+ * Run with `npx tsx bench/pipeline.ts [events] [--replay | --alerts] [--profile] [--allocations]` (default 5,000). With
  * `--profile` the measured window alone (not the setup, nor the refused first sends of `--replay`) is
  * recorded as a V8 CPU profile of the main thread, written to `pipeline-<time>.cpuprofile` in the
- * current folder and summarized with bench/profile-summary.ts.
+ * current folder and summarized with bench/profile-summary.ts. With `--allocations` the bytes the
+ * process allocated in the measured window (V8's sampling heap profiler, collected objects included) are
+ * printed per event with the functions and places that allocated most: garbage per event is a figure
+ * that does not move with what else the host runs, where times do.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -33,13 +36,14 @@ import { createEngine } from '../src/engine.js';
 import { createLogger } from '../src/logger.js';
 import { alertBody, jsonClient, replayDeadLetters, startSink, waitForRefused, wallNow } from './harness.js';
 import { fixedRate } from './load.js';
-import { summarizeProfile } from './profile-summary.js';
+import { type AllocationNode, summarizeAllocations, summarizeProfile } from './profile-summary.js';
 import { timeStatements } from './sql-timing.js';
 
 const EVENTS = Number(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 5000);
 const REPLAY = process.argv.includes('--replay');
 const ALERTS = process.argv.includes('--alerts');
 const PROFILE = process.argv.includes('--profile');
+const ALLOCATIONS = process.argv.includes('--allocations');
 const RATE = Number(process.argv.find((a) => a.startsWith('--rate='))?.slice('--rate='.length) ?? 0);
 const ADMIN = 'bench-admin-token-0123456789abcdef';
 const PREFIX = 'bmk_pipe_';
@@ -138,11 +142,19 @@ if (REPLAY) {
   });
   if (fixed.status !== 200) throw new Error(`integration update answered ${fixed.status}`);
 }
-const profiler = PROFILE ? new Session() : undefined;
-if (profiler) {
-  profiler.connect();
+const profiler = PROFILE || ALLOCATIONS ? new Session() : undefined;
+profiler?.connect();
+if (profiler && PROFILE) {
   await profiler.post('Profiler.enable');
   await profiler.post('Profiler.start');
+}
+if (profiler && ALLOCATIONS) {
+  await profiler.post('HeapProfiler.enable');
+  await profiler.post('HeapProfiler.startSampling', {
+    samplingInterval: 8192,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
 }
 statements.start();
 const cpu = process.cpuUsage();
@@ -156,12 +168,20 @@ const used = process.cpuUsage(cpu);
 const busy = performance.eventLoopUtilization(loop);
 statements.stop();
 let profileFile: string | undefined;
-if (profiler) {
+if (profiler && PROFILE) {
   const { profile } = await profiler.post('Profiler.stop');
   profileFile = `pipeline-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`;
   writeFileSync(profileFile, JSON.stringify(profile));
-  profiler.disconnect();
 }
+const allocations =
+  profiler && ALLOCATIONS
+    ? summarizeAllocations(
+        (await profiler.post('HeapProfiler.stopSampling')).profile.head as unknown as AllocationNode,
+        EVENTS,
+        25,
+      )
+    : undefined;
+profiler?.disconnect();
 const report = await sink.report(PREFIX);
 const sql = statements.totals();
 
@@ -175,9 +195,15 @@ console.table([
     'main thread µs/event': Math.round((busy.active * 1000) / EVENTS),
     'SQLite µs/event': Math.round(sql.us / EVENTS),
     'statements/event': (sql.calls / EVENTS).toFixed(1),
+    ...(allocations ? { 'KB allocated/event': (allocations.bytesPerUnit / 1000).toFixed(1) } : {}),
   },
 ]);
 console.table(statements.table(EVENTS, 30));
+if (allocations) {
+  console.log('Allocated in the measured window, per event: by place, then by function');
+  console.table(allocations.places);
+  console.table(allocations.functions);
+}
 if (profileFile) {
   const { functions, places } = summarizeProfile(profileFile, 30);
   console.log(`CPU profile of the measured window: ${profileFile}`);

@@ -1,6 +1,7 @@
 /**
  * Summarizes a V8 `.cpuprofile` (from `--cpu-prof`): self time by function and by file or package, so
- * a run shows where Herald's time goes. Run with `npx tsx bench/profile-summary.ts <file> [top]`.
+ * a run shows where Herald's time goes. Run with `npx tsx bench/profile-summary.ts <file> [top]`. Also
+ * sums sampling heap profiles (see {@link summarizeAllocations}).
  */
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -54,6 +55,57 @@ export function summarizeProfile(
         share: Number(((us / total) * 100).toFixed(1)),
       }));
   return { functions: lines(functions), places: lines(places) };
+}
+
+/** A node of V8's sampling heap profile: the bytes allocated by its frame itself, and its callees. */
+export interface AllocationNode {
+  readonly callFrame: { functionName: string; url: string; lineNumber: number };
+  readonly selfSize: number;
+  readonly children: readonly AllocationNode[];
+}
+
+/** Bytes allocated by one function or one place, per unit of work and as a share of all. */
+export interface AllocationLine {
+  readonly name: string;
+  readonly 'bytes/unit': number;
+  readonly share: number;
+}
+
+/**
+ * Sums a sampling heap profile (`HeapProfiler.stopSampling`, with objects already collected included):
+ * the bytes allocated per unit of work (events, deliveries), and the top functions and places by the
+ * bytes they allocated themselves. A count of garbage, unlike times, does not depend on what else the
+ * host runs.
+ */
+export function summarizeAllocations(
+  head: AllocationNode,
+  units: number,
+  top = 20,
+): { bytesPerUnit: number; functions: AllocationLine[]; places: AllocationLine[] } {
+  const functions = new Map<string, number>();
+  const places = new Map<string, number>();
+  let total = 0;
+  const stack: AllocationNode[] = [head];
+  for (let node = stack.pop(); node; node = stack.pop()) {
+    stack.push(...node.children);
+    if (node.selfSize === 0) continue;
+    const frame = node.callFrame;
+    const place = placeOf(frame.url, frame.functionName);
+    const name = `${frame.functionName || '(anonymous)'} ${place}${frame.url ? `:${frame.lineNumber + 1}` : ''}`;
+    functions.set(name, (functions.get(name) ?? 0) + node.selfSize);
+    places.set(place, (places.get(place) ?? 0) + node.selfSize);
+    total += node.selfSize;
+  }
+  const lines = (map: Map<string, number>) =>
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([name, bytes]) => ({
+        name,
+        'bytes/unit': Math.round(bytes / units),
+        share: Number(((bytes / (total || 1)) * 100).toFixed(1)),
+      }));
+  return { bytesPerUnit: Math.round(total / units), functions: lines(functions), places: lines(places) };
 }
 
 /** A package name, a file under src/, or the V8 pseudo-frame (GC, idle, program). */
