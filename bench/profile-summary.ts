@@ -34,27 +34,12 @@ export function summarizeProfile(
   profile.samples.forEach((id, i) => {
     selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
   });
-  const total = [...selfUs.values()].reduce((a, b) => a + b, 0) || 1;
-  const functions = new Map<string, number>();
-  const places = new Map<string, number>();
+  const totals = tally();
   for (const [id, us] of selfUs) {
     const frame = byId.get(id)?.callFrame;
-    if (!frame) continue;
-    const place = placeOf(frame.url, frame.functionName);
-    const name = `${frame.functionName || '(anonymous)'} ${place}${frame.url ? `:${frame.lineNumber + 1}` : ''}`;
-    functions.set(name, (functions.get(name) ?? 0) + us);
-    places.set(place, (places.get(place) ?? 0) + us);
+    if (frame) totals.add(frame, us);
   }
-  const lines = (map: Map<string, number>) =>
-    [...map]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, top)
-      .map(([name, us]) => ({
-        name,
-        ms: Math.round(us / 1000),
-        share: Number(((us / total) * 100).toFixed(1)),
-      }));
-  return { functions: lines(functions), places: lines(places) };
+  return totals.top(top, (name, us, share) => ({ name, ms: Math.round(us / 1000), share }));
 }
 
 /** A node of V8's sampling heap profile: the bytes allocated by its frame itself, and its callees. */
@@ -82,30 +67,41 @@ export function summarizeAllocations(
   units: number,
   top = 20,
 ): { bytesPerUnit: number; functions: AllocationLine[]; places: AllocationLine[] } {
-  const functions = new Map<string, number>();
-  const places = new Map<string, number>();
-  let total = 0;
+  const totals = tally();
   const stack: AllocationNode[] = [head];
   for (let node = stack.pop(); node; node = stack.pop()) {
     stack.push(...node.children);
-    if (node.selfSize === 0) continue;
-    const frame = node.callFrame;
-    const place = placeOf(frame.url, frame.functionName);
-    const name = `${frame.functionName || '(anonymous)'} ${place}${frame.url ? `:${frame.lineNumber + 1}` : ''}`;
-    functions.set(name, (functions.get(name) ?? 0) + node.selfSize);
-    places.set(place, (places.get(place) ?? 0) + node.selfSize);
-    total += node.selfSize;
+    if (node.selfSize > 0) totals.add(node.callFrame, node.selfSize);
   }
-  const lines = (map: Map<string, number>) =>
-    [...map]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, top)
-      .map(([name, bytes]) => ({
-        name,
-        'bytes/unit': Math.round(bytes / units),
-        share: Number(((bytes / (total || 1)) * 100).toFixed(1)),
-      }));
-  return { bytesPerUnit: Math.round(total / units), functions: lines(functions), places: lines(places) };
+  return {
+    bytesPerUnit: Math.round(totals.total() / units),
+    ...totals.top(top, (name, bytes, share) => ({ name, 'bytes/unit': Math.round(bytes / units), share })),
+  };
+}
+
+/** Amounts (time, bytes) summed by function and by place, and their top lines with their shares. */
+function tally() {
+  const functions = new Map<string, number>();
+  const places = new Map<string, number>();
+  let total = 0;
+  return {
+    add(frame: { functionName: string; url: string; lineNumber: number }, amount: number): void {
+      const place = placeOf(frame.url, frame.functionName);
+      const name = `${frame.functionName || '(anonymous)'} ${place}${frame.url ? `:${frame.lineNumber + 1}` : ''}`;
+      functions.set(name, (functions.get(name) ?? 0) + amount);
+      places.set(place, (places.get(place) ?? 0) + amount);
+      total += amount;
+    },
+    total: () => total,
+    top<L>(count: number, line: (name: string, amount: number, share: number) => L) {
+      const lines = (map: Map<string, number>) =>
+        [...map]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, count)
+          .map(([name, amount]) => line(name, amount, Number(((amount / (total || 1)) * 100).toFixed(1))));
+      return { functions: lines(functions), places: lines(places) };
+    },
+  };
 }
 
 /** A package name, a file under src/, or the V8 pseudo-frame (GC, idle, program). */
