@@ -29,7 +29,7 @@ export function storedEvent(row: EventTable): StoredEvent {
 }
 
 /** The columns of an issue that its evaluation and its notification read. */
-export const EVALUATED_ISSUE_COLUMNS = [
+const EVALUATED_ISSUE_COLUMNS = [
   'id',
   'org_id',
   'project_id',
@@ -96,7 +96,7 @@ const selectIssue = preparedStatement<Database, { id: string }, EvaluatedIssue>(
  * 50 MB), and an age past which an event is taken as one no evaluation here will ask for (another worker
  * on the same SQLite file ran it).
  */
-export const KEPT_EVENTS = { count: 10_000, bytes: 8 * 1024 * 1024, ageMs: 60_000 } as const;
+const KEPT_EVENTS = { count: 10_000, bytes: 8 * 1024 * 1024, ageMs: 60_000 } as const;
 
 /**
  * Reads stored events, keeping the ones ingest just stored until their evaluation ended: an event never

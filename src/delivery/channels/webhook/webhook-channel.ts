@@ -10,6 +10,7 @@ import {
 import { assertHttpOk, type HttpClient, httpClient } from '../../http-client.js';
 import { parseContent, parseIntegration } from '../../integration-fields.js';
 import {
+  isWebhookContent,
   type WebhookContent,
   webhookConfigSchema,
   webhookContentSchema,
@@ -32,31 +33,6 @@ export interface WebhookChannelOptions {
   readonly http?: HttpClient;
   /** Used only when the channel makes its own client. Default false. */
   readonly allowPrivateTargets?: boolean;
-}
-
-/** Whether `value` is a plain object (what a record schema accepts). */
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const prototype = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
-}
-
-/**
- * The content to post: taken as it is when it has the shape the schema asks for (what the built-in
- * renderer makes), checked by the schema otherwise, for its message naming the bad fields. The schema
- * would copy the payload key by key to give back an equal object, on every send.
- */
-function contentOf(content: unknown): WebhookContent {
-  if (
-    isPlainObject(content) &&
-    typeof content.type === 'string' &&
-    content.type.length > 0 &&
-    typeof content.timestamp === 'string' &&
-    content.timestamp.length > 0 &&
-    isPlainObject(content.data)
-  )
-    return content as WebhookContent;
-  return parseContent(webhookContentSchema, content);
 }
 
 /** Posts signed JSON (Standard Webhooks) to the integration's URL. */
@@ -89,7 +65,11 @@ export function webhookChannel(options: WebhookChannelOptions = {}): Channel<Web
     context: DeliveryContext,
   ): Promise<SendResult> {
     const target = targetOf(context);
-    const content = contentOf(message.content);
+    // Content of the body's shape (what the built-in renderer makes) is posted as it is; the schema
+    // checks the rest, for its message naming the bad fields.
+    const content = isWebhookContent(message.content)
+      ? message.content
+      : parseContent(webhookContentSchema, message.content);
     const body = JSON.stringify(content);
     const signature = target.sign(message.idempotencyKey, context.clock.now(), body);
     context.logger.debug({ target: target.origin, webhookId: message.idempotencyKey }, 'posting webhook');

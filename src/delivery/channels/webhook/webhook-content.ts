@@ -13,6 +13,29 @@ export const webhookContentSchema = z.looseObject({
 /** What the renderer produces for the webhook channel. */
 export type WebhookContent = z.infer<typeof webhookContentSchema>;
 
+/** Whether `value` is a plain object (what a record schema accepts). */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+/**
+ * The check of {@link webhookContentSchema} written out, without the copy of the payload the schema
+ * makes (key by key, on every send): what it accepts, the schema accepts and gives back equal. Kept
+ * beside the schema, to change with it; a property test holds the two together.
+ */
+export function isWebhookContent(value: unknown): value is WebhookContent {
+  return (
+    isPlainObject(value) &&
+    typeof value.type === 'string' &&
+    value.type.length > 0 &&
+    typeof value.timestamp === 'string' &&
+    value.timestamp.length > 0 &&
+    isPlainObject(value.data)
+  );
+}
+
 /** Integration `config` of a webhook: where to post and how long to wait. */
 export const webhookConfigSchema = z.object({
   url: z.url({ protocol: /^https?$/ }),
