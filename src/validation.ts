@@ -39,3 +39,29 @@ export const localeSchema = z
       return false;
     }
   }, 'must be a BCP 47 language tag such as de or fr-CA');
+
+/** Whether `value` is a plain object (what an object or record schema accepts, at least). */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+/** Written-out checks of schemas (see {@link withWrittenCheck}). */
+const writtenChecks = new WeakMap<object, (value: unknown) => boolean>();
+
+/**
+ * Gives `schema` a written-out check: where the check passes, the API's validation takes the value as
+ * it is instead of running the schema (which copies the value, key by key); where it fails, the schema
+ * runs and names the problems. The check must accept only what the schema accepts and gives back equal
+ * (a property test per check holds them together).
+ */
+export function withWrittenCheck<S extends z.ZodType>(schema: S, check: (value: unknown) => boolean): S {
+  writtenChecks.set(schema, check);
+  return schema;
+}
+
+/** The written-out check of `schema`, if it has one. */
+export function writtenCheckOf(schema: unknown): ((value: unknown) => boolean) | undefined {
+  return typeof schema === 'object' && schema !== null ? writtenChecks.get(schema) : undefined;
+}

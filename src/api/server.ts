@@ -21,6 +21,7 @@ import { newId } from '../ids.js';
 import { redactUrl } from '../logger.js';
 import type { Services } from '../services.js';
 import type { Store } from '../store/store.js';
+import { writtenCheckOf } from '../validation.js';
 import { authenticate } from './auth.js';
 import { errorHandler } from './errors.js';
 import { idempotency } from './idempotency.js';
@@ -103,7 +104,11 @@ export async function buildApi(options: ApiOptions): Promise<ApiApp> {
     logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<ZodTypeProvider>();
 
-  app.setValidatorCompiler(validatorCompiler);
+  app.setValidatorCompiler((route) => {
+    const validate = validatorCompiler(route as unknown as Parameters<typeof validatorCompiler>[0]);
+    const check = writtenCheckOf(route.schema);
+    return check ? (data: unknown) => (check(data) ? { value: data } : validate(data)) : validate;
+  });
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((_request, reply) => errorHandler(new NotFoundError('Route'), _request, reply));

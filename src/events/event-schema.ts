@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isPlainObject } from '../validation.js';
 
 export { normalizeEvent } from './normalize.js';
 
@@ -178,4 +179,151 @@ function byShape<O extends z.ZodType, L extends z.ZodType>(
     z.output<O> | z.output<L>,
     z.input<O> | z.input<L>
   >;
+}
+
+const isNullish = (value: unknown): value is null | undefined => value === null || value === undefined;
+const isText = (value: unknown) => isNullish(value) || typeof value === 'string';
+const isBoundedText = (value: unknown, max: number) =>
+  isNullish(value) || (typeof value === 'string' && value.length <= max);
+const isFlag = (value: unknown) => isNullish(value) || typeof value === 'boolean';
+const isCount = (value: unknown) =>
+  isNullish(value) || (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0);
+const isStringOrNumber = (value: unknown) =>
+  isNullish(value) || typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
+const isTimestamp = (value: unknown) =>
+  isNullish(value) ||
+  (typeof value === 'number' && Number.isFinite(value) && value >= 0) ||
+  (typeof value === 'string' && !Number.isNaN(parseTimestamp(value)));
+const LEVELS: ReadonlySet<unknown> = new Set(LEVEL_INPUTS);
+const EVENT_ID = /^[0-9a-fA-F]{32}$|^[0-9a-fA-F-]{36}$/;
+
+function isTagMap(value: unknown): boolean {
+  if (isNullish(value)) return true;
+  if (!isPlainObject(value)) return false;
+  let count = 0;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) return false;
+    if (++count > MAX_TAGS || key.length === 0 || key.length > MAX_TAG_LENGTH) return false;
+    const tag = value[key];
+    if (typeof tag === 'string') {
+      if (tag.length > MAX_TAG_LENGTH) return false;
+    } else if (
+      !(tag === null || typeof tag === 'boolean' || (typeof tag === 'number' && Number.isFinite(tag)))
+    )
+      return false;
+  }
+  return true;
+}
+
+function isStacktrace(value: unknown): boolean {
+  if (isNullish(value)) return true;
+  if (!isPlainObject(value)) return false;
+  const { frames } = value;
+  if (isNullish(frames)) return true;
+  if (!Array.isArray(frames)) return false;
+  for (const frame of frames) {
+    if (
+      !isPlainObject(frame) ||
+      !isText(frame.filename) ||
+      !isText(frame.abs_path) ||
+      !isText(frame.function) ||
+      !isText(frame.module) ||
+      !isCount(frame.lineno) ||
+      !isCount(frame.colno) ||
+      !isFlag(frame.in_app) ||
+      !isText(frame.context_line) ||
+      !isText(frame.platform)
+    )
+      return false;
+  }
+  return true;
+}
+
+function isException(value: unknown): boolean {
+  if (isNullish(value)) return true;
+  if (!isPlainObject(value)) return false;
+  const { values } = value;
+  if (isNullish(values)) return true;
+  if (!Array.isArray(values)) return false;
+  for (const exception of values) {
+    if (
+      !isPlainObject(exception) ||
+      !isText(exception.type) ||
+      !isText(exception.value) ||
+      !isText(exception.module) ||
+      !isStringOrNumber(exception.thread_id) ||
+      !isStacktrace(exception.stacktrace)
+    )
+      return false;
+    const { mechanism } = exception;
+    if (
+      !isNullish(mechanism) &&
+      !(
+        isPlainObject(mechanism) &&
+        isText(mechanism.type) &&
+        isFlag(mechanism.handled) &&
+        isFlag(mechanism.synthetic)
+      )
+    )
+      return false;
+  }
+  return true;
+}
+
+const isLoose = (value: unknown, fields: readonly string[]) =>
+  isNullish(value) || (isPlainObject(value) && fields.every((field) => isText(value[field])));
+
+function isFingerprint(value: unknown): boolean {
+  if (isNullish(value)) return true;
+  if (!Array.isArray(value) || value.length > 50) return false;
+  return value.every(
+    (part) =>
+      typeof part === 'string' ||
+      typeof part === 'boolean' ||
+      (typeof part === 'number' && Number.isFinite(part)),
+  );
+}
+
+/**
+ * The check of {@link eventSchema} written out for the shapes SDKs send (tags as an object, exceptions
+ * as `{values}`, messages as strings), without the copy of the whole event the schema makes: what it
+ * accepts, the schema accepts and gives back equal; what it refuses (a rarer shape, or a bad field) is
+ * left to the schema, which names the problems. At thousands of events a second the schema's copy cost
+ * as much as parsing the JSON. Kept beside the schema, to change with it; a property test holds the two
+ * together.
+ */
+export function isPlainEvent(value: unknown): value is EventPayload {
+  if (!isPlainObject(value)) return false;
+  const v = value;
+  return (
+    (isNullish(v.event_id) || (typeof v.event_id === 'string' && EVENT_ID.test(v.event_id))) &&
+    isTimestamp(v.timestamp) &&
+    isTimestamp(v.start_timestamp) &&
+    (isNullish(v.level) || LEVELS.has(v.level)) &&
+    isText(v.message) &&
+    isNullish(v.logentry) &&
+    isText(v.logger) &&
+    isText(v.platform) &&
+    isBoundedText(v.environment, 64) &&
+    isBoundedText(v.release, 250) &&
+    isText(v.dist) &&
+    isText(v.server_name) &&
+    isBoundedText(v.transaction, 200) &&
+    isText(v.culprit) &&
+    isBoundedText(v.type, 64) &&
+    isTagMap(v.tags) &&
+    (isNullish(v.user) ||
+      (isPlainObject(v.user) &&
+        isStringOrNumber(v.user.id) &&
+        isText(v.user.email) &&
+        isText(v.user.username) &&
+        isText(v.user.ip_address))) &&
+    isException(v.exception) &&
+    isStacktrace(v.stacktrace) &&
+    isLoose(v.request, ['method', 'url']) &&
+    (isNullish(v.extra) || isPlainObject(v.extra)) &&
+    (isNullish(v.contexts) || isPlainObject(v.contexts)) &&
+    isLoose(v.sdk, ['name', 'version']) &&
+    isFingerprint(v.fingerprint)
+  );
 }

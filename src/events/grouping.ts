@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import type { ExceptionValue, HeraldEvent, IssueCategory, StackFrame } from './event.js';
 
 /** How an event joins an issue, and what the issue is called. */
@@ -170,5 +170,5 @@ function cut(text: string, length: number): string {
 }
 
 function hash(parts: readonly string[]): string {
-  return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32);
+  return digest('sha256', parts.join('\u0000'), 'hex').slice(0, 32);
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { Clock } from '../clock.js';
 import { newId } from '../ids.js';
@@ -500,5 +500,5 @@ function retryable(error: unknown): boolean {
 }
 
 function hash(value: string): string {
-  return createHash('sha256').update(value).digest('hex').slice(0, 32);
+  return digest('sha256', value, 'hex').slice(0, 32);
 }

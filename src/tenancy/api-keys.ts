@@ -28,7 +28,8 @@ const PRINCIPAL_CACHE_SIZE = 1000;
 export function apiKeys(deps: TenancyDeps & { readonly configuredAdminToken: string | null }) {
   const { db, clock } = deps;
   const configuredHash = deps.configuredAdminToken ? hashToken(deps.configuredAdminToken) : null;
-  // By token hash; personal tokens are left out (they are revoked elsewhere and mark their user active).
+  // By token (a hit costs no hash; only known tokens are kept); personal tokens are left out (they are
+  // revoked elsewhere and mark their user active).
   const principals = new Map<string, { principal: Principal; until: number }>();
 
   return {
@@ -68,13 +69,13 @@ export function apiKeys(deps: TenancyDeps & { readonly configuredAdminToken: str
 
     /** Who a bearer token belongs to, or null. */
     async authenticate(token: string): Promise<Principal | null> {
-      const hash = hashToken(token);
       const now = performance.now();
-      const cached = principals.get(hash);
+      const cached = principals.get(token);
       if (cached && cached.until > now) return cached.principal;
+      const hash = hashToken(token);
       const remember = (principal: Principal) => {
         if (principals.size >= PRINCIPAL_CACHE_SIZE) principals.clear();
-        principals.set(hash, { principal, until: now + PRINCIPAL_CACHE_MS });
+        principals.set(token, { principal, until: now + PRINCIPAL_CACHE_MS });
         return principal;
       };
       // Read on every miss, so a token rotated by `herald admin-token` applies to running servers within

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isPlainObject } from '../../../validation.js';
 
 /**
  * The webhook body (DESIGN.md §4): `type`, `timestamp` and `data`; further top-level fields are kept
@@ -12,13 +13,6 @@ export const webhookContentSchema = z.looseObject({
 
 /** What the renderer produces for the webhook channel. */
 export type WebhookContent = z.infer<typeof webhookContentSchema>;
-
-/** Whether `value` is a plain object (what a record schema accepts). */
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const prototype = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
-}
 
 /**
  * The check of {@link webhookContentSchema} written out, without the copy of the payload the schema
