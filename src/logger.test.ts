@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, redactUrl, scalarLogger } from './logger.js';
+import { createLogger, lazyChildLogger, redactUrl, scalarLogger } from './logger.js';
 
 /** A logger at `level` and the lines it wrote, parsed. */
 function captured(level = 'info') {
@@ -68,5 +68,34 @@ describe('logger', () => {
   it('removes credentials from logged URLs', () => {
     expect(redactUrl('/api/1/store/?sentry_key=abc&x=1')).toBe('/api/1/store/?sentry_key=[redacted]&x=1');
     expect(redactUrl('/stream?token=t0k')).toBe('/stream?token=[redacted]');
+  });
+
+  it("a request's lazy logger writes the child's lines (bindings, redaction) and makes the child only for a line", () => {
+    const { logger, lines } = captured();
+    let made = 0;
+    const counting = Object.create(logger, {
+      child: {
+        value: (...args: Parameters<typeof logger.child>) => {
+          made++;
+          return logger.child(...args);
+        },
+      },
+    }) as typeof logger;
+    const quiet = lazyChildLogger(counting, { reqId: 'req_1' }, {});
+    expect(quiet.level).toBe('info');
+    quiet.debug('below the level');
+    expect(made).toBe(0);
+    const lazy = lazyChildLogger(counting, { reqId: 'req_2' }, {});
+    lazy.info({ token: 'secret-token', status: 202 }, 'request');
+    lazy.warn('plain');
+    expect(made).toBe(1);
+    lazy.child({ step: 'inner' }).error({ err: new Error('boom') }, 'failed');
+    expect(lines).toMatchObject([
+      { reqId: 'req_2', token: '[redacted]', status: 202, msg: 'request' },
+      { reqId: 'req_2', msg: 'plain' },
+      { reqId: 'req_2', step: 'inner', msg: 'failed', err: { message: 'boom' } },
+    ]);
+    expect(lines).toHaveLength(3);
+    expect(JSON.stringify(lines)).not.toContain('secret-token');
   });
 });

@@ -18,7 +18,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { NotFoundError } from '../errors.js';
 import { newId } from '../ids.js';
-import { redactUrl } from '../logger.js';
+import { lazyChildLogger, redactUrl } from '../logger.js';
 import type { Services } from '../services.js';
 import type { Store } from '../store/store.js';
 import { writtenCheckOf } from '../validation.js';
@@ -102,6 +102,8 @@ export async function buildApi(options: ApiOptions): Promise<ApiApp> {
       return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : newId('req');
     },
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: (logger, bindings, childOptions) =>
+      lazyChildLogger(logger as Logger, bindings, childOptions) as FastifyBaseLogger,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler((route) => {
