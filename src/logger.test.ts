@@ -95,7 +95,11 @@ describe('logger', () => {
       { reqId: 'req_2', msg: 'plain' },
       { reqId: 'req_2', step: 'inner', msg: 'failed', err: { message: 'boom' } },
     ]);
-    expect(lines).toHaveLength(3);
+    lazy.level = 'debug';
+    lazy.debug('now at debug');
+    expect(lines).toHaveLength(4);
+    expect(lines[3]).toMatchObject({ reqId: 'req_2', msg: 'now at debug' });
+    expect(logger.level).toBe('info');
     expect(JSON.stringify(lines)).not.toContain('secret-token');
   });
 });

@@ -60,7 +60,7 @@ const LEVEL_METHODS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as co
 
 /**
  * A request's logger made on its first line: Fastify gives every request a child logger with its id,
- * and making one runs the redaction over its bindings (a few µs and 2.5 KB of garbage a request), while
+ * and making one runs the redaction over its bindings (a few µs and some 3 KB of garbage a request), while
  * most requests (ingest answers, sampled) write no line at all. Lines are the child's, with `reqId`.
  */
 export function lazyChildLogger(
@@ -75,12 +75,12 @@ export function lazyChildLogger(
   };
   const lazy: Record<string, unknown> = {
     child: (more: pino.Bindings, moreOptions?: pino.ChildLoggerOptions) => made().child(more, moreOptions),
-    isLevelEnabled: (level: string) => parent.isLevelEnabled(level),
+    isLevelEnabled: (level: string) => (child ?? parent).isLevelEnabled(level),
     bindings: () => made().bindings(),
   };
   for (const method of LEVEL_METHODS)
     lazy[method] = (...args: unknown[]) => {
-      if (!parent.isLevelEnabled(method)) return;
+      if (!(child ?? parent).isLevelEnabled(method)) return;
       (made()[method] as (...line: unknown[]) => void)(...args);
     };
   Object.defineProperty(lazy, 'level', {
