@@ -1,4 +1,4 @@
-import type { Compilable, Kysely, QueryResult } from 'kysely';
+import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
 
 /** A query compiled once; run it on the database it was prepared for, or on a transaction of it. */
 export type PreparedQuery<DB, P, R> = (on: Kysely<DB>, params: P) => Promise<QueryResult<R>>;
@@ -30,8 +30,22 @@ export function preparedQuery<DB, P extends object, R>(
   return (on, params) => {
     const values = params as Record<string, unknown>;
     const parameters = slots.map((name, i) => (name === null ? query.parameters[i] : values[name]));
-    return on.executeQuery<R>({ ...query, parameters });
+    return runCompiled<DB, R>(on, { ...query, parameters });
   };
+}
+
+/**
+ * Runs a compiled query on the database or transaction given, as `executeQuery` does but with less in
+ * between: Kysely's `executeQuery` makes, for every statement in a transaction, a new executor and four
+ * async frames around the connection's own call (about 2.5 KB of garbage and 0.5–1 µs a statement, some
+ * ten statements an event). The executor's `provideConnection` is what a transaction guards (a statement
+ * on a transaction that ended throws) and what serializes its statements, so both are kept. Results pass
+ * through Kysely's plugins only on `executeQuery`: with a plugin installed, that path is taken.
+ */
+export async function runCompiled<DB, R>(on: Kysely<DB>, query: CompiledQuery): Promise<QueryResult<R>> {
+  const executor = on.getExecutor();
+  if (executor.plugins.length > 0) return on.executeQuery<R>(query);
+  return executor.provideConnection((connection) => connection.executeQuery<R>(query));
 }
 
 /**

@@ -1,4 +1,5 @@
 import { type Compilable, CompiledQuery, type Kysely, type Transaction } from 'kysely';
+import { runCompiled } from './prepared-query.js';
 import type { Database } from './schema.js';
 
 /** Where a prepared statement runs: the database or one of its transactions. */
@@ -72,7 +73,7 @@ export function preparedRows<Row extends object, R = unknown>(
       const row = rows[Math.floor(slot / width)] as Record<string, unknown>;
       return row[columns[slot % width]!];
     });
-    const result = await db.executeQuery<R>(CompiledQuery.raw(sql, parameters));
+    const result = await runCompiled<Database, R>(db, CompiledQuery.raw(sql, parameters));
     return result.rows;
   }
 
