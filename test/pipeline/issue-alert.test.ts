@@ -1,4 +1,4 @@
-import type { CompiledQuery } from 'kysely';
+import type { CompiledQuery, DatabaseConnection } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/clock.js';
 import { type StoredEvents, storedEvents } from '../../src/events/event-records.js';
@@ -119,16 +119,40 @@ describe.skipIf(SKIP_PROFILE)('issue alerts end to end', () => {
       .executeTakeFirstOrThrow();
     let reads = 0;
     const db = h.engine.store.db;
-    // The database, counting the reads of a project's rule-set stamp.
-    const counted = new Proxy(db, {
-      get(target, property) {
-        if (property === 'executeQuery')
-          return (query: CompiledQuery) => {
-            if (/count\(\*\).*from "rules"/.test(query.sql)) reads++;
-            return target.executeQuery(query);
-          };
-        const value = Reflect.get(target, property, target);
-        return typeof value === 'function' ? value.bind(target) : value;
+    const count = (query: CompiledQuery) => {
+      if (/count\(\*\).*from "rules"/.test(query.sql)) reads++;
+    };
+    /** `target` with some of its methods replaced, the others bound to it (they may use private fields). */
+    const replacing = <T extends object>(target: T, replaced: Record<string, unknown>): T =>
+      new Proxy(target, {
+        get(object, property) {
+          if (typeof property === 'string' && property in replaced) return replaced[property];
+          const value = Reflect.get(object, property, object);
+          return typeof value === 'function' ? value.bind(object) : value;
+        },
+      });
+    // The database, counting the reads of a project's rule-set stamp, whether a statement goes through
+    // `executeQuery` or runs on the connection the executor provides (prepared statements).
+    const counted = replacing(db, {
+      executeQuery: (query: CompiledQuery) => {
+        count(query);
+        return db.executeQuery(query);
+      },
+      getExecutor: () => {
+        const executor = db.getExecutor();
+        return replacing(executor, {
+          provideConnection: (consume: (connection: DatabaseConnection) => Promise<unknown>) =>
+            executor.provideConnection((connection) =>
+              consume(
+                replacing(connection, {
+                  executeQuery: (query: CompiledQuery) => {
+                    count(query);
+                    return connection.executeQuery(query);
+                  },
+                }),
+              ),
+            ),
+        });
       },
     });
     const processor = ruleProcessor({ db: counted, clock, rules: h.engine.services.rules });
