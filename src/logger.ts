@@ -55,39 +55,71 @@ export function redactUrl(url: string): string {
   return url.replace(/([?&](?:sentry_key|token|key|signature)=)[^&]*/gi, '$1[redacted]');
 }
 
-/** The methods of a request's logger that Fastify and the routes call. */
-const LEVEL_METHODS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
-
 /**
  * A request's logger made on its first line: Fastify gives every request a child logger with its id,
  * and making one runs the redaction over its bindings (a few µs and some 3 KB of garbage a request), while
- * most requests (ingest answers, sampled) write no line at all. Lines are the child's, with `reqId`.
+ * most requests (ingest answers, sampled) write no line at all. Lines are the child's, with `reqId`. A
+ * class, so a request costs one small object and no closures.
  */
+class LazyChildLogger {
+  #child: Logger | undefined;
+
+  constructor(
+    private readonly parent: Logger,
+    private readonly childBindings: pino.Bindings,
+    private readonly options: pino.ChildLoggerOptions,
+  ) {}
+
+  #made(): Logger {
+    this.#child ??= this.parent.child(this.childBindings, this.options);
+    return this.#child;
+  }
+
+  #write(level: pino.Level, line: unknown[]): void {
+    if (!this.isLevelEnabled(level)) return;
+    (this.#made()[level] as (...args: unknown[]) => void)(...line);
+  }
+
+  trace(...line: unknown[]): void {
+    this.#write('trace', line);
+  }
+  debug(...line: unknown[]): void {
+    this.#write('debug', line);
+  }
+  info(...line: unknown[]): void {
+    this.#write('info', line);
+  }
+  warn(...line: unknown[]): void {
+    this.#write('warn', line);
+  }
+  error(...line: unknown[]): void {
+    this.#write('error', line);
+  }
+  fatal(...line: unknown[]): void {
+    this.#write('fatal', line);
+  }
+  child(bindings: pino.Bindings, options?: pino.ChildLoggerOptions): Logger {
+    return this.#made().child(bindings, options);
+  }
+  isLevelEnabled(level: string): boolean {
+    return (this.#child ?? this.parent).isLevelEnabled(level);
+  }
+  bindings(): pino.Bindings {
+    return this.#made().bindings();
+  }
+  get level(): string {
+    return (this.#child ?? this.parent).level;
+  }
+  set level(level: string) {
+    this.#made().level = level;
+  }
+}
+
+/** A request's logger, made on its first line (see {@link LazyChildLogger}). */
 export function lazyChildLogger(
   parent: Logger,
   bindings: pino.Bindings,
   options: pino.ChildLoggerOptions,
 ): Logger {
-  let child: Logger | undefined;
-  const made = () => {
-    child ??= parent.child(bindings, options);
-    return child;
-  };
-  const lazy: Record<string, unknown> = {
-    child: (more: pino.Bindings, moreOptions?: pino.ChildLoggerOptions) => made().child(more, moreOptions),
-    isLevelEnabled: (level: string) => (child ?? parent).isLevelEnabled(level),
-    bindings: () => made().bindings(),
-  };
-  for (const method of LEVEL_METHODS)
-    lazy[method] = (...args: unknown[]) => {
-      if (!(child ?? parent).isLevelEnabled(method)) return;
-      (made()[method] as (...line: unknown[]) => void)(...args);
-    };
-  Object.defineProperty(lazy, 'level', {
-    get: () => (child ?? parent).level,
-    set: (level: string) => {
-      made().level = level;
-    },
-  });
-  return lazy as unknown as Logger;
+  return new LazyChildLogger(parent, bindings, options) as unknown as Logger;
 }

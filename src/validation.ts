@@ -51,14 +51,23 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 const writtenChecks = new WeakMap<object, (value: unknown) => boolean>();
 
 /**
- * Gives `schema` a written-out check: where the check passes, the API's validation takes the value as
- * it is instead of running the schema (which copies the value, key by key); where it fails, the schema
+ * Gives `schema` a written-out check: where the check passes, the API's validation (and
+ * {@link safeParseChecked}) takes the value as it is instead of running the schema (which copies the value, key by key); where it fails, the schema
  * runs and names the problems. The check must accept only what the schema accepts and gives back equal
  * (a property test per check holds them together).
  */
 export function withWrittenCheck<S extends z.ZodType>(schema: S, check: (value: unknown) => boolean): S {
   writtenChecks.set(schema, check);
   return schema;
+}
+
+/** `schema.safeParse(value)`, or `value` as it is where the schema's written-out check accepts it. */
+export function safeParseChecked<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+): z.ZodSafeParseResult<z.output<S>> {
+  if (writtenChecks.get(schema)?.(value)) return { success: true, data: value as z.output<S> };
+  return schema.safeParse(value) as z.ZodSafeParseResult<z.output<S>>;
 }
 
 /** The written-out check of `schema`, if it has one. */

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { safeParseChecked } from '../validation.js';
 import { type DeliveryContext, type IntegrationRef, PermanentDeliveryError } from './channel.js';
 
 /** The integration of a send, or a permanent `no_integration` error for channels that need one. */
@@ -39,9 +40,12 @@ export function parseIntegration<Cfg extends z.ZodType, Sec extends z.ZodType>(
   return { config: config.data, secrets: secrets.data, integration };
 }
 
-/** Checks rendered content against the channel's schema; a bad render is permanent `invalid_content`. */
+/**
+ * Checks rendered content against the channel's schema (its written-out check first, where it has one);
+ * a bad render is permanent `invalid_content`.
+ */
 export function parseContent<S extends z.ZodType>(schema: S, content: unknown): z.infer<S> {
-  const parsed = schema.safeParse(content);
+  const parsed = safeParseChecked(schema, content);
   if (!parsed.success) {
     throw new PermanentDeliveryError(`Rendered content is invalid (${fieldList(parsed.error)})`, {
       code: 'invalid_content',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isPlainObject } from '../validation.js';
+import { isPlainObject, withWrittenCheck } from '../validation.js';
 
 export { normalizeEvent } from './normalize.js';
 
@@ -16,6 +16,13 @@ export const MAX_FRAMES = 250;
 const text = z.string().nullish();
 const count = z.number().int().nonnegative().nullish();
 const object = z.record(z.string(), z.unknown());
+
+/** Longest values of the bounded text fields (Sentry's limits). */
+const TEXT_LIMITS = { environment: 64, release: 250, transaction: 200, type: 64 } as const;
+/** Most parts of a fingerprint. */
+const MAX_FINGERPRINT_PARTS = 50;
+/** An event id: 32 hexadecimal characters, or a UUID with dashes. */
+const EVENT_ID = /^[0-9a-fA-F]{32}$|^[0-9a-fA-F-]{36}$/;
 
 /** Level names Sentry accepts, aliases included (`warn`, `log`, `critical`). */
 export const LEVEL_INPUTS = [
@@ -89,51 +96,51 @@ const logentry = z.looseObject({ formatted: text, message: text, params: z.unkno
 /**
  * Sentry's event payload (the `event` item of an envelope, or the body of the store endpoint). Only
  * validation: normalizing (defaults, trimming, tag forms) is {@link normalizeEvent}'s job, so this
- * schema documents the input as it is sent.
+ * schema documents the input as it is sent. Events of the usual shapes skip it (see {@link isPlainEvent}).
  */
-export const eventSchema = z.looseObject({
-  event_id: z
-    .string()
-    .regex(/^[0-9a-fA-F]{32}$|^[0-9a-fA-F-]{36}$/, 'must be 32 hexadecimal characters (a UUID)')
-    .nullish(),
-  timestamp: timestamp.nullish(),
-  start_timestamp: timestamp.nullish(),
-  level: z.enum(LEVEL_INPUTS, { error: `must be one of: ${LEVEL_INPUTS.join(', ')}` }).nullish(),
-  message: z.union([z.string(), logentry], { error: 'must be a string' }).nullish(),
-  logentry: logentry.nullish(),
-  logger: text,
-  platform: text,
-  environment: z.string().max(64).nullish(),
-  release: z.string().max(250).nullish(),
-  dist: text,
-  server_name: text,
-  transaction: z.string().max(200).nullish(),
-  culprit: text,
-  type: z.string().max(64).nullish(),
-  tags: tags.nullish(),
-  user: z
-    .looseObject({
-      id: z.union([z.string(), z.number()]).nullish(),
-      email: text,
-      username: text,
-      ip_address: text,
-    })
-    .nullish(),
-  exception: byShape(
-    z.looseObject({ values: z.array(exceptionValueSchema).nullish() }),
-    z.array(exceptionValueSchema),
-    'must be an object with values',
-  ).nullish(),
-  stacktrace: stacktrace.nullish(),
-  request: z.looseObject({ method: text, url: text }).nullish(),
-  extra: object.nullish(),
-  contexts: object.nullish(),
-  sdk: z.looseObject({ name: text, version: text }).nullish(),
-  fingerprint: z
-    .array(z.union([z.string(), z.number(), z.boolean()], { error: 'must be a string' }))
-    .max(50)
-    .nullish(),
-});
+export const eventSchema = withWrittenCheck(
+  z.looseObject({
+    event_id: z.string().regex(EVENT_ID, 'must be 32 hexadecimal characters (a UUID)').nullish(),
+    timestamp: timestamp.nullish(),
+    start_timestamp: timestamp.nullish(),
+    level: z.enum(LEVEL_INPUTS, { error: `must be one of: ${LEVEL_INPUTS.join(', ')}` }).nullish(),
+    message: z.union([z.string(), logentry], { error: 'must be a string' }).nullish(),
+    logentry: logentry.nullish(),
+    logger: text,
+    platform: text,
+    environment: z.string().max(TEXT_LIMITS.environment).nullish(),
+    release: z.string().max(TEXT_LIMITS.release).nullish(),
+    dist: text,
+    server_name: text,
+    transaction: z.string().max(TEXT_LIMITS.transaction).nullish(),
+    culprit: text,
+    type: z.string().max(TEXT_LIMITS.type).nullish(),
+    tags: tags.nullish(),
+    user: z
+      .looseObject({
+        id: z.union([z.string(), z.number()]).nullish(),
+        email: text,
+        username: text,
+        ip_address: text,
+      })
+      .nullish(),
+    exception: byShape(
+      z.looseObject({ values: z.array(exceptionValueSchema).nullish() }),
+      z.array(exceptionValueSchema),
+      'must be an object with values',
+    ).nullish(),
+    stacktrace: stacktrace.nullish(),
+    request: z.looseObject({ method: text, url: text }).nullish(),
+    extra: object.nullish(),
+    contexts: object.nullish(),
+    sdk: z.looseObject({ name: text, version: text }).nullish(),
+    fingerprint: z
+      .array(z.union([z.string(), z.number(), z.boolean()], { error: 'must be a string' }))
+      .max(MAX_FINGERPRINT_PARTS)
+      .nullish(),
+  }),
+  isPlainEvent,
+);
 
 /** An event payload that passed {@link eventSchema}. */
 export type EventPayload = z.output<typeof eventSchema>;
@@ -188,14 +195,24 @@ const isBoundedText = (value: unknown, max: number) =>
 const isFlag = (value: unknown) => isNullish(value) || typeof value === 'boolean';
 const isCount = (value: unknown) =>
   isNullish(value) || (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0);
+const isFiniteNumber = (value: unknown) => typeof value === 'number' && Number.isFinite(value);
 const isStringOrNumber = (value: unknown) =>
-  isNullish(value) || typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
+  isNullish(value) || typeof value === 'string' || isFiniteNumber(value);
 const isTimestamp = (value: unknown) =>
   isNullish(value) ||
-  (typeof value === 'number' && Number.isFinite(value) && value >= 0) ||
+  (isFiniteNumber(value) && (value as number) >= 0) ||
   (typeof value === 'string' && !Number.isNaN(parseTimestamp(value)));
 const LEVELS: ReadonlySet<unknown> = new Set(LEVEL_INPUTS);
-const EVENT_ID = /^[0-9a-fA-F]{32}$|^[0-9a-fA-F-]{36}$/;
+/** Absent, or a list whose every item passes `item`. */
+const isListOf = (value: unknown, item: (value: unknown) => boolean) =>
+  isNullish(value) || (Array.isArray(value) && value.every(item));
+/** Absent, or an object (unknown fields kept) whose named fields are text. */
+const isTextFields = (value: unknown, fields: readonly string[]) =>
+  isNullish(value) || (isPlainObject(value) && fields.every((field) => isText(value[field])));
+
+const USER_TEXT = ['email', 'username', 'ip_address'];
+const REQUEST_TEXT = ['method', 'url'];
+const SDK_TEXT = ['name', 'version'];
 
 function isTagMap(value: unknown): boolean {
   if (isNullish(value)) return true;
@@ -207,82 +224,47 @@ function isTagMap(value: unknown): boolean {
     const tag = value[key];
     if (typeof tag === 'string') {
       if (tag.length > MAX_TAG_LENGTH) return false;
-    } else if (
-      !(tag === null || typeof tag === 'boolean' || (typeof tag === 'number' && Number.isFinite(tag)))
-    )
-      return false;
+    } else if (!(tag === null || typeof tag === 'boolean' || isFiniteNumber(tag))) return false;
   }
   return true;
 }
 
-function isStacktrace(value: unknown): boolean {
-  if (isNullish(value)) return true;
-  if (!isPlainObject(value)) return false;
-  const { frames } = value;
-  if (isNullish(frames)) return true;
-  if (!Array.isArray(frames)) return false;
-  for (const frame of frames) {
-    if (
-      !isPlainObject(frame) ||
-      !isText(frame.filename) ||
-      !isText(frame.abs_path) ||
-      !isText(frame.function) ||
-      !isText(frame.module) ||
-      !isCount(frame.lineno) ||
-      !isCount(frame.colno) ||
-      !isFlag(frame.in_app) ||
-      !isText(frame.context_line) ||
-      !isText(frame.platform)
-    )
-      return false;
-  }
-  return true;
-}
+const isFrame = (frame: unknown) =>
+  isPlainObject(frame) &&
+  isText(frame.filename) &&
+  isText(frame.abs_path) &&
+  isText(frame.function) &&
+  isText(frame.module) &&
+  isCount(frame.lineno) &&
+  isCount(frame.colno) &&
+  isFlag(frame.in_app) &&
+  isText(frame.context_line) &&
+  isText(frame.platform);
 
-function isException(value: unknown): boolean {
-  if (isNullish(value)) return true;
-  if (!isPlainObject(value)) return false;
-  const { values } = value;
-  if (isNullish(values)) return true;
-  if (!Array.isArray(values)) return false;
-  for (const exception of values) {
-    if (
-      !isPlainObject(exception) ||
-      !isText(exception.type) ||
-      !isText(exception.value) ||
-      !isText(exception.module) ||
-      !isStringOrNumber(exception.thread_id) ||
-      !isStacktrace(exception.stacktrace)
-    )
-      return false;
-    const { mechanism } = exception;
-    if (
-      !isNullish(mechanism) &&
-      !(
-        isPlainObject(mechanism) &&
-        isText(mechanism.type) &&
-        isFlag(mechanism.handled) &&
-        isFlag(mechanism.synthetic)
-      )
-    )
-      return false;
-  }
-  return true;
-}
+const isStacktrace = (value: unknown) =>
+  isNullish(value) || (isPlainObject(value) && isListOf(value.frames, isFrame));
 
-const isLoose = (value: unknown, fields: readonly string[]) =>
-  isNullish(value) || (isPlainObject(value) && fields.every((field) => isText(value[field])));
+const isMechanism = (value: unknown) =>
+  isNullish(value) ||
+  (isPlainObject(value) && isText(value.type) && isFlag(value.handled) && isFlag(value.synthetic));
 
-function isFingerprint(value: unknown): boolean {
-  if (isNullish(value)) return true;
-  if (!Array.isArray(value) || value.length > 50) return false;
-  return value.every(
-    (part) =>
-      typeof part === 'string' ||
-      typeof part === 'boolean' ||
-      (typeof part === 'number' && Number.isFinite(part)),
-  );
-}
+const isExceptionValue = (value: unknown) =>
+  isPlainObject(value) &&
+  isText(value.type) &&
+  isText(value.value) &&
+  isText(value.module) &&
+  isStringOrNumber(value.thread_id) &&
+  isMechanism(value.mechanism) &&
+  isStacktrace(value.stacktrace);
+
+const isException = (value: unknown) =>
+  isNullish(value) || (isPlainObject(value) && isListOf(value.values, isExceptionValue));
+
+const isFingerprint = (value: unknown) =>
+  isNullish(value) ||
+  (Array.isArray(value) &&
+    value.length <= MAX_FINGERPRINT_PARTS &&
+    value.every((part) => typeof part === 'string' || typeof part === 'boolean' || isFiniteNumber(part)));
 
 /**
  * The check of {@link eventSchema} written out for the shapes SDKs send (tags as an object, exceptions
@@ -304,26 +286,22 @@ export function isPlainEvent(value: unknown): value is EventPayload {
     isNullish(v.logentry) &&
     isText(v.logger) &&
     isText(v.platform) &&
-    isBoundedText(v.environment, 64) &&
-    isBoundedText(v.release, 250) &&
+    isBoundedText(v.environment, TEXT_LIMITS.environment) &&
+    isBoundedText(v.release, TEXT_LIMITS.release) &&
     isText(v.dist) &&
     isText(v.server_name) &&
-    isBoundedText(v.transaction, 200) &&
+    isBoundedText(v.transaction, TEXT_LIMITS.transaction) &&
     isText(v.culprit) &&
-    isBoundedText(v.type, 64) &&
+    isBoundedText(v.type, TEXT_LIMITS.type) &&
     isTagMap(v.tags) &&
     (isNullish(v.user) ||
-      (isPlainObject(v.user) &&
-        isStringOrNumber(v.user.id) &&
-        isText(v.user.email) &&
-        isText(v.user.username) &&
-        isText(v.user.ip_address))) &&
+      (isTextFields(v.user, USER_TEXT) && isStringOrNumber((v.user as Record<string, unknown>).id))) &&
     isException(v.exception) &&
     isStacktrace(v.stacktrace) &&
-    isLoose(v.request, ['method', 'url']) &&
+    isTextFields(v.request, REQUEST_TEXT) &&
     (isNullish(v.extra) || isPlainObject(v.extra)) &&
     (isNullish(v.contexts) || isPlainObject(v.contexts)) &&
-    isLoose(v.sdk, ['name', 'version']) &&
+    isTextFields(v.sdk, SDK_TEXT) &&
     isFingerprint(v.fingerprint)
   );
 }

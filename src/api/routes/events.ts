@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { eventSchema, isPlainEvent } from '../../events/event-schema.js';
 import type { IngestResult } from '../../events/ingest.js';
 import type { Services } from '../../services.js';
-import { withWrittenCheck } from '../../validation.js';
+import { isPlainObject, withWrittenCheck } from '../../validation.js';
 import { principalOf } from '../auth.js';
 import { orgParams, slug } from '../schemas.js';
 import type { ApiApp } from '../server.js';
@@ -12,8 +12,6 @@ export const MAX_BATCH = 1000;
 
 const params = orgParams.extend({ project: slug });
 
-const eventBody = withWrittenCheck(eventSchema, isPlainEvent);
-
 /** The body of the batch ingest: `{events: [...]}`, 1 to {@link MAX_BATCH} events. */
 export const eventBatchSchema = withWrittenCheck(
   z.object({ events: z.array(eventSchema).min(1).max(MAX_BATCH) }).strict(),
@@ -22,11 +20,8 @@ export const eventBatchSchema = withWrittenCheck(
 
 /** {@link eventBatchSchema}'s check written out (see withWrittenCheck): `{events}` and nothing else. */
 export function isPlainBatch(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype)
-    return false;
-  const keys = Object.keys(value);
-  if (keys.length !== 1) return false;
-  const { events } = value as { events: unknown };
+  if (!isPlainObject(value) || Object.keys(value).length !== 1) return false;
+  const { events } = value;
   return (
     Array.isArray(events) && events.length >= 1 && events.length <= MAX_BATCH && events.every(isPlainEvent)
   );
@@ -55,7 +50,7 @@ export function eventRoutes(app: ApiApp, services: Services): void {
         tags: ['events'],
         summary: "Ingest one event (Sentry's event payload); it is grouped into an issue and rules run on it",
         params,
-        body: eventBody,
+        body: eventSchema,
         response: { 202: accepted },
       },
     },

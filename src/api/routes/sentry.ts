@@ -3,9 +3,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HeraldError, ValidationError } from '../../errors.js';
 import { decodeBody, dsnKey, jsonObject, parseEnvelope, sentryKeyOf } from '../../events/envelope.js';
 import type { EventProject } from '../../events/event-projects.js';
-import { type EventPayload, eventSchema, isPlainEvent } from '../../events/event-schema.js';
+import { type EventPayload, eventSchema } from '../../events/event-schema.js';
 import type { Services } from '../../services.js';
-import { zodProblems } from '../../validation.js';
+import { safeParseChecked, zodProblems } from '../../validation.js';
 import { toHeraldError } from '../errors.js';
 import type { ApiApp } from '../server.js';
 
@@ -106,8 +106,7 @@ function body(request: FastifyRequest, limit: number): Buffer {
 }
 
 function validate(raw: Record<string, unknown>, prefix: string): EventPayload {
-  if (isPlainEvent(raw)) return raw;
-  const result = eventSchema.safeParse(raw);
+  const result = safeParseChecked(eventSchema, raw);
   if (!result.success) throw new ValidationError(zodProblems(result.error, prefix));
   return result.data;
 }

@@ -10,7 +10,6 @@ import {
 import { assertHttpOk, type HttpClient, httpClient } from '../../http-client.js';
 import { parseContent, parseIntegration } from '../../integration-fields.js';
 import {
-  isWebhookContent,
   type WebhookContent,
   webhookConfigSchema,
   webhookContentSchema,
@@ -65,11 +64,9 @@ export function webhookChannel(options: WebhookChannelOptions = {}): Channel<Web
     context: DeliveryContext,
   ): Promise<SendResult> {
     const target = targetOf(context);
-    // Content of the body's shape (what the built-in renderer makes) is posted as it is; the schema
-    // checks the rest, for its message naming the bad fields.
-    const content = isWebhookContent(message.content)
-      ? message.content
-      : parseContent(webhookContentSchema, message.content);
+    // Content of the body's shape (what the built-in renderer makes) passes the schema's written-out
+    // check and is posted as it is.
+    const content = parseContent(webhookContentSchema, message.content);
     const body = JSON.stringify(content);
     const signature = target.sign(message.idempotencyKey, context.clock.now(), body);
     context.logger.debug({ target: target.origin, webhookId: message.idempotencyKey }, 'posting webhook');

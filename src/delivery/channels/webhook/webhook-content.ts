@@ -1,15 +1,18 @@
 import { z } from 'zod';
-import { isPlainObject } from '../../../validation.js';
+import { isPlainObject, withWrittenCheck } from '../../../validation.js';
 
 /**
  * The webhook body (DESIGN.md §4): `type`, `timestamp` and `data`; further top-level fields are kept
  * so the body can grow without a channel change.
  */
-export const webhookContentSchema = z.looseObject({
-  type: z.string().min(1),
-  timestamp: z.string().min(1),
-  data: z.record(z.string(), z.unknown()),
-});
+export const webhookContentSchema = withWrittenCheck(
+  z.looseObject({
+    type: z.string().min(1),
+    timestamp: z.string().min(1),
+    data: z.record(z.string(), z.unknown()),
+  }),
+  isWebhookContent,
+);
 
 /** What the renderer produces for the webhook channel. */
 export type WebhookContent = z.infer<typeof webhookContentSchema>;
