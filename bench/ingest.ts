@@ -8,7 +8,9 @@
  *   the database after the run (received_at is taken as the event's transaction starts, just after the
  *   request was parsed and validated).
  * Run with `npx tsx bench/ingest.ts [seconds] [connections] [--scenario=throughput|latency]` (both by
- * default; the latency scenario uses 16 connections and `--rate=N` changes its rate).
+ * default; the latency scenario uses 16 connections and `--rate=N` changes its rate). `--role=all` runs
+ * the throughput scenario with the workers on, as `npm start` does: each event's evaluation job runs too
+ * (the project has no rules, so it finds none to fire).
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -78,7 +80,7 @@ async function serve(scenario: Scenario): Promise<void> {
   const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
   // Throughput runs role api: the rule workers stay off, so the figure is ingest alone (their jobs are
   // still written). Latency needs them.
-  const role = scenario === 'throughput' ? 'api' : 'all';
+  const role = scenario === 'throughput' ? (option('role') === 'all' ? 'all' : 'api') : 'all';
   const config = loadConfig({}, {}, { port: 0, dataDir, adminToken: ADMIN, logLevel: 'info', role });
   const statements = process.env.HERALD_BENCH_SQL ? timeStatements() : null;
   const engine = await createEngine(config, { logger: createLogger('info', sink) });
@@ -135,9 +137,13 @@ async function firingLatencies(db: Kysely<Database>): Promise<NonNullable<Report
 }
 
 async function drive(scenario: Scenario): Promise<void> {
-  const child = fork(new URL(import.meta.url).pathname, [`--serve=${scenario}`], {
-    execArgv: [...process.execArgv, ...(process.env.HERALD_BENCH_PROF ? ['--cpu-prof'] : [])],
-  });
+  const child = fork(
+    new URL(import.meta.url).pathname,
+    [`--serve=${scenario}`, `--role=${option('role') ?? 'api'}`],
+    {
+      execArgv: [...process.execArgv, ...(process.env.HERALD_BENCH_PROF ? ['--cpu-prof'] : [])],
+    },
+  );
   const url = await new Promise<string>((resolve) =>
     child.once('message', (m) => resolve((m as { url: string }).url)),
   );

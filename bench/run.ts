@@ -5,7 +5,7 @@
  * temp folder, and the cluster profile too when PostgreSQL and Redis answer. Prints one table and writes
  * bench/results/<timestamp>.json.
  *
- * Flags: `--quick` (smoke run, about 4 minutes), `--profile` (CPU profile of the embedded Herald,
+ * Flags: `--quick` (smoke run, about 4 minutes), `--profile` (CPU profile of each Herald process,
  * summarized at the end), `--no-cluster`, `--no-alertmanager`, `--install-alertmanager` (apt-get, as root),
  * `--only=a,b` (those scenarios), `--rates=500,1000` and `--latency-seconds=N` (the latency scenario's
  * fixed rates and length), `--pg-tcp` (the cluster reaches PostgreSQL over TCP, not its Unix socket).
@@ -621,13 +621,11 @@ async function memory(target: Target, sink: Sink, seconds: number, rate: number,
 async function startEmbedded(dir: string): Promise<Target> {
   const dataDir = join(dir, 'embedded');
   mkdirSync(dataDir, { recursive: true });
-  const profDir = CPU_PROFILE ? join(ROOT, 'bench/results', `profile-${stamp}`) : undefined;
-  if (profDir) mkdirSync(profDir, { recursive: true });
   const process0 = await startHeraldProcess({
     name: 'herald-embedded',
     logDir: dir,
     env: heraldEnv({ HERALD_DATA_DIR: dataDir }),
-    ...(profDir ? { cpuProfDir: profDir } : {}),
+    ...profiled('herald-embedded'),
   });
   const processes: HeraldProcesses = {
     url: process0.url,
@@ -641,6 +639,14 @@ async function startEmbedded(dir: string): Promise<Target> {
     client: jsonClient(process0.url, ADMIN),
     sqliteFile: join(dataDir, 'herald.db'),
   };
+}
+
+/** With `--profile`, where a Herald process writes its CPU profile: a folder of its own, named after it. */
+function profiled(name: string): { cpuProfDir?: string } {
+  if (!CPU_PROFILE) return {};
+  const cpuProfDir = join(ROOT, 'bench/results', `profile-${stamp}`, name);
+  mkdirSync(cpuProfDir, { recursive: true });
+  return { cpuProfDir };
 }
 
 function heraldEnv(extra: Record<string, string>): Record<string, string> {
@@ -710,10 +716,18 @@ async function startCluster(dir: string, workers: number): Promise<Target> {
     HERALD_REDIS_PREFIX: prefix,
   });
   mkdirSync(join(dir, 'cluster'), { recursive: true });
-  const api = await startHeraldProcess({ name: 'herald-api', logDir: dir, env, role: 'api' });
+  const api = await startHeraldProcess({
+    name: 'herald-api',
+    logDir: dir,
+    env,
+    role: 'api',
+    ...profiled('herald-api'),
+  });
   const started = [api];
-  for (let i = 0; i < workers; i++)
-    started.push(await startHeraldProcess({ name: `herald-worker-${i}`, logDir: dir, env, role: 'worker' }));
+  for (let i = 0; i < workers; i++) {
+    const name = `herald-worker-${i}`;
+    started.push(await startHeraldProcess({ name, logDir: dir, env, role: 'worker', ...profiled(name) }));
+  }
   const processes: HeraldProcesses = {
     url: api.url,
     pids: started.map((p) => p.child.pid ?? 0),
@@ -1101,14 +1115,15 @@ function printTable(info: ReturnType<typeof machine>): void {
 
 function printProfile(): void {
   const profDir = join(ROOT, 'bench/results', `profile-${stamp}`);
-  const files = readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile'));
-  for (const file of files) {
-    const { functions, places } = summarizeProfile(join(profDir, file), 20);
-    process.stdout.write(
-      `\nCPU profile of the embedded Herald (${join(profDir, file)}): self time by place\n`,
-    );
-    console.table(places);
-    console.table(functions);
+  for (const name of readdirSync(profDir)) {
+    const files = readdirSync(join(profDir, name)).filter((f) => f.endsWith('.cpuprofile'));
+    for (const file of files) {
+      const path = join(profDir, name, file);
+      const { functions, places } = summarizeProfile(path, 20);
+      process.stdout.write(`\nCPU profile of ${name} (${path}): self time by place\n`);
+      console.table(places);
+      console.table(functions);
+    }
   }
 }
 

@@ -69,15 +69,21 @@ export function issueAlerts(deps: IssueAlertDeps) {
   };
 
   async function evaluate(job: Job, eventRowId: string): Promise<void> {
-    const loaded = await loadEvaluation(db, deps.events, eventRowId);
-    if (!loaded) return;
-    const { stored, issue, issueRow, orgId } = loaded;
     const outcome: IngestOutcome = {
       isNew: job.payload.isNew === true,
       isRegression: job.payload.isRegression === true,
       isReappeared: job.payload.isReappeared === true,
       isNewInEnvironment: job.payload.isNewInEnvironment === true,
     };
+    // A project without alert rules has nothing to match: neither its event nor its issue is read (the
+    // issue read alone was 9 µs of the 210 µs an event costs the embedded default). A regression still
+    // goes on, to tell its subscribers.
+    const projectId = job.payload.projectId;
+    if (!outcome.isRegression && typeof projectId === 'string' && !(await deps.processor.hasRules(projectId)))
+      return;
+    const loaded = await loadEvaluation(db, deps.events, eventRowId);
+    if (!loaded) return;
+    const { stored, issue, issueRow, orgId } = loaded;
     if (outcome.isRegression) {
       // Regression is workflow activity: its subscribers hear of it whatever the alert rules say.
       const ids = await enqueueJobs(

@@ -117,6 +117,11 @@ export function ruleProcessor(deps: RuleProcessorDeps) {
   }
 
   return {
+    /** Whether the project has any active rule now (the same read of its rule set as `matching`). */
+    async hasRules(projectId: string): Promise<boolean> {
+      return (await rulesOf(projectId)).length > 0;
+    },
+
     /** The rules whose interval is open and whose conditions and filters pass, with what fired them. */
     async matching(input: RuleInput): Promise<{ rules: FiredRule[]; lastFired: Map<string, number> }> {
       const all = await rulesOf(input.issue.projectId);

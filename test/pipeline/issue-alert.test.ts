@@ -340,6 +340,46 @@ describe.skipIf(SKIP_PROFILE)('issue alerts end to end', () => {
     h.engine.queue.start();
   });
 
+  it('an event of a project without rules is let go unread; a regression there still tells its subscribers', async () => {
+    await h.request('POST', '/api/v1/orgs/acme/projects', { slug: 'quiet' });
+    const quiet = (body: Record<string, unknown>) =>
+      h.request('POST', '/api/v1/projects/acme/quiet/events', body);
+    await h.engine.queue.stop();
+    const sent = await quiet({ message: 'Nobody listens', level: 'error' });
+    expect(sent.status).toBe(202);
+    const job = await evaluationJob(sent.body.issueId);
+    const kept = storedEvents(h.engine.store.db);
+    const calls: string[] = [];
+    const events: StoredEvents = {
+      load: (id) => {
+        calls.push(`load ${id}`);
+        return kept.load(id);
+      },
+      keep: kept.keep,
+      forget: (id) => {
+        calls.push(`forget ${id}`);
+        kept.forget(id);
+      },
+    };
+    await worker(undefined, events)(job);
+    const eventId = String(job.payload.eventId);
+    expect(calls).toEqual([`forget ${eventId}`]);
+    await h.engine.store.db.deleteFrom('jobs').where('id', '=', job.id).execute();
+
+    // Resolved, then seen again: the regression is evaluated in full and writes its workflow job.
+    const patched = await h.request('PATCH', `/api/v1/issues/${sent.body.issueId}`, { status: 'resolved' });
+    expect(patched.status).toBe(200);
+    const again = await quiet({ message: 'Nobody listens', level: 'error' });
+    expect(again.body.isRegression).toBe(true);
+    const regression = await evaluationJob(again.body.issueId);
+    calls.length = 0;
+    await worker(undefined, events)(regression);
+    expect(calls[0]).toBe(`load ${regression.payload.eventId}`);
+    expect(await jobsNamed(`workflow_regression_${regression.payload.eventId}`)).toHaveLength(1);
+    await h.engine.store.db.deleteFrom('jobs').where('id', '=', regression.id).execute();
+    h.engine.queue.start();
+  });
+
   it('rules lost to a concurrent evaluation leave the others to a fan-out job of their own', async () => {
     const kept = (await rule('Kept', { conditions: [{ id: 'every_event' }], frequency: 60 })).body.id;
     const lost = (await rule('Lost', { conditions: [{ id: 'every_event' }], frequency: 60 })).body.id;
