@@ -4,9 +4,9 @@ import { ValidationError } from './errors.js';
 import { DEFAULT_CONCURRENCY } from './queue/queue.js';
 
 describe('configuration', () => {
-  it('runs 64 jobs at once per worker unless HERALD_WORKER_CONCURRENCY says otherwise', () => {
+  it('runs 128 jobs at once per worker unless HERALD_WORKER_CONCURRENCY says otherwise', () => {
     expect(loadConfig({}, {}).workerConcurrency).toBe(DEFAULT_CONCURRENCY);
-    expect(DEFAULT_CONCURRENCY).toBe(64);
+    expect(DEFAULT_CONCURRENCY).toBe(128);
     expect(loadConfig({}, { HERALD_WORKER_CONCURRENCY: '200' }).workerConcurrency).toBe(200);
   });
 

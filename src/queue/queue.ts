@@ -22,11 +22,12 @@ export interface JobInput {
 
 /**
  * Jobs a worker runs at once unless configured otherwise (`HERALD_WORKER_CONCURRENCY`). Deliveries spend
- * most of their time waiting on the network and the database: with 16 slots the embedded worker sat idle
- * a third of the time while replaying dead letters to a local receiver, and a provider answering in
- * 300 ms would cap a worker at about 50 deliveries a second.
+ * most of their time waiting on the network and the database: replaying 20,000 dead letters to a local
+ * receiver (bench/pipeline.ts 20000 --replay, interleaved runs), the embedded worker's main thread was
+ * busy 83-89% of the time with 64 slots and 98-100% with 128 or 256, which sent 10-20% more a second;
+ * a provider answering in 300 ms caps a worker at about 400 deliveries a second with 128 slots.
  */
-export const DEFAULT_CONCURRENCY = 64;
+export const DEFAULT_CONCURRENCY = 128;
 
 /** A claimed job, handed to its handler. */
 export interface Job {
