@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   alertFingerprint,
@@ -26,6 +27,27 @@ describe('alertFingerprint', () => {
     expect(alertFingerprint({})).toBe(14695981039346656037n.toString(16));
     expect(alertFingerprint({ name: 'garland, briggs', fear: 'love is not enough' })).toBe(
       5799056148416392346n.toString(16).padStart(16, '0'),
+    );
+  });
+
+  it('equals FNV-1a 64 computed with 64-bit integers, over any labels (any Unicode)', () => {
+    const reference = (labels: Record<string, string>) => {
+      let h = 0xcbf29ce484222325n;
+      const add = (byte: number) => {
+        h = BigInt.asUintN(64, (h ^ BigInt(byte)) * 0x100000001b3n);
+      };
+      for (const name of Object.keys(labels).sort())
+        for (const text of [name, labels[name]!]) {
+          for (const byte of Buffer.from(text, 'utf8')) add(byte);
+          add(0xff);
+        }
+      return h.toString(16).padStart(16, '0');
+    };
+    fc.assert(
+      fc.property(fc.dictionary(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' })), (labels) => {
+        expect(alertFingerprint(labels)).toBe(reference(labels));
+      }),
+      { numRuns: 2000 },
     );
   });
 

