@@ -314,11 +314,8 @@ describe.skipIf(SKIP_PROFILE)('issue alerts end to end', () => {
     };
   }
 
-  it('an evaluation lets go of its kept event once it and its fan-out have read it', async () => {
-    await rule('Every event', { conditions: [{ id: 'every_event' }] });
-    await h.engine.queue.stop();
-    const sent = await ingest({ message: 'Kept until evaluated', level: 'error' });
-    const job = await evaluationJob(sent.body.issueId);
+  /** A store of kept events that lists the loads and releases made through it. */
+  function listedEvents(): { events: StoredEvents; calls: string[] } {
     const kept = storedEvents(h.engine.store.db);
     const calls: string[] = [];
     const events: StoredEvents = {
@@ -332,6 +329,15 @@ describe.skipIf(SKIP_PROFILE)('issue alerts end to end', () => {
         kept.forget(id);
       },
     };
+    return { events, calls };
+  }
+
+  it('an evaluation lets go of its kept event once it and its fan-out have read it', async () => {
+    await rule('Every event', { conditions: [{ id: 'every_event' }] });
+    await h.engine.queue.stop();
+    const sent = await ingest({ message: 'Kept until evaluated', level: 'error' });
+    const job = await evaluationJob(sent.body.issueId);
+    const { events, calls } = listedEvents();
     await worker(undefined, events)(job);
     const eventId = String(job.payload.eventId);
     expect(calls).toEqual([`load ${eventId}`, `load ${eventId}`, `forget ${eventId}`]);
@@ -348,19 +354,7 @@ describe.skipIf(SKIP_PROFILE)('issue alerts end to end', () => {
     const sent = await quiet({ message: 'Nobody listens', level: 'error' });
     expect(sent.status).toBe(202);
     const job = await evaluationJob(sent.body.issueId);
-    const kept = storedEvents(h.engine.store.db);
-    const calls: string[] = [];
-    const events: StoredEvents = {
-      load: (id) => {
-        calls.push(`load ${id}`);
-        return kept.load(id);
-      },
-      keep: kept.keep,
-      forget: (id) => {
-        calls.push(`forget ${id}`);
-        kept.forget(id);
-      },
-    };
+    const { events, calls } = listedEvents();
     await worker(undefined, events)(job);
     const eventId = String(job.payload.eventId);
     expect(calls).toEqual([`forget ${eventId}`]);
