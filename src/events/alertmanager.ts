@@ -62,7 +62,8 @@ const SEPARATOR = 0xff;
 /**
  * FNV-1a 64 as four 16-bit limbs, least significant first. The prime is 2^40 + 0x1b3, so a product is
  * the limbs times 0x1b3 plus the low two limbs shifted up by 40 bits; every partial sum stays far below
- * 2^53. About ten times as fast as BigInt arithmetic, which allocated a number per byte.
+ * 2^53. A label set of six takes a third of the time it took with BigInt arithmetic, which made a number
+ * per byte.
  */
 class Fnv1a64 {
   private h0 = 0x2325;

@@ -79,8 +79,8 @@ export function issueAlerts(deps: IssueAlertDeps) {
     // issue read alone was 9 µs of the 210 µs an event costs the embedded default). A regression still
     // goes on, to tell its subscribers.
     const projectId = job.payload.projectId;
-    if (!outcome.isRegression && typeof projectId === 'string' && !(await deps.processor.hasRules(projectId)))
-      return;
+    const projectRules = typeof projectId === 'string' ? await deps.processor.rules(projectId) : undefined;
+    if (!outcome.isRegression && projectRules?.length === 0) return;
     const loaded = await loadEvaluation(db, deps.events, eventRowId);
     if (!loaded) return;
     const { stored, issue, issueRow, orgId } = loaded;
@@ -113,7 +113,11 @@ export function issueAlerts(deps: IssueAlertDeps) {
       },
       frequency: deps.frequency,
     };
-    const { rules, lastFired } = await deps.processor.matching(input);
+    // Read above for the job's project, which is the issue's.
+    const { rules, lastFired } = await deps.processor.matching(
+      input,
+      projectId === issue.projectId ? projectRules : undefined,
+    );
     if (rules.length === 0) return;
 
     // Read before the transaction: on SQLite the transaction holds the only connection.

@@ -27,7 +27,8 @@ export interface RuleProcessorDeps {
   readonly rules: RuleStore;
 }
 
-interface Compiled {
+/** A stored rule with its compiled form. */
+export interface Compiled {
   readonly rule: StoredRule;
   readonly compiled: CompiledRule;
 }
@@ -117,14 +118,20 @@ export function ruleProcessor(deps: RuleProcessorDeps) {
   }
 
   return {
-    /** Whether the project has any active rule now (the same read of its rule set as `matching`). */
-    async hasRules(projectId: string): Promise<boolean> {
-      return (await rulesOf(projectId)).length > 0;
+    /** The project's rules as they stand now: `matching` may be given them instead of reading them again. */
+    rules(projectId: string): Promise<ProjectRules> {
+      return rulesOf(projectId);
     },
 
-    /** The rules whose interval is open and whose conditions and filters pass, with what fired them. */
-    async matching(input: RuleInput): Promise<{ rules: FiredRule[]; lastFired: Map<string, number> }> {
-      const all = await rulesOf(input.issue.projectId);
+    /**
+     * The rules whose interval is open and whose conditions and filters pass, with what fired them; of
+     * `rules` when given (read with `rules` for the issue's project), else of the project's rules now.
+     */
+    async matching(
+      input: RuleInput,
+      rules?: ProjectRules,
+    ): Promise<{ rules: FiredRule[]; lastFired: Map<string, number> }> {
+      const all = rules ?? (await rulesOf(input.issue.projectId));
       const applicable = all.filter((r) => r.compiled.appliesTo(input));
       if (applicable.length === 0) return { rules: [], lastFired: new Map() };
       const ids = applicable.map((r) => r.rule.id);
@@ -202,3 +209,6 @@ export function ruleProcessor(deps: RuleProcessorDeps) {
 
 /** The rule processor. */
 export type RuleProcessor = ReturnType<typeof ruleProcessor>;
+
+/** A project's compiled rules, as `RuleProcessor.rules` read them. */
+export type ProjectRules = readonly Compiled[];

@@ -338,7 +338,21 @@ describe.skipIf(SKIP_PROFILE)('issue alerts end to end', () => {
     const sent = await ingest({ message: 'Kept until evaluated', level: 'error' });
     const job = await evaluationJob(sent.body.issueId);
     const { events, calls } = listedEvents();
-    await worker(undefined, events)(job);
+    // The project's rules are read once: matching is given those the evaluation read first.
+    const reads: string[] = [];
+    const reading = (processor: RuleProcessor): RuleProcessor => ({
+      ...processor,
+      rules: (projectId) => {
+        reads.push('rules');
+        return processor.rules(projectId);
+      },
+      matching: (input, rules) => {
+        reads.push(rules ? 'matching (given)' : 'matching (reads)');
+        return processor.matching(input, rules);
+      },
+    });
+    await worker(reading, events)(job);
+    expect(reads).toEqual(['rules', 'matching (given)']);
     const eventId = String(job.payload.eventId);
     expect(calls).toEqual([`load ${eventId}`, `load ${eventId}`, `forget ${eventId}`]);
     expect(await history(`?issue=${sent.body.issueId}`)).toMatchObject({ data: [{ type: 'issue_alert' }] });
