@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.js';
 import { ConflictError, HeraldError, ValidationError } from '../errors.js';
+import { sha256Hex } from '../security/sha256.js';
 import type { Database } from '../store/schema.js';
 import { isUniqueViolation } from '../store/store.js';
 
@@ -36,9 +36,7 @@ export function idempotency(db: Kysely<Database>, clock: Clock) {
             ? `user:${principal.tokenId}`
             : `key:${principal.keyId}`;
       const scope = `${who} ${request.method} ${request.url.split('?')[0]}`;
-      const requestHash = createHash('sha256')
-        .update(JSON.stringify(request.body ?? null))
-        .digest('hex');
+      const requestHash = sha256Hex(JSON.stringify(request.body ?? null));
       try {
         await db
           .insertInto('idempotency_keys')

@@ -1,6 +1,6 @@
-import { hash as digest } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
+import { sha256Hex } from '../security/sha256.js';
 import type { Database } from '../store/schema.js';
 import type { Level } from './event.js';
 import { type EventPayload, MAX_TAG_LENGTH, MAX_TAGS } from './event-schema.js';
@@ -220,9 +220,5 @@ export async function issuesToResolve(
  */
 function firingId(fingerprint: string, startsAt: number): string {
   const time = Math.max(0, Math.min(startsAt, 0xffff_ffff_ffff)).toString(16).padStart(12, '0');
-  return time + sha256(`${fingerprint} ${startsAt}`).slice(0, 20);
-}
-
-function sha256(value: string): string {
-  return digest('sha256', value, 'hex');
+  return time + sha256Hex(`${fingerprint} ${startsAt}`).slice(0, 20);
 }

@@ -1,4 +1,4 @@
-import { hash as digest } from 'node:crypto';
+import { sha256Hex } from '../security/sha256.js';
 import type { ExceptionValue, HeraldEvent, IssueCategory, StackFrame } from './event.js';
 
 /** How an event joins an issue, and what the issue is called. */
@@ -170,5 +170,5 @@ function cut(text: string, length: number): string {
 }
 
 function hash(parts: readonly string[]): string {
-  return digest('sha256', parts.join('\u0000'), 'hex').slice(0, 32);
+  return sha256Hex(parts.join('\u0000')).slice(0, 32);
 }

@@ -1,8 +1,8 @@
-import { hash as digest } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { Clock } from '../clock.js';
 import { newId } from '../ids.js';
 import { type JobHandoff, type JobInput, NO_SLOTS, writeJobs } from '../queue/queue.js';
+import { sha256Hex } from '../security/sha256.js';
 import { codePointOrder } from '../store/code-point-order.js';
 import type { Database, IssueTable } from '../store/schema.js';
 import { type Dialect, isUniqueViolation } from '../store/store.js';
@@ -500,5 +500,5 @@ function retryable(error: unknown): boolean {
 }
 
 function hash(value: string): string {
-  return digest('sha256', value, 'hex').slice(0, 32);
+  return sha256Hex(value).slice(0, 32);
 }

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { sha256Hex } from '../security/sha256.js';
 import type { Database } from '../store/schema.js';
 import { type InboxBus, listenerRegistry } from './inbox-bus.js';
 
@@ -25,7 +25,7 @@ const MAX_RECONNECT_MS = 30_000;
 async function channelName(db: Kysely<Database>): Promise<string> {
   const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
   const schema = rows[0]?.schema ?? 'public';
-  return `herald_inbox_${createHash('sha256').update(schema).digest('hex').slice(0, 16)}`;
+  return `herald_inbox_${sha256Hex(schema).slice(0, 16)}`;
 }
 
 /**

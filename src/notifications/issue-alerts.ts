@@ -113,11 +113,8 @@ export function issueAlerts(deps: IssueAlertDeps) {
       },
       frequency: deps.frequency,
     };
-    // Read above for the job's project, which is the issue's.
-    const { rules, lastFired } = await deps.processor.matching(
-      input,
-      projectId === issue.projectId ? projectRules : undefined,
-    );
+    // The rules read above (the job's project is its issue's); read here for a job that does not name it.
+    const { rules, lastFired } = await deps.processor.matching(input, projectRules);
     if (rules.length === 0) return;
 
     // Read before the transaction: on SQLite the transaction holds the only connection.

@@ -1,8 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Channel, IntegrationRef } from '../delivery/channel.js';
+import { sha256Hex } from '../security/sha256.js';
 import type { Database } from '../store/schema.js';
 
 /** How long a sign-in link works. */
@@ -10,8 +11,6 @@ export const SIGN_IN_LINK_TTL_MS = 15 * 60_000;
 
 /** How many links one person may ask for per TTL, so the form cannot be used to flood a mailbox. */
 const MAX_LINKS_PER_WINDOW = 5;
-
-const hash = (token: string) => createHash('sha256').update(token).digest('hex');
 
 const escapeHtml = (text: string) =>
   text.replace(
@@ -63,10 +62,11 @@ export function signInLinks(deps: SignInLinkDeps) {
       const integration = await deps.emailIntegration(user.id);
       if (!integration) return;
       const token = randomBytes(32).toString('base64url');
+      const tokenHash = sha256Hex(token);
       await db
         .insertInto('sign_in_links')
         .values({
-          token_hash: hash(token),
+          token_hash: tokenHash,
           user_id: user.id,
           expires_at: now + SIGN_IN_LINK_TTL_MS,
           used_at: null,
@@ -79,12 +79,12 @@ export function signInLinks(deps: SignInLinkDeps) {
       try {
         await deps.email.send(
           {
-            deliveryId: `signin_${hash(token).slice(0, 24)}`,
+            deliveryId: `signin_${tokenHash.slice(0, 24)}`,
             notificationId: 'sign-in',
             type: 'sign_in',
             recipient: { type: 'user', id: user.id, email: user.email, name: user.name, locale: user.locale },
             content: { subject: 'Your Herald sign-in link', html, text },
-            idempotencyKey: `signin_${hash(token).slice(0, 24)}`,
+            idempotencyKey: `signin_${tokenHash.slice(0, 24)}`,
           },
           {
             integration,
@@ -105,7 +105,7 @@ export function signInLinks(deps: SignInLinkDeps) {
       const row = await db
         .selectFrom('sign_in_links')
         .selectAll()
-        .where('token_hash', '=', hash(token))
+        .where('token_hash', '=', sha256Hex(token))
         .executeTakeFirst();
       if (!row || row.used_at !== null || row.expires_at <= now) return null;
       const claimed = await db

@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHash, hash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { sha256Hex } from './sha256.js';
 
 /** Encrypts and decrypts small secrets at rest with AES-256-GCM. */
 export interface SecretBox {
@@ -36,5 +37,5 @@ export function secretBox(secretKey: string): SecretBox {
 
 /** SHA-256 of a high-entropy token, hex; tokens are random, so no slow hash is needed. */
 export function hashToken(token: string): string {
-  return hash('sha256', token, 'hex');
+  return sha256Hex(token);
 }

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { PagerDutyContent } from '../delivery/channels/pagerduty/pagerduty-content.js';
 import type { ChannelRenderers } from '../notifications/notification-type.js';
+import { sha256Hex } from '../security/sha256.js';
 import { renderDiscord } from './discord/discord-renderer.js';
 import { renderEmail } from './email/email-renderer.js';
 import { renderInApp } from './inapp/inapp-renderer.js';
@@ -26,7 +26,7 @@ export interface DocRendererSpec<P extends object> {
 
 /** A dedup key for types without a thread: the same metadata always gives the same key. */
 function fallbackDedupKey(id: string, metadata: Readonly<Record<string, string>>): string {
-  const digest = createHash('sha256').update(JSON.stringify(metadata)).digest('hex').slice(0, 24);
+  const digest = sha256Hex(JSON.stringify(metadata)).slice(0, 24);
   return `${id}:${digest}`;
 }
 

@@ -1,4 +1,5 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { sha256Hex } from '../../../security/sha256.js';
 
 /** AWS credentials for signing. */
 export interface AwsCredentials {
@@ -33,7 +34,6 @@ export function awsEncode(value: string): string {
   );
 }
 
-const sha256 = (data: string) => createHash('sha256').update(data, 'utf8').digest('hex');
 const hmac = (key: Buffer | string, data: string) => createHmac('sha256', key).update(data, 'utf8').digest();
 
 /** `20150830T123600Z` from epoch ms. */
@@ -82,10 +82,10 @@ export function signSigV4(request: SigV4Request, scope: SigV4Scope): Record<stri
     canonicalQuery(request.url),
     `${names.map((n) => `${n}:${all.get(n)}`).join('\n')}\n`,
     signedHeaders,
-    sha256(request.body),
+    sha256Hex(request.body),
   ].join('\n');
   const credentialScope = `${day}/${scope.region}/${scope.service}/aws4_request`;
-  const stringToSign = ['AWS4-HMAC-SHA256', date, credentialScope, sha256(canonical)].join('\n');
+  const stringToSign = ['AWS4-HMAC-SHA256', date, credentialScope, sha256Hex(canonical)].join('\n');
   let key = hmac(`AWS4${scope.credentials.secretAccessKey}`, day);
   for (const part of [scope.region, scope.service, 'aws4_request']) key = hmac(key, part);
   const signature = createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex');

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import { z } from 'zod';
+import { sha256Hex } from '../../../security/sha256.js';
 import { abortable } from '../../abortable.js';
 import {
   type DeliveryContext,
@@ -40,9 +40,7 @@ export function smtpTransport(): EmailTransport {
 
   function poolFor(integration: IntegrationRef, context: DeliveryContext) {
     const { config, secrets } = parseIntegration(context, smtpConfigSchema, smtpSecretsSchema);
-    const fingerprint = createHash('sha256')
-      .update(JSON.stringify([config, secrets.user ?? '', secrets.pass ?? '']))
-      .digest('hex');
+    const fingerprint = sha256Hex(JSON.stringify([config, secrets.user ?? '', secrets.pass ?? '']));
     const cached = pools.get(integration.id);
     if (cached?.fingerprint === fingerprint) return cached.transporter;
     cached?.transporter.close();
