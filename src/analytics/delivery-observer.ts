@@ -78,15 +78,15 @@ export type DeliveryObserver = ReturnType<typeof deliveryObserver>;
 
 /** The notification store, counting the notifications it creates and the rules behind them. */
 export function countedNotifications(store: NotificationStore, metrics: HeraldMetrics): NotificationStore {
-  return {
-    ...store,
-    async create(db, input) {
-      const result = await store.create(db, input);
-      if (result.created) {
-        metrics.notificationsCreated.inc({ type: input.type });
-        if (input.ruleIds.length > 0) metrics.rulesFired.inc(input.ruleIds.length);
-      }
-      return result;
-    },
+  const createMany: NotificationStore['createMany'] = async (db, inputs) => {
+    const results = await store.createMany(db, inputs);
+    results.forEach((result, i) => {
+      if (!result.created) return;
+      const input = inputs[i]!;
+      metrics.notificationsCreated.inc({ type: input.type });
+      if (input.ruleIds.length > 0) metrics.rulesFired.inc(input.ruleIds.length);
+    });
+    return results;
   };
+  return { ...store, createMany, create: async (db, input) => (await createMany(db, [input]))[0]! };
 }

@@ -2,8 +2,8 @@ import type { Kysely } from 'kysely';
 import { newId } from '../ids.js';
 import type { NotificationWithArrival } from '../notifications/notification-store.js';
 import { codePointOrder } from '../store/code-point-order.js';
-import { preparedQuery, preparedStatement } from '../store/prepared-query.js';
-import { preparedRows } from '../store/prepared-rows.js';
+import { preparedQuery } from '../store/prepared-query.js';
+import { preparedRows, preparedWrites } from '../store/prepared-rows.js';
 import type { Database, DeliveryAttemptTable, DeliveryTable, UserTable } from '../store/schema.js';
 import { turnBatch } from '../store/turn-batch.js';
 
@@ -53,25 +53,47 @@ const DELIVERY_COLUMNS = Object.keys({
   sent_at: 1,
 } satisfies Record<keyof DeliveryTable, 1>) as (keyof DeliveryTable)[];
 
-const insertDeliveryRow = preparedStatement<Database, Required<DeliveryTable>, never>(
-  DELIVERY_COLUMNS,
-  (db, row) =>
-    db
-      .insertInto('deliveries')
-      .values(row)
-      .onConflict((oc) =>
-        oc.columns(['notification_id', 'recipient_type', 'recipient_id', 'channel']).doNothing(),
-      ),
+const insertDeliveryRows = preparedWrites<Required<DeliveryTable>>(DELIVERY_COLUMNS, (rows, db) =>
+  db
+    .insertInto('deliveries')
+    .values(rows)
+    .onConflict((oc) =>
+      oc.columns(['notification_id', 'recipient_type', 'recipient_id', 'channel']).doNothing(),
+    ),
 );
 
 /**
  * Writes a delivery in `db` (usually the caller's transaction) unless the notification already has one
  * for the same recipient and channel (the unique key that makes a second send impossible); true when
- * written. Fan-out writes one per recipient of every notification: compiled once.
+ * written.
  */
 export async function insertDelivery(db: Kysely<Database>, row: DeliveryTable): Promise<boolean> {
-  const result = await insertDeliveryRow(db, { ...row, fallback_channels: row.fallback_channels ?? null });
-  return Number(result.numAffectedRows ?? 0) === 1;
+  return (await insertDeliveries(db, [row])).has(row.id);
+}
+
+/**
+ * {@link insertDelivery} for many rows in one statement (fan-out writes one per recipient of every
+ * notification); answers the ids written. Rows skipped for a delivery that exists are rare (a fan-out
+ * run again), so only then are the ids read back.
+ */
+export async function insertDeliveries(
+  db: Kysely<Database>,
+  rows: readonly DeliveryTable[],
+): Promise<ReadonlySet<string>> {
+  const written = await insertDeliveryRows(
+    db,
+    rows.map((row) => ({ ...row, fallback_channels: row.fallback_channels ?? null })),
+  );
+  const ids = rows.map((row) => row.id);
+  if (written === rows.length) return new Set(ids);
+  if (written === 0) return new Set();
+  const found = new Set<string>();
+  for (let i = 0; i < ids.length; i += 1000) {
+    const chunk = ids.slice(i, i + 1000);
+    for (const row of await db.selectFrom('deliveries').select('id').where('id', 'in', chunk).execute())
+      found.add(row.id);
+  }
+  return found;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { ChannelKind } from '../delivery/channel.js';
 import type { ClaimedDeliveries } from '../delivery/claimed-deliveries.js';
-import { asClaimed, insertDelivery } from '../delivery/delivery-statements.js';
+import { asClaimed, insertDeliveries } from '../delivery/delivery-statements.js';
 import { nextFallback, personalRoutes, routeOf } from '../delivery/personal-routing.js';
 import type { StoredEvents } from '../events/event-records.js';
 import { newId } from '../ids.js';
@@ -13,9 +13,8 @@ import {
   type Job,
   type JobHandoff,
   type JobInput,
-  NO_JOBS,
   type WrittenJobs,
-  writeJobs,
+  writeJobGroups,
 } from '../queue/queue.js';
 import type { Recipients } from '../recipients/resolve.js';
 import type { ActionNode } from '../rules/rule-schema.js';
@@ -278,34 +277,64 @@ export function fanOut(deps: FanOutDeps) {
    * result to `finish` once the transaction committed.
    */
   async function write(trx: Transaction<Database>, planned: FanOutPlan): Promise<FanOutWritten> {
-    const { notification, rows, routes, now } = planned;
-    if (rows.length === 0) return { rows: [], jobs: NO_JOBS };
-    const throttled = deps.throttle
-      ? await deps.throttle(trx, { notification, rows, routes, now })
-      : { rows, jobs: [] };
-    // The delivery whose job writeJobs hands over (the first one due now) is written claimed.
-    const handed =
-      deps.handoff && deps.claimed
-        ? throttled.rows.find((r) => r.status === 'pending' && (r.next_attempt_at ?? now) <= now)
-        : undefined;
-    const inserted: DeliveryTable[] = [];
-    let claimed: DeliveryTable | undefined;
-    for (const row of throttled.rows) {
-      const stored = row === handed ? asClaimed(row, now) : row;
-      if (!(await insertDelivery(trx, stored))) continue;
-      inserted.push(row);
-      if (row === handed) claimed = stored;
+    return (await writeMany(trx, [planned]))[0]!;
+  }
+
+  /**
+   * {@link write} for the plans of several notifications in one transaction (the firings of events
+   * evaluated together): one insert for all their deliveries and one for each kind of job, instead of
+   * one per notification. Answers each plan's result, in order; each holds one slot of the hand-off.
+   */
+  async function writeMany(
+    trx: Transaction<Database>,
+    plans: readonly FanOutPlan[],
+  ): Promise<FanOutWritten[]> {
+    const throttledPlans: {
+      readonly rows: readonly DeliveryTable[];
+      readonly jobs: readonly JobInput[];
+      readonly handed?: DeliveryTable;
+    }[] = [];
+    for (const planned of plans) {
+      const { notification, rows, routes, now } = planned;
+      const throttled =
+        rows.length > 0 && deps.throttle
+          ? await deps.throttle(trx, { notification, rows, routes, now })
+          : { rows, jobs: [] };
+      // The delivery whose job is handed over (the first one due now) is written claimed.
+      const handed =
+        deps.handoff && deps.claimed
+          ? throttled.rows.find((r) => r.status === 'pending' && (r.next_attempt_at ?? now) <= now)
+          : undefined;
+      throttledPlans.push({ ...throttled, ...(handed ? { handed } : {}) });
     }
-    const jobs: JobInput[] = inserted
-      .filter((r) => r.status === 'pending' || r.status === 'deferred')
-      .map((r) => ({
-        id: `deliver_${r.id}_0`,
-        kind: 'deliver' as const,
-        payload: { deliveryId: r.id },
-        runAt: r.next_attempt_at ?? now,
-      }));
-    const written = await writeJobs(trx, [...jobs, ...throttled.jobs], now, deps.handoff);
-    return { rows: inserted, jobs: written, ...(claimed ? { claimed } : {}) };
+    const written = await insertDeliveries(
+      trx,
+      throttledPlans.flatMap(({ rows, handed }, i) =>
+        rows.map((row) => (row === handed ? asClaimed(row, plans[i]!.now) : row)),
+      ),
+    );
+    const inserted = throttledPlans.map(({ rows }) => rows.filter((row) => written.has(row.id)));
+    const jobs = await writeJobGroups(
+      trx,
+      throttledPlans.map((throttled, i) => ({
+        jobs: [
+          ...inserted[i]!.filter((r) => r.status === 'pending' || r.status === 'deferred').map((r) => ({
+            id: `deliver_${r.id}_0`,
+            kind: 'deliver' as const,
+            payload: { deliveryId: r.id },
+            runAt: r.next_attempt_at ?? plans[i]!.now,
+          })),
+          ...throttled.jobs,
+        ],
+      })),
+      Math.max(...plans.map((planned) => planned.now)),
+      deps.handoff,
+    );
+    return throttledPlans.map(({ handed }, i) => ({
+      rows: inserted[i]!,
+      jobs: jobs[i]!,
+      ...(handed && written.has(handed.id) ? { claimed: asClaimed(handed, plans[i]!.now) } : {}),
+    }));
   }
 
   /** After the transaction of `write` committed: counts the rows, then runs or queues their jobs. */
@@ -319,6 +348,7 @@ export function fanOut(deps: FanOutDeps) {
   return {
     plan,
     write,
+    writeMany,
     finish,
     /** The `notify` job: a notification's fan-out in one transaction of its own. */
     async notify(job: Job): Promise<void> {

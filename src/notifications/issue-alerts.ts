@@ -4,14 +4,24 @@ import type { Clock } from '../clock.js';
 import type { HeraldEvent, IngestOutcome } from '../events/event.js';
 import { loadEvaluation, type StoredEvents } from '../events/event-records.js';
 import { newId } from '../ids.js';
-import { afterCommit, enqueueJobs, type Job, type JobHandoff, NO_JOBS, writeJobs } from '../queue/queue.js';
+import {
+  afterCommit,
+  enqueueJobs,
+  type Job,
+  type JobHandoff,
+  NO_JOBS,
+  type WrittenJobs,
+  writeJobGroups,
+} from '../queue/queue.js';
 import type { FrequencyReader, RuleInput } from '../rules/condition.js';
 import type { FiredRule, RuleProcessor } from '../rules/rule-processor.js';
+import { codePointOrder } from '../store/code-point-order.js';
 import type { Database } from '../store/schema.js';
+import { turnBatch } from '../store/turn-batch.js';
 import type { References } from '../tenancy/reference-cache.js';
-import type { FanOut, FanOutWritten } from './fan-out.js';
+import type { FanOut, FanOutPlan, FanOutWritten } from './fan-out.js';
 import { type IssueRefs, issueRefs } from './issue-refs.js';
-import type { NotificationStore } from './notification-store.js';
+import type { NewNotification, NotificationStore } from './notification-store.js';
 import { builtPayload } from './registry.js';
 import { type IssueAlertPayload, issueAlertType } from './types/issue-alert.js';
 
@@ -39,7 +49,7 @@ export interface IssueAlertDeps {
    * When given, a firing's deliveries are written in the transaction that creates its notification (no
    * `notify` job between them); without it, that transaction writes the notification's `notify` job.
    */
-  readonly fanOut?: Pick<FanOut, 'plan' | 'write' | 'finish'>;
+  readonly fanOut?: Pick<FanOut, 'plan' | 'writeMany' | 'finish'>;
 }
 
 /** The rules and actions a `fan-out` job routes: everything it needs, frozen at firing time. */
@@ -50,13 +60,63 @@ export interface FiredRuleRoute {
   readonly mutedUserIds: readonly string[];
 }
 
+/** An evaluation whose rules matched, with everything read for it: what its transaction writes. */
+interface Firing {
+  readonly eventRowId: string;
+  readonly issueId: string;
+  readonly rules: readonly FiredRule[];
+  readonly lastFired: ReadonlyMap<string, number>;
+  /** The notification of the rules that win their interval (all of them, nearly always). */
+  readonly notificationOf: (won: readonly FiredRule[]) => NewNotification;
+  /** The fan-out planned for all the rules, written as it is when they all win. */
+  readonly planned?: FanOutPlan;
+}
+
+/** What a firing's transaction wrote: the jobs to run or queue, and the fan-out when it was written too. */
+interface FiringWritten {
+  readonly jobs: WrittenJobs;
+  readonly fannedOut?: FanOutWritten;
+}
+
+const NOTHING_WRITTEN: FiringWritten = { jobs: NO_JOBS };
+
 /**
  * The `evaluate-event` job: runs the project's rules on the event; when some fire, creates ONE
  * notification naming all of them (so a recipient gets one message, not one per rule) in the same
- * transaction that claims their action intervals, and writes its fan-out job.
+ * transaction that claims their action intervals, and writes its fan-out (or its fan-out job).
+ *
+ * The evaluations that reach that transaction in one turn of the event loop (the events of one ingest
+ * request, handed over together) share it: one insert for all their notifications, one for all their
+ * deliveries, one for all their jobs, instead of one each per event. A shared transaction that fails is
+ * written again one firing at a time, so a bad firing fails only its own evaluation (its job then runs
+ * again, as when a single transaction failed).
  */
 export function issueAlerts(deps: IssueAlertDeps) {
   const { db, clock } = deps;
+
+  // Firings that reach their transaction in one turn share it (see above); one that failed in a shared
+  // transaction and again alone answers its error, which fails its own evaluation only.
+  const writeFiring = turnBatch(
+    (firing: Firing) => firing,
+    async (group): Promise<ReadonlyMap<Firing, FiringWritten | { readonly error: unknown }>> => {
+      try {
+        return await writeFirings(group);
+      } catch (error) {
+        if (group.length === 1) return new Map([[group[0]!, { error }]]);
+        const written = new Map<Firing, FiringWritten | { readonly error: unknown }>();
+        for (const firing of group)
+          written.set(
+            firing,
+            await writeFirings([firing]).then(
+              (one) => one.get(firing) ?? NOTHING_WRITTEN,
+              (error: unknown) => ({ error }),
+            ),
+          );
+        return written;
+      }
+    },
+    { until: 'immediate' },
+  );
 
   return async function evaluateEvent(job: Job): Promise<void> {
     const eventRowId = String(job.payload.eventId);
@@ -121,7 +181,8 @@ export function issueAlerts(deps: IssueAlertDeps) {
     const refs = await issueRefs(db, issueRow, deps.publicUrl(), deps.references);
     if (!refs) return;
     const notificationId = newId('ntf', clock.now());
-    const notificationOf = (won: readonly FiredRule[]) => ({
+    const notificationOf = (won: readonly FiredRule[]): NewNotification => ({
+      id: notificationId,
       orgId,
       projectId: issue.projectId,
       type: 'issue_alert',
@@ -129,43 +190,97 @@ export function issueAlerts(deps: IssueAlertDeps) {
       eventId: eventRowId,
       ruleIds: won.map((r) => r.id),
       payload: builtPayload(issueAlertType, buildPayload(refs, stored.event, won)),
+      dedupeKey: `issue_alert:${eventRowId}`,
+      eventReceivedAt: stored.receivedAt,
     });
     // The fan-out reads before the transaction too, planned for every rule that matched: they nearly
     // always all win their action interval, and then the plan is written as it is.
-    const firing = notificationOf(rules);
-    const { fanOut } = deps;
-    const planned = fanOut
-      ? await fanOut.plan(
-          { id: notificationId, ...firing, createdAt: clock.now() },
+    const all = notificationOf(rules);
+    const planned = deps.fanOut
+      ? await deps.fanOut.plan(
+          {
+            id: notificationId,
+            orgId,
+            projectId: issue.projectId,
+            type: all.type,
+            issueId: issue.id,
+            eventId: eventRowId,
+            ruleIds: [...all.ruleIds],
+            payload: all.payload,
+            createdAt: clock.now(),
+          },
           { rules: rules.map(routeOf) },
         )
       : undefined;
-    let fannedOut: FanOutWritten | undefined;
-    const written = await db.transaction().execute(async (trx) => {
-      const won = await deps.processor.claim(trx, issue.id, rules, lastFired);
-      if (won.length === 0) return NO_JOBS;
-      const allWon = won.length === rules.length;
-      const created = await deps.notifications.create(trx, {
-        id: notificationId,
-        ...(allWon ? firing : notificationOf(won)),
-        dedupeKey: `issue_alert:${eventRowId}`,
-        eventReceivedAt: stored.receivedAt,
-      });
-      if (!created.created) return NO_JOBS;
-      if (fanOut && planned && allWon) {
-        fannedOut = await fanOut.write(trx, planned);
-        return NO_JOBS;
+    const firing: Firing = {
+      eventRowId,
+      issueId: issue.id,
+      rules,
+      lastFired,
+      notificationOf: (won) => (won.length === rules.length ? all : notificationOf(won)),
+      ...(planned ? { planned } : {}),
+    };
+    const written = (await writeFiring(firing)) ?? NOTHING_WRITTEN;
+    if ('error' in written) throw written.error;
+    if (written.fannedOut) await deps.fanOut?.finish(written.fannedOut);
+    await afterCommit(written.jobs, deps.onJobsCommitted, deps.handoff);
+  }
+
+  /**
+   * Writes firings in one transaction: each claims its rules' intervals, then the notifications of those
+   * that won any, then their fan-outs (or, where another evaluation took some of the rules meanwhile,
+   * a fan-out job routing the rest). Taken in event order, so concurrent groups on PostgreSQL claim and
+   * insert in one order.
+   */
+  function writeFirings(group: readonly Firing[]): Promise<Map<Firing, FiringWritten>> {
+    const firings = [...group].sort((a, b) => codePointOrder(a.eventRowId, b.eventRowId));
+    return db.transaction().execute(async (trx) => {
+      const written = new Map<Firing, FiringWritten>();
+      const winners: { firing: Firing; won: FiredRule[] }[] = [];
+      for (const firing of firings) {
+        const won = await deps.processor.claim(trx, firing.issueId, firing.rules, firing.lastFired);
+        if (won.length > 0) winners.push({ firing, won });
       }
+      const created = await deps.notifications.createMany(
+        trx,
+        winners.map(({ firing, won }) => firing.notificationOf(won)),
+      );
+      const fanning: { firing: Firing; planned: FanOutPlan }[] = [];
+      const routing: { firing: Firing; notificationId: string; won: FiredRule[] }[] = [];
+      winners.forEach(({ firing, won }, i) => {
+        const { id, created: isNew } = created[i]!;
+        if (!isNew) return;
+        if (deps.fanOut && firing.planned && won.length === firing.rules.length)
+          fanning.push({ firing, planned: firing.planned });
+        else routing.push({ firing, notificationId: id, won });
+      });
+      const fannedOut =
+        fanning.length > 0
+          ? await deps.fanOut!.writeMany(
+              trx,
+              fanning.map((f) => f.planned),
+            )
+          : [];
+      for (const [i, { firing }] of fanning.entries())
+        written.set(firing, { jobs: NO_JOBS, fannedOut: fannedOut[i]! });
       // Another evaluation took some of the rules meanwhile: the fan-out routes the rest, in its own job.
-      const fanOutJob = {
-        id: `fanout_${created.id}`,
-        kind: 'notify' as const,
-        payload: { notificationId: created.id, rules: won.map(routeOf) },
-      };
-      return writeJobs(trx, [fanOutJob], clock.now(), deps.handoff);
+      const jobs = await writeJobGroups(
+        trx,
+        routing.map(({ notificationId, won }) => ({
+          jobs: [
+            {
+              id: `fanout_${notificationId}`,
+              kind: 'notify' as const,
+              payload: { notificationId, rules: won.map(routeOf) },
+            },
+          ],
+        })),
+        clock.now(),
+        deps.handoff,
+      );
+      for (const [i, { firing }] of routing.entries()) written.set(firing, { jobs: jobs[i]! });
+      return written;
     });
-    if (fannedOut) await fanOut?.finish(fannedOut);
-    await afterCommit(written, deps.onJobsCommitted, deps.handoff);
   }
 
   function buildPayload(refs: IssueRefs, event: HeraldEvent, rules: readonly FiredRule[]): IssueAlertPayload {

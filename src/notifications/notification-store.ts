@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import { newId } from '../ids.js';
 import { parseJsonObject } from '../store/json.js';
 import { preparedStatement } from '../store/prepared-query.js';
-import { preparedRows } from '../store/prepared-rows.js';
+import { preparedRows, preparedWrites } from '../store/prepared-rows.js';
 import type { Database, NotificationRuleTable, NotificationTable } from '../store/schema.js';
 
 /** What makes a notification. */
@@ -55,25 +55,24 @@ export interface StoredNotification {
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-// Every firing runs these: compiled once (see store/prepared-query.ts).
-const insertNotification = preparedStatement<Database, NotificationTable, never>(
-  [
-    'id',
-    'org_id',
-    'project_id',
-    'type',
-    'issue_id',
-    'event_id',
-    'rule_ids',
-    'payload',
-    'dedupe_key',
-    'created_at',
-  ],
-  (db, row) =>
-    db
-      .insertInto('notifications')
-      .values(row)
-      .onConflict((oc) => oc.column('dedupe_key').doNothing()),
+// Every firing runs these: compiled once (see store/prepared-rows.ts).
+const NOTIFICATION_COLUMNS = Object.keys({
+  id: 1,
+  org_id: 1,
+  project_id: 1,
+  type: 1,
+  issue_id: 1,
+  event_id: 1,
+  rule_ids: 1,
+  payload: 1,
+  dedupe_key: 1,
+  created_at: 1,
+} satisfies Record<keyof NotificationTable, 1>) as (keyof NotificationTable)[];
+const insertNotifications = preparedWrites<NotificationTable>(NOTIFICATION_COLUMNS, (rows, db) =>
+  db
+    .insertInto('notifications')
+    .values(rows)
+    .onConflict((oc) => oc.column('dedupe_key').doNothing()),
 );
 const insertNotificationRules = preparedRows<NotificationRuleTable>(
   ['notification_id', 'rule_id'],
@@ -113,16 +112,18 @@ export function notificationStore(deps: { db: Kysely<Database>; clock: Clock }) 
     };
   }
 
-  return {
-    /**
-     * Creates the notification in `db` (usually the caller's transaction) unless one with the same
-     * dedupe key exists; returns its id and whether it is new.
-     */
-    async create(db: Db, input: NewNotification): Promise<{ id: string; created: boolean }> {
-      const now = deps.clock.now();
-      const id = input.id ?? newId('ntf', now);
-      const row: NotificationTable = {
-        id,
+  /**
+   * `create` for several notifications in one statement (the firings of events evaluated
+   * together); answers each one's id and whether it is new, in order.
+   */
+  async function createMany(
+    db: Db,
+    inputs: readonly NewNotification[],
+  ): Promise<{ id: string; created: boolean }[]> {
+    const now = deps.clock.now();
+    const rows = inputs.map(
+      (input): NotificationTable => ({
+        id: input.id ?? newId('ntf', now),
         org_id: input.orgId,
         project_id: input.projectId,
         type: input.type,
@@ -132,31 +133,63 @@ export function notificationStore(deps: { db: Kysely<Database>; clock: Clock }) 
         payload: JSON.stringify(input.payload),
         dedupe_key: input.dedupeKey,
         created_at: now,
-      };
-      const inserted = await insertNotification(db, row);
-      if (Number(inserted.numAffectedRows ?? 0) === 0) {
-        const existing = await db
-          .selectFrom('notifications')
-          .select('id')
-          .where('dedupe_key', '=', input.dedupeKey)
-          .executeTakeFirstOrThrow();
-        return { id: existing.id, created: false };
-      }
-      await insertNotificationRules(
-        db,
-        input.ruleIds.map((rule_id) => ({ notification_id: id, rule_id })),
-      );
+      }),
+    );
+    const inserted = await insertNotifications(db, rows);
+    // A dedupe key already taken leaves its row as it is: the answer names that row's id. Rare (a
+    // firing evaluated again), so only then are the keys looked up.
+    const existing =
+      inserted === rows.length
+        ? null
+        : new Map(
+            (
+              await db
+                .selectFrom('notifications')
+                .select(['id', 'dedupe_key'])
+                .where(
+                  'dedupe_key',
+                  'in',
+                  rows.map((row) => row.dedupe_key),
+                )
+                .execute()
+            ).map((row) => [row.dedupe_key, row.id]),
+          );
+    const answers = rows.map((row) => {
+      const id = existing?.get(row.dedupe_key) ?? row.id;
+      return { id, created: id === row.id };
+    });
+    await insertNotificationRules(
+      db,
+      inputs.flatMap((input, i) =>
+        answers[i]!.created
+          ? input.ruleIds.map((rule_id) => ({ notification_id: rows[i]!.id, rule_id }))
+          : [],
+      ),
+    );
+    inputs.forEach((input, i) => {
       // Kept for the delivery stage only when the event's arrival is known (it reports latency from it).
-      if (input.eventReceivedAt !== undefined || input.eventId === null) {
-        const keptRow = { ...row, event_received_at: input.eventReceivedAt ?? null };
-        // Its payload is the object given, not a parse of the text stored (payloads are JSON data, so
-        // the two are equal): what the fan-out derived from it (the registry's validated form) is then
-        // reused by the deliveries instead of parsed and validated again.
-        payloads.set(keptRow, input.payload);
-        keep(keptRow);
-      }
-      return { id, created: true };
+      if (!answers[i]!.created || (input.eventReceivedAt === undefined && input.eventId !== null)) return;
+      const keptRow = { ...rows[i]!, event_received_at: input.eventReceivedAt ?? null };
+      // Its payload is the object given, not a parse of the text stored (payloads are JSON data, so
+      // the two are equal): what the fan-out derived from it (the registry's validated form) is then
+      // reused by the deliveries instead of parsed and validated again.
+      payloads.set(keptRow, input.payload);
+      keep(keptRow);
+    });
+    return answers;
+  }
+
+  return {
+    /**
+     * Creates the notification in `db` (usually the caller's transaction) unless one with the same
+     * dedupe key exists; returns its id and whether it is new.
+     */
+    async create(db: Db, input: NewNotification): Promise<{ id: string; created: boolean }> {
+      return (await createMany(db, [input]))[0]!;
     },
+
+    /** `create` for several notifications in one statement, in order. */
+    createMany,
 
     async get(id: string): Promise<StoredNotification | null> {
       const known = kept.get(id);

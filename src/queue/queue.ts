@@ -121,17 +121,16 @@ export interface SlotReservation {
 export const NO_SLOTS: SlotReservation = { count: 0, start: () => undefined };
 
 /**
- * Writes jobs claimed by the hand-off's worker (see {@link JobHandoff}) in the caller's transaction; the
- * jobs to run once committed, without those whose id existed already (they are left to whoever holds
- * them).
+ * Writes jobs claimed by the hand-off's worker (see {@link JobHandoff}) in the caller's transaction;
+ * answers the ids written, without those that existed already (they are left to whoever holds them).
  */
 async function handOverJobs(
   db: Kysely<Database> | Transaction<Database>,
   jobs: readonly (JobInput & { readonly id: string })[],
   now: number,
   handoff: JobHandoff,
-): Promise<Job[]> {
-  if (jobs.length === 0) return [];
+): Promise<ReadonlySet<string>> {
+  if (jobs.length === 0) return new Set();
   const rows = jobs.map(
     (job): JobTable => ({
       id: job.id,
@@ -146,10 +145,7 @@ async function handOverJobs(
       created_at: now,
     }),
   );
-  const ids = new Set((await claimedJobsWritten(db, rows)).map((row) => row.id));
-  return jobs
-    .filter((job) => ids.has(job.id))
-    .map((job) => ({ id: job.id, kind: job.kind, payload: { ...job.payload }, attempts: 0, runAt: now }));
+  return new Set((await claimedJobsWritten(db, rows)).map((row) => row.id));
 }
 
 /** Jobs a transaction wrote: ids to tell the queue of, and jobs handed over (see {@link JobHandoff}). */
@@ -174,16 +170,57 @@ export async function writeJobs(
   handoff: JobHandoff | undefined,
   slots = 1,
 ): Promise<WrittenJobs> {
-  if (!handoff || slots <= 0) return { queued: await enqueueJobs(db, jobs, now), handed: [] };
-  const chosen: (JobInput & { readonly id: string })[] = [];
-  const rest: JobInput[] = [];
-  for (const job of jobs) {
-    if (chosen.length < slots && (job.runAt ?? now) <= now)
-      chosen.push({ ...job, id: job.id ?? newId('job', now) });
-    else rest.push(job);
+  return (await writeJobGroups(db, [{ jobs, slots }], now, handoff))[0]!;
+}
+
+/** The jobs of one piece of work among several written together, and the slots it holds (default one). */
+export interface JobGroup {
+  readonly jobs: readonly JobInput[];
+  readonly slots?: number;
+}
+
+/**
+ * {@link writeJobs} for several pieces of work in one transaction (the firings of events evaluated
+ * together), each handing over up to its own slots: one insert for every claimed job and one for every
+ * queued one, instead of one per piece. Answers each group's jobs, in order.
+ */
+export async function writeJobGroups(
+  db: Kysely<Database> | Transaction<Database>,
+  groups: readonly JobGroup[],
+  now: number,
+  handoff: JobHandoff | undefined,
+): Promise<WrittenJobs[]> {
+  const chosen: (JobInput & { readonly id: string })[][] = [];
+  const rest: JobInput[][] = [];
+  for (const group of groups) {
+    const slots = handoff ? (group.slots ?? 1) : 0;
+    const mine: (JobInput & { readonly id: string })[] = [];
+    const others: JobInput[] = [];
+    for (const job of group.jobs) {
+      if (mine.length < slots && (job.runAt ?? now) <= now)
+        mine.push({ ...job, id: job.id ?? newId('job', now) });
+      else others.push(job);
+    }
+    chosen.push(mine);
+    rest.push(others);
   }
-  const handed = await handOverJobs(db, chosen, now, handoff);
-  return { queued: await enqueueJobs(db, rest, now), handed };
+  const written = handoff ? await handOverJobs(db, chosen.flat(), now, handoff) : new Set<string>();
+  const queued = await enqueueJobs(db, rest.flat(), now);
+  let next = 0;
+  return groups.map((_, i) => {
+    const start = next;
+    next += rest[i]!.length;
+    return {
+      queued: queued.slice(start, next),
+      handed: chosen[i]!.filter((job) => written.has(job.id)).map((job) => ({
+        id: job.id,
+        kind: job.kind,
+        payload: { ...job.payload },
+        attempts: 0,
+        runAt: now,
+      })),
+    };
+  });
 }
 
 /** After the transaction that wrote `written` committed: tells the queue, then runs what was handed over. */

@@ -1,4 +1,4 @@
-import { type Compilable, CompiledQuery, type Kysely, type Transaction } from 'kysely';
+import { type Compilable, CompiledQuery, type Kysely, type QueryResult, type Transaction } from 'kysely';
 import { runCompiled } from './prepared-query.js';
 import type { Database } from './schema.js';
 
@@ -28,6 +28,31 @@ export function preparedRows<Row extends object, R = unknown>(
   columns: readonly (keyof Row & string)[],
   build: (rows: readonly Row[], db: Executor) => Compilable<R>,
 ): (db: Executor, rows: readonly Row[]) => Promise<R[]> {
+  const run = preparedChunks(columns, build);
+  return async (db, rows) => {
+    const results = await run(db, rows);
+    return results.length === 1 ? results[0]!.rows : results.flatMap((result) => result.rows);
+  };
+}
+
+/**
+ * {@link preparedRows} for a write whose caller needs only how many rows it changed (an insert that skips
+ * conflicting rows, without RETURNING: on SQLite that costs about as much again as the insert).
+ */
+export function preparedWrites<Row extends object>(
+  columns: readonly (keyof Row & string)[],
+  build: (rows: readonly Row[], db: Executor) => Compilable<unknown>,
+): (db: Executor, rows: readonly Row[]) => Promise<number> {
+  const run = preparedChunks(columns, build);
+  return async (db, rows) =>
+    (await run(db, rows)).reduce((sum, result) => sum + Number(result.numAffectedRows ?? 0), 0);
+}
+
+/** The statements of {@link preparedRows}, one result per chunk of at most {@link MAX_ROWS} rows. */
+function preparedChunks<Row extends object, R>(
+  columns: readonly (keyof Row & string)[],
+  build: (rows: readonly Row[], db: Executor) => Compilable<R>,
+): (db: Executor, rows: readonly Row[]) => Promise<QueryResult<R>[]> {
   const byDialect = new WeakMap<object, Map<number, Template>>();
 
   function template(db: Executor, count: number): Template {
@@ -65,7 +90,7 @@ export function preparedRows<Row extends object, R = unknown>(
     return found;
   }
 
-  async function runChunk(db: Executor, rows: readonly Row[]): Promise<R[]> {
+  function runChunk(db: Executor, rows: readonly Row[]): Promise<QueryResult<R>> {
     const { sql, slots } = template(db, rows.length);
     const width = columns.length;
     const parameters = slots.map((slot) => {
@@ -73,16 +98,14 @@ export function preparedRows<Row extends object, R = unknown>(
       const row = rows[Math.floor(slot / width)] as Record<string, unknown>;
       return row[columns[slot % width]!];
     });
-    const result = await runCompiled<Database, R>(db, CompiledQuery.raw(sql, parameters));
-    return result.rows;
+    return runCompiled<Database, R>(db, CompiledQuery.raw(sql, parameters));
   }
 
   return async (db, rows) => {
     if (rows.length === 0) return [];
-    if (rows.length <= MAX_ROWS) return runChunk(db, rows);
-    const out: R[] = [];
-    for (let i = 0; i < rows.length; i += MAX_ROWS)
-      out.push(...(await runChunk(db, rows.slice(i, i + MAX_ROWS))));
+    if (rows.length <= MAX_ROWS) return [await runChunk(db, rows)];
+    const out: QueryResult<R>[] = [];
+    for (let i = 0; i < rows.length; i += MAX_ROWS) out.push(await runChunk(db, rows.slice(i, i + MAX_ROWS)));
     return out;
   };
 }

@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/clock.js';
 import { type StoredEvents, storedEvents } from '../../src/events/event-records.js';
 import { frequencyStore } from '../../src/events/frequency-store.js';
-import { fanOut } from '../../src/notifications/fan-out.js';
+import { type FanOut, fanOut } from '../../src/notifications/fan-out.js';
 import { issueAlerts } from '../../src/notifications/issue-alerts.js';
-import { notificationStore } from '../../src/notifications/notification-store.js';
+import { type NotificationStore, notificationStore } from '../../src/notifications/notification-store.js';
 import { issueAlertPayloadSchema } from '../../src/notifications/types/issue-alert.js';
 import { preferenceDecisions } from '../../src/preferences/decisions.js';
 import type { Job } from '../../src/queue/queue.js';
@@ -260,20 +260,39 @@ describe.skipIf(SKIP_PROFILE)('issue alerts end to end', () => {
 
   /**
    * An evaluation worker of its own (as another process would have), with the fan-out written in its
-   * transaction; `claim` may be wrapped to make it lose rules to a concurrent evaluation.
+   * transaction. Its parts may be wrapped: the processor's `claim` to make it lose rules to a concurrent
+   * evaluation, the notification store to watch or fail its writes, the fan-out to hold its plans.
    */
   function worker(
-    wrap: (processor: RuleProcessor) => RuleProcessor = (p) => p,
-    events: StoredEvents = storedEvents(h.engine.store.db),
+    options: {
+      processor?: (processor: RuleProcessor) => RuleProcessor;
+      events?: StoredEvents;
+      notifications?: (store: NotificationStore) => NotificationStore;
+      fanOut?: (stage: FanOut) => FanOut;
+    } = {},
   ) {
     const db = h.engine.store.db;
-    const notifications = notificationStore({ db, clock });
+    const events = options.events ?? storedEvents(db);
+    const notifications = (options.notifications ?? ((store) => store))(notificationStore({ db, clock }));
     const references = referenceCache(db);
+    const stage = fanOut({
+      db,
+      clock,
+      logger: h.engine.logger,
+      notifications,
+      recipients: h.engine.services.recipients,
+      decisions: preferenceDecisions(db),
+      events,
+      references,
+      onJobsCommitted: () => undefined,
+    });
     return issueAlerts({
       db,
       clock,
       logger: h.engine.logger,
-      processor: wrap(ruleProcessor({ db, clock, rules: h.engine.services.rules })),
+      processor: (options.processor ?? ((p) => p))(
+        ruleProcessor({ db, clock, rules: h.engine.services.rules }),
+      ),
       frequency: frequencyStore(db),
       notifications,
       events,
@@ -281,17 +300,7 @@ describe.skipIf(SKIP_PROFILE)('issue alerts end to end', () => {
       references,
       publicUrl: () => h.url,
       onJobsCommitted: () => undefined,
-      fanOut: fanOut({
-        db,
-        clock,
-        logger: h.engine.logger,
-        notifications,
-        recipients: h.engine.services.recipients,
-        decisions: preferenceDecisions(db),
-        events,
-        references,
-        onJobsCommitted: () => undefined,
-      }),
+      fanOut: (options.fanOut ?? ((f) => f))(stage),
     });
   }
   const jobsNamed = (id: string) =>
@@ -351,7 +360,7 @@ describe.skipIf(SKIP_PROFILE)('issue alerts end to end', () => {
         return processor.matching(input, rules);
       },
     });
-    await worker(reading, events)(job);
+    await worker({ processor: reading, events })(job);
     expect(reads).toEqual(['rules', 'matching (given)']);
     const eventId = String(job.payload.eventId);
     expect(calls).toEqual([`load ${eventId}`, `load ${eventId}`, `forget ${eventId}`]);
@@ -369,7 +378,7 @@ describe.skipIf(SKIP_PROFILE)('issue alerts end to end', () => {
     expect(sent.status).toBe(202);
     const job = await evaluationJob(sent.body.issueId);
     const { events, calls } = listedEvents();
-    await worker(undefined, events)(job);
+    await worker({ events })(job);
     const eventId = String(job.payload.eventId);
     expect(calls).toEqual([`forget ${eventId}`]);
     await h.engine.store.db.deleteFrom('jobs').where('id', '=', job.id).execute();
@@ -381,7 +390,7 @@ describe.skipIf(SKIP_PROFILE)('issue alerts end to end', () => {
     expect(again.body.isRegression).toBe(true);
     const regression = await evaluationJob(again.body.issueId);
     calls.length = 0;
-    await worker(undefined, events)(regression);
+    await worker({ events })(regression);
     expect(calls[0]).toBe(`load ${regression.payload.eventId}`);
     expect(await jobsNamed(`workflow_regression_${regression.payload.eventId}`)).toHaveLength(1);
     await h.engine.store.db.deleteFrom('jobs').where('id', '=', regression.id).execute();
@@ -395,16 +404,18 @@ describe.skipIf(SKIP_PROFILE)('issue alerts end to end', () => {
     const sent = await ingest({ message: 'Half-raced event', level: 'error' });
     const job = await evaluationJob(sent.body.issueId);
     // `Lost` matches, but another evaluation claims its action interval first.
-    const run = worker((p) => ({
-      ...p,
-      claim: (trx, issueId, rules, lastFired) =>
-        p.claim(
-          trx,
-          issueId,
-          rules.filter((r) => r.id !== lost),
-          lastFired,
-        ),
-    }));
+    const run = worker({
+      processor: (p) => ({
+        ...p,
+        claim: (trx, issueId, rules, lastFired) =>
+          p.claim(
+            trx,
+            issueId,
+            rules.filter((r) => r.id !== lost),
+            lastFired,
+          ),
+      }),
+    });
     await run(job);
     const fired = await history(`?rule=${kept}`);
     expect(fired.data).toHaveLength(1);
@@ -427,5 +438,147 @@ describe.skipIf(SKIP_PROFILE)('issue alerts end to end', () => {
     h.engine.queue.start();
     await h.engine.queue.drain();
     expect(await deliveries()).toEqual([{ channel: 'email' }]);
+  });
+  /**
+   * A project whose one rule sends every event to a member, and the evaluation jobs of a batch of
+   * `count` new events ingested into it while the queue is stopped (as a worker gets them).
+   */
+  async function batchEvaluations(slug: string, count: number): Promise<{ projectId: string; jobs: Job[] }> {
+    await h.request('POST', '/api/v1/orgs/acme/projects', { slug });
+    const created = await h.request('POST', `/api/v1/projects/acme/${slug}/rules`, {
+      name: 'Every event of the batch',
+      frequency: 0,
+      conditions: [{ id: 'every_event' }],
+      actions: [{ id: 'notify_email', targetType: 'Member', targetIdentifier: userId }],
+    });
+    expect(created.status, created.text).toBe(201);
+    await h.engine.queue.stop();
+    const sent = await h.request('POST', `/api/v1/projects/acme/${slug}/events/batch`, {
+      events: Array.from({ length: count }, (_, i) => ({ message: `Batch failure ${i}`, level: 'error' })),
+    });
+    expect(sent.status, sent.text).toBe(202);
+    const { id: projectId } = await h.engine.store.db
+      .selectFrom('projects')
+      .select('id')
+      .where('slug', '=', slug)
+      .executeTakeFirstOrThrow();
+    const rows = await h.engine.store.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('kind', '=', 'evaluate-event')
+      .where('payload', 'like', `%${projectId}%`)
+      .execute();
+    expect(rows).toHaveLength(count);
+    const jobs = rows.map(
+      (row): Job => ({
+        id: row.id,
+        kind: 'evaluate-event',
+        payload: JSON.parse(row.payload),
+        attempts: 0,
+        runAt: row.run_at,
+      }),
+    );
+    return { projectId, jobs };
+  }
+
+  /** A notification store that lists how many notifications each of its writes carried. */
+  const listingWrites =
+    (writes: number[], fail?: (eventIds: (string | null)[]) => boolean) =>
+    (store: NotificationStore): NotificationStore => ({
+      ...store,
+      createMany: (db, inputs) => {
+        writes.push(inputs.length);
+        if (fail?.(inputs.map((input) => input.eventId))) throw new Error('refused by the test');
+        return store.createMany(db, inputs);
+      },
+    });
+
+  /**
+   * A fan-out whose plans are answered only once `count` of them are made, all at once (and so on for
+   * the next `count`): the evaluations
+   * then reach their transaction in one turn whatever their reads took (on PostgreSQL each read answers
+   * in a turn of its own).
+   */
+  const heldUntil =
+    (count: number) =>
+    (stage: FanOut): FanOut => {
+      const held: (() => void)[] = [];
+      return {
+        ...stage,
+        plan: async (notification, job) => {
+          const planned = await stage.plan(notification, job);
+          await new Promise<void>((resolve) => {
+            held.push(resolve);
+            if (held.length === count) for (const release of held.splice(0)) release();
+          });
+          return planned;
+        },
+      };
+    };
+
+  const firingsOf = async (projectId: string) =>
+    h.engine.store.db
+      .selectFrom('notifications')
+      .innerJoin('deliveries', 'deliveries.notification_id', 'notifications.id')
+      .select(['notifications.event_id', 'deliveries.recipient_id', 'deliveries.channel'])
+      .where('notifications.project_id', '=', projectId)
+      .execute();
+
+  it('events evaluated together write their notifications and deliveries together, each event its own', async () => {
+    const { projectId, jobs } = await batchEvaluations('batches', 5);
+    const writes: number[] = [];
+    const run = worker({ notifications: listingWrites(writes), fanOut: heldUntil(jobs.length) });
+    await Promise.all(jobs.map((job) => run(job)));
+    // One write for the five notifications, not one each.
+    expect(writes).toEqual([5]);
+    const firings = await firingsOf(projectId);
+    expect(firings.map((f) => f.event_id).sort()).toEqual(
+      jobs.map((job) => String(job.payload.eventId)).sort(),
+    );
+    expect(firings.every((f) => f.recipient_id === userId && f.channel === 'email')).toBe(true);
+
+    // Evaluated again (as after an expired lease), together: nothing is written twice.
+    await Promise.all(jobs.map((job) => run(job)));
+    expect(await firingsOf(projectId)).toHaveLength(5);
+    await h.engine.store.db
+      .deleteFrom('jobs')
+      .where(
+        'id',
+        'in',
+        jobs.map((job) => job.id),
+      )
+      .execute();
+    h.engine.queue.start();
+  });
+
+  it('a firing whose write fails fails its own evaluation only: the others of its batch are written', async () => {
+    const { projectId, jobs } = await batchEvaluations('poisoned', 4);
+    const poisoned = String(jobs[2]!.payload.eventId);
+    const writes: number[] = [];
+    const run = worker({
+      notifications: listingWrites(writes, (ids) => ids.includes(poisoned)),
+      fanOut: heldUntil(jobs.length),
+    });
+    const results = await Promise.allSettled(jobs.map((job) => run(job)));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect((results[2] as PromiseRejectedResult).reason).toMatchObject({ message: 'refused by the test' });
+    // The batch's write failed, then each firing was written alone.
+    expect(writes).toEqual([4, 1, 1, 1, 1]);
+    const written = (await firingsOf(projectId)).map((f) => f.event_id);
+    expect(written.sort()).toEqual(
+      jobs
+        .map((job) => String(job.payload.eventId))
+        .filter((id) => id !== poisoned)
+        .sort(),
+    );
+    await h.engine.store.db
+      .deleteFrom('jobs')
+      .where(
+        'id',
+        'in',
+        jobs.map((job) => job.id),
+      )
+      .execute();
+    h.engine.queue.start();
   });
 });
