@@ -76,4 +76,36 @@ describe('turnBatch', () => {
     fail = false;
     expect(await get(3)).toBe(3);
   });
+  it('flush: runs the batch gathered so far at once; the next batch waits for its own time', async () => {
+    const loads: number[][] = [];
+    const get = turnBatch(
+      (n: number) => n,
+      async (requests: readonly number[]) => {
+        loads.push([...requests]);
+        return new Map(requests.map((n) => [n, n]));
+      },
+      { until: 'immediate' },
+    );
+    const first = [get(1), get(2)];
+    get.flush();
+    expect(loads).toEqual([[1, 2]]);
+    // Asked after the flush, in the same turn: gathered into a batch of its own, written when that turn
+    // ends, not by the first batch's end of turn.
+    const second = [get(3), get(4)];
+    await Promise.resolve();
+    expect(loads).toEqual([[1, 2]]);
+    expect(await Promise.all([...first, ...second])).toEqual([1, 2, 3, 4]);
+    expect(loads).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    get.flush();
+    expect(loads).toHaveLength(2);
+    // Flushed early with nothing asked after it: the end of its turn finds nothing to do.
+    const lone = get(5);
+    get.flush();
+    expect(await lone).toBe(5);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(loads).toEqual([[1, 2], [3, 4], [5]]);
+  });
 });

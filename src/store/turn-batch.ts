@@ -11,13 +11,14 @@
  * Otherwise every caller of a key gets the same value. A failed load fails every caller of its batch.
  *
  * With `until: 'immediate'` the batch also takes what arrives in the rest of the event loop's turn (until
- * its check phase): the outcomes of sends, which come back one network read at a time.
+ * its check phase): the outcomes of sends, which come back one network read at a time. `flush` runs the
+ * batch gathered so far at once, for a caller that knows nothing more will come (nothing else in flight).
  */
 export function turnBatch<Q, K, V>(
   keyOf: (request: Q) => K,
   load: (requests: readonly Q[]) => Promise<ReadonlyMap<K, V>>,
   options: { readonly exclusive?: boolean; readonly until?: 'microtasks' | 'immediate' } = {},
-): (request: Q) => Promise<V | undefined> {
+): ((request: Q) => Promise<V | undefined>) & { readonly flush: () => void } {
   interface Waiting {
     readonly request: Q;
     readonly answers: ((value: V | undefined) => void)[];
@@ -43,12 +44,17 @@ export function turnBatch<Q, K, V>(
     );
   }
 
-  return (request) =>
+  const ask = (request: Q) =>
     new Promise<V | undefined>((resolve, reject) => {
       if (!pending) {
-        pending = new Map();
-        if (options.until === 'immediate') setImmediate(flush);
-        else queueMicrotask(flush);
+        const batch = new Map<K, Waiting>();
+        pending = batch;
+        // A batch flushed early is not flushed again: a later one waits for its own time.
+        const due = () => {
+          if (pending === batch) flush();
+        };
+        if (options.until === 'immediate') setImmediate(due);
+        else queueMicrotask(due);
       }
       const key = keyOf(request);
       const waiting = pending.get(key);
@@ -56,4 +62,9 @@ export function turnBatch<Q, K, V>(
       else pending.set(key, { request, answers: [resolve] });
       failures.push(reject);
     });
+  return Object.assign(ask, {
+    flush: () => {
+      if (pending) flush();
+    },
+  });
 }
