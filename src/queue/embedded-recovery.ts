@@ -85,7 +85,7 @@ export async function recoverAbandonedWork(
     if (recovered) {
       const released = await trx
         .updateTable('jobs')
-        .set({ locked_until: null, locked_by: null })
+        .set({ run_at: now, locked_until: null, locked_by: null })
         .where('locked_by', 'is not', null)
         .executeTakeFirst();
       jobs = Number(released.numUpdatedRows);

@@ -19,7 +19,8 @@ export interface QueueHealth extends QueueKindHealth {
 /**
  * Reads the queue's depth and lag from the job table at `now`, in one grouped query. The rows are the
  * truth in both profiles (BullMQ only carries wake-ups), so any process of an installation sees the
- * same queue: the readiness probe and the Prometheus gauges read it here.
+ * same queue: the readiness probe and the Prometheus gauges read it here. A job in flight counts as
+ * delayed: a claimed row is due again only when its lease ends.
  */
 export async function readQueueHealth(db: Kysely<Database>, now: number): Promise<QueueHealth> {
   const rows = await db

@@ -36,6 +36,10 @@ export interface Job {
   readonly payload: Record<string, unknown>;
   /** Attempts before this one. */
   readonly attempts: number;
+  /**
+   * When it was due: the time it was written or retried for; for a job claimed by id, at the latest
+   * the claim's time (a claimed row's due time moves to the end of its lease).
+   */
   readonly runAt: number;
 }
 
@@ -136,7 +140,8 @@ async function handOverJobs(
       id: job.id,
       kind: job.kind,
       payload: JSON.stringify(job.payload),
-      run_at: now,
+      // Due again when its lease ends, as a claimed job is (see takeJobs in job-rows.ts).
+      run_at: now + handoff.lease.leaseMs,
       // Counted as claimed once, as a claim by a poll would count it.
       attempts: 1,
       locked_until: now + handoff.lease.leaseMs,

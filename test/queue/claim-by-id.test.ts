@@ -25,16 +25,18 @@ describe.skipIf(SKIP_PROFILE)('claiming the job a message names', () => {
   const row = (id: string) =>
     store.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 
-  it('takes a due, free row: locked for the worker, one attempt counted, the job as it was written', async () => {
+  it('takes a due, free row: locked for the worker, due again when its lease ends, one attempt counted', async () => {
     await enqueueJobs(store.db, [{ id: 'job_due', kind: 'deliver', payload: { deliveryId: 'dlv_1' } }], NOW);
     const claim = await claimJobById(store.db, 'job_due', lease('w1'), NOW + 5);
+    // The job as it was written; it was due at the latest when claimed.
     expect(claim).toEqual({
       status: 'claimed',
-      job: { id: 'job_due', kind: 'deliver', payload: { deliveryId: 'dlv_1' }, attempts: 0, runAt: NOW },
+      job: { id: 'job_due', kind: 'deliver', payload: { deliveryId: 'dlv_1' }, attempts: 0, runAt: NOW + 5 },
     });
     expect(await row('job_due')).toMatchObject({
       locked_by: 'w1',
       locked_until: NOW + 5 + 60_000,
+      run_at: NOW + 5 + 60_000,
       attempts: 1,
     });
   });
