@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { countingDb } from '../../test/helpers/counting-db.js';
 import { type ManualClock, manualClock } from '../clock.js';
 import { openStore, type Store } from '../store/store.js';
 import { insertOrgAndProject } from '../tenancy/test-fixtures.js';
-import { type StoredEvents, storedEvents } from './event-records.js';
+import { evaluatedIssues, type StoredEvents, storedEvents } from './event-records.js';
 import { eventSchema } from './event-schema.js';
 import { ingestService } from './ingest.js';
 
@@ -83,5 +84,34 @@ describe('events kept for their evaluation', () => {
     clock.advance(60_001);
     const [fresh] = await ingestInto(events, ['three']);
     expect(await served(events, [old1!, old2!, fresh!])).toEqual([fresh]);
+  });
+});
+
+describe('issues as evaluations read them', () => {
+  it('reads the issues asked for together with one statement; a deleted one is undefined', async () => {
+    const store = openStore({ databaseUrl: null, dataDir: '', sqliteFile: ':memory:' });
+    await store.migrate();
+    await insertOrgAndProject(store.db, {
+      orgId: 'org_1',
+      orgSlug: 'o',
+      projectId: 'prj_1',
+      projectSlug: 'p',
+    });
+    const clock = manualClock('2026-02-01T10:00:00Z');
+    const ingest = ingestService({ db: store.db, dialect: 'sqlite', clock });
+    const issueIds: string[] = [];
+    for (const message of ['Disk full', 'Cache cold', 'Queue stuck'])
+      issueIds.push((await ingest.ingest(target, eventSchema.parse({ message }))).issueId);
+    await store.db.deleteFrom('issues').where('id', '=', issueIds[2]!).execute();
+    const reads: string[] = [];
+    const read = evaluatedIssues(countingDb(store.db, (query) => reads.push(query.sql)));
+    const found = await Promise.all([...issueIds, issueIds[0]!].map((id) => read(id)));
+    expect(found.map((issue) => issue?.id)).toEqual([issueIds[0], issueIds[1], undefined, issueIds[0]]);
+    expect(found[0]).toMatchObject({ org_id: 'org_1', project_id: 'prj_1', title: 'Disk full' });
+    expect(reads).toHaveLength(1);
+    // Asked one after the other, each is read on its own.
+    await read(issueIds[1]!);
+    expect(reads).toHaveLength(2);
+    await store.close();
   });
 });

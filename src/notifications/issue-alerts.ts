@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { HeraldEvent, IngestOutcome } from '../events/event.js';
-import { loadEvaluation, type StoredEvents } from '../events/event-records.js';
+import { evaluatedIssues, loadEvaluation, type StoredEvents } from '../events/event-records.js';
 import { newId } from '../ids.js';
 import {
   afterCommit,
@@ -93,6 +93,7 @@ const NOTHING_WRITTEN: FiringWritten = { jobs: NO_JOBS };
  */
 export function issueAlerts(deps: IssueAlertDeps) {
   const { db, clock } = deps;
+  const issues = evaluatedIssues(db);
 
   // Firings that reach their transaction in one turn share it (see above); one that failed in a shared
   // transaction and again alone answers its error, which fails its own evaluation only. The batch is
@@ -154,7 +155,7 @@ export function issueAlerts(deps: IssueAlertDeps) {
     const projectId = job.payload.projectId;
     const projectRules = typeof projectId === 'string' ? await deps.processor.rules(projectId) : undefined;
     if (!outcome.isRegression && projectRules?.length === 0) return;
-    const loaded = await loadEvaluation(db, deps.events, eventRowId);
+    const loaded = await loadEvaluation(issues, deps.events, eventRowId);
     if (!loaded) return;
     const { stored, issue, issueRow, orgId } = loaded;
     if (outcome.isRegression) {

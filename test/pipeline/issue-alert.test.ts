@@ -1,4 +1,3 @@
-import type { CompiledQuery, DatabaseConnection } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/clock.js';
 import { type StoredEvents, storedEvents } from '../../src/events/event-records.js';
@@ -12,6 +11,7 @@ import type { Job } from '../../src/queue/queue.js';
 import { type RuleProcessor, ruleProcessor } from '../../src/rules/rule-processor.js';
 import { makeInput, makeIssue } from '../../src/rules/test-fixtures.js';
 import { referenceCache } from '../../src/tenancy/reference-cache.js';
+import { countingDb } from '../helpers/counting-db.js';
 import { startHerald, type TestHerald } from '../helpers/herald.js';
 import { SKIP_PROFILE } from '../helpers/profile.js';
 
@@ -118,42 +118,9 @@ describe.skipIf(SKIP_PROFILE)('issue alerts end to end', () => {
       .where('slug', '=', 'stamps')
       .executeTakeFirstOrThrow();
     let reads = 0;
-    const db = h.engine.store.db;
-    const count = (query: CompiledQuery) => {
+    // The database, counting the reads of a project's rule-set stamp.
+    const counted = countingDb(h.engine.store.db, (query) => {
       if (/count\(\*\).*from "rules"/.test(query.sql)) reads++;
-    };
-    /** `target` with some of its methods replaced, the others bound to it (they may use private fields). */
-    const replacing = <T extends object>(target: T, replaced: Record<string, unknown>): T =>
-      new Proxy(target, {
-        get(object, property) {
-          if (typeof property === 'string' && property in replaced) return replaced[property];
-          const value = Reflect.get(object, property, object);
-          return typeof value === 'function' ? value.bind(object) : value;
-        },
-      });
-    // The database, counting the reads of a project's rule-set stamp, whether a statement goes through
-    // `executeQuery` or runs on the connection the executor provides (prepared statements).
-    const counted = replacing(db, {
-      executeQuery: (query: CompiledQuery) => {
-        count(query);
-        return db.executeQuery(query);
-      },
-      getExecutor: () => {
-        const executor = db.getExecutor();
-        return replacing(executor, {
-          provideConnection: (consume: (connection: DatabaseConnection) => Promise<unknown>) =>
-            executor.provideConnection((connection) =>
-              consume(
-                replacing(connection, {
-                  executeQuery: (query: CompiledQuery) => {
-                    count(query);
-                    return connection.executeQuery(query);
-                  },
-                }),
-              ),
-            ),
-        });
-      },
     });
     const processor = ruleProcessor({ db: counted, clock, rules: h.engine.services.rules });
     const input = makeInput({
