@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { turnBatch } from './turn-batch.js';
 
 describe('turnBatch', () => {
-  function recorder(options?: { exclusive?: boolean }) {
+  function recorder(options?: { exclusive?: boolean; until?: 'immediate' }) {
     const loads: number[][] = [];
     const get = turnBatch(
       (n: number) => n,
@@ -76,16 +76,9 @@ describe('turnBatch', () => {
     fail = false;
     expect(await get(3)).toBe(3);
   });
+
   it('flush: runs the batch gathered so far at once; the next batch waits for its own time', async () => {
-    const loads: number[][] = [];
-    const get = turnBatch(
-      (n: number) => n,
-      async (requests: readonly number[]) => {
-        loads.push([...requests]);
-        return new Map(requests.map((n) => [n, n]));
-      },
-      { until: 'immediate' },
-    );
+    const { loads, get } = recorder({ until: 'immediate' });
     const first = [get(1), get(2)];
     get.flush();
     expect(loads).toEqual([[1, 2]]);
@@ -94,7 +87,7 @@ describe('turnBatch', () => {
     const second = [get(3), get(4)];
     await Promise.resolve();
     expect(loads).toEqual([[1, 2]]);
-    expect(await Promise.all([...first, ...second])).toEqual([1, 2, 3, 4]);
+    expect(await Promise.all([...first, ...second])).toEqual(['v1', 'v2', 'v3', 'v4']);
     expect(loads).toEqual([
       [1, 2],
       [3, 4],
@@ -104,7 +97,7 @@ describe('turnBatch', () => {
     // Flushed early with nothing asked after it: the end of its turn finds nothing to do.
     const lone = get(5);
     get.flush();
-    expect(await lone).toBe(5);
+    expect(await lone).toBe('v5');
     await new Promise((resolve) => setImmediate(resolve));
     expect(loads).toEqual([[1, 2], [3, 4], [5]]);
   });

@@ -448,6 +448,19 @@ describe.skipIf(SKIP_PROFILE)('issue alerts end to end', () => {
     return { projectId, jobs };
   }
 
+  /** Removes the evaluation jobs a test ran by hand, and starts the queue again. */
+  async function letGo(jobs: readonly Job[]): Promise<void> {
+    await h.engine.store.db
+      .deleteFrom('jobs')
+      .where(
+        'id',
+        'in',
+        jobs.map((job) => job.id),
+      )
+      .execute();
+    h.engine.queue.start();
+  }
+
   /** A notification store that lists how many notifications each of its writes carried. */
   const listingWrites =
     (writes: number[], fail?: (eventIds: (string | null)[]) => boolean) =>
@@ -507,15 +520,7 @@ describe.skipIf(SKIP_PROFILE)('issue alerts end to end', () => {
     // Evaluated again (as after an expired lease), together: nothing is written twice.
     await Promise.all(jobs.map((job) => run(job)));
     expect(await firingsOf(projectId)).toHaveLength(5);
-    await h.engine.store.db
-      .deleteFrom('jobs')
-      .where(
-        'id',
-        'in',
-        jobs.map((job) => job.id),
-      )
-      .execute();
-    h.engine.queue.start();
+    await letGo(jobs);
   });
 
   it('a firing whose write fails fails its own evaluation only: the others of its batch are written', async () => {
@@ -538,14 +543,6 @@ describe.skipIf(SKIP_PROFILE)('issue alerts end to end', () => {
         .filter((id) => id !== poisoned)
         .sort(),
     );
-    await h.engine.store.db
-      .deleteFrom('jobs')
-      .where(
-        'id',
-        'in',
-        jobs.map((job) => job.id),
-      )
-      .execute();
-    h.engine.queue.start();
+    await letGo(jobs);
   });
 });
