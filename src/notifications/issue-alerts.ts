@@ -246,11 +246,14 @@ export function issueAlerts(deps: IssueAlertDeps) {
   /**
    * Writes firings in one transaction: each claims its rules' intervals, then the notifications of those
    * that won any, then their fan-outs (or, where another evaluation took some of the rules meanwhile,
-   * a fan-out job routing the rest). Taken in event order, so concurrent groups on PostgreSQL claim and
-   * insert in one order.
+   * a fan-out job routing the rest). Taken in the order of their issues (then events), as each claim
+   * takes its rules in id order: concurrent groups on PostgreSQL lock the intervals of their issues in one
+   * order, so two workers' groups never wait on each other in a cycle.
    */
   function writeFirings(group: readonly Firing[]): Promise<Map<Firing, FiringWritten>> {
-    const firings = [...group].sort((a, b) => codePointOrder(a.eventRowId, b.eventRowId));
+    const firings = [...group].sort(
+      (a, b) => codePointOrder(a.issueId, b.issueId) || codePointOrder(a.eventRowId, b.eventRowId),
+    );
     return db.transaction().execute(async (trx) => {
       const written = new Map<Firing, FiringWritten>();
       const winners: { firing: Firing; won: FiredRule[] }[] = [];
