@@ -1,8 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/helpers/store.js';
 import { manualClock } from '../clock.js';
 import type { Store } from '../store/store.js';
 import { notificationPayload, notificationStore } from './notification-store.js';
+import { builtPayload, notificationType } from './registry.js';
+import { issueAlertType } from './types/issue-alert.js';
 
 describe('notification store', () => {
   let database: TestDatabase;
@@ -43,5 +45,59 @@ describe('notification store', () => {
       .where('id', '=', id)
       .executeTakeFirstOrThrow();
     expect(notificationPayload(stored)).toEqual(payload);
+  });
+
+  it('a payload read back under the schema it was written with is not validated again; under another it is', async () => {
+    const notifications = notificationStore({ db: store.db, clock: manualClock(2_000) });
+    const payload = builtPayload(issueAlertType, issueAlertType.sample());
+    const { id } = await notifications.create(store.db, {
+      orgId: 'org_1',
+      projectId: null,
+      type: 'issue_alert',
+      issueId: null,
+      eventId: null,
+      ruleIds: [],
+      payload,
+      dedupeKey: 'fingerprinted-payload',
+    });
+    const read = () =>
+      store.db.selectFrom('notifications').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    const stored = await read();
+    expect(stored.payload_schema).toMatch(/^[0-9a-f]{64}$/);
+    const type = notificationType('issue_alert')!;
+    const parse = vi.spyOn(issueAlertType.payload, 'parse');
+    try {
+      // Read back as a delivery reads it (a new row object, its JSON parsed): taken as valid.
+      expect(type.parse(notificationPayload(stored))).toEqual(payload);
+      expect(parse).not.toHaveBeenCalled();
+      // Written under another schema (an earlier release), or with none: validated.
+      for (const payloadSchema of ['0'.repeat(64), null]) {
+        const row = { ...(await read()), payload_schema: payloadSchema };
+        expect(type.parse(notificationPayload(row))).toEqual(payload);
+      }
+      expect(parse).toHaveBeenCalledTimes(2);
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
+  it('writes no fingerprint for a payload not known valid for its type', async () => {
+    const notifications = notificationStore({ db: store.db, clock: manualClock(3_000) });
+    const { id } = await notifications.create(store.db, {
+      orgId: 'org_1',
+      projectId: null,
+      type: 'issue_alert',
+      issueId: null,
+      eventId: null,
+      ruleIds: [],
+      payload: { ...issueAlertType.sample() },
+      dedupeKey: 'unchecked-payload',
+    });
+    const row = await store.db
+      .selectFrom('notifications')
+      .select('payload_schema')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(row.payload_schema).toBeNull();
   });
 });

@@ -5,6 +5,7 @@ import { parseJsonObject } from '../store/json.js';
 import { preparedStatement } from '../store/prepared-query.js';
 import { preparedRows, preparedWrites } from '../store/prepared-rows.js';
 import type { Database, NotificationRuleTable, NotificationTable } from '../store/schema.js';
+import { payloadFingerprint, trustedPayload } from './registry.js';
 
 /** What makes a notification. */
 export interface NewNotification {
@@ -30,11 +31,16 @@ export type NotificationWithArrival = NotificationTable & { readonly event_recei
 // derived from it, such as the registry's validated form).
 const payloads = new WeakMap<NotificationTable, Record<string, unknown>>();
 
-/** The payload of a notification row, parsed once per row object; callers must not change it. */
+/**
+ * The payload of a notification row, parsed once per row object; callers must not change it. Taken as
+ * valid for its type when stored with the fingerprint of the type's schema as it is now (see
+ * `trustedPayload`): a delivery read back is not validated again.
+ */
 export function notificationPayload(row: NotificationTable): Record<string, unknown> {
   let payload = payloads.get(row);
   if (!payload) {
     payload = parseJsonObject(row.payload);
+    trustedPayload(row.type, payload, row.payload_schema);
     payloads.set(row, payload);
   }
   return payload;
@@ -65,6 +71,7 @@ const NOTIFICATION_COLUMNS = Object.keys({
   event_id: 1,
   rule_ids: 1,
   payload: 1,
+  payload_schema: 1,
   dedupe_key: 1,
   created_at: 1,
 } satisfies Record<keyof NotificationTable, 1>) as (keyof NotificationTable)[];
@@ -131,6 +138,7 @@ export function notificationStore(deps: { db: Kysely<Database>; clock: Clock }) 
         event_id: input.eventId,
         rule_ids: JSON.stringify(input.ruleIds),
         payload: JSON.stringify(input.payload),
+        payload_schema: payloadFingerprint(input.type, input.payload),
         dedupe_key: input.dedupeKey,
         created_at: now,
       }),

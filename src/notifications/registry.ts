@@ -1,6 +1,7 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { ChannelKind } from '../delivery/channel.js';
 import type { SettingType } from '../preferences/setting-schema.js';
+import { sha256Hex } from '../security/sha256.js';
 import type { RenderContext } from '../templates/render-context.js';
 import { type ChannelContents, isCritical, type NotificationType } from './notification-type.js';
 import { registerBuiltInTypes } from './types/index.js';
@@ -96,6 +97,49 @@ export function builtPayload<P extends object>(type: NotificationType<P>, payloa
   const registered = types.get(type.id);
   if (registered?.payloadSchema === type.payload) caches.get(registered)?.set(payload, payload);
   return payload;
+}
+
+/** Fingerprints of registered types' payload schemas (see {@link payloadFingerprint}). */
+const fingerprints = new WeakMap<RegisteredType, string | null>();
+
+/**
+ * A fingerprint of the type's payload schema: the SHA-256 of its JSON Schema, so it changes when a field,
+ * a bound or a form does (a release that changes the schema, or a type replaced by a library user); null
+ * for a schema JSON Schema cannot describe.
+ */
+function fingerprintOf(registered: RegisteredType): string | null {
+  let fingerprint = fingerprints.get(registered);
+  if (fingerprint === undefined) {
+    try {
+      fingerprint = sha256Hex(JSON.stringify(z.toJSONSchema(registered.payloadSchema)));
+    } catch {
+      fingerprint = null;
+    }
+    fingerprints.set(registered, fingerprint);
+  }
+  return fingerprint;
+}
+
+/**
+ * The fingerprint to store with a payload of a type when the payload is known valid for the type as
+ * registered now (built with {@link builtPayload}, or parsed by it already); null otherwise.
+ */
+export function payloadFingerprint(typeId: string, payload: unknown): string | null {
+  const registered = notificationType(typeId);
+  if (!registered || typeof payload !== 'object' || payload === null) return null;
+  return caches.get(registered)?.has(payload) ? fingerprintOf(registered) : null;
+}
+
+/**
+ * Takes a payload read back from its stored JSON as valid without parsing it again when it was stored
+ * with the fingerprint of its type's schema as registered now (see {@link payloadFingerprint}): a
+ * notification written before the schema changed, or without a fingerprint, is validated as usual.
+ * Payloads are JSON data, so the stored text read back equals what was validated.
+ */
+export function trustedPayload(typeId: string, payload: object, fingerprint: string | null): void {
+  if (fingerprint === null) return;
+  const registered = notificationType(typeId);
+  if (registered && fingerprintOf(registered) === fingerprint) caches.get(registered)?.set(payload, payload);
 }
 
 /** The registered type with this id, or undefined. */

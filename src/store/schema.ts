@@ -305,6 +305,8 @@ export interface NotificationTable {
   rule_ids: string;
   /** JSON object: what the templates need. */
   payload: string;
+  /** Fingerprint of the payload schema the payload was known valid against when written; null: unknown. */
+  payload_schema: string | null;
   dedupe_key: string;
   created_at: number;
 }

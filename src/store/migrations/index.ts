@@ -11,6 +11,7 @@ import { analytics } from './009-analytics.js';
 import { jobStages } from './010-job-stages.js';
 import { signInLinks } from './011-sign-in-links.js';
 import { writePathIndexes } from './012-write-path-indexes.js';
+import { payloadSchema } from './013-payload-schema.js';
 
 /** Every migration, in order; names are stable forever once released. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -26,4 +27,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '010-job-stages': jobStages,
   '011-sign-in-links': signInLinks,
   '012-write-path-indexes': writePathIndexes,
+  '013-payload-schema': payloadSchema,
 };
