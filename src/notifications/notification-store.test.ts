@@ -47,9 +47,9 @@ describe('notification store', () => {
     expect(notificationPayload(stored)).toEqual(payload);
   });
 
-  it('a payload read back under the schema it was written with is not validated again; under another it is', async () => {
+  /** Creates an issue alert with this payload; its id. */
+  async function issueAlert(payload: Record<string, unknown>, dedupeKey: string): Promise<string> {
     const notifications = notificationStore({ db: store.db, clock: manualClock(2_000) });
-    const payload = builtPayload(issueAlertType, issueAlertType.sample());
     const { id } = await notifications.create(store.db, {
       orgId: 'org_1',
       projectId: null,
@@ -58,8 +58,14 @@ describe('notification store', () => {
       eventId: null,
       ruleIds: [],
       payload,
-      dedupeKey: 'fingerprinted-payload',
+      dedupeKey,
     });
+    return id;
+  }
+
+  it('a payload read back under the schema it was written with is not validated again; under another it is', async () => {
+    const payload = builtPayload(issueAlertType, issueAlertType.sample());
+    const id = await issueAlert(payload, 'fingerprinted-payload');
     const read = () =>
       store.db.selectFrom('notifications').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     const stored = await read();
@@ -82,17 +88,7 @@ describe('notification store', () => {
   });
 
   it('writes no fingerprint for a payload not known valid for its type', async () => {
-    const notifications = notificationStore({ db: store.db, clock: manualClock(3_000) });
-    const { id } = await notifications.create(store.db, {
-      orgId: 'org_1',
-      projectId: null,
-      type: 'issue_alert',
-      issueId: null,
-      eventId: null,
-      ruleIds: [],
-      payload: { ...issueAlertType.sample() },
-      dedupeKey: 'unchecked-payload',
-    });
+    const id = await issueAlert({ ...issueAlertType.sample() }, 'unchecked-payload');
     const row = await store.db
       .selectFrom('notifications')
       .select('payload_schema')
