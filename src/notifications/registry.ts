@@ -122,12 +122,14 @@ function fingerprintOf(registered: RegisteredType): string | null {
 
 /**
  * The fingerprint to store with a payload of a type when the payload is known valid for the type as
- * registered now (built with {@link builtPayload}, or parsed by it already); null otherwise.
+ * registered now and is its own parse (built with {@link builtPayload}, or the value a parse returned);
+ * null otherwise. A payload whose parse is another value (a schema that transforms) is not vouched for:
+ * read back, it is parsed again.
  */
 export function payloadFingerprint(typeId: string, payload: unknown): string | null {
   const registered = notificationType(typeId);
   if (!registered || typeof payload !== 'object' || payload === null) return null;
-  return caches.get(registered)?.has(payload) ? fingerprintOf(registered) : null;
+  return caches.get(registered)?.get(payload) === payload ? fingerprintOf(registered) : null;
 }
 
 /**
