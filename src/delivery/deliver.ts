@@ -5,7 +5,7 @@ import { notificationPayload } from '../notifications/notification-store.js';
 import { notificationType } from '../notifications/registry.js';
 import { enqueueJobs, type Job, type JobInput } from '../queue/queue.js';
 import type { Database, DeliveryTable } from '../store/schema.js';
-import { turnBatch } from '../store/turn-batch.js';
+import { isolatedWrites } from '../store/turn-batch.js';
 import type { RenderContext } from '../templates/render-context.js';
 import { renderNotification, type TemplateOverride } from '../templates/render-notification.js';
 import {
@@ -67,9 +67,6 @@ interface Finishing extends SendOutcome {
   readonly delivery: DeliveryTable;
   readonly retryAt?: number;
 }
-
-/** What writing an outcome led to: the jobs it wrote (a fallback's, a retry's), or why it failed. */
-type Written = string[] | { readonly error: unknown };
 
 /** What the delivery stage needs. */
 export interface DeliverDeps {
@@ -216,27 +213,7 @@ export function deliverer(deps: DeliverDeps) {
    * next attempt of one that failed. A group that fails is written again one outcome at a time, so a bad
    * row fails only its own delivery (its job then runs again, as when a single write failed).
    */
-  const writeOutcome = turnBatch(
-    (item: Finishing) => item,
-    async (group): Promise<ReadonlyMap<Finishing, Written>> => {
-      try {
-        return await writeOutcomes(group);
-      } catch (error) {
-        if (group.length === 1) return new Map([[group[0]!, { error }]]);
-        const written = new Map<Finishing, Written>();
-        for (const item of group)
-          written.set(
-            item,
-            await writeOutcomes([item]).then(
-              (one) => one.get(item) ?? [],
-              (error: unknown) => ({ error }),
-            ),
-          );
-        return written;
-      }
-    },
-    { until: 'immediate' },
-  );
+  const writeOutcome = isolatedWrites(writeOutcomes, [] as string[]);
 
   /** The jobs each outcome wrote (a fallback's, a retry's). */
   function writeOutcomes(group: readonly Finishing[]): Promise<Map<Finishing, string[]>> {
@@ -273,8 +250,7 @@ export function deliverer(deps: DeliverDeps) {
       record: attempt,
       ...(retryAt === undefined ? {} : { retryAt }),
     });
-    if (written && 'error' in written) throw written.error;
-    if (written && written.length > 0) deps.onJobsCommitted(written);
+    if (written.length > 0) deps.onJobsCommitted(written);
     const now = clock.now();
     await deps.onFinished?.(
       { ...delivery, ...patch, updated_at: now },

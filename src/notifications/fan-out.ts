@@ -293,6 +293,8 @@ export function fanOut(deps: FanOutDeps) {
       readonly rows: readonly DeliveryTable[];
       readonly jobs: readonly JobInput[];
       readonly handed?: DeliveryTable;
+      /** The delivery handed over, as written claimed. */
+      readonly claimed?: DeliveryTable;
     }[] = [];
     for (const planned of plans) {
       const { notification, rows, routes, now } = planned;
@@ -305,12 +307,12 @@ export function fanOut(deps: FanOutDeps) {
         deps.handoff && deps.claimed
           ? throttled.rows.find((r) => r.status === 'pending' && (r.next_attempt_at ?? now) <= now)
           : undefined;
-      throttledPlans.push({ ...throttled, ...(handed ? { handed } : {}) });
+      throttledPlans.push({ ...throttled, ...(handed ? { handed, claimed: asClaimed(handed, now) } : {}) });
     }
     const written = await insertDeliveries(
       trx,
-      throttledPlans.flatMap(({ rows, handed }, i) =>
-        rows.map((row) => (row === handed ? asClaimed(row, plans[i]!.now) : row)),
+      throttledPlans.flatMap(({ rows, handed, claimed }) =>
+        rows.map((row) => (row === handed ? claimed! : row)),
       ),
     );
     const inserted = throttledPlans.map(({ rows }) => rows.filter((row) => written.has(row.id)));
@@ -330,10 +332,10 @@ export function fanOut(deps: FanOutDeps) {
       Math.max(...plans.map((planned) => planned.now)),
       deps.handoff,
     );
-    return throttledPlans.map(({ handed }, i) => ({
+    return throttledPlans.map(({ claimed }, i) => ({
       rows: inserted[i]!,
       jobs: jobs[i]!,
-      ...(handed && written.has(handed.id) ? { claimed: asClaimed(handed, plans[i]!.now) } : {}),
+      ...(claimed && written.has(claimed.id) ? { claimed } : {}),
     }));
   }
 

@@ -17,7 +17,7 @@ import type { FrequencyReader, RuleInput } from '../rules/condition.js';
 import type { FiredRule, RuleProcessor } from '../rules/rule-processor.js';
 import { codePointOrder } from '../store/code-point-order.js';
 import type { Database } from '../store/schema.js';
-import { turnBatch } from '../store/turn-batch.js';
+import { isolatedWrites } from '../store/turn-batch.js';
 import type { References } from '../tenancy/reference-cache.js';
 import type { FanOut, FanOutPlan, FanOutWritten } from './fan-out.js';
 import { type IssueRefs, issueRefs } from './issue-refs.js';
@@ -106,27 +106,7 @@ export function issueAlerts(deps: IssueAlertDeps) {
     arriving--;
     if (arriving === 0) writeFiring.flush();
   };
-  const writeFiring = turnBatch(
-    (firing: Firing) => firing,
-    async (group): Promise<ReadonlyMap<Firing, FiringWritten | { readonly error: unknown }>> => {
-      try {
-        return await writeFirings(group);
-      } catch (error) {
-        if (group.length === 1) return new Map([[group[0]!, { error }]]);
-        const written = new Map<Firing, FiringWritten | { readonly error: unknown }>();
-        for (const firing of group)
-          written.set(
-            firing,
-            await writeFirings([firing]).then(
-              (one) => one.get(firing) ?? NOTHING_WRITTEN,
-              (error: unknown) => ({ error }),
-            ),
-          );
-        return written;
-      }
-    },
-    { until: 'immediate' },
-  );
+  const writeFiring = isolatedWrites(writeFirings, NOTHING_WRITTEN);
 
   return async function evaluateEvent(job: Job): Promise<void> {
     const eventRowId = String(job.payload.eventId);
@@ -237,8 +217,7 @@ export function issueAlerts(deps: IssueAlertDeps) {
     const writing = writeFiring(firing);
     arrival.done = true;
     arrived();
-    const written = (await writing) ?? NOTHING_WRITTEN;
-    if ('error' in written) throw written.error;
+    const written = await writing;
     if (written.fannedOut) await deps.fanOut?.finish(written.fannedOut);
     await afterCommit(written.jobs, deps.onJobsCommitted, deps.handoff);
   }

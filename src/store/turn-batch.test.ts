@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { turnBatch } from './turn-batch.js';
+import { isolatedWrites, turnBatch } from './turn-batch.js';
 
 describe('turnBatch', () => {
   function recorder(options?: { exclusive?: boolean; until?: 'immediate' }) {
@@ -100,5 +100,26 @@ describe('turnBatch', () => {
     expect(await lone).toBe('v5');
     await new Promise((resolve) => setImmediate(resolve));
     expect(loads).toEqual([[1, 2], [3, 4], [5]]);
+  });
+});
+
+describe('isolatedWrites', () => {
+  it("writes a turn's items together; when that fails, each alone, so a bad item fails only its caller", async () => {
+    const writes: number[][] = [];
+    const write = isolatedWrites(async (group: readonly number[]) => {
+      writes.push([...group]);
+      if (group.includes(13)) throw new Error(`refused ${group.join(',')}`);
+      return new Map(group.filter((n) => n !== 0).map((n) => [n, n * 10]));
+    }, -1);
+    const results = await Promise.allSettled([write(1), write(13), write(0), write(2)]);
+    expect(results).toEqual([
+      { status: 'fulfilled', value: 10 },
+      { status: 'rejected', reason: new Error('refused 13') },
+      // Answered nothing for: the value given for it.
+      { status: 'fulfilled', value: -1 },
+      { status: 'fulfilled', value: 20 },
+    ]);
+    expect(writes).toEqual([[1, 13, 0, 2], [1], [13], [0], [2]]);
+    expect(await write(3)).toBe(30);
   });
 });

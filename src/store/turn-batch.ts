@@ -68,3 +68,47 @@ export function turnBatch<Q, K, V>(
     },
   });
 }
+
+/** An item's write that failed, told apart from any value a write answers. */
+class WriteFailure {
+  constructor(readonly error: unknown) {}
+}
+
+/**
+ * Writes the items asked for in one turn (until its check phase, see {@link turnBatch}) together with
+ * `write`, which answers each item's result (`missing` for an item it answers nothing for). A group whose
+ * write fails is written again one item at a time, so a bad item fails only its own caller, with its own
+ * error. `flush` writes the group gathered so far at once.
+ */
+export function isolatedWrites<Q, V>(
+  write: (group: readonly Q[]) => Promise<ReadonlyMap<Q, V>>,
+  missing: V,
+): ((item: Q) => Promise<V>) & { readonly flush: () => void } {
+  const batch = turnBatch(
+    (item: Q) => item,
+    async (group): Promise<ReadonlyMap<Q, V | WriteFailure>> => {
+      try {
+        return await write(group);
+      } catch (error) {
+        if (group.length === 1) return new Map([[group[0]!, new WriteFailure(error)]]);
+        const written = new Map<Q, V | WriteFailure>();
+        for (const item of group)
+          written.set(
+            item,
+            await write([item]).then(
+              (one) => one.get(item) ?? missing,
+              (error: unknown) => new WriteFailure(error),
+            ),
+          );
+        return written;
+      }
+    },
+    { until: 'immediate' },
+  );
+  const ask = async (item: Q): Promise<V> => {
+    const written = await batch(item);
+    if (written instanceof WriteFailure) throw written.error;
+    return written ?? missing;
+  };
+  return Object.assign(ask, { flush: batch.flush });
+}
