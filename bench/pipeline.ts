@@ -24,7 +24,8 @@
  * current folder and summarized with bench/profile-summary.ts. With `--allocations` the bytes the
  * process allocated in the measured window (V8's sampling heap profiler, collected objects included) are
  * printed per event with the functions and places that allocated most: garbage per event is a figure
- * that does not move with what else the host runs, where times do.
+ * that does not move with what else the host runs, where times do. `HERALD_WORKER_CONCURRENCY` in the
+ * environment sets the worker's job slots.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -53,7 +54,14 @@ const sink = await startSink();
 const dataDir = mkdtempSync(join(tmpdir(), 'herald-pipeline-'));
 const config = loadConfig(
   {},
-  { HERALD_SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789', HERALD_ALLOW_PRIVATE_TARGETS: 'true' },
+  {
+    HERALD_SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789',
+    HERALD_ALLOW_PRIVATE_TARGETS: 'true',
+    // The worker's job slots, when given (the default otherwise).
+    ...(process.env.HERALD_WORKER_CONCURRENCY
+      ? { HERALD_WORKER_CONCURRENCY: process.env.HERALD_WORKER_CONCURRENCY }
+      : {}),
+  },
   { port: 0, dataDir, adminToken: ADMIN, logLevel: 'info' },
 );
 // Log lines are made at info (their cost counts) and dropped (their noise does not).
@@ -133,6 +141,16 @@ const ingestAll = async () => {
     await must('/api/v1/projects/bench/hooks/events/batch', { events });
   }
 };
+// One event through the whole pipeline before the measured window (the replay's refused sends do as
+// much): the outbound HTTP client's thread starts with the first send.
+if (!REPLAY) {
+  await must('/api/v1/projects/bench/hooks/events', {
+    ...event(0),
+    tags: { bench: 'bmk_warm_0' },
+    fingerprint: ['bmk_warm_0'],
+  });
+  await sink.waitFor('bmk_warm_', 1, 10_000, 60_000);
+}
 if (REPLAY) {
   await ingestAll();
   await waitForRefused(sink, PREFIX, EVENTS);

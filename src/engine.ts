@@ -12,9 +12,9 @@ import { circuitBreaker } from './delivery/circuit-breaker.js';
 import { claimedDeliveries } from './delivery/claimed-deliveries.js';
 import { deadLetters } from './delivery/dead-letters.js';
 import { deliverer } from './delivery/deliver.js';
-import { httpClient } from './delivery/http-client.js';
 import { buildChannels, channelFactories, closeChannels } from './delivery/registry.js';
 import { testSender } from './delivery/test-send.js';
+import { threadedHttpClient } from './delivery/threaded-http-client.js';
 import { eventProjects } from './events/event-projects.js';
 import { storedEvents } from './events/event-records.js';
 import { frequencyStore } from './events/frequency-store.js';
@@ -178,7 +178,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
       for (const id of deliveryIds) await analytics.engagement.record(id, 'open');
     },
   });
-  const http = httpClient({ allowPrivateTargets: config.allowPrivateTargets });
+  const http = threadedHttpClient({ allowPrivateTargets: config.allowPrivateTargets });
   const channels = tracedChannels(
     buildChannels({ http, vapid: inboxStage.vapid }, { ...channelFactories, inapp: () => inboxStage.inapp }),
   );

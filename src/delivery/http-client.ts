@@ -62,6 +62,21 @@ export interface HttpClient {
   close(): void;
 }
 
+/** The request {@link HttpClient.postJson} sends. */
+export function jsonRequest(
+  url: string | URL,
+  value: unknown,
+  init: Omit<HttpRequest, 'url' | 'body'> = {},
+): HttpRequest {
+  return {
+    ...init,
+    url,
+    method: init.method ?? 'POST',
+    headers: { 'content-type': 'application/json', ...init.headers },
+    body: JSON.stringify(value),
+  };
+}
+
 /** Socket failures worth a retry, by the reason a delivery records for each. */
 const TRANSIENT_SOCKET_REASONS: ReadonlyMap<string, string> = new Map([
   ['ECONNRESET', 'econnreset'],
@@ -135,7 +150,8 @@ interface Target {
 /** Targets kept parsed per client; past this many the cache starts over. */
 const MAX_TARGETS = 1024;
 
-function response(status: number, headers: IncomingHttpHeaders, body: Buffer): HttpResponse {
+/** A response of a fully read body. */
+export function response(status: number, headers: IncomingHttpHeaders, body: Buffer): HttpResponse {
   return {
     status,
     headers,
@@ -292,15 +308,7 @@ export function httpClient(options: HttpClientOptions = {}): HttpClient {
 
   return {
     request,
-    postJson(url, value, init = {}) {
-      return request({
-        ...init,
-        url,
-        method: init.method ?? 'POST',
-        headers: { 'content-type': 'application/json', ...init.headers },
-        body: JSON.stringify(value),
-      });
-    },
+    postJson: (url, value, init) => request(jsonRequest(url, value, init)),
     get httpsAgent() {
       httpsAgent ??= new https.Agent({
         keepAlive: true,
