@@ -80,14 +80,14 @@ export interface ThreadedHttpClient extends HttpClient {
  * pipeline; each costs it only its share of the two messages a turn that carry every request of that
  * turn and their answers. On the 2-core machines Herald is measured on, the event loop is what bounds
  * deliveries per second in a burst, and the second core had time to spare: the delivery stage alone
- * (bench/pipeline.ts --replay) spent 15–25% less of the event loop a delivery. A steady stream stays
- * on the event loop because there the hop cost more than it saved: sent through the thread, 1,000 events/s
- * had an ingest→delivered p99 of 32–79 ms against 23–59 ms in alternated runs.
+ * (bench/pipeline.ts --replay) spent 10–14% less of the event loop a delivery, for 2–11% more
+ * deliveries a second. A steady stream stays on the event loop because there the hop cost more than it
+ * saved: sent through the thread, 1,000 events/s had an ingest→delivered p99 of 32–79 ms against
+ * 23–59 ms in alternated runs.
  *
  * The thread starts with the first request, and takes requests once it said it is ready; until then
- * they are sent from here. A thread that stops (it crashed, or the client closed)
- * fails the requests it held as transient errors, so their deliveries are retried, and later requests
- * are sent from here.
+ * they are sent from here. A thread that stops (it crashed, or the client closed) fails the requests it
+ * held as transient errors, so their deliveries are retried, and later requests are sent from here.
  */
 export function threadedHttpClient(options: ThreadedHttpClientOptions = {}): ThreadedHttpClient {
   const { threadFrom = THREAD_FROM, threadModule, ...clientOptions } = options;
