@@ -28,17 +28,54 @@ export type ThreadAnswer =
       readonly body: Uint8Array;
       readonly error?: undefined;
     }
-  | {
-      readonly id: number;
-      readonly error: {
-        readonly kind: 'permanent' | 'transient';
-        readonly message: string;
-        readonly code: string;
-        readonly fatal?: boolean;
-        readonly disableTarget?: boolean;
-        readonly retryAfterMs?: number;
-      };
-    };
+  | { readonly id: number; readonly error: ThreadError };
+
+/** A delivery error as plain data, as it crosses from the thread. */
+export interface ThreadError {
+  readonly kind: 'permanent' | 'transient';
+  readonly message: string;
+  readonly code: string;
+  readonly fatal?: boolean;
+  readonly disableTarget?: boolean;
+  readonly retryAfterMs?: number;
+}
+
+/** The thread's side of {@link errorFromThread}: a request's failure as plain data. */
+export function errorForThread(error: unknown): ThreadError {
+  if (error instanceof PermanentDeliveryError) {
+    const { message, code, fatal, disableTarget } = error;
+    return { kind: 'permanent', message, code, fatal, disableTarget };
+  }
+  if (error instanceof TransientDeliveryError) {
+    const { message, code, retryAfterMs } = error;
+    return { kind: 'transient', message, code, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+  }
+  return { kind: 'transient', message: String(error), code: 'error' };
+}
+
+/** The same delivery error again on this side. */
+function errorFromThread({ kind, message, ...rest }: ThreadError): Error {
+  return kind === 'permanent'
+    ? new PermanentDeliveryError(message, rest)
+    : new TransientDeliveryError(message, rest);
+}
+
+/**
+ * Gathers what is posted in one turn of the event loop and sends it as one message at its end (its
+ * check phase): each side of the thread sends one message a turn, whatever it carries.
+ */
+export function perTurn<T>(send: (batch: T[]) => void): (item: T) => void {
+  let batch: T[] = [];
+  const flush = () => {
+    const sent = batch;
+    batch = [];
+    send(sent);
+  };
+  return (item) => {
+    if (batch.length === 0) setImmediate(flush);
+    batch.push(item);
+  };
+}
 
 /** Loads the TypeScript thread module in a worker, as bin/herald.js loads the sources. */
 const BOOT = `
@@ -95,22 +132,14 @@ export function threadedHttpClient(options: ThreadedHttpClientOptions = {}): Thr
   const pending = new Map<number, Pending>();
   let localInFlight = 0;
   let nextId = 1;
-  let outbox: ThreadMessage[] = [];
   // undefined until the first request (a process that sends nothing, an API process, starts none);
   // null once it stopped or the client closed.
   let worker: Worker | null | undefined;
   let ready = false;
   let readyWaiters: ((ready: boolean) => void)[] = [];
 
-  const flush = () => {
-    const batch = outbox;
-    outbox = [];
-    worker?.postMessage(batch);
-  };
-  const post = (message: ThreadMessage) => {
-    if (outbox.length === 0) setImmediate(flush);
-    outbox.push(message);
-  };
+  // After `stopped`, a batch still on its way is dropped with the thread.
+  const post = perTurn<ThreadMessage>((batch) => worker?.postMessage(batch));
   const settle = (id: number): Pending | undefined => {
     const entry = pending.get(id);
     if (!entry) return undefined;
@@ -133,14 +162,8 @@ export function threadedHttpClient(options: ThreadedHttpClientOptions = {}): Thr
     for (const answer of answers) {
       const entry = settle(answer.id);
       if (!entry) continue;
-      if (answer.error) {
-        const { kind, message, ...rest } = answer.error;
-        entry.reject(
-          kind === 'permanent'
-            ? new PermanentDeliveryError(message, rest)
-            : new TransientDeliveryError(message, rest),
-        );
-      } else {
+      if (answer.error) entry.reject(errorFromThread(answer.error));
+      else {
         const body = Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength);
         entry.resolve(response(answer.status, answer.headers, body));
       }
@@ -149,7 +172,6 @@ export function threadedHttpClient(options: ThreadedHttpClientOptions = {}): Thr
   const stopped = (reason: string) => {
     worker = null;
     ready = false;
-    outbox = [];
     tellReady(false);
     for (const id of [...pending.keys()]) {
       const entry = settle(id);

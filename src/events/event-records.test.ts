@@ -9,23 +9,23 @@ import { ingestService } from './ingest.js';
 
 const target = { orgId: 'org_1', projectId: 'prj_1' };
 
-describe('events kept for their evaluation', () => {
-  let store: Store;
-  let clock: ManualClock;
+let store: Store;
+let clock: ManualClock;
 
-  beforeEach(async () => {
-    store = openStore({ databaseUrl: null, dataDir: '', sqliteFile: ':memory:' });
-    await store.migrate();
-    clock = manualClock('2026-02-01T10:00:00Z');
-    await insertOrgAndProject(store.db, {
-      orgId: 'org_1',
-      orgSlug: 'o',
-      projectId: 'prj_1',
-      projectSlug: 'p',
-    });
+beforeEach(async () => {
+  store = openStore({ databaseUrl: null, dataDir: '', sqliteFile: ':memory:' });
+  await store.migrate();
+  clock = manualClock('2026-02-01T10:00:00Z');
+  await insertOrgAndProject(store.db, {
+    orgId: 'org_1',
+    orgSlug: 'o',
+    projectId: 'prj_1',
+    projectSlug: 'p',
   });
-  afterEach(() => store.close());
+});
+afterEach(() => store.close());
 
+describe('events kept for their evaluation', () => {
   /** Ingests one event per message through a service that keeps them in `events`; their row ids. */
   async function ingestInto(events: StoredEvents, messages: string[]): Promise<string[]> {
     const ingest = ingestService({ db: store.db, dialect: 'sqlite', clock, events });
@@ -89,15 +89,6 @@ describe('events kept for their evaluation', () => {
 
 describe('issues as evaluations read them', () => {
   it('reads the issues asked for together with one statement; a deleted one is undefined', async () => {
-    const store = openStore({ databaseUrl: null, dataDir: '', sqliteFile: ':memory:' });
-    await store.migrate();
-    await insertOrgAndProject(store.db, {
-      orgId: 'org_1',
-      orgSlug: 'o',
-      projectId: 'prj_1',
-      projectSlug: 'p',
-    });
-    const clock = manualClock('2026-02-01T10:00:00Z');
     const ingest = ingestService({ db: store.db, dialect: 'sqlite', clock });
     const issueIds: string[] = [];
     for (const message of ['Disk full', 'Cache cold', 'Queue stuck'])
@@ -112,6 +103,5 @@ describe('issues as evaluations read them', () => {
     // Asked one after the other, each is read on its own.
     await read(issueIds[1]!);
     expect(reads).toHaveLength(2);
-    await store.close();
   });
 });

@@ -292,8 +292,7 @@ export function fanOut(deps: FanOutDeps) {
     const throttledPlans: {
       readonly rows: readonly DeliveryTable[];
       readonly jobs: readonly JobInput[];
-      readonly handed?: DeliveryTable;
-      /** The delivery handed over, as written claimed. */
+      /** The delivery whose job is handed over, as written claimed. */
       readonly claimed?: DeliveryTable;
     }[] = [];
     for (const planned of plans) {
@@ -307,12 +306,12 @@ export function fanOut(deps: FanOutDeps) {
         deps.handoff && deps.claimed
           ? throttled.rows.find((r) => r.status === 'pending' && (r.next_attempt_at ?? now) <= now)
           : undefined;
-      throttledPlans.push({ ...throttled, ...(handed ? { handed, claimed: asClaimed(handed, now) } : {}) });
+      throttledPlans.push({ ...throttled, ...(handed ? { claimed: asClaimed(handed, now) } : {}) });
     }
     const written = await insertDeliveries(
       trx,
-      throttledPlans.flatMap(({ rows, handed, claimed }) =>
-        rows.map((row) => (row === handed ? claimed! : row)),
+      throttledPlans.flatMap(({ rows, claimed }) =>
+        rows.map((row) => (row.id === claimed?.id ? claimed : row)),
       ),
     );
     const inserted = throttledPlans.map(({ rows }) => rows.filter((row) => written.has(row.id)));
