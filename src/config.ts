@@ -24,7 +24,7 @@ export interface HeraldConfig {
   readonly dataDir: string;
   /** `postgres://…` selects PostgreSQL; unset selects SQLite in `dataDir`. */
   readonly databaseUrl: string | null;
-  /** `redis://…` selects BullMQ and Redis counters (cluster profile). */
+  /** `redis://…`: workers of all processes are woken through Redis, which holds the shared counters (cluster). */
   readonly redisUrl: string | null;
   /** Prefix of every Redis key, so several installations share one Redis. Default `herald`. */
   readonly redisPrefix: string;

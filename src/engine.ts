@@ -33,9 +33,9 @@ import { peopleServices } from './people/people-services.js';
 import { signInLinks } from './people/sign-in-links.js';
 import { preferenceDecisions } from './preferences/decisions.js';
 import { pushDeliveryHooks } from './push/push-subscriptions.js';
-import { bullmqQueue } from './queue/bullmq-queue.js';
 import { recoverOnStart } from './queue/embedded-recovery.js';
 import type { Queue } from './queue/queue.js';
+import { redisDoorbell } from './queue/redis-doorbell.js';
 import { sqlQueue } from './queue/sql-queue.js';
 import { rulePreview } from './rules/rule-preview.js';
 import { ruleProcessor } from './rules/rule-processor.js';
@@ -139,16 +139,15 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
   });
   const queue =
     options.queue ??
-    (config.redisUrl
-      ? bullmqQueue({
-          db: store.db,
-          clock,
-          logger,
-          redisUrl: config.redisUrl,
-          prefix: config.redisPrefix,
-          concurrency: config.workerConcurrency,
-        })
-      : sqlQueue({ db: store.db, clock, logger, concurrency: config.workerConcurrency }));
+    sqlQueue({
+      db: store.db,
+      clock,
+      logger,
+      concurrency: config.workerConcurrency,
+      ...(config.redisUrl
+        ? { doorbell: redisDoorbell({ redisUrl: config.redisUrl, prefix: config.redisPrefix, logger }) }
+        : {}),
+    });
   const onJobsCommitted = (ids: string[]) => queue.notify(ids);
   // A steady stream of events leaves most slots free, and its COMMITs gain by waiting a moment for more
   // work; once the slots are mostly taken (a burst, a replay), the jobs themselves wait for each COMMIT.

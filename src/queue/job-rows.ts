@@ -20,16 +20,6 @@ export interface JobRow {
   readonly run_at: number;
 }
 
-/** What became of an attempt to claim one row by id. */
-export type ClaimResult =
-  | { readonly status: 'claimed'; readonly job: Job }
-  /** Done, rolled back or never written: nothing to run. */
-  | { readonly status: 'gone' }
-  /** Another worker holds a live lease on it. */
-  | { readonly status: 'busy' }
-  /** Not due yet (a retry or a delayed job). */
-  | { readonly status: 'later'; readonly runAt: number };
-
 /** Delay before a failed job runs again: exponential, capped at an hour. */
 export function retryDelay(attempts: number): number {
   return Math.min(3_600_000, 1_000 * 2 ** Math.min(attempts, 12));
@@ -48,41 +38,6 @@ const STAGES: readonly (readonly JobKind[])[] = [
   // every due row of them would be sorted to find the oldest few.
   ['evaluate-event'],
 ];
-
-/**
- * Rows that are due and claimable (never claimed, released after a failure, or left by a worker whose
- * lease ended): deliveries first, then fan-outs, then the rest, each stage oldest first. One query per
- * stage (index `jobs_kind_due`), stopping once `limit` rows are found.
- */
-export async function findDueJobs(
-  db: Kysely<Database>,
-  options: {
-    readonly now: number;
-    readonly kinds: readonly JobKind[];
-    readonly limit: number;
-    /** Only rows due at or before this time; default `now`. */
-    readonly dueBy?: number;
-  },
-): Promise<JobRow[]> {
-  const { now, kinds, limit } = options;
-  const found: JobRow[] = [];
-  for (const stage of STAGES) {
-    const wanted = stage.filter((kind) => kinds.includes(kind));
-    if (wanted.length === 0) continue;
-    const rows = await db
-      .selectFrom('jobs')
-      .select(['id', 'kind', 'payload', 'attempts', 'run_at'])
-      .where('kind', 'in', wanted)
-      .where('run_at', '<=', options.dueBy ?? now)
-      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
-      .orderBy('run_at')
-      .limit(limit - found.length)
-      .execute();
-    found.push(...rows);
-    if (found.length >= limit) break;
-  }
-  return found;
-}
 
 /** One row to take: its id, with the claim's time, lease end and worker (the same on every row). */
 interface Take {
@@ -200,33 +155,6 @@ export function dueJobsClaimer(db: Kysely<Database>, lease: Lease) {
   };
 }
 
-/**
- * Claims one row named by an outside signal (a broker message), which may be stale or early: one
- * statement takes it when it is due and free (the usual case); only when that finds nothing is the row
- * read, to tell a gone row from a busy or an early one.
- */
-export async function claimJobById(
-  db: Kysely<Database>,
-  id: string,
-  lease: Lease,
-  now: number,
-): Promise<ClaimResult> {
-  const [taken] = await takeJobs(db, [{ id, now, until: now + lease.leaseMs, worker: lease.workerId }]);
-  // Taken only when due: at the latest now.
-  if (taken) return { status: 'claimed', job: jobOf(taken, now) };
-  const row = await db
-    .selectFrom('jobs')
-    .select(['run_at', 'locked_until'])
-    .where('id', '=', id)
-    .executeTakeFirst();
-  if (!row) return { status: 'gone' };
-  if (row.locked_until !== null && row.locked_until >= now) return { status: 'busy' };
-  if (row.run_at > now) return { status: 'later', runAt: row.run_at };
-  // Taken and let go by another worker between the two statements: if no message brings it again, the
-  // sweeper does.
-  return { status: 'busy' };
-}
-
 /** What running a claimed job led to: removed, or released to run again at `retryAt`. */
 export type RunOutcome = { readonly status: 'done' } | { readonly status: 'retry'; readonly retryAt: number };
 
@@ -325,33 +253,4 @@ export function jobCompleter(db: Kysely<Database>, lease: Lease, logger: Logger)
     return Promise.resolve();
   };
   return Object.assign(complete, { flush });
-}
-
-/** Extends the leases of jobs still running here, so a slow handler is not taken over while alive. */
-export async function renewLeases(
-  db: Kysely<Database>,
-  ids: readonly string[],
-  lease: Lease,
-  now: number,
-): Promise<void> {
-  if (ids.length === 0) return;
-  await db
-    .updateTable('jobs')
-    .set({ run_at: now + lease.leaseMs, locked_until: now + lease.leaseMs })
-    .where('id', 'in', [...ids])
-    .where('locked_by', '=', lease.workerId)
-    .execute();
-}
-
-/** The kind, due time and attempt count of rows by id; ids of rolled-back or finished jobs are absent. */
-export function jobRowsById(
-  db: Kysely<Database>,
-  ids: readonly string[],
-): Promise<{ id: string; kind: string; run_at: number; attempts: number }[]> {
-  if (ids.length === 0) return Promise.resolve([]);
-  return db
-    .selectFrom('jobs')
-    .select(['id', 'kind', 'run_at', 'attempts'])
-    .where('id', 'in', [...ids])
-    .execute();
 }

@@ -140,7 +140,7 @@ export function queueConformance(name: string, harness: () => QueueHarness): voi
       const jobs = Array.from({ length: 300 }, (_, n) => ({ kind: 'notify' as const, payload: { n } }));
       const ids = await enqueueJobs(harness().dbs[0], jobs, clock.now());
       for (const w of workers) w.start();
-      // Both processes hear of every job, as when a sweeper and the writer both send it.
+      // Both processes hear of every job, as when the writer's ring and a poll both find it.
       for (const w of workers) w.notify(ids);
       await within(all.promise, 20_000, '300 jobs to run');
       await Promise.all(workers.map((w) => w.drain()));

@@ -12,6 +12,7 @@ import {
   NO_SLOTS,
   type Queue,
 } from './queue.js';
+import type { Doorbell } from './redis-doorbell.js';
 
 /** Options of the database-backed queue. */
 export interface SqlQueueOptions {
@@ -24,12 +25,20 @@ export interface SqlQueueOptions {
   readonly pollMs?: number;
   /** How long a claim holds before another worker may take the job over. Default 60 s. */
   readonly leaseMs?: number;
+  /**
+   * Wakes the workers of other processes sharing the table (cluster profile): rung on `notify`,
+   * listened to while started. Without it only this process's workers are woken; others find the jobs
+   * at their next poll.
+   */
+  readonly doorbell?: Doorbell;
 }
 
 /**
  * The job table as a queue, on SQLite or PostgreSQL: jobs are written in the same transaction as the rows
  * they act on, claimed a batch at a time with a conditional lease (later pipeline stages first), deleted
- * when done, retried with backoff when their handler throws. A worker that dies leaves its lease to expire and another takes the job over.
+ * when done, retried with backoff when their handler throws. A worker that dies leaves its lease to expire
+ * and another takes the job over. With a doorbell (cluster profile) a commit in one process wakes the
+ * workers of all; without, other processes find the jobs at their next poll.
  */
 export function sqlQueue(options: SqlQueueOptions): Queue & { readonly workerId: string } {
   const { db, clock, logger } = options;
@@ -110,6 +119,13 @@ export function sqlQueue(options: SqlQueueOptions): Queue & { readonly workerId:
     return polling;
   }
 
+  /** Jobs were committed: a poll may find them. */
+  function announce(): void {
+    announced++;
+    maybeDue = true;
+    wake();
+  }
+
   function wake(): void {
     if (!started) return;
     if (timer) clearTimeout(timer);
@@ -157,9 +173,8 @@ export function sqlQueue(options: SqlQueueOptions): Queue & { readonly workerId:
       return Math.min(1, (running.size + reserved) / concurrency);
     },
     notify() {
-      announced++;
-      maybeDue = true;
-      wake();
+      announce();
+      options.doorbell?.ring();
     },
     handle(kind, handler) {
       handlers.set(kind, handler);
@@ -167,6 +182,7 @@ export function sqlQueue(options: SqlQueueOptions): Queue & { readonly workerId:
     start() {
       if (started) return;
       started = true;
+      void options.doorbell?.listen(announce);
       wake();
     },
     async stop(graceMs = 10_000) {
@@ -177,6 +193,7 @@ export function sqlQueue(options: SqlQueueOptions): Queue & { readonly workerId:
       const all = Promise.allSettled([...running]);
       await Promise.race([all, new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
       await complete.flush();
+      await options.doorbell?.close();
     },
     async drain() {
       for (let round = 0; round < 10_000; round++) {

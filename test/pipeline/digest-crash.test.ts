@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ManualClock, manualClock } from '../../src/clock.js';
 import { notificationStore } from '../../src/notifications/notification-store.js';
-import { claimJobById } from '../../src/queue/job-rows.js';
+import { dueJobsClaimer } from '../../src/queue/job-rows.js';
 import { digestBuilder } from '../../src/throttle/digest-builder.js';
 import { startHerald, type TestHerald } from '../helpers/herald.js';
 import { startSmtpPeer } from '../helpers/peers.js';
@@ -86,9 +86,9 @@ describe.skipIf(SKIP_PROFILE)('a worker dying while building a digest', () => {
       .orderBy('run_at', 'desc')
       .executeTakeFirstOrThrow();
     expect(row.run_at).toBeLessThanOrEqual(clock.now());
-    const claim = await claimJobById(db, row.id, { workerId: 'doomed', leaseMs: 120_000 }, clock.now());
-    const job = claim.status === 'claimed' ? claim.job : null;
-    expect(job).not.toBeNull();
+    const doomedLease = { workerId: 'doomed', leaseMs: 120_000 };
+    const [job] = await dueJobsClaimer(db, doomedLease)({ now: clock.now(), kinds: ['digest'], limit: 1 });
+    expect(job?.id).toBe(row.id);
     const doomed = digestBuilder({
       db,
       clock,
