@@ -1003,6 +1003,7 @@ async function main(): Promise<void> {
       log(`cluster: ${PLAN.burst} dead letters replayed`);
       rows.push(replayRow('cluster', await replay(cluster, sink, PLAN.burst), ceilingPerSecond));
       await settle(cluster);
+      log(`cluster: ${PLAN.alerts} alerts in batches of 100`);
       const ca = await alertFeed(
         cluster.processes.url,
         '/api/v1/projects/bench/alerts/alertmanager/api/v2/alerts',

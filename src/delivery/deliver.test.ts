@@ -23,9 +23,12 @@ describe('the deliver job', () => {
   const sent: OutboundMessage[] = [];
   const committed: string[] = [];
   const finished: { row: DeliveryTable; notification: DeliveryNotification | null }[] = [];
+  /** Runs while a message is being sent (what another worker does meanwhile). */
+  let duringSend: ((message: OutboundMessage) => Promise<void>) | null = null;
   const channel: Channel = {
     kind: 'webhook',
     async send(message) {
+      await duringSend?.(message);
       sent.push(message);
       return { providerMessageId: `p_${sent.length}`, providerResponse: 'HTTP 200' };
     },
@@ -127,6 +130,7 @@ describe('the deliver job', () => {
   });
   afterAll(() => store.close());
   beforeEach(() => {
+    duringSend = null;
     sent.length = 0;
     committed.length = 0;
     finished.length = 0;
@@ -226,6 +230,33 @@ describe('the deliver job', () => {
       .execute();
     expect(attempts.map((a) => a.delivery_id).sort()).toEqual([...ids].sort());
     expect(finished.map((f) => f.row.id).sort()).toEqual([...ids].sort());
+  });
+
+  it('outcomes written together leave alone a delivery another worker settled meanwhile', async () => {
+    const ids = await Promise.all(Array.from({ length: 4 }, () => delivery({})));
+    const overtaken = ids[1]!;
+    // While this worker sends it, another took it over (its lease ran out) and settled it first.
+    duringSend = async (message) => {
+      if (message.deliveryId !== overtaken) return;
+      await store.db
+        .updateTable('deliveries')
+        .set({ status: 'dead', reason: 'other_worker', attempts: 2, updated_at: 7 })
+        .where('id', '=', overtaken)
+        .execute();
+    };
+    await Promise.all(ids.map(run));
+    expect(await row(overtaken)).toMatchObject({
+      status: 'dead',
+      reason: 'other_worker',
+      attempts: 2,
+      updated_at: 7,
+      provider_message_id: null,
+    });
+    for (const id of ids.filter((id) => id !== overtaken)) {
+      const settled = await row(id);
+      expect(settled).toMatchObject({ status: 'sent', attempts: 1, sent_at: clock.now(), reason: null });
+      expect(settled.provider_message_id).toMatch(/^p_\d+$/);
+    }
   });
 
   it('an outcome that cannot be written fails only its own delivery, which is tried again', async () => {

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { newId } from '../ids.js';
 import type { NotificationWithArrival } from '../notifications/notification-store.js';
 import { codePointOrder } from '../store/code-point-order.js';
@@ -155,6 +155,44 @@ const claimRows = preparedRows<ClaimRequest, DeliveryTable>(['id', 'now', 'stale
     .returningAll();
 });
 
+/** A delivery's new fields once its send ended. */
+type SettleRow = SentSettlement & { readonly id: string; readonly updated_at: number };
+
+const SETTLE_COLUMNS = [
+  'id',
+  'status',
+  'sent_at',
+  'provider_message_id',
+  'reason',
+  'last_error',
+  'next_attempt_at',
+  'updated_at',
+] as const satisfies readonly (keyof SettleRow)[];
+
+/**
+ * Settles deliveries with one statement however many there are: the new fields as a list of values
+ * joined to the rows by id (`UPDATE … FROM`, the same SQL on SQLite and PostgreSQL; the casts give
+ * PostgreSQL the numbers' type, which a parameter in a VALUES list does not have). Only a delivery still
+ * `sending` is settled: an outcome already written (by a worker that took it over when its lease ran
+ * out, and finished first) is never overwritten. On PostgreSQL one statement for a turn's outcomes
+ * instead of one each was a round trip and the server's work for a statement less per delivery.
+ */
+const settleRows = preparedWrites<SettleRow>(SETTLE_COLUMNS, (rows, db) => {
+  const values = sql.join(
+    rows.map(
+      (row) =>
+        sql`(${row.id}, ${row.status}, cast(${row.sent_at} as bigint), ${row.provider_message_id}, ${row.reason}, ${row.last_error}, cast(${row.next_attempt_at} as bigint), cast(${row.updated_at} as bigint))`,
+    ),
+  );
+  const update = sql`with settled (${sql.join(SETTLE_COLUMNS.map((column) => sql.ref(column)))}) as (values ${values})
+    update deliveries set status = settled.status, sent_at = settled.sent_at,
+      provider_message_id = settled.provider_message_id, reason = settled.reason,
+      last_error = settled.last_error, next_attempt_at = settled.next_attempt_at,
+      updated_at = settled.updated_at
+    from settled where deliveries.id = settled.id and deliveries.status = 'sending'`;
+  return { compile: () => update.compile(db) };
+});
+
 const notificationRows = preparedRows<{ id: string }, DeliveryNotification>(['id'], (rows, db) =>
   db
     .selectFrom('notifications')
@@ -203,36 +241,6 @@ export function deliveryStatements(db: Kysely<Database>) {
     db.selectFrom('users').select(['id', 'email', 'name', 'locale', 'timezone']).where('id', '=', p.id),
   );
 
-  // Only a delivery still `sending` is settled: an outcome already written (by a worker that took it
-  // over when its lease ran out, and finished first) is never overwritten.
-  const settle = preparedQuery<Database, SentSettlement & { id: string; updated_at: number }, never>(
-    db,
-    [
-      'status',
-      'sent_at',
-      'provider_message_id',
-      'reason',
-      'last_error',
-      'next_attempt_at',
-      'updated_at',
-      'id',
-    ],
-    (db, p) =>
-      db
-        .updateTable('deliveries')
-        .set({
-          status: p.status,
-          sent_at: p.sent_at,
-          provider_message_id: p.provider_message_id,
-          reason: p.reason,
-          last_error: p.last_error,
-          next_attempt_at: p.next_attempt_at,
-          updated_at: p.updated_at,
-        })
-        .where('id', '=', p.id)
-        .where('status', '=', 'sending'),
-  );
-
   return {
     /** Takes the delivery for a send; the row as now stored, or undefined when it is not free to take. */
     claim(id: string, now: number, leaseMs: number): Promise<DeliveryTable | undefined> {
@@ -248,14 +256,17 @@ export function deliveryStatements(db: Kysely<Database>) {
     },
     /**
      * Writes the outcomes of sends and their attempts to the history, in the caller's transaction: one
-     * update per delivery, one insert for all the attempts.
+     * update for all the deliveries, one insert for all the attempts.
      */
     async settle(trx: Kysely<Database>, outcomes: readonly SendOutcome[], now: number): Promise<void> {
-      for (const { delivery, outcome } of outcomes) {
-        // One statement for every outcome: one that is not a send keeps the row's send fields as they are.
-        const { id, sent_at, provider_message_id } = delivery;
-        await settle(trx, { sent_at, provider_message_id, ...outcome, id, updated_at: now });
-      }
+      await settleRows(
+        trx,
+        outcomes.map(({ delivery, outcome }) => {
+          // An outcome that is not a send keeps the row's send fields as they are.
+          const { id, sent_at, provider_message_id } = delivery;
+          return { sent_at, provider_message_id, ...outcome, id, updated_at: now };
+        }),
+      );
       await insertAttempts(
         trx,
         outcomes.map(({ delivery, record }) => ({

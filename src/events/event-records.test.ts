@@ -87,6 +87,39 @@ describe('events kept for their evaluation', () => {
   });
 });
 
+describe('events read back for their evaluation', () => {
+  it('reads the events asked for together with one statement; a deleted one is null', async () => {
+    // Stored by another process: none is kept here.
+    const ingest = ingestService({ db: store.db, dialect: 'sqlite', clock });
+    const ids: string[] = [];
+    for (const message of ['Disk full', 'Cache cold', 'Queue stuck']) {
+      const { jobIds } = await ingest.ingest(target, eventSchema.parse({ message }));
+      ids.push(jobIds[0]!.slice('evaluate:'.length));
+    }
+    await store.db.deleteFrom('events').where('id', '=', ids[2]!).execute();
+    const reads: string[] = [];
+    const events = storedEvents(
+      countingDb(store.db, (query) => reads.push(query.sql)),
+      clock,
+    );
+    const found = await Promise.all([...ids, ids[0]!].map((id) => events.load(id)));
+    expect(found.map((stored) => stored?.event.message ?? null)).toEqual([
+      'Disk full',
+      'Cache cold',
+      null,
+      'Disk full',
+    ]);
+    expect(found[1]).toMatchObject({ id: ids[1], projectId: 'prj_1' });
+    expect(reads).toHaveLength(1);
+    // Read back once, each is kept until its evaluation forgets it.
+    await events.load(ids[1]!);
+    expect(reads).toHaveLength(1);
+    events.forget(ids[1]!);
+    await events.load(ids[1]!);
+    expect(reads).toHaveLength(2);
+  });
+});
+
 describe('issues as evaluations read them', () => {
   it('reads the issues asked for together with one statement; a deleted one is undefined', async () => {
     const ingest = ingestService({ db: store.db, dialect: 'sqlite', clock });

@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
 import { type Clock, systemClock } from '../clock.js';
-import { preparedStatement } from '../store/prepared-query.js';
-import { preparedRows } from '../store/prepared-rows.js';
+import { type Executor, preparedRows } from '../store/prepared-rows.js';
 import type { Database, EventTable, IssueTable } from '../store/schema.js';
 import { turnBatch } from '../store/turn-batch.js';
 import type { HeraldEvent, IssueCategory, IssueSnapshot, IssueStatus, Level } from './event.js';
@@ -83,9 +82,16 @@ export interface StoredEvents {
   forget(eventRowId: string): void;
 }
 
-// Every evaluation reads its event and issue: compiled once (see store/prepared-query.ts).
-const selectEvent = preparedStatement<Database, { id: string }, EventTable>(['id'], (db, p) =>
-  db.selectFrom('events').selectAll().where('id', '=', p.id),
+// Every evaluation reads its event and issue: compiled once per row count (see store/prepared-rows.ts).
+const selectEvents = preparedRows<{ id: string }, EventTable>(['id'], (rows, db) =>
+  db
+    .selectFrom('events')
+    .selectAll()
+    .where(
+      'id',
+      'in',
+      rows.map((row) => row.id),
+    ),
 );
 // Only the columns read: a row's object costs about a quarter of a microsecond a column to build.
 const selectIssues = preparedRows<{ id: string }, EvaluatedIssue>(['id'], (rows, db) =>
@@ -107,12 +113,20 @@ export type EvaluatedIssues = (id: string) => Promise<EvaluatedIssue | undefined
  * one ingest request start together (an Alertmanager post of 100 alerts, each its own issue).
  */
 export function evaluatedIssues(db: Kysely<Database>): EvaluatedIssues {
+  return rowsByIdInTurn(db, selectIssues);
+}
+
+/** Reads rows by id with `select`, the ids asked for in one turn (see turnBatch) with one statement. */
+function rowsByIdInTurn<R extends { readonly id: string }>(
+  db: Kysely<Database>,
+  select: (db: Executor, rows: readonly { id: string }[]) => Promise<R[]>,
+): (id: string) => Promise<R | undefined> {
   return turnBatch(
     (id: string) => id,
     async (ids) =>
       new Map(
         (
-          await selectIssues(
+          await select(
             db,
             ids.map((id) => ({ id })),
           )
@@ -161,11 +175,14 @@ export function storedEvents(
     kept.set(stored.id, { stored, bytes: size });
     bytes += size;
   };
+  // The evaluations a poll claimed start together: those whose events are not kept here (stored by
+  // another process, or before a restart) read them with one statement.
+  const read = rowsByIdInTurn(db, selectEvents);
   return {
     async load(eventRowId) {
       const known = kept.get(eventRowId);
       if (known) return known.stored;
-      const row = (await selectEvent(db, { id: eventRowId })).rows[0];
+      const row = await read(eventRowId);
       if (!row) return null;
       const stored = storedEvent(row);
       // Read back for an evaluation: its fan-out reads it again.

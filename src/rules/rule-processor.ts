@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import { preparedStatement } from '../store/prepared-query.js';
 import { preparedRows } from '../store/prepared-rows.js';
 import type { Database } from '../store/schema.js';
+import { turnBatch } from '../store/turn-batch.js';
 import type { RuleInput } from './condition.js';
 import { type CompiledRule, compileRule } from './evaluate.js';
 import type { ActionNode } from './rule-schema.js';
@@ -46,27 +47,35 @@ const ruleSetStamp = preparedStatement<
 );
 /**
  * The action-interval state and the active snoozes of the rules that apply, in one statement (one round
- * trip on PostgreSQL): a fire-state row has `last_fired`, a snooze row its `target`. One row per rule;
- * the issue and the time are the first row's (the same on every row).
+ * trip on PostgreSQL): a fire-state row has its issue and `last_fired`, a snooze row its `target`. Rows
+ * are (issue, rule) pairs, of one evaluation or of several (see `states` below); fire states are read for
+ * every issue and rule named, so a caller keeps only its own pairs. The time is the first row's (the
+ * same on every row).
  */
 const ruleStates = preparedRows<
   { issue_id: string; rule_id: string; now: number },
-  { rule_id: string; last_fired: number | string | null; target: string | null }
+  { issue_id: string | null; rule_id: string; last_fired: number | string | null; target: string | null }
 >(['issue_id', 'rule_id', 'now'], (rows, db) => {
   const ids = rows.map((row) => row.rule_id);
   return db
     .selectFrom('rule_fire_state')
     .select((eb) => [
+      eb.ref('issue_id').$castTo<string | null>().as('issue_id'),
       'rule_id',
       eb.ref('last_fired').$castTo<number | null>().as('last_fired'),
       sql<string | null>`null`.as('target'),
     ])
-    .where('issue_id', '=', rows[0]!.issue_id)
+    .where(
+      'issue_id',
+      'in',
+      rows.map((row) => row.issue_id),
+    )
     .where('rule_id', 'in', ids)
     .unionAll(
       db
         .selectFrom('rule_snoozes')
         .select((eb) => [
+          sql<string | null>`null`.as('issue_id'),
           'rule_id',
           sql<number | null>`null`.as('last_fired'),
           eb.ref('target').$castTo<string | null>().as('target'),
@@ -76,6 +85,17 @@ const ruleStates = preparedRows<
     );
 });
 
+/** The rules of one evaluation whose state is read, for its issue. */
+interface StateRequest {
+  readonly issueId: string;
+  readonly ruleIds: readonly string[];
+  readonly now: number;
+}
+
+type StateRow = Awaited<ReturnType<typeof ruleStates>>[number];
+
+const stateKey = (request: StateRequest) => `${request.issueId}\u0000${request.ruleIds.join('\u0000')}`;
+
 /**
  * Runs a project's rules on one event, Sentry's way: environment and status first, then the action
  * interval (before any condition), then conditions and filters; rules muted for everyone are skipped.
@@ -84,12 +104,36 @@ const ruleStates = preparedRows<
  */
 export function ruleProcessor(deps: RuleProcessorDeps) {
   const { db, clock } = deps;
-  const cache = new Map<string, { version: string; rules: Compiled[] }>();
+  const cache = new Map<string, { version: string; rules: Promise<Compiled[]> }>();
   // Evaluations of one project that start while its stamp is being read share that read: a burst of
   // alerts reads it once per batch instead of once per event. So an evaluation may see the rule set as
   // it was up to one read (a fraction of a millisecond) before it started, as it would had it started
   // that much earlier; a change committed before that read is always seen.
   const reading = new Map<string, Promise<string>>();
+  // The evaluations a poll claimed reach this read together: their states are read with one statement.
+  const states = turnBatch(stateKey, async (requests) => {
+    const rows = await ruleStates(
+      db,
+      requests.flatMap(({ issueId, ruleIds, now }) =>
+        ruleIds.map((rule_id) => ({ issue_id: issueId, rule_id, now })),
+      ),
+    );
+    const byIssue = new Map<string | null, StateRow[]>();
+    for (const row of rows) {
+      const list = byIssue.get(row.issue_id);
+      if (list) list.push(row);
+      else byIssue.set(row.issue_id, [row]);
+    }
+    const snoozes = byIssue.get(null) ?? [];
+    return new Map(
+      requests.map((request): [string, StateRow[]] => [
+        stateKey(request),
+        [...(byIssue.get(request.issueId) ?? []), ...snoozes].filter((row) =>
+          request.ruleIds.includes(row.rule_id),
+        ),
+      ]),
+    );
+  });
   function stampOf(projectId: string): Promise<string> {
     let pending = reading.get(projectId);
     if (!pending) {
@@ -109,11 +153,15 @@ export function ruleProcessor(deps: RuleProcessorDeps) {
     const version = await stampOf(projectId);
     const hit = cache.get(projectId);
     if (hit && hit.version === version) return hit.rules;
-    const rules = (await deps.rules.activeRulesForProject(projectId)).map((rule) => ({
-      rule,
-      compiled: compileRule(rule),
-    }));
-    cache.set(projectId, { version, rules });
+    // Kept while it is read: the evaluations that find the same new version share one read and compile.
+    const rules = deps.rules
+      .activeRulesForProject(projectId)
+      .then((stored) => stored.map((rule) => ({ rule, compiled: compileRule(rule) })));
+    const entry = { version, rules };
+    cache.set(projectId, entry);
+    rules.catch(() => {
+      if (cache.get(projectId) === entry) cache.delete(projectId);
+    });
     return rules;
   }
 
@@ -136,10 +184,7 @@ export function ruleProcessor(deps: RuleProcessorDeps) {
       if (applicable.length === 0) return { rules: [], lastFired: new Map() };
       const ids = applicable.map((r) => r.rule.id);
       const now = clock.now();
-      const rows = await ruleStates(
-        db,
-        ids.map((rule_id) => ({ issue_id: input.issue.id, rule_id, now })),
-      );
+      const rows = (await states({ issueId: input.issue.id, ruleIds: ids, now })) ?? [];
       const lastFired = new Map<string, number>();
       const active: { rule_id: string; target: string }[] = [];
       for (const row of rows) {

@@ -143,6 +143,64 @@ describe.skipIf(SKIP_PROFILE)('issue alerts end to end', () => {
     expect(next.rules.map((r) => r.id)).toEqual([saved.body.id]);
   });
 
+  it("evaluations that reach the rules' state together read it with one statement, each its issue's own", async () => {
+    await h.request('POST', '/api/v1/orgs/acme/projects', { slug: 'states' });
+    const project = await h.engine.store.db
+      .selectFrom('projects')
+      .select('id')
+      .where('slug', '=', 'states')
+      .executeTakeFirstOrThrow();
+    const created = await h.request('POST', '/api/v1/projects/acme/states/rules', {
+      name: 'Every event, hourly',
+      frequency: 60,
+      conditions: [{ id: 'every_event' }],
+      actions: [{ id: 'notify_email', targetType: 'Member', targetIdentifier: userId }],
+    });
+    expect(created.status, created.text).toBe(201);
+    const ruleId: string = created.body.id;
+    const snoozed = await h.request('POST', `/api/v1/projects/acme/states/rules/${ruleId}/snooze`, {
+      target: 'me',
+      userId,
+    });
+    expect(snoozed.status, snoozed.text).toBeLessThan(300);
+    // The rule fired for the first issue a minute ago: its interval is open for the others only.
+    await h.engine.store.db
+      .insertInto('rule_fire_state')
+      .values({ rule_id: ruleId, issue_id: 'iss_state_1', last_fired: clock.now() - 60_000 })
+      .execute();
+    const statements: string[] = [];
+    const counted = countingDb(h.engine.store.db, (query) => statements.push(query.sql));
+    const rules = h.engine.services.rules;
+    let loads = 0;
+    const processor = ruleProcessor({
+      db: counted,
+      clock,
+      rules: {
+        ...rules,
+        activeRulesForProject: (id) => {
+          loads++;
+          return rules.activeRulesForProject(id);
+        },
+      },
+    });
+    const matching = (issueId: string) =>
+      processor.matching(
+        makeInput({ issue: makeIssue({ id: issueId, projectId: project.id }), now: clock.now() }),
+      );
+    const [held, second, third] = await Promise.all(
+      ['iss_state_1', 'iss_state_2', 'iss_state_3'].map(matching),
+    );
+    expect(held?.rules).toEqual([]);
+    expect(held?.lastFired).toEqual(new Map([[ruleId, clock.now() - 60_000]]));
+    for (const open of [second, third]) {
+      expect(open?.rules.map((r) => [r.id, r.mutedUserIds])).toEqual([[ruleId, [userId]]]);
+      expect(open?.lastFired).toEqual(new Map());
+    }
+    // One read of the rule set (and one of its stamp), one of the three issues' states.
+    expect(loads).toBe(1);
+    expect(statements.filter((text) => /from "rule_fire_state"/.test(text))).toHaveLength(1);
+  });
+
   it('the action interval holds a second firing for the same issue until it passes', async () => {
     await h.request('POST', '/api/v1/projects/acme/api/rules', {
       name: 'Every event',
