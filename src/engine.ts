@@ -144,6 +144,10 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
       clock,
       logger,
       concurrency: config.workerConcurrency,
+      // Several processes share PostgreSQL: a worker that dies leaves its jobs to the others after
+      // this long (leases are renewed while jobs run). On SQLite the one process takes its own back at
+      // start.
+      ...(store.dialect === 'postgres' ? { leaseMs: 15_000 } : {}),
       ...(config.redisUrl
         ? { doorbell: redisDoorbell({ redisUrl: config.redisUrl, prefix: config.redisPrefix, logger }) }
         : {}),

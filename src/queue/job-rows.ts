@@ -254,3 +254,20 @@ export function jobCompleter(db: Kysely<Database>, lease: Lease, logger: Logger)
   };
   return Object.assign(complete, { flush });
 }
+
+/** Extends the leases of jobs still running here, so a slow handler is not taken over while alive. */
+export async function renewLeases(
+  db: Kysely<Database>,
+  ids: readonly string[],
+  lease: Lease,
+  now: number,
+): Promise<void> {
+  if (ids.length === 0) return;
+  // Due again when the new lease ends, as a claimed job is (see takeJobs).
+  await db
+    .updateTable('jobs')
+    .set({ run_at: now + lease.leaseMs, locked_until: now + lease.leaseMs })
+    .where('id', 'in', [...ids])
+    .where('locked_by', '=', lease.workerId)
+    .execute();
+}

@@ -207,6 +207,43 @@ export function queueConformance(name: string, harness: () => QueueHarness): voi
       expect(await rows()).toEqual([]);
     });
 
+    it('a job that runs long keeps its lease while its worker lives', async () => {
+      const [a, b] = harness().dbs;
+      const clock = manualClock();
+      // Renewed every 100 ms of real time, for 300 ms of the injected clock from the renewal's time.
+      const slow = queue(a, clock, { leaseMs: 300 });
+      const claimed = signal();
+      let finish!: () => void;
+      let runs = 0;
+      slow.handle('digest', () => {
+        runs++;
+        claimed.resolve();
+        return new Promise<void>((resolve) => {
+          finish = resolve;
+        });
+      });
+      slow.notify(await enqueueJobs(a, [{ kind: 'digest', payload: {} }], clock.now()));
+      slow.start();
+      await within(claimed.promise, 10_000, 'the worker to claim the job');
+      const other = queue(b, clock);
+      other.handle('digest', async () => {
+        runs++;
+      });
+      // Past the first lease, but renewed meanwhile: the other worker finds nothing to take.
+      clock.advance(250);
+      const renewed = async (): Promise<void> => {
+        while ((await rows())[0]?.locked_until !== clock.now() + 300)
+          await new Promise((resolve) => setTimeout(resolve, 20));
+      };
+      await within(renewed(), 10_000, 'the lease to be renewed');
+      clock.advance(100);
+      await other.drain();
+      expect(runs).toBe(1);
+      finish();
+      await slow.stop();
+      expect(runs).toBe(1);
+    });
+
     it('a job id makes enqueueing and waking idempotent', async () => {
       const [a] = harness().dbs;
       const clock = manualClock();

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { newId } from '../ids.js';
 import type { Database } from '../store/schema.js';
-import { dueJobsClaimer, jobCompleter, runClaimedJob } from './job-rows.js';
+import { dueJobsClaimer, jobCompleter, renewLeases, runClaimedJob } from './job-rows.js';
 import {
   DEFAULT_CONCURRENCY,
   type Job,
@@ -23,7 +23,10 @@ export interface SqlQueueOptions {
   readonly concurrency?: number;
   /** How often to look for due jobs when nobody calls `notify`. Default 250 ms. */
   readonly pollMs?: number;
-  /** How long a claim holds before another worker may take the job over. Default 60 s. */
+  /**
+   * How long a claim holds before another worker may take the job over (a worker that died); renewed
+   * every third of it while the job runs, so a slow handler is not taken over. Default 60 s.
+   */
   readonly leaseMs?: number;
   /**
    * Wakes the workers of other processes sharing the table (cluster profile): rung on `notify`,
@@ -58,6 +61,9 @@ export function sqlQueue(options: SqlQueueOptions): Queue & { readonly workerId:
   const handlers = new Map<JobKind, JobHandler>();
   const running = new Set<Promise<void>>();
   let timer: NodeJS.Timeout | null = null;
+  let renewTimer: NodeJS.Timeout | null = null;
+  /** Ids of the jobs running here, whose leases are renewed. */
+  const held = new Set<string>();
   let started = false;
   let polling: Promise<number> | null = null;
   let again = false;
@@ -75,7 +81,23 @@ export function sqlQueue(options: SqlQueueOptions): Queue & { readonly workerId:
   }
 
   async function run(job: Job): Promise<void> {
-    await runClaimedJob(db, job, handlers.get(job.kind), { lease, now: () => clock.now(), logger, complete });
+    held.add(job.id);
+    try {
+      await runClaimedJob(db, job, handlers.get(job.kind), {
+        lease,
+        now: () => clock.now(),
+        logger,
+        complete,
+      });
+    } finally {
+      held.delete(job.id);
+    }
+  }
+
+  function renew(): void {
+    renewLeases(db, [...held], lease, clock.now()).catch((err: unknown) =>
+      logger.warn({ err }, 'could not renew job leases'),
+    );
   }
 
   /** Runs a claimed job in a slot; a finished job refills slots when more may be due. */
@@ -183,6 +205,9 @@ export function sqlQueue(options: SqlQueueOptions): Queue & { readonly workerId:
       if (started) return;
       started = true;
       void options.doorbell?.listen(announce);
+      // Two renewals may fail before another worker may take a job over.
+      renewTimer ??= setInterval(renew, Math.max(10, Math.floor(leaseMs / 3)));
+      renewTimer.unref();
       wake();
     },
     async stop(graceMs = 10_000) {
@@ -192,6 +217,9 @@ export function sqlQueue(options: SqlQueueOptions): Queue & { readonly workerId:
       await polling;
       const all = Promise.allSettled([...running]);
       await Promise.race([all, new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
+      // What still runs after the grace period is left to the worker that takes it over.
+      if (renewTimer) clearInterval(renewTimer);
+      renewTimer = null;
       await complete.flush();
       await options.doorbell?.close();
     },
