@@ -56,6 +56,33 @@ describe.skipIf(SKIP_PROFILE)('claiming due jobs', () => {
     expect(await claim('w1', NOW + 30_000)).toMatchObject([{ id: 'job_later', runAt: NOW + 30_000 }]);
   });
 
+  it('later stages first, each oldest first', async () => {
+    const at = (kind: 'evaluate-event' | 'notify' | 'deliver' | 'digest', runAt: number) => ({
+      id: `${kind}_${runAt}`,
+      kind,
+      payload: {},
+      runAt,
+    });
+    await enqueueJobs(
+      store.db,
+      [
+        at('evaluate-event', 1),
+        at('digest', 2),
+        at('notify', 3),
+        at('deliver', 5),
+        at('deliver', 4),
+        at('evaluate-event', 0),
+        at('notify', NOW + 1),
+      ],
+      NOW,
+    );
+    const kinds = ['deliver', 'digest', 'notify', 'evaluate-event'] as const;
+    const claim = dueJobsClaimer(store.db, lease('w1'));
+    const order = async (limit: number) => (await claim({ now: NOW, kinds, limit })).map((job) => job.id);
+    expect(await order(3)).toEqual(['deliver_4', 'deliver_5', 'notify_3']);
+    expect(await order(10)).toEqual(['digest_2', 'evaluate-event_0', 'evaluate-event_1']);
+  });
+
   it('of two workers polling at once, each row goes to exactly one', async () => {
     const ids = await enqueueJobs(
       store.db,
