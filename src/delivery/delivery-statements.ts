@@ -178,13 +178,22 @@ const SETTLE_COLUMNS = [
  * instead of one each was a round trip and the server's work for a statement less per delivery.
  */
 const settleRows = preparedWrites<SettleRow>(SETTLE_COLUMNS, (rows, db) => {
-  const values = sql.join(
-    rows.map(
-      (row) =>
-        sql`(${row.id}, ${row.status}, cast(${row.sent_at} as bigint), ${row.provider_message_id}, ${row.reason}, ${row.last_error}, cast(${row.next_attempt_at} as bigint), cast(${row.updated_at} as bigint))`,
-    ),
+  const bigint = (value: unknown) => sql`cast(${value} as bigint)`;
+  const values = rows.map(
+    (row) =>
+      sql`(${sql.join([
+        row.id,
+        row.status,
+        bigint(row.sent_at),
+        row.provider_message_id,
+        row.reason,
+        row.last_error,
+        bigint(row.next_attempt_at),
+        bigint(row.updated_at),
+      ])})`,
   );
-  const update = sql`with settled (${sql.join(SETTLE_COLUMNS.map((column) => sql.ref(column)))}) as (values ${values})
+  const columns = sql.join(SETTLE_COLUMNS.map((column) => sql.ref(column)));
+  const update = sql`with settled (${columns}) as (values ${sql.join(values)})
     update deliveries set status = settled.status, sent_at = settled.sent_at,
       provider_message_id = settled.provider_message_id, reason = settled.reason,
       last_error = settled.last_error, next_attempt_at = settled.next_attempt_at,

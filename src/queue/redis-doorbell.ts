@@ -28,9 +28,10 @@ export interface RedisDoorbellOptions {
 }
 
 /**
- * The doorbell of the cluster profile: Redis pub/sub on one channel. The subscribing connection opens with the first
- * listener (API processes run no workers and only ring), and resubscribes after a reconnection; rings
- * missed meanwhile are made up by the workers' polls. A closed doorbell opens again when used.
+ * The doorbell of the cluster profile: Redis pub/sub on one channel. The subscribing connection opens
+ * with the first listener (API processes run no workers and only ring), and resubscribes after a
+ * reconnection; rings missed meanwhile are made up by the workers' polls. A closed doorbell opens again
+ * when used.
  *
  * Why a doorbell and not a message per job (BullMQ, as the cluster profile had before): a worker was
  * handed one message at a time, each in a turn of its own, so it claimed its job, read the job's event,
