@@ -8,7 +8,8 @@
  * Flags: `--quick` (smoke run, about 4 minutes), `--profile` (CPU profile of each Herald process,
  * summarized at the end), `--no-cluster`, `--no-alertmanager`, `--install-alertmanager` (apt-get, as root),
  * `--only=a,b` (those scenarios), `--rates=500,1000` and `--latency-seconds=N` (the latency scenario's
- * fixed rates and length), `--pg-tcp` (the cluster reaches PostgreSQL over TCP, not its Unix socket).
+ * fixed rates and length), `--pg-tcp` (the cluster reaches PostgreSQL over TCP, not its Unix socket),
+ * `--cluster-workers=N` (worker processes beside the cluster's API; default 1).
  * Loopback only; every loop is bounded and a watchdog ends the run if anything hangs.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -977,8 +978,9 @@ async function main(): Promise<void> {
         note: `skipped: ${missing}`,
       });
     } else {
-      log(`cluster: api + 1 worker on PostgreSQL (${PG_URL}) and Redis (${REDIS_URL})`);
-      const cluster = await startCluster(dir, 1);
+      const workers = numbersFlag('cluster-workers')?.[0] ?? 1;
+      log(`cluster: api + ${workers} worker(s) on PostgreSQL (${PG_URL}) and Redis (${REDIS_URL})`);
+      const cluster = await startCluster(dir, workers);
       cleanups.push(() => cluster.processes.stop());
       await setUp(cluster.client, sink);
       await warmUp(cluster, sink);
@@ -1035,7 +1037,7 @@ async function main(): Promise<void> {
       rows.push({
         profile: 'cluster',
         scenario: 'memory',
-        figure: 'peak RSS (api + worker)',
+        figure: 'peak RSS (api + workers)',
         herald: cluster.processes.pids.reduce((s, pid) => s + (memoryOf(pid)?.peakMb ?? 0), 0),
         unit: 'MB',
       });
