@@ -30,8 +30,8 @@ describe.skipIf(SKIP_PROFILE)('issue alerts end to end', () => {
   });
   afterAll(() => h?.close());
 
-  const rule = (name: string, extra: Record<string, unknown> = {}) =>
-    h.request('POST', '/api/v1/projects/acme/api/rules', {
+  const rule = (name: string, extra: Record<string, unknown> = {}, project = 'api') =>
+    h.request('POST', `/api/v1/projects/acme/${project}/rules`, {
       name,
       actionMatch: 'all',
       frequency: 30,
@@ -41,6 +41,15 @@ describe.skipIf(SKIP_PROFILE)('issue alerts end to end', () => {
     });
   const ingest = (body: Record<string, unknown>) =>
     h.request('POST', '/api/v1/projects/acme/api/events', body);
+  /** A new project of the org, with its row id. */
+  async function newProject(slug: string): Promise<{ id: string }> {
+    await h.request('POST', '/api/v1/orgs/acme/projects', { slug });
+    return h.engine.store.db
+      .selectFrom('projects')
+      .select('id')
+      .where('slug', '=', slug)
+      .executeTakeFirstOrThrow();
+  }
   const history = async (query = '') =>
     (await h.request('GET', `/api/v1/orgs/acme/notifications${query}`)).body;
 
@@ -111,12 +120,7 @@ describe.skipIf(SKIP_PROFILE)('issue alerts end to end', () => {
   });
 
   it("evaluations of a project that start together read its rule set's stamp once, and a saved rule applies to the next", async () => {
-    await h.request('POST', '/api/v1/orgs/acme/projects', { slug: 'stamps' });
-    const project = await h.engine.store.db
-      .selectFrom('projects')
-      .select('id')
-      .where('slug', '=', 'stamps')
-      .executeTakeFirstOrThrow();
+    const project = await newProject('stamps');
     let reads = 0;
     // The database, counting the reads of a project's rule-set stamp.
     const counted = countingDb(h.engine.store.db, (query) => {
@@ -131,12 +135,11 @@ describe.skipIf(SKIP_PROFILE)('issue alerts end to end', () => {
     expect(together.every((r) => r.rules.length === 0)).toBe(true);
     expect(reads).toBe(1);
 
-    const saved = await h.request('POST', '/api/v1/projects/acme/stamps/rules', {
-      name: 'Saved meanwhile',
-      frequency: 0,
-      conditions: [{ id: 'every_event' }],
-      actions: [{ id: 'notify_email', targetType: 'Member', targetIdentifier: userId }],
-    });
+    const saved = await rule(
+      'Saved meanwhile',
+      { frequency: 0, conditions: [{ id: 'every_event' }] },
+      'stamps',
+    );
     expect(saved.status, saved.text).toBe(201);
     const next = await processor.matching(input);
     expect(reads).toBe(2);
@@ -144,18 +147,9 @@ describe.skipIf(SKIP_PROFILE)('issue alerts end to end', () => {
   });
 
   it("evaluations that reach the rules' state together read it with one statement, each its issue's own", async () => {
-    await h.request('POST', '/api/v1/orgs/acme/projects', { slug: 'states' });
-    const project = await h.engine.store.db
-      .selectFrom('projects')
-      .select('id')
-      .where('slug', '=', 'states')
-      .executeTakeFirstOrThrow();
-    const created = await h.request('POST', '/api/v1/projects/acme/states/rules', {
-      name: 'Every event, hourly',
-      frequency: 60,
-      conditions: [{ id: 'every_event' }],
-      actions: [{ id: 'notify_email', targetType: 'Member', targetIdentifier: userId }],
-    });
+    const project = await newProject('states');
+    const every = { frequency: 60, conditions: [{ id: 'every_event' }] };
+    const created = await rule('Every event, hourly', every, 'states');
     expect(created.status, created.text).toBe(201);
     const ruleId: string = created.body.id;
     const snoozed = await h.request('POST', `/api/v1/projects/acme/states/rules/${ruleId}/snooze`, {
