@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { dueJobsClaimer } from '../../src/queue/job-rows.js';
 import { enqueueJobs } from '../../src/queue/queue.js';
 import type { Store } from '../../src/store/store.js';
+import { countingDb } from '../helpers/counting-db.js';
 import { SKIP_PROFILE } from '../helpers/profile.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/store.js';
 
@@ -56,7 +57,7 @@ describe.skipIf(SKIP_PROFILE)('claiming due jobs', () => {
     expect(await claim('w1', NOW + 30_000)).toMatchObject([{ id: 'job_later', runAt: NOW + 30_000 }]);
   });
 
-  it('later stages first, each oldest first', async () => {
+  it('later stages first, each oldest first, read with one statement', async () => {
     const at = (kind: 'evaluate-event' | 'notify' | 'deliver' | 'digest', runAt: number) => ({
       id: `${kind}_${runAt}`,
       kind,
@@ -77,9 +78,15 @@ describe.skipIf(SKIP_PROFILE)('claiming due jobs', () => {
       NOW,
     );
     const kinds = ['deliver', 'digest', 'notify', 'evaluate-event'] as const;
-    const claim = dueJobsClaimer(store.db, lease('w1'));
+    const reads: string[] = [];
+    const db = countingDb(store.db, (query) => {
+      if (/^select/i.test(query.sql)) reads.push(query.sql);
+    });
+    const claim = dueJobsClaimer(db, lease('w1'));
     const order = async (limit: number) => (await claim({ now: NOW, kinds, limit })).map((job) => job.id);
     expect(await order(3)).toEqual(['deliver_4', 'deliver_5', 'notify_3']);
+    // Every stage in one read, then the claim.
+    expect(reads).toHaveLength(1);
     expect(await order(10)).toEqual(['digest_2', 'evaluate-event_0', 'evaluate-event_1']);
   });
 
