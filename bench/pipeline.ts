@@ -20,8 +20,8 @@
  *
  * Run with `npx tsx bench/pipeline.ts [events] [--replay | --alerts] [--profile] [--allocations]` (default 5,000). With
  * `--profile` the measured window alone (not the setup, nor the refused first sends of `--replay`) is
- * recorded as a V8 CPU profile of the main thread, written to `pipeline-<time>.cpuprofile` in the
- * current folder and summarized with bench/profile-summary.ts. With `--allocations` the bytes the
+ * recorded as a V8 CPU profile of the main thread, written to `bench/results/pipeline-<time>.cpuprofile`
+ * and summarized with bench/profile-summary.ts. With `--allocations` the bytes the
  * process allocated in the measured window (V8's sampling heap profiler, collected objects included) are
  * printed per event with the functions and places that allocated most: garbage per event is a figure
  * that does not move with what else the host runs, where times do. `HERALD_WORKER_CONCURRENCY` in the
@@ -32,6 +32,7 @@ import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config.js';
 import { createEngine } from '../src/engine.js';
 import { createLogger } from '../src/logger.js';
@@ -188,7 +189,8 @@ statements.stop();
 let profileFile: string | undefined;
 if (profiler && PROFILE) {
   const { profile } = await profiler.post('Profiler.stop');
-  profileFile = `pipeline-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`;
+  const name = `pipeline-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`;
+  profileFile = fileURLToPath(new URL(`results/${name}`, import.meta.url));
   writeFileSync(profileFile, JSON.stringify(profile));
 }
 const allocations =
