@@ -110,33 +110,42 @@ const deleteJobs = preparedRows<{ id: string; worker: string }>(['id', 'worker']
  */
 export function dueJobsClaimer(db: Kysely<Database>, lease: Lease) {
   type Params = { now: number; limit: number };
-  const reads = new Map<string, PreparedQuery<Database, Params, JobRow>>();
+  /** The read of a set of kinds, and each kind's stage (its rank in the result). */
+  interface Plan {
+    readonly read: PreparedQuery<Database, Params, JobRow>;
+    readonly stageOf: ReadonlyMap<string, number>;
+  }
+  const plans = new Map<string, Plan>();
 
-  function read(stages: readonly (readonly JobKind[])[]): PreparedQuery<Database, Params, JobRow> {
-    const key = stages.map((kinds) => kinds.join(',')).join(';');
-    let found = reads.get(key);
-    if (!found) {
-      found = preparedQuery<Database, Params, JobRow>(db, ['now', 'limit'], (db, p) => {
-        const [first, ...rest] = stages.map((kinds, i) =>
-          db
-            .selectFrom((eb) =>
-              eb
-                .selectFrom('jobs')
-                .select(['id', 'kind', 'payload', 'attempts', 'run_at'])
-                .where('kind', 'in', kinds)
-                .where('run_at', '<=', p.now)
-                .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', p.now)]))
-                .orderBy('run_at')
-                .limit(p.limit)
-                .as(`stage${i}`),
-            )
-            .selectAll(),
-        );
-        return rest.reduce((query, next) => query.unionAll(next), first!);
-      });
-      reads.set(key, found);
-    }
-    return found;
+  function planFor(kinds: readonly JobKind[]): Plan | undefined {
+    const key = kinds.join(',');
+    const known = plans.get(key);
+    if (known) return known;
+    const stages = STAGES.map((stage) => stage.filter((kind) => kinds.includes(kind))).filter(
+      (stage) => stage.length > 0,
+    );
+    if (stages.length === 0) return undefined;
+    const read = preparedQuery<Database, Params, JobRow>(db, ['now', 'limit'], (db, p) => {
+      const [first, ...rest] = stages.map((stage, i) =>
+        db
+          .selectFrom((eb) =>
+            eb
+              .selectFrom('jobs')
+              .select(['id', 'kind', 'payload', 'attempts', 'run_at'])
+              .where('kind', 'in', stage)
+              .where('run_at', '<=', p.now)
+              .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', p.now)]))
+              .orderBy('run_at')
+              .limit(p.limit)
+              .as(`stage${i}`),
+          )
+          .selectAll(),
+      );
+      return rest.reduce((query, next) => query.unionAll(next), first!);
+    });
+    const plan = { read, stageOf: new Map(stages.flatMap((stage, i) => stage.map((kind) => [kind, i]))) };
+    plans.set(key, plan);
+    return plan;
   }
 
   return async (options: {
@@ -145,12 +154,10 @@ export function dueJobsClaimer(db: Kysely<Database>, lease: Lease) {
     readonly limit: number;
   }): Promise<Job[]> => {
     const { now, kinds, limit } = options;
-    const stages = STAGES.map((stage) => stage.filter((kind) => kinds.includes(kind))).filter(
-      (stage) => stage.length > 0,
-    );
-    if (stages.length === 0) return [];
-    const stageOf = new Map(stages.flatMap((stage, i) => stage.map((kind) => [kind as string, i])));
-    const due = (await read(stages)(db, { now, limit })).rows
+    const plan = planFor(kinds);
+    if (!plan) return [];
+    const { stageOf } = plan;
+    const due = (await plan.read(db, { now, limit })).rows
       .sort((a, b) => stageOf.get(a.kind)! - stageOf.get(b.kind)! || Number(a.run_at) - Number(b.run_at))
       .slice(0, limit);
     if (due.length === 0) return [];
