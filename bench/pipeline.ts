@@ -27,10 +27,10 @@
  * that does not move with what else the host runs, where times do. `HERALD_WORKER_CONCURRENCY` in the
  * environment sets the worker's job slots.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config.js';
@@ -191,6 +191,7 @@ if (profiler && PROFILE) {
   const { profile } = await profiler.post('Profiler.stop');
   const name = `pipeline-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`;
   profileFile = fileURLToPath(new URL(`results/${name}`, import.meta.url));
+  mkdirSync(dirname(profileFile), { recursive: true });
   writeFileSync(profileFile, JSON.stringify(profile));
 }
 const allocations =
