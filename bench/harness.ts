@@ -3,7 +3,7 @@
  * cluster), a keep-alive JSON client, RSS readings and the statistics of the table.
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -270,6 +270,68 @@ export function memoryOf(pid: number): { rssMb: number; peakMb: number } | null 
   } catch {
     return null;
   }
+}
+
+/** Clock ticks a second in /proc's CPU times (`getconf CLK_TCK`: 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * CPU time (user and system, every thread) the processes used since they started, in ms, from /proc
+ * (Linux); a process that is gone counts nothing.
+ */
+export function cpuMsOf(pids: readonly number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      // The fields after the command's closing parenthesis: state is the first, utime the 12th.
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // Exited.
+    }
+  }
+  return (ticks * 1000) / TICKS_PER_SECOND;
+}
+
+/** Running processes whose command name is one of `names` (PostgreSQL's server and backends, Redis). */
+export function pidsNamed(names: readonly string[]): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (names.includes(readFileSync(`/proc/${entry}/comm`, 'utf8').trim())) pids.push(Number(entry));
+    } catch {
+      // Exited.
+    }
+  }
+  return pids;
+}
+
+/**
+ * Starts counting the CPU time of groups of processes (Herald's, the sink's, the databases'); `perUnit(n)`
+ * answers each group's CPU in µs per unit of work (a delivery, an alert) since the start. Unlike a rate,
+ * CPU per unit barely moves when the host's speed does, and it says what a figure costs: on two cores
+ * shared with the sink, a delivery rate R leaves each delivery (2,000,000 − R × sink's µs) / R µs of CPU.
+ */
+export function cpuMeter(groups: Readonly<Record<string, readonly number[]>>) {
+  const start = Object.fromEntries(Object.entries(groups).map(([name, pids]) => [name, cpuMsOf(pids)]));
+  return {
+    perUnit(units: number): Record<string, number> {
+      return Object.fromEntries(
+        Object.entries(groups).map(([name, pids]) => [
+          name,
+          Math.round(((cpuMsOf(pids) - start[name]!) * 1000) / Math.max(1, units)),
+        ]),
+      );
+    },
+  };
+}
+
+/** A meter's figures for a table's note: `CPU µs each: herald 245, sink 27`. */
+export function cpuNote(figures: Readonly<Record<string, number>>): string {
+  return `CPU µs each: ${Object.entries(figures)
+    .map(([name, us]) => `${name} ${us}`)
+    .join(', ')}`;
 }
 
 /** The p-th percentile (0–100) of `values` by nearest rank; NaN for none. */

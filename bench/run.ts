@@ -20,11 +20,14 @@ import { DEFAULT_CONCURRENCY } from '../src/queue/queue.js';
 import { findAlertmanager, startAlertmanager } from './alertmanager-peer.js';
 import {
   alertBody,
+  cpuMeter,
+  cpuNote,
   type HeraldProcesses,
   type JsonClient,
   jsonClient,
   memoryOf,
   percentile,
+  pidsNamed,
   replayDeadLetters,
   type Sink,
   sleep,
@@ -251,6 +254,18 @@ interface Target {
 }
 
 /**
+ * Counts the CPU of Herald's processes and the sink's from now, and in the cluster profile PostgreSQL's
+ * and Redis's too (every process of those names on the host: the bench's are the only ones).
+ */
+function meterFor(target: Target, sink: Sink) {
+  return cpuMeter({
+    herald: target.processes.pids,
+    ...(target.profile === 'cluster' ? { 'PostgreSQL+Redis': pidsNamed(['postgres', 'redis-server']) } : {}),
+    sink: [sink.pid],
+  });
+}
+
+/**
  * Waits until the Herald has no due job left (its `/readyz` queue detail), so a scenario is not measured
  * behind the backlog the previous one left. Bounded: after `maxMs` it goes on and says how much was left.
  */
@@ -415,7 +430,7 @@ function replayRow(
     herald: figures.arrivalsPerSecond,
     ceiling: ceilingPerSecond,
     unit: '/s',
-    note: `${figures.delivered} delivered, ${figures.duplicates} duplicates`,
+    note: `${figures.delivered} delivered, ${figures.duplicates} duplicates; ${cpuNote(figures.cpu)}`,
   };
 }
 
@@ -439,10 +454,12 @@ async function ingestBatches(target: Target, project: string, prefix: string, n:
 /** N notifications at once (batches of 1,000 events, each its own issue): sink arrivals per second. */
 async function burst(target: Target, sink: Sink, n: number) {
   const prefix = `bmk_${target.tag}burst_`;
+  const meter = meterFor(target, sink);
   const started = wallNow();
   await ingestBatches(target, 'hooks', prefix, n);
   const ingested = wallNow();
   await sink.waitFor(prefix, n, 120_000, 600_000);
+  const cpu = meter.perUnit(n);
   const report = await sink.report(prefix);
   const { first, last } = span(report.arrivals);
   const figures = {
@@ -451,6 +468,7 @@ async function burst(target: Target, sink: Sink, n: number) {
     arrivalsPerSecond: report.markers / ((last - first) / 1000),
     endToEndPerSecond: report.markers / ((last - started) / 1000),
     duplicates: report.duplicates,
+    cpu,
   };
   details[`${target.profile}.burst`] = figures;
   return figures;
@@ -479,8 +497,10 @@ async function replay(target: Target, sink: Sink, n: number) {
   if (patched.status !== 200) throw new Error(`integration update answered ${patched.status}`);
   // Workers of other processes (the cluster's) see an integration edit within 2 s.
   if (target.profile === 'cluster') await sleep(2500);
+  const meter = meterFor(target, sink);
   const replayed = await replayDeadLetters(target.client, n);
   await sink.waitFor(prefix, n, 60_000, 600_000);
+  const cpu = meter.perUnit(n);
   const report = await sink.report(prefix);
   const { first, last } = span(report.arrivals);
   const figures = {
@@ -488,6 +508,7 @@ async function replay(target: Target, sink: Sink, n: number) {
     delivered: report.markers,
     arrivalsPerSecond: report.markers / ((last - first) / 1000),
     duplicates: report.duplicates,
+    cpu,
   };
   details[`${target.profile}.replay`] = figures;
   return figures;
@@ -503,6 +524,7 @@ async function ceiling(
   concurrency: number,
 ) {
   const prefix = `bmk_${tag}_`;
+  const meter = cpuMeter({ 'bare loop': [process.pid], sink: [sink.pid] });
   const loop = await closedLoop(n, concurrency, (i) =>
     poster.post(
       { ...sample.headers, 'webhook-id': `bare_${tag}_${i}` },
@@ -510,12 +532,14 @@ async function ceiling(
     ),
   );
   await sink.waitFor(prefix, n - loop.failed, 5000, 60_000);
+  const cpu = meter.perUnit(n);
   const report = await sink.report(prefix);
   const { first, last } = span(report.arrivals);
   return {
     delivered: report.markers,
     perSecond: report.markers / ((last - first) / 1000),
     failed: loop.failed,
+    cpu,
   };
 }
 
@@ -523,7 +547,15 @@ async function ceiling(
  * Alertmanager's v2 API fed N alerts in batches of 100, one batch after another: alert→webhook
  * throughput (from the first post to the last arrival) and latency (from each alert's post).
  */
-async function alertFeed(baseUrl: string, path: string, token: string, sink: Sink, n: number, tag: string) {
+async function alertFeed(
+  baseUrl: string,
+  path: string,
+  token: string,
+  sink: Sink,
+  n: number,
+  tag: string,
+  meter: ReturnType<typeof cpuMeter>,
+) {
   const prefix = `bmk_${tag}_`;
   const client = jsonClient(baseUrl, token, 4);
   const scheduled = new Map<string, number>();
@@ -541,11 +573,13 @@ async function alertFeed(baseUrl: string, path: string, token: string, sink: Sin
   }
   client.close();
   await sink.waitFor(prefix, n, 120_000, 600_000);
+  const cpu = meter.perUnit(n);
   const report = await sink.report(prefix);
   const { last } = span(report.arrivals);
   const figures = {
     ...latencies(scheduled, report.arrivals),
     perSecond: report.markers / ((last - started) / 1000),
+    cpu,
   };
   details[`${tag}.alerts`] = figures;
   return figures;
@@ -830,7 +864,7 @@ async function main(): Promise<void> {
         herald: null,
         ceiling: c.perSecond,
         unit: '/s',
-        note: `${concurrency} concurrent`,
+        note: `${concurrency} concurrent; ${cpuNote(c.cpu)}`,
       });
     }
     // Only the Agent loops ran: undici could not be loaded.
@@ -865,7 +899,7 @@ async function main(): Promise<void> {
       herald: b.arrivalsPerSecond,
       ceiling: ceilingPerSecond,
       unit: '/s',
-      note: `ingest→last delivery ${Math.round(b.endToEndPerSecond)}/s`,
+      note: `ingest→last delivery ${Math.round(b.endToEndPerSecond)}/s; ${cpuNote(b.cpu)}`,
     });
   if (want('replay')) {
     await settle(embedded);
@@ -884,6 +918,7 @@ async function main(): Promise<void> {
       sink,
       PLAN.alerts,
       'eamc',
+      meterFor(embedded, sink),
     );
   }
 
@@ -939,7 +974,15 @@ async function main(): Promise<void> {
       mkdirSync(amDir, { recursive: true });
       const am = await startAlertmanager(found.binary, amDir, `${sink.url}/am`);
       cleanups.push(() => am.stop());
-      amAlerts = await alertFeed(am.url, '/api/v2/alerts', 'none', sink, PLAN.alerts, 'am');
+      amAlerts = await alertFeed(
+        am.url,
+        '/api/v2/alerts',
+        'none',
+        sink,
+        PLAN.alerts,
+        'am',
+        cpuMeter({ alertmanager: [am.pid], sink: [sink.pid] }),
+      );
       details.alertmanagerPeakMb = memoryOf(am.pid)?.peakMb ?? null;
       await am.stop();
       amNote = `Alertmanager ${found.note}`;
@@ -953,7 +996,13 @@ async function main(): Promise<void> {
     ...vsAm(heraldAlerts?.perSecond ?? null, amAlerts?.perSecond),
     ceiling: ceilingPerSecond,
     unit: '/s',
-    note: amNote,
+    note: [
+      amNote,
+      heraldAlerts && `Herald ${cpuNote(heraldAlerts.cpu)}`,
+      amAlerts && `AM ${cpuNote(amAlerts.cpu)}`,
+    ]
+      .filter(Boolean)
+      .join('; '),
   });
   for (const p of ['p50', 'p99'] as const)
     rows.push({
@@ -999,7 +1048,7 @@ async function main(): Promise<void> {
         herald: cb.arrivalsPerSecond,
         ceiling: ceilingPerSecond,
         unit: '/s',
-        note: `ingest→last delivery ${Math.round(cb.endToEndPerSecond)}/s`,
+        note: `ingest→last delivery ${Math.round(cb.endToEndPerSecond)}/s; ${cpuNote(cb.cpu)}`,
       });
       await settle(cluster);
       log(`cluster: ${PLAN.burst} dead letters replayed`);
@@ -1013,6 +1062,7 @@ async function main(): Promise<void> {
         sink,
         PLAN.alerts,
         'camc',
+        meterFor(cluster, sink),
       );
       rows.push({
         profile: 'cluster',
@@ -1021,7 +1071,7 @@ async function main(): Promise<void> {
         ...vsAm(ca.perSecond, amAlerts?.perSecond),
         ceiling: ceilingPerSecond,
         unit: '/s',
-        note: `p99 ${ca.p99.toFixed(0)} ms`,
+        note: `p99 ${ca.p99.toFixed(0)} ms; ${cpuNote(ca.cpu)}`,
       });
       await settle(cluster);
       log(`cluster: ingest for ${PLAN.clusterIngestSeconds} s`);
