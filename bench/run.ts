@@ -345,6 +345,8 @@ const REPLAY_RECEIVER = 'Receiver (replay)';
 async function latencyAt(target: Target, sink: Sink, rate: number, seconds: number) {
   const prefix = `bmk_${target.tag}lat${rate}_`;
   const sender = jsonClient(target.processes.url, ADMIN, 256);
+  // What a steady stream costs: the CPU of each event at this rate, the sender's not counted.
+  const meter = meterFor(target, sink);
   const sent = await fixedRate({
     rate,
     seconds,
@@ -361,6 +363,7 @@ async function latencyAt(target: Target, sink: Sink, rate: number, seconds: numb
   });
   sender.close();
   await sink.waitFor(prefix, sent.sent - sent.failed, 15_000, 180_000);
+  const cpu = meter.perUnit(sent.sent);
   const report = await sink.report(prefix);
   const figures = latencies(sent.scheduled, report.arrivals);
   const firing = target.sqliteFile ? latencies(sent.scheduled, firedAt(target.sqliteFile, prefix)) : null;
@@ -371,8 +374,9 @@ async function latencyAt(target: Target, sink: Sink, rate: number, seconds: numb
     ingestAnswerP99: percentile(sent.answerMs, 99),
     ...(firing ? { firing } : {}),
     p99BySecond: p99BySecond(sent.scheduled, report.arrivals),
+    cpu,
   };
-  return { ...figures, sent: sent.sent, failed: sent.failed, firing };
+  return { ...figures, sent: sent.sent, failed: sent.failed, firing, cpu };
 }
 
 /**
@@ -1122,7 +1126,14 @@ function writeResults(): void {
 function latencyRow(
   profile: string,
   rate: number,
-  l: { p50: number; p95: number; p99: number; delivered: number; sent: number },
+  l: {
+    p50: number;
+    p95: number;
+    p99: number;
+    delivered: number;
+    sent: number;
+    cpu: Readonly<Record<string, number>>;
+  },
 ): Row {
   return {
     profile,
@@ -1130,7 +1141,7 @@ function latencyRow(
     figure: 'p99 (p50 / p95)',
     herald: l.p99,
     unit: 'ms',
-    note: `p50 ${l.p50.toFixed(1)} / p95 ${l.p95.toFixed(1)} ms; ${l.delivered}/${l.sent} delivered`,
+    note: `p50 ${l.p50.toFixed(1)} / p95 ${l.p95.toFixed(1)} ms; ${l.delivered}/${l.sent} delivered; ${cpuNote(l.cpu)}`,
   };
 }
 
