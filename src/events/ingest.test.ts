@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ManualClock, manualClock } from '../clock.js';
 import { openStore, type Store } from '../store/store.js';
@@ -154,6 +155,33 @@ describe('ingest on a timeline', () => {
     ).toBe(true);
     await send({});
     expect(await issues().get(ADMIN, a.issueId)).toMatchObject({ timesSeen: 4, usersSeen: 2 });
+  });
+
+  it('a user and an environment of an ingest that failed are still new on the next event', async () => {
+    const first = await send({ user: { id: 'u1' }, environment: 'production' });
+    // The group fails after its users and environments were written: its last write (the evaluation's
+    // job) is refused while `refuse_jobs` holds a row.
+    await sql`create table refuse_jobs (x integer)`.execute(store.db);
+    await sql`create trigger refuse_job before insert on jobs
+      when (select count(*) from refuse_jobs) > 0 begin select raise(abort, 'refused'); end`.execute(
+      store.db,
+    );
+    await sql`insert into refuse_jobs values (1)`.execute(store.db);
+    await expect(send({ user: { id: 'u2' }, environment: 'staging' })).rejects.toThrow('refused');
+    await sql`delete from refuse_jobs`.execute(store.db);
+
+    const again = await send({ user: { id: 'u2' }, environment: 'staging' });
+    expect(again.issueId).toBe(first.issueId);
+    expect(again.outcome.isNewInEnvironment).toBe(true);
+    expect(await issues().get(ADMIN, first.issueId)).toMatchObject({ timesSeen: 2, usersSeen: 2 });
+    // Known from then on, in later groups as in the first.
+    expect((await send({ user: { id: 'u2' }, environment: 'staging' })).outcome.isNewInEnvironment).toBe(
+      false,
+    );
+    expect((await send({ user: { id: 'u3' }, environment: 'staging' })).outcome.isNewInEnvironment).toBe(
+      false,
+    );
+    expect(await issues().get(ADMIN, first.issueId)).toMatchObject({ timesSeen: 4, usersSeen: 3 });
   });
 
   it('writes a batch larger than one statement takes, all of it', async () => {

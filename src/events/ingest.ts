@@ -62,6 +62,33 @@ const NOTHING: IngestOutcome = {
 const NO_TRANSITION = { isRegression: false, isReappeared: false } as const;
 const RETRIES = 3;
 
+/**
+ * How many (issue, user) and (issue, environment) pairs a process remembers as stored. Most events repeat
+ * an issue, a user and an environment seen moments before; their pairs' rows exist, and an insert of
+ * them changes nothing. 20,000 of each weigh a few MB.
+ */
+const KNOWN_PAIRS = 20_000;
+
+/**
+ * Pairs whose rows are stored (their transaction committed). Rows of a pair are removed only with their
+ * issue, whose id is never used again, so a pair remembered here is always stored; a pair not remembered
+ * (another process stored it, or it was forgotten) is inserted as before and found existing.
+ */
+function storedPairs(limit: number) {
+  const pairs = new Set<string>();
+  return {
+    has: (key: string) => pairs.has(key),
+    add(keys: Iterable<string>): void {
+      for (const key of keys) {
+        pairs.delete(key);
+        pairs.add(key);
+        // The least recently written first out.
+        if (pairs.size > limit) pairs.delete(pairs.values().next().value as string);
+      }
+    },
+  };
+}
+
 /** An event ready for the transaction: normalized, grouped, its row id and user hash chosen. */
 interface Prepared {
   readonly target: IngestTarget;
@@ -98,6 +125,10 @@ export function ingestService(deps: IngestDeps) {
   const { db, clock } = deps;
   const statements = ingestStatements(db, deps.dialect === 'postgres');
   const recordFrequencies = frequencyRecorder(db);
+  // A group whose events all repeat known pairs writes no statement for them: with one environment and
+  // returning users, two of the ten statements of a group on PostgreSQL, each a round trip.
+  const knownUsers = storedPairs(KNOWN_PAIRS);
+  const knownEnvironments = storedPairs(KNOWN_PAIRS);
 
   /** Ingests entries in one transaction; a repeated event_id (stored, or earlier in `entries`) is answered like its first. */
   async function run(
@@ -120,12 +151,15 @@ export function ingestService(deps: IngestDeps) {
     for (let attempt = 1; ; attempt++) {
       const slots = deps.handoff?.reserve(prepared.length) ?? NO_SLOTS;
       try {
-        const { results, kept, written } = await db.transaction().execute(async (trx) => {
+        const { results, kept, pairs, written } = await db.transaction().execute(async (trx) => {
           const known = precheck ? await storedEvents(trx, prepared) : new Map<string, string>();
-          const { results, kept, jobs } = await writeGroup(trx, prepared, known, receivedAt);
+          const { results, kept, pairs, jobs } = await writeGroup(trx, prepared, known, receivedAt);
           const written = await writeJobs(trx, jobs, receivedAt, deps.handoff, slots.count);
-          return { results, kept, written };
+          return { results, kept, pairs, written };
         });
+        // Only now: the rows of a transaction that rolled back do not exist.
+        knownUsers.add(pairs.users);
+        knownEnvironments.add(pairs.environments);
         for (const { stored, bytes } of kept) deps.events?.keep(stored, bytes);
         slots.start(written.handed);
         if (written.queued.length > 0) deps.onJobsCommitted?.([...written.queued]);
@@ -151,7 +185,13 @@ export function ingestService(deps: IngestDeps) {
     items: readonly Prepared[],
     known: Map<string, string>,
     now: number,
-  ): Promise<{ results: IngestResult[]; kept: KeptEvent[]; jobs: JobInput[] }> {
+  ): Promise<{
+    results: IngestResult[];
+    kept: KeptEvent[];
+    /** The (issue, user) and (issue, environment) pairs whose rows exist once this commits. */
+    pairs: { users: Iterable<string>; environments: Iterable<string> };
+    jobs: JobInput[];
+  }> {
     const results: IngestResult[] = new Array(items.length);
     const firstOf = new Map<string, number>();
     const repeats: [index: number, first: number][] = [];
@@ -171,7 +211,7 @@ export function ingestService(deps: IngestDeps) {
       firstOf.set(key, index);
       fresh.push({ index, item, isNew: false, newUser: false, newInEnvironment: false });
     }
-    if (fresh.length === 0) return { results, kept: [], jobs: [] };
+    if (fresh.length === 0) return { results, kept: [], pairs: { users: [], environments: [] }, jobs: [] };
 
     await attachIssues(trx, fresh, now);
     const payloads = fresh.map(({ item }) => JSON.stringify(item.event.raw));
@@ -192,13 +232,14 @@ export function ingestService(deps: IngestDeps) {
     );
     if (stored.length !== fresh.length) throw new DuplicateEvent();
 
-    // Which (issue, user) and (issue, environment) pairs are new: the first event of the group with one gets it.
+    // Which (issue, user) and (issue, environment) pairs are new: the first event of the group with one gets
+    // it. Pairs known to be stored are not written again (none of them is new).
     const users = distinctPairs(fresh, (f) => f.item.userHash);
     const newUsers = new Set(
       (
         await statements.addUsers(
           trx,
-          [...users.values()].map(([issue_id, user_hash]) => ({ issue_id, user_hash })),
+          unknown(users, knownUsers).map(([issue_id, user_hash]) => ({ issue_id, user_hash })),
         )
       ).map((r) => `${r.issue_id} ${r.user_hash}`),
     );
@@ -207,7 +248,7 @@ export function ingestService(deps: IngestDeps) {
       (
         await statements.addEnvironments(
           trx,
-          [...environments.values()].map(([issue_id, environment]) => ({
+          unknown(environments, knownEnvironments).map(([issue_id, environment]) => ({
             issue_id,
             environment,
             first_seen: now,
@@ -264,7 +305,7 @@ export function ingestService(deps: IngestDeps) {
           bytes: payloads[i]!.length,
         }))
       : [];
-    return { results, kept, jobs };
+    return { results, kept, pairs: { users: users.keys(), environments: environments.keys() }, jobs };
   }
 
   /** Finds or creates the issue of every fresh event; marks the events that created theirs. */
@@ -398,6 +439,16 @@ function distinctPairs(
     if (!pairs.has(key)) pairs.set(key, [f.issue!.id, v]);
   }
   return pairs;
+}
+
+/** The pairs of `pairs` that `known` does not hold. */
+function unknown(
+  pairs: ReadonlyMap<string, [issueId: string, value: string]>,
+  known: { has(key: string): boolean },
+): [issueId: string, value: string][] {
+  const left: [string, string][] = [];
+  for (const [key, pair] of pairs) if (!known.has(key)) left.push(pair);
+  return left;
 }
 
 /** Events and distinct users per issue, for the frequency buckets. */
