@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { type Executor, preparedRows } from '../store/prepared-rows.js';
 import type { Database, IssueCountTable, IssueUserBucketTable } from '../store/schema.js';
+import { storedKeys } from './stored-keys.js';
 
 /** Counts of an issue's events or distinct users in the half-open window `[from, to)`, epoch ms. */
 export interface FrequencyReader {
@@ -30,9 +31,18 @@ export interface FrequencyDelta {
 }
 
 /**
+ * User bucket rows a process remembers as stored. A user's rows of the current minute and hour are
+ * written by their first event there; retention removes rows at least a day old.
+ */
+const KNOWN_USER_BUCKETS = 50_000;
+
+/**
  * Counts events into their issues' minute and hour buckets, and their users into the user buckets, at
  * `at`: two statements for any number of issues, run in the ingest transaction so counters and events
- * never disagree. Each issue appears once in `deltas` (an upsert may not touch a row twice).
+ * never disagree. Each issue appears once in `deltas` (an upsert may not touch a row twice). User rows
+ * this process knows are stored are not written again, so a group of returning users writes only its
+ * counts; the function it answers is to be called once the transaction committed, and makes the user
+ * rows it wrote known.
  */
 export function frequencyRecorder(db: Kysely<Database>) {
   const addCounts = preparedRows<IssueCountTable>(
@@ -56,7 +66,11 @@ export function frequencyRecorder(db: Kysely<Database>) {
         .onConflict((oc) => oc.doNothing()),
   );
 
-  return async (trx: Executor, deltas: readonly FrequencyDelta[], at: number): Promise<void> => {
+  const known = storedKeys(KNOWN_USER_BUCKETS);
+  const keyOf = (row: IssueUserBucketTable) =>
+    `${row.issue_id} ${row.resolution} ${row.bucket_start} ${row.user_hash}`;
+
+  return async (trx: Executor, deltas: readonly FrequencyDelta[], at: number): Promise<() => void> => {
     const minute = bucketStart(at, 'm');
     const hour = bucketStart(at, 'h');
     const counts: IssueCountTable[] = [];
@@ -73,7 +87,11 @@ export function frequencyRecorder(db: Kysely<Database>) {
         );
     }
     await addCounts(trx, counts);
-    await addUsers(trx, users);
+    await addUsers(
+      trx,
+      users.filter((row) => !known.has(keyOf(row))),
+    );
+    return () => known.add(users.map(keyOf));
   };
 }
 

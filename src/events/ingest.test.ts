@@ -157,7 +157,7 @@ describe('ingest on a timeline', () => {
     expect(await issues().get(ADMIN, a.issueId)).toMatchObject({ timesSeen: 4, usersSeen: 2 });
   });
 
-  it('a user and an environment of an ingest that failed are still new on the next event', async () => {
+  it('users and environments of an ingest that failed are still new on the next event, and counted', async () => {
     const first = await send({ user: { id: 'u1' }, environment: 'production' });
     // The group fails after its users and environments were written: its last write (the evaluation's
     // job) is refused while `refuse_jobs` holds a row.
@@ -174,6 +174,10 @@ describe('ingest on a timeline', () => {
     expect(again.issueId).toBe(first.issueId);
     expect(again.outcome.isNewInEnvironment).toBe(true);
     expect(await issues().get(ADMIN, first.issueId)).toMatchObject({ timesSeen: 2, usersSeen: 2 });
+    const usersIn = (from: number, to: number) =>
+      frequencyStore(store.db).count({ issueId: first.issueId, kind: 'users', from, to });
+    const now = clock.now();
+    expect(await usersIn(now, now + MINUTE)).toBe(2);
     // Known from then on, in later groups as in the first.
     expect((await send({ user: { id: 'u2' }, environment: 'staging' })).outcome.isNewInEnvironment).toBe(
       false,
@@ -182,6 +186,11 @@ describe('ingest on a timeline', () => {
       false,
     );
     expect(await issues().get(ADMIN, first.issueId)).toMatchObject({ timesSeen: 4, usersSeen: 3 });
+    expect(await usersIn(now, now + MINUTE)).toBe(3);
+    // A returning user of a new minute is counted in it.
+    clock.advance(MINUTE);
+    await send({ user: { id: 'u2' }, environment: 'staging' });
+    expect(await usersIn(clock.now(), clock.now() + MINUTE)).toBe(1);
   });
 
   it('writes a batch larger than one statement takes, all of it', async () => {

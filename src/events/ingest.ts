@@ -15,6 +15,7 @@ import { type Grouping, groupEvent } from './grouping.js';
 import { ingestStatements } from './ingest-statements.js';
 import { initialPriority, statusAfterEvent } from './issue-state.js';
 import { normalizeEvent, userKey } from './normalize.js';
+import { storedKeys } from './stored-keys.js';
 
 /** What ingest needs. */
 export interface IngestDeps {
@@ -69,27 +70,6 @@ const RETRIES = 3;
  */
 const KNOWN_PAIRS = 20_000;
 
-/**
- * Pairs whose rows are stored (their transaction committed). Rows of a pair are removed only with their
- * issue, whose id is never used again, so a pair remembered here is always stored; a pair not remembered
- * (another process stored it, or it was forgotten) is inserted as before and found existing.
- */
-function storedPairs(limit: number) {
-  const pairs = new Set<string>();
-  return {
-    has: (key: string) => pairs.has(key),
-    add(keys: Iterable<string>): void {
-      for (const key of keys) {
-        pairs.delete(key);
-        pairs.add(key);
-        // The least recently written first out.
-        if (pairs.size > limit) pairs.delete(pairs.values().next().value as string);
-      }
-    },
-  };
-}
-
-/** An event ready for the transaction: normalized, grouped, its row id and user hash chosen. */
 interface Prepared {
   readonly target: IngestTarget;
   readonly event: HeraldEvent;
@@ -127,8 +107,8 @@ export function ingestService(deps: IngestDeps) {
   const recordFrequencies = frequencyRecorder(db);
   // A group whose events all repeat known pairs writes no statement for them: with one environment and
   // returning users, two of the ten statements of a group on PostgreSQL, each a round trip.
-  const knownUsers = storedPairs(KNOWN_PAIRS);
-  const knownEnvironments = storedPairs(KNOWN_PAIRS);
+  const knownUsers = storedKeys(KNOWN_PAIRS);
+  const knownEnvironments = storedKeys(KNOWN_PAIRS);
 
   /** Ingests entries in one transaction; a repeated event_id (stored, or earlier in `entries`) is answered like its first. */
   async function run(
@@ -151,15 +131,13 @@ export function ingestService(deps: IngestDeps) {
     for (let attempt = 1; ; attempt++) {
       const slots = deps.handoff?.reserve(prepared.length) ?? NO_SLOTS;
       try {
-        const { results, kept, pairs, written } = await db.transaction().execute(async (trx) => {
+        const { results, kept, committed, written } = await db.transaction().execute(async (trx) => {
           const known = precheck ? await storedEvents(trx, prepared) : new Map<string, string>();
-          const { results, kept, pairs, jobs } = await writeGroup(trx, prepared, known, receivedAt);
+          const { results, kept, committed, jobs } = await writeGroup(trx, prepared, known, receivedAt);
           const written = await writeJobs(trx, jobs, receivedAt, deps.handoff, slots.count);
-          return { results, kept, pairs, written };
+          return { results, kept, committed, written };
         });
-        // Only now: the rows of a transaction that rolled back do not exist.
-        knownUsers.add(pairs.users);
-        knownEnvironments.add(pairs.environments);
+        committed();
         for (const { stored, bytes } of kept) deps.events?.keep(stored, bytes);
         slots.start(written.handed);
         if (written.queued.length > 0) deps.onJobsCommitted?.([...written.queued]);
@@ -188,8 +166,11 @@ export function ingestService(deps: IngestDeps) {
   ): Promise<{
     results: IngestResult[];
     kept: KeptEvent[];
-    /** The (issue, user) and (issue, environment) pairs whose rows exist once this commits. */
-    pairs: { users: Iterable<string>; environments: Iterable<string> };
+    /**
+     * To call once the transaction committed (not before: the rows of one that rolled back do not
+     * exist): the rows of users, environments and user buckets it wrote are then known to be stored.
+     */
+    committed: () => void;
     jobs: JobInput[];
   }> {
     const results: IngestResult[] = new Array(items.length);
@@ -211,7 +192,7 @@ export function ingestService(deps: IngestDeps) {
       firstOf.set(key, index);
       fresh.push({ index, item, isNew: false, newUser: false, newInEnvironment: false });
     }
-    if (fresh.length === 0) return { results, kept: [], pairs: { users: [], environments: [] }, jobs: [] };
+    if (fresh.length === 0) return { results, kept: [], committed: () => undefined, jobs: [] };
 
     await attachIssues(trx, fresh, now);
     const payloads = fresh.map(({ item }) => JSON.stringify(item.event.raw));
@@ -288,7 +269,7 @@ export function ingestService(deps: IngestDeps) {
       });
     }
     await statements.updateIssues(trx, [...changed]);
-    await recordFrequencies(trx, frequencyDeltas(fresh), now);
+    const bucketsCommitted = await recordFrequencies(trx, frequencyDeltas(fresh), now);
 
     for (const [index, first] of repeats)
       results[index] = repeated(items[index]!.event.eventId, results[first]!.issueId);
@@ -305,7 +286,12 @@ export function ingestService(deps: IngestDeps) {
           bytes: payloads[i]!.length,
         }))
       : [];
-    return { results, kept, pairs: { users: users.keys(), environments: environments.keys() }, jobs };
+    const committed = () => {
+      knownUsers.add(users.keys());
+      knownEnvironments.add(environments.keys());
+      bucketsCommitted();
+    };
+    return { results, kept, committed, jobs };
   }
 
   /** Finds or creates the issue of every fresh event; marks the events that created theirs. */
