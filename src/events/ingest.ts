@@ -70,6 +70,7 @@ const RETRIES = 3;
  */
 const KNOWN_PAIRS = 20_000;
 
+/** An event ready for the transaction: normalized, grouped, its row id and user hash chosen. */
 interface Prepared {
   readonly target: IngestTarget;
   readonly event: HeraldEvent;
@@ -106,7 +107,8 @@ export function ingestService(deps: IngestDeps) {
   const statements = ingestStatements(db, deps.dialect === 'postgres');
   const recordFrequencies = frequencyRecorder(db);
   // A group whose events all repeat known pairs writes no statement for them: with one environment and
-  // returning users, two of the ten statements of a group on PostgreSQL, each a round trip.
+  // returning users, two of the ten statements of a group on PostgreSQL, each a round trip (the user
+  // buckets' statement is a third: see frequencyRecorder).
   const knownUsers = storedKeys(KNOWN_PAIRS);
   const knownEnvironments = storedKeys(KNOWN_PAIRS);
 
