@@ -87,11 +87,12 @@ export function frequencyRecorder(db: Kysely<Database>) {
         );
     }
     await addCounts(trx, counts);
+    const keys = users.map(keyOf);
     await addUsers(
       trx,
-      users.filter((row) => !known.has(keyOf(row))),
+      users.filter((_, i) => !known.has(keys[i]!)),
     );
-    return () => known.add(users.map(keyOf));
+    return () => known.add(keys);
   };
 }
 

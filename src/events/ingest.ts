@@ -15,7 +15,7 @@ import { type Grouping, groupEvent } from './grouping.js';
 import { ingestStatements } from './ingest-statements.js';
 import { initialPriority, statusAfterEvent } from './issue-state.js';
 import { normalizeEvent, userKey } from './normalize.js';
-import { storedKeys } from './stored-keys.js';
+import { type StoredKeys, storedKeys } from './stored-keys.js';
 
 /** What ingest needs. */
 export interface IngestDeps {
@@ -432,7 +432,7 @@ function distinctPairs(
 /** The pairs of `pairs` that `known` does not hold. */
 function unknown(
   pairs: ReadonlyMap<string, [issueId: string, value: string]>,
-  known: { has(key: string): boolean },
+  known: StoredKeys,
 ): [issueId: string, value: string][] {
   const left: [string, string][] = [];
   for (const [key, pair] of pairs) if (!known.has(key)) left.push(pair);
