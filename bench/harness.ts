@@ -276,21 +276,17 @@ export function memoryOf(pid: number): { rssMb: number; peakMb: number } | null 
 const TICKS_PER_SECOND = 100;
 
 /**
- * CPU time (user and system, every thread) the processes used since they started, in ms, from /proc
- * (Linux); a process that is gone counts nothing.
+ * CPU time (user and system, every thread) a process used since it started, in ms, from /proc (Linux);
+ * null once it is gone.
  */
-export function cpuMsOf(pids: readonly number[]): number {
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      // The fields after the command's closing parenthesis: state is the first, utime the 12th.
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // Exited.
-    }
+function cpuMsOfPid(pid: number): number | null {
+  try {
+    // The fields after the command's closing parenthesis: state is the first, utime the 12th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return null;
   }
-  return (ticks * 1000) / TICKS_PER_SECOND;
 }
 
 /** Running processes whose command name is one of `names` (PostgreSQL's server and backends, Redis). */
@@ -307,21 +303,38 @@ export function pidsNamed(names: readonly string[]): number[] {
   return pids;
 }
 
+/** The processes of a meter's group: fixed, or listed again when read (PostgreSQL starts and ends some). */
+export type MeteredPids = readonly number[] | (() => readonly number[]);
+
 /**
  * Starts counting the CPU time of groups of processes (Herald's, the sink's, the databases'); `perUnit(n)`
  * answers each group's CPU in µs per unit of work (a delivery, an alert) since the start. Unlike a rate,
  * CPU per unit barely moves when the host's speed does, and it says what a figure costs: on two cores
  * shared with the sink, a delivery rate R leaves each delivery (2,000,000 − R × sink's µs) / R µs of CPU.
+ * A process is counted from when the meter started or, started later, from its own start; one that ended
+ * meanwhile (an autovacuum worker, a closed connection's backend) is left out, since what it used after
+ * the start is unknown: a group whose processes come and go reads a little low, never below zero (its
+ * whole CPU subtracted once made the cluster's PostgreSQL read −361 µs a delivery).
  */
-export function cpuMeter(groups: Readonly<Record<string, readonly number[]>>) {
-  const start = Object.fromEntries(Object.entries(groups).map(([name, pids]) => [name, cpuMsOf(pids)]));
+export function cpuMeter(groups: Readonly<Record<string, MeteredPids>>) {
+  const list = (pids: MeteredPids) => (typeof pids === 'function' ? pids() : pids);
+  const start = Object.fromEntries(
+    Object.entries(groups).map(([name, pids]) => [
+      name,
+      new Map(list(pids).map((pid) => [pid, cpuMsOfPid(pid) ?? 0])),
+    ]),
+  );
   return {
     perUnit(units: number): Record<string, number> {
       return Object.fromEntries(
-        Object.entries(groups).map(([name, pids]) => [
-          name,
-          Math.round(((cpuMsOf(pids) - start[name]!) * 1000) / Math.max(1, units)),
-        ]),
+        Object.entries(groups).map(([name, pids]) => {
+          let ms = 0;
+          for (const pid of list(pids)) {
+            const now = cpuMsOfPid(pid);
+            if (now !== null) ms += now - (start[name]!.get(pid) ?? 0);
+          }
+          return [name, Math.round((ms * 1000) / Math.max(1, units))];
+        }),
       );
     },
   };
