@@ -36,7 +36,7 @@ import { pushDeliveryHooks } from './push/push-subscriptions.js';
 import { recoverOnStart } from './queue/embedded-recovery.js';
 import type { Queue } from './queue/queue.js';
 import { redisDoorbell } from './queue/redis-doorbell.js';
-import { sqlQueue } from './queue/sql-queue.js';
+import { sqlQueue, vacuumJobs } from './queue/sql-queue.js';
 import { rulePreview } from './rules/rule-preview.js';
 import { ruleProcessor } from './rules/rule-processor.js';
 import { ruleSnoozes } from './rules/rule-snoozes.js';
@@ -147,7 +147,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
       // Several processes share PostgreSQL: a worker that dies leaves its jobs to the others after
       // this long (leases are renewed while jobs run). On SQLite the one process takes its own back at
       // start.
-      ...(store.dialect === 'postgres' ? { leaseMs: 15_000 } : {}),
+      ...(store.dialect === 'postgres' ? { leaseMs: 15_000, vacuum: () => vacuumJobs(store.db) } : {}),
       ...(config.redisUrl
         ? { doorbell: redisDoorbell({ redisUrl: config.redisUrl, prefix: config.redisPrefix, logger }) }
         : {}),

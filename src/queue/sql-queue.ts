@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { newId } from '../ids.js';
@@ -34,6 +34,30 @@ export interface SqlQueueOptions {
    * at their next poll.
    */
   readonly doorbell?: Doorbell;
+  /**
+   * Clears the row versions finished jobs leave in the table (PostgreSQL: {@link vacuumJobs}), run after
+   * every {@link VACUUM_AFTER_JOBS} jobs this process finished, at most every {@link VACUUM_EVERY_MS}.
+   */
+  readonly vacuum?: () => Promise<void>;
+}
+
+/** Finished jobs after which the table is vacuumed (see SqlQueueOptions.vacuum). */
+export const VACUUM_AFTER_JOBS = 500;
+/** The least time between two vacuums of one process. */
+export const VACUUM_EVERY_MS = 2_000;
+
+/**
+ * Vacuums the job table on PostgreSQL, skipping the run when another process is vacuuming it. A job's row
+ * is written, claimed (an update: a new version, and new index entries, since the claim moves its due
+ * time) and deleted within a second or two, and until a vacuum the old versions stay in the
+ * `jobs_kind_due` index among the due rows: every poll read them all and the table's rows to find them
+ * dead. Autovacuum visits a database once a minute at most (its default naptime). In the cluster at 500
+ * events/s, polls fetched 6.4 million row versions in 20 s; vacuumed every 2 s, 46,000, and
+ * ingest→delivered p50 / p99 went from 31.4 / 93.7 to 16.9 / 51.8 ms, a burst from 1,795 to 2,122
+ * deliveries/s (`bench/run.ts --only=latency,cluster --rates=500`, the vacuum run beside it from the bench).
+ */
+export async function vacuumJobs(db: Kysely<Database>): Promise<void> {
+  await sql`vacuum (skip_locked) jobs`.execute(db);
 }
 
 /**
@@ -75,6 +99,11 @@ export function sqlQueue(options: SqlQueueOptions): Queue & { readonly workerId:
   let announced = 0;
   /** Slots held for jobs being written claimed by work outside the queue (see JobHandoff.reserve). */
   let reserved = 0;
+  /** Jobs finished since the last vacuum, when it began, and whether one runs (see options.vacuum). */
+  let finishedSinceVacuum = 0;
+  let lastVacuumAt = Number.NEGATIVE_INFINITY;
+  let vacuuming = false;
+  let vacuumFailed = false;
 
   function claim(limit: number): Promise<Job[]> {
     return claimDue({ now: clock.now(), kinds: [...handlers.keys()], limit });
@@ -91,7 +120,28 @@ export function sqlQueue(options: SqlQueueOptions): Queue & { readonly workerId:
       });
     } finally {
       held.delete(job.id);
+      finishedSinceVacuum++;
+      vacuumWhenDue();
     }
+  }
+
+  function vacuumWhenDue(): void {
+    const vacuum = options.vacuum;
+    if (!vacuum || vacuuming || finishedSinceVacuum < VACUUM_AFTER_JOBS) return;
+    const now = clock.now();
+    if (now - lastVacuumAt < VACUUM_EVERY_MS) return;
+    vacuuming = true;
+    lastVacuumAt = now;
+    finishedSinceVacuum = 0;
+    vacuum()
+      .catch((err: unknown) => {
+        // Said once (a role without the right to vacuum would say it every few seconds); tried again.
+        logger[vacuumFailed ? 'debug' : 'warn']({ err }, 'could not vacuum the job table');
+        vacuumFailed = true;
+      })
+      .finally(() => {
+        vacuuming = false;
+      });
   }
 
   function renew(): void {
