@@ -5,7 +5,7 @@
  * temp folder, and the cluster profile too when PostgreSQL and Redis answer. Prints one table and writes
  * bench/results/<timestamp>.json.
  *
- * Flags: `--quick` (smoke run, about 4 minutes), `--profile` (CPU profile of each Herald process,
+ * Flags: `--quick` (smoke run, about 2 minutes), `--profile` (CPU profile of each Herald process,
  * summarized at the end), `--no-cluster`, `--no-alertmanager`, `--install-alertmanager` (apt-get, as root),
  * `--only=a,b` (those scenarios), `--rates=500,1000` and `--latency-seconds=N` (the latency scenario's
  * fixed rates and length), `--pg-tcp` (the cluster reaches PostgreSQL over TCP, not its Unix socket),
