@@ -47,14 +47,15 @@ export const VACUUM_AFTER_JOBS = 500;
 export const VACUUM_EVERY_MS = 2_000;
 
 /**
- * Vacuums the job table on PostgreSQL, skipping the run when another process is vacuuming it. A job's row
- * is written, claimed (an update: a new version, and new index entries, since the claim moves its due
- * time) and deleted within a second or two, and until a vacuum the old versions stay in the
- * `jobs_kind_due` index among the due rows: every poll read them all and the table's rows to find them
- * dead. Autovacuum visits a database once a minute at most (its default naptime). In the cluster at 500
- * events/s, polls fetched 6.4 million row versions in 20 s; vacuumed every 2 s, 46,000, and
- * ingest→delivered p50 / p99 went from 31.4 / 93.7 to 16.9 / 51.8 ms, a burst from 1,795 to 2,122
- * deliveries/s (`bench/run.ts --only=latency,cluster --rates=500`, the vacuum run beside it from the bench).
+ * Vacuums the job table on PostgreSQL, skipping the run when another process is vacuuming it (and, with
+ * a warning of PostgreSQL's, when the role does not own the table). A job's row is written, claimed (an
+ * update: a new version, and new index entries, since the claim moves its due time) and deleted within a
+ * second or two, and until a vacuum the old versions stay in the `jobs_kind_due` index among the due
+ * rows: every poll read them all and the table's rows to find them dead. Autovacuum visits a database
+ * once a minute at most (its default naptime). In the cluster at 500 events/s, polls fetched 6.4 million
+ * row versions in 20 s; vacuumed every 2 s, 46,000, and ingest→delivered p50 / p99 went from 31.4 / 93.7
+ * to 16.9 / 51.8 ms, a burst from 1,795 to 2,122 deliveries/s (`bench/run.ts --only=latency,cluster
+ * --rates=500`, the vacuum run beside it from the bench).
  */
 export async function vacuumJobs(db: Kysely<Database>): Promise<void> {
   await sql`vacuum (skip_locked) jobs`.execute(db);
@@ -135,7 +136,7 @@ export function sqlQueue(options: SqlQueueOptions): Queue & { readonly workerId:
     finishedSinceVacuum = 0;
     vacuum()
       .catch((err: unknown) => {
-        // Said once (a role without the right to vacuum would say it every few seconds); tried again.
+        // Said once (a database that keeps failing it would be told every few seconds); tried again.
         logger[vacuumFailed ? 'debug' : 'warn']({ err }, 'could not vacuum the job table');
         vacuumFailed = true;
       })

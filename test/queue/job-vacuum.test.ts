@@ -75,7 +75,7 @@ describe.skipIf(SKIP_PROFILE)('vacuuming the job table', () => {
       logger,
       vacuum: async () => {
         tries++;
-        throw new Error('must be owner of table jobs');
+        throw new Error('Connection terminated unexpectedly');
       },
     });
     let ran = 0;
