@@ -2,10 +2,10 @@
  * Where the time of one event goes, end to end: Herald embedded in this process (SQLite in a temp
  * folder) takes N events in batches of 1,000, each its own issue, and one rule sends every event to a
  * signed webhook on a local sink (another process). Prints events/s from the first batch to the last
- * arrival, this process's CPU per event (all its threads), the time its main thread was busy per event
- * (the pipeline's bottleneck: it runs every stage), and the SQLite statements per event
- * with their time, costliest first. The CPU figure is Herald's alone (ingest, rules, fan-out, delivery
- * and the HTTP client); the sink runs elsewhere.
+ * arrival, this process's CPU per event (all its threads; the system's part apart), the time its main
+ * thread was busy per event (the pipeline's bottleneck: it runs every stage), how often it slept and
+ * woke per event, and the SQLite statements per event with their time, costliest first. The CPU figure
+ * is Herald's alone (ingest, rules, fan-out, delivery and the HTTP client); the sink runs elsewhere.
  *
  * With `--replay` the same for the delivery stage alone: every event's webhook is first rejected (400 →
  * dead letter), then the receiver is fixed and the dead letters replayed in bulk; only the replay is
@@ -27,7 +27,7 @@
  * that does not move with what else the host runs, where times do. `HERALD_WORKER_CONCURRENCY` in the
  * environment sets the worker's job slots.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -51,6 +51,12 @@ const ADMIN = 'bench-admin-token-0123456789abcdef';
 const PREFIX = 'bmk_pipe_';
 
 const statements = timeStatements();
+/**
+ * Times the main thread has blocked since it started (Linux: its voluntary context switches), each a
+ * sleep and a wake of the event loop, which cost tens of µs of CPU each on a virtual machine.
+ */
+const mainThreadWaits = () =>
+  Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync('/proc/thread-self/status', 'utf8'))?.[1] ?? 0);
 const sink = await startSink();
 const dataDir = mkdtempSync(join(tmpdir(), 'herald-pipeline-'));
 const config = loadConfig(
@@ -176,6 +182,7 @@ if (profiler && ALLOCATIONS) {
   });
 }
 statements.start();
+const waits = mainThreadWaits();
 const cpu = process.cpuUsage();
 const loop = performance.eventLoopUtilization();
 const started = wallNow();
@@ -185,6 +192,7 @@ await sink.waitFor(PREFIX, EVENTS, 60_000, 600_000);
 const seconds = (wallNow() - started) / 1000;
 const used = process.cpuUsage(cpu);
 const busy = performance.eventLoopUtilization(loop);
+const waited = mainThreadWaits() - waits;
 statements.stop();
 let profileFile: string | undefined;
 if (profiler && PROFILE) {
@@ -213,9 +221,11 @@ console.table([
     duplicates: report.duplicates,
     'events/s': Math.round(report.markers / seconds),
     'CPU µs/event': Math.round((used.user + used.system) / EVENTS),
+    'of which system': Math.round(used.system / EVENTS),
     'main thread µs/event': Math.round((busy.active * 1000) / EVENTS),
     'SQLite µs/event': Math.round(sql.us / EVENTS),
     'statements/event': (sql.calls / EVENTS).toFixed(1),
+    'waits/event': (waited / EVENTS).toFixed(2),
     ...(allocations ? { 'KB allocated/event': (allocations.bytesPerUnit / 1000).toFixed(1) } : {}),
   },
 ]);
