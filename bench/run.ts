@@ -733,20 +733,25 @@ async function clusterAvailable(): Promise<string | null> {
   }
 }
 
-async function startCluster(dir: string, workers: number): Promise<Target> {
+/** Runs `fn` on a connection of its own to the bench's PostgreSQL, closed after. */
+async function withPg<T>(fn: (client: import('pg').Client) => Promise<T>): Promise<T> {
   const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function startCluster(dir: string, workers: number): Promise<Target> {
   const id = Math.random().toString(36).slice(2, 10);
   const schema = `bench_${id}`;
   const prefix = `herald-bench-${id}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`create schema ${schema}`);
-  await admin.end();
+  await withPg((c) => c.query(`create schema ${schema}`));
   cleanups.push(async () => {
-    const c = new pg.Client({ connectionString: PG_URL });
-    await c.connect();
-    await c.query(`drop schema if exists ${schema} cascade`);
-    await c.end();
+    await withPg((c) => c.query(`drop schema if exists ${schema} cascade`));
     const { Redis } = await import('ioredis');
     const redis = new Redis(REDIS_URL);
     let cursor = '0';
@@ -784,19 +789,14 @@ async function startCluster(dir: string, workers: number): Promise<Target> {
       await Promise.all(started.map((p) => p.stop()));
     },
   };
-  const analyze = async () => {
-    const c = new pg.Client({ connectionString: PG_URL });
-    await c.connect();
-    try {
+  const analyze = () =>
+    withPg(async (c) => {
       const { rows } = await c.query<{ name: string }>(
         'select tablename as name from pg_tables where schemaname = $1',
         [schema],
       );
       for (const { name } of rows) await c.query(`analyze ${schema}."${name}"`);
-    } finally {
-      await c.end();
-    }
-  };
+    });
   return { profile: 'cluster', tag: 'c', processes, client: jsonClient(api.url, ADMIN), analyze };
 }
 
