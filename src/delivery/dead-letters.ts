@@ -15,9 +15,16 @@ export interface DeliveryRecord {
   readonly reason: string | null;
   readonly attempts: number;
   readonly lastError: string | null;
+  /** When a failed delivery is tried again; null when no attempt is planned. */
+  readonly nextAttemptAt: string | null;
+  readonly sentAt: string | null;
+  /** The delivery on another channel this one falls back from. */
+  readonly fallbackOf: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 const toRecord = (r: DeliveryTable): DeliveryRecord => ({
   id: r.id,
@@ -29,6 +36,9 @@ const toRecord = (r: DeliveryTable): DeliveryRecord => ({
   reason: r.reason,
   attempts: r.attempts,
   lastError: r.last_error,
+  nextAttemptAt: iso(r.next_attempt_at),
+  sentAt: iso(r.sent_at),
+  fallbackOf: r.fallback_of,
   createdAt: new Date(r.created_at).toISOString(),
   updatedAt: new Date(r.updated_at).toISOString(),
 });

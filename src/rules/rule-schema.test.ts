@@ -315,7 +315,13 @@ describe('parseRuleBody rejects, naming the field', () => {
       'filters.0.value',
       'one of: error, performance',
     ],
-    ['an unknown action', 'actions', { id: 'sms' }, 'actions.0.id', 'is not a known action'],
+    [
+      'an unknown action',
+      'actions',
+      { id: 'sms' },
+      'actions.0.id',
+      '"sms" is not a known action; one of: notify_email, notify_push, notify_inapp, slack, msteams, webhook, pagerduty, discord',
+    ],
     [
       'a member without id',
       'actions',

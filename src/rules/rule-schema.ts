@@ -334,10 +334,12 @@ const NODE_KINDS: readonly (readonly [string, readonly string[], string])[] = [
   ['action', ACTION_IDS, 'actions'],
 ];
 
+/** Why a node's id was refused, naming the ids its list takes. */
 function unknownNode(input: unknown, kind: string): string {
   const given = typeof input === 'object' && input !== null ? (input as { id?: unknown }).id : undefined;
-  if (typeof given !== 'string') return `must name a ${kind} id`;
+  const known = `one of: ${NODE_KINDS.find(([name]) => name === kind)?.[1].join(', ')}`;
+  if (typeof given !== 'string') return `must name a ${kind} id, ${known}`;
   const elsewhere = NODE_KINDS.find(([other, ids]) => other !== kind && ids.includes(given));
   if (elsewhere) return `"${given}" is a ${elsewhere[0]}: put it in ${elsewhere[2]}`;
-  return `"${given}" is not a known ${kind}`;
+  return `"${given}" is not a known ${kind}; ${known}`;
 }

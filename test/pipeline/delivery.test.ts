@@ -193,6 +193,12 @@ describe.skipIf(SKIP_PROFILE)('delivery end to end', () => {
     );
     expect(delivery.status).toBe('failed');
     expect(delivery.nextAttemptAt).not.toBeNull();
+    // The deliveries list says when the next attempt is, as the history does.
+    const failing = await h.request('GET', '/api/v1/orgs/acme/deliveries?status=failed&channel=webhook');
+    expect(failing.body.data.find((d: { id: string }) => d.id === delivery.id)).toMatchObject({
+      nextAttemptAt: delivery.nextAttemptAt,
+      sentAt: null,
+    });
     for (let i = 0; i < 4 && delivery.status !== 'sent'; i++) {
       clock.set(Date.parse(delivery.nextAttemptAt));
       await settle();
@@ -201,6 +207,11 @@ describe.skipIf(SKIP_PROFILE)('delivery end to end', () => {
       );
     }
     expect(delivery).toMatchObject({ status: 'sent', attempts: 3 });
+    const sent = await h.request('GET', '/api/v1/orgs/acme/deliveries?status=sent&channel=webhook');
+    expect(sent.body.data.find((d: { id: string }) => d.id === delivery.id)).toMatchObject({
+      nextAttemptAt: null,
+      sentAt: delivery.sentAt,
+    });
     expect(hooks).toHaveLength(3);
     expect(new Set(hooks.map((x) => x.id)).size).toBe(1);
   });

@@ -186,6 +186,9 @@ export interface DeadLetter {
   readonly reason: string | null;
   readonly attempts: number;
   readonly lastError: string | null;
+  readonly nextAttemptAt: string | null;
+  readonly sentAt: string | null;
+  readonly fallbackOf: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
 }

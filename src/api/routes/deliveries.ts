@@ -14,6 +14,9 @@ const delivery = z.object({
   reason: z.string().nullable(),
   attempts: z.number(),
   lastError: z.string().nullable(),
+  nextAttemptAt: z.string().nullable(),
+  sentAt: z.string().nullable(),
+  fallbackOf: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
