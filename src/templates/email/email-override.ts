@@ -1,10 +1,10 @@
 import { convert } from 'html-to-text';
-import mjml2html from 'mjml';
 import type { EmailContent } from '../../delivery/channels/email/email-content.js';
 import { escapeHtml as h } from '../escape.js';
 import type { Rendering } from '../render-context.js';
 import { oneLine, safeUrl, truncate } from '../text.js';
 import { EMAIL_COLORS as C, FONTS } from './email-theme.js';
+import { compileMjml } from './mjml-compiler.js';
 
 /** Rendered (already escaped) parts of an email override. */
 export interface EmailOverrideParts {
@@ -48,7 +48,7 @@ export async function overrideEmail(
 </mj-wrapper>
 <mj-section padding="16px 0 32px"><mj-column><mj-text padding="0 24px" font-size="12px" color="${C.muted}">${footer.html}</mj-text></mj-column></mj-section>
 </mj-body></mjml>`;
-    html = (await mjml2html(source, { validationLevel: 'soft' })).html;
+    html = (await compileMjml(source, { validationLevel: 'soft' })).html;
   }
   const text = parts.text ?? (parts.html !== undefined ? convert(parts.html, { wordwrap: 100 }) : base.text);
   return { ...base, subject, html, text: `${text.trimEnd()}\n\n--\n${footer.text.join('\n')}\n` };

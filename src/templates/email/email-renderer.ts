@@ -1,4 +1,3 @@
-import mjml2html from 'mjml';
 import type { EmailContent } from '../../delivery/channels/email/email-content.js';
 import { escapeHtml } from '../escape.js';
 import type { DocList, MessageDoc } from '../message-doc.js';
@@ -6,6 +5,7 @@ import type { Rendering } from '../render-context.js';
 import { clip, oneLine, safeUrl, truncate } from '../text.js';
 import { emailText } from './email-text.js';
 import { EMAIL_COLORS as C, FONTS, TONE_COLORS } from './email-theme.js';
+import { compileMjml } from './mjml-compiler.js';
 
 /** How much of each part an email shows; the rest is counted ("… and 12 more"). */
 export const EMAIL_LIMITS = { message: 2000, stackLines: 12, tags: 30, listItems: 25, subject: 250 } as const;
@@ -175,7 +175,7 @@ export async function renderEmail(
     parts.html === undefined
       ? cardSections(doc, r)
       : `<mj-section padding="20px 0"><mj-column><mj-text padding="0 24px">${parts.html}</mj-text></mj-column></mj-section>`;
-  const { html } = await mjml2html(layout(doc, r, subject, card), { validationLevel: 'soft' });
+  const { html } = await compileMjml(layout(doc, r, subject, card), { validationLevel: 'soft' });
   const headers = unsubscribeHeaders(r);
   return {
     subject,
