@@ -11,8 +11,8 @@ const dataDir = mkdtempSync(join(tmpdir(), 'herald-startup-'));
 
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-// Starts an engine in a process of its own, then lists which of the heavy libraries are loaded, before
-// and after one email and one Teams card are made.
+// Starts an embedded engine in a process of its own, then lists which of the heavy libraries are loaded,
+// before and after one email and one Teams card are made; the cluster profile's clients never are.
 const SCRIPT = `
 import { createRequire } from 'node:module';
 import { loadConfig } from './src/config.ts';
@@ -21,7 +21,7 @@ import { createLogger } from './src/logger.ts';
 import { compileMjml } from './src/templates/email/mjml-compiler.ts';
 import { libraryCardProblems } from './src/delivery/channels/msteams/adaptive-card-library.ts';
 const loaded = () => Object.keys(createRequire(import.meta.url).cache)
-  .flatMap((file) => ['mjml', 'adaptivecards'].filter((name) => file.includes('/node_modules/' + name + '/')))
+  .flatMap((file) => ['mjml', 'adaptivecards', 'pg', 'ioredis'].filter((name) => file.includes('/node_modules/' + name + '/')))
   .filter((name, i, all) => all.indexOf(name) === i).sort();
 const config = loadConfig({}, { HERALD_SECRET_KEY: 'startup-secret-key-0123456789abcdef0123' },
   { port: 0, dataDir: process.env.DATA_DIR, adminToken: 'startup-admin-token-0123', logLevel: 'silent' });
@@ -35,7 +35,7 @@ await engine.stop();
 `;
 
 describe('start-up', () => {
-  it('loads the email and Teams libraries with their first use, not at start', async () => {
+  it('loads the email and Teams libraries with their first use, and no PostgreSQL or Redis client', async () => {
     const { stdout } = await run(
       process.execPath,
       ['--import', 'tsx', '--input-type=module', '--eval', SCRIPT],

@@ -1,7 +1,8 @@
 import { type Kysely, sql } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Logger } from 'pino';
 import { sha256Hex } from '../security/sha256.js';
+import { pgLibrary } from '../store/cluster-libraries.js';
 import type { Database } from '../store/schema.js';
 import { type InboxBus, listenerRegistry } from './inbox-bus.js';
 
@@ -56,7 +57,7 @@ export async function postgresInboxBus(options: PostgresInboxBusOptions): Promis
   }
 
   async function connect(): Promise<void> {
-    const next = new pg.Client({ connectionString: options.connectionString });
+    const next = new (pgLibrary().Client)({ connectionString: options.connectionString });
     next.on('notification', onNotification);
     next.on('error', (err) => lost(next, err));
     next.on('end', () => lost(next));

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { throttledWarn } from '../logger.js';
+import { ioredisLibrary } from '../store/cluster-libraries.js';
 
 /**
  * Tells the workers of every process that jobs were committed, so they look at once instead of at their
@@ -59,7 +60,7 @@ export function redisDoorbell(options: RedisDoorbellOptions): Doorbell {
     pending = false;
     if (!publisher) {
       // Bounded retries: a ring waiting on a dead Redis would only hold up shutdown.
-      publisher = new Redis(options.redisUrl, { maxRetriesPerRequest: 1 });
+      publisher = new (ioredisLibrary().Redis)(options.redisUrl, { maxRetriesPerRequest: 1 });
       publisher.on('error', warn);
     }
     publishing = publisher.publish(channel, self).catch(warn);
@@ -74,7 +75,7 @@ export function redisDoorbell(options: RedisDoorbellOptions): Doorbell {
     listen(listener) {
       listeners.add(listener);
       if (subscriber) return subscribed;
-      subscriber = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+      subscriber = new (ioredisLibrary().Redis)(options.redisUrl, { maxRetriesPerRequest: null });
       subscriber.on('error', warn);
       subscriber.on('message', (_channel: string, from: string) => {
         if (from === self) return;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
+import { pgLibrary } from './cluster-libraries.js';
 
 /** Statements named per process at most: each connection keeps one server-side plan for each. */
 const MAX_NAMED = 500;
@@ -33,7 +34,7 @@ export function statementNames(max = MAX_NAMED) {
  * their rollbacks; pg parses it again on a connection where its first parse failed.
  */
 export function namedStatementsClient(nameOf: (text: string) => string | undefined): typeof pg.Client {
-  return class NamedStatementsClient extends pg.Client {
+  return class NamedStatementsClient extends pgLibrary().Client {
     // biome-ignore lint/suspicious/noExplicitAny: pg's query() has a dozen overloads; this passes them through.
     override query(config: any, values?: any, callback?: any): any {
       if (typeof config === 'string' && Array.isArray(values) && values.length > 0) {

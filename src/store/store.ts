@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, type Migration, type MigrationProvider, Migrator, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
+import { pgLibrary } from './cluster-libraries.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { namedStatementsClient, statementNames } from './pg-named-statements.js';
 import type { Database } from './schema.js';
@@ -39,10 +39,6 @@ export interface StoreOptions {
   /** PostgreSQL pool size. Default 10. */
   readonly poolSize?: number;
 }
-
-// PostgreSQL answers bigint and count(*) as strings; times are epoch ms and fit in a double.
-pg.types.setTypeParser(20, (value) => Number(value));
-pg.types.setTypeParser(1700, (value) => Number(value));
 
 /** Opens the store of the configured profile. */
 export function openStore(options: StoreOptions): Store {
@@ -102,7 +98,11 @@ function keepUndoInMemory(database: SQLite.Database): void {
 }
 
 function postgresStore(url: string, max: number): Store {
-  const pool = new pg.Pool({ connectionString: url, max, Client: namedStatementsClient(statementNames()) });
+  const pool = new (pgLibrary().Pool)({
+    connectionString: url,
+    max,
+    Client: namedStatementsClient(statementNames()),
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return wrap(db, 'postgres');
 }

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { ioredisLibrary } from '../store/cluster-libraries.js';
 import type { ChannelLimit, RecipientLimiter } from './limiter.js';
 import { MILLI } from './limiter.js';
 
@@ -45,7 +45,8 @@ export interface RedisLimiterOptions {
 /** Token buckets in Redis, for several worker processes; outside the database transaction. */
 export function redisLimiter(options: RedisLimiterOptions): RecipientLimiter {
   const owned = options.client === undefined;
-  const client: RedisEval = options.client ?? new Redis(options.redisUrl ?? '', { maxRetriesPerRequest: 3 });
+  const client: RedisEval =
+    options.client ?? new (ioredisLibrary().Redis)(options.redisUrl ?? '', { maxRetriesPerRequest: 3 });
   const prefix = `${options.prefix ?? 'herald'}:throttle:`;
   return {
     async take(_db, key: string, limit: ChannelLimit, now: number): Promise<boolean> {
