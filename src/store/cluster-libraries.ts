@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 let pgLoaded: typeof import('pg') | undefined;
-let redisLibrary: typeof import('ioredis') | undefined;
+let ioredisLoaded: typeof import('ioredis') | undefined;
 
 /**
  * The PostgreSQL client library, loaded when the cluster profile (or a PostgreSQL database) first needs
@@ -22,6 +22,6 @@ export function pgLibrary(): typeof import('pg') {
 
 /** The Redis client library, loaded when the cluster profile first connects to Redis. */
 export function ioredisLibrary(): typeof import('ioredis') {
-  redisLibrary ??= require('ioredis') as typeof import('ioredis');
-  return redisLibrary;
+  ioredisLoaded ??= require('ioredis') as typeof import('ioredis');
+  return ioredisLoaded;
 }
