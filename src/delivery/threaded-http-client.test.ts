@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TransientDeliveryError } from './channel.js';
 import { startHttpPeer, type TestPeer } from './channel-test-kit.js';
-import { eventLoopBusy, threadedHttpClient } from './threaded-http-client.js';
+import { threadedHttpClient } from './threaded-http-client.js';
 
 let peer: TestPeer;
 let arrived = 0;
@@ -68,39 +68,6 @@ describe('threadedHttpClient', () => {
     } finally {
       client.close();
     }
-  });
-
-  it('moves even a single request to the thread while the event loop is saturated', async () => {
-    let busy = true;
-    const client = threadedHttpClient({
-      allowPrivateTargets: true,
-      loopBusy: () => busy,
-      threadModule: answering(),
-    });
-    try {
-      expect(await client.threadReady()).toBe(true);
-      const saturated = await client.request({ url: `${peer.url}/one` });
-      expect([saturated.status, saturated.text()]).toEqual([299, 'thread']);
-      busy = false;
-      expect((await client.request({ url: `${peer.url}/two` })).text()).toBe('ok');
-    } finally {
-      client.close();
-    }
-  });
-
-  it('finds the event loop saturated after a second of busy work, and free again after an idle one', async () => {
-    const busy = eventLoopBusy(0.95, 200);
-    const spin = (ms: number) => {
-      const until = performance.now() + ms;
-      while (performance.now() < until);
-    };
-    expect(busy()).toBe(false);
-    spin(250);
-    expect(busy()).toBe(true);
-    // Within the same moment the answer is kept, not read again.
-    expect(busy()).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    expect(busy()).toBe(false);
   });
 
   it('sends every request itself when the thread cannot start', async () => {

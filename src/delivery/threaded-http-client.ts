@@ -93,41 +93,11 @@ interface Pending {
 
 /** Requests in flight from which further ones are sent from the thread (see threadedHttpClient). */
 const THREAD_FROM = 32;
-/** The event loop's busy share over the last moment from which every request goes to the thread. */
-const BUSY_FROM = 0.95;
-/** How often that share is read again, at most. */
-const BUSY_SAMPLE_MS = 1_000;
-
-/**
- * Whether this thread's event loop was busy at least `threshold` of the time over the last moment (read
- * again at most every `everyMs`, from Node's event-loop utilization): then it is the pipeline's
- * bottleneck, and what another core can do for it should be done there.
- */
-export function eventLoopBusy(threshold = BUSY_FROM, everyMs = BUSY_SAMPLE_MS): () => boolean {
-  let last = performance.eventLoopUtilization();
-  let lastAt = performance.now();
-  let busy = false;
-  return () => {
-    const now = performance.now();
-    if (now - lastAt >= everyMs) {
-      const current = performance.eventLoopUtilization();
-      busy = performance.eventLoopUtilization(current, last).utilization >= threshold;
-      last = current;
-      lastAt = now;
-    }
-    return busy;
-  };
-}
 
 /** Options of {@link threadedHttpClient}. */
 export interface ThreadedHttpClientOptions extends HttpClientOptions {
   /** Requests in flight from which further ones go to the thread. Default 32; 0: every one. */
   readonly threadFrom?: number;
-  /**
-   * Whether the calling thread's event loop is saturated, when every request goes to the thread however
-   * few are in flight. Default {@link eventLoopBusy}.
-   */
-  readonly loopBusy?: () => boolean;
   /** The thread's module (tests give one that fails). */
   readonly threadModule?: URL;
 }
@@ -152,20 +122,12 @@ export interface ThreadedHttpClient extends HttpClient {
  * saved: sent through the thread, 1,000 events/s had an ingest→delivered p99 of 32–79 ms against
  * 23–59 ms in alternated runs.
  *
- * Yet a pipeline can saturate the event loop with few requests in flight: alerts posted 100 at a time
- * are ingested, evaluated and fanned out on the event loop, and their deliveries leave one or two at a
- * time as each evaluation ends. So once the event loop was busy 95% of the last second or more
- * (`loopBusy`, read at most once a second), every request goes to the thread: 10,000 alerts
- * (bench/pipeline.ts --alerts) were delivered at 1,065–1,641/s, 1,377 on average, against 1,091–1,418,
- * 1,259 on average, in seven alternated pairs (9,579 of 9,872 sends through the thread); below that
- * share nothing changes.
- *
  * The thread starts with the first request, and takes requests once it said it is ready; until then
  * they are sent from here. A thread that stops (it crashed, or the client closed) fails the requests it
  * held as transient errors, so their deliveries are retried, and later requests are sent from here.
  */
 export function threadedHttpClient(options: ThreadedHttpClientOptions = {}): ThreadedHttpClient {
-  const { threadFrom = THREAD_FROM, threadModule, loopBusy = eventLoopBusy(), ...clientOptions } = options;
+  const { threadFrom = THREAD_FROM, threadModule, ...clientOptions } = options;
   const local = httpClient(clientOptions);
   const pending = new Map<number, Pending>();
   let localInFlight = 0;
@@ -252,8 +214,7 @@ export function threadedHttpClient(options: ThreadedHttpClientOptions = {}): Thr
     // Started by the first request, so that it is ready before a burst needs it: starting costs about
     // 0.3 s of CPU, which in the middle of a steady stream was a stall of its own.
     start();
-    if (!ready || req.signal?.aborted) return sendHere(req);
-    if (pending.size + localInFlight < threadFrom && !loopBusy()) return sendHere(req);
+    if (!ready || pending.size + localInFlight < threadFrom || req.signal?.aborted) return sendHere(req);
     const { signal, ...rest } = req;
     const url = String(req.url);
     const id = nextId++;
