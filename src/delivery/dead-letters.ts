@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import { NotFoundError } from '../errors.js';
 import { enqueueJobs } from '../queue/queue.js';
 import type { Database, DeliveryTable } from '../store/schema.js';
+import { iso } from '../tenancy/context.js';
 
 /** A delivery as the deliveries API lists it, with its last error. */
 export interface DeliveryRecord {
@@ -24,8 +25,6 @@ export interface DeliveryRecord {
   readonly updatedAt: string;
 }
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
 const toRecord = (r: DeliveryTable): DeliveryRecord => ({
   id: r.id,
   notificationId: r.notification_id,
@@ -39,8 +38,8 @@ const toRecord = (r: DeliveryTable): DeliveryRecord => ({
   nextAttemptAt: iso(r.next_attempt_at),
   sentAt: iso(r.sent_at),
   fallbackOf: r.fallback_of,
-  createdAt: new Date(r.created_at).toISOString(),
-  updatedAt: new Date(r.updated_at).toISOString(),
+  createdAt: iso(r.created_at),
+  updatedAt: iso(r.updated_at),
 });
 
 /**

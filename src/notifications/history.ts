@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, NotificationTable } from '../store/schema.js';
+import { iso } from '../tenancy/context.js';
 import { type NotificationTimeline, notificationTimeline } from './timeline.js';
 
 /** Filters of the notification history; all optional. */
@@ -44,8 +45,6 @@ export interface NotificationView {
   readonly createdAt: string;
   readonly deliveries: DeliveryView[];
 }
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** Whose history: an organization's, or one person's deliveries across organizations. */
 type Scope = { readonly orgId: string } | { readonly userId: string };
