@@ -100,15 +100,48 @@ export async function checkReferences(
     Member: new Map(members.map((m) => [m.id, m.name])),
     Team: new Map(teams.map((t) => [t.id, t.name])),
   };
+  const byEmail = await memberIdsByEmail(
+    db,
+    orgId,
+    targets.filter((t) => t.type === 'Member' && !known.Member.has(t.id)).map((t) => t.id),
+  );
   for (const target of targets) {
     const name = known[target.type].get(target.id);
     if (name !== undefined) names.set(target.id, name);
     else {
+      const userId = target.type === 'Member' ? byEmail.get(target.id.toLowerCase()) : undefined;
       const what = target.type === 'Member' ? 'a member' : 'a team';
-      problems.push({ path: target.path, message: `${target.id} is not ${what} of this organization` });
+      problems.push({
+        path: target.path,
+        message:
+          userId === undefined
+            ? `${target.id} is not ${what} of this organization`
+            : `${target.id} is a member's email; rules name members by user id (${userId})`,
+      });
     }
   }
   return { problems, names };
+}
+
+/**
+ * The user ids of the organization's members whose email is among `ids` (lower-cased emails as keys):
+ * a rule names members by user id, and one given an email is told which id to use.
+ */
+async function memberIdsByEmail(
+  db: Kysely<Database>,
+  orgId: string,
+  ids: readonly string[],
+): Promise<ReadonlyMap<string, string>> {
+  const emails = [...new Set(ids.filter((id) => id.includes('@')).map((id) => id.toLowerCase()))];
+  if (emails.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('members')
+    .innerJoin('users', 'users.id', 'members.user_id')
+    .select(['users.id as id', 'users.email as email'])
+    .where('members.org_id', '=', orgId)
+    .where('users.email', 'in', emails)
+    .execute();
+  return new Map(rows.map((row) => [row.email.toLowerCase(), row.id]));
 }
 
 /** Every Team/Member reference, from actions and `assigned_to` filters, with the path of its field. */

@@ -232,6 +232,30 @@ describe.skipIf(SKIP_PROFILE)('rules API', () => {
       );
     });
 
+    it("tells a member named by email the user id to use; another organization's member stays unknown", async () => {
+      const answer = await h.request(
+        'POST',
+        CHECKS,
+        body({
+          actions: [
+            { id: 'notify_email', targetType: 'Member', targetIdentifier: 'Alice@acme.test' },
+            { id: 'notify_email', targetType: 'Member', targetIdentifier: 'carol@other.test' },
+          ],
+        }),
+      );
+      expect(answer.status).toBe(400);
+      expect(answer.body.error.details).toEqual([
+        {
+          path: 'actions.0.targetIdentifier',
+          message: `Alice@acme.test is a member's email; rules name members by user id (${ids.alice})`,
+        },
+        {
+          path: 'actions.1.targetIdentifier',
+          message: 'carol@other.test is not a member of this organization',
+        },
+      ]);
+    });
+
     it('accepts members and teams of the organization', async () => {
       const answer = await h.request(
         'POST',
