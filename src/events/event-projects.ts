@@ -40,11 +40,16 @@ export function eventProjects(db: Kysely<Database>, now: () => number = Date.now
   return {
     /** The project `org/project` if the caller may see it; 404 otherwise (another org's looks missing). */
     async bySlug(principal: Principal, org: string, project: string): Promise<EventProject> {
-      const found = await cached(`slug ${org} ${project}`, () =>
-        base().where('organizations.slug', '=', org).where('projects.slug', '=', project).executeTakeFirst(),
-      );
+      const found = await this.find(org, project);
       if (!found || !actsForOrg(principal, found.orgId)) throw new NotFoundError('Project');
       return found;
+    },
+
+    /** The project `org/project` whoever asks, or undefined; the caller checks access. */
+    find(org: string, project: string): Promise<EventProject | undefined> {
+      return cached(`slug ${org} ${project}`, () =>
+        base().where('organizations.slug', '=', org).where('projects.slug', '=', project).executeTakeFirst(),
+      );
     },
 
     /** The project with this numeric id (the last part of a DSN), or undefined. */

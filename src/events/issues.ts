@@ -66,26 +66,38 @@ export function issuesService(deps: {
 }) {
   const { db, clock } = deps;
 
-  /** The issue, when the caller acts for its org or is a member of it (people triage their issues). */
+  /** True when the caller acts for the organization or is a member of it (people triage their issues). */
+  async function reads(principal: Principal, orgId: string): Promise<boolean> {
+    if (actsForOrg(principal, orgId)) return true;
+    if (principal.kind !== 'user') return false;
+    const member = await db
+      .selectFrom('members')
+      .select('user_id')
+      .where('org_id', '=', orgId)
+      .where('user_id', '=', principal.userId)
+      .executeTakeFirst();
+    return member !== undefined;
+  }
+
+  /** The issue, when the caller {@link reads} its organization. */
   async function row(principal: Principal, id: string): Promise<IssueTable> {
     const found = await db.selectFrom('issues').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!found) throw new NotFoundError('Issue');
-    if (actsForOrg(principal, found.org_id)) return found;
-    if (principal.kind === 'user') {
-      const member = await db
-        .selectFrom('members')
-        .select('user_id')
-        .where('org_id', '=', found.org_id)
-        .where('user_id', '=', principal.userId)
-        .executeTakeFirst();
-      if (member) return found;
-    }
-    throw new NotFoundError('Issue');
+    if (!found || !(await reads(principal, found.org_id))) throw new NotFoundError('Issue');
+    return found;
   }
 
   return {
-    /** Newest `last_seen` first; `nextCursor` is null on the last page. */
-    async list(projectId: string, q: IssueQuery): Promise<{ data: Issue[]; nextCursor: string | null }> {
+    /**
+     * The project's issues, newest `last_seen` first, when the caller {@link reads} its organization (404
+     * for the project otherwise, as for a missing one); `nextCursor` is null on the last page.
+     */
+    async list(
+      principal: Principal,
+      project: { readonly orgId: string; readonly projectId: string } | undefined,
+      q: IssueQuery,
+    ): Promise<{ data: Issue[]; nextCursor: string | null }> {
+      if (!project || !(await reads(principal, project.orgId))) throw new NotFoundError('Project');
+      const { projectId } = project;
       const limit = q.limit ?? 25;
       const cursor = q.cursor === undefined ? null : decodeCursor(q.cursor);
       let query = db.selectFrom('issues').selectAll().where('project_id', '=', projectId);

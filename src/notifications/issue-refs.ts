@@ -43,7 +43,10 @@ export async function issueRefs(
       lastSeen: new Date(issue.last_seen).toISOString(),
       timesSeen: Number(issue.times_seen),
       usersSeen: Number(issue.users_seen),
-      url: `${baseUrl}/api/v1/issues/${issue.id}`,
+      // The page a person opens (the dashboard's issue page, which asks for a token when none is kept);
+      // programs read the API's.
+      url: `${baseUrl}/issues/${issue.id}`,
+      apiUrl: `${baseUrl}/api/v1/issues/${issue.id}`,
     },
   };
 }

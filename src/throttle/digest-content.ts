@@ -63,7 +63,7 @@ export function digestContent(
         rules.set(rule.id, entry);
       }
     }
-    const shown = (latest.issue ?? {}) as { url?: string };
+    const shown = (latest.issue ?? {}) as { url?: string; apiUrl?: string };
     entries.push({
       id: issue.id,
       title: issue.title,
@@ -76,6 +76,7 @@ export function digestContent(
       timesSeen: Number(issue.times_seen),
       usersSeen: Number(issue.users_seen),
       url: shown.url ?? '',
+      ...(shown.apiUrl === undefined ? {} : { apiUrl: shown.apiUrl }),
       count,
       userCount: usersByIssue.get(issue.id) ?? 0,
     });

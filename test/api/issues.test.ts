@@ -136,4 +136,21 @@ describe.skipIf(SKIP_PROFILE)('issues API', () => {
     expect((await h.request('GET', ISSUES, undefined, { token: key })).status).toBe(404);
     expect((await h.request('GET', `/api/v1/issues/${ids.auth}`)).body.status).toBe('unresolved');
   });
+
+  it("lets a member read the project's issues with a personal token, and no one from another organization", async () => {
+    const token = async (userId: string) =>
+      (await h.request('POST', `/api/v1/users/${userId}/tokens`, { name: 'browser' })).body.token as string;
+    const dev = await h.request('GET', `${ISSUES}?status=unresolved`, undefined, {
+      token: await token(memberId),
+    });
+    expect(dev.status, dev.text).toBe(200);
+    expect(dev.body.data.map((i: { id: string }) => i.id)).toContain(ids.auth);
+    const outsider = await token(outsiderId);
+    const refused = await h.request('GET', ISSUES, undefined, { token: outsider });
+    const missing = await h.request('GET', '/api/v1/projects/acme/nope/issues', undefined, {
+      token: outsider,
+    });
+    expect(refused.status).toBe(404);
+    expect(refused.body).toEqual(missing.body);
+  });
 });

@@ -164,7 +164,7 @@ describe.skipIf(SKIP_PROFILE)('history, engagement, analytics, metrics and reten
 
     const links = trackedLinks(html);
     expect(links.length).toBeGreaterThan(0);
-    expect(html).not.toMatch(/href="http[^"]*\/api\/v1\/issues\//);
+    expect(html).not.toMatch(/href="http[^"]*\/issues\//);
     const targets: string[] = [];
     for (const link of links) {
       const answer = await get(new URL(link).pathname);
@@ -173,7 +173,7 @@ describe.skipIf(SKIP_PROFILE)('history, engagement, analytics, metrics and reten
       expect(answer.status).toBe(302);
       targets.push(answer.headers.get('location')!);
     }
-    expect(targets).toContain(`${h.url}/api/v1/issues/${first.issueId}`);
+    expect(targets).toContain(`${h.url}/issues/${first.issueId}`);
 
     // Opening again does not move it back.
     await get(new URL(pixel!).pathname);
@@ -270,7 +270,7 @@ describe.skipIf(SKIP_PROFILE)('history, engagement, analytics, metrics and reten
     expect(mails).toHaveLength(2);
     expect(html).not.toContain('/t/o/');
     expect(html).not.toContain('/t/c/');
-    expect(html).toContain('/api/v1/issues/');
+    expect(html).toContain(`${h.url}/issues/`);
     await h.request('PUT', '/api/v1/orgs/acme/tracking', { opens: true, clicks: true });
   });
 

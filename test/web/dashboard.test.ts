@@ -286,4 +286,36 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     await item.getByText('Sent: the provider accepted it.').first().waitFor();
     await page.context().close();
   });
+
+  it("opens the issue from the alert email's View issue link, resolves and follows it there", async () => {
+    const mail = mails
+      .at(-1)!
+      .replace(/=\r?\n/g, '')
+      .replace(/=3D/g, '=');
+    expect(mail).toContain('Payment provider down');
+    const link = /href="(http[^"]+)"[^>]*>\s*View issue/.exec(mail)?.[1]?.replace(/&amp;/g, '&');
+    expect(link).toBeDefined();
+    const issues = await h.request('GET', '/api/v1/projects/acme/api/issues?query=payment');
+    const id = issues.body.data[0].id as string;
+
+    const page = await signIn(anaToken);
+    await page.goto(link!);
+    await page.getByRole('heading', { name: 'Payment provider down' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/issues/${id}`);
+    expect(await page.getByTestId('issue-status').textContent()).toBe('Unresolved');
+    await page.getByRole('button', { name: 'Resolve' }).click();
+    await expect.poll(() => page.getByTestId('issue-status').textContent()).toBe('Resolved');
+    expect((await h.request('GET', `/api/v1/issues/${id}`)).body.status).toBe('resolved');
+    await page.getByRole('button', { name: 'Follow', exact: true }).click();
+    await page.getByText('You follow this issue').waitFor();
+
+    // A digest's "View issues" link: the project's unresolved issues, each opening its page.
+    await page.goto(`${h.url}/orgs/acme/projects/api/issues`);
+    const item = page.getByTestId('issue-item').filter({ hasText: 'Checkout timed out' });
+    await item.waitFor();
+    expect(await page.getByTestId('issue-item').filter({ hasText: 'Payment provider down' }).count()).toBe(0);
+    await item.getByRole('link').click();
+    await page.getByRole('heading', { name: 'Checkout timed out' }).waitFor();
+    await page.context().close();
+  });
 });

@@ -4,6 +4,7 @@ import { useInbox } from './inbox-state';
 import { HistoryPage } from './pages/history';
 import { InboxPage } from './pages/inbox';
 import { IntegrationsPage } from './pages/integrations';
+import { IssuePage, ProjectIssuesPage } from './pages/issue';
 import { RulesPage } from './pages/rules';
 import { SettingsPage } from './pages/settings';
 import { SignInPage } from './pages/sign-in';
@@ -27,6 +28,15 @@ const NAV: readonly NavItem[] = [
   { path: '/history', label: 'History', for: 'admin' },
   { path: '/integrations', label: 'Integrations', for: 'admin' },
 ];
+
+/** A path segment decoded; as it is when it is not valid percent-encoding. */
+function segment(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
 
 function homeOf(session: Session): string {
   return session.kind === 'user' ? '/inbox' : '/history';
@@ -99,11 +109,25 @@ function SignedIn(props: { session: Session; path: string; onSignOut: () => void
   const items = NAV.filter((item) => item.for === 'both' || item.for === session.kind);
   const current = items.find((item) => path.startsWith(item.path));
   useEffect(() => {
-    document.title = current ? `${current.label} · Herald` : 'Herald';
-  }, [current]);
+    // The issue pages name themselves.
+    if (!/^\/(issues|orgs)\//.test(path)) document.title = current ? `${current.label} · Herald` : 'Herald';
+  }, [current, path]);
 
+  // Pages of an issue and of a project's issues: where the links of messages lead, for every session.
+  const issue = /^\/issues\/([^/]+)/.exec(path);
+  const projectIssues = /^\/orgs\/([^/]+)\/projects\/([^/]+)\/issues\/?$/.exec(path);
   let page: ReactNode;
-  if (!current) {
+  if (issue) {
+    page = <IssuePage key={issue[1]} session={session} id={segment(issue[1]!)} />;
+  } else if (projectIssues) {
+    page = (
+      <ProjectIssuesPage
+        session={session}
+        org={segment(projectIssues[1]!)}
+        project={segment(projectIssues[2]!)}
+      />
+    );
+  } else if (!current) {
     const elsewhere = NAV.find((item) => path.startsWith(item.path));
     page = elsewhere ? (
       <Notice kind="info">

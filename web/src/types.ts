@@ -258,3 +258,21 @@ export type TestResult =
       readonly ok: false;
       readonly error: { class: string; code: string; message: string; fatal: boolean };
     };
+
+/** An issue as the API shows it (`GET /api/v1/issues/{id}`); the list leaves out the last two fields. */
+export interface Issue {
+  readonly id: string;
+  readonly projectId: string;
+  readonly title: string;
+  readonly culprit: string;
+  readonly level: string;
+  readonly status: 'unresolved' | 'resolved' | 'ignored';
+  readonly priority: string;
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+  readonly timesSeen: number;
+  readonly usersSeen: number;
+  readonly assignee: { readonly type: 'user' | 'team'; readonly id: string } | null;
+  readonly environments?: readonly { readonly name: string; readonly firstSeen: string }[];
+  readonly latestEvent?: Record<string, unknown> | null;
+}

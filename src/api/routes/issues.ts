@@ -42,7 +42,7 @@ export function issueRoutes(app: ApiApp, services: Services): void {
     {
       schema: {
         tags: ['issues'],
-        summary: 'Issues of a project, most recently seen first',
+        summary: 'Issues of a project, most recently seen first (members of the organization read them too)',
         params: orgParams.extend({ project: slug }),
         querystring: z
           .object({
@@ -58,8 +58,8 @@ export function issueRoutes(app: ApiApp, services: Services): void {
     },
     async (request) => {
       const { org, project } = request.params;
-      const target = await services.eventProjects.bySlug(principalOf(request), org, project);
-      return services.issues.list(target.projectId, request.query);
+      const target = await services.eventProjects.find(org, project);
+      return services.issues.list(principalOf(request), target, request.query);
     },
   );
 

@@ -84,7 +84,15 @@ const metadata = (p: DigestPayload) => ({
 
 function sampleIssue(n: number, title: string, count: number, userCount: number) {
   const id = `iss_01jq7zb3c4d5e6f7g8h9j0k1m${n}`;
-  return { ...SAMPLE_ISSUE, id, title, count, userCount, url: `${SAMPLE_BASE_URL}/orgs/acme/issues/${id}` };
+  return {
+    ...SAMPLE_ISSUE,
+    id,
+    title,
+    count,
+    userCount,
+    url: `${SAMPLE_BASE_URL}/issues/${id}`,
+    apiUrl: `${SAMPLE_BASE_URL}/api/v1/issues/${id}`,
+  };
 }
 
 /** Several alerts for one recipient, batched (alerts category). */

@@ -26,7 +26,10 @@ export const issueRefSchema = z.object({
   lastSeen: time,
   timesSeen: count,
   usersSeen: count,
+  /** The issue's page in the dashboard. */
   url,
+  /** The issue in the API (`GET /api/v1/issues/{id}`); absent from notifications made before it was added. */
+  apiUrl: url.optional(),
 });
 
 /** One stack frame, top of the stack first. */

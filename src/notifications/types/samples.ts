@@ -30,5 +30,6 @@ export const SAMPLE_ISSUE: z.infer<typeof issueRefSchema> = {
   lastSeen: '2026-03-14T09:26:53.000Z',
   timesSeen: 1284,
   usersSeen: 317,
-  url: `${SAMPLE_BASE_URL}/orgs/acme/issues/iss_01jq7zb3c4d5e6f7g8h9j0k1m2`,
+  url: `${SAMPLE_BASE_URL}/issues/iss_01jq7zb3c4d5e6f7g8h9j0k1m2`,
+  apiUrl: `${SAMPLE_BASE_URL}/api/v1/issues/iss_01jq7zb3c4d5e6f7g8h9j0k1m2`,
 };

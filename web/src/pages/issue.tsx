@@ -1,0 +1,206 @@
+import { type ReactNode, useCallback, useEffect, useState } from 'react';
+import { api, describeError } from '../api';
+import { Link } from '../router';
+import type { Session } from '../session';
+import type { Issue, Page } from '../types';
+import { formatTime, Loading, Notice, PageHeader, relativeTime } from '../ui';
+
+const STATUS_LABELS: Readonly<Record<Issue['status'], string>> = {
+  unresolved: 'Unresolved',
+  resolved: 'Resolved',
+  ignored: 'Ignored',
+};
+
+/**
+ * One issue, where the "View issue" link of every message leads: what it is, how often and since when,
+ * and the triage a person does from a message: resolve, reopen, ignore, and (signed in as themselves)
+ * follow or stop following it.
+ */
+export function IssuePage(props: { session: Session; id: string }): ReactNode {
+  const { session, id } = props;
+  const [issue, setIssue] = useState<Issue | null>(null);
+  const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const path = `/api/v1/issues/${encodeURIComponent(id)}`;
+
+  useEffect(() => {
+    api<Issue>(session.token, 'GET', path)
+      .then(setIssue)
+      .catch((e: unknown) => setMessage({ kind: 'error', text: describeError(e) }));
+  }, [session.token, path]);
+  useEffect(() => {
+    document.title = `${issue?.title ?? 'Issue'} · Herald`;
+  }, [issue]);
+
+  const act = useCallback(async (task: () => Promise<unknown>, done: string) => {
+    setBusy(true);
+    setMessage(null);
+    try {
+      await task();
+      setMessage({ kind: 'ok', text: done });
+    } catch (e) {
+      setMessage({ kind: 'error', text: describeError(e) });
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  const setStatus = (status: Issue['status'], done: string) =>
+    act(async () => setIssue(await api<Issue>(session.token, 'PATCH', path, { status })), done);
+  const follow = (on: boolean) =>
+    act(
+      () => api(session.token, on ? 'POST' : 'DELETE', `${path}/subscription`),
+      on ? 'You follow this issue: its changes reach you.' : 'You no longer follow this issue.',
+    );
+
+  if (!issue) {
+    return (
+      <section aria-labelledby="page-title">
+        <PageHeader title="Issue" />
+        {message ? <Notice kind={message.kind}>{message.text}</Notice> : <Loading what="the issue" />}
+      </section>
+    );
+  }
+  const event = issue.latestEvent ?? null;
+  const environments = issue.environments ?? [];
+  return (
+    <section aria-labelledby="page-title">
+      <PageHeader
+        title={issue.title}
+        actions={
+          <>
+            {issue.status === 'unresolved' ? (
+              <>
+                <button type="button" disabled={busy} onClick={() => void setStatus('resolved', 'Resolved.')}>
+                  Resolve
+                </button>
+                <button
+                  type="button"
+                  className="secondary"
+                  disabled={busy}
+                  onClick={() => void setStatus('ignored', 'Ignored: it alerts no more until you reopen it.')}
+                >
+                  Ignore
+                </button>
+              </>
+            ) : (
+              <button
+                type="button"
+                className="secondary"
+                disabled={busy}
+                onClick={() => void setStatus('unresolved', 'Reopened.')}
+              >
+                Reopen
+              </button>
+            )}
+            {session.kind === 'user' ? (
+              <>
+                <button type="button" className="secondary" disabled={busy} onClick={() => void follow(true)}>
+                  Follow
+                </button>
+                <button
+                  type="button"
+                  className="secondary"
+                  disabled={busy}
+                  onClick={() => void follow(false)}
+                >
+                  Stop following
+                </button>
+              </>
+            ) : null}
+          </>
+        }
+      >
+        {issue.culprit || 'No culprit recorded.'}
+      </PageHeader>
+      {message ? <Notice kind={message.kind}>{message.text}</Notice> : null}
+      <dl className="tiles">
+        <div>
+          <dt>Status</dt>
+          <dd data-testid="issue-status">{STATUS_LABELS[issue.status]}</dd>
+        </div>
+        <div>
+          <dt>Level</dt>
+          <dd>{issue.level}</dd>
+        </div>
+        <div>
+          <dt>Events</dt>
+          <dd>{issue.timesSeen.toLocaleString()}</dd>
+        </div>
+        <div>
+          <dt>Users</dt>
+          <dd>{issue.usersSeen.toLocaleString()}</dd>
+        </div>
+        <div>
+          <dt>First seen</dt>
+          <dd>
+            <small>{formatTime(issue.firstSeen)}</small>
+          </dd>
+        </div>
+        <div>
+          <dt>Last seen</dt>
+          <dd>
+            <small>{relativeTime(issue.lastSeen)}</small>
+          </dd>
+        </div>
+      </dl>
+      <p className="muted">
+        Priority {issue.priority}
+        {environments.length > 0 ? ` · environments: ${environments.map((e) => e.name).join(', ')}` : ''}
+        {issue.assignee ? ` · assigned to ${issue.assignee.type} ${issue.assignee.id}` : ' · unassigned'}
+      </p>
+      {event ? (
+        <>
+          <h2>Latest event</h2>
+          <pre className="error-box">{String(event.message ?? '')}</pre>
+        </>
+      ) : null}
+    </section>
+  );
+}
+
+/** A project's unresolved issues, where a digest's "View issues" link leads; each opens its page. */
+export function ProjectIssuesPage(props: { session: Session; org: string; project: string }): ReactNode {
+  const { session, org, project } = props;
+  const [issues, setIssues] = useState<readonly Issue[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const base = `/api/v1/projects/${encodeURIComponent(org)}/${encodeURIComponent(project)}/issues`;
+
+  useEffect(() => {
+    document.title = `Issues of ${project} · Herald`;
+    api<Page<Issue>>(session.token, 'GET', `${base}?status=unresolved&limit=100`)
+      .then((page) => setIssues(page.data))
+      .catch((e: unknown) => setError(describeError(e)));
+  }, [session.token, base, project]);
+
+  return (
+    <section aria-labelledby="page-title">
+      <PageHeader title={`Issues of ${project}`}>Unresolved, most recently seen first.</PageHeader>
+      {error ? <Notice kind="error">{error}</Notice> : null}
+      {issues === null ? (
+        error ? null : (
+          <Loading what="issues" />
+        )
+      ) : issues.length === 0 ? (
+        <div className="empty">
+          <p>No unresolved issues.</p>
+        </div>
+      ) : (
+        <ul className="plain-list">
+          {issues.map((issue) => (
+            <li key={issue.id} data-testid="issue-item">
+              <div>
+                <p>
+                  <Link to={`/issues/${issue.id}`}>{issue.title}</Link>
+                </p>
+                <p className="muted">
+                  {issue.level} · {issue.timesSeen.toLocaleString()} events · last seen{' '}
+                  {relativeTime(issue.lastSeen)}
+                </p>
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
