@@ -47,7 +47,10 @@ export function systemNotifications(deps: SystemNotificationDeps) {
         rule: {
           id: event.rule.id,
           name: event.rule.name,
-          url: `${deps.publicUrl()}/api/v1/projects/${organization.slug}/${project.slug}/rules/${event.rule.id}`,
+          // The rule opened in the dashboard's editor (what a person in the channel clicks); programs
+          // read the API's address.
+          url: `${deps.publicUrl()}/rules?${new URLSearchParams({ org: organization.slug, project: project.slug, rule: event.rule.id })}`,
+          apiUrl: `${deps.publicUrl()}/api/v1/projects/${organization.slug}/${project.slug}/rules/${event.rule.id}`,
         },
         created: event.created,
         changes: event.changes.slice(0, 500),

@@ -22,7 +22,7 @@ describe.skipIf(SKIP_PROFILE)('delivery end to end', () => {
   let smtpPort = 0;
   const mails: Awaited<ReturnType<typeof simpleParser>>[] = [];
   const hooks: Hook[] = [];
-  const slackPosts: { channel: string; text: string }[] = [];
+  const slackPosts: { channel: string; text: string; blocks: string }[] = [];
   let sinkAnswers: number[] = [];
   let secret = '';
   let ana = '';
@@ -40,7 +40,11 @@ describe.skipIf(SKIP_PROFILE)('delivery end to end', () => {
     slack = await startHttpPeer((req, body, res) => {
       const args = Object.fromEntries(new URLSearchParams(body.toString()));
       expect(req.headers.authorization).toBe('Bearer xoxb-test-token');
-      slackPosts.push({ channel: String(args.channel), text: String(args.text) });
+      slackPosts.push({
+        channel: String(args.channel),
+        text: String(args.text),
+        blocks: String(args.blocks),
+      });
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ ok: true, channel: 'C0ALERTS', ts: `${slackPosts.length}.000100` }));
     });
@@ -261,5 +265,11 @@ describe.skipIf(SKIP_PROFILE)('delivery end to end', () => {
     expect(slackPosts[0]!.text).toContain('Slack alerts');
     const history = await h.request('GET', '/api/v1/orgs/acme/notifications?type=rule_saved');
     expect(history.body.data[0].deliveries[0]).toMatchObject({ channel: 'slack', status: 'sent' });
+    // Its button (a tracked link) opens the rule in the dashboard's editor, not the API.
+    const button = /"url":"([^"]+)"/.exec(slackPosts[0]!.blocks)?.[1];
+    const opened = await fetch(button!, { redirect: 'manual' });
+    expect(opened.headers.get('location')).toBe(
+      `${h.url}/rules?org=acme&project=api&rule=${created.body.id}`,
+    );
   });
 });

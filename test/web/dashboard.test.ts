@@ -318,4 +318,13 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     await page.getByRole('heading', { name: 'Checkout timed out' }).waitFor();
     await page.context().close();
   });
+
+  it("opens a rule saved message's link in the rule editor", async () => {
+    const rules = await h.request('GET', '/api/v1/projects/acme/api/rules');
+    const rule = rules.body.data.find((r: { name: string }) => r.name === 'Email Ana');
+    const page = await signIn(ADMIN_TOKEN);
+    await page.goto(`${h.url}/rules?org=acme&project=api&rule=${rule.id}`);
+    await expect.poll(() => page.getByLabel('Name').inputValue()).toBe('Email Ana');
+    await page.context().close();
+  });
 });

@@ -95,7 +95,10 @@ export function App(): ReactNode {
 function SignedIn(props: { session: Session; path: string; onSignOut: () => void }): ReactNode {
   const { session, path } = props;
   const inbox = useInbox(session.kind === 'user' ? session.token : null);
-  const [orgSlug, setOrgSlug] = useState<string | null>(() => sessionStorage.getItem(ORG_KEY));
+  // A link into an organization's pages (`?org=…`) chooses it; otherwise the tab's last choice.
+  const [orgSlug, setOrgSlug] = useState<string | null>(
+    () => new URLSearchParams(window.location.search).get('org') ?? sessionStorage.getItem(ORG_KEY),
+  );
   const org: Org | undefined = session.orgs.find((o) => o.slug === orgSlug) ?? session.orgs[0];
   const chooseOrg = (slug: string) => {
     sessionStorage.setItem(ORG_KEY, slug);

@@ -11,7 +11,14 @@ export const ruleSavedPayloadSchema = z
   .object({
     organization: organizationRefSchema,
     project: projectRefSchema,
-    rule: z.object({ id: z.string().min(1), name: z.string().max(1000), url: z.string().max(4000) }),
+    rule: z.object({
+      id: z.string().min(1),
+      name: z.string().max(1000),
+      /** The rule in the dashboard's editor. */
+      url: z.string().max(4000),
+      /** The rule in the API; absent from notifications made before it was added. */
+      apiUrl: z.string().max(4000).optional(),
+    }),
     created: z.boolean(),
     /** One sentence per change, as the rules stage words them. */
     changes: z.array(z.string().max(2000)).max(500),
@@ -68,7 +75,8 @@ export const ruleSavedType = defineNotificationType<RuleSavedPayload>({
     rule: {
       id: 'rul_01jq7zc0a1b2c3d4e5f6g7h8j9',
       name: 'New errors in production',
-      url: `${SAMPLE_BASE_URL}/orgs/acme/projects/checkout-api/rules/rul_01jq7zc0a1b2c3d4e5f6g7h8j9`,
+      url: `${SAMPLE_BASE_URL}/rules?org=acme&project=checkout-api&rule=rul_01jq7zc0a1b2c3d4e5f6g7h8j9`,
+      apiUrl: `${SAMPLE_BASE_URL}/api/v1/projects/acme/checkout-api/rules/rul_01jq7zc0a1b2c3d4e5f6g7h8j9`,
     },
     created: false,
     changes: [

@@ -18,11 +18,16 @@ const SNOOZE_FOR: readonly [string, number | null][] = [
   ['until I lift it', null],
 ];
 
-/** Alert rules of a project: list, create, edit, preview, snooze. */
+/**
+ * Alert rules of a project: list, create, edit, preview, snooze. `?project=…&rule=…` (the link of a
+ * rule's saved message) opens that project, and that rule in the editor.
+ */
 export function RulesPage(props: { token: string; org: Org }): ReactNode {
   const { token, org } = props;
+  const [linked] = useState(() => new URLSearchParams(window.location.search));
+  const [wanted, setWanted] = useState(() => linked.get('rule'));
   const [projects, setProjects] = useState<readonly Project[] | null>(null);
-  const [projectSlug, setProjectSlug] = useState<string>('');
+  const [projectSlug, setProjectSlug] = useState<string>(() => linked.get('project') ?? '');
   const [rules, setRules] = useState<readonly Rule[] | null>(null);
   const [context, setContext] = useState<RuleContext>({ members: [], teams: [], integrations: [] });
   const [editing, setEditing] = useState<Rule | 'new' | null>(null);
@@ -38,7 +43,9 @@ export function RulesPage(props: { token: string; org: Org }): ReactNode {
     ])
       .then(([p, members, teams, integrations]) => {
         setProjects(p.data);
-        setProjectSlug((current) => current || p.data[0]?.slug || '');
+        setProjectSlug((current) =>
+          p.data.some((project) => project.slug === current) ? current : p.data[0]?.slug || '',
+        );
         setContext({ members: members.data, teams: teams.data, integrations: integrations.data });
       })
       .catch((e: unknown) => setMessage({ kind: 'error', text: describeError(e) }));
@@ -50,6 +57,15 @@ export function RulesPage(props: { token: string; org: Org }): ReactNode {
     const page = await api<Page<Rule>>(token, 'GET', base);
     setRules(page.data);
   }, [token, base, projectSlug]);
+
+  // The linked rule opens once, when its project's rules arrive.
+  useEffect(() => {
+    if (!wanted || rules === null) return;
+    const rule = rules.find((r) => r.id === wanted);
+    setWanted(null);
+    if (rule) setEditing(rule);
+    else setMessage({ kind: 'error', text: 'The linked rule is not in this project any more.' });
+  }, [wanted, rules]);
 
   useEffect(() => {
     setRules(null);
