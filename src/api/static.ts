@@ -144,8 +144,10 @@ export function staticWeb(app: ApiApp, options: StaticWebOptions = {}): void {
         return send(request, reply, file, info, hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
       }
     }
-    // A missing asset is a 404; any other path is one of the app's pages.
-    if (urlPath.startsWith('/assets/') || (extname(urlPath) !== '' && extname(urlPath) !== '.html')) {
+    // A missing asset or file of a kind the build holds is a 404; any other path is one of the app's pages,
+    // dots and all (a release's page ends in its version, `…/releases/api@2.14.0`).
+    const ext = extname(urlPath).toLowerCase();
+    if (urlPath.startsWith('/assets/') || (Object.hasOwn(CONTENT_TYPES, ext) && ext !== '.html')) {
       throw new NotFoundError('File');
     }
     const info = await fileAt(index);

@@ -47,7 +47,9 @@ export function deployNotifications(deps: {
       project,
       release: {
         version: info.version,
-        url: `${deps.publicUrl()}/api/v1/projects/${organization.slug}/${project.slug}/releases`,
+        // The release's page in the dashboard (what a person opens); programs read the API's list.
+        url: `${deps.publicUrl()}/orgs/${organization.slug}/projects/${project.slug}/releases/${encodeURIComponent(info.version)}`,
+        apiUrl: `${deps.publicUrl()}/api/v1/projects/${organization.slug}/${project.slug}/releases`,
         commits: commits.map((c) => ({
           id: c.commit_id,
           message: c.message ?? '',

@@ -319,6 +319,38 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     await page.context().close();
   });
 
+  it("opens a deploy email's View release link on the release's page, with its commits", async () => {
+    const version = 'api@2.14.0';
+    const created = await h.request('POST', '/api/v1/projects/acme/api/releases', {
+      version,
+      commits: [
+        { id: 'a1b2c3d4e5f6', message: 'Fix rounding of totals\n\nDetails.', authorEmail: 'ana@acme.test' },
+      ],
+    });
+    expect(created.status, created.text).toBe(201);
+    const before = mails.length;
+    const deploy = await h.request('POST', `/api/v1/projects/acme/api/releases/${version}/deploys`, {
+      environment: 'production',
+    });
+    expect(deploy.status, deploy.text).toBeLessThan(300);
+    await settle();
+    expect(mails.length).toBe(before + 1);
+    const mail = mails
+      .at(-1)!
+      .replace(/=\r?\n/g, '')
+      .replace(/=3D/g, '=');
+    const link = /href="(http[^"]+)"[^>]*>\s*View release/.exec(mail)?.[1]?.replace(/&amp;/g, '&');
+    expect(link).toBeDefined();
+
+    const page = await signIn(anaToken);
+    await page.goto(link!);
+    await page.getByRole('heading', { name: version }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/orgs/acme/projects/api/releases/api%402.14.0');
+    await page.getByText('production').waitFor();
+    expect(await page.getByTestId('commit-item').textContent()).toContain('Fix rounding of totals');
+    await page.context().close();
+  });
+
   it("opens a rule saved message's link in the rule editor", async () => {
     const rules = await h.request('GET', '/api/v1/projects/acme/api/rules');
     const rule = rules.body.data.find((r: { name: string }) => r.name === 'Email Ana');

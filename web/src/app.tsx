@@ -5,6 +5,7 @@ import { HistoryPage } from './pages/history';
 import { InboxPage } from './pages/inbox';
 import { IntegrationsPage } from './pages/integrations';
 import { IssuePage, ProjectIssuesPage } from './pages/issue';
+import { ReleasePage } from './pages/release';
 import { RulesPage } from './pages/rules';
 import { SettingsPage } from './pages/settings';
 import { SignInPage } from './pages/sign-in';
@@ -112,15 +113,26 @@ function SignedIn(props: { session: Session; path: string; onSignOut: () => void
   const items = NAV.filter((item) => item.for === 'both' || item.for === session.kind);
   const current = items.find((item) => path.startsWith(item.path));
   useEffect(() => {
-    // The issue pages name themselves.
+    // The pages of issues and releases name themselves.
     if (!/^\/(issues|orgs)\//.test(path)) document.title = current ? `${current.label} · Herald` : 'Herald';
   }, [current, path]);
 
-  // Pages of an issue and of a project's issues: where the links of messages lead, for every session.
+  // Pages of an issue, a project's issues and a release: where the links of messages lead, for every
+  // session.
   const issue = /^\/issues\/([^/]+)/.exec(path);
   const projectIssues = /^\/orgs\/([^/]+)\/projects\/([^/]+)\/issues\/?$/.exec(path);
+  const release = /^\/orgs\/([^/]+)\/projects\/([^/]+)\/releases\/([^/]+)$/.exec(path);
   let page: ReactNode;
-  if (issue) {
+  if (release) {
+    page = (
+      <ReleasePage
+        session={session}
+        org={segment(release[1]!)}
+        project={segment(release[2]!)}
+        version={segment(release[3]!)}
+      />
+    );
+  } else if (issue) {
     page = <IssuePage key={issue[1]} session={session} id={segment(issue[1]!)} />;
   } else if (projectIssues) {
     page = (

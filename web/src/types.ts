@@ -276,3 +276,21 @@ export interface Issue {
   readonly environments?: readonly { readonly name: string; readonly firstSeen: string }[];
   readonly latestEvent?: Record<string, unknown> | null;
 }
+
+/** A release of a project with its commits and deploys. */
+export interface Release {
+  readonly id: string;
+  readonly version: string;
+  readonly createdAt: string;
+  readonly commits: readonly {
+    readonly id: string;
+    readonly message: string | null;
+    readonly authorEmail: string | null;
+    readonly authorName: string | null;
+  }[];
+  readonly deploys: readonly {
+    readonly id: string;
+    readonly environment: string;
+    readonly createdAt: string;
+  }[];
+}

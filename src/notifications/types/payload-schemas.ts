@@ -74,7 +74,10 @@ export const commitRefSchema = z.object({
 /** A release. */
 export const releaseRefSchema = z.object({
   version: z.string().min(1).max(256),
+  /** The release's page in the dashboard. */
   url,
+  /** The project's releases in the API; absent from notifications made before it was added. */
+  apiUrl: url.optional(),
   commits: z.array(commitRefSchema).max(1000),
 });
 

@@ -64,7 +64,8 @@ export function releaseMetadata(p: ReleaseLike): Record<string, string> {
 /** A release with a few commits, for samples. */
 export const SAMPLE_RELEASE: z.infer<typeof releaseRefSchema> = {
   version: 'checkout-api@2.14.0',
-  url: `${SAMPLE_BASE_URL}/orgs/acme/releases/checkout-api@2.14.0`,
+  url: `${SAMPLE_BASE_URL}/orgs/acme/projects/checkout-api/releases/checkout-api%402.14.0`,
+  apiUrl: `${SAMPLE_BASE_URL}/api/v1/projects/acme/checkout-api/releases`,
   commits: [
     {
       id: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678',
