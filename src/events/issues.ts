@@ -35,6 +35,8 @@ export interface Issue {
 export interface IssueDetail extends Issue {
   readonly environments: { name: string; firstSeen: string }[];
   readonly latestEvent: Record<string, unknown> | null;
+  /** Read with a personal token: whether that person follows the issue, and why (null: never decided). */
+  readonly subscription?: { subscribed: boolean; reason: string } | null;
 }
 
 /** Filters of the issue list. */
@@ -155,12 +157,28 @@ export function issuesService(deps: {
       const latest = issue.last_event_id
         ? await db.selectFrom('events').selectAll().where('id', '=', issue.last_event_id).executeTakeFirst()
         : undefined;
+      const subscription =
+        principal.kind === 'user'
+          ? await db
+              .selectFrom('issue_subscriptions')
+              .select(['subscribed', 'reason'])
+              .where('issue_id', '=', id)
+              .where('user_id', '=', principal.userId)
+              .executeTakeFirst()
+          : undefined;
       return {
         ...toIssue(issue),
         environments: environments
           .filter((e) => e.environment !== '')
           .map((e) => ({ name: e.environment, firstSeen: iso(e.first_seen) })),
         latestEvent: latest ? apiEvent(latest) : null,
+        ...(principal.kind === 'user'
+          ? {
+              subscription: subscription
+                ? { subscribed: Number(subscription.subscribed) === 1, reason: subscription.reason }
+                : null,
+            }
+          : {}),
       };
     },
 

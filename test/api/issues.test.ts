@@ -145,6 +145,16 @@ describe.skipIf(SKIP_PROFILE)('issues API', () => {
     });
     expect(dev.status, dev.text).toBe(200);
     expect(dev.body.data.map((i: { id: string }) => i.id)).toContain(ids.auth);
+    // The issue read with a personal token says whether that person follows it; with others it does not.
+    const devToken = await token(memberId);
+    const read = async () =>
+      (await h.request('GET', `/api/v1/issues/${ids.db}`, undefined, { token: devToken })).body.subscription;
+    expect(await read()).toBeNull();
+    await h.request('POST', `/api/v1/issues/${ids.db}/subscription`, undefined, { token: devToken });
+    expect(await read()).toEqual({ subscribed: true, reason: 'explicit' });
+    await h.request('DELETE', `/api/v1/issues/${ids.db}/subscription`, undefined, { token: devToken });
+    expect(await read()).toEqual({ subscribed: false, reason: 'explicit' });
+    expect((await h.request('GET', `/api/v1/issues/${ids.db}`)).body).not.toHaveProperty('subscription');
     const outsider = await token(outsiderId);
     const refused = await h.request('GET', ISSUES, undefined, { token: outsider });
     const missing = await h.request('GET', '/api/v1/projects/acme/nope/issues', undefined, {

@@ -308,6 +308,12 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     expect((await h.request('GET', `/api/v1/issues/${id}`)).body.status).toBe('resolved');
     await page.getByRole('button', { name: 'Follow', exact: true }).click();
     await page.getByText('You follow this issue').waitFor();
+    await page.getByRole('button', { name: 'Following', pressed: true }).waitFor();
+    // Read again, the page knows it: the button says so after a reload, and a second press stops it.
+    await page.reload();
+    await page.getByRole('button', { name: 'Following', pressed: true }).click();
+    await page.getByText('You no longer follow this issue').waitFor();
+    await page.getByRole('button', { name: 'Follow', pressed: false }).waitFor();
 
     // A digest's "View issues" link: the project's unresolved issues, each opening its page.
     await page.goto(`${h.url}/orgs/acme/projects/api/issues`);

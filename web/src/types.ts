@@ -275,6 +275,8 @@ export interface Issue {
   readonly assignee: { readonly type: 'user' | 'team'; readonly id: string } | null;
   readonly environments?: readonly { readonly name: string; readonly firstSeen: string }[];
   readonly latestEvent?: Record<string, unknown> | null;
+  /** With a personal token: whether that person follows the issue (null: never decided). */
+  readonly subscription?: { readonly subscribed: boolean; readonly reason: string } | null;
 }
 
 /** A release of a project with its commits and deploys. */

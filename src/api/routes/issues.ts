@@ -31,6 +31,11 @@ const issue = z.object({
 const issueDetail = issue.extend({
   environments: z.array(z.object({ name: z.string(), firstSeen: z.string() })),
   latestEvent: z.record(z.string(), z.unknown()).nullable(),
+  subscription: z
+    .object({ subscribed: z.boolean(), reason: z.string() })
+    .nullable()
+    .optional()
+    .describe('Only with a personal token: whether you follow the issue and why; null when never decided'),
 });
 
 const idParams = z.object({ id: z.string().min(1).max(64) });

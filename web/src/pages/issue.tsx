@@ -48,7 +48,14 @@ export function IssuePage(props: { session: Session; id: string }): ReactNode {
     act(async () => setIssue(await api<Issue>(session.token, 'PATCH', path, { status })), done);
   const follow = (on: boolean) =>
     act(
-      () => api(session.token, on ? 'POST' : 'DELETE', `${path}/subscription`),
+      async () => {
+        const subscription = await api<{ subscribed: boolean; reason: string }>(
+          session.token,
+          on ? 'POST' : 'DELETE',
+          `${path}/subscription`,
+        );
+        setIssue((current) => current && { ...current, subscription });
+      },
       on ? 'You follow this issue: its changes reach you.' : 'You no longer follow this issue.',
     );
 
@@ -60,6 +67,7 @@ export function IssuePage(props: { session: Session; id: string }): ReactNode {
       </section>
     );
   }
+  const following = issue.subscription?.subscribed === true;
   const event = issue.latestEvent ?? null;
   const environments = issue.environments ?? [];
   return (
@@ -93,19 +101,15 @@ export function IssuePage(props: { session: Session; id: string }): ReactNode {
               </button>
             )}
             {session.kind === 'user' ? (
-              <>
-                <button type="button" className="secondary" disabled={busy} onClick={() => void follow(true)}>
-                  Follow
-                </button>
-                <button
-                  type="button"
-                  className="secondary"
-                  disabled={busy}
-                  onClick={() => void follow(false)}
-                >
-                  Stop following
-                </button>
-              </>
+              <button
+                type="button"
+                className="secondary"
+                disabled={busy}
+                aria-pressed={following}
+                onClick={() => void follow(!following)}
+              >
+                {following ? 'Following' : 'Follow'}
+              </button>
             ) : null}
           </>
         }
