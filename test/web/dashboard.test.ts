@@ -325,6 +325,29 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     await page.context().close();
   });
 
+  it('a sign-in link asked for on an issue page leads back to that page, in the tab the link opens', async () => {
+    const issues = await h.request('GET', '/api/v1/projects/acme/api/issues?query=checkout');
+    const id = issues.body.data[0].id as string;
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const asked = await context.newPage();
+    await asked.goto(`${h.url}/issues/${id}`);
+    const before = mails.length;
+    await asked.getByLabel('Email').fill('ana@acme.test');
+    await asked.getByRole('button', { name: 'Email me a link' }).click();
+    await asked.getByText('a link is on its way').waitFor();
+    await expect.poll(() => mails.length).toBe(before + 1);
+    const raw = mails
+      .at(-1)!
+      .replace(/=\r?\n/g, '')
+      .replace(/=3D/g, '=');
+    const link = /(http:\/\/[^\s"<]+\/auth\/link\?token=[\w-]+)/.exec(raw)?.[1];
+    const opened = await context.newPage();
+    await opened.goto(link!);
+    await opened.getByRole('heading', { name: 'Checkout timed out' }).waitFor();
+    expect(new URL(opened.url()).pathname).toBe(`/issues/${id}`);
+    await context.close();
+  });
+
   it("opens a deploy email's View release link on the release's page, with its commits", async () => {
     const version = 'api@2.14.0';
     const created = await h.request('POST', '/api/v1/projects/acme/api/releases', {

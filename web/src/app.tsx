@@ -10,7 +10,14 @@ import { RulesPage } from './pages/rules';
 import { SettingsPage } from './pages/settings';
 import { SignInPage } from './pages/sign-in';
 import { Link, navigate, usePath } from './router';
-import { openSession, type Session, storedToken, storeToken, tokenFromLocation } from './session';
+import {
+  openSession,
+  type Session,
+  storedToken,
+  storeToken,
+  takePageAfterLink,
+  tokenFromLocation,
+} from './session';
 import type { Org } from './types';
 import { Notice } from './ui';
 
@@ -59,6 +66,9 @@ export function App(): ReactNode {
 
   useEffect(() => {
     const handed = tokenFromLocation();
+    // A sign-in link leads back to the page it was asked for on.
+    const next = handed ? takePageAfterLink() : null;
+    if (next) navigate(next, { replace: true });
     const token = handed ?? storedToken();
     if (!token) {
       setStarting(false);

@@ -51,3 +51,34 @@ export function tokenFromLocation(): string | null {
   window.history.replaceState(null, '', window.location.pathname + window.location.search);
   return token;
 }
+
+const NEXT_KEY = 'herald.next';
+/** As long as a sign-in link works. */
+const NEXT_MS = 15 * 60_000;
+
+/**
+ * Remembers the page a person asked for a sign-in link on: the link opens in another tab (from the mail
+ * client), which takes it back with {@link takePageAfterLink}. Kept in localStorage, shared by the tabs.
+ */
+export function rememberPageForLink(path: string): void {
+  try {
+    if (path === '/' || path === '/sign-in') localStorage.removeItem(NEXT_KEY);
+    else localStorage.setItem(NEXT_KEY, JSON.stringify({ path, at: Date.now() }));
+  } catch {
+    // Storage refused: the link leads to the start page.
+  }
+}
+
+/** The page remembered by {@link rememberPageForLink} within a link's lifetime, once; null otherwise. */
+export function takePageAfterLink(): string | null {
+  try {
+    const kept = localStorage.getItem(NEXT_KEY);
+    localStorage.removeItem(NEXT_KEY);
+    if (!kept) return null;
+    const { path, at } = JSON.parse(kept) as { path?: unknown; at?: unknown };
+    const fresh = typeof at === 'number' && Date.now() - at < NEXT_MS;
+    return fresh && typeof path === 'string' && path.startsWith('/') && !path.startsWith('//') ? path : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,5 +1,6 @@
 import { type FormEvent, type ReactNode, useState } from 'react';
 import { ApiError, describeError } from '../api';
+import { rememberPageForLink } from '../session';
 import { Field, Notice } from '../ui';
 
 /** Sign in by pasting a token. */
@@ -86,6 +87,7 @@ function EmailLinkForm(): ReactNode {
     event.preventDefault();
     if (!email.trim()) return;
     setState('sending');
+    rememberPageForLink(window.location.pathname + window.location.search);
     try {
       const response = await fetch('/api/v1/auth/email-link', {
         method: 'POST',
