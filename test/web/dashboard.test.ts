@@ -314,6 +314,10 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     await page.getByRole('button', { name: 'Following', pressed: true }).click();
     await page.getByText('You no longer follow this issue').waitFor();
     await page.getByRole('button', { name: 'Follow', pressed: false }).waitFor();
+    await page.getByRole('button', { name: 'Assign to me' }).click();
+    await page.getByText('Assigned to you.', { exact: true }).waitFor();
+    await page.getByText(/· assigned to you/).waitFor();
+    expect((await h.request('GET', `/api/v1/issues/${id}`)).body.assignee).toEqual({ type: 'user', id: ana });
 
     // A digest's "View issues" link: the project's unresolved issues, each opening its page.
     await page.goto(`${h.url}/orgs/acme/projects/api/issues`);

@@ -14,7 +14,7 @@ const STATUS_LABELS: Readonly<Record<Issue['status'], string>> = {
 /**
  * One issue, where the "View issue" link of every message leads: what it is, how often and since when,
  * and the triage a person does from a message: resolve, reopen, ignore, and (signed in as themselves)
- * follow or stop following it.
+ * take it (assign to me), follow or stop following it.
  */
 export function IssuePage(props: { session: Session; id: string }): ReactNode {
   const { session, id } = props;
@@ -46,6 +46,8 @@ export function IssuePage(props: { session: Session; id: string }): ReactNode {
   }, []);
   const setStatus = (status: Issue['status'], done: string) =>
     act(async () => setIssue(await api<Issue>(session.token, 'PATCH', path, { status })), done);
+  const assign = (assignee: Issue['assignee'], done: string) =>
+    act(async () => setIssue(await api<Issue>(session.token, 'PATCH', path, { assignee })), done);
   const follow = (on: boolean) =>
     act(
       async () => {
@@ -68,6 +70,13 @@ export function IssuePage(props: { session: Session; id: string }): ReactNode {
     );
   }
   const following = issue.subscription?.subscribed === true;
+  const me = session.kind === 'user' ? session.me.id : null;
+  const mine = issue.assignee?.type === 'user' && issue.assignee.id === me;
+  const assignedTo = !issue.assignee
+    ? 'unassigned'
+    : mine
+      ? 'assigned to you'
+      : `assigned to ${issue.assignee.type} ${issue.assignee.id}`;
   const event = issue.latestEvent ?? null;
   const environments = issue.environments ?? [];
   return (
@@ -100,6 +109,16 @@ export function IssuePage(props: { session: Session; id: string }): ReactNode {
                 Reopen
               </button>
             )}
+            {me && !mine ? (
+              <button
+                type="button"
+                className="secondary"
+                disabled={busy}
+                onClick={() => void assign({ type: 'user', id: me }, 'Assigned to you.')}
+              >
+                Assign to me
+              </button>
+            ) : null}
             {session.kind === 'user' ? (
               <button
                 type="button"
@@ -150,7 +169,7 @@ export function IssuePage(props: { session: Session; id: string }): ReactNode {
       <p className="muted">
         Priority {issue.priority}
         {environments.length > 0 ? ` · environments: ${environments.map((e) => e.name).join(', ')}` : ''}
-        {issue.assignee ? ` · assigned to ${issue.assignee.type} ${issue.assignee.id}` : ' · unassigned'}
+        {` · ${assignedTo}`}
       </p>
       {event ? (
         <>
