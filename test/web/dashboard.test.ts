@@ -74,6 +74,29 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     return page;
   }
 
+  /** The last email's text, quoted-printable undone (soft line breaks joined, `=3D` decoded). */
+  const lastMail = () =>
+    mails
+      .at(-1)!
+      .replace(/=\r?\n/g, '')
+      .replace(/=3D/g, '=');
+
+  /** The address of the last email's button labelled `label`. */
+  const buttonLink = (label: string) =>
+    new RegExp(`href="(http[^"]+)"[^>]*>\\s*${label}`).exec(lastMail())?.[1]?.replace(/&amp;/g, '&');
+
+  /** Asks for a sign-in link for Ana on `page` (its sign-in form) and answers the link she is emailed. */
+  async function emailedSignInLink(page: Page): Promise<string> {
+    const before = mails.length;
+    await page.getByLabel('Email').fill('ana@acme.test');
+    await page.getByRole('button', { name: 'Email me a link' }).click();
+    await page.getByText('a link is on its way').waitFor();
+    await expect.poll(() => mails.length).toBe(before + 1);
+    const link = /(http:\/\/[^\s"<]+\/auth\/link\?token=[\w-]+)/.exec(lastMail())?.[1];
+    expect(link).toBeDefined();
+    return link!;
+  }
+
   async function ingest(message: string, tags: Record<string, string>): Promise<string> {
     (h.clock as ManualClock).advance(1000);
     const event = await h.request('POST', '/api/v1/projects/acme/api/events', {
@@ -140,19 +163,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     await page.goto(`${h.url}/`);
-    const before = mails.length;
-    await page.getByLabel('Email').fill('ana@acme.test');
-    await page.getByRole('button', { name: 'Email me a link' }).click();
-    await page.getByText('a link is on its way').waitFor();
-    await expect.poll(() => mails.length).toBe(before + 1);
-    // Quoted-printable: join soft line breaks and decode `=3D` before reading the link.
-    const raw = mails
-      .at(-1)!
-      .replace(/=\r?\n/g, '')
-      .replace(/=3D/g, '=');
-    const link = /(http:\/\/[^\s"<]+\/auth\/link\?token=[\w-]+)/.exec(raw)?.[1];
-    expect(link).toBeDefined();
-    await page.goto(link!);
+    await page.goto(await emailedSignInLink(page));
     await page.getByRole('navigation', { name: 'Main' }).waitFor();
     expect(page.url()).not.toContain('token=');
     await context.close();
@@ -288,12 +299,8 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
   });
 
   it("opens the issue from the alert email's View issue link, resolves and follows it there", async () => {
-    const mail = mails
-      .at(-1)!
-      .replace(/=\r?\n/g, '')
-      .replace(/=3D/g, '=');
-    expect(mail).toContain('Payment provider down');
-    const link = /href="(http[^"]+)"[^>]*>\s*View issue/.exec(mail)?.[1]?.replace(/&amp;/g, '&');
+    expect(lastMail()).toContain('Payment provider down');
+    const link = buttonLink('View issue');
     expect(link).toBeDefined();
     const issues = await h.request('GET', '/api/v1/projects/acme/api/issues?query=payment');
     const id = issues.body.data[0].id as string;
@@ -335,18 +342,9 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const asked = await context.newPage();
     await asked.goto(`${h.url}/issues/${id}`);
-    const before = mails.length;
-    await asked.getByLabel('Email').fill('ana@acme.test');
-    await asked.getByRole('button', { name: 'Email me a link' }).click();
-    await asked.getByText('a link is on its way').waitFor();
-    await expect.poll(() => mails.length).toBe(before + 1);
-    const raw = mails
-      .at(-1)!
-      .replace(/=\r?\n/g, '')
-      .replace(/=3D/g, '=');
-    const link = /(http:\/\/[^\s"<]+\/auth\/link\?token=[\w-]+)/.exec(raw)?.[1];
+    const link = await emailedSignInLink(asked);
     const opened = await context.newPage();
-    await opened.goto(link!);
+    await opened.goto(link);
     await opened.getByRole('heading', { name: 'Checkout timed out' }).waitFor();
     expect(new URL(opened.url()).pathname).toBe(`/issues/${id}`);
     await context.close();
@@ -368,11 +366,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     expect(deploy.status, deploy.text).toBeLessThan(300);
     await settle();
     expect(mails.length).toBe(before + 1);
-    const mail = mails
-      .at(-1)!
-      .replace(/=\r?\n/g, '')
-      .replace(/=3D/g, '=');
-    const link = /href="(http[^"]+)"[^>]*>\s*View release/.exec(mail)?.[1]?.replace(/&amp;/g, '&');
+    const link = buttonLink('View release');
     expect(link).toBeDefined();
 
     const page = await signIn(anaToken);
