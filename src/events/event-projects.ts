@@ -37,21 +37,15 @@ export function eventProjects(db: Kysely<Database>, now: () => number = Date.now
       .innerJoin('organizations', 'organizations.id', 'projects.org_id')
       .select(['projects.id as projectId', 'projects.org_id as orgId', 'projects.dsn_key as dsnKey']);
 
-  /** The project `org/project` whoever asks, or undefined; the caller checks access. */
-  const find = (org: string, project: string): Promise<EventProject | undefined> =>
-    cached(`slug ${org} ${project}`, () =>
-      base().where('organizations.slug', '=', org).where('projects.slug', '=', project).executeTakeFirst(),
-    );
-
   return {
     /** The project `org/project` if the caller may see it; 404 otherwise (another org's looks missing). */
     async bySlug(principal: Principal, org: string, project: string): Promise<EventProject> {
-      const found = await find(org, project);
+      const found = await cached(`slug ${org} ${project}`, () =>
+        base().where('organizations.slug', '=', org).where('projects.slug', '=', project).executeTakeFirst(),
+      );
       if (!found || !actsForOrg(principal, found.orgId)) throw new NotFoundError('Project');
       return found;
     },
-
-    find,
 
     /** The project with this numeric id (the last part of a DSN), or undefined. */
     async byNumber(number: number): Promise<EventProject | undefined> {

@@ -35,8 +35,6 @@ export interface Issue {
 export interface IssueDetail extends Issue {
   readonly environments: { name: string; firstSeen: string }[];
   readonly latestEvent: Record<string, unknown> | null;
-  /** Read with a personal token: whether that person follows the issue, and why (null: never decided). */
-  readonly subscription?: { subscribed: boolean; reason: string } | null;
 }
 
 /** Filters of the issue list. */
@@ -68,38 +66,26 @@ export function issuesService(deps: {
 }) {
   const { db, clock } = deps;
 
-  /** True when the caller acts for the organization or is a member of it (people triage their issues). */
-  async function reads(principal: Principal, orgId: string): Promise<boolean> {
-    if (actsForOrg(principal, orgId)) return true;
-    if (principal.kind !== 'user') return false;
-    const member = await db
-      .selectFrom('members')
-      .select('user_id')
-      .where('org_id', '=', orgId)
-      .where('user_id', '=', principal.userId)
-      .executeTakeFirst();
-    return member !== undefined;
-  }
-
-  /** The issue, when the caller {@link reads} its organization. */
+  /** The issue, when the caller acts for its org or is a member of it (people triage their issues). */
   async function row(principal: Principal, id: string): Promise<IssueTable> {
     const found = await db.selectFrom('issues').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!found || !(await reads(principal, found.org_id))) throw new NotFoundError('Issue');
-    return found;
+    if (!found) throw new NotFoundError('Issue');
+    if (actsForOrg(principal, found.org_id)) return found;
+    if (principal.kind === 'user') {
+      const member = await db
+        .selectFrom('members')
+        .select('user_id')
+        .where('org_id', '=', found.org_id)
+        .where('user_id', '=', principal.userId)
+        .executeTakeFirst();
+      if (member) return found;
+    }
+    throw new NotFoundError('Issue');
   }
 
   return {
-    /**
-     * The project's issues, newest `last_seen` first, when the caller {@link reads} its organization (404
-     * for the project otherwise, as for a missing one); `nextCursor` is null on the last page.
-     */
-    async list(
-      principal: Principal,
-      project: { readonly orgId: string; readonly projectId: string } | undefined,
-      q: IssueQuery,
-    ): Promise<{ data: Issue[]; nextCursor: string | null }> {
-      if (!project || !(await reads(principal, project.orgId))) throw new NotFoundError('Project');
-      const { projectId } = project;
+    /** Newest `last_seen` first; `nextCursor` is null on the last page. */
+    async list(projectId: string, q: IssueQuery): Promise<{ data: Issue[]; nextCursor: string | null }> {
       const limit = q.limit ?? 25;
       const cursor = q.cursor === undefined ? null : decodeCursor(q.cursor);
       let query = db.selectFrom('issues').selectAll().where('project_id', '=', projectId);
@@ -157,28 +143,12 @@ export function issuesService(deps: {
       const latest = issue.last_event_id
         ? await db.selectFrom('events').selectAll().where('id', '=', issue.last_event_id).executeTakeFirst()
         : undefined;
-      const subscription =
-        principal.kind === 'user'
-          ? await db
-              .selectFrom('issue_subscriptions')
-              .select(['subscribed', 'reason'])
-              .where('issue_id', '=', id)
-              .where('user_id', '=', principal.userId)
-              .executeTakeFirst()
-          : undefined;
       return {
         ...toIssue(issue),
         environments: environments
           .filter((e) => e.environment !== '')
           .map((e) => ({ name: e.environment, firstSeen: iso(e.first_seen) })),
         latestEvent: latest ? apiEvent(latest) : null,
-        ...(principal.kind === 'user'
-          ? {
-              subscription: subscription
-                ? { subscribed: Number(subscription.subscribed) === 1, reason: subscription.reason }
-                : null,
-            }
-          : {}),
       };
     },
 

@@ -122,16 +122,17 @@ function SignedIn(props: { session: Session; path: string; onSignOut: () => void
 
   const items = NAV.filter((item) => item.for === 'both' || item.for === session.kind);
   const current = items.find((item) => path.startsWith(item.path));
-  useEffect(() => {
-    // The pages of issues and releases name themselves.
-    if (!/^\/(issues|orgs)\//.test(path)) document.title = current ? `${current.label} · Herald` : 'Herald';
-  }, [current, path]);
 
   // Pages of an issue, a project's issues and a release: where the links of messages lead, for every
   // session.
   const issue = /^\/issues\/([^/]+)/.exec(path);
   const projectIssues = /^\/orgs\/([^/]+)\/projects\/([^/]+)\/issues\/?$/.exec(path);
   const release = /^\/orgs\/([^/]+)\/projects\/([^/]+)\/releases\/([^/]+)$/.exec(path);
+  const namesItself = Boolean(issue || projectIssues || release);
+  useEffect(() => {
+    if (!namesItself) document.title = current ? `${current.label} · Herald` : 'Herald';
+  }, [current, namesItself]);
+
   let page: ReactNode;
   if (release) {
     page = (

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { ISSUE_STATUSES } from '../../events/event.js';
 import { PRIORITIES } from '../../events/issue-state.js';
+import type { IssueDetail } from '../../events/issues.js';
 import type { Services } from '../../services.js';
+import type { Principal } from '../../tenancy/context.js';
 import { principalOf } from '../auth.js';
 import { orgParams, slug } from '../schemas.js';
 import type { ApiApp } from '../server.js';
@@ -42,6 +44,13 @@ const idParams = z.object({ id: z.string().min(1).max(64) });
 
 /** `/api/v1/projects/{org}/{project}/issues` and `/api/v1/issues/{id}`: list, read, resolve, ignore, assign. */
 export function issueRoutes(app: ApiApp, services: Services): void {
+  /** The issue as read by `principal`; a person also reads whether they follow it. */
+  const detail = async (principal: Principal, issue: IssueDetail) => {
+    if (principal.kind !== 'user') return issue;
+    const { subscribed, reason } = await services.subscriptions.get(issue.id, principal.userId);
+    return { ...issue, subscription: reason === 'none' ? null : { subscribed, reason } };
+  };
+
   app.get(
     '/api/v1/projects/:org/:project/issues',
     {
@@ -63,15 +72,20 @@ export function issueRoutes(app: ApiApp, services: Services): void {
     },
     async (request) => {
       const { org, project } = request.params;
-      const target = await services.eventProjects.find(org, project);
-      return services.issues.list(principalOf(request), target, request.query);
+      // Resolving the organization admits its members (404 for anyone else), as for its other reads.
+      const organization = await services.organizations.resolve(principalOf(request), org);
+      const target = await services.projects.get(organization.id, project);
+      return services.issues.list(target.id, request.query);
     },
   );
 
   app.get(
     '/api/v1/issues/:id',
     { schema: { tags: ['issues'], params: idParams, response: { 200: issueDetail } } },
-    async (request) => services.issues.get(principalOf(request), request.params.id),
+    async (request) => {
+      const principal = principalOf(request);
+      return detail(principal, await services.issues.get(principal, request.params.id));
+    },
   );
 
   app.patch(
@@ -94,6 +108,9 @@ export function issueRoutes(app: ApiApp, services: Services): void {
         response: { 200: issueDetail },
       },
     },
-    async (request) => services.issues.update(principalOf(request), request.params.id, request.body),
+    async (request) => {
+      const principal = principalOf(request);
+      return detail(principal, await services.issues.update(principal, request.params.id, request.body));
+    },
   );
 }

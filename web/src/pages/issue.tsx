@@ -44,10 +44,9 @@ export function IssuePage(props: { session: Session; id: string }): ReactNode {
       setBusy(false);
     }
   }, []);
-  const setStatus = (status: Issue['status'], done: string) =>
-    act(async () => setIssue(await api<Issue>(session.token, 'PATCH', path, { status })), done);
-  const assign = (assignee: Issue['assignee'], done: string) =>
-    act(async () => setIssue(await api<Issue>(session.token, 'PATCH', path, { assignee })), done);
+  /** Changes the issue (status, assignee) and shows it as the API answers. */
+  const update = (change: Partial<Pick<Issue, 'status' | 'assignee'>>, done: string) =>
+    act(async () => setIssue(await api<Issue>(session.token, 'PATCH', path, change)), done);
   const follow = (on: boolean) =>
     act(
       async () => {
@@ -87,14 +86,20 @@ export function IssuePage(props: { session: Session; id: string }): ReactNode {
           <>
             {issue.status === 'unresolved' ? (
               <>
-                <button type="button" disabled={busy} onClick={() => void setStatus('resolved', 'Resolved.')}>
+                <button
+                  type="button"
+                  disabled={busy}
+                  onClick={() => void update({ status: 'resolved' }, 'Resolved.')}
+                >
                   Resolve
                 </button>
                 <button
                   type="button"
                   className="secondary"
                   disabled={busy}
-                  onClick={() => void setStatus('ignored', 'Ignored: it alerts no more until you reopen it.')}
+                  onClick={() =>
+                    void update({ status: 'ignored' }, 'Ignored: it alerts no more until you reopen it.')
+                  }
                 >
                   Ignore
                 </button>
@@ -104,7 +109,7 @@ export function IssuePage(props: { session: Session; id: string }): ReactNode {
                 type="button"
                 className="secondary"
                 disabled={busy}
-                onClick={() => void setStatus('unresolved', 'Reopened.')}
+                onClick={() => void update({ status: 'unresolved' }, 'Reopened.')}
               >
                 Reopen
               </button>
@@ -114,7 +119,7 @@ export function IssuePage(props: { session: Session; id: string }): ReactNode {
                 type="button"
                 className="secondary"
                 disabled={busy}
-                onClick={() => void assign({ type: 'user', id: me }, 'Assigned to you.')}
+                onClick={() => void update({ assignee: { type: 'user', id: me } }, 'Assigned to you.')}
               >
                 Assign to me
               </button>
