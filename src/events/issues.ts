@@ -24,7 +24,8 @@ export interface Issue {
   readonly lastSeen: string;
   readonly timesSeen: number;
   readonly usersSeen: number;
-  readonly assignee: { type: 'user' | 'team'; id: string } | null;
+  /** Who owns the issue, named as people read it: a member's name (their email when unnamed), a team's name. */
+  readonly assignee: { type: 'user' | 'team'; id: string; name: string } | null;
   readonly resolvedAt: string | null;
   readonly ignoreUntil: string | null;
   readonly ignoreCount: number | null;
@@ -124,8 +125,9 @@ export function issuesService(deps: {
         .execute();
       const page = rows.slice(0, limit);
       const last = page.at(-1);
+      const names = await assigneeNames(db, page);
       return {
-        data: page.map(toIssue),
+        data: page.map((r) => toIssue(r, names)),
         nextCursor: rows.length > limit && last ? encodeCursor(last.last_seen, last.id) : null,
       };
     },
@@ -144,7 +146,7 @@ export function issuesService(deps: {
         ? await db.selectFrom('events').selectAll().where('id', '=', issue.last_event_id).executeTakeFirst()
         : undefined;
       return {
-        ...toIssue(issue),
+        ...toIssue(issue, await assigneeNames(db, [issue])),
         environments: environments
           .filter((e) => e.environment !== '')
           .map((e) => ({ name: e.environment, firstSeen: iso(e.first_seen) })),
@@ -249,7 +251,34 @@ async function assigneeProblems(
   return [{ path: 'assignee.id', message: `is not ${what} of this organization` }];
 }
 
-function toIssue(row: IssueTable): Issue {
+/** The names of the issues' assignees, by `type:id`: at most one read of members and one of teams. */
+async function assigneeNames(db: Kysely<Database>, rows: IssueTable[]): Promise<Map<string, string>> {
+  const ids = (type: string) => [
+    ...new Set(rows.filter((r) => r.assignee_type === type).map((r) => r.assignee_id as string)),
+  ];
+  const users = ids('user');
+  const teams = ids('team');
+  const names = new Map<string, string>();
+  if (users.length > 0) {
+    const found = await db
+      .selectFrom('users')
+      .select(['id', 'name', 'email'])
+      .where('id', 'in', users)
+      .execute();
+    for (const u of found) names.set(`user:${u.id}`, u.name || u.email);
+  }
+  if (teams.length > 0) {
+    const found = await db
+      .selectFrom('teams')
+      .select(['id', 'name', 'slug'])
+      .where('id', 'in', teams)
+      .execute();
+    for (const t of found) names.set(`team:${t.id}`, t.name || t.slug);
+  }
+  return names;
+}
+
+function toIssue(row: IssueTable, names: ReadonlyMap<string, string>): Issue {
   return {
     id: row.id,
     projectId: row.project_id,
@@ -265,7 +294,12 @@ function toIssue(row: IssueTable): Issue {
     usersSeen: row.users_seen,
     assignee:
       row.assignee_type && row.assignee_id
-        ? { type: row.assignee_type as 'user' | 'team', id: row.assignee_id }
+        ? {
+            type: row.assignee_type as 'user' | 'team',
+            id: row.assignee_id,
+            // A member or team removed since keeps the id it was assigned by.
+            name: names.get(`${row.assignee_type}:${row.assignee_id}`) ?? row.assignee_id,
+          }
         : null,
     resolvedAt: iso(row.resolved_at),
     ignoreUntil: iso(row.ignore_until),

@@ -121,6 +121,14 @@ export function releases(deps: {
     }));
   }
 
+  const byVersion = (projectId: string, version: string) =>
+    db
+      .selectFrom('releases')
+      .selectAll()
+      .where('project_id', '=', projectId)
+      .where('version', '=', version)
+      .execute();
+
   return {
     /** Creates a release with its commits; a version the project already has is a 409. */
     async create(
@@ -178,14 +186,16 @@ export function releases(deps: {
       return view(rows);
     },
 
+    /** One release of the project by its version, with its commits and deploys; 404 when missing. */
+    async get(projectId: string, version: string): Promise<Release> {
+      const [release] = await view(await byVersion(projectId, version));
+      if (!release) throw new NotFoundError('Release');
+      return release;
+    },
+
     /** Records a deploy of a release of the project, then tells the pipeline. */
     async deploy(orgId: string, projectId: string, version: string, environment: string): Promise<Deploy> {
-      const release = await db
-        .selectFrom('releases')
-        .selectAll()
-        .where('project_id', '=', projectId)
-        .where('version', '=', version)
-        .executeTakeFirst();
+      const [release] = await byVersion(projectId, version);
       if (!release) throw new NotFoundError('Release');
       const now = clock.now();
       const row = { id: newId('dep', now), release_id: release.id, environment, created_at: now };

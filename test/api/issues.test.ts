@@ -18,7 +18,8 @@ describe.skipIf(SKIP_PROFILE)('issues API', () => {
     await h.request('POST', '/api/v1/orgs', { slug: 'acme' });
     await h.request('POST', '/api/v1/orgs/acme/projects', { slug: 'api' });
     memberId = (await h.request('POST', '/api/v1/orgs/acme/members', { email: 'dev@acme.test' })).body.userId;
-    teamId = (await h.request('POST', '/api/v1/orgs/acme/teams', { slug: 'backend' })).body.id;
+    teamId = (await h.request('POST', '/api/v1/orgs/acme/teams', { slug: 'backend', name: 'Backend' })).body
+      .id;
     await h.request('POST', '/api/v1/orgs', { slug: 'other' });
     outsiderId = (await h.request('POST', '/api/v1/orgs/other/members', { email: 'x@other.test' })).body
       .userId;
@@ -98,15 +99,23 @@ describe.skipIf(SKIP_PROFILE)('issues API', () => {
     });
   });
 
-  it('assigns to a member or a team of the organization only', async () => {
+  it('assigns to a member or a team of the organization only, and names the assignee', async () => {
     const toMember = await h.request('PATCH', `/api/v1/issues/${ids.auth}`, {
       assignee: { type: 'user', id: memberId },
     });
-    expect(toMember.body.assignee).toEqual({ type: 'user', id: memberId });
+    // A member added without a name is named after their email's local part.
+    expect(toMember.body.assignee).toEqual({ type: 'user', id: memberId, name: 'dev' });
+    const listed = await h.request('GET', ISSUES);
+    const assignees = listed.body.data.map((i: { id: string; assignee: unknown }) => [i.id, i.assignee]);
+    expect(Object.fromEntries(assignees)).toEqual({
+      [ids.auth!]: { type: 'user', id: memberId, name: 'dev' },
+      [ids.cache!]: null,
+      [ids.db!]: null,
+    });
     const toTeam = await h.request('PATCH', `/api/v1/issues/${ids.auth}`, {
       assignee: { type: 'team', id: teamId },
     });
-    expect(toTeam.body.assignee).toEqual({ type: 'team', id: teamId });
+    expect(toTeam.body.assignee).toEqual({ type: 'team', id: teamId, name: 'Backend' });
     const outsider = await h.request('PATCH', `/api/v1/issues/${ids.auth}`, {
       assignee: { type: 'user', id: outsiderId },
     });
@@ -115,6 +124,7 @@ describe.skipIf(SKIP_PROFILE)('issues API', () => {
     expect((await h.request('GET', `/api/v1/issues/${ids.auth}`)).body.assignee).toEqual({
       type: 'team',
       id: teamId,
+      name: 'Backend',
     });
     const cleared = await h.request('PATCH', `/api/v1/issues/${ids.auth}`, { assignee: null });
     expect(cleared.body.assignee).toBeNull();

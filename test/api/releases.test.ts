@@ -89,6 +89,32 @@ describe.skipIf(SKIP_PROFILE)('releases and deploys', () => {
     ]);
   });
 
+  it('answers one release by its version, to members too, and 404 for a version or project it lacks', async () => {
+    await h.request('POST', base, { version: 'web@2.0.0+build.7', commits: [{ id: 'c3', message: 'Ship' }] });
+    await h.request('POST', `${base}/web@2.0.0+build.7/deploys`, { environment: 'staging' });
+    const one = await h.request('GET', `${base}/${encodeURIComponent('web@2.0.0+build.7')}`);
+    expect(one.status).toBe(200);
+    expect(one.body).toMatchObject({
+      version: 'web@2.0.0+build.7',
+      commits: [{ id: 'c3', message: 'Ship' }],
+      deploys: [{ environment: 'staging' }],
+    });
+    const older = await h.request('GET', `${base}/1.0.0`);
+    expect(older.body.deploys.map((d: { environment: string }) => d.environment)).toEqual(['production']);
+
+    const token = (await h.request('POST', `/api/v1/users/${id.alice}/tokens`, { name: 'alice' })).body.token;
+    const asMember = await h.request('GET', `${base}/1.1.0`, undefined, { token });
+    expect(asMember.status).toBe(200);
+    expect(asMember.body.version).toBe('1.1.0');
+
+    const missing = await h.request('GET', `${base}/9.9.9`);
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.message).toBe('Release not found');
+    expect(
+      (await h.request('GET', '/api/v1/projects/foreign/secret/releases/1.0.0', undefined, { token })).status,
+    ).toBe(404);
+  });
+
   it('tells the pipeline about a deploy after it is stored', async () => {
     const seen: DeployInfo[] = [];
     const db = h.engine.store.db;

@@ -324,7 +324,18 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     await page.getByRole('button', { name: 'Assign to me' }).click();
     await page.getByText('Assigned to you.', { exact: true }).waitFor();
     await page.getByText(/· assigned to you/).waitFor();
-    expect((await h.request('GET', `/api/v1/issues/${id}`)).body.assignee).toEqual({ type: 'user', id: ana });
+    expect((await h.request('GET', `/api/v1/issues/${id}`)).body.assignee).toMatchObject({
+      type: 'user',
+      id: ana,
+    });
+    // Someone else assigned reads by name.
+    const ben = (
+      await h.request('POST', '/api/v1/orgs/acme/members', { email: 'ben@acme.test', name: 'Ben' })
+    ).body.userId;
+    await h.request('PATCH', `/api/v1/issues/${id}`, { assignee: { type: 'user', id: ben } });
+    await page.reload();
+    await page.getByText(/· assigned to Ben/).waitFor();
+    await page.getByRole('button', { name: 'Assign to me' }).waitFor();
 
     // A digest's "View issues" link: the project's unresolved issues, each opening its page.
     await page.goto(`${h.url}/orgs/acme/projects/api/issues`);

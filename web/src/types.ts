@@ -272,7 +272,7 @@ export interface Issue {
   readonly lastSeen: string;
   readonly timesSeen: number;
   readonly usersSeen: number;
-  readonly assignee: { readonly type: 'user' | 'team'; readonly id: string } | null;
+  readonly assignee: { readonly type: 'user' | 'team'; readonly id: string; readonly name: string } | null;
   readonly environments?: readonly { readonly name: string; readonly firstSeen: string }[];
   readonly latestEvent?: Record<string, unknown> | null;
   /** With a personal token: whether that person follows the issue (null: never decided). */

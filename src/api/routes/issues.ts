@@ -23,7 +23,9 @@ const issue = z.object({
   lastSeen: z.string(),
   timesSeen: z.number(),
   usersSeen: z.number(),
-  assignee: assignee.nullable(),
+  assignee: assignee
+    .extend({ name: z.string().describe("The member's name (or email) or the team's name") })
+    .nullable(),
   resolvedAt: z.string().nullable(),
   ignoreUntil: z.string().nullable(),
   ignoreCount: z.number().nullable(),

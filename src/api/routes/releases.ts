@@ -28,7 +28,7 @@ const release = z
 
 const projectParams = orgParams.extend({ project: slug });
 
-/** `/api/v1/projects/{org}/{project}/releases` and `…/releases/{version}/deploys`. */
+/** `/api/v1/projects/{org}/{project}/releases`, `…/releases/{version}` and `…/releases/{version}/deploys`. */
 export function releaseRoutes(app: ApiApp, services: Services): void {
   const scope = async (principal: Principal, params: { org: string; project: string }) => {
     const org = await services.organizations.resolve(principal, params.org);
@@ -65,6 +65,22 @@ export function releaseRoutes(app: ApiApp, services: Services): void {
     async (request) => {
       const { projectId } = await scope(principalOf(request), request.params);
       return { data: await services.releases.list(projectId) };
+    },
+  );
+
+  app.get(
+    '/api/v1/projects/:org/:project/releases/:version',
+    {
+      schema: {
+        tags: ['releases'],
+        summary: 'One release by its version, with its commits and deploys',
+        params: projectParams.extend({ version: releaseVersionSchema }),
+        response: { 200: release },
+      },
+    },
+    async (request) => {
+      const { projectId } = await scope(principalOf(request), request.params);
+      return services.releases.get(projectId, request.params.version);
     },
   );
 

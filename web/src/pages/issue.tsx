@@ -45,8 +45,10 @@ export function IssuePage(props: { session: Session; id: string }): ReactNode {
     }
   }, []);
   /** Changes the issue (status, assignee) and shows it as the API answers. */
-  const update = (change: Partial<Pick<Issue, 'status' | 'assignee'>>, done: string) =>
-    act(async () => setIssue(await api<Issue>(session.token, 'PATCH', path, change)), done);
+  const update = (
+    change: { status?: Issue['status']; assignee?: { type: 'user'; id: string } },
+    done: string,
+  ) => act(async () => setIssue(await api<Issue>(session.token, 'PATCH', path, change)), done);
   const follow = (on: boolean) =>
     act(
       async () => {
@@ -75,7 +77,7 @@ export function IssuePage(props: { session: Session; id: string }): ReactNode {
     ? 'unassigned'
     : mine
       ? 'assigned to you'
-      : `assigned to ${issue.assignee.type} ${issue.assignee.id}`;
+      : `assigned to ${issue.assignee.type === 'team' ? 'team ' : ''}${issue.assignee.name}`;
   const event = issue.latestEvent ?? null;
   const environments = issue.environments ?? [];
   return (

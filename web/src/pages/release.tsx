@@ -1,7 +1,7 @@
 import { type ReactNode, useEffect, useState } from 'react';
 import { api, describeError } from '../api';
 import type { Session } from '../session';
-import type { Page, Release } from '../types';
+import type { Release } from '../types';
 import { formatTime, Loading, Notice, PageHeader } from '../ui';
 
 /** A release, where a deploy message's "View release" link leads: its deploys and its commits. */
@@ -14,18 +14,14 @@ export function ReleasePage(props: {
   const { session, org, project, version } = props;
   const [release, setRelease] = useState<Release | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const base = `/api/v1/projects/${encodeURIComponent(org)}/${encodeURIComponent(project)}/releases`;
+  const path = `/api/v1/projects/${[org, project, 'releases', version].map(encodeURIComponent).join('/')}`;
 
   useEffect(() => {
     document.title = `${version} · Herald`;
-    api<Page<Release>>(session.token, 'GET', base)
-      .then((page) => {
-        const found = page.data.find((r) => r.version === version);
-        if (found) setRelease(found);
-        else setError(`${project} has no release ${version} among its newest 100.`);
-      })
+    api<Release>(session.token, 'GET', path)
+      .then(setRelease)
       .catch((e: unknown) => setError(describeError(e)));
-  }, [session.token, base, project, version]);
+  }, [session.token, path, version]);
 
   if (!release) {
     return (
