@@ -6,10 +6,18 @@ import type { Database } from '../store/schema.js';
 /** Roles that may change an organization's configuration. */
 const MANAGERS = new Set(['owner', 'admin']);
 
+/** A mute for the caller alone: not for everyone, not for someone else (a body on POST, a query on DELETE). */
+function ownMute(request: FastifyRequest, userId: string): boolean {
+  const input = (request.method === 'DELETE' ? request.query : request.body) as
+    | { target?: unknown; userId?: unknown }
+    | undefined;
+  return input?.target === 'me' && (input.userId === undefined || input.userId === userId);
+}
+
 /** Writes every member may make in their organization: their own mutes and dry runs. */
-const MEMBER_WRITES = [
-  /^\/api\/v1\/projects\/:org\/:project\/rules\/:id\/snooze$/,
-  /^\/api\/v1\/projects\/:org\/:project\/rules\/preview$/,
+const MEMBER_WRITES: { route: RegExp; allowed: (request: FastifyRequest, userId: string) => boolean }[] = [
+  { route: /^\/api\/v1\/projects\/:org\/:project\/rules\/:id\/snooze$/, allowed: ownMute },
+  { route: /^\/api\/v1\/projects\/:org\/:project\/rules\/preview$/, allowed: () => true },
 ];
 
 const ORG_ROUTE = /^\/api\/v1\/(orgs|projects)\/:org(\/|$)/;
@@ -25,7 +33,8 @@ export function requireRole(db: Kysely<Database>) {
     const principal = request.principal;
     if (principal?.kind !== 'user' || !WRITE_METHODS.has(request.method)) return;
     const route = request.routeOptions.url ?? '';
-    if (!ORG_ROUTE.test(route) || MEMBER_WRITES.some((r) => r.test(route))) return;
+    if (!ORG_ROUTE.test(route)) return;
+    if (MEMBER_WRITES.some((w) => w.route.test(route) && w.allowed(request, principal.userId))) return;
     const slug = (request.params as { org?: string }).org;
     if (!slug) return;
     const member = await db

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.js';
-import { NotFoundError } from '../errors.js';
+import { ForbiddenError, NotFoundError } from '../errors.js';
 import { newId, newToken } from '../ids.js';
 import { hashToken } from '../security/secret-box.js';
 import type { Database } from '../store/schema.js';
@@ -45,15 +45,27 @@ export async function authenticateUserToken(
 ): Promise<Principal | null> {
   const row = await db
     .selectFrom('user_tokens')
-    .select(['id', 'user_id', 'last_used_at'])
+    .select(['id', 'user_id', 'last_used_at', 'issued_by_org'])
     .where('token_hash', '=', hash)
     .executeTakeFirst();
   if (!row) return null;
+  // An organization's key made this token for someone who belonged to it alone; once they belong to
+  // another organization too, the token would reach that one as well, so it no longer holds.
+  if (row.issued_by_org !== null) {
+    const orgIds = await memberships(db, row.user_id);
+    if (orgIds.length !== 1 || orgIds[0] !== row.issued_by_org) return null;
+  }
   if (row.last_used_at === null || now - row.last_used_at >= TOUCH_INTERVAL_MS) {
     await db.updateTable('user_tokens').set({ last_used_at: now }).where('id', '=', row.id).execute();
     await db.updateTable('users').set({ last_active_at: now }).where('id', '=', row.user_id).execute();
   }
   return { kind: 'user', userId: row.user_id, tokenId: row.id };
+}
+
+/** The organizations the user is a member of. */
+async function memberships(db: Kysely<Database>, userId: string): Promise<string[]> {
+  const rows = await db.selectFrom('members').select('org_id').where('user_id', '=', userId).execute();
+  return rows.map((r) => r.org_id);
 }
 
 /** Personal tokens of users; only SHA-256 hashes are stored. */
@@ -64,11 +76,18 @@ export function userTokens(deps: { readonly db: Kysely<Database>; readonly clock
   return {
     /**
      * Creates a token for the user; the token is in the answer once and never again. Only the admin
-     * token and an org key of an organization the user is in may: a token never mints another.
+     * token and an org key of an organization the user is in may: a token never mints another. An org
+     * key may only for someone who belongs to its organization alone (a person's token reaches all
+     * their organizations), and the token stops working when they join another.
      */
     async create(principal: Principal, userId: string, name: string): Promise<UserToken & { token: string }> {
       if (principal.kind === 'user') throw new NotFoundError('User');
       await access.reach(principal, userId);
+      if (principal.kind === 'org' && (await memberships(db, userId)).length > 1) {
+        throw new ForbiddenError(
+          `${userId} is also a member of another organization: their personal token comes from the admin token or an emailed sign-in link`,
+        );
+      }
       const now = clock.now();
       const token = newToken(USER_TOKEN_PREFIX);
       const row = {
@@ -79,6 +98,7 @@ export function userTokens(deps: { readonly db: Kysely<Database>; readonly clock
         prefix: token.slice(0, 8),
         created_at: now,
         last_used_at: null,
+        issued_by_org: principal.kind === 'org' ? principal.orgId : null,
       };
       await db.insertInto('user_tokens').values(row).execute();
       return { id: row.id, userId, name, prefix: row.prefix, createdAt: iso(now), lastUsedAt: null, token };

@@ -241,6 +241,8 @@ export interface UserTokenTable {
   prefix: string;
   created_at: number;
   last_used_at: number | null;
+  /** The organization whose API key created the token; null for the admin token or a sign-in link. */
+  issued_by_org: string | null;
 }
 
 /** Durable work: written in the same transaction as the rows it acts on. */

@@ -7,6 +7,8 @@ describe.skipIf(SKIP_PROFILE)('member roles with personal tokens', () => {
   let h: TestHerald;
   let owner = '';
   let member = '';
+  let ownerId = '';
+  let memberId = '';
   let outsider = '';
   let ruleId = '';
 
@@ -17,11 +19,9 @@ describe.skipIf(SKIP_PROFILE)('member roles with personal tokens', () => {
     h = await startHerald();
     await h.request('POST', '/api/v1/orgs', { slug: 'acme' });
     await h.request('POST', '/api/v1/orgs', { slug: 'other' });
-    const ownerId = (
-      await h.request('POST', '/api/v1/orgs/acme/members', { email: 'o@acme.test', role: 'owner' })
-    ).body.userId;
-    const memberId = (await h.request('POST', '/api/v1/orgs/acme/members', { email: 'm@acme.test' })).body
-      .userId;
+    ownerId = (await h.request('POST', '/api/v1/orgs/acme/members', { email: 'o@acme.test', role: 'owner' }))
+      .body.userId;
+    memberId = (await h.request('POST', '/api/v1/orgs/acme/members', { email: 'm@acme.test' })).body.userId;
     const outsiderId = (
       await h.request('POST', '/api/v1/orgs/other/members', { email: 'x@other.test', role: 'owner' })
     ).body.userId;
@@ -64,14 +64,27 @@ describe.skipIf(SKIP_PROFILE)('member roles with personal tokens', () => {
     expect(rule.body.name).toBe('All new');
   });
 
-  it('a member mutes a rule for themselves', async () => {
-    const muted = await h.request(
-      'POST',
-      `/api/v1/projects/acme/api/rules/${ruleId}/snooze`,
-      { target: 'me' },
-      { token: member },
-    );
+  it('a member mutes a rule for themselves, not for everyone nor for someone else', async () => {
+    const snooze = `/api/v1/projects/acme/api/rules/${ruleId}/snooze`;
+    const muted = await h.request('POST', snooze, { target: 'me' }, { token: member });
     expect(muted.status).toBe(201);
+    const named = await h.request('POST', snooze, { target: 'me', userId: memberId }, { token: member });
+    expect(named.status).toBe(201);
+    expect((await h.request('DELETE', `${snooze}?target=me`, undefined, { token: member })).status).toBe(204);
+
+    for (const body of [{ target: 'everyone' }, { target: 'me', userId: ownerId }]) {
+      const refused = await h.request('POST', snooze, body, { token: member });
+      expect(refused.status).toBe(403);
+    }
+    const byOwner = await h.request('POST', snooze, { target: 'everyone' }, { token: owner });
+    expect(byOwner.status).toBe(201);
+    const lift = await h.request('DELETE', `${snooze}?target=everyone`, undefined, { token: member });
+    expect(lift.status).toBe(403);
+    const rule = await h.request('GET', `/api/v1/projects/acme/api/rules/${ruleId}`);
+    expect(rule.body.snoozes.map((z: { target: string }) => z.target)).toEqual(['everyone']);
+    expect((await h.request('DELETE', `${snooze}?target=everyone`, undefined, { token: owner })).status).toBe(
+      204,
+    );
   });
 
   it("another organization's owner gets 404s, not 403s", async () => {

@@ -135,4 +135,26 @@ describe.skipIf(SKIP_PROFILE)('personal user tokens', () => {
       .executeTakeFirst();
     expect(row?.last_active_at).toBe(h.clock.now());
   });
+
+  it("an org key's token reaches no other organization: refused for a person in several, void once they join another", async () => {
+    const refused = await h.request('POST', `/api/v1/users/${alice}/tokens`, {}, { token: acmeKey });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.message).toContain('also a member of another organization');
+
+    const carol = (await h.request('POST', '/api/v1/orgs/acme/members', { email: 'carol@example.com' })).body
+      .userId;
+    const byKey = (await h.request('POST', `/api/v1/users/${carol}/tokens`, {}, { token: acmeKey })).body
+      .token;
+    const byAdmin = (await h.request('POST', `/api/v1/users/${carol}/tokens`, {})).body.token;
+    expect((await h.request('GET', '/api/v1/me', undefined, { token: byKey })).status).toBe(200);
+
+    // Another organization adds her as its owner: acme's key made a token that would now open it.
+    await h.request('POST', '/api/v1/orgs/foreign/members', { email: 'carol@example.com', role: 'owner' });
+    expect(
+      (await h.request('GET', '/api/v1/orgs/foreign/api-keys', undefined, { token: byKey })).status,
+    ).toBe(401);
+    expect((await h.request('GET', '/api/v1/me', undefined, { token: byKey })).status).toBe(401);
+    const mine = await h.request('GET', '/api/v1/me', undefined, { token: byAdmin });
+    expect(mine.body.organizations.map((o: { slug: string }) => o.slug)).toEqual(['acme', 'foreign']);
+  });
 });

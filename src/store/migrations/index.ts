@@ -12,6 +12,7 @@ import { jobStages } from './010-job-stages.js';
 import { signInLinks } from './011-sign-in-links.js';
 import { writePathIndexes } from './012-write-path-indexes.js';
 import { payloadSchema } from './013-payload-schema.js';
+import { tokenIssuer } from './014-token-issuer.js';
 
 /** Every migration, in order; names are stable forever once released. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -28,4 +29,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '011-sign-in-links': signInLinks,
   '012-write-path-indexes': writePathIndexes,
   '013-payload-schema': payloadSchema,
+  '014-token-issuer': tokenIssuer,
 };
