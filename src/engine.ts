@@ -355,6 +355,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
     services,
     logger,
     clock,
+    secrets: deps.secrets,
     bodyLimit: config.bodyLimit,
     version: VERSION,
   });

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.js';
 import { ConflictError, HeraldError, ValidationError } from '../errors.js';
+import type { SecretBox } from '../security/secret-box.js';
 import { sha256Hex } from '../security/sha256.js';
 import type { Database } from '../store/schema.js';
 import { isUniqueViolation } from '../store/store.js';
@@ -18,8 +19,10 @@ const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /**
  * `Idempotency-Key` for writes: the first request with a key runs and its answer is kept; a replay with
  * the same body gets that answer again, a different body gets 422, a replay while the first still runs 409.
+ * Answers are kept sealed with the installation's secret key: some carry what is shown only once (a new
+ * API key or personal token), which must not lie in the database readable.
  */
-export function idempotency(db: Kysely<Database>, clock: Clock) {
+export function idempotency(db: Kysely<Database>, clock: Clock, secrets: SecretBox) {
   return {
     async preHandler(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
       const header = request.headers['idempotency-key'];
@@ -70,7 +73,7 @@ export function idempotency(db: Kysely<Database>, clock: Clock) {
           .code(first.status_code)
           .header('idempotent-replayed', 'true')
           .type('application/json; charset=utf-8')
-          .send(first.response ?? '');
+          .send(keptAnswer(first.response, secrets));
       }
       request.idempotency = { scope, key };
       return undefined;
@@ -89,7 +92,10 @@ export function idempotency(db: Kysely<Database>, clock: Clock) {
       else {
         await db
           .updateTable('idempotency_keys')
-          .set({ status_code: reply.statusCode, response: typeof payload === 'string' ? payload : null })
+          .set({
+            status_code: reply.statusCode,
+            response: typeof payload === 'string' ? secrets.seal(payload) : null,
+          })
           .where('scope', '=', slot.scope)
           .where('key', '=', slot.key)
           .execute();
@@ -97,4 +103,10 @@ export function idempotency(db: Kysely<Database>, clock: Clock) {
       return payload;
     },
   };
+}
+
+/** A kept answer as it was sent; one kept before answers were sealed (a JSON text) is as it was stored. */
+function keptAnswer(response: string | null, secrets: SecretBox): string {
+  if (response === null) return '';
+  return response.startsWith('v1.') ? secrets.open(response) : response;
 }

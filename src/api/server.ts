@@ -19,6 +19,7 @@ import type { Clock } from '../clock.js';
 import { NotFoundError } from '../errors.js';
 import { newId } from '../ids.js';
 import { lazyChildLogger, redactUrl } from '../logger.js';
+import type { SecretBox } from '../security/secret-box.js';
 import type { Services } from '../services.js';
 import type { Store } from '../store/store.js';
 import { writtenCheckOf } from '../validation.js';
@@ -87,6 +88,8 @@ export interface ApiOptions {
   readonly services: Services;
   readonly logger: Logger;
   readonly clock: Clock;
+  /** Seals the answers kept for `Idempotency-Key` replays, which may hold a token shown once. */
+  readonly secrets: SecretBox;
   /** Largest accepted body in bytes. */
   readonly bodyLimit: number;
   readonly version: string;
@@ -164,7 +167,7 @@ export async function buildApi(options: ApiOptions): Promise<ApiApp> {
   // The dashboard's files at `/`; API paths keep their JSON 404s.
   staticWeb(app);
 
-  const keys = idempotency(options.store.db, options.clock);
+  const keys = idempotency(options.store.db, options.clock, options.secrets);
   await app.register(async (api: ApiApp) => {
     api.addHook('onRequest', authenticate(options.services.apiKeys));
     api.addHook('preHandler', requireRole(options.store.db));

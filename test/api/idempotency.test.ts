@@ -22,6 +22,18 @@ describe.skipIf(SKIP_PROFILE)('Idempotency-Key', () => {
     expect(list.body.data).toHaveLength(1);
   });
 
+  it('keeps the answer sealed: a new API key is replayed, never readable in the database', async () => {
+    const headers = { 'idempotency-key': 'create-key-1' };
+    const first = await h.request('POST', '/api/v1/orgs/idem/api-keys', { name: 'deploy-bot' }, { headers });
+    const again = await h.request('POST', '/api/v1/orgs/idem/api-keys', { name: 'deploy-bot' }, { headers });
+    expect(first.body.token).toMatch(/^hrk_/);
+    expect(again.body).toEqual(first.body);
+    const kept = await h.engine.store.db.selectFrom('idempotency_keys').selectAll().execute();
+    expect(kept.length).toBeGreaterThan(0);
+    expect(JSON.stringify(kept)).not.toContain(first.body.token);
+    expect(JSON.stringify(kept)).not.toContain(first.body.token.slice(0, 16));
+  });
+
   it('the same key with another body → 422', async () => {
     const headers = { 'idempotency-key': 'create-project-2' };
     await h.request('POST', '/api/v1/orgs/idem/projects', { slug: 'first' }, { headers });
