@@ -43,10 +43,9 @@ function ensureBuilt(): void {
   execFileSync(
     process.execPath,
     [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'web/vite.config.ts'],
-    {
-      cwd: ROOT,
-      stdio: 'pipe',
-    },
+    // Vitest sets NODE_ENV=test, which Vite would take for a development build of React: build what
+    // `npm run build:web` builds.
+    { cwd: ROOT, stdio: 'pipe', env: { ...process.env, NODE_ENV: 'production' } },
   );
 }
 
@@ -396,5 +395,53 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     await page.goto(`${h.url}/rules?org=acme&project=api&rule=${rule.id}`);
     await expect.poll(() => page.getByLabel('Name').inputValue()).toBe('Email Ana');
     await page.context().close();
+  });
+
+  it('a rule link opened signed out leads to that rule once the person signs in', async () => {
+    const rules = await h.request('GET', '/api/v1/projects/acme/api/rules');
+    const rule = rules.body.data.find((r: { name: string }) => r.name === 'Email Ana');
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`${h.url}/rules?org=acme&project=api&rule=${rule.id}`);
+    await page.getByLabel('Token').fill(anaToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByLabel('Name').inputValue()).toBe('Email Ana');
+    await context.close();
+  });
+
+  it("a member reads the organization's rules, history and integrations, and snoozes a rule only for themselves", async () => {
+    const cy = (await h.request('POST', '/api/v1/orgs/acme/members', { email: 'cy@acme.test', name: 'Cy' }))
+      .body.userId;
+    const cyToken = (await h.request('POST', `/api/v1/users/${cy}/tokens`, { name: 'browser' })).body.token;
+    const page = await signIn(cyToken);
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Rules' }).click();
+    await page.getByText("You read this organization's rules").waitFor();
+    const item = page.getByTestId('rule-item').filter({ hasText: 'Email Ana' });
+    await item.waitFor();
+    expect(await item.getByRole('button', { name: 'Edit' }).count()).toBe(0);
+    expect(await item.getByText('Snooze for everyone').count()).toBe(0);
+    await item.getByLabel('Snooze for me').selectOption({ label: '1 hour' });
+    await page.getByText('is snoozed for you').waitFor();
+    await item.getByText('Snoozed for you').waitFor();
+    const rules = await h.request('GET', '/api/v1/projects/acme/api/rules');
+    const rule = rules.body.data.find((r: { name: string }) => r.name === 'Email Ana');
+    expect(rule.snoozes).toEqual([expect.objectContaining({ target: 'user', userId: cy })]);
+    await item.getByRole('button', { name: 'Unsnooze for me' }).click();
+    await page.getByText('Snooze lifted.').waitFor();
+
+    await nav.getByRole('link', { name: 'History' }).click();
+    await page.getByRole('heading', { level: 1 }).waitFor();
+    await nav.getByRole('link', { name: 'Integrations' }).click();
+    await page.getByText("You read this organization's integrations").waitFor();
+    await page.getByTestId('integration-item').first().waitFor();
+    expect(await page.getByRole('button', { name: 'Delete' }).count()).toBe(0);
+    await page.context().close();
+
+    // An owner signed in with her own token changes them.
+    const owner = await signIn(anaToken);
+    await owner.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Integrations' }).click();
+    await owner.getByTestId('integration-item').first().getByRole('button', { name: 'Edit' }).waitFor();
+    await owner.context().close();
   });
 });

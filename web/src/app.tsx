@@ -32,9 +32,10 @@ interface NavItem {
 const NAV: readonly NavItem[] = [
   { path: '/inbox', label: 'Inbox', for: 'user' },
   { path: '/settings', label: 'My settings', for: 'both' },
-  { path: '/rules', label: 'Rules', for: 'admin' },
-  { path: '/history', label: 'History', for: 'admin' },
-  { path: '/integrations', label: 'Integrations', for: 'admin' },
+  // A person reads these for each organization they are in; its owners and admins change them.
+  { path: '/rules', label: 'Rules', for: 'both' },
+  { path: '/history', label: 'History', for: 'both' },
+  { path: '/integrations', label: 'Integrations', for: 'both' },
 ];
 
 /** A path segment decoded; as it is when it is not valid percent-encoding. */
@@ -95,7 +96,9 @@ export function App(): ReactNode {
         notice={startError}
         onToken={async (token) => {
           const opened = await signIn(token);
-          navigate(path === '/' || path === '/sign-in' ? homeOf(opened) : path, { replace: true });
+          // The page asked for, with its query (a rule link's `?org=…&rule=…`).
+          const asked = path + window.location.search;
+          navigate(path === '/' || path === '/sign-in' ? homeOf(opened) : asked, { replace: true });
         }}
       />
     );
@@ -111,6 +114,10 @@ function SignedIn(props: { session: Session; path: string; onSignOut: () => void
     () => new URLSearchParams(window.location.search).get('org') ?? sessionStorage.getItem(ORG_KEY),
   );
   const org: Org | undefined = session.orgs.find((o) => o.slug === orgSlug) ?? session.orgs[0];
+  const role = session.kind === 'user' ? session.me.organizations.find((o) => o.id === org?.id)?.role : null;
+  // The admin token and org keys act for the organization; a person as their role in it allows.
+  const manage = session.kind === 'admin' || role === 'owner' || role === 'admin';
+  const me = session.kind === 'user' ? session.me.id : null;
   const chooseOrg = (slug: string) => {
     sessionStorage.setItem(ORG_KEY, slug);
     setOrgSlug(slug);
@@ -182,11 +189,11 @@ function SignedIn(props: { session: Session; path: string; onSignOut: () => void
       </Notice>
     );
   } else if (current.path === '/rules') {
-    page = <RulesPage token={session.token} org={org} />;
+    page = <RulesPage key={org.id} token={session.token} org={org} manage={manage} me={me} />;
   } else if (current.path === '/history') {
-    page = <HistoryPage token={session.token} org={org} />;
+    page = <HistoryPage key={org.id} token={session.token} org={org} manage={manage} />;
   } else {
-    page = <IntegrationsPage token={session.token} org={org} />;
+    page = <IntegrationsPage key={org.id} token={session.token} org={org} manage={manage} />;
   }
 
   return (
@@ -220,7 +227,7 @@ function SignedIn(props: { session: Session; path: string; onSignOut: () => void
             </ul>
           </nav>
           <div className="who">
-            {session.kind === 'admin' && session.orgs.length > 1 ? (
+            {session.orgs.length > 1 ? (
               <label className="org-switch">
                 <span className="visually-hidden">Organization</span>
                 <select value={org?.slug ?? ''} onChange={(e) => chooseOrg(e.target.value)}>

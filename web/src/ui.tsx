@@ -1,4 +1,5 @@
 import { type ReactNode, useId } from 'react';
+import type { Integration, Member } from './types';
 
 /** A labelled form control with its hint and its error, wired for screen readers. */
 export function Field(props: {
@@ -105,6 +106,17 @@ export const LABELS: Readonly<Record<string, string>> = {
   rule_saved: 'Rule saved',
   integration_disabled: 'Integration disabled',
 };
+
+/** Whom a recipient id names: a member's name (or email), an integration's name, or the id itself. */
+export function recipientName(
+  id: string,
+  members: readonly Member[],
+  integrations: readonly Integration[],
+): string {
+  const m = members.find((x) => x.userId === id);
+  if (m) return m.name || m.email;
+  return integrations.find((x) => x.id === id)?.name ?? id;
+}
 
 /** The label of an identifier, or the identifier itself. */
 export function label(value: string): string {

@@ -21,7 +21,8 @@ export type IntegrationDisabledPayload = z.infer<typeof integrationDisabledPaylo
 
 function doc(p: IntegrationDisabledPayload, r: Rendering): MessageDoc {
   const { integration } = p;
-  const url = `${r.context.baseUrl}/orgs/${encodeURIComponent(p.organization.slug)}/integrations/${encodeURIComponent(integration.id)}`;
+  // The dashboard's integrations of the organization, where the disabled one says why and is enabled again.
+  const url = `${r.context.baseUrl}/integrations?org=${encodeURIComponent(p.organization.slug)}`;
   return {
     subject: r.t('integrationDisabled.subject', { name: integration.name }),
     title: integration.name,

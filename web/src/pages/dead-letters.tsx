@@ -1,10 +1,17 @@
 import { type ReactNode, useCallback, useEffect, useState } from 'react';
 import { api, describeError } from '../api';
-import type { DeadLetter, Member, Org, Page } from '../types';
-import { formatTime, Loading, label, Notice } from '../ui';
+import type { DeadLetter, Integration, Member, Org, Page } from '../types';
+import { formatTime, Loading, label, Notice, recipientName } from '../ui';
 
 /** Deliveries that exhausted their attempts, with their last error and a retry. */
-export function DeadLetters(props: { token: string; org: Org; members: readonly Member[] }): ReactNode {
+export function DeadLetters(props: {
+  token: string;
+  org: Org;
+  members: readonly Member[];
+  integrations: readonly Integration[];
+  /** Owners and admins replay; members read. */
+  manage: boolean;
+}): ReactNode {
   const [items, setItems] = useState<readonly DeadLetter[] | null>(null);
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
   const base = `/api/v1/orgs/${props.org.slug}/deliveries`;
@@ -32,10 +39,6 @@ export function DeadLetters(props: { token: string; org: Org; members: readonly 
       setMessage({ kind: 'error', text: describeError(e) });
     }
   };
-  const who = (id: string) => {
-    const m = props.members.find((x) => x.userId === id);
-    return m ? m.name || m.email : id;
-  };
 
   return (
     <>
@@ -51,24 +54,28 @@ export function DeadLetters(props: { token: string; org: Org; members: readonly 
         </div>
       ) : (
         <>
-          <div className="button-row">
-            <button type="button" onClick={() => void retry()}>
-              Retry all ({items.length})
-            </button>
-          </div>
+          {props.manage ? (
+            <div className="button-row">
+              <button type="button" onClick={() => void retry()}>
+                Retry all ({items.length})
+              </button>
+            </div>
+          ) : null}
           <ul className="plain-list dead-list">
             {items.map((d) => (
               <li key={d.id}>
                 <div>
                   <p>
-                    <strong>{d.recipient.type === 'user' ? who(d.recipient.id) : d.recipient.id}</strong> by{' '}
+                    <strong>{recipientName(d.recipient.id, props.members, props.integrations)}</strong> by{' '}
                     {label(d.channel)} · {d.attempts} attempts · last {formatTime(d.updatedAt)}
                   </p>
                   {d.lastError ? <pre className="error-box">{d.lastError}</pre> : null}
                 </div>
-                <button type="button" className="secondary small" onClick={() => void retry([d.id])}>
-                  Retry
-                </button>
+                {props.manage ? (
+                  <button type="button" className="secondary small" onClick={() => void retry([d.id])}>
+                    Retry
+                  </button>
+                ) : null}
               </li>
             ))}
           </ul>

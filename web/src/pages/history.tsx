@@ -10,7 +10,7 @@ import {
   type Page,
   type Project,
 } from '../types';
-import { Field, formatTime, Loading, label, Notice, PageHeader } from '../ui';
+import { Field, formatTime, Loading, label, Notice, PageHeader, recipientName } from '../ui';
 import { AnalyticsView } from './analytics';
 import { DeadLetters } from './dead-letters';
 import { Timeline } from './timeline';
@@ -41,7 +41,7 @@ interface Filters {
 const EMPTY: Filters = { project: '', type: '', channel: '', status: '', recipient: '', from: '', to: '' };
 
 /** History and analytics: notifications with filters and timelines, charts, dead letters. */
-export function HistoryPage(props: { token: string; org: Org }): ReactNode {
+export function HistoryPage(props: { token: string; org: Org; manage: boolean }): ReactNode {
   const path = usePath();
   const tab = path.startsWith('/history/analytics')
     ? 'analytics'
@@ -106,7 +106,15 @@ export function HistoryPage(props: { token: string; org: Org }): ReactNode {
         />
       ) : null}
       {tab === 'analytics' ? <AnalyticsView token={props.token} org={props.org} /> : null}
-      {tab === 'dead' ? <DeadLetters token={props.token} org={props.org} members={members} /> : null}
+      {tab === 'dead' ? (
+        <DeadLetters
+          token={props.token}
+          org={props.org}
+          members={members}
+          integrations={integrations}
+          manage={props.manage}
+        />
+      ) : null}
     </section>
   );
 }
@@ -186,11 +194,7 @@ function NotificationList(props: {
       )}
     </Field>
   );
-  const who = (id: string) => {
-    const m = props.members.find((x) => x.userId === id);
-    const i = props.integrations.find((x) => x.id === id);
-    return m ? m.name || m.email : i ? i.name : id;
-  };
+  const who = (id: string) => recipientName(id, props.members, props.integrations);
 
   return (
     <>

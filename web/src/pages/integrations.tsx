@@ -5,8 +5,8 @@ import { Field, formatTime, Loading, Notice, PageHeader } from '../ui';
 import { generateSigningSecret, integrationBody, PROVIDER_FORMS } from './integration-fields';
 
 /** Integrations: connect providers, edit them (secrets write-only), send a test, disable, delete. */
-export function IntegrationsPage(props: { token: string; org: Org }): ReactNode {
-  const { token, org } = props;
+export function IntegrationsPage(props: { token: string; org: Org; manage: boolean }): ReactNode {
+  const { token, org, manage } = props;
   const base = `/api/v1/orgs/${org.slug}/integrations`;
   const [items, setItems] = useState<readonly Integration[] | null>(null);
   const [editing, setEditing] = useState<Integration | Provider | null>(null);
@@ -52,14 +52,18 @@ export function IntegrationsPage(props: { token: string; org: Org }): ReactNode 
       <PageHeader title="Integrations">
         Connections to the places alerts go. Secrets are stored encrypted and never shown again.
       </PageHeader>
-      <fieldset className="provider-grid">
-        <legend className="visually-hidden">Add an integration</legend>
-        {PROVIDERS.map((p) => (
-          <button key={p} type="button" className="provider" onClick={() => setEditing(p)}>
-            <span aria-hidden="true">＋</span> {PROVIDER_FORMS[p].name}
-          </button>
-        ))}
-      </fieldset>
+      {manage ? (
+        <fieldset className="provider-grid">
+          <legend className="visually-hidden">Add an integration</legend>
+          {PROVIDERS.map((p) => (
+            <button key={p} type="button" className="provider" onClick={() => setEditing(p)}>
+              <span aria-hidden="true">＋</span> {PROVIDER_FORMS[p].name}
+            </button>
+          ))}
+        </fieldset>
+      ) : (
+        <p className="muted">You read this organization's integrations; its owners and admins change them.</p>
+      )}
       {message ? <Notice kind={message.kind}>{message.text}</Notice> : null}
       {items === null ? (
         <Loading what="integrations" />
@@ -82,38 +86,40 @@ export function IntegrationsPage(props: { token: string; org: Org }): ReactNode 
                 Added {formatTime(i.createdAt)}
                 {i.secretFields.length > 0 ? ` · secrets stored: ${i.secretFields.join(', ')}` : ''}
               </p>
-              <TestSend token={token} base={base} integration={i} />
-              <div className="button-row">
-                <button type="button" className="secondary small" onClick={() => setEditing(i)}>
-                  Edit
-                </button>
-                <button
-                  type="button"
-                  className="secondary small"
-                  onClick={() =>
-                    void act(
-                      () =>
-                        api(token, 'PATCH', `${base}/${i.id}`, {
-                          status: i.status === 'active' ? 'disabled' : 'active',
-                        }),
-                      i.status === 'active' ? 'Disabled.' : 'Enabled.',
-                    )
-                  }
-                >
-                  {i.status === 'active' ? 'Disable' : 'Enable'}
-                </button>
-                <button
-                  type="button"
-                  className="danger small"
-                  onClick={() => {
-                    if (window.confirm(`Delete “${i.name}”? Rules using it stop sending there.`)) {
-                      void act(() => api(token, 'DELETE', `${base}/${i.id}`), 'Deleted.');
+              {manage ? <TestSend token={token} base={base} integration={i} /> : null}
+              {manage ? (
+                <div className="button-row">
+                  <button type="button" className="secondary small" onClick={() => setEditing(i)}>
+                    Edit
+                  </button>
+                  <button
+                    type="button"
+                    className="secondary small"
+                    onClick={() =>
+                      void act(
+                        () =>
+                          api(token, 'PATCH', `${base}/${i.id}`, {
+                            status: i.status === 'active' ? 'disabled' : 'active',
+                          }),
+                        i.status === 'active' ? 'Disabled.' : 'Enabled.',
+                      )
                     }
-                  }}
-                >
-                  Delete
-                </button>
-              </div>
+                  >
+                    {i.status === 'active' ? 'Disable' : 'Enable'}
+                  </button>
+                  <button
+                    type="button"
+                    className="danger small"
+                    onClick={() => {
+                      if (window.confirm(`Delete “${i.name}”? Rules using it stop sending there.`)) {
+                        void act(() => api(token, 'DELETE', `${base}/${i.id}`), 'Deleted.');
+                      }
+                    }}
+                  >
+                    Delete
+                  </button>
+                </div>
+              ) : null}
             </li>
           ))}
         </ul>

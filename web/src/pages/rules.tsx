@@ -20,10 +20,12 @@ const SNOOZE_FOR: readonly [string, number | null][] = [
 
 /**
  * Alert rules of a project: list, create, edit, preview, snooze. `?project=…&rule=…` (the link of a
- * rule's saved message) opens that project, and that rule in the editor.
+ * rule's saved message) opens that project, and that rule in the editor. Who may change the
+ * organization (`manage`) creates, edits, deletes and snoozes for everyone; a person (`me`) snoozes a
+ * rule for themselves.
  */
-export function RulesPage(props: { token: string; org: Org }): ReactNode {
-  const { token, org } = props;
+export function RulesPage(props: { token: string; org: Org; manage: boolean; me: string | null }): ReactNode {
+  const { token, org, manage, me } = props;
   const [linked] = useState(() => new URLSearchParams(window.location.search));
   const [wanted, setWanted] = useState(() => linked.get('rule'));
   const [projects, setProjects] = useState<readonly Project[] | null>(null);
@@ -83,15 +85,17 @@ export function RulesPage(props: { token: string; org: Org }): ReactNode {
     }
   };
 
-  const snooze = (rule: Rule, forMs: number | null) =>
+  const snooze = (rule: Rule, target: 'everyone' | 'me', forMs: number | null) =>
     act(
       () =>
         api(token, 'POST', `${base}/${rule.id}/snooze`, {
-          target: 'everyone',
+          target,
           until: forMs === null ? null : new Date(Date.now() + forMs).toISOString(),
         }),
-      `“${rule.name}” is snoozed.`,
+      target === 'me' ? `“${rule.name}” is snoozed for you.` : `“${rule.name}” is snoozed.`,
     );
+  const unsnooze = (rule: Rule, target: 'everyone' | 'me') =>
+    act(() => api(token, 'DELETE', `${base}/${rule.id}/snooze?target=${target}`), 'Snooze lifted.');
 
   if (projects === null)
     return message ? <Notice kind={message.kind}>{message.text}</Notice> : <Loading what="projects" />;
@@ -118,7 +122,7 @@ export function RulesPage(props: { token: string; org: Org }): ReactNode {
       <PageHeader
         title="Alert rules"
         actions={
-          projectSlug ? (
+          projectSlug && manage ? (
             <button type="button" onClick={() => setEditing('new')}>
               New rule
             </button>
@@ -145,6 +149,9 @@ export function RulesPage(props: { token: string; org: Org }): ReactNode {
           </Field>
         </div>
       )}
+      {manage ? null : (
+        <p className="muted">You read this organization's rules; its owners and admins change them.</p>
+      )}
       {message ? <Notice kind={message.kind}>{message.text}</Notice> : null}
       {rules === null ? (
         projectSlug ? (
@@ -159,6 +166,7 @@ export function RulesPage(props: { token: string; org: Org }): ReactNode {
         <ul className="rule-list">
           {rules.map((rule) => {
             const snoozed = rule.snoozes.find((s) => s.target === 'everyone');
+            const mine = rule.snoozes.find((s) => s.target === 'user' && s.userId === me);
             return (
               <li key={rule.id} className="card rule-item" data-testid="rule-item">
                 <div className="rule-head">
@@ -166,6 +174,11 @@ export function RulesPage(props: { token: string; org: Org }): ReactNode {
                   {snoozed ? (
                     <span className="tag tag-warn">
                       Snoozed{snoozed.until ? ` until ${formatTime(snoozed.until)}` : ''}
+                    </span>
+                  ) : null}
+                  {mine ? (
+                    <span className="tag tag-warn">
+                      Snoozed for you{mine.until ? ` until ${formatTime(mine.until)}` : ''}
                     </span>
                   ) : null}
                 </div>
@@ -177,52 +190,42 @@ export function RulesPage(props: { token: string; org: Org }): ReactNode {
                   min{rule.environment ? ` · ${rule.environment}` : ''}
                 </p>
                 <div className="button-row">
-                  <button type="button" className="secondary small" onClick={() => setEditing(rule)}>
-                    Edit
-                  </button>
-                  {snoozed ? (
+                  {manage ? (
+                    <button type="button" className="secondary small" onClick={() => setEditing(rule)}>
+                      Edit
+                    </button>
+                  ) : null}
+                  {manage ? (
+                    <SnoozeControl
+                      label="Snooze for everyone"
+                      liftLabel="Unsnooze"
+                      snoozed={Boolean(snoozed)}
+                      onSnooze={(forMs) => void snooze(rule, 'everyone', forMs)}
+                      onLift={() => void unsnooze(rule, 'everyone')}
+                    />
+                  ) : null}
+                  {me ? (
+                    <SnoozeControl
+                      label="Snooze for me"
+                      liftLabel="Unsnooze for me"
+                      snoozed={Boolean(mine)}
+                      onSnooze={(forMs) => void snooze(rule, 'me', forMs)}
+                      onLift={() => void unsnooze(rule, 'me')}
+                    />
+                  ) : null}
+                  {manage ? (
                     <button
                       type="button"
-                      className="secondary small"
-                      onClick={() =>
-                        void act(
-                          () => api(token, 'DELETE', `${base}/${rule.id}/snooze?target=everyone`),
-                          'Snooze lifted.',
-                        )
-                      }
+                      className="danger small"
+                      onClick={() => {
+                        if (window.confirm(`Delete the rule “${rule.name}”?`)) {
+                          void act(() => api(token, 'DELETE', `${base}/${rule.id}`), 'Rule deleted.');
+                        }
+                      }}
                     >
-                      Unsnooze
+                      Delete
                     </button>
-                  ) : (
-                    <label className="inline-select">
-                      <span>Snooze for everyone</span>
-                      <select
-                        value=""
-                        onChange={(e) => {
-                          const choice = SNOOZE_FOR[Number(e.target.value)];
-                          if (choice) void snooze(rule, choice[1]);
-                        }}
-                      >
-                        <option value="">…</option>
-                        {SNOOZE_FOR.map(([name], i) => (
-                          <option key={name} value={i}>
-                            {name}
-                          </option>
-                        ))}
-                      </select>
-                    </label>
-                  )}
-                  <button
-                    type="button"
-                    className="danger small"
-                    onClick={() => {
-                      if (window.confirm(`Delete the rule “${rule.name}”?`)) {
-                        void act(() => api(token, 'DELETE', `${base}/${rule.id}`), 'Rule deleted.');
-                      }
-                    }}
-                  >
-                    Delete
-                  </button>
+                  ) : null}
                 </div>
               </li>
             );
@@ -230,5 +233,41 @@ export function RulesPage(props: { token: string; org: Org }): ReactNode {
         </ul>
       )}
     </section>
+  );
+}
+
+/** Snoozes a rule for a while (a choice of SNOOZE_FOR), or lifts the snooze it has. */
+function SnoozeControl(props: {
+  label: string;
+  liftLabel: string;
+  snoozed: boolean;
+  onSnooze: (forMs: number | null) => void;
+  onLift: () => void;
+}): ReactNode {
+  if (props.snoozed) {
+    return (
+      <button type="button" className="secondary small" onClick={props.onLift}>
+        {props.liftLabel}
+      </button>
+    );
+  }
+  return (
+    <label className="inline-select">
+      <span>{props.label}</span>
+      <select
+        value=""
+        onChange={(e) => {
+          const choice = SNOOZE_FOR[Number(e.target.value)];
+          if (choice) props.onSnooze(choice[1]);
+        }}
+      >
+        <option value="">…</option>
+        {SNOOZE_FOR.map(([name], i) => (
+          <option key={name} value={i}>
+            {name}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
