@@ -8,7 +8,7 @@ import type { Database } from '../store/schema.js';
 import { issueRefs } from './issue-refs.js';
 import type { NotificationStore } from './notification-store.js';
 import { raiseNotification } from './raise.js';
-import type { PeopleTarget } from './targets.js';
+import type { IntegrationTarget, PeopleTarget } from './targets.js';
 
 /** Workflow activities that notify an issue's subscribers. */
 export const WORKFLOW_ACTIVITIES = ['resolved', 'assigned', 'regression'] as const;
@@ -18,6 +18,41 @@ export type WorkflowActivity = (typeof WORKFLOW_ACTIVITIES)[number];
 
 /** Personal channels workflow and deploy messages may use; each person's settings pick among them. */
 export const PERSONAL_CHANNELS = ['email', 'slack', 'inapp', 'push'] as const;
+
+/**
+ * The PagerDuty integrations with an incident open for an issue, as the delivery history tells: those
+ * whose latest event sent for it opened the incident (any type but a resolution renders a trigger).
+ * A resolve is sent as well when both were sent in the same millisecond: PagerDuty ignores a resolve of
+ * a resolved incident, while one left open keeps paging.
+ */
+async function openIncidents(db: Kysely<Database>, issueId: string): Promise<IntegrationTarget[]> {
+  const rows = await db
+    .selectFrom('deliveries')
+    .innerJoin('notifications', 'notifications.id', 'deliveries.notification_id')
+    .where('notifications.issue_id', '=', issueId)
+    .where('deliveries.channel', '=', 'pagerduty')
+    // Accepted by PagerDuty, whatever engagement moved its status to since (a click on its link).
+    .where('deliveries.sent_at', 'is not', null)
+    .where('deliveries.integration_id', 'is not', null)
+    .select((eb) => [
+      'deliveries.integration_id as integrationId',
+      eb.fn
+        .max(eb.case().when('notifications.type', '=', 'resolved').then(eb.ref('deliveries.sent_at')).end())
+        .as('resolvedAt'),
+      eb.fn
+        .max(eb.case().when('notifications.type', '!=', 'resolved').then(eb.ref('deliveries.sent_at')).end())
+        .as('triggeredAt'),
+    ])
+    .groupBy('deliveries.integration_id')
+    .orderBy('deliveries.integration_id')
+    .execute();
+  return rows
+    .filter(
+      (r) =>
+        r.triggeredAt !== null && (r.resolvedAt === null || Number(r.triggeredAt) >= Number(r.resolvedAt)),
+    )
+    .map((r) => ({ kind: 'integration', integrationId: r.integrationId!, channel: 'pagerduty' }));
+}
 
 /** What workflow notifications need. */
 export interface WorkflowDeps {
@@ -76,6 +111,8 @@ export function workflowNotifications(deps: WorkflowDeps) {
       channels: [...PERSONAL_CHANNELS],
       subscribedUserIds: people.filter((p) => p.subscribed).map((p) => p.id),
     };
+    // A resolution also closes the PagerDuty incidents the issue's alerts opened (same dedup key).
+    const incidents = activity === 'resolved' ? await openIncidents(db, issueId) : [];
     await raiseNotification(deps, {
       orgId: refs.organization.id,
       projectId: refs.project.id,
@@ -83,7 +120,7 @@ export function workflowNotifications(deps: WorkflowDeps) {
       type: activity,
       payload: { ...refs, actor: await userName(actorId), ...(assignee ? { assignee } : {}) },
       dedupeKey: `${activity}:${issueId}:${String(job.payload.cause ?? job.id)}`,
-      targets: [target],
+      targets: [target, ...incidents],
     });
   };
 }

@@ -18,10 +18,13 @@ let peer: TestPeer;
 let mode: PeerMode = 'ok';
 let onHang: (() => void) | undefined;
 const received: Record<string, unknown>[] = [];
+const paths: string[] = [];
 
 beforeAll(async () => {
   peer = await startHttpPeer((req, body, res) => {
-    if (req.url !== '/v2/enqueue') return void res.writeHead(404).end();
+    // The Events API at the root, and behind a proxy that serves it under `/pd`.
+    if (req.url !== '/v2/enqueue' && req.url !== '/pd/v2/enqueue') return void res.writeHead(404).end();
+    paths.push(req.url);
     const event = JSON.parse(body.toString()) as Record<string, unknown>;
     received.push(event);
     if (mode === 'hang') return onHang?.();
@@ -90,6 +93,16 @@ describe('pagerduty channel', () => {
     });
     expect(received[1]).toMatchObject({ event_action: 'resolve', dedup_key: 'iss_42' });
     expect(received[1]?.['payload']).toBeUndefined();
+  });
+
+  it('posts under the path of config.baseUrl, with or without a final slash', async () => {
+    mode = 'ok';
+    paths.length = 0;
+    for (const baseUrl of [`${peer.url}/pd`, `${peer.url}/pd/`, `${peer.url}/`]) {
+      const ctx = testContext({ integration: testIntegration('pagerduty', { baseUrl }, { routingKey }) });
+      await channel.send(testMessage(content()), ctx);
+    }
+    expect(paths).toEqual(['/pd/v2/enqueue', '/pd/v2/enqueue', '/v2/enqueue']);
   });
 
   it('refuses content with an unknown severity before sending', async () => {

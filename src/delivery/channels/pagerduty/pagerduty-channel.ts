@@ -52,6 +52,13 @@ function eventBody(routingKey: string, c: PagerDutyContent) {
   };
 }
 
+/** `{baseUrl}/v2/enqueue`, keeping any path of the base (a proxy's prefix), with or without a final slash. */
+function enqueueUrl(baseUrl: string): URL {
+  const url = new URL(baseUrl);
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/v2/enqueue`;
+  return url;
+}
+
 /** PagerDuty Events API v2: 202 accepted, 400 permanent, 429 and 5xx transient. */
 export function pagerdutyChannel(options: PagerDutyChannelOptions = {}): Channel<PagerDutyContent> {
   const http = options.http ?? httpClient({ allowPrivateTargets: options.allowPrivateTargets });
@@ -69,7 +76,7 @@ export function pagerdutyChannel(options: PagerDutyChannelOptions = {}): Channel
       });
     }
     const response = await http.request({
-      url: new URL('/v2/enqueue', config.baseUrl),
+      url: enqueueUrl(config.baseUrl),
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body,

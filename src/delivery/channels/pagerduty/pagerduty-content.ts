@@ -27,7 +27,7 @@ export type PagerDutyContent = z.infer<typeof pagerdutyContentSchema>;
 
 /** Integration `config` of PagerDuty. */
 export const pagerdutyConfigSchema = z.looseObject({
-  /** Events API base; overridden in tests. */
+  /** Events API base; `/v2/enqueue` is added to its path, so a proxy's prefix is kept. */
   baseUrl: z.url().default('https://events.pagerduty.com'),
 });
 
