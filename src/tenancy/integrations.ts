@@ -24,6 +24,12 @@ export interface Integration {
   readonly updatedAt: string;
 }
 
+/** An integration as created or changed: with the secrets Herald generated for it, shown this once. */
+export interface SavedIntegration extends Integration {
+  /** Secrets the request did not give and Herald made (a webhook's signing secret); absent when none. */
+  readonly generatedSecrets?: Record<string, string>;
+}
+
 /** An integration with its secrets decrypted, for the delivery stage only. */
 export interface IntegrationWithSecrets extends Integration {
   readonly orgId: string;
@@ -73,13 +79,20 @@ export function integrations(deps: IntegrationDeps) {
       config: parsedConfig.data,
       secrets: spec.defaults?.(parsedSecrets.data) ?? parsedSecrets.data,
     };
+    const given = parsedSecrets.data as Record<string, unknown>;
+    const generated = Object.entries(values.secrets as Record<string, unknown>).filter(
+      (entry): entry is [string, string] => !(entry[0] in given) && typeof entry[1] === 'string',
+    );
     for (const target of spec.targets) {
       const [part, field] = target.split('.') as ['config' | 'secrets', string];
       const url = values[part][field];
       if (typeof url === 'string') await deps.checkTarget(url, target);
     }
-    return values;
+    return { ...values, generated: generated.length > 0 ? Object.fromEntries(generated) : undefined };
   }
+
+  const saved = (row: IntegrationTable, generated: Record<string, string> | undefined): SavedIntegration =>
+    generated ? { ...toIntegration(row), generatedSecrets: generated } : toIntegration(row);
 
   async function row(orgId: string, id: string): Promise<IntegrationTable> {
     const found = await db
@@ -96,8 +109,12 @@ export function integrations(deps: IntegrationDeps) {
     async create(
       orgId: string,
       input: { provider: Provider; name: string; config?: unknown; secrets?: unknown },
-    ): Promise<Integration> {
-      const { config, secrets } = await validate(input.provider, input.config ?? {}, input.secrets ?? {});
+    ): Promise<SavedIntegration> {
+      const { config, secrets, generated } = await validate(
+        input.provider,
+        input.config ?? {},
+        input.secrets ?? {},
+      );
       const now = clock.now();
       const record: IntegrationTable = {
         id: newId('int', now),
@@ -113,7 +130,7 @@ export function integrations(deps: IntegrationDeps) {
       };
       await db.insertInto('integrations').values(record).execute();
       deps.references.forgetIntegrations(orgId);
-      return toIntegration(record);
+      return saved(record, generated);
     },
 
     async list(orgId: string): Promise<Integration[]> {
@@ -147,7 +164,7 @@ export function integrations(deps: IntegrationDeps) {
         secrets?: Record<string, string | null> | undefined;
         status?: 'active' | 'disabled' | undefined;
       },
-    ): Promise<Integration> {
+    ): Promise<SavedIntegration> {
       const current = await row(orgId, id);
       const provider = current.provider as Provider;
       const mergedConfig = { ...parseJsonObject(current.config), ...(patch.config ?? {}) };
@@ -156,7 +173,7 @@ export function integrations(deps: IntegrationDeps) {
         if (value === null) delete mergedSecrets[key];
         else mergedSecrets[key] = value;
       }
-      const { config, secrets } = await validate(provider, mergedConfig, mergedSecrets);
+      const { config, secrets, generated } = await validate(provider, mergedConfig, mergedSecrets);
       const now = clock.now();
       const status = patch.status ?? current.status;
       const next: IntegrationTable = {
@@ -185,7 +202,7 @@ export function integrations(deps: IntegrationDeps) {
         .where('id', '=', id)
         .execute();
       deps.references.forgetIntegrations(orgId);
-      return toIntegration(next);
+      return saved(next, generated);
     },
 
     async remove(orgId: string, id: string): Promise<void> {

@@ -103,6 +103,35 @@ describe.skipIf(SKIP_PROFILE)('tenancy API', () => {
     });
     expect(webhook.status).toBe(201);
     expect(webhook.body.secretFields).toEqual(['signingSecret']);
+    // The signing secret Herald made is in this answer, once: receivers need it to verify.
+    const generated = webhook.body.generatedSecrets.signingSecret as string;
+    expect(generated).toMatch(/^whsec_/);
+    const hook = await h.engine.services.integrations.getWithSecrets(
+      (await h.engine.services.organizations.resolve({ kind: 'admin' }, 'sec')).id,
+      webhook.body.id,
+    );
+    expect(hook.secrets.signingSecret).toBe(generated);
+    expect((await h.request('GET', `/api/v1/orgs/sec/integrations/${webhook.body.id}`)).text).not.toContain(
+      generated,
+    );
+    const renamed = await h.request('PATCH', `/api/v1/orgs/sec/integrations/${webhook.body.id}`, {
+      name: 'H',
+    });
+    expect(renamed.body.generatedSecrets).toBeUndefined();
+    expect(renamed.text).not.toContain(generated);
+    // Removing it makes a new one, shown in that answer.
+    const rotated = await h.request('PATCH', `/api/v1/orgs/sec/integrations/${webhook.body.id}`, {
+      secrets: { signingSecret: null },
+    });
+    expect(rotated.body.generatedSecrets.signingSecret).toMatch(/^whsec_/);
+    expect(rotated.body.generatedSecrets.signingSecret).not.toBe(generated);
+    const given = await h.request('POST', '/api/v1/orgs/sec/integrations', {
+      provider: 'webhook',
+      name: 'Hook with its own secret',
+      config: { url: 'http://127.0.0.1:9/hook' },
+      secrets: { signingSecret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' },
+    });
+    expect(given.body.generatedSecrets).toBeUndefined();
 
     const fetched = await h.request('GET', `/api/v1/orgs/sec/integrations/${created.body.id}`);
     const listed = await h.request('GET', '/api/v1/orgs/sec/integrations');

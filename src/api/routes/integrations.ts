@@ -18,6 +18,14 @@ const integration = z.object({
   updatedAt: z.string(),
 });
 
+/** An integration as created or changed: the secrets Herald generated for it, in this answer only. */
+const savedIntegration = integration.extend({
+  generatedSecrets: z
+    .record(z.string(), z.string())
+    .optional()
+    .describe('Secrets Herald made because the request gave none (a webhook signing secret): shown once'),
+});
+
 const params = orgParams.extend({ id: z.string().max(64) });
 const config = z.record(z.string().max(100), z.unknown());
 
@@ -28,7 +36,7 @@ export function integrationRoutes(app: ApiApp, services: Services): void {
     {
       schema: {
         tags: ['integrations'],
-        summary: 'Connect a provider; secrets are encrypted at rest and never returned',
+        summary: 'Connect a provider; secrets are encrypted at rest and never returned (generated ones once)',
         params: orgParams,
         body: z
           .object({
@@ -38,7 +46,7 @@ export function integrationRoutes(app: ApiApp, services: Services): void {
             secrets: z.record(z.string().max(100), z.string().max(4096)).optional(),
           })
           .strict(),
-        response: { 201: integration },
+        response: { 201: savedIntegration },
       },
     },
     async (request, reply) => {
@@ -86,7 +94,7 @@ export function integrationRoutes(app: ApiApp, services: Services): void {
             status: z.enum(INTEGRATION_STATUSES).optional(),
           })
           .strict(),
-        response: { 200: integration },
+        response: { 200: savedIntegration },
       },
     },
     async (request) => {
