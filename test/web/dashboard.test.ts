@@ -444,4 +444,25 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     await owner.getByTestId('integration-item').first().getByRole('button', { name: 'Edit' }).waitFor();
     await owner.context().close();
   });
+
+  it('shows the signing secret Herald made for a new webhook once, after saving', async () => {
+    const page = await signIn(ADMIN_TOKEN);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Integrations' }).click();
+    await page.getByRole('button', { name: 'Webhook' }).click();
+    await page.getByLabel('Name').fill('Ops hook');
+    await page.getByLabel('Receiver URL').fill('http://127.0.0.1:9/hook');
+    await page.getByRole('button', { name: 'Add integration' }).click();
+    const notice = page.getByText('Its signing secret, shown this once:');
+    await notice.waitFor();
+    const shown = /whsec_\S+/.exec((await notice.textContent()) ?? '')?.[0];
+    const listed = await h.request('GET', '/api/v1/orgs/acme/integrations');
+    const hook = listed.body.data.find((i: { name: string }) => i.name === 'Ops hook');
+    const orgId = (await h.request('GET', '/api/v1/orgs/acme')).body.id;
+    const stored = await h.engine.services.integrations.getWithSecrets(orgId, hook.id);
+    expect(shown).toBe(stored.secrets.signingSecret);
+    await page.reload();
+    await page.getByTestId('integration-item').filter({ hasText: 'Ops hook' }).waitFor();
+    expect(await page.getByText('whsec_').count()).toBe(0);
+    await page.context().close();
+  });
 });

@@ -209,6 +209,8 @@ export interface Integration {
   readonly status: string;
   readonly disabledReason: string | null;
   readonly createdAt: string;
+  /** In the answer that created or changed it only: secrets Herald made (a webhook's signing secret). */
+  readonly generatedSecrets?: Readonly<Record<string, string>>;
 }
 
 /** Integration providers. */

@@ -139,7 +139,7 @@ export const PROVIDER_FORMS: Readonly<Record<Provider, ProviderForm>> = {
         key: 'secrets.signingSecret',
         label: 'Signing secret',
         kind: 'secret',
-        hint: 'Generate one and copy it now: Herald never shows it again. Left empty, Herald makes one you cannot read.',
+        hint: 'Herald never shows it again. Left empty, Herald makes one and shows it once, after saving.',
         placeholder: 'whsec_…',
       },
     ],

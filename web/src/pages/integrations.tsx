@@ -30,7 +30,14 @@ export function IntegrationsPage(props: { token: string; org: Org; manage: boole
         onDone={(saved) => {
           setEditing(null);
           void load();
-          if (saved) setMessage({ kind: 'ok', text: `“${saved.name}” saved.` });
+          const made = saved?.generatedSecrets?.signingSecret;
+          if (saved) {
+            const text = `“${saved.name}” saved.`;
+            setMessage({
+              kind: 'ok',
+              text: made ? `${text} Its signing secret, shown this once: ${made}` : text,
+            });
+          }
         }}
       />
     );
