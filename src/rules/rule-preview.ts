@@ -1,15 +1,13 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
-import { ValidationError } from '../errors.js';
 import type { IssueSnapshot } from '../events/event.js';
 import { issueSnapshot, storedEvent } from '../events/event-records.js';
 import type { Database, EventTable } from '../store/schema.js';
 import type { RuleInput } from './condition.js';
 import { memoryFrequency } from './memory-frequency.js';
 import { previewRule } from './preview.js';
-import { readableIssues, ruleProblems } from './readable-issues.js';
-import { actionSchema, INTERVAL_MS, type RuleLogic, ruleBodySchema } from './rule-schema.js';
+import { actionSchema, INTERVAL_MS, parseRuleInput, type RuleLogic, ruleBodySchema } from './rule-schema.js';
 
 /** Days a preview looks back by default, and at most. */
 export const PREVIEW_DAYS = { default: 14, max: 90 } as const;
@@ -82,9 +80,7 @@ export function rulePreview(deps: { readonly db: Kysely<Database>; readonly cloc
   return {
     /** Validates the body (400 naming every bad field) and replays the last `days` days. */
     async preview(projectId: string, input: unknown): Promise<RulePreview> {
-      const parsed = previewBodySchema.safeParse(input, { error: readableIssues });
-      if (!parsed.success) throw new ValidationError(ruleProblems(parsed.error));
-      const rule = parsed.data;
+      const rule = parseRuleInput(previewBodySchema, input);
       const now = clock.now();
       const from = now - rule.days * DAY;
       const start = from - lookback(rule);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ValidationError } from '../errors.js';
+import { type FieldProblem, ValidationError } from '../errors.js';
 import { ISSUE_CATEGORIES, LEVEL_NUMBERS, LEVELS } from '../events/event.js';
 import { readableIssues, ruleProblems } from './readable-issues.js';
 
@@ -265,9 +265,10 @@ export const actionSchema = z.discriminatedUnion(
 );
 
 /**
- * A rule as a user writes it. Unknown top-level fields are dropped (so a rule read back from the API
- * can be sent again) while unknown node fields fail, because a misspelt option would silently change
- * what alerts.
+ * A rule as a user writes it. Unknown fields fail, because a misspelt one would silently change what
+ * alerts (`condition` for `conditions` is a rule without conditions: every event); the fields of the
+ * API's answer are let through and dropped, so a rule read back can be sent again (see
+ * {@link unknownRuleFields}).
  */
 export const ruleBodySchema = z.object({
   name: z.string().min(1).max(256),
@@ -298,11 +299,38 @@ export type RuleLogic = Pick<
   'environment' | 'actionMatch' | 'filterMatch' | 'frequency' | 'conditions' | 'filters'
 >;
 
+/** The fields of a rule as the API answers it, beside its body: a rule sent back may carry them. */
+const ANSWER_FIELDS = new Set(['id', 'projectId', 'createdAt', 'updatedAt', 'snoozes']);
+
+/** Top-level fields of `input` that are neither in `shape` nor of the API's answer, named for the user. */
+function unknownRuleFields(input: unknown, shape: Readonly<Record<string, unknown>>): FieldProblem[] {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return [];
+  const known = Object.keys(shape);
+  return Object.keys(input)
+    .filter((key) => !Object.hasOwn(shape, key) && !ANSWER_FIELDS.has(key))
+    .map((key) => {
+      const near = known.find(
+        (k) => [`${key}s`, key.replace(/s$/, '')].includes(k) || k.toLowerCase() === key.toLowerCase(),
+      );
+      return { path: key, message: near ? `Unknown field: did you mean "${near}"?` : 'Unknown field' };
+    });
+}
+
+/**
+ * Validates a rule's body, or a body `schema` built on it (the preview's); throws
+ * {@link ValidationError} naming every bad field, unknown ones included.
+ */
+export function parseRuleInput<S extends z.ZodObject>(schema: S, input: unknown): z.output<S> {
+  const unknown = unknownRuleFields(input, schema.shape);
+  const result = schema.safeParse(input, { error: readableIssues });
+  if (!result.success || unknown.length > 0)
+    throw new ValidationError([...unknown, ...(result.success ? [] : ruleProblems(result.error))]);
+  return result.data;
+}
+
 /** Validates a rule body; throws {@link ValidationError} naming every bad field. */
 export function parseRuleBody(input: unknown): RuleBody {
-  const result = ruleBodySchema.safeParse(input, { error: readableIssues });
-  if (!result.success) throw new ValidationError(ruleProblems(result.error));
-  return result.data;
+  return parseRuleInput(ruleBodySchema, input);
 }
 
 /** True for a known attribute or an `extra.<path>` one, in any case. */

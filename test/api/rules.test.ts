@@ -74,6 +74,10 @@ describe.skipIf(SKIP_PROFILE)('rules API', () => {
     const id = created.body.id;
 
     expect((await h.request('GET', `${RULES}/${id}`)).body).toEqual(created.body);
+    // A rule read back is sent again as it is: the answer's own fields are let through.
+    const resent = await h.request('PUT', `${RULES}/${id}`, created.body);
+    expect(resent.status).toBe(200);
+    expect(resent.body.name).toBe(created.body.name);
     const list = await h.request('GET', RULES);
     expect(list.body.data.map((r: { id: string }) => r.id)).toEqual([id]);
 
@@ -175,6 +179,12 @@ describe.skipIf(SKIP_PROFILE)('rules API', () => {
         () => body({ conditions: [{ id: 'event_frequency', value: 1, interval: '1h', intervall: '1m' }] }),
         ['conditions.0.intervall'],
       ],
+      [
+        'a misspelt field of the rule',
+        () => body({ condition: [{ id: 'first_seen_event' }], filter: [] }),
+        ['condition', 'filter'],
+      ],
+      ['a field rules do not have', () => body({ owner: 'team:1' }), ['owner']],
       ['a frequency over 43200', () => body({ frequency: 43_201 }), ['frequency']],
       ['a negative frequency', () => body({ frequency: -1 }), ['frequency']],
       [
@@ -219,6 +229,17 @@ describe.skipIf(SKIP_PROFILE)('rules API', () => {
       expect(answer.status).toBe(400);
       expect(answer.body.error.code).toBe('invalid_input');
       expect(paths(answer).sort()).toEqual(expected);
+    });
+
+    it('suggests the field a misspelt one meant, for a rule and its preview', async () => {
+      const typo = body({ condition: [{ id: 'first_seen_event' }] });
+      const answer = await h.request('POST', CHECKS, typo);
+      expect(answer.body.error.details).toEqual([
+        { path: 'condition', message: 'Unknown field: did you mean "conditions"?' },
+      ]);
+      const preview = await h.request('POST', `${CHECKS}/preview`, typo);
+      expect(preview.status).toBe(400);
+      expect(paths(preview)).toEqual(['condition']);
     });
 
     it('names the provider an action needs', async () => {
