@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ValidationError } from './errors.js';
+import { SLOW_TRANSACTION_MS } from './events/sentry-event.js';
 import { DEFAULT_CONCURRENCY } from './queue/queue.js';
 
 /** Process roles: `all` runs the API and the workers in one process (the embedded default). */
@@ -42,6 +43,8 @@ export interface HeraldConfig {
   readonly bodyLimit: number;
   /** Days events, notifications and their deliveries are kept. Default 30. */
   readonly retentionDays: number;
+  /** A Sentry SDK's transaction longer than this (ms) becomes a performance issue. Default 1200. */
+  readonly slowTransactionMs: number;
   /**
    * Jobs a worker process runs at once (per job kind in the cluster profile). Most of a delivery's time
    * is spent waiting on the provider, so this bounds deliveries/s to a slow one: 128 slots against an API
@@ -93,6 +96,7 @@ const schema = z.object({
     .min(1024)
     .default(1024 * 1024),
   retentionDays: z.coerce.number().int().min(1).max(3650).default(30),
+  slowTransactionMs: z.coerce.number().int().min(0).max(3_600_000).default(SLOW_TRANSACTION_MS),
   workerConcurrency: z.coerce.number().int().min(1).max(1024).default(DEFAULT_CONCURRENCY),
 });
 
@@ -111,6 +115,7 @@ const ENV: Record<keyof z.input<typeof schema>, string> = {
   allowPrivateTargets: 'HERALD_ALLOW_PRIVATE_TARGETS',
   bodyLimit: 'HERALD_BODY_LIMIT',
   retentionDays: 'HERALD_RETENTION_DAYS',
+  slowTransactionMs: 'HERALD_SLOW_TRANSACTION_MS',
   workerConcurrency: 'HERALD_WORKER_CONCURRENCY',
 };
 

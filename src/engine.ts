@@ -356,6 +356,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
     logger,
     clock,
     secrets: deps.secrets,
+    slowTransactionMs: config.slowTransactionMs,
     bodyLimit: config.bodyLimit,
     version: VERSION,
   });

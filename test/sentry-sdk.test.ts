@@ -16,7 +16,11 @@ describe('Sentry SDK ingest', () => {
       dsn,
       environment: 'staging',
       release: 'shop@1.4.2',
-      // Only what the test looks at: no automatic instrumentation, sessions or tracing.
+      // Tracing on, every span sampled and sent as a transaction (the SDK's `static` lifecycle, as SDKs
+      // of other platforms send them; streamed spans are accepted and ignored); otherwise only what the
+      // tests look at: no automatic instrumentation or sessions.
+      tracesSampleRate: 1,
+      traceLifecycle: 'static',
       defaultIntegrations: false,
       sendClientReports: false,
     });
@@ -67,5 +71,67 @@ describe('Sentry SDK ingest', () => {
     const list = await h.request('GET', '/api/v1/projects/sdk/node-app/issues?query=timed%20out');
     expect(list.body.data).toHaveLength(1);
     expect(list.body.data[0]).toMatchObject({ level: 'warning', timesSeen: 2 });
+  });
+
+  it('an error with an over-long tag, transaction name and environment and a bad frame still arrives', async () => {
+    const url = `https://shop.example/search?q=${'red shoes '.repeat(30)}`;
+    Sentry.withScope((scope) => {
+      scope.setTag('url', url);
+      scope.setTag('checkout.step', 'review');
+      scope.setTransactionName(`GET /search/${'x'.repeat(220)}`);
+      // Environment and frames come from the options and the stack: set them as other SDKs send them.
+      scope.addEventProcessor((event) => {
+        event.environment = `preview-${'e'.repeat(70)}`;
+        const frame = event.exception?.values?.[0]?.stacktrace?.frames?.at(-1);
+        if (frame) Object.assign(frame, { lineno: -1, colno: 2.5 });
+        return event;
+      });
+      Sentry.captureException(new RangeError('Search query too long'));
+    });
+    expect(await Sentry.flush(5000)).toBe(true);
+
+    const list = await h.request('GET', '/api/v1/projects/sdk/node-app/issues?query=Search%20query');
+    expect(list.body.data.map((i: { title: string }) => i.title)).toEqual([
+      'RangeError: Search query too long',
+    ]);
+    const event = (await h.request('GET', `/api/v1/issues/${list.body.data[0].id}`)).body.latestEvent;
+    expect(event).toMatchObject({ environment: null, release: 'shop@1.4.2', level: 'error' });
+    expect(event.tags).toContainEqual(['checkout.step', 'review']);
+    expect(event.tags).toContainEqual(['transaction', `GET /search/${'x'.repeat(185)}...`]);
+    expect(event.tags.find(([key]: [string]) => key === 'url')).toBeUndefined();
+    const frames = event.exception.values[0].stacktrace.frames;
+    expect(frames.length).toBeGreaterThan(1);
+    expect(frames.at(-1)).not.toHaveProperty('lineno');
+    expect(frames.at(-1)).not.toHaveProperty('colno');
+    expect(frames.at(-1).function).toBeTruthy();
+  });
+
+  it('with tracing, a quick transaction is accepted without an issue or an alert; a slow one alerts', async () => {
+    const userId = (
+      await h.request('POST', '/api/v1/orgs/sdk/members', { email: 'ops@sdk.test', role: 'owner' })
+    ).body.userId;
+    const rule = await h.request('POST', '/api/v1/projects/sdk/node-app/rules', {
+      name: 'New issues',
+      actionMatch: 'all',
+      frequency: 0,
+      conditions: [{ id: 'first_seen_event' }],
+      actions: [{ id: 'notify_email', targetType: 'Member', targetIdentifier: userId }],
+    });
+    expect(rule.status).toBe(201);
+
+    Sentry.startSpan({ name: 'GET /health', op: 'http.server' }, () => undefined);
+    Sentry.startSpan(
+      { name: 'GET /reports/yearly', op: 'http.server', startTime: new Date(Date.now() - 3000) },
+      () => undefined,
+    );
+    expect(await Sentry.flush(5000)).toBe(true);
+    await h.engine.queue.drain();
+
+    const all = (await h.request('GET', '/api/v1/projects/sdk/node-app/issues')).body.data;
+    const performance = all.filter((i: { category: string }) => i.category === 'performance');
+    expect(performance.map((i: { title: string }) => i.title)).toEqual(['GET /reports/yearly']);
+    expect(all.map((i: { title: string }) => i.title)).not.toContain('GET /health');
+    const history = (await h.request('GET', `/api/v1/orgs/sdk/notifications?rule=${rule.body.id}`)).body.data;
+    expect(history.map((n: { issueId: string }) => n.issueId)).toEqual([performance[0].id]);
   });
 });

@@ -90,6 +90,8 @@ export interface ApiOptions {
   readonly clock: Clock;
   /** Seals the answers kept for `Idempotency-Key` replays, which may hold a token shown once. */
   readonly secrets: SecretBox;
+  /** A Sentry SDK's transaction longer than this (ms) becomes a performance issue. */
+  readonly slowTransactionMs: number;
   /** Largest accepted body in bytes. */
   readonly bodyLimit: number;
   readonly version: string;
@@ -163,7 +165,9 @@ export async function buildApi(options: ApiOptions): Promise<ApiApp> {
   pushKeyRoutes(app, options.services);
   // EventSource cannot send headers: the stream authenticates itself (bearer or ?token=).
   inboxStreamRoutes(app, options.services);
-  await app.register(sentryRoutes(options.services, options.bodyLimit));
+  await app.register(
+    sentryRoutes(options.services, options.bodyLimit, { slowTransactionMs: options.slowTransactionMs }),
+  );
   // The dashboard's files at `/`; API paths keep their JSON 404s.
   staticWeb(app);
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { eventBatchSchema, isPlainBatch } from '../api/routes/events.js';
 import { eventSchema, isPlainEvent, LEVEL_INPUTS, MAX_TAG_LENGTH, MAX_TAGS } from './event-schema.js';
+import { sentryEventPayload } from './sentry-event.js';
 
 /**
  * A field's valid values, and values near them: valid, or wrong in one place (a type, a bound, a form).
@@ -342,5 +343,36 @@ describe('the written-out event check', () => {
       1_000,
     );
     expect(isPlainBatch({ events: [sdkEvent] })).toBe(true);
+  });
+});
+
+describe('a Sentry event with bad fields', () => {
+  /** Candidates as they arrive: JSON (no dates, NaN or infinities), each parse a fresh copy. */
+  const candidates = fc
+    .oneof(inOneEvent, event.near)
+    .map((value) => JSON.stringify(value))
+    .filter((json) => json.startsWith('{'));
+
+  it('is kept: the bad values trimmed or dropped, the schema accepts the rest', () => {
+    fc.assert(
+      fc.property(candidates, (json) => {
+        const payload = sentryEventPayload(JSON.parse(json));
+        expect(eventSchema.safeParse(payload).success).toBe(true);
+      }),
+      { numRuns: 6_000 },
+    );
+  });
+
+  it('keeps every field that is valid on its own as it was, and a valid event untouched', () => {
+    fc.assert(
+      fc.property(candidates, (json) => {
+        const sent = JSON.parse(json) as Record<string, unknown>;
+        const payload = sentryEventPayload(JSON.parse(json)) as Record<string, unknown>;
+        if (eventSchema.safeParse(sent).success) expect(payload).toEqual(sent);
+        for (const [key, value] of Object.entries(sent))
+          if (eventSchema.safeParse({ [key]: value }).success) expect(payload[key]).toEqual(value);
+      }),
+      { numRuns: 3_000 },
+    );
   });
 });

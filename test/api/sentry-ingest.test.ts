@@ -77,15 +77,186 @@ describe.skipIf(SKIP_PROFILE)('Sentry ingest endpoints', () => {
     expect((await issues()).map((i: { title: string }) => i.title)).not.toContain('nope');
   });
 
-  it('refuses an invalid event with its path and stores nothing', async () => {
-    const body = `{}\n{"type":"event"}\n${JSON.stringify({ message: 'bad', level: 'loud' })}\n`;
-    const res = await post(`/api/${number}/envelope/?sentry_key=${key}`, body, {
-      'content-type': 'text/plain',
-    });
-    expect(res.status).toBe(400);
-    expect(((await res.json()) as { causes: string[] }).causes).toEqual([
-      expect.stringMatching(/^items\.0\.level: /),
+  /** An envelope of the header and `[type, payload]` items, each payload with its length. */
+  const envelope = (header: Record<string, unknown>, ...items: [string, unknown][]) =>
+    [
+      JSON.stringify(header),
+      ...items.flatMap(([type, payload]) => {
+        const text = typeof payload === 'string' ? payload : JSON.stringify(payload);
+        return [JSON.stringify({ type, length: Buffer.byteLength(text) }), text];
+      }),
+    ].join('\n');
+  const sendEnvelope = (body: string) => post(`/api/${number}/envelope/?sentry_key=${key}`, body);
+  const issueTitled = async (title: string) => {
+    const found = (await issues()).find((i: { title: string }) => i.title === title);
+    return found ? (await h.request('GET', `/api/v1/issues/${found.id}`)).body : undefined;
+  };
+  const storedPayload = async (eventId: string) =>
+    JSON.parse(
+      (
+        await h.engine.store.db
+          .selectFrom('events')
+          .select('payload')
+          .where('event_id', '=', eventId)
+          .executeTakeFirstOrThrow()
+      ).payload,
+    );
+
+  /** The user's examples: each of these fields alone got the whole event refused with 400. */
+  const badFields = (message: string) => ({
+    message,
+    level: 'loud',
+    tags: { url: `https://shop.example/cart?${'q'.repeat(250)}`, browser: 'Firefox' },
+    transaction: `/checkout/${'t'.repeat(220)}`,
+    environment: `review-app-${'e'.repeat(60)}`,
+    exception: {
+      values: [
+        {
+          type: 'CheckoutError',
+          value: message,
+          stacktrace: {
+            frames: [
+              { filename: 'vendor.js', function: 'dispatch', lineno: -1, colno: 3.5 },
+              { filename: 'cart.js', function: 'checkout', lineno: 42, colno: 7, in_app: true },
+            ],
+          },
+        },
+      ],
+    },
+  });
+
+  it('keeps an event with over-long or malformed fields: those are trimmed or dropped, the rest kept', async () => {
+    const eventId = 'ab'.repeat(16);
+    const res = await sendEnvelope(envelope({ event_id: eventId }, ['event', badFields('Card declined')]));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ id: eventId });
+
+    const issue = await issueTitled('CheckoutError: Card declined');
+    expect(issue).toBeDefined();
+    const trimmedTransaction = `/checkout/${'t'.repeat(187)}...`;
+    expect(issue.culprit).toBe(trimmedTransaction);
+    expect(issue.level).toBe('error');
+    const event = issue.latestEvent;
+    expect(event).toMatchObject({ eventId, level: 'error', environment: null });
+    expect(event.tags).toContainEqual(['browser', 'Firefox']);
+    expect(event.tags).toContainEqual(['transaction', trimmedTransaction]);
+    expect(event.tags.map(([key]: [string]) => key)).not.toContain('url');
+    expect(event.exception.values[0].stacktrace.frames).toEqual([
+      { filename: 'vendor.js', function: 'dispatch' },
+      { filename: 'cart.js', function: 'checkout', lineno: 42, colno: 7, in_app: true },
     ]);
-    expect((await issues()).map((i: { title: string }) => i.title)).not.toContain('bad');
+    // What was changed is recorded in the stored event, as Sentry's _meta.
+    const meta = (await storedPayload(eventId))._meta;
+    expect(Object.keys(meta).sort()).toEqual(['environment', 'exception', 'level', 'tags', 'transaction']);
+    expect(meta.level['']).toMatchObject({ err: [['invalid_data', {}]], val: 'loud' });
+    expect(meta.tags.url['']).toMatchObject({ err: [['invalid_data', {}]] });
+    expect(meta.transaction['']).toEqual({ rem: [['!limit', 's', 197, 200]], len: 230 });
+    expect(meta.exception.values[0].stacktrace.frames[0]).toEqual({
+      lineno: { '': { err: [['invalid_data', expect.anything()]], val: -1 } },
+      colno: { '': { err: [['invalid_data', expect.anything()]], val: 3.5 } },
+    });
+  });
+
+  it('keeps such an event on the store endpoint too', async () => {
+    const res = await post(
+      `/api/${number}/store/?sentry_key=${key}`,
+      JSON.stringify(badFields('Stored bad')),
+    );
+    expect(res.status).toBe(200);
+    const { id } = (await res.json()) as { id: string };
+    expect((await issueTitled('CheckoutError: Stored bad'))?.latestEvent.eventId).toBe(id);
+  });
+
+  it("Herald's own API still refuses the same event, naming every bad field", async () => {
+    const paths = (res: { body: { error: { details: { path: string }[] } } }) =>
+      res.body.error.details.map((d) => d.path).sort();
+    const one = await h.request('POST', '/api/v1/projects/sentry/app/events', badFields('API bad'));
+    expect(one.status).toBe(400);
+    expect(paths(one)).toEqual([
+      'environment',
+      'exception.values.0.stacktrace.frames.0.colno',
+      'exception.values.0.stacktrace.frames.0.lineno',
+      'level',
+      'tags.url',
+      'transaction',
+    ]);
+    const batch = await h.request('POST', '/api/v1/projects/sentry/app/events/batch', {
+      events: [{ message: 'fine' }, badFields('API bad')],
+    });
+    expect(batch.status).toBe(400);
+    expect(paths(batch)).toContain('events.1.tags.url');
+    expect(await issueTitled('CheckoutError: API bad')).toBeUndefined();
+  });
+
+  it('still refuses an envelope with an item that is not a JSON object, and stores none of it', async () => {
+    for (const unusable of ['{"message": "cut off', '["a list"]']) {
+      const res = await sendEnvelope(envelope({}, ['event', { message: 'Good half' }], ['event', unusable]));
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { detail: string }).detail).toMatch(
+        /^item 1 (is not valid JSON|must be a JSON object)$/,
+      );
+    }
+    expect(await issueTitled('Good half')).toBeUndefined();
+  });
+
+  it('makes a performance issue of a slow transaction only; quick ones are accepted and make none', async () => {
+    const now = Date.now() / 1000;
+    const transaction = (name: string, seconds: number | null) => ({
+      transaction: name,
+      ...(seconds === null ? {} : { start_timestamp: now - seconds }),
+      timestamp: now,
+      contexts: { trace: { trace_id: 'c'.repeat(32), span_id: 'd'.repeat(16), op: 'http.server' } },
+      spans: [],
+    });
+    const quickId = '01'.repeat(16);
+    const quick = await sendEnvelope(
+      envelope({ event_id: quickId }, ['transaction', transaction('GET /health', 0.01)]),
+    );
+    expect(quick.status).toBe(200);
+    expect(await quick.json()).toEqual({ id: quickId });
+    const untimed = await sendEnvelope(envelope({}, ['transaction', transaction('GET /untimed', null)]));
+    expect(untimed.status).toBe(200);
+    const stored = await post(
+      `/api/${number}/store/?sentry_key=${key}`,
+      JSON.stringify({ ...transaction('GET /stored', 0.05), type: 'transaction', event_id: '02'.repeat(16) }),
+    );
+    expect(await stored.json()).toEqual({ id: '02'.repeat(16) });
+
+    const slow = await sendEnvelope(envelope({}, ['transaction', transaction('GET /reports', 3)]));
+    expect(slow.status).toBe(200);
+
+    const titles = (await issues()).map((i: { title: string }) => i.title);
+    expect(titles).toContain('GET /reports');
+    for (const quicker of ['GET /health', 'GET /untimed', 'GET /stored'])
+      expect(titles).not.toContain(quicker);
+    expect(await issueTitled('GET /reports')).toMatchObject({ category: 'performance', level: 'info' });
+    const events = await h.engine.store.db.selectFrom('events').select('event_id').execute();
+    expect(events.map((e) => e.event_id)).not.toContain(quickId);
+  });
+
+  it('takes the slow-transaction threshold from HERALD_SLOW_TRANSACTION_MS', async () => {
+    const quick = await startHerald({ slowTransactionMs: 40 });
+    try {
+      await quick.request('POST', '/api/v1/orgs', { slug: 'fast' });
+      const project = (await quick.request('POST', '/api/v1/orgs/fast/projects', { slug: 'app' })).body;
+      const now = Date.now() / 1000;
+      const sent = await fetch(
+        `${quick.url}/api/${project.number}/store/?sentry_key=${new URL(project.dsn).username}`,
+        {
+          method: 'POST',
+          body: JSON.stringify({
+            type: 'transaction',
+            transaction: 'GET /cart',
+            start_timestamp: now - 0.1,
+            timestamp: now,
+          }),
+        },
+      );
+      expect(sent.status).toBe(200);
+      const listed = await quick.request('GET', '/api/v1/projects/fast/app/issues');
+      expect(listed.body.data.map((i: { title: string }) => i.title)).toEqual(['GET /cart']);
+    } finally {
+      await quick.close();
+    }
   });
 });

@@ -1,24 +1,42 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { HeraldError, ValidationError } from '../../errors.js';
+import { HeraldError } from '../../errors.js';
 import { decodeBody, dsnKey, jsonObject, parseEnvelope, sentryKeyOf } from '../../events/envelope.js';
 import type { EventProject } from '../../events/event-projects.js';
-import { type EventPayload, eventSchema } from '../../events/event-schema.js';
+import type { EventPayload } from '../../events/event-schema.js';
+import {
+  acceptedEventId,
+  isSlowTransaction,
+  SLOW_TRANSACTION_MS,
+  sentryEventPayload,
+} from '../../events/sentry-event.js';
 import type { Services } from '../../services.js';
-import { safeParseChecked, zodProblems } from '../../validation.js';
 import { toHeraldError } from '../errors.js';
 import type { ApiApp } from '../server.js';
 
 /** Envelope item types that become events; every other type (sessions, client reports, …) is accepted and ignored. */
 const EVENT_ITEMS = new Set(['event', 'transaction']);
 
+/** Options of the Sentry SDK endpoints. */
+export interface SentryIngestOptions {
+  /** Transactions that took longer than this (ms) become performance issues. Default {@link SLOW_TRANSACTION_MS}. */
+  readonly slowTransactionMs?: number;
+}
+
 /**
  * Sentry SDK ingest: `POST /api/{projectId}/envelope/` and `POST /api/{projectId}/store/`, where
  * projectId is the project's number and the DSN key authenticates (`X-Sentry-Auth`, `sentry_key`, or the
  * envelope's `dsn`). Bodies are raw (envelope, JSON, gzip/deflate/br); answers and errors are Sentry's:
- * `{"id": …}` and `{"detail": …}`.
+ * `{"id": …}` and `{"detail": …}`. An event with bad fields is kept without them (see
+ * {@link sentryEventPayload}); an item that is not a JSON object fails the request. A transaction becomes
+ * an issue only when slow; others are accepted and ignored, like sessions.
  */
-export function sentryRoutes(services: Services, bodyLimit: number) {
+export function sentryRoutes(services: Services, bodyLimit: number, options: SentryIngestOptions = {}) {
+  const slowMs = options.slowTransactionMs ?? SLOW_TRANSACTION_MS;
+  /** Whether a payload makes an issue: Sentry makes none of a transaction, Herald one of a slow transaction. */
+  const makesIssue = (raw: Record<string, unknown>) =>
+    raw['type'] !== 'transaction' || isSlowTransaction(raw, slowMs);
+
   return async (app: ApiApp): Promise<void> => {
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_request, body, done) =>
@@ -60,7 +78,7 @@ export function sentryRoutes(services: Services, bodyLimit: number) {
         const raw = jsonObject(item.payload, `item ${index}`);
         if (raw['event_id'] === undefined && headerId) raw['event_id'] = headerId;
         if (item.type === 'transaction' && raw['type'] === undefined) raw['type'] = 'transaction';
-        payloads.push(validate(raw, `items.${index}`));
+        if (makesIssue(raw)) payloads.push(sentryEventPayload(raw, `items.${index}`));
       });
       const results = await ingest(project, payloads);
       const id = results[0]?.eventId ?? headerId;
@@ -70,7 +88,8 @@ export function sentryRoutes(services: Services, bodyLimit: number) {
     async function store(request: FastifyRequest<{ Params: { projectId: string } }>, reply: FastifyReply) {
       const raw = jsonObject(body(request, bodyLimit), 'body');
       const project = await authorize(request, request.params.projectId, null);
-      const [result] = await ingest(project, [validate(raw, '')]);
+      if (!makesIssue(raw)) return reply.code(200).send({ id: acceptedEventId(raw) });
+      const [result] = await ingest(project, [sentryEventPayload(raw)]);
       return reply.code(200).send({ id: result?.eventId });
     }
 
@@ -103,12 +122,6 @@ function body(request: FastifyRequest, limit: number): Buffer {
     throw new HeraldError('invalid_input', 400, 'empty request body');
   const encoding = request.headers['content-encoding'];
   return decodeBody(raw, typeof encoding === 'string' ? encoding : undefined, limit);
-}
-
-function validate(raw: Record<string, unknown>, prefix: string): EventPayload {
-  const result = safeParseChecked(eventSchema, raw);
-  if (!result.success) throw new ValidationError(zodProblems(result.error, prefix));
-  return result.data;
 }
 
 function sameKey(expected: string, given: string): boolean {
