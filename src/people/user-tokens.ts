@@ -104,6 +104,34 @@ export function userTokens(deps: { readonly db: Kysely<Database>; readonly clock
       return { id: row.id, userId, name, prefix: row.prefix, createdAt: iso(now), lastUsedAt: null, token };
     },
 
+    /**
+     * The user's personal tokens, never the tokens themselves: all of them for the person and the admin
+     * token, those its organization made for an org key.
+     */
+    async list(principal: Principal, userId: string): Promise<UserToken[]> {
+      await access.reach(principal, userId);
+      let query = db.selectFrom('user_tokens').selectAll().where('user_id', '=', userId);
+      if (principal.kind === 'org') query = query.where('issued_by_org', '=', principal.orgId);
+      const rows = await query.orderBy('created_at').orderBy('id').execute();
+      return rows.map((r) => ({
+        id: r.id,
+        userId: r.user_id,
+        name: r.name,
+        prefix: r.prefix,
+        createdAt: iso(r.created_at),
+        lastUsedAt: iso(r.last_used_at),
+      }));
+    },
+
+    /** Revokes one of the tokens {@link list} shows `principal`; it stops working at once. */
+    async revoke(principal: Principal, userId: string, tokenId: string): Promise<void> {
+      await access.reach(principal, userId);
+      let query = db.deleteFrom('user_tokens').where('user_id', '=', userId).where('id', '=', tokenId);
+      if (principal.kind === 'org') query = query.where('issued_by_org', '=', principal.orgId);
+      const result = await query.executeTakeFirst();
+      if (Number(result.numDeletedRows) === 0) throw new NotFoundError('Token');
+    },
+
     /** The user behind a personal token, with their organizations; 404 for other credentials. */
     async me(principal: Principal): Promise<Me> {
       if (principal.kind !== 'user') throw new NotFoundError('User');

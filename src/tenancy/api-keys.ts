@@ -1,3 +1,4 @@
+import { NotFoundError } from '../errors.js';
 import { newId, newToken } from '../ids.js';
 import { authenticateUserToken, USER_TOKEN_PREFIX } from '../people/user-tokens.js';
 import { hashToken } from '../security/secret-box.js';
@@ -65,6 +66,20 @@ export function apiKeys(deps: TenancyDeps & { readonly configuredAdminToken: str
         createdAt: iso(r.created_at),
         lastUsedAt: iso(r.last_used_at),
       }));
+    },
+
+    /**
+     * Revokes an org key: it stops working at once in this process, and within PRINCIPAL_CACHE_MS in
+     * the others that knew it. 404 for a key of another organization, as for a missing one.
+     */
+    async revoke(orgId: string, id: string): Promise<void> {
+      const result = await db
+        .deleteFrom('api_keys')
+        .where('org_id', '=', orgId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      principals.clear();
+      if (Number(result.numDeletedRows) === 0) throw new NotFoundError('API key');
     },
 
     /** Who a bearer token belongs to, or null. */

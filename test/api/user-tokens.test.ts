@@ -157,4 +157,55 @@ describe.skipIf(SKIP_PROFILE)('personal user tokens', () => {
     const mine = await h.request('GET', '/api/v1/me', undefined, { token: byAdmin });
     expect(mine.body.organizations.map((o: { slug: string }) => o.slug)).toEqual(['acme', 'foreign']);
   });
+
+  it('lists and revokes personal tokens: the person their own, an org key those it made, never another org', async () => {
+    const dana = (await h.request('POST', '/api/v1/orgs/acme/members', { email: 'dana@example.com' })).body
+      .userId;
+    const byKey = (
+      await h.request('POST', `/api/v1/users/${dana}/tokens`, { name: 'ci' }, { token: acmeKey })
+    ).body;
+    const byAdmin = (await h.request('POST', `/api/v1/users/${dana}/tokens`, { name: 'laptop' })).body;
+    const names = (answer: { body: { data: { name: string }[] } }) =>
+      answer.body.data.map((t) => t.name).sort();
+
+    const own = await h.request('GET', `/api/v1/users/${dana}/tokens`, undefined, { token: byAdmin.token });
+    expect(names(own)).toEqual(['ci', 'laptop']);
+    expect(own.text).not.toContain(byKey.token);
+    expect(
+      names(await h.request('GET', `/api/v1/users/${dana}/tokens`, undefined, { token: acmeKey })),
+    ).toEqual(['ci']);
+    expect(
+      (await h.request('GET', `/api/v1/users/${dana}/tokens`, undefined, { token: sideKey })).status,
+    ).toBe(404);
+    expect((await h.request('GET', `/api/v1/users/${dana}/tokens`, undefined, { token })).status).toBe(404);
+
+    // An org key revokes what it made, not the person's own.
+    const foreignRevoke = `/api/v1/users/${dana}/tokens/${byAdmin.id}`;
+    expect((await h.request('DELETE', foreignRevoke, undefined, { token: acmeKey })).status).toBe(404);
+    expect(
+      (await h.request('DELETE', `/api/v1/users/${dana}/tokens/${byKey.id}`, undefined, { token: acmeKey }))
+        .status,
+    ).toBe(204);
+    expect((await h.request('GET', '/api/v1/me', undefined, { token: byKey.token })).status).toBe(401);
+    // The person revokes their own: it stops working at once.
+    expect((await h.request('DELETE', foreignRevoke, undefined, { token: byAdmin.token })).status).toBe(204);
+    expect((await h.request('GET', '/api/v1/me', undefined, { token: byAdmin.token })).status).toBe(401);
+  });
+
+  it('revokes an org API key: it stops working, and another organization cannot revoke it', async () => {
+    const made = (await h.request('POST', '/api/v1/orgs/acme/api-keys', { name: 'leaked' })).body;
+    expect(
+      (await h.request('GET', '/api/v1/orgs/acme/projects', undefined, { token: made.token })).status,
+    ).toBe(200);
+    const path = `/api/v1/orgs/acme/api-keys/${made.id}`;
+    expect((await h.request('DELETE', `/api/v1/orgs/foreign/api-keys/${made.id}`)).status).toBe(404);
+    expect((await h.request('DELETE', path, undefined, { token: sideKey })).status).toBe(404);
+    expect((await h.request('DELETE', path, undefined, { token: acmeKey })).status).toBe(204);
+    expect(
+      (await h.request('GET', '/api/v1/orgs/acme/projects', undefined, { token: made.token })).status,
+    ).toBe(401);
+    const keys = await h.request('GET', '/api/v1/orgs/acme/api-keys');
+    expect(keys.body.data.map((k: { name: string }) => k.name)).not.toContain('leaked');
+    expect((await h.request('DELETE', path)).status).toBe(404);
+  });
 });

@@ -12,7 +12,7 @@ const apiKey = z.object({
   lastUsedAt: z.string().nullable(),
 });
 
-/** `/api/v1/orgs/{org}/api-keys`. */
+/** `/api/v1/orgs/{org}/api-keys` and `…/api-keys/{id}`. */
 export function apiKeyRoutes(app: ApiApp, services: Services): void {
   app.post(
     '/api/v1/orgs/:org/api-keys',
@@ -43,6 +43,22 @@ export function apiKeyRoutes(app: ApiApp, services: Services): void {
     async (request) => {
       const org = await services.organizations.resolve(principalOf(request), request.params.org);
       return { data: await services.apiKeys.list(org.id) };
+    },
+  );
+
+  app.delete(
+    '/api/v1/orgs/:org/api-keys/:id',
+    {
+      schema: {
+        tags: ['api-keys'],
+        summary: 'Revoke an organization API key: it stops working (within 5 s in other API processes)',
+        params: orgParams.extend({ id: z.string().min(1).max(64) }),
+      },
+    },
+    async (request, reply) => {
+      const org = await services.organizations.resolve(principalOf(request), request.params.org);
+      await services.apiKeys.revoke(org.id, request.params.id);
+      return reply.code(204).send();
     },
   );
 }
