@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.js';
-import { NotFoundError } from '../errors.js';
+import { ConflictError, NotFoundError } from '../errors.js';
 import { enqueueJobs } from '../queue/queue.js';
 import type { Database, DeliveryTable } from '../store/schema.js';
 import { iso } from '../tenancy/context.js';
@@ -53,18 +53,32 @@ export function deadLetters(deps: {
 }) {
   const { db, clock } = deps;
 
-  async function replay(orgId: string, ids: readonly string[]): Promise<DeliveryRecord[]> {
-    if (ids.length === 0) return [];
+  /**
+   * Replays the dead deliveries among `ids`. One whose integration is disabled or deleted is held back
+   * (`held`, with why): sent now it would only be suppressed, and never be a dead letter to replay again
+   * once the integration works.
+   */
+  async function replay(orgId: string, ids: readonly string[]): Promise<Replayed> {
+    if (ids.length === 0) return { data: [], held: [] };
     const now = clock.now();
-    const { rows, jobIds } = await db.transaction().execute(async (trx) => {
-      const dead = await trx
+    const { rows, held, jobIds } = await db.transaction().execute(async (trx) => {
+      const found = await trx
         .selectFrom('deliveries')
-        .selectAll()
-        .where('org_id', '=', orgId)
-        .where('id', 'in', [...ids])
-        .where('status', '=', 'dead')
+        .leftJoin('integrations', 'integrations.id', 'deliveries.integration_id')
+        .selectAll('deliveries')
+        .select(['integrations.status as integration_status', 'integrations.name as integration_name'])
+        .where('deliveries.org_id', '=', orgId)
+        .where('deliveries.id', 'in', [...ids])
+        .where('deliveries.status', '=', 'dead')
         .execute();
-      if (dead.length === 0) return { rows: [], jobIds: [] };
+      const held: HeldDelivery[] = [];
+      const dead: DeliveryTable[] = [];
+      for (const { integration_status, integration_name, ...row } of found) {
+        const why = heldBecause(row.integration_id, integration_status, integration_name);
+        if (why) held.push({ id: row.id, reason: why });
+        else dead.push(row);
+      }
+      if (dead.length === 0) return { rows: [], held, jobIds: [] };
       await trx
         .updateTable('deliveries')
         .set({ status: 'pending', attempts: 0, reason: 'replayed', next_attempt_at: now, updated_at: now })
@@ -92,11 +106,12 @@ export function deadLetters(deps: {
           reason: 'replayed',
           updated_at: now,
         })),
+        held,
         jobIds,
       };
     });
     if (jobIds.length > 0) deps.onJobsCommitted(jobIds);
-    return rows.map(toRecord);
+    return { data: rows.map(toRecord), held };
   }
 
   return {
@@ -117,18 +132,29 @@ export function deadLetters(deps: {
       return { data, nextCursor: rows.length > page.limit ? (data.at(-1)?.id ?? null) : null };
     },
 
-    /** Replays one dead delivery; 404 when it is not a dead delivery of this organization. */
+    /**
+     * Replays one dead delivery; 404 when it is no delivery of this organization, 409 when it is not
+     * dead or its integration does not work now.
+     */
     async retry(orgId: string, id: string): Promise<DeliveryRecord> {
-      const [record] = await replay(orgId, [id]);
-      if (!record) throw new NotFoundError('Dead delivery');
-      return record;
+      const { data, held } = await replay(orgId, [id]);
+      if (data[0]) return data[0];
+      if (held[0]) throw new ConflictError(`This delivery was not replayed: ${held[0].reason}`);
+      const found = await db
+        .selectFrom('deliveries')
+        .select('status')
+        .where('org_id', '=', orgId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (!found) throw new NotFoundError('Delivery');
+      throw new ConflictError(`This delivery is ${found.status}, not dead: only dead letters are replayed`);
     },
 
     /** Replays many dead deliveries (the given ids, or every dead one of a channel), at most `limit`. */
     async retryMany(
       orgId: string,
       input: { ids?: readonly string[] | undefined; channel?: string | undefined; limit: number },
-    ): Promise<DeliveryRecord[]> {
+    ): Promise<Replayed> {
       let ids = input.ids ? [...input.ids] : undefined;
       if (!ids) {
         let query = db
@@ -142,6 +168,28 @@ export function deadLetters(deps: {
       return replay(orgId, ids.slice(0, input.limit));
     },
   };
+}
+
+/** What a replay did: the deliveries queued again, and those held back with why. */
+export interface Replayed {
+  readonly data: DeliveryRecord[];
+  readonly held: HeldDelivery[];
+}
+
+/** A dead delivery not replayed, and why (its integration is disabled or deleted). */
+export interface HeldDelivery {
+  readonly id: string;
+  readonly reason: string;
+}
+
+function heldBecause(
+  integrationId: string | null,
+  status: string | null,
+  name: string | null,
+): string | null {
+  if (integrationId === null || status === 'active') return null;
+  if (status === null) return 'its integration was deleted';
+  return `its integration “${name}” is ${status}; enable it, then replay`;
 }
 
 /** The dead-letter service. */

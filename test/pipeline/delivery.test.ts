@@ -242,7 +242,47 @@ describe.skipIf(SKIP_PROFILE)('delivery end to end', () => {
     expect(hooks).toHaveLength(2);
     expect(hooks[0]!.id).toBe(hooks[1]!.id);
     const again = await h.request('POST', `/api/v1/orgs/acme/deliveries/${letter.id}/retry`);
-    expect(again.status).toBe(404);
+    expect(again.status).toBe(409);
+    expect(again.body.error.message).toBe('This delivery is sent, not dead: only dead letters are replayed');
+    expect((await h.request('POST', '/api/v1/orgs/acme/deliveries/dlv_nope/retry')).status).toBe(404);
+  });
+
+  it('holds back the replay of a dead letter whose integration is disabled, until it is enabled again', async () => {
+    sinkAnswers = [410];
+    hooks.length = 0;
+    const event = await h.request('POST', '/api/v1/projects/acme/api/events', {
+      message: 'Receiver gone',
+      tags: { service: 'billing' },
+    });
+    await settle();
+    const [letter] = (await deliveriesOf(event.body.issueId)).filter(
+      (d: { channel: string }) => d.channel === 'webhook',
+    );
+    expect(letter).toMatchObject({ status: 'dead' });
+    const integration = `/api/v1/orgs/acme/integrations/${letter.integrationId}`;
+    expect((await h.request('GET', integration)).body.status).toBe('disabled');
+
+    const refused = await h.request('POST', `/api/v1/orgs/acme/deliveries/${letter.id}/retry`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toBe(
+      'This delivery was not replayed: its integration “Ops” is disabled; enable it, then replay',
+    );
+    const bulk = await h.request('POST', '/api/v1/orgs/acme/deliveries/retry', { ids: [letter.id] });
+    expect(bulk.body).toEqual({
+      data: [],
+      held: [{ id: letter.id, reason: expect.stringContaining('disabled') }],
+    });
+    await settle();
+    expect(hooks).toHaveLength(1);
+    const still = await h.request('GET', '/api/v1/orgs/acme/deliveries?status=dead&channel=webhook');
+    expect(still.body.data.map((d: { id: string }) => d.id)).toContain(letter.id);
+
+    await h.request('PATCH', integration, { status: 'active' });
+    const replay = await h.request('POST', `/api/v1/orgs/acme/deliveries/${letter.id}/retry`);
+    expect(replay.status).toBe(202);
+    await settle();
+    expect(hooks).toHaveLength(2);
+    expect(hooks[1]!.id).toBe(hooks[0]!.id);
   });
 
   it('saving a rule with a Slack action posts "Alert rule created" to that channel', async () => {

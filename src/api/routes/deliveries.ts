@@ -53,7 +53,8 @@ export function deliveryRoutes(app: ApiApp, services: Services): void {
     {
       schema: {
         tags: ['deliveries'],
-        summary: 'Replay a dead delivery (same idempotency key, so receivers can drop duplicates)',
+        summary:
+          'Replay a dead delivery (same idempotency key, so receivers can drop duplicates); 409 when it is not dead or its integration is disabled',
         params: orgParams.extend({ id: z.string().max(64) }),
         response: { 202: delivery },
       },
@@ -78,12 +79,19 @@ export function deliveryRoutes(app: ApiApp, services: Services): void {
             limit: z.number().int().min(1).max(1000).default(1000),
           })
           .strict(),
-        response: { 202: z.object({ data: z.array(delivery) }) },
+        response: {
+          202: z.object({
+            data: z.array(delivery),
+            held: z
+              .array(z.object({ id: z.string(), reason: z.string() }))
+              .describe('Dead deliveries not replayed, with why (their integration is disabled or deleted)'),
+          }),
+        },
       },
     },
     async (request, reply) => {
       const org = await services.organizations.resolve(principalOf(request), request.params.org);
-      return reply.code(202).send({ data: await services.deadLetters.retryMany(org.id, request.body) });
+      return reply.code(202).send(await services.deadLetters.retryMany(org.id, request.body));
     },
   );
 }

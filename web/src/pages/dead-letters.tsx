@@ -28,12 +28,26 @@ export function DeadLetters(props: {
   const retry = async (ids?: string[]) => {
     setMessage(null);
     try {
-      if (ids?.length === 1) await api(props.token, 'POST', `${base}/${ids[0]}/retry`);
-      else await api(props.token, 'POST', `${base}/retry`, ids ? { ids } : {});
+      if (ids?.length === 1) {
+        await api(props.token, 'POST', `${base}/${ids[0]}/retry`);
+        await load();
+        setMessage({ kind: 'ok', text: 'Queued again.' });
+        return;
+      }
+      const answer = await api<{ data: unknown[]; held: { reason: string }[] }>(
+        props.token,
+        'POST',
+        `${base}/retry`,
+        ids ? { ids } : {},
+      );
       await load();
+      const held = answer.held.length;
       setMessage({
         kind: 'ok',
-        text: ids?.length === 1 ? 'Queued again.' : 'Every dead letter is queued again.',
+        text:
+          held === 0
+            ? 'Every dead letter is queued again.'
+            : `${answer.data.length} queued again; ${held} wait for their integration to work again (${answer.held[0]?.reason}).`,
       });
     } catch (e) {
       setMessage({ kind: 'error', text: describeError(e) });
