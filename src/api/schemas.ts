@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { CHANNEL_KINDS } from '../delivery/channel.js';
+import { DELIVERY_STATUSES } from '../delivery/deliver.js';
 import { MEMBER_ROLES } from '../tenancy/members.js';
 import { localeSchema } from '../validation.js';
 
@@ -38,3 +40,18 @@ export const errorBody = z
 
 /** Path parameters `{org}`. */
 export const orgParams = z.object({ org: slug });
+
+/** A delivery status as a list filter: one the pipeline gives, else 400 naming the field. */
+export const deliveryStatus = z.enum(DELIVERY_STATUSES);
+
+/** A channel as a list filter. */
+export const channelKind = z.enum(CHANNEL_KINDS);
+
+/** A list's cursor: the id of the last item of the previous page, `<prefix>_` and 26 base32 characters. */
+export const cursorOf = (prefix: string) =>
+  z
+    .string()
+    .regex(
+      new RegExp(`^${prefix}_[0-9a-z]{26}$`),
+      'is not a cursor of this list: pass nextCursor as it came',
+    );

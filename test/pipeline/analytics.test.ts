@@ -288,6 +288,28 @@ describe.skipIf(SKIP_PROFILE)('history, engagement, analytics, metrics and reten
     expect((await h.request('GET', '/api/v1/me/notifications')).status).toBe(404);
   });
 
+  it('refuses a history or deliveries filter that can match nothing, naming it', async () => {
+    for (const [path, field] of [
+      ['/api/v1/orgs/acme/notifications?status=nonsense', 'status'],
+      ['/api/v1/orgs/acme/notifications?channel=carrier-pigeon', 'channel'],
+      ['/api/v1/orgs/acme/notifications?type=nonsense', 'type'],
+      ['/api/v1/orgs/acme/notifications?cursor=garbage', 'cursor'],
+      ['/api/v1/orgs/acme/deliveries?status=bogus', 'status'],
+      ['/api/v1/orgs/acme/deliveries?cursor=ntf_06h4xg6pwwd46b066pr1ksh49c', 'cursor'],
+    ] as const) {
+      const answer = await h.request('GET', path);
+      expect(answer.status, path).toBe(400);
+      expect(answer.body.error.details.map((d: { path: string }) => d.path)).toEqual([`query.${field}`]);
+    }
+    const listed = await h.request(
+      'GET',
+      '/api/v1/orgs/acme/notifications?type=issue_alert&status=sent&limit=1',
+    );
+    expect(listed.status).toBe(200);
+    const next = await h.request('GET', `/api/v1/orgs/acme/notifications?cursor=${listed.body.data[0].id}`);
+    expect(next.status).toBe(200);
+  });
+
   it('/metrics counts what happened, in a strict text format', async () => {
     const answer = await fetch(`${h.url}/metrics`);
     expect(answer.headers.get('content-type')).toContain('text/plain');

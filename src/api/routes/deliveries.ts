@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Services } from '../../services.js';
 import { principalOf } from '../auth.js';
-import { orgParams } from '../schemas.js';
+import { channelKind, cursorOf, deliveryStatus, orgParams } from '../schemas.js';
 import type { ApiApp } from '../server.js';
 
 const delivery = z.object({
@@ -32,9 +32,9 @@ export function deliveryRoutes(app: ApiApp, services: Services): void {
         params: orgParams,
         querystring: z
           .object({
-            status: z.string().max(32).optional(),
-            channel: z.string().max(32).optional(),
-            cursor: z.string().max(64).optional(),
+            status: deliveryStatus.optional(),
+            channel: channelKind.optional(),
+            cursor: cursorOf('dlv').optional(),
             limit: z.coerce.number().int().min(1).max(200).default(50),
           })
           .strict(),

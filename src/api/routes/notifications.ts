@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { NotFoundError } from '../../errors.js';
+import { notificationType } from '../../notifications/registry.js';
 import type { Services } from '../../services.js';
 import { principalOf } from '../auth.js';
-import { orgParams } from '../schemas.js';
+import { channelKind, cursorOf, deliveryStatus, orgParams } from '../schemas.js';
 import type { ApiApp } from '../server.js';
 
 const delivery = z.object({
@@ -71,12 +72,16 @@ const page = z.object({ data: z.array(notification), nextCursor: z.string().null
 
 const mineQuery = z
   .object({
-    type: z.string().max(64).optional(),
-    channel: z.string().max(32).optional(),
-    status: z.string().max(32).optional(),
+    type: z
+      .string()
+      .max(64)
+      .refine((id) => notificationType(id) !== undefined, 'is not a notification type')
+      .optional(),
+    channel: channelKind.optional(),
+    status: deliveryStatus.optional(),
     from: isoTime.optional(),
     to: isoTime.optional(),
-    cursor: z.string().max(64).optional(),
+    cursor: cursorOf('ntf').optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
   })
   .strict();
