@@ -160,6 +160,15 @@ describe.skipIf(SKIP_PROFILE)('issues API', () => {
     const read = async () =>
       (await h.request('GET', `/api/v1/issues/${ids.db}`, undefined, { token: devToken })).body.subscription;
     expect(await read()).toBeNull();
+    // Taking the issue, the person follows it, and the answer says so at once.
+    const taken = await h.request(
+      'PATCH',
+      `/api/v1/issues/${ids.cache}`,
+      { assignee: { type: 'user', id: memberId } },
+      { token: devToken },
+    );
+    expect(taken.body.subscription).toEqual({ subscribed: true, reason: 'assigned' });
+    await h.request('PATCH', `/api/v1/issues/${ids.cache}`, { assignee: null });
     await h.request('POST', `/api/v1/issues/${ids.db}/subscription`, undefined, { token: devToken });
     expect(await read()).toEqual({ subscribed: true, reason: 'explicit' });
     await h.request('DELETE', `/api/v1/issues/${ids.db}/subscription`, undefined, { token: devToken });

@@ -323,6 +323,8 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     await page.getByRole('button', { name: 'Assign to me' }).click();
     await page.getByText('Assigned to you.', { exact: true }).waitFor();
     await page.getByText(/· assigned to you/).waitFor();
+    // She stopped following it above: taking it does not override that choice.
+    await page.getByRole('button', { name: 'Follow', pressed: false }).waitFor();
     expect((await h.request('GET', `/api/v1/issues/${id}`)).body.assignee).toMatchObject({
       type: 'user',
       id: ana,
@@ -335,6 +337,9 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     await page.reload();
     await page.getByText(/· assigned to Ben/).waitFor();
     await page.getByRole('button', { name: 'Assign to me' }).waitFor();
+    await page.getByRole('button', { name: 'Unassign' }).click();
+    await page.getByText(/· unassigned/).waitFor();
+    expect((await h.request('GET', `/api/v1/issues/${id}`)).body.assignee).toBeNull();
 
     // A digest's "View issues" link: the project's unresolved issues, each opening its page.
     await page.goto(`${h.url}/orgs/acme/projects/api/issues`);

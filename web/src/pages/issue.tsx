@@ -46,7 +46,7 @@ export function IssuePage(props: { session: Session; id: string }): ReactNode {
   }, []);
   /** Changes the issue (status, assignee) and shows it as the API answers. */
   const update = (
-    change: { status?: Issue['status']; assignee?: { type: 'user'; id: string } },
+    change: { status?: Issue['status']; assignee?: { type: 'user'; id: string } | null },
     done: string,
   ) => act(async () => setIssue(await api<Issue>(session.token, 'PATCH', path, change)), done);
   const follow = (on: boolean) =>
@@ -124,6 +124,16 @@ export function IssuePage(props: { session: Session; id: string }): ReactNode {
                 onClick={() => void update({ assignee: { type: 'user', id: me } }, 'Assigned to you.')}
               >
                 Assign to me
+              </button>
+            ) : null}
+            {issue.assignee ? (
+              <button
+                type="button"
+                className="secondary"
+                disabled={busy}
+                onClick={() => void update({ assignee: null }, 'Unassigned.')}
+              >
+                Unassign
               </button>
             ) : null}
             {session.kind === 'user' ? (
