@@ -441,6 +441,11 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     await page.getByText("You read this organization's integrations").waitFor();
     await page.getByTestId('integration-item').first().waitFor();
     expect(await page.getByRole('button', { name: 'Delete' }).count()).toBe(0);
+
+    // In their settings, a project of the organization has its own overrides.
+    await nav.getByRole('link', { name: 'My settings' }).click();
+    await page.locator('label.chip', { hasText: 'Project API' }).click();
+    await page.getByText('Notification settings by channel and type, API').waitFor();
     await page.context().close();
 
     // An owner signed in with her own token changes them.

@@ -30,28 +30,48 @@ interface Scope {
   readonly projectId?: string;
 }
 
+/** A project with the organization it belongs to, as the scopes of settings need it. */
+type OrgProject = Project & { readonly orgId: string };
+
 /** "My notification settings": the matrix with where each value comes from, options and push. */
 export function SettingsPage(props: { session: Session; org: Org | undefined }): ReactNode {
   const { session, org } = props;
   const [members, setMembers] = useState<readonly Member[]>([]);
-  const [projects, setProjects] = useState<readonly Project[]>([]);
+  const [projects, setProjects] = useState<readonly OrgProject[]>([]);
   const [userId, setUserId] = useState<string | null>(session.kind === 'user' ? session.me.id : null);
   const [error, setError] = useState<string | null>(null);
 
   // The admin token has no person of its own: it edits a member's settings on their behalf.
   useEffect(() => {
     if (session.kind !== 'admin' || !org) return;
-    Promise.all([
-      api<Page<Member>>(session.token, 'GET', `/api/v1/orgs/${org.slug}/members`),
-      api<Page<Project>>(session.token, 'GET', `/api/v1/orgs/${org.slug}/projects`),
-    ])
-      .then(([m, p]) => {
+    api<Page<Member>>(session.token, 'GET', `/api/v1/orgs/${org.slug}/members`)
+      .then((m) => {
         setMembers(m.data);
-        setProjects(p.data);
         setUserId((current) => current ?? m.data[0]?.userId ?? null);
       })
       .catch((e: unknown) => setError(describeError(e)));
   }, [session, org]);
+
+  // Projects to set overrides for: of the chosen organization, or of every organization a person is in.
+  const settingsOrgs = useMemo(
+    () => (session.kind === 'user' ? session.orgs : org ? [org] : []),
+    [session, org],
+  );
+  useEffect(() => {
+    Promise.all(
+      settingsOrgs.map(async (o) =>
+        (await api<Page<Project>>(session.token, 'GET', `/api/v1/orgs/${o.slug}/projects`)).data.map(
+          (p): OrgProject => ({
+            ...p,
+            orgId: o.id,
+            name: settingsOrgs.length > 1 ? `${o.name} / ${p.name}` : p.name,
+          }),
+        ),
+      ),
+    )
+      .then((lists) => setProjects(lists.flat()))
+      .catch((e: unknown) => setError(describeError(e)));
+  }, [session.token, settingsOrgs]);
 
   const base =
     session.kind === 'user'
@@ -94,8 +114,8 @@ export function SettingsPage(props: { session: Session; org: Org | undefined }):
           token={session.token}
           base={base}
           userId={userId}
-          orgs={session.kind === 'user' ? session.orgs : org ? [org] : []}
-          projects={session.kind === 'admin' ? projects : []}
+          orgs={settingsOrgs}
+          projects={projects}
           personal={session.kind === 'user'}
         />
       ) : session.kind === 'admin' && members.length === 0 ? (
@@ -110,7 +130,7 @@ function SettingsFor(props: {
   base: string;
   userId: string;
   orgs: readonly Org[];
-  projects: readonly Project[];
+  projects: readonly OrgProject[];
   personal: boolean;
 }): ReactNode {
   const { token, base, userId, orgs, projects } = props;
@@ -122,17 +142,8 @@ function SettingsFor(props: {
   const scopes = useMemo<Scope[]>(() => {
     const list: Scope[] = [{ type: 'user', id: userId, name: 'Everywhere (defaults)' }];
     for (const o of orgs) list.push({ type: 'organization', id: o.id, name: o.name, orgId: o.id });
-    const projectOrg = orgs[0];
-    if (projectOrg) {
-      for (const p of projects) {
-        list.push({
-          type: 'project',
-          id: p.id,
-          name: p.name,
-          orgId: projectOrg.id,
-          projectId: p.id,
-        });
-      }
+    for (const p of projects) {
+      list.push({ type: 'project', id: p.id, name: p.name, orgId: p.orgId, projectId: p.id });
     }
     // Project overrides made elsewhere stay visible even when this credential cannot list projects.
     for (const row of data?.settings ?? []) {
@@ -140,7 +151,7 @@ function SettingsFor(props: {
         list.push({
           type: 'project',
           id: row.scopeId,
-          name: `Project ${row.scopeId}`,
+          name: `no longer listed (${row.scopeId})`,
           projectId: row.scopeId,
         });
       }
