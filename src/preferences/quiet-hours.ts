@@ -51,8 +51,8 @@ const clockTime = /^([01]\d|2[0-3]):[0-5]\d$/;
 export const quietWindowSchema = z
   .object({
     days: z
-      .array(z.enum(WEEKDAYS))
-      .min(1)
+      .array(z.enum(WEEKDAYS, { error: 'Expected a weekday: mon, tue, wed, thu, fri, sat or sun' }))
+      .min(1, { error: 'Choose at least one day' })
       .max(7)
       .refine((days) => new Set(days).size === days.length, { error: 'Each day may appear once' }),
     start: z.string().regex(clockTime, { error: 'Expected HH:MM between 00:00 and 23:59' }),

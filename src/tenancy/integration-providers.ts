@@ -60,7 +60,15 @@ export const PROVIDER_SPECS: Readonly<Record<Provider, ProviderSpec>> = {
   },
   webhook: {
     config: z
-      .object({ url: httpUrl, timeoutMs: z.number().int().min(100).max(60_000).optional() })
+      .object({
+        url: httpUrl,
+        timeoutMs: z
+          .number()
+          .int()
+          .min(100, { error: 'Must be at least 100 ms' })
+          .max(60_000, { error: 'Must be at most 60000 ms (a minute)' })
+          .optional(),
+      })
       .catchall(z.unknown()),
     secrets: z
       .object({

@@ -240,6 +240,19 @@ describe.skipIf(SKIP_PROFILE)('notification settings API', () => {
     },
   );
 
+  it('says what is wrong with a quiet-hours window in words', async () => {
+    const res = await h.request('PUT', `/api/v1/users/${users[7]}/notification-settings`, {
+      options: { quietHours: [{ days: [], start: '08:00', end: '08:00' }] },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toEqual(
+      expect.arrayContaining([
+        { path: 'options.quietHours.0.days', message: 'Choose at least one day' },
+        { path: 'options.quietHours.0.end', message: 'A window must not end when it starts' },
+      ]),
+    );
+  });
+
   it('documents the preferences paths in OpenAPI', async () => {
     const doc = await h.request('GET', '/api/v1/openapi.json', undefined, { token: null });
     expect(Object.keys(doc.body.paths)).toEqual(

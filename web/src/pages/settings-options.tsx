@@ -66,7 +66,11 @@ export function OptionsForm(props: {
       setMessage({ kind: 'ok', text: done });
     } catch (e) {
       if (e instanceof ApiError) setProblems(e);
-      setMessage({ kind: 'error', text: describeError(e) });
+      const marked = e instanceof ApiError && e.details.length > 0;
+      setMessage({
+        kind: 'error',
+        text: marked ? 'Not saved: fix the fields marked below.' : describeError(e),
+      });
     }
   };
 
