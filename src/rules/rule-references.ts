@@ -100,48 +100,68 @@ export async function checkReferences(
     Member: new Map(members.map((m) => [m.id, m.name])),
     Team: new Map(teams.map((t) => [t.id, t.name])),
   };
-  const byEmail = await memberIdsByEmail(
-    db,
-    orgId,
-    targets.filter((t) => t.type === 'Member' && !known.Member.has(t.id)).map((t) => t.id),
-  );
+  const unknown = targets.filter((t) => !known[t.type].has(t.id));
+  const byHandle = await idsByHandle(db, orgId, unknown);
   for (const target of targets) {
     const name = known[target.type].get(target.id);
     if (name !== undefined) names.set(target.id, name);
     else {
-      const userId = target.type === 'Member' ? byEmail.get(target.id.toLowerCase()) : undefined;
-      const what = target.type === 'Member' ? 'a member' : 'a team';
-      problems.push({
-        path: target.path,
-        message:
-          userId === undefined
-            ? `${target.id} is not ${what} of this organization`
-            : `${target.id} is a member's email; rules name members by user id (${userId})`,
-      });
+      const id = byHandle.get(handleKey(target));
+      const message =
+        id === undefined
+          ? `${target.id} is not ${target.type === 'Member' ? 'a member' : 'a team'} of this organization`
+          : target.type === 'Member'
+            ? `${target.id} is a member's email; rules name members by user id (${id})`
+            : `${target.id} is a team's slug; rules name teams by id (${id})`;
+      problems.push({ path: target.path, message });
     }
   }
   return { problems, names };
 }
 
+/** How an unknown reference may name a member (email, any case) or a team (slug, or `#slug`). */
+function handleKey(target: { type: 'Team' | 'Member'; id: string }): string {
+  const handle = target.type === 'Team' ? target.id.replace(/^#/, '') : target.id;
+  return `${target.type}:${handle.toLowerCase()}`;
+}
+
 /**
- * The user ids of the organization's members whose email is among `ids` (lower-cased emails as keys):
- * a rule names members by user id, and one given an email is told which id to use.
+ * The ids of the organization's members and teams that unknown references name another way, by
+ * {@link handleKey}: a rule names them by id, and one given an email or a slug is told which id to use.
  */
-async function memberIdsByEmail(
+async function idsByHandle(
   db: Kysely<Database>,
   orgId: string,
-  ids: readonly string[],
+  refs: readonly { type: 'Team' | 'Member'; id: string }[],
 ): Promise<ReadonlyMap<string, string>> {
-  const emails = [...new Set(ids.filter((id) => id.includes('@')).map((id) => id.toLowerCase()))];
-  if (emails.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('members')
-    .innerJoin('users', 'users.id', 'members.user_id')
-    .select(['users.id as id', 'users.email as email'])
-    .where('members.org_id', '=', orgId)
-    .where('users.email', 'in', emails)
-    .execute();
-  return new Map(rows.map((row) => [row.email.toLowerCase(), row.id]));
+  const handles = (type: 'Team' | 'Member') => [
+    ...new Set(refs.filter((r) => r.type === type).map((r) => handleKey(r).slice(type.length + 1))),
+  ];
+  const emails = handles('Member').filter((h) => h.includes('@'));
+  const slugs = handles('Team');
+  const [members, teams] = await Promise.all([
+    emails.length === 0
+      ? []
+      : db
+          .selectFrom('members')
+          .innerJoin('users', 'users.id', 'members.user_id')
+          .select(['users.id as id', 'users.email as handle'])
+          .where('members.org_id', '=', orgId)
+          .where('users.email', 'in', emails)
+          .execute(),
+    slugs.length === 0
+      ? []
+      : db
+          .selectFrom('teams')
+          .select(['id', 'slug as handle'])
+          .where('org_id', '=', orgId)
+          .where('slug', 'in', slugs)
+          .execute(),
+  ]);
+  return new Map([
+    ...members.map((m) => [`Member:${m.handle.toLowerCase()}`, m.id] as const),
+    ...teams.map((t) => [`Team:${t.handle}`, t.id] as const),
+  ]);
 }
 
 /** Every Team/Member reference, from actions and `assigned_to` filters, with the path of its field. */

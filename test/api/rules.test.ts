@@ -253,7 +253,7 @@ describe.skipIf(SKIP_PROFILE)('rules API', () => {
       );
     });
 
-    it("tells a member named by email the user id to use; another organization's member stays unknown", async () => {
+    it("tells a member named by email or a team by slug the id to use; another organization's stay unknown", async () => {
       const answer = await h.request(
         'POST',
         CHECKS,
@@ -261,6 +261,9 @@ describe.skipIf(SKIP_PROFILE)('rules API', () => {
           actions: [
             { id: 'notify_email', targetType: 'Member', targetIdentifier: 'Alice@acme.test' },
             { id: 'notify_email', targetType: 'Member', targetIdentifier: 'carol@other.test' },
+            { id: 'notify_email', targetType: 'Team', targetIdentifier: 'backend' },
+            { id: 'notify_email', targetType: 'Team', targetIdentifier: '#backend' },
+            { id: 'notify_email', targetType: 'Team', targetIdentifier: 'ops' },
           ],
         }),
       );
@@ -274,6 +277,15 @@ describe.skipIf(SKIP_PROFILE)('rules API', () => {
           path: 'actions.1.targetIdentifier',
           message: 'carol@other.test is not a member of this organization',
         },
+        {
+          path: 'actions.2.targetIdentifier',
+          message: `backend is a team's slug; rules name teams by id (${ids.team})`,
+        },
+        {
+          path: 'actions.3.targetIdentifier',
+          message: `#backend is a team's slug; rules name teams by id (${ids.team})`,
+        },
+        { path: 'actions.4.targetIdentifier', message: 'ops is not a team of this organization' },
       ]);
     });
 
