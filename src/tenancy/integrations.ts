@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { type FieldProblem, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, type FieldProblem, NotFoundError, ValidationError } from '../errors.js';
 import { newId } from '../ids.js';
 import { parseJsonObject } from '../store/json.js';
 import type { IntegrationTable } from '../store/schema.js';
@@ -205,7 +205,26 @@ export function integrations(deps: IntegrationDeps) {
       return saved(next, generated);
     },
 
-    async remove(orgId: string, id: string): Promise<void> {
+    /**
+     * Deletes the integration. One that alert rules send through is kept (409 naming them) unless
+     * `force`: their actions would stop sending without a word.
+     */
+    async remove(orgId: string, id: string, options: { force?: boolean } = {}): Promise<void> {
+      await row(orgId, id);
+      if (!options.force) {
+        const users = await db
+          .selectFrom('rules')
+          .select(['id', 'name'])
+          .where('org_id', '=', orgId)
+          .where('actions', 'like', `%${JSON.stringify(id)}%`)
+          .orderBy('name')
+          .execute();
+        if (users.length > 0) {
+          throw new ConflictError(
+            `Alert rules send through this integration: ${users.map((r) => `“${r.name}” (${r.id})`).join(', ')}. Change them first, or delete with force=true`,
+          );
+        }
+      }
       const result = await db
         .deleteFrom('integrations')
         .where('org_id', '=', orgId)

@@ -152,7 +152,12 @@ describe.skipIf(SKIP_PROFILE)('reference rows kept between events', () => {
 
   it('suppresses as unroutable once the integration is deleted through the API', async () => {
     expect(await send()).toMatchObject({ status: 'sent' });
-    const gone = await h.request('DELETE', `/api/v1/orgs/acme/integrations/${hookId}`);
+    // A rule sends through it: deleting it needs force, and says which rules.
+    const kept = await h.request('DELETE', `/api/v1/orgs/acme/integrations/${hookId}`);
+    expect(kept.status).toBe(409);
+    expect(kept.body.error.message).toMatch(/^Alert rules send through this integration: “.+” \(rule_/);
+    expect(await send()).toMatchObject({ status: 'sent' });
+    const gone = await h.request('DELETE', `/api/v1/orgs/acme/integrations/${hookId}?force=true`);
     expect(gone.status, gone.text).toBe(204);
     expect(await send()).toMatchObject({ status: 'suppressed', reason: 'unroutable' });
   });

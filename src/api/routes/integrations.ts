@@ -105,10 +105,19 @@ export function integrationRoutes(app: ApiApp, services: Services): void {
 
   app.delete(
     '/api/v1/orgs/:org/integrations/:id',
-    { schema: { tags: ['integrations'], params } },
+    {
+      schema: {
+        tags: ['integrations'],
+        summary: 'Delete an integration; one that alert rules use answers 409 naming them, unless force=true',
+        params,
+        querystring: z.object({ force: z.enum(['true', 'false']).optional() }).strict(),
+      },
+    },
     async (request, reply) => {
       const org = await services.organizations.resolve(principalOf(request), request.params.org);
-      await services.integrations.remove(org.id, request.params.id);
+      await services.integrations.remove(org.id, request.params.id, {
+        force: request.query.force === 'true',
+      });
       return reply.code(204).send();
     },
   );

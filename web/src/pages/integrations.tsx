@@ -119,7 +119,7 @@ export function IntegrationsPage(props: { token: string; org: Org; manage: boole
                     className="danger small"
                     onClick={() => {
                       if (window.confirm(`Delete “${i.name}”? Rules using it stop sending there.`)) {
-                        void act(() => api(token, 'DELETE', `${base}/${i.id}`), 'Deleted.');
+                        void act(() => api(token, 'DELETE', `${base}/${i.id}?force=true`), 'Deleted.');
                       }
                     }}
                   >
