@@ -152,7 +152,17 @@ export async function buildApi(options: ApiOptions): Promise<ApiApp> {
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
-    transform: jsonSchemaTransform,
+    transform: (input) => {
+      const out = jsonSchemaTransform(input);
+      // A DELETE without a declared answer answers 204; say so instead of the default 200.
+      const schema = out.schema as { response?: unknown };
+      if (input.route.method === 'DELETE' && schema.response === undefined)
+        return {
+          ...out,
+          schema: { ...out.schema, response: { 204: { description: 'Done: no content', type: 'null' } } },
+        };
+      return out;
+    },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -96,9 +96,28 @@ export function sentryRoutes(services: Services, bodyLimit: number, options: Sen
     const ingest = (project: EventProject, payloads: EventPayload[]) =>
       services.ingest.ingestBatch(project, payloads);
 
+    // Documented once, as SDKs call them (with the final slash); raw bodies, DSN-key auth.
+    const documented = (suffix: string, summary: string) =>
+      suffix === '/'
+        ? {
+            tags: ['sentry'],
+            summary,
+            description:
+              'For Sentry SDKs: authenticated by the project DSN\'s key (X-Sentry-Auth, sentry_key, or the envelope\'s dsn), not a bearer token; the body may be gzip, deflate or br. Answers {"id": …}.',
+            security: [],
+          }
+        : { hide: true };
     for (const suffix of ['', '/']) {
-      app.post(`/api/:projectId/envelope${suffix}`, { schema: { hide: true } }, envelope);
-      app.post(`/api/:projectId/store${suffix}`, { schema: { hide: true } }, store);
+      app.post(
+        `/api/:projectId/envelope${suffix}`,
+        { schema: documented(suffix, 'Sentry SDK envelope (events, transactions; other items ignored)') },
+        envelope,
+      );
+      app.post(
+        `/api/:projectId/store${suffix}`,
+        { schema: documented(suffix, 'Sentry SDK event, the older store endpoint') },
+        store,
+      );
       for (const kind of ['envelope', 'store']) {
         app.options(`/api/:projectId/${kind}${suffix}`, { schema: { hide: true } }, async (_request, reply) =>
           reply
