@@ -1,5 +1,6 @@
 import { type ReactNode, useEffect, useState } from 'react';
 import { api } from '../api';
+import { Link } from '../router';
 import type { Delivery, Notification, Org, Page, Project, Rule } from '../types';
 import { formatTime, label } from '../ui';
 
@@ -56,7 +57,7 @@ export function Timeline(props: {
             {n.issueId ? (
               <>
                 {' '}
-                for issue <code>{n.issueId}</code>
+                for issue <Link to={`/issues/${encodeURIComponent(n.issueId)}`}>{n.issueId}</Link>
               </>
             ) : null}
             .
@@ -67,7 +68,11 @@ export function Timeline(props: {
         ))}
       </ol>
       {n.deliveries.length === 0 ? (
-        <p className="muted">No one was a recipient: the rule's targets resolved to nobody.</p>
+        <p className="muted">
+          {n.ruleIds.length > 0
+            ? "No one was a recipient: the rule's targets resolved to nobody."
+            : 'No one was a recipient: nobody follows this issue, or no one is left to tell.'}
+        </p>
       ) : null}
     </div>
   );
