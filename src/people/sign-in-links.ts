@@ -5,6 +5,7 @@ import type { Clock } from '../clock.js';
 import type { Channel, IntegrationRef } from '../delivery/channel.js';
 import { sha256Hex } from '../security/sha256.js';
 import type { Database } from '../store/schema.js';
+import { translator } from '../templates/i18n/translator.js';
 
 /** How long a sign-in link works. */
 export const SIGN_IN_LINK_TTL_MS = 15 * 60_000;
@@ -74,8 +75,11 @@ export function signInLinks(deps: SignInLinkDeps) {
         })
         .execute();
       const url = `${deps.publicUrl()}/auth/link?token=${token}`;
-      const text = `Hello ${user.name},\n\nopen this link within 15 minutes to sign in to Herald:\n${url}\n\nIf you did not ask for it, ignore this email.\n`;
-      const html = `<p>Hello ${escapeHtml(user.name)},</p><p><a href="${escapeHtml(url)}">Sign in to Herald</a> (the link works once, for 15 minutes).</p><p>If you did not ask for it, ignore this email.</p>`;
+      // In the person's language, as their notifications are.
+      const { t } = translator(user.locale, user.timezone);
+      const greeting = t('signIn.greeting', { name: user.name });
+      const text = `${greeting}\n\n${t('signIn.action')}: ${url}\n${t('signIn.validity')}\n\n${t('signIn.ignore')}\n`;
+      const html = `<p>${escapeHtml(greeting)}</p><p><a href="${escapeHtml(url)}">${escapeHtml(t('signIn.action'))}</a></p><p>${escapeHtml(t('signIn.validity'))}</p><p>${escapeHtml(t('signIn.ignore'))}</p>`;
       try {
         await deps.email.send(
           {
@@ -83,7 +87,7 @@ export function signInLinks(deps: SignInLinkDeps) {
             notificationId: 'sign-in',
             type: 'sign_in',
             recipient: { type: 'user', id: user.id, email: user.email, name: user.name, locale: user.locale },
-            content: { subject: 'Your Herald sign-in link', html, text },
+            content: { subject: t('signIn.subject'), html, text },
             idempotencyKey: `signin_${tokenHash.slice(0, 24)}`,
           },
           {

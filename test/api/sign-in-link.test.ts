@@ -9,7 +9,7 @@ import { SKIP_PROFILE } from '../helpers/profile.js';
 describe.skipIf(SKIP_PROFILE)('one-time sign-in links by email', () => {
   let h: TestHerald;
   let smtp: SMTPServer;
-  const mails: { to: string; text: string }[] = [];
+  const mails: { to: string; text: string; subject: string }[] = [];
 
   beforeAll(async () => {
     smtp = new SMTPServer({
@@ -18,7 +18,11 @@ describe.skipIf(SKIP_PROFILE)('one-time sign-in links by email', () => {
       onData(stream, _session, done) {
         simpleParser(stream)
           .then((mail) => {
-            mails.push({ to: mail.to && 'text' in mail.to ? mail.to.text : '', text: mail.text ?? '' });
+            mails.push({
+              to: mail.to && 'text' in mail.to ? mail.to.text : '',
+              text: mail.text ?? '',
+              subject: mail.subject ?? '',
+            });
             done();
           })
           .catch(done);
@@ -63,6 +67,20 @@ describe.skipIf(SKIP_PROFILE)('one-time sign-in links by email', () => {
     const again = await fetch(link, { redirect: 'manual' });
     expect(again.status).toBe(400);
     expect(h.logs.join('\n')).not.toContain(new URL(link).searchParams.get('token')!);
+  });
+
+  it("is written in the member's language", async () => {
+    await h.request('POST', '/api/v1/orgs/acme/members', {
+      email: 'chen@acme.test',
+      name: 'Chen',
+      locale: 'fr',
+    });
+    await ask('chen@acme.test');
+    const mail = mails.at(-1)!;
+    expect(mail.to).toContain('chen@acme.test');
+    expect(mail.subject).toBe('Votre lien de connexion à Herald');
+    expect(mail.text).toContain('Bonjour Chen,');
+    expect(linkIn(mail.text)).not.toBe('');
   });
 
   it('an expired link does not work', async () => {

@@ -95,4 +95,9 @@ export const de: Catalog = {
   'integrationDisabled.subject': 'Integration {name} wurde deaktiviert',
   'integrationDisabled.intro':
     'Herald hat die {provider}-Integration „{name}“ deaktiviert: Nachrichten darüber werden erst wieder gesendet, wenn sie repariert ist.',
+  'signIn.subject': 'Ihr Anmeldelink für Herald',
+  'signIn.greeting': 'Hallo {name},',
+  'signIn.action': 'Bei Herald anmelden',
+  'signIn.validity': 'Der Link funktioniert einmal, 15 Minuten lang.',
+  'signIn.ignore': 'Wenn Sie ihn nicht angefordert haben, ignorieren Sie diese E-Mail.',
 };

@@ -96,6 +96,11 @@ export const en = {
   'integrationDisabled.subject': 'Integration {name} was disabled',
   'integrationDisabled.intro':
     'Herald disabled the {provider} integration “{name}”: messages through it are no longer sent until it is fixed.',
+  'signIn.subject': 'Your Herald sign-in link',
+  'signIn.greeting': 'Hello {name},',
+  'signIn.action': 'Sign in to Herald',
+  'signIn.validity': 'The link works once, for 15 minutes.',
+  'signIn.ignore': 'If you did not ask for it, ignore this email.',
 } as const;
 
 /** A key of the message catalogs. */

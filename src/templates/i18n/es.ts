@@ -95,4 +95,9 @@ export const es: Catalog = {
   'integrationDisabled.subject': 'La integración {name} se desactivó',
   'integrationDisabled.intro':
     'Herald desactivó la integración de {provider} «{name}»: no se enviarán mensajes a través de ella hasta que se repare.',
+  'signIn.subject': 'Tu enlace de acceso a Herald',
+  'signIn.greeting': 'Hola, {name}:',
+  'signIn.action': 'Iniciar sesión en Herald',
+  'signIn.validity': 'El enlace funciona una vez, durante 15 minutos.',
+  'signIn.ignore': 'Si no lo has pedido, ignora este correo.',
 };

@@ -95,4 +95,9 @@ export const fr: Catalog = {
   'integrationDisabled.subject': 'L’intégration {name} a été désactivée',
   'integrationDisabled.intro':
     'Herald a désactivé l’intégration {provider} « {name} » : aucun message ne passera par elle tant qu’elle ne sera pas réparée.',
+  'signIn.subject': 'Votre lien de connexion à Herald',
+  'signIn.greeting': 'Bonjour {name},',
+  'signIn.action': 'Se connecter à Herald',
+  'signIn.validity': 'Le lien fonctionne une fois, pendant 15 minutes.',
+  'signIn.ignore': 'Si vous ne l’avez pas demandé, ignorez cet e-mail.',
 };

@@ -95,4 +95,9 @@ export const ja: Catalog = {
   'integrationDisabled.subject': '連携 {name} が無効になりました',
   'integrationDisabled.intro':
     'Herald は {provider} 連携「{name}」を無効にしました。修正されるまで、この連携を通じたメッセージは送信されません。',
+  'signIn.subject': 'Herald のサインインリンク',
+  'signIn.greeting': '{name} さん',
+  'signIn.action': 'Herald にサインイン',
+  'signIn.validity': 'このリンクは 15 分間、1 回だけ使えます。',
+  'signIn.ignore': '心当たりがない場合は、このメールを無視してください。',
 };
