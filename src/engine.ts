@@ -56,6 +56,7 @@ import { projects } from './tenancy/projects.js';
 import { referenceCache } from './tenancy/reference-cache.js';
 import { checkTarget } from './tenancy/target-check.js';
 import { teams } from './tenancy/teams.js';
+import { deferredRelease } from './throttle/deferred-release.js';
 import { digestBuilder } from './throttle/digest-builder.js';
 import { redisLimiter } from './throttle/redis-limiter.js';
 import { sqlLimiter } from './throttle/sql-limiter.js';
@@ -129,6 +130,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
   const keys = apiKeys({ ...deps, configuredAdminToken: config.adminToken });
   // Stages that keep an organization's template overrides for a moment, told when this process changes one.
   const templatesChanged = orgSignal();
+  const membersChanged = orgSignal();
   const analytics = analyticsServices({
     db: store.db,
     clock,
@@ -187,7 +189,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
   );
   const services: Services = {
     organizations: organizations({ ...deps, references }),
-    members: members(deps),
+    members: members({ ...deps, onMemberRemoved: membersChanged.emit }),
     teams: teams(deps),
     projects: projects(deps),
     integrations: integrations({
@@ -276,14 +278,36 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
     ? redisLimiter({ redisUrl: config.redisUrl, prefix: config.redisPrefix })
     : sqlLimiter();
   const throttle = throttleStage({ limiter, settings: services.throttle });
-  queue.handle('digest', digestBuilder({ db: store.db, clock, logger, notifications, onJobsCommitted }));
+  const decisions = preferenceDecisions(store.db);
+  // What was held (a digest, quiet hours) is decided again with the person's settings when it is sent.
+  const release = deferredRelease({
+    db: store.db,
+    clock,
+    decisions,
+    limiter,
+    settings: services.throttle,
+    onJobsCommitted,
+    onReleased: analytics.observer.decided,
+  });
+  queue.handle(
+    'digest',
+    digestBuilder({
+      db: store.db,
+      clock,
+      logger,
+      notifications,
+      decisions,
+      release: release.releaseIn,
+      onJobsCommitted,
+    }),
+  );
   const fanout = fanOut({
     db: store.db,
     clock,
     logger,
     notifications,
     recipients: services.recipients,
-    decisions: preferenceDecisions(store.db),
+    decisions,
     events,
     references,
     onDeliveries: analytics.observer.decided,
@@ -345,8 +369,10 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
       onJobsCommitted,
       recentNotification: (id) => notifications.recent(id),
       claimed,
+      releaseDeferred: release.release,
       onIntegrationsChanged: references.onIntegrationsForgotten,
       onTemplatesChanged: templatesChanged.subscribe,
+      onMembersChanged: membersChanged.subscribe,
     }),
   );
 

@@ -112,8 +112,16 @@ export interface DeliverDeps {
   readonly onIntegrationsChanged?: (listener: (orgId: string) => void) => void;
   /** The same for an organization's template overrides (saved or removed through the API). */
   readonly onTemplatesChanged?: (listener: (orgId: string) => void) => void;
+  /** The same for an organization's members (someone was removed through the API). */
+  readonly onMembersChanged?: (listener: (orgId: string) => void) => void;
   /** Deliveries written already claimed for this worker (see ClaimedDeliveries): no claim needed. */
   readonly claimed?: ClaimedDeliveries;
+  /**
+   * A delivery deferred by quiet hours whose job came: decided again with the person's settings now and
+   * sent, gathered into a digest or suppressed there (throttle/deferred-release.ts). Absent: it is sent
+   * as it was decided.
+   */
+  readonly releaseDeferred?: (deliveryId: string) => Promise<void>;
   /** A notification this process created lately, so it is not read back (undefined: read it). */
   readonly recentNotification?: (id: string) => DeliveryNotification | undefined;
   /** Random source for jitter (tests pin it). */
@@ -149,22 +157,32 @@ export function deliverer(deps: DeliverDeps) {
   const leaseMs = deps.sendingLeaseMs ?? 60_000;
   const integrations = ttlCache<IntegrationRef & { status: string }>(LOOKUP_TTL_MS);
   const overrides = ttlCache<TemplateOverride | undefined>(LOOKUP_TTL_MS);
-  // Users are never deleted, and only their language and zone change: a few seconds late is fine.
+  // Users are never deleted, and only their language and zone change: a few seconds late is fine. Kept
+  // per organization, as its members only: someone who left it gets nothing more from it. What waited for
+  // them was suppressed when they left; this catches a replay, a retry or a fallback of a send under way
+  // (a removal through this process drops the organization's entries at once, see onMembersChanged).
   const users = ttlCache<DeliveryUser | undefined>(LOOKUP_TTL_MS);
   const integrationKey = (orgId: string, id: string) => `${orgId}\u0000${id}`;
   deps.onIntegrationsChanged?.((orgId) => integrations.deletePrefix(integrationKey(orgId, '')));
   deps.onTemplatesChanged?.((orgId) => overrides.deletePrefix(`${orgId}\u0000`));
+  deps.onMembersChanged?.((orgId) => users.deletePrefix(`${orgId}\u0000`));
   const statements = deliveryStatements(db);
   async function claim(id: string): Promise<DeliveryTable | null> {
     const now = clock.now();
     const claimed = await statements.claim(id, now, leaseMs);
     if (claimed) return claimed;
-    // Not taken: gone, finished, or being sent by another worker. Only the last needs anything done.
+    // Not taken: gone, finished, deferred, or being sent by another worker. Only the last two need
+    // anything done.
     const row = await db
       .selectFrom('deliveries')
       .select(['id', 'status', 'updated_at'])
       .where('id', '=', id)
       .executeTakeFirst();
+    if (row?.status === 'deferred') {
+      if (deps.releaseDeferred) await deps.releaseDeferred(id);
+      else if (await statements.undefer(id, now)) return claim(id);
+      return null;
+    }
     if (row?.status === 'sending' && row.updated_at + leaseMs > now) {
       // Another worker is sending it, or died doing so: look again when its lease ends, so a delivery
       // whose worker died is never left behind.
@@ -259,23 +277,29 @@ export function deliverer(deps: DeliverDeps) {
     );
   }
 
+  /**
+   * Records that a delivery is not sent. An unroutable one goes on to its fallback channel, unless
+   * `lastError` says why nobody can be reached (the person left the organization).
+   */
   async function suppress(
     delivery: DeliveryTable,
     reason: string,
     notification: DeliveryNotification | null = null,
+    lastError?: string,
   ): Promise<void> {
     const now = clock.now();
+    const detail = lastError === undefined ? {} : { last_error: lastError };
     const jobIds = await db.transaction().execute(async (trx) => {
       await trx
         .updateTable('deliveries')
-        .set({ status: 'suppressed', reason, next_attempt_at: null, updated_at: now })
+        .set({ status: 'suppressed', reason, next_attempt_at: null, updated_at: now, ...detail })
         .where('id', '=', delivery.id)
         .execute();
-      return reason === 'unroutable' ? fallback(trx, delivery, now) : [];
+      return reason === 'unroutable' && lastError === undefined ? fallback(trx, delivery, now) : [];
     });
     if (jobIds.length > 0) deps.onJobsCommitted(jobIds);
     await deps.onFinished?.(
-      { ...delivery, status: 'suppressed', reason, next_attempt_at: null },
+      { ...delivery, status: 'suppressed', reason, next_attempt_at: null, ...detail },
       null,
       notification,
     );
@@ -352,9 +376,15 @@ export function deliverer(deps: DeliverDeps) {
       timestamp: notification.created_at,
     };
     if (delivery.recipient_type === 'user') {
-      const userId = delivery.recipient_id;
-      const user = await users.get(userId, () => statements.user(userId));
-      if (!user) return suppress(delivery, 'unroutable', notification);
+      const { org_id: orgId, recipient_id: userId } = delivery;
+      const user = await users.get(`${orgId}\u0000${userId}`, () => statements.member(orgId, userId));
+      if (!user)
+        return suppress(
+          delivery,
+          'unroutable',
+          notification,
+          `${userId} is not a member of this organization`,
+        );
       recipient = {
         ...recipient,
         email: user.email,

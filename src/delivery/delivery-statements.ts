@@ -7,8 +7,11 @@ import { preparedRows, preparedWrites } from '../store/prepared-rows.js';
 import type { Database, DeliveryAttemptTable, DeliveryTable, UserTable } from '../store/schema.js';
 import { turnBatch } from '../store/turn-batch.js';
 
-/** Statuses a delivery is claimed from for a send. */
-const RUNNABLE_STATUSES = ['pending', 'deferred', 'failed'] as const;
+/**
+ * Statuses a delivery is claimed from for a send. Not `deferred`: what waited for quiet hours is
+ * released first (decided again, perhaps gathered into a digest), then claimed as `pending`.
+ */
+const RUNNABLE_STATUSES = ['pending', 'failed'] as const;
 
 /** A notification as the delivery stage reads it, with the arrival of the event it came from. */
 export type DeliveryNotification = NotificationWithArrival;
@@ -246,8 +249,16 @@ export function deliveryStatements(db: Kysely<Database>) {
     },
   );
 
-  const user = preparedQuery<Database, { id: string }, DeliveryUser>(db, ['id'], (db, p) =>
-    db.selectFrom('users').select(['id', 'email', 'name', 'locale', 'timezone']).where('id', '=', p.id),
+  const member = preparedQuery<Database, { orgId: string; id: string }, DeliveryUser>(
+    db,
+    ['orgId', 'id'],
+    (db, p) =>
+      db
+        .selectFrom('users')
+        .innerJoin('members', 'members.user_id', 'users.id')
+        .select(['users.id', 'users.email', 'users.name', 'users.locale', 'users.timezone'])
+        .where('members.org_id', '=', p.orgId)
+        .where('users.id', '=', p.id),
   );
 
   return {
@@ -255,13 +266,23 @@ export function deliveryStatements(db: Kysely<Database>) {
     claim(id: string, now: number, leaseMs: number): Promise<DeliveryTable | undefined> {
       return claim({ id, now, staleUpTo: now - leaseMs });
     },
+    /** Makes a deferred delivery pending as it is, for a stage that does not decide it again; true when it was. */
+    async undefer(id: string, now: number): Promise<boolean> {
+      const result = await db
+        .updateTable('deliveries')
+        .set({ status: 'pending', updated_at: now })
+        .where('id', '=', id)
+        .where('status', '=', 'deferred')
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
     /** The delivery's notification, or undefined when it is gone. */
     notification(id: string): Promise<DeliveryNotification | undefined> {
       return notification(id);
     },
-    /** The user, or undefined when there is none. */
-    async user(id: string): Promise<DeliveryUser | undefined> {
-      return (await user(db, { id })).rows[0];
+    /** The user, or undefined when there is none or they are not a member of the organization. */
+    async member(orgId: string, id: string): Promise<DeliveryUser | undefined> {
+      return (await member(db, { orgId, id })).rows[0];
     },
     /**
      * Writes the outcomes of sends and their attempts to the history, in the caller's transaction: one

@@ -24,7 +24,7 @@ import type { ThrottleInput, ThrottleStage } from '../throttle/throttle-stage.js
 import type { FiredRuleRoute } from './issue-alerts.js';
 import type { NotificationStore, StoredNotification } from './notification-store.js';
 import { notificationType } from './registry.js';
-import type { IntegrationTarget, PeopleTarget, Target } from './targets.js';
+import type { IntegrationTarget, PeopleTarget, Target, UnreachableTarget } from './targets.js';
 
 /** What the fan-out stage needs. */
 export interface FanOutDeps {
@@ -63,7 +63,7 @@ const PERSONAL_ACTIONS: Readonly<Partial<Record<ActionNode['id'], ChannelKind>>>
 };
 
 interface Candidate {
-  readonly recipientType: 'user' | 'channel' | 'webhook';
+  readonly recipientType: 'user' | 'team' | 'channel' | 'webhook';
   readonly recipientId: string;
   readonly channel: ChannelKind;
   readonly integrationId: string | null;
@@ -72,6 +72,8 @@ interface Candidate {
   committed: boolean;
   /** Personal channels to fall back to, in order. */
   fallback: ChannelKind[];
+  /** Set for a person or team no longer in the organization: never sent, recorded with this error. */
+  readonly problem?: string;
 }
 
 /**
@@ -97,6 +99,18 @@ export function fanOut(deps: FanOutDeps) {
             target: action,
             event: stored.event,
           });
+          // A member removed or a team deleted since the rule was saved: say so instead of nothing.
+          const gone = people.length === 0 ? await deps.recipients.unreachable(n.orgId, action) : null;
+          if (gone) {
+            targets.push({
+              kind: 'unreachable',
+              recipientType: gone.type,
+              recipientId: gone.id,
+              channel: personal,
+              problem: gone.problem,
+            });
+            continue;
+          }
           targets.push({
             kind: 'people',
             userIds: people.map((p) => p.id),
@@ -141,6 +155,21 @@ export function fanOut(deps: FanOutDeps) {
     }
   }
 
+  function unreachableCandidate(target: UnreachableTarget, into: Map<string, Candidate>): void {
+    const key = `gone:${target.recipientType}:${target.recipientId}:${target.channel}`;
+    if (into.has(key)) return;
+    into.set(key, {
+      recipientType: target.recipientType,
+      recipientId: target.recipientId,
+      channel: target.channel,
+      integrationId: null,
+      subscribed: false,
+      committed: false,
+      fallback: [],
+      problem: target.problem,
+    });
+  }
+
   function integrationCandidate(target: IntegrationTarget, into: Map<string, Candidate>): void {
     const recipientType = target.channel === 'webhook' ? 'webhook' : 'channel';
     const recipientId = target.address ?? target.integrationId;
@@ -174,13 +203,14 @@ export function fanOut(deps: FanOutDeps) {
     const candidates = new Map<string, Candidate>();
     for (const target of targets) {
       if (target.kind === 'people') peopleCandidates(target, candidates);
+      else if (target.kind === 'unreachable') unreachableCandidate(target, candidates);
       else integrationCandidate(target, candidates);
     }
     const list = [...candidates.values()];
     const now = clock.now();
     const critical = type.isCritical(notification.payload);
 
-    const people = list.filter((c) => c.recipientType === 'user');
+    const people = list.filter((c) => c.recipientType === 'user' && c.problem === undefined);
     // Fallback channels are decided up front too: a chain holds only channels the person allows.
     const fallbackQueries = people.flatMap((c) => c.fallback.map((channel) => ({ c, channel })));
     const decisions = await deps.decisions.decide({
@@ -237,6 +267,7 @@ export function fanOut(deps: FanOutDeps) {
         reason,
         next_attempt_at: null,
       });
+      if (c.problem !== undefined) return { ...suppress('unroutable'), last_error: c.problem };
       if (c.recipientType === 'user') {
         const decision = decisionOf.get(c);
         if (decision?.kind === 'suppress') return suppress(decision.reason);

@@ -24,5 +24,18 @@ export interface IntegrationTarget {
   readonly address?: string;
 }
 
+/**
+ * A person or team a rule names who is not in the organization (removed, or a team deleted): nothing is
+ * sent, and the history records the delivery as suppressed (`unroutable`) with `problem` as its error.
+ */
+export interface UnreachableTarget {
+  readonly kind: 'unreachable';
+  readonly recipientType: 'user' | 'team';
+  readonly recipientId: string;
+  readonly channel: ChannelKind;
+  /** Why, as the history's `lastError` shows it. */
+  readonly problem: string;
+}
+
 /** Whom a notification goes to, before preferences: what a fan-out job carries. */
-export type Target = PeopleTarget | IntegrationTarget;
+export type Target = PeopleTarget | IntegrationTarget | UnreachableTarget;

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { ChannelKind } from '../delivery/channel.js';
 import { settingsStore } from '../people/settings-store.js';
 import { loadDeliveryOptions } from '../people/user-options.js';
@@ -28,30 +28,37 @@ export interface PersonDecision {
  * The preferences stage as the pipeline calls it: for each person × channel of one notification, the
  * effective setting of its category there (project > organization > user > team, with defaults), then
  * snooze and quiet hours. System types (no category) skip the setting but not snooze or quiet hours.
+ * Fan-out decides before it writes; what was held (digests, quiet hours) is decided again when it is
+ * sent, in the transaction that sends it (`trx`), with the settings as they are then.
  */
 export function preferenceDecisions(db: Kysely<Database>) {
   const settings = settingsStore(db);
   const people = recipientStore(db);
 
   return {
-    async decide(input: {
-      readonly orgId: string;
-      readonly projectId: string | null;
-      readonly category: SettingType | null;
-      readonly critical: boolean;
-      readonly queries: readonly DecisionQuery[];
-      readonly now: number;
-    }): Promise<PersonDecision[]> {
+    async decide(
+      input: {
+        readonly orgId: string;
+        readonly projectId: string | null;
+        readonly category: SettingType | null;
+        readonly critical: boolean;
+        readonly queries: readonly DecisionQuery[];
+        readonly now: number;
+      },
+      trx?: Transaction<Database>,
+    ): Promise<PersonDecision[]> {
       const ids = [...new Set(input.queries.map((q) => q.userId))];
       if (ids.length === 0) return [];
-      const teams = await people.teamsOf(input.orgId, ids);
+      // On SQLite a transaction holds the only connection: reads inside one must go through it.
+      const reader = trx ?? db;
+      const teams = await (trx ? recipientStore(trx) : people).teamsOf(input.orgId, ids);
       const rows: SettingRow[] = input.category
-        ? await settings.rowsOf(
+        ? await (trx ? settingsStore(trx) : settings).rowsOf(
             { userIds: ids, teamIds: [...new Set([...teams.values()].flat())] },
             input.category,
           )
         : [];
-      const options = await loadDeliveryOptions(db, ids);
+      const options = await loadDeliveryOptions(reader, ids);
       return input.queries.map((q) => {
         const teamIds = teams.get(q.userId) ?? [];
         const own = rows.filter((r) =>

@@ -120,6 +120,25 @@ export function recipients(deps: { readonly db: Kysely<Database>; readonly owner
     },
 
     /**
+     * The person or team a Member or Team action names when it is not (or no longer) in the organization,
+     * with why: such a target reaches nobody, and the history says so. Null for a target that exists
+     * (a team may be empty) and for IssueOwners, which falls through instead.
+     */
+    async unreachable(
+      orgId: string,
+      target: ActionTarget,
+    ): Promise<{ type: 'user' | 'team'; id: string; problem: string } | null> {
+      const id = target.targetIdentifier;
+      if (!id || target.targetType === 'IssueOwners') return null;
+      if (target.targetType === 'Member') {
+        if ((await store.members(orgId, [id])).length > 0) return null;
+        return { type: 'user', id, problem: `${id} is not a member of this organization` };
+      }
+      if ((await store.teamId(orgId, id)) !== null) return null;
+      return { type: 'team', id, problem: `${id} is not a team of this organization` };
+    },
+
+    /**
      * Who hears about workflow activity on an issue: its subscribers, plus project members whose
      * workflow setting resolves to `always` on some channel. An explicit unsubscribe from the issue wins
      * over `always`. The actor is left out unless they turned on notifications about their own actions.

@@ -1,7 +1,10 @@
-import { ConflictError, ValidationError } from '../errors.js';
+import type { Transaction } from 'kysely';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { newId } from '../ids.js';
+import type { Database, TeamTable } from '../store/schema.js';
 import { isUniqueViolation } from '../store/store.js';
 import { iso, type TenancyDeps } from './context.js';
+import { lockOrganization, unassignIssues } from './members.js';
 
 /** A team as the API shows it. */
 export interface Team {
@@ -12,9 +15,31 @@ export interface Team {
   readonly createdAt: string;
 }
 
+/** A change to a team: its name, and its members as a whole list (replaced). */
+export interface TeamPatch {
+  readonly name?: string | undefined;
+  readonly memberIds?: readonly string[] | undefined;
+}
+
 /** Teams of an organization, with their members (who must be members of the organization). */
 export function teams(deps: TenancyDeps) {
   const { db, clock } = deps;
+
+  /** The team as the API shows it, read in the transaction. */
+  async function view(trx: Transaction<Database>, row: TeamTable): Promise<Team> {
+    const links = await trx
+      .selectFrom('team_members')
+      .select('user_id')
+      .where('team_id', '=', row.id)
+      .execute();
+    return {
+      id: row.id,
+      slug: row.slug,
+      name: row.name,
+      memberIds: links.map((l) => l.user_id),
+      createdAt: iso(row.created_at),
+    };
+  }
 
   return {
     async create(
@@ -24,21 +49,8 @@ export function teams(deps: TenancyDeps) {
       const now = clock.now();
       const memberIds = [...new Set(input.memberIds ?? [])];
       return db.transaction().execute(async (trx) => {
-        if (memberIds.length > 0) {
-          const found = await trx
-            .selectFrom('members')
-            .select('user_id')
-            .where('org_id', '=', orgId)
-            .where('user_id', 'in', memberIds)
-            .execute();
-          const known = new Set(found.map((r) => r.user_id));
-          const problems = memberIds.flatMap((id, i) =>
-            known.has(id)
-              ? []
-              : [{ path: `memberIds.${i}`, message: `${id} is not a member of this organization` }],
-          );
-          if (problems.length > 0) throw new ValidationError(problems);
-        }
+        await lockOrganization(trx, orgId);
+        await assertMembers(trx, orgId, input.memberIds ?? []);
         const row = {
           id: newId('team', now),
           org_id: orgId,
@@ -63,6 +75,71 @@ export function teams(deps: TenancyDeps) {
             .execute();
         }
         return { id: row.id, slug: row.slug, name: row.name, memberIds, createdAt: iso(now) };
+      });
+    },
+
+    /**
+     * Renames a team and replaces its members with `memberIds` (each a member of the organization, else
+     * 400 naming `memberIds.N`). People who leave the team lose their settings scoped to it.
+     */
+    async update(orgId: string, teamId: string, patch: TeamPatch): Promise<Team> {
+      return db.transaction().execute(async (trx) => {
+        await lockOrganization(trx, orgId);
+        const row = await teamRow(trx, orgId, teamId);
+        if (patch.memberIds !== undefined) await assertMembers(trx, orgId, patch.memberIds);
+        if (patch.name !== undefined && patch.name !== row.name) {
+          await trx.updateTable('teams').set({ name: patch.name }).where('id', '=', teamId).execute();
+        }
+        if (patch.memberIds !== undefined) {
+          const memberIds = [...new Set(patch.memberIds)];
+          const leaving = trx
+            .selectFrom('team_members')
+            .select('user_id')
+            .where('team_id', '=', teamId)
+            .$if(memberIds.length > 0, (q) => q.where('user_id', 'not in', memberIds));
+          await trx
+            .deleteFrom('notification_settings')
+            .where('owner_type', '=', 'user')
+            .where('owner_id', 'in', leaving)
+            .where('scope_type', '=', 'team')
+            .where('scope_id', '=', teamId)
+            .execute();
+          await trx.deleteFrom('team_members').where('team_id', '=', teamId).execute();
+          if (memberIds.length > 0) {
+            await trx
+              .insertInto('team_members')
+              .values(memberIds.map((user_id) => ({ team_id: teamId, user_id })))
+              .execute();
+          }
+        }
+        return view(trx, { ...row, name: patch.name ?? row.name });
+      });
+    },
+
+    /**
+     * Deletes a team: its members stay in the organization; its projects lose it (a project left with no
+     * team is open to the whole organization); issues assigned to it are unassigned; settings of the team
+     * and settings scoped to it go. Ownership rules stop naming it (owners are read by id, and a team id
+     * never comes back). Rules that name it are kept: a firing records why nothing went to it, and saving
+     * one again says it is not a team.
+     */
+    async remove(orgId: string, teamId: string): Promise<void> {
+      const now = clock.now();
+      await db.transaction().execute(async (trx) => {
+        await lockOrganization(trx, orgId);
+        await teamRow(trx, orgId, teamId);
+        await unassignIssues(trx, orgId, { type: 'team', id: teamId }, now);
+        await trx
+          .deleteFrom('notification_settings')
+          .where((eb) =>
+            eb.or([
+              eb.and([eb('owner_type', '=', 'team'), eb('owner_id', '=', teamId)]),
+              eb.and([eb('scope_type', '=', 'team'), eb('scope_id', '=', teamId)]),
+            ]),
+          )
+          .execute();
+        // Its members and its links to projects go with it (the foreign keys cascade).
+        await trx.deleteFrom('teams').where('id', '=', teamId).execute();
       });
     },
 
@@ -96,3 +173,35 @@ export function teams(deps: TenancyDeps) {
 
 /** The teams service. */
 export type Teams = ReturnType<typeof teams>;
+
+/** The organization's team, or 404 (another organization's team is not found either). */
+async function teamRow(trx: Transaction<Database>, orgId: string, teamId: string): Promise<TeamTable> {
+  const row = await trx
+    .selectFrom('teams')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('id', '=', teamId)
+    .executeTakeFirst();
+  if (!row) throw new NotFoundError('Team');
+  return row;
+}
+
+/** 400 naming `memberIds.N` for each id that is not a member of the organization. */
+async function assertMembers(
+  trx: Transaction<Database>,
+  orgId: string,
+  memberIds: readonly string[],
+): Promise<void> {
+  if (memberIds.length === 0) return;
+  const found = await trx
+    .selectFrom('members')
+    .select('user_id')
+    .where('org_id', '=', orgId)
+    .where('user_id', 'in', [...new Set(memberIds)])
+    .execute();
+  const known = new Set(found.map((r) => r.user_id));
+  const problems = memberIds.flatMap((id, i) =>
+    known.has(id) ? [] : [{ path: `memberIds.${i}`, message: `${id} is not a member of this organization` }],
+  );
+  if (problems.length > 0) throw new ValidationError(problems);
+}

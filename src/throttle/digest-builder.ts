@@ -3,8 +3,12 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { newId } from '../ids.js';
 import type { NotificationStore } from '../notifications/notification-store.js';
+import { loadDeliveryOptions } from '../people/user-options.js';
+import type { PreferenceDecisions } from '../preferences/decisions.js';
 import { enqueueJobs, type Job, type JobInput } from '../queue/queue.js';
 import type { Database, DigestTable } from '../store/schema.js';
+import { decideAgain } from './decide-again.js';
+import type { Released, ReleaseScope } from './deferred-release.js';
 import { type DigestRecord, digestContent } from './digest-content.js';
 import { digestJob } from './digest-store.js';
 
@@ -14,6 +18,14 @@ export interface DigestBuilderDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly notifications: NotificationStore;
+  /** A person's settings as they are when the digest is due: what they turned off since is not sent. */
+  readonly decisions: PreferenceDecisions;
+  /**
+   * Releases, in the digest's transaction, what waited for the person's quiet hours in the digest's
+   * project and channel and is due too, so that it joins this digest instead of following it alone
+   * (see deferred-release.ts). Absent: such deliveries are left to their own jobs.
+   */
+  readonly release?: (trx: Transaction<Database>, scope: ReleaseScope, now: number) => Promise<Released>;
   readonly onJobsCommitted: (ids: string[]) => void;
   /**
    * Called inside the closing transaction once the digest is claimed; tests throw here to play a worker
@@ -26,14 +38,17 @@ export interface DigestBuilderDeps {
  * The `digest` job: when a digest is due, closes it and sends what it holds, in one transaction. The
  * close is a compare-and-set on the key's open digest and the digest's status, so of two workers one
  * builds it; a worker that dies before commit leaves everything as it was and the job's next run
- * resends the same records. Several issues make a `digest` notification (dedupe key from the digest id)
- * with its own delivery; one issue is sent as the normal alert it was; only resolved issues left, it is
- * dropped. The key then remembers the delivery, from which the next digest's `minimum` counts.
+ * resends the same records. A person's digest is decided again first, with their settings as they are
+ * now: records they turned off or snoozed since are `suppressed` (preference, snoozed), and a digest due
+ * in their quiet hours stays open until those end (deliveries deferred by the same quiet hours join it
+ * then). Several issues make a `digest` notification (dedupe key from the digest id) with its own
+ * delivery; one issue is sent as the normal alert it was; nothing wanted or only resolved issues left,
+ * it is dropped. The key then remembers the delivery, from which the next digest's `minimum` counts.
  */
 export function digestBuilder(deps: DigestBuilderDeps) {
   const { db, clock } = deps;
 
-  async function records(trx: Transaction<Database>, digestId: string): Promise<DigestRecord[]> {
+  async function records(trx: Transaction<Database>, digestId: string): Promise<HeldRecord[]> {
     const rows = await trx
       .selectFrom('deliveries')
       .innerJoin('notifications', 'notifications.id', 'deliveries.notification_id')
@@ -41,6 +56,7 @@ export function digestBuilder(deps: DigestBuilderDeps) {
         'deliveries.id as deliveryId',
         'notifications.id as notificationId',
         'notifications.issue_id as issueId',
+        'notifications.type as type',
         'notifications.event_id as eventId',
         'notifications.payload as payload',
         'notifications.created_at as createdAt',
@@ -73,7 +89,8 @@ export function digestBuilder(deps: DigestBuilderDeps) {
       deps.logger.warn({ digestId: digest.id }, 'digest key did not name it open');
     deps.afterClaim?.(digest.id);
 
-    const held = await records(trx, digest.id);
+    const held = await wanted(trx, digest, await records(trx, digest.id), now);
+    if (typeof held === 'number') return [await reopen(trx, digest, held, now)];
     const issueIds = [...new Set(held.map((r) => r.issueId))];
     const issues =
       issueIds.length === 0
@@ -106,7 +123,9 @@ export function digestBuilder(deps: DigestBuilderDeps) {
         .where('status', '=', 'digested')
         .execute();
       await finish('sent', content.record.notificationId, content.record.deliveryId);
-      return [deliverJob(content.record.deliveryId, now)];
+      // A job id of the digest's own: a delivery that waited for quiet hours had a job under `_0`, whose
+      // row may still be there (it may be the job that released it), and would swallow a second one.
+      return [deliverJob(content.record.deliveryId, now, digest.id)];
     }
     const notification = await deps.notifications.create(trx, {
       orgId: digest.org_id,
@@ -146,6 +165,73 @@ export function digestBuilder(deps: DigestBuilderDeps) {
     return [deliverJob(deliveryId, now)];
   }
 
+  /**
+   * The records the person still wants now; the others are suppressed with their reason. While the
+   * person's quiet hours hold, the time they end instead.
+   */
+  async function wanted(
+    trx: Transaction<Database>,
+    digest: DigestTable,
+    held: readonly HeldRecord[],
+    now: number,
+  ): Promise<readonly HeldRecord[] | number> {
+    if (digest.recipient_type !== 'user' || held.length === 0) return held;
+    const decided = await decideAgain(
+      deps.decisions,
+      trx,
+      held.map((r) => ({
+        id: r.deliveryId,
+        orgId: digest.org_id,
+        projectId: digest.project_id,
+        type: r.type,
+        userId: digest.recipient_id,
+        channel: digest.channel,
+      })),
+      now,
+    );
+    for (const reason of ['preference', 'snoozed'] as const) {
+      const ids = held
+        .filter((r) => {
+          const d = decided.get(r.deliveryId)?.decision;
+          return d?.kind === 'suppress' && d.reason === reason;
+        })
+        .map((r) => r.deliveryId);
+      if (ids.length === 0) continue;
+      await trx
+        .updateTable('deliveries')
+        .set({ status: 'suppressed', reason, next_attempt_at: null, updated_at: now })
+        .where('id', 'in', ids)
+        .where('status', '=', 'digested')
+        .execute();
+    }
+    let until: number | null = null;
+    for (const d of decided.values())
+      if (d.decision.kind === 'defer') until = Math.max(until ?? 0, d.decision.until);
+    if (until !== null) return until;
+    return held.filter((r) => (decided.get(r.deliveryId)?.decision.kind ?? 'send') === 'send');
+  }
+
+  /** Puts a digest claimed by `close` back as the key's open digest, due at `until`; answers its job. */
+  async function reopen(
+    trx: Transaction<Database>,
+    digest: DigestTable,
+    until: number,
+    now: number,
+  ): Promise<JobInput> {
+    await trx
+      .updateTable('digests')
+      .set({ status: 'open', closed_at: null, due_at: until })
+      .where('id', '=', digest.id)
+      .execute();
+    await trx
+      .updateTable('digest_keys')
+      .set({ open_digest_id: digest.id, updated_at: now })
+      .where('key', '=', digest.key)
+      .where('open_digest_id', 'is', null)
+      .execute();
+    return digestJob(digest.id, until);
+  }
+
   return async function buildDigest(job: Job): Promise<void> {
     const digest = await db
       .selectFrom('digests')
@@ -157,15 +243,37 @@ export function digestBuilder(deps: DigestBuilderDeps) {
     const due = Number(digest.due_at);
     // Additions moved the due time since this job was written: wake up again then.
     const jobs = due > now ? [digestJob(digest.id, due)] : null;
-    const ids = await db
-      .transaction()
-      .execute(async (trx) => enqueueJobs(trx, jobs ?? (await close(trx, digest, now)), now));
+    const ids = await db.transaction().execute(async (trx) => {
+      if (jobs) return enqueueJobs(trx, jobs, now);
+      // Deferred deliveries due now that belong in this digest join it before it closes. They are taken
+      // before the key is locked, as every release takes them, so two transactions never wait on each other.
+      // Only a person with quiet hours has any (those who dropped theirs since are released by their jobs).
+      const released =
+        digest.recipient_type === 'user' && deps.release && (await hasQuietHours(trx, digest.recipient_id))
+          ? await deps.release(
+              trx,
+              { userId: digest.recipient_id, channel: digest.channel, projectId: digest.project_id },
+              now,
+            )
+          : { jobs: [] };
+      return enqueueJobs(trx, [...released.jobs, ...(await close(trx, digest, now))], now);
+    });
     if (ids.length > 0) deps.onJobsCommitted(ids);
   };
 }
 
-function deliverJob(deliveryId: string, now: number): JobInput {
-  return { id: `deliver_${deliveryId}_0`, kind: 'deliver', payload: { deliveryId }, runAt: now };
+/** Whether the person has quiet hours: only then may deliveries to them be deferred. */
+async function hasQuietHours(trx: Transaction<Database>, userId: string): Promise<boolean> {
+  const options = (await loadDeliveryOptions(trx, [userId])).get(userId);
+  return (options?.quietWindows.length ?? 0) > 0;
+}
+
+/** A held record with its notification's type, which its settings category comes from. */
+type HeldRecord = DigestRecord & { readonly type: string };
+
+function deliverJob(deliveryId: string, now: number, digestId?: string): JobInput {
+  const id = `deliver_${deliveryId}_${digestId ?? 0}`;
+  return { id, kind: 'deliver', payload: { deliveryId }, runAt: now };
 }
 
 /** The integration a person's held deliveries went through (email via the org's mail integration). */

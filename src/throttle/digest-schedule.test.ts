@@ -4,6 +4,7 @@ import {
   extendedDue,
   DEFAULT_DIGEST_OPTIONS as O,
   openedDue,
+  releasedDue,
   sendsAtOnce,
 } from './digest-schedule.js';
 
@@ -44,5 +45,13 @@ describe('digest schedule (Sentry semantics)', () => {
     expect(openedDue(0, 5 * S, w)).toBe(60 * S);
     expect(extendedDue(60 * S, 0, 5 * S, w)).toBe(60 * S);
     expect(sendsAtOnce(0, 59 * S, w)).toBe(false);
+  });
+
+  it('sends what waited for quiet hours when they end, but not sooner than the minimum after a delivery', () => {
+    // Quiet from 1 h to 9 h after the last delivery: due at their end.
+    expect(releasedDue(0, 9 * 3600 * S, O)).toBe(9 * 3600 * S);
+    expect(releasedDue(null, 100 * S, O)).toBe(100 * S);
+    // Quiet hours set a minute after a delivery and over a minute later: the minimum still holds.
+    expect(releasedDue(0, 120 * S, O)).toBe(300 * S);
   });
 });

@@ -56,3 +56,12 @@ export function extendedDue(
   const cap = (lastDeliveredAt ?? openedAt) + o.maximumMs;
   return Math.min(due + o.incrementMs, Math.max(cap, due));
 }
+
+/**
+ * The due time of a digest of what waited for quiet hours to end, released at `now`: it has waited
+ * already, so now, unless the key delivered less than `minimum` ago (quiet hours set right after a
+ * delivery); then `minimum` after that delivery, as for any digest.
+ */
+export function releasedDue(lastDeliveredAt: number | null, now: number, o: DigestOptions): number {
+  return lastDeliveredAt === null ? now : Math.max(now, lastDeliveredAt + o.minimumMs);
+}

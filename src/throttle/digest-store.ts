@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely';
 import { newId } from '../ids.js';
 import type { JobInput } from '../queue/queue.js';
 import type { Database, DigestKeyTable } from '../store/schema.js';
-import { type DigestOptions, extendedDue, openedDue } from './digest-schedule.js';
+import { type DigestOptions, extendedDue, openedDue, releasedDue } from './digest-schedule.js';
 
 /** Who a digest goes to: one key is project × recipient × channel. */
 export interface DigestTarget {
@@ -100,33 +100,77 @@ export const digestStore = {
         return { digestId: open.id, job: null };
       }
     }
-    const id = newId('dgs', now);
-    const due = openedDue(last, now, options);
-    await trx
-      .insertInto('digests')
-      .values({
-        id,
-        org_id: target.orgId,
-        project_id: target.projectId,
-        key: target.key,
-        recipient_type: target.recipientType,
-        recipient_id: target.recipientId,
-        channel: target.channel,
-        integration_id: target.integrationId,
-        status: 'open',
-        opened_at: now,
-        due_at: due,
-        closed_at: null,
-        notification_id: null,
-        delivery_id: null,
-        record_count: 1,
-      })
-      .execute();
-    await trx
-      .updateTable('digest_keys')
-      .set({ open_digest_id: id, updated_at: now })
-      .where('key', '=', target.key)
-      .execute();
-    return { digestId: id, job: digestJob(id, due) };
+    return openDigest(trx, target, openedDue(last, now, options), now);
+  },
+
+  /**
+   * Adds one record that waited for the recipient's quiet hours to the key's open digest, or opens one:
+   * it has waited already, so the digest is due now, or `minimum` after the key's last delivery when
+   * that is later, and never later than the open digest already was. Returns the digest id and the job
+   * to write when the due time moved earlier or a digest was opened. The key must be locked (`lockKey`).
+   */
+  async addReleased(
+    trx: Transaction<Database>,
+    state: DigestKeyTable,
+    target: DigestTarget,
+    options: DigestOptions,
+    now: number,
+  ): Promise<{ digestId: string; job: JobInput | null }> {
+    const last = state.last_delivered_at === null ? null : Number(state.last_delivered_at);
+    const due = releasedDue(last, now, options);
+    if (state.open_digest_id !== null) {
+      const open = await trx
+        .selectFrom('digests')
+        .select(['id', 'due_at'])
+        .where('id', '=', state.open_digest_id)
+        .where('status', '=', 'open')
+        .executeTakeFirst();
+      if (open) {
+        const earlier = due < Number(open.due_at);
+        await trx
+          .updateTable('digests')
+          .set((eb) => ({ record_count: eb('record_count', '+', 1), ...(earlier ? { due_at: due } : {}) }))
+          .where('id', '=', open.id)
+          .execute();
+        return { digestId: open.id, job: earlier ? digestJob(open.id, due) : null };
+      }
+    }
+    return openDigest(trx, target, due, now);
   },
 };
+
+/** Opens the key's digest, due at `due`; the key must be locked. */
+async function openDigest(
+  trx: Transaction<Database>,
+  target: DigestTarget,
+  due: number,
+  now: number,
+): Promise<{ digestId: string; job: JobInput }> {
+  const id = newId('dgs', now);
+  await trx
+    .insertInto('digests')
+    .values({
+      id,
+      org_id: target.orgId,
+      project_id: target.projectId,
+      key: target.key,
+      recipient_type: target.recipientType,
+      recipient_id: target.recipientId,
+      channel: target.channel,
+      integration_id: target.integrationId,
+      status: 'open',
+      opened_at: now,
+      due_at: due,
+      closed_at: null,
+      notification_id: null,
+      delivery_id: null,
+      record_count: 1,
+    })
+    .execute();
+  await trx
+    .updateTable('digest_keys')
+    .set({ open_digest_id: id, updated_at: now })
+    .where('key', '=', target.key)
+    .execute();
+  return { digestId: id, job: digestJob(id, due) };
+}

@@ -34,6 +34,34 @@ export interface ThrottleOutput {
 /** Chat channels whose rule actions may carry a digest window. */
 const CHAT: ReadonlySet<string> = new Set(['slack', 'msteams', 'discord']);
 
+/** The digest a delivery of a notification batches under (one key is project × recipient × channel). */
+export function digestTargetOf(
+  n: { readonly orgId: string; readonly projectId: string | null },
+  row: Pick<DeliveryTable, 'recipient_type' | 'recipient_id' | 'channel' | 'integration_id'>,
+): DigestTarget {
+  // A person's email goes through whichever mail integration is active: the person is the key.
+  const integrationId = row.recipient_type === 'user' ? null : row.integration_id;
+  return {
+    key: digestKey(n.projectId, row.recipient_type, row.recipient_id, row.channel, integrationId),
+    orgId: n.orgId,
+    projectId: n.projectId,
+    recipientType: row.recipient_type,
+    recipientId: row.recipient_id,
+    channel: row.channel,
+    integrationId,
+  };
+}
+
+/** The token bucket of a recipient on a channel. */
+export function bucketKey(target: DigestTarget): string {
+  return `${target.recipientType}:${target.integrationId ?? '-'}:${target.recipientId}:${target.channel}`;
+}
+
+/** Whether a person reads this type on this channel in email digests (issue alerts, digests on). */
+export function digestsForPerson(type: string, channel: string, emailDigests: boolean): boolean {
+  return type === 'issue_alert' && channel === 'email' && emailDigests;
+}
+
 /**
  * The throttle stage, run by fan-out inside its transaction for the rows it is about to write. Each
  * pending delivery about an issue goes out now, or is held (`digested`, reason `digest`) in the digest
@@ -99,23 +127,15 @@ export function throttleStage(deps: ThrottleStageDeps) {
     const planned = candidates
       .filter(({ row }) => !written.has(`${row.recipient_type}:${row.recipient_id}:${row.channel}`))
       .map(({ row, index }) => {
-        const integrationId = row.recipient_type === 'user' ? null : row.integration_id;
-        const target: DigestTarget = {
-          key: digestKey(n.projectId, row.recipient_type, row.recipient_id, row.channel, integrationId),
-          orgId: n.orgId,
-          projectId: n.projectId,
-          recipientType: row.recipient_type,
-          recipientId: row.recipient_id,
-          channel: row.channel,
-          integrationId,
-        };
+        const target = digestTargetOf(n, row);
         const window = chatWindow(row, input.routes);
         let digest: DigestOptions | null = null;
-        if (n.type === 'issue_alert') {
-          if (window !== null) digest = chatWindowOptions(window);
-          else if (row.channel === 'email' && row.recipient_type === 'user')
-            digest = people.get(row.recipient_id)?.emailDigests === false ? null : projectOptions;
-        }
+        if (n.type === 'issue_alert' && window !== null) digest = chatWindowOptions(window);
+        else if (
+          row.recipient_type === 'user' &&
+          digestsForPerson(n.type, row.channel, people.get(row.recipient_id)?.emailDigests ?? true)
+        )
+          digest = projectOptions;
         return { row, index, target, digest };
       })
       // Keys are locked in one order by every fan-out, so two of them never wait on each other.
@@ -124,7 +144,7 @@ export function throttleStage(deps: ThrottleStageDeps) {
     const jobs: JobInput[] = [];
     for (const { row, index, target, digest } of planned) {
       const limit = limits[row.channel as ChannelKind] ?? null;
-      const bucket = `${row.recipient_type}:${target.integrationId ?? '-'}:${row.recipient_id}:${row.channel}`;
+      const bucket = bucketKey(target);
       const token = () =>
         limit === null ? Promise.resolve(true) : deps.limiter.take(trx, bucket, limit, now);
       const state = await digestStore.lockKey(trx, target.key, now);

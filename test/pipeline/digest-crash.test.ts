@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ManualClock, manualClock } from '../../src/clock.js';
 import { notificationStore } from '../../src/notifications/notification-store.js';
+import { preferenceDecisions } from '../../src/preferences/decisions.js';
 import { dueJobsClaimer } from '../../src/queue/job-rows.js';
+import { deferredRelease } from '../../src/throttle/deferred-release.js';
 import { digestBuilder } from '../../src/throttle/digest-builder.js';
+import { sqlLimiter } from '../../src/throttle/sql-limiter.js';
 import { startHerald, type TestHerald } from '../helpers/herald.js';
 import { startSmtpPeer } from '../helpers/peers.js';
 import { SKIP_PROFILE } from '../helpers/profile.js';
@@ -94,6 +97,7 @@ describe.skipIf(SKIP_PROFILE)('a worker dying while building a digest', () => {
       clock,
       logger: h.engine.logger,
       notifications: notificationStore({ db, clock }),
+      decisions: preferenceDecisions(db),
       onJobsCommitted: () => undefined,
       afterClaim: () => {
         throw new Error('worker died');
@@ -129,6 +133,7 @@ describe.skipIf(SKIP_PROFILE)('a worker dying while building a digest', () => {
       clock,
       logger: h.engine.logger,
       notifications: notificationStore({ db, clock }),
+      decisions: preferenceDecisions(db),
       onJobsCommitted: (ids) => h.engine.queue.notify(ids),
     });
     await healthy({ ...job!, attempts: 1 });
@@ -153,5 +158,130 @@ describe.skipIf(SKIP_PROFILE)('a worker dying while building a digest', () => {
       .where('status', '=', 'digested')
       .execute();
     expect(records.map((r) => r.id).sort()).toEqual(held.map((r) => r.id).sort());
+  });
+});
+
+/**
+ * A worker dies while releasing what waited for quiet hours: it took the deferred deliveries and placed
+ * them in a digest inside its transaction, then failed before committing. Nothing changed; the jobs'
+ * next run releases the same deliveries once, as one digest, and a late duplicate sends nothing.
+ */
+describe.skipIf(SKIP_PROFILE)('a worker dying while releasing deliveries deferred by quiet hours', () => {
+  let h: TestHerald;
+  let clock: ManualClock;
+  let smtp: Awaited<ReturnType<typeof startSmtpPeer>>;
+  let ana = '';
+
+  beforeAll(async () => {
+    clock = manualClock(T0 - 60_000);
+    smtp = await startSmtpPeer(clock);
+    h = await startHerald({}, { clock });
+    await h.request('POST', '/api/v1/orgs', { slug: 'acme' });
+    ana = (
+      await h.request('POST', '/api/v1/orgs/acme/members', {
+        email: 'ana@acme.test',
+        role: 'owner',
+        timezone: 'Europe/Berlin',
+      })
+    ).body.userId;
+    await h.request('PUT', `/api/v1/users/${ana}/notification-settings`, {
+      options: { quietHours: [{ days: ['mon', 'tue'], start: '22:00', end: '07:00' }] },
+    });
+    await h.request('POST', '/api/v1/orgs/acme/projects', { slug: 'api', name: 'API' });
+    await h.request('POST', '/api/v1/orgs/acme/integrations', {
+      provider: 'email',
+      name: 'Mail',
+      config: {
+        transport: 'smtp',
+        host: '127.0.0.1',
+        port: smtp.port,
+        secure: false,
+        from: 'herald@acme.test',
+      },
+    });
+    await h.request('POST', '/api/v1/projects/acme/api/rules', {
+      name: 'Every event',
+      frequency: 0,
+      conditions: [{ id: 'every_event' }],
+      actions: [{ id: 'notify_email', targetType: 'Member', targetIdentifier: ana }],
+    });
+  });
+  afterAll(async () => {
+    await h?.close();
+    await smtp?.close();
+  });
+
+  const settle = async () => {
+    for (let i = 0; i < 4; i++) await h.engine.queue.drain();
+  };
+  const release = (afterPlaced?: () => void) =>
+    deferredRelease({
+      db: h.engine.store.db,
+      clock,
+      decisions: preferenceDecisions(h.engine.store.db),
+      limiter: sqlLimiter(),
+      settings: h.engine.services.throttle,
+      onJobsCommitted: (ids) => h.engine.queue.notify(ids),
+      ...(afterPlaced ? { afterPlaced } : {}),
+    });
+
+  it('changes nothing, then releases the same deliveries once, as one digest', async () => {
+    // Monday night in Berlin (22:00–07:00 is 21:00–06:00 UTC): three alerts wait.
+    const night = Date.parse('2026-03-02T22:00:00Z');
+    for (const [minutes, message] of [
+      [0, 'Checkout failed'],
+      [10, 'Login refused'],
+      [20, 'Search slow'],
+    ] as const) {
+      clock.set(night + minutes * 60_000);
+      await h.request('POST', '/api/v1/projects/acme/api/events', { message, level: 'error' });
+      await settle();
+    }
+    expect(smtp.mails).toHaveLength(0);
+    const db = h.engine.store.db;
+    const waiting = () =>
+      db
+        .selectFrom('deliveries')
+        .select(['id', 'status', 'reason', 'digest_id'])
+        .where('recipient_id', '=', ana)
+        .orderBy('id')
+        .execute();
+    const deferred = await waiting();
+    expect(deferred.map((d) => [d.status, d.reason, d.digest_id])).toEqual([
+      ['deferred', 'quiet_hours', null],
+      ['deferred', 'quiet_hours', null],
+      ['deferred', 'quiet_hours', null],
+    ]);
+
+    // 07:00 in Berlin. The doomed worker releases the first one and dies before its commit.
+    await h.engine.queue.stop();
+    clock.set(Date.parse('2026-03-03T06:00:00Z'));
+    await expect(
+      release(() => {
+        throw new Error('worker died');
+      }).release(deferred[0]!.id),
+    ).rejects.toThrow('worker died');
+    expect(await waiting()).toEqual(deferred);
+    expect(await db.selectFrom('digests').select('id').execute()).toEqual([]);
+
+    // The jobs run: the three go out together, once.
+    h.engine.queue.start();
+    await settle();
+    expect(smtp.mails.map((m) => m.subject)).toEqual(['3 issues in api']);
+    const released = await waiting();
+    const digestId = released[0]!.digest_id;
+    expect(digestId).toMatch(/^dgs_/);
+    expect(released.map((d) => [d.status, d.reason, d.digest_id])).toEqual([
+      ['digested', 'quiet_hours', digestId],
+      ['digested', 'quiet_hours', digestId],
+      ['digested', 'quiet_hours', digestId],
+      ['sent', null, digestId],
+    ]);
+
+    // A late duplicate of a job finds nothing deferred and sends nothing.
+    await release().release(deferred[1]!.id);
+    await settle();
+    expect(smtp.mails).toHaveLength(1);
+    expect(h.logs.filter((line) => line.includes('job failed'))).toEqual([]);
   });
 });

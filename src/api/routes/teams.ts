@@ -12,7 +12,9 @@ const team = z.object({
   createdAt: z.string(),
 });
 
-/** `/api/v1/orgs/{org}/teams`. */
+const teamParams = orgParams.extend({ teamId: z.string().min(1).max(64) });
+
+/** `/api/v1/orgs/{org}/teams` and `/{teamId}`. */
 export function teamRoutes(app: ApiApp, services: Services): void {
   app.post(
     '/api/v1/orgs/:org/teams',
@@ -42,6 +44,50 @@ export function teamRoutes(app: ApiApp, services: Services): void {
     async (request) => {
       const org = await services.organizations.resolve(principalOf(request), request.params.org);
       return { data: await services.teams.list(org.id) };
+    },
+  );
+
+  app.patch(
+    '/api/v1/orgs/:org/teams/:teamId',
+    {
+      schema: {
+        tags: ['teams'],
+        summary:
+          'Rename a team and/or replace its members (the whole list; each a member of the organization)',
+        params: teamParams,
+        body: z
+          .object({
+            name: displayName.optional(),
+            memberIds: z
+              .array(z.string().max(64))
+              .max(1000)
+              .optional()
+              .describe('The complete list of members: people left out leave the team'),
+          })
+          .strict(),
+        response: { 200: team },
+      },
+    },
+    async (request) => {
+      const org = await services.organizations.resolve(principalOf(request), request.params.org);
+      return services.teams.update(org.id, request.params.teamId, request.body);
+    },
+  );
+
+  app.delete(
+    '/api/v1/orgs/:org/teams/:teamId',
+    {
+      schema: {
+        tags: ['teams'],
+        summary:
+          'Delete a team: its issues are unassigned, it leaves ownership rules and projects; rules naming it send nothing more (the history says why)',
+        params: teamParams,
+      },
+    },
+    async (request, reply) => {
+      const org = await services.organizations.resolve(principalOf(request), request.params.org);
+      await services.teams.remove(org.id, request.params.teamId);
+      return reply.code(204).send();
     },
   );
 }
