@@ -90,13 +90,17 @@ export function linkTracker(deps: LinkTrackerDeps) {
     const retry = (delivery.attempts ?? 2) > 1;
     if (links.length === 0 && !retry) return next;
     await db.transaction().execute(async (trx) => {
-      // A retry renders again: its links replace those of the earlier attempt.
+      // A retry renders again: its links replace those of the earlier attempt. So does a replayed dead
+      // letter, whose attempts start again from the first: its links are written over the old ones.
       if (retry) await trx.deleteFrom('delivery_links').where('delivery_id', '=', delivery.id).execute();
       for (let i = 0; i < links.length; i += 200) {
         await trx
           .insertInto('delivery_links')
           .values(
             links.slice(i, i + 200).map((url, j) => ({ delivery_id: delivery.id, position: i + j, url })),
+          )
+          .onConflict((oc) =>
+            oc.columns(['delivery_id', 'position']).doUpdateSet((eb) => ({ url: eb.ref('excluded.url') })),
           )
           .execute();
       }

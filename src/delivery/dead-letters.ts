@@ -54,9 +54,9 @@ export function deadLetters(deps: {
   const { db, clock } = deps;
 
   /**
-   * Replays the dead deliveries among `ids`. One whose integration is disabled or deleted is held back
-   * (`held`, with why): sent now it would only be suppressed, and never be a dead letter to replay again
-   * once the integration works.
+   * Replays the dead deliveries among `ids`. One whose integration is disabled or deleted, or whose
+   * person left the organization, is held back (`held`, with why): sent now it would only be suppressed,
+   * and never be a dead letter to replay again once the integration works.
    */
   async function replay(orgId: string, ids: readonly string[]): Promise<Replayed> {
     if (ids.length === 0) return { data: [], held: [] };
@@ -65,16 +65,28 @@ export function deadLetters(deps: {
       const found = await trx
         .selectFrom('deliveries')
         .leftJoin('integrations', 'integrations.id', 'deliveries.integration_id')
+        .leftJoin('members', (join) =>
+          join
+            .onRef('members.org_id', '=', 'deliveries.org_id')
+            .onRef('members.user_id', '=', 'deliveries.recipient_id'),
+        )
         .selectAll('deliveries')
-        .select(['integrations.status as integration_status', 'integrations.name as integration_name'])
+        .select([
+          'integrations.status as integration_status',
+          'integrations.name as integration_name',
+          'members.user_id as member',
+        ])
         .where('deliveries.org_id', '=', orgId)
         .where('deliveries.id', 'in', [...ids])
         .where('deliveries.status', '=', 'dead')
         .execute();
       const held: HeldDelivery[] = [];
       const dead: DeliveryTable[] = [];
-      for (const { integration_status, integration_name, ...row } of found) {
-        const why = heldBecause(row.integration_id, integration_status, integration_name);
+      for (const { integration_status, integration_name, member, ...row } of found) {
+        const why =
+          row.recipient_type === 'user' && member === null
+            ? 'the person is no longer a member of the organization'
+            : heldBecause(row.integration_id, integration_status, integration_name);
         if (why) held.push({ id: row.id, reason: why });
         else dead.push(row);
       }

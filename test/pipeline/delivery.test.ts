@@ -19,6 +19,8 @@ describe.skipIf(SKIP_PROFILE)('delivery end to end', () => {
   let sink: TestPeer;
   let slack: TestPeer;
   let smtp: SMTPServer;
+  /** The next this many emails are refused with 550 (a permanent error). */
+  let mailRejections = 0;
   let smtpPort = 0;
   const mails: Awaited<ReturnType<typeof simpleParser>>[] = [];
   const hooks: Hook[] = [];
@@ -52,6 +54,14 @@ describe.skipIf(SKIP_PROFILE)('delivery end to end', () => {
       authOptional: true,
       disabledCommands: ['STARTTLS'],
       onData(stream, _session, done) {
+        if (mailRejections > 0) {
+          mailRejections--;
+          stream.resume();
+          stream.on('end', () =>
+            done(Object.assign(new Error('Mailbox unavailable'), { responseCode: 550 })),
+          );
+          return;
+        }
         simpleParser(stream)
           .then((mail) => {
             mails.push(mail);
@@ -245,6 +255,29 @@ describe.skipIf(SKIP_PROFILE)('delivery end to end', () => {
     expect(again.status).toBe(409);
     expect(again.body.error.message).toBe('This delivery is sent, not dead: only dead letters are replayed');
     expect((await h.request('POST', '/api/v1/orgs/acme/deliveries/dlv_nope/retry')).status).toBe(404);
+  });
+
+  it('replays a dead email with its tracked links, rendered again', async () => {
+    mailRejections = 1;
+    const before = mails.length;
+    const event = await h.request('POST', '/api/v1/projects/acme/api/events', {
+      message: 'Mailbox full',
+      tags: { service: 'billing' },
+    });
+    await settle();
+    const [letter] = (await deliveriesOf(event.body.issueId)).filter(
+      (d: { channel: string }) => d.channel === 'email',
+    );
+    expect(letter).toMatchObject({ status: 'dead', attempts: 1 });
+    expect(mails.length).toBe(before);
+    expect((await h.request('POST', `/api/v1/orgs/acme/deliveries/${letter.id}/retry`)).status).toBe(202);
+    await settle();
+    const [after] = (await deliveriesOf(event.body.issueId)).filter(
+      (d: { channel: string }) => d.channel === 'email',
+    );
+    expect(after).toMatchObject({ status: 'sent', attempts: 1 });
+    expect(mails.length).toBe(before + 1);
+    expect(String(mails.at(-1)!.html)).toContain('/t/c/');
   });
 
   it('holds back the replay of a dead letter whose integration is disabled, until it is enabled again', async () => {
