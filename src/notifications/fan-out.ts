@@ -26,6 +26,25 @@ import type { NotificationStore, StoredNotification } from './notification-store
 import { notificationType } from './registry.js';
 import type { IntegrationTarget, PeopleTarget, Target, UnreachableTarget } from './targets.js';
 
+/** A person to tell on a channel, before preferences; `muted` when only rules they snoozed name them. */
+function personCandidate(
+  userId: string,
+  channel: ChannelKind,
+  fallback: ChannelKind[],
+  muted: boolean,
+): Candidate {
+  return {
+    recipientType: 'user',
+    recipientId: userId,
+    channel,
+    integrationId: null,
+    subscribed: false,
+    committed: false,
+    fallback,
+    ...(muted ? { muted } : {}),
+  };
+}
+
 /** What the fan-out stage needs. */
 export interface FanOutDeps {
   readonly db: Kysely<Database>;
@@ -74,6 +93,11 @@ interface Candidate {
   fallback: ChannelKind[];
   /** Set for a person or team no longer in the organization: never sent, recorded with this error. */
   readonly problem?: string;
+  /**
+   * Set while the person is named only by rules they snoozed: never sent, recorded as `snoozed` so the
+   * history answers "why did I not get this?". Cleared when another target names them.
+   */
+  muted?: boolean;
 }
 
 /**
@@ -134,20 +158,18 @@ export function fanOut(deps: FanOutDeps) {
   function peopleCandidates(target: PeopleTarget, into: Map<string, Candidate>): void {
     const excluded = new Set(target.excludedUserIds ?? []);
     for (const userId of target.userIds) {
-      if (excluded.has(userId)) continue;
+      const muted = excluded.has(userId);
       for (const channel of target.channels) {
         const key = `user:${userId}:${channel}`;
+        // A muted person's placeholder gives way to the first target that names them unmuted.
         const existing = into.get(key);
-        const candidate = existing ?? {
-          recipientType: 'user' as const,
-          recipientId: userId,
-          channel,
-          integrationId: null,
-          userId,
-          subscribed: false,
-          committed: false,
-          fallback: (target.fallback ?? []).filter((f) => f !== channel),
-        };
+        const kept = existing?.muted ? undefined : existing;
+        if (muted) {
+          if (!existing) into.set(key, personCandidate(userId, channel, [], true));
+          continue;
+        }
+        const fallback = (target.fallback ?? []).filter((f) => f !== channel);
+        const candidate = kept ?? personCandidate(userId, channel, fallback, false);
         candidate.subscribed ||= target.subscribedUserIds?.includes(userId) ?? false;
         candidate.committed ||= target.committedUserIds?.includes(userId) ?? false;
         into.set(key, candidate);
@@ -210,7 +232,7 @@ export function fanOut(deps: FanOutDeps) {
     const now = clock.now();
     const critical = type.isCritical(notification.payload);
 
-    const people = list.filter((c) => c.recipientType === 'user' && c.problem === undefined);
+    const people = list.filter((c) => c.recipientType === 'user' && c.problem === undefined && !c.muted);
     // Fallback channels are decided up front too: a chain holds only channels the person allows.
     const fallbackQueries = people.flatMap((c) => c.fallback.map((channel) => ({ c, channel })));
     const decisions = await deps.decisions.decide({
@@ -268,6 +290,7 @@ export function fanOut(deps: FanOutDeps) {
         next_attempt_at: null,
       });
       if (c.problem !== undefined) return { ...suppress('unroutable'), last_error: c.problem };
+      if (c.muted) return suppress('snoozed');
       if (c.recipientType === 'user') {
         const decision = decisionOf.get(c);
         if (decision?.kind === 'suppress') return suppress(decision.reason);

@@ -235,6 +235,37 @@ describe.skipIf(SKIP_PROFILE)('issue alerts end to end', () => {
     expect((await history(`?rule=${muted}`)).data).toHaveLength(1);
   });
 
+  it('a person who snoozed a rule is not told, and the history says they snoozed it; another rule naming them still tells them', async () => {
+    await newProject('muted');
+    const only = (await rule('Muted for Ana', { frequency: 0 }, 'muted')).body.id;
+    await h.request('POST', `/api/v1/projects/acme/muted/rules/${only}/snooze`, { target: 'me', userId });
+    await h.request('POST', '/api/v1/projects/acme/muted/events', {
+      message: 'Quiet failure',
+      level: 'error',
+    });
+    await h.engine.queue.drain();
+    const [muted] = (await history(`?rule=${only}`)).data;
+    expect(muted.deliveries).toEqual([
+      expect.objectContaining({
+        recipient: { type: 'user', id: userId },
+        status: 'suppressed',
+        reason: 'snoozed',
+      }),
+    ]);
+
+    const loud = (await rule('Also Ana', { frequency: 0 }, 'muted')).body.id;
+    await h.request('POST', '/api/v1/projects/acme/muted/events', {
+      message: 'Loud failure',
+      level: 'error',
+    });
+    await h.engine.queue.drain();
+    const [both] = (await history(`?rule=${loud}`)).data;
+    expect([...both.ruleIds].sort()).toEqual([only, loud].sort());
+    expect(both.deliveries).toHaveLength(1);
+    // Decided on its own merits (this organization has no email integration: unroutable), not as snoozed.
+    expect(both.deliveries[0]).toMatchObject({ recipient: { id: userId }, reason: 'unroutable' });
+  });
+
   it('two workers evaluating events of one issue at once fire the rule once', async () => {
     const only = (await rule('Race', { conditions: [{ id: 'every_event' }], frequency: 60 })).body.id;
     await h.engine.queue.stop();
