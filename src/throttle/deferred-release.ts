@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { ChannelKind } from '../delivery/channel.js';
 import type { PreferenceDecisions } from '../preferences/decisions.js';
@@ -78,7 +78,8 @@ export function deferredRelease(deps: DeferredReleaseDeps) {
       .where('deliveries.recipient_type', '=', 'user')
       .where('deliveries.recipient_id', '=', scope.userId)
       .where('deliveries.channel', '=', scope.channel)
-      .where('deliveries.status', '=', 'deferred')
+      // A literal, not a parameter: what lets the planner use the partial index deliveries_deferred.
+      .where('deliveries.status', '=', sql.lit('deferred'))
       .where('deliveries.next_attempt_at', '<=', now);
     const scoped =
       scope.projectId === undefined

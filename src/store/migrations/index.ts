@@ -13,6 +13,7 @@ import { signInLinks } from './011-sign-in-links.js';
 import { writePathIndexes } from './012-write-path-indexes.js';
 import { payloadSchema } from './013-payload-schema.js';
 import { tokenIssuer } from './014-token-issuer.js';
+import { deferredIndex } from './015-deferred-index.js';
 
 /** Every migration, in order; names are stable forever once released. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -30,4 +31,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '012-write-path-indexes': writePathIndexes,
   '013-payload-schema': payloadSchema,
   '014-token-issuer': tokenIssuer,
+  '015-deferred-index': deferredIndex,
 };
