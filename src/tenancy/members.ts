@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Database } from '../store/schema.js';
@@ -264,31 +264,8 @@ export function members(deps: MembersDeps) {
     },
 
     async list(orgId: string): Promise<Member[]> {
-      const rows = await db
-        .selectFrom('members')
-        .innerJoin('users', 'users.id', 'members.user_id')
-        .select([
-          'users.id as userId',
-          'users.email',
-          'users.name',
-          'users.locale',
-          'users.timezone',
-          'members.role',
-          'members.created_at',
-        ])
-        .where('members.org_id', '=', orgId)
-        .orderBy('members.created_at')
-        .orderBy('users.id')
-        .execute();
-      return rows.map((r) => ({
-        userId: r.userId,
-        email: r.email,
-        name: r.name,
-        role: r.role as MemberRole,
-        locale: r.locale,
-        timezone: r.timezone,
-        createdAt: iso(r.created_at),
-      }));
+      const rows = await memberRows(db, orgId).orderBy('members.created_at').orderBy('users.id').execute();
+      return rows.map(toMember);
     },
 
     /** The subset of `userIds` that are members of the organization. */
@@ -308,9 +285,9 @@ export function members(deps: MembersDeps) {
 /** The members service. */
 export type Members = ReturnType<typeof members>;
 
-/** The member as the API shows it, or 404 (not a member here, whichever organization they are in). */
-async function memberRow(trx: Transaction<Database>, orgId: string, userId: string): Promise<Member> {
-  const row = await trx
+/** The organization's members with what the API shows of each, to narrow and order. */
+function memberRows(db: Kysely<Database> | Transaction<Database>, orgId: string) {
+  return db
     .selectFrom('members')
     .innerJoin('users', 'users.id', 'members.user_id')
     .select([
@@ -322,10 +299,18 @@ async function memberRow(trx: Transaction<Database>, orgId: string, userId: stri
       'members.role',
       'members.created_at',
     ])
-    .where('members.org_id', '=', orgId)
-    .where('members.user_id', '=', userId)
-    .executeTakeFirst();
-  if (!row) throw new NotFoundError('Member');
+    .where('members.org_id', '=', orgId);
+}
+
+function toMember(row: {
+  userId: string;
+  email: string;
+  name: string;
+  locale: string;
+  timezone: string;
+  role: string;
+  created_at: number;
+}): Member {
   return {
     userId: row.userId,
     email: row.email,
@@ -335,6 +320,13 @@ async function memberRow(trx: Transaction<Database>, orgId: string, userId: stri
     timezone: row.timezone,
     createdAt: iso(row.created_at),
   };
+}
+
+/** The member as the API shows it, or 404 (not a member here, whichever organization they are in). */
+async function memberRow(trx: Transaction<Database>, orgId: string, userId: string): Promise<Member> {
+  const row = await memberRows(trx, orgId).where('members.user_id', '=', userId).executeTakeFirst();
+  if (!row) throw new NotFoundError('Member');
+  return toMember(row);
 }
 
 /**
