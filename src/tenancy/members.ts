@@ -121,11 +121,19 @@ export function members(deps: MembersDeps) {
   const { db, clock } = deps;
 
   return {
-    /** Adds a user (created when the email is new) to the organization. */
-    async add(orgId: string, input: AddMemberInput): Promise<Member> {
+    /**
+     * Adds a user (created when the email is new) to the organization. Only owners add an owner (a
+     * personal token of an admin is refused), as only they make one.
+     */
+    async add(
+      orgId: string,
+      input: AddMemberInput,
+      principal: Principal = { kind: 'admin' },
+    ): Promise<Member> {
       const now = clock.now();
       const email = input.email.trim().toLowerCase();
       return db.transaction().execute(async (trx) => {
+        await assertMayManage(trx, principal, orgId, null, input.role ?? 'member');
         let user = await trx.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
         if (!user) {
           user = {
@@ -174,7 +182,7 @@ export function members(deps: MembersDeps) {
         await lockOrganization(trx, orgId);
         const member = await memberRow(trx, orgId, userId);
         if (member.role === patch.role) return member;
-        await assertMayManage(trx, principal, orgId, member, patch.role);
+        await assertMayManage(trx, principal, orgId, member.role, patch.role);
         if (member.role === 'owner') {
           await assertNotLastOwner(trx, orgId, member, {
             path: 'role',
@@ -204,7 +212,7 @@ export function members(deps: MembersDeps) {
       await db.transaction().execute(async (trx) => {
         await lockOrganization(trx, orgId);
         const member = await memberRow(trx, orgId, userId);
-        await assertMayManage(trx, principal, orgId, member, member.role);
+        await assertMayManage(trx, principal, orgId, member.role, member.role);
         if (member.role === 'owner') {
           await assertNotLastOwner(trx, orgId, member, {
             path: 'userId',
@@ -338,10 +346,10 @@ async function assertMayManage(
   trx: Transaction<Database>,
   principal: Principal,
   orgId: string,
-  member: Member,
+  current: MemberRole | null,
   role: MemberRole,
 ): Promise<void> {
-  if (principal.kind !== 'user' || (member.role !== 'owner' && role !== 'owner')) return;
+  if (principal.kind !== 'user' || (current !== 'owner' && role !== 'owner')) return;
   const caller = await trx
     .selectFrom('members')
     .select('role')
@@ -350,7 +358,7 @@ async function assertMayManage(
     .executeTakeFirst();
   if (caller?.role === 'owner') return;
   throw new ForbiddenError(
-    member.role === 'owner'
+    current === 'owner'
       ? 'Only owners can change or remove an owner'
       : 'Only owners can make a member an owner',
   );

@@ -169,12 +169,22 @@ describe.skipIf(SKIP_PROFILE)('changing and removing members and teams', () => {
       ['PATCH', memberPath('ben'), { role: 'owner' }],
       ['PATCH', memberPath('olga'), { role: 'member' }],
       ['DELETE', memberPath('olga'), undefined],
+      ['POST', '/api/v1/orgs/acme/members', { email: 'new-owner@acme.test', role: 'owner' }],
     ] as const) {
       const refused = await h.request(method, path, body, { token: token.adam });
       expect(refused.status, `${method} ${path}`).toBe(403);
       expect(refused.body.error.message).toMatch(/^Only owners can/);
     }
     expect(await roleOf('olga')).toBe('owner');
+    const members = await h.request('GET', '/api/v1/orgs/acme/members');
+    expect(members.body.data.map((m: { email: string }) => m.email)).not.toContain('new-owner@acme.test');
+    const added = await h.request(
+      'POST',
+      '/api/v1/orgs/acme/members',
+      { email: 'new-admin@acme.test', role: 'admin' },
+      { token: token.adam },
+    );
+    expect(added.status).toBe(201);
     const byOwner = await h.request('PATCH', memberPath('adam'), { role: 'owner' }, { token: token.olga });
     expect(byOwner.status).toBe(200);
     expect(

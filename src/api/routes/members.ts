@@ -45,8 +45,9 @@ export function memberRoutes(app: ApiApp, services: Services): void {
       },
     },
     async (request, reply) => {
-      const org = await services.organizations.resolve(principalOf(request), request.params.org);
-      return reply.code(201).send(await services.members.add(org.id, request.body));
+      const principal = principalOf(request);
+      const org = await services.organizations.resolve(principal, request.params.org);
+      return reply.code(201).send(await services.members.add(org.id, request.body, principal));
     },
   );
 
