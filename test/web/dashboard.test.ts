@@ -434,6 +434,10 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     expect(rule.snoozes).toEqual([expect.objectContaining({ target: 'user', userId: cy })]);
     await item.getByRole('button', { name: 'Unsnooze for me' }).click();
     await page.getByText('Snooze lifted.').waitFor();
+    // A rule's link opens the list for someone who may not change the rule, not the editor.
+    await page.goto(`${h.url}/rules?org=acme&project=api&rule=${rule.id}`);
+    await page.getByTestId('rule-item').filter({ hasText: 'Email Ana' }).waitFor();
+    expect(await page.getByLabel('Name').count()).toBe(0);
 
     await nav.getByRole('link', { name: 'History' }).click();
     await page.getByRole('heading', { level: 1 }).waitFor();

@@ -65,9 +65,10 @@ export function RulesPage(props: { token: string; org: Org; manage: boolean; me:
     if (!wanted || rules === null) return;
     const rule = rules.find((r) => r.id === wanted);
     setWanted(null);
-    if (rule) setEditing(rule);
-    else setMessage({ kind: 'error', text: 'The linked rule is not in this project any more.' });
-  }, [wanted, rules]);
+    // Who may not change it reads it in the list, where the link leads them.
+    if (rule && manage) setEditing(rule);
+    else if (!rule) setMessage({ kind: 'error', text: 'The linked rule is not in this project any more.' });
+  }, [wanted, rules, manage]);
 
   useEffect(() => {
     setRules(null);
