@@ -191,7 +191,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
     organizations: organizations({ ...deps, references }),
     members: members({ ...deps, onMemberRemoved: membersChanged.emit }),
     teams: teams(deps),
-    projects: projects(deps),
+    projects: projects({ ...deps, references }),
     integrations: integrations({
       ...deps,
       checkTarget: checkTarget(config.allowPrivateTargets),

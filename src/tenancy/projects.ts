@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import type { Transaction } from 'kysely';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { newId } from '../ids.js';
-import type { ProjectTable } from '../store/schema.js';
+import type { Database, ProjectTable } from '../store/schema.js';
 import { isUniqueViolation } from '../store/store.js';
 import { iso, type TenancyDeps } from './context.js';
+import type { ReferenceCache } from './reference-cache.js';
 
 /** A project as the API shows it, with the DSN Sentry SDKs are configured with. */
 export interface Project {
@@ -31,8 +33,35 @@ export function buildDsn(publicUrl: string, key: string, number: number): string
   return `${url.protocol}//${key}@${url.host}${url.pathname.replace(/\/+$/, '')}/${number}`;
 }
 
+/** A change to a project: what `PATCH …/projects/{project}` takes. */
+export interface ProjectPatch {
+  readonly name?: string | undefined;
+  readonly platform?: string | null | undefined;
+  readonly teamIds?: readonly string[] | undefined;
+}
+
+/** 400 naming each of `teamIds` that is not a team of the organization. */
+async function assertTeams(
+  trx: Transaction<Database>,
+  orgId: string,
+  teamIds: readonly string[],
+): Promise<void> {
+  if (teamIds.length === 0) return;
+  const found = await trx
+    .selectFrom('teams')
+    .select('id')
+    .where('org_id', '=', orgId)
+    .where('id', 'in', [...teamIds])
+    .execute();
+  const known = new Set(found.map((r) => r.id));
+  const problems = teamIds.flatMap((id, i) =>
+    known.has(id) ? [] : [{ path: `teamIds.${i}`, message: `${id} is not a team of this organization` }],
+  );
+  if (problems.length > 0) throw new ValidationError(problems);
+}
+
 /** Projects of an organization. */
-export function projects(deps: TenancyDeps) {
+export function projects(deps: TenancyDeps & { readonly references?: ReferenceCache }) {
   const { db, clock } = deps;
 
   const toProject = (row: ProjectTable, teamIds: string[]): Project => ({
@@ -66,21 +95,7 @@ export function projects(deps: TenancyDeps) {
         const now = clock.now();
         try {
           return await db.transaction().execute(async (trx) => {
-            if (teamIds.length > 0) {
-              const found = await trx
-                .selectFrom('teams')
-                .select('id')
-                .where('org_id', '=', orgId)
-                .where('id', 'in', teamIds)
-                .execute();
-              const known = new Set(found.map((r) => r.id));
-              const problems = teamIds.flatMap((id, i) =>
-                known.has(id)
-                  ? []
-                  : [{ path: `teamIds.${i}`, message: `${id} is not a team of this organization` }],
-              );
-              if (problems.length > 0) throw new ValidationError(problems);
-            }
+            await assertTeams(trx, orgId, teamIds);
             const taken = await trx
               .selectFrom('projects')
               .select('id')
@@ -137,6 +152,48 @@ export function projects(deps: TenancyDeps) {
         .execute();
       const teams = await teamIdsOf(rows.map((r) => r.id));
       return rows.map((r) => toProject(r, teams.get(r.id) ?? []));
+    },
+
+    /**
+     * Renames the project, changes its platform, or replaces its teams (the whole list; each a team of
+     * the organization, 400 naming `teamIds.N`). The slug, number and DSN stay: SDKs are configured with
+     * them.
+     */
+    async update(orgId: string, slug: string, patch: ProjectPatch): Promise<Project> {
+      const result = await db.transaction().execute(async (trx) => {
+        const row = await trx
+          .selectFrom('projects')
+          .selectAll()
+          .where('org_id', '=', orgId)
+          .where('slug', '=', slug)
+          .executeTakeFirst();
+        if (!row) throw new NotFoundError('Project');
+        const next = {
+          ...row,
+          ...(patch.name === undefined ? {} : { name: patch.name }),
+          ...(patch.platform === undefined ? {} : { platform: patch.platform }),
+        };
+        await trx
+          .updateTable('projects')
+          .set({ name: next.name, platform: next.platform })
+          .where('id', '=', row.id)
+          .execute();
+        if (patch.teamIds !== undefined) {
+          const teamIds = [...new Set(patch.teamIds)];
+          await assertTeams(trx, orgId, teamIds);
+          await trx.deleteFrom('project_teams').where('project_id', '=', row.id).execute();
+          if (teamIds.length > 0) {
+            await trx
+              .insertInto('project_teams')
+              .values(teamIds.map((team_id) => ({ project_id: row.id, team_id })))
+              .execute();
+          }
+        }
+        return next;
+      });
+      deps.references?.forgetProject(result.id);
+      const teams = await teamIdsOf([result.id]);
+      return toProject(result, teams.get(result.id) ?? []);
     },
 
     /** The project with this slug in this organization, or 404. */

@@ -57,6 +57,32 @@ describe.skipIf(SKIP_PROFILE)('tenancy API', () => {
     const second = await h.request('POST', '/api/v1/orgs/acme/projects', { slug: 'web' });
     expect(second.body.number).toBe(project.body.number + 1);
 
+    // A project is renamed and its teams replaced; its slug and DSN stay, a bad team writes nothing.
+    const patched = await h.request('PATCH', '/api/v1/orgs/acme/projects/web', {
+      name: 'Web shop',
+      teamIds: [team.body.id],
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({
+      slug: 'web',
+      name: 'Web shop',
+      teamIds: [team.body.id],
+      dsn: second.body.dsn,
+    });
+    const badTeam = await h.request('PATCH', '/api/v1/orgs/acme/projects/web', {
+      name: 'X',
+      teamIds: ['team_nope'],
+    });
+    expect(badTeam.status).toBe(400);
+    expect(badTeam.body.error.details[0].path).toBe('teamIds.0');
+    expect((await h.request('GET', '/api/v1/orgs/acme/projects/web')).body).toMatchObject({
+      name: 'Web shop',
+    });
+    const cleared = await h.request('PATCH', '/api/v1/orgs/acme/projects/web', { teamIds: [] });
+    expect(cleared.body).toMatchObject({ name: 'Web shop', teamIds: [] });
+    expect((await h.request('PATCH', '/api/v1/orgs/acme/projects/nope', { name: 'X' })).status).toBe(404);
+    expect((await h.request('PATCH', '/api/v1/orgs/acme/projects/web', { slug: 'shop' })).status).toBe(400);
+
     const list = await h.request('GET', '/api/v1/orgs/acme/projects');
     expect(list.body.data.map((p: { slug: string }) => p.slug)).toEqual(['api', 'web']);
     const members = await h.request('GET', '/api/v1/orgs/acme/members');

@@ -141,6 +141,17 @@ describe.skipIf(SKIP_PROFILE)('reference rows kept between events', () => {
     expect(await send()).toMatchObject({ status: 'sent' });
   });
 
+  it('names the project by its new name in the next alert after a rename', async () => {
+    await send();
+    const before = bodies.at(-1)?.data.project;
+    const slug = before.slug as string;
+    const renamed = await h.request('PATCH', `/api/v1/orgs/acme/projects/${slug}`, { name: 'Checkout API' });
+    expect(renamed.status, renamed.text).toBe(200);
+    expect(renamed.body).toMatchObject({ slug, name: 'Checkout API' });
+    await send();
+    expect(bodies.at(-1)?.data.project).toMatchObject({ slug, name: 'Checkout API' });
+  });
+
   it('names the organization by its new name in the next alert after a rename', async () => {
     await send();
     expect(bodies.at(-1)?.data.organization.name).toBe('Acme');

@@ -15,7 +15,7 @@ const project = z.object({
   createdAt: z.string(),
 });
 
-/** `/api/v1/orgs/{org}/projects`. */
+/** `/api/v1/orgs/{org}/projects` and `…/projects/{project}`. */
 export function projectRoutes(app: ApiApp, services: Services): void {
   app.post(
     '/api/v1/orgs/:org/projects',
@@ -64,6 +64,29 @@ export function projectRoutes(app: ApiApp, services: Services): void {
     async (request) => {
       const org = await services.organizations.resolve(principalOf(request), request.params.org);
       return services.projects.get(org.id, request.params.project);
+    },
+  );
+
+  app.patch(
+    '/api/v1/orgs/:org/projects/:project',
+    {
+      schema: {
+        tags: ['projects'],
+        summary: 'Rename a project, change its platform, or replace its teams (slug and DSN stay)',
+        params: orgParams.extend({ project: slug }),
+        body: z
+          .object({
+            name: displayName.optional(),
+            platform: z.string().max(64).nullable().optional(),
+            teamIds: z.array(z.string().max(64)).max(100).optional(),
+          })
+          .strict(),
+        response: { 200: project },
+      },
+    },
+    async (request) => {
+      const org = await services.organizations.resolve(principalOf(request), request.params.org);
+      return services.projects.update(org.id, request.params.project, request.body);
     },
   );
 }
