@@ -323,6 +323,10 @@ describe('the written-out event check', () => {
       { exception: [{ type: 'E' }] },
       { message: { formatted: 'x' } },
       { logentry: { message: 'x' } },
+      // JSON makes an own `__proto__` key, which the schema's copy leaves out.
+      JSON.parse('{"contexts": {"__proto__": false}}'),
+      JSON.parse('{"extra": {"__proto__": {"a": 1}}}'),
+      JSON.parse('{"tags": {"__proto__": "x"}}'),
     ]) {
       expect(isPlainEvent(rarer)).toBe(false);
       expect(eventSchema.safeParse(rarer).success).toBe(true);

@@ -214,12 +214,20 @@ const USER_TEXT = ['email', 'username', 'ip_address'];
 const REQUEST_TEXT = ['method', 'url'];
 const SDK_TEXT = ['name', 'version'];
 
+/**
+ * An object the schema's records give back equal: JSON can make an own `__proto__` key, which a record
+ * leaves out of its copy, so such an object is left to the schema.
+ */
+function isRecord(value: unknown): boolean {
+  return isNullish(value) || (isPlainObject(value) && !Object.hasOwn(value, '__proto__'));
+}
+
 function isTagMap(value: unknown): boolean {
   if (isNullish(value)) return true;
   if (!isPlainObject(value)) return false;
   let count = 0;
   for (const key in value) {
-    if (!Object.hasOwn(value, key)) return false;
+    if (!Object.hasOwn(value, key) || key === '__proto__') return false;
     if (++count > MAX_TAGS || key.length === 0 || key.length > MAX_TAG_LENGTH) return false;
     const tag = value[key];
     if (typeof tag === 'string') {
@@ -299,8 +307,8 @@ export function isPlainEvent(value: unknown): value is EventPayload {
     isException(v.exception) &&
     isStacktrace(v.stacktrace) &&
     isTextFields(v.request, REQUEST_TEXT) &&
-    (isNullish(v.extra) || isPlainObject(v.extra)) &&
-    (isNullish(v.contexts) || isPlainObject(v.contexts)) &&
+    isRecord(v.extra) &&
+    isRecord(v.contexts) &&
     isTextFields(v.sdk, SDK_TEXT) &&
     isFingerprint(v.fingerprint)
   );

@@ -20,7 +20,7 @@ describe.skipIf(SKIP_PROFILE)('reference rows kept between events', () => {
   let h: TestHerald;
   let sink: TestPeer;
   let hookId = '';
-  const bodies: { data: { organization: { name: string } } }[] = [];
+  const bodies: { data: { organization: { name: string }; project: { slug: string; name: string } } }[] = [];
   /** Sink answers still to fail with a 500. */
   let failing = 0;
   const clock = manualClock(Date.now());
@@ -143,8 +143,7 @@ describe.skipIf(SKIP_PROFILE)('reference rows kept between events', () => {
 
   it('names the project by its new name in the next alert after a rename', async () => {
     await send();
-    const before = bodies.at(-1)?.data.project;
-    const slug = before.slug as string;
+    const slug = bodies.at(-1)!.data.project.slug;
     const renamed = await h.request('PATCH', `/api/v1/orgs/acme/projects/${slug}`, { name: 'Checkout API' });
     expect(renamed.status, renamed.text).toBe(200);
     expect(renamed.body).toMatchObject({ slug, name: 'Checkout API' });
