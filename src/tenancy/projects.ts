@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Database, ProjectTable } from '../store/schema.js';
@@ -38,6 +38,22 @@ export interface ProjectPatch {
   readonly name?: string | undefined;
   readonly platform?: string | null | undefined;
   readonly teamIds?: readonly string[] | undefined;
+}
+
+/** The organization's project with this slug, or 404. */
+async function bySlug(
+  db: Kysely<Database> | Transaction<Database>,
+  orgId: string,
+  slug: string,
+): Promise<ProjectTable> {
+  const row = await db
+    .selectFrom('projects')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('slug', '=', slug)
+    .executeTakeFirst();
+  if (!row) throw new NotFoundError('Project');
+  return row;
 }
 
 /** 400 naming each of `teamIds` that is not a team of the organization. */
@@ -161,13 +177,7 @@ export function projects(deps: TenancyDeps & { readonly references?: ReferenceCa
      */
     async update(orgId: string, slug: string, patch: ProjectPatch): Promise<Project> {
       const result = await db.transaction().execute(async (trx) => {
-        const row = await trx
-          .selectFrom('projects')
-          .selectAll()
-          .where('org_id', '=', orgId)
-          .where('slug', '=', slug)
-          .executeTakeFirst();
-        if (!row) throw new NotFoundError('Project');
+        const row = await bySlug(trx, orgId, slug);
         const next = {
           ...row,
           ...(patch.name === undefined ? {} : { name: patch.name }),
@@ -198,13 +208,7 @@ export function projects(deps: TenancyDeps & { readonly references?: ReferenceCa
 
     /** The project with this slug in this organization, or 404. */
     async get(orgId: string, slug: string): Promise<Project> {
-      const row = await db
-        .selectFrom('projects')
-        .selectAll()
-        .where('org_id', '=', orgId)
-        .where('slug', '=', slug)
-        .executeTakeFirst();
-      if (!row) throw new NotFoundError('Project');
+      const row = await bySlug(db, orgId, slug);
       const teams = await teamIdsOf([row.id]);
       return toProject(row, teams.get(row.id) ?? []);
     },
