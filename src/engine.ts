@@ -266,7 +266,6 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
       logger,
       notifications,
       recipients: services.recipients,
-      subscriptions: services.subscriptions,
       publicUrl: deps.publicUrl,
       onJobsCommitted,
     }),

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { Clock } from '../clock.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { enqueueJobs, type JobInput } from '../queue/queue.js';
+import { writeSubscription } from '../recipients/subscriptions.js';
 import type { Database, IssueTable } from '../store/schema.js';
 import type { Principal } from '../tenancy/context.js';
 import { actsForOrg, iso } from '../tenancy/context.js';
@@ -193,6 +194,9 @@ export function issuesService(deps: {
       // The activity's notification job commits with the change it reports (transactional outbox).
       const jobIds = await db.transaction().execute(async (trx) => {
         await trx.updateTable('issues').set(changes).where('id', '=', id).execute();
+        // A person the issue is assigned to follows it from the same commit (so the answer says so).
+        if (patch.assignee?.type === 'user')
+          await writeSubscription(trx, id, patch.assignee.id, 'assigned', now);
         return enqueueJobs(trx, activities, now);
       });
       if (jobIds.length > 0) deps.onJobsCommitted?.(jobIds);

@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Job } from '../queue/queue.js';
 import type { Recipients } from '../recipients/resolve.js';
-import type { Subscriptions } from '../recipients/subscriptions.js';
 import type { Database } from '../store/schema.js';
 import { issueRefs } from './issue-refs.js';
 import type { NotificationStore } from './notification-store.js';
@@ -61,7 +60,6 @@ export interface WorkflowDeps {
   readonly logger: Logger;
   readonly notifications: NotificationStore;
   readonly recipients: Recipients;
-  readonly subscriptions: Subscriptions;
   readonly publicUrl: () => string;
   readonly onJobsCommitted: (ids: string[]) => void;
 }
@@ -92,8 +90,8 @@ export function workflowNotifications(deps: WorkflowDeps) {
     if (activity === 'assigned') {
       const given = job.payload.assignee as { type: 'user' | 'team'; id: string } | undefined;
       if (!given) return;
+      // The assignee was subscribed with the assignment itself (issues.update).
       if (given.type === 'user') {
-        await deps.subscriptions.subscribe(issueId, given.id, 'assigned');
         assignee = { ...given, name: (await userName(given.id))?.name ?? given.id };
       } else {
         const team = await db

@@ -25,6 +25,30 @@ export interface Subscription {
   readonly reason: string;
 }
 
+/**
+ * Subscribes a person to an issue, in `db` (a transaction of the change that subscribes them, when there is
+ * one). An automatic reason (assigned, commented, …) never overrides an explicit unsubscribe, nor the
+ * reason of an existing subscription; `explicit` overrides both.
+ */
+export async function writeSubscription(
+  db: Kysely<Database>,
+  issueId: string,
+  userId: string,
+  reason: SubscriptionReason,
+  now: number,
+): Promise<void> {
+  await db
+    .insertInto('issue_subscriptions')
+    .values({ issue_id: issueId, user_id: userId, reason, subscribed: 1, created_at: now, updated_at: now })
+    .onConflict((oc) => {
+      const target = oc.columns(['issue_id', 'user_id']);
+      return reason === 'explicit'
+        ? target.doUpdateSet({ subscribed: 1, reason, updated_at: now })
+        : target.doNothing();
+    })
+    .execute();
+}
+
 /** Issue subscriptions: what makes workflow notifications reach people with `subscribe_only`. */
 export function subscriptions(deps: { readonly db: Kysely<Database>; readonly clock: Clock }) {
   const { db, clock } = deps;
@@ -45,33 +69,14 @@ export function subscriptions(deps: { readonly db: Kysely<Database>; readonly cl
   }
 
   /**
-   * Subscribes a person. An automatic reason (assigned, commented, …) never overrides an explicit
-   * unsubscribe, nor the reason of an existing subscription; `explicit` overrides both.
+   * Subscribes a person (see {@link writeSubscription}) and answers their state.
    */
   async function subscribe(
     issueId: string,
     userId: string,
     reason: SubscriptionReason,
   ): Promise<Subscription> {
-    const now = clock.now();
-    const row = {
-      issue_id: issueId,
-      user_id: userId,
-      reason,
-      subscribed: 1,
-      created_at: now,
-      updated_at: now,
-    };
-    await db
-      .insertInto('issue_subscriptions')
-      .values(row)
-      .onConflict((oc) => {
-        const target = oc.columns(['issue_id', 'user_id']);
-        return reason === 'explicit'
-          ? target.doUpdateSet({ subscribed: 1, reason, updated_at: now })
-          : target.doNothing();
-      })
-      .execute();
+    await writeSubscription(db, issueId, userId, reason, clock.now());
     return read(issueId, userId);
   }
 

@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { ChannelKind } from '../delivery/channel.js';
 import { notificationType } from '../notifications/registry.js';
-import type { Decision } from '../preferences/decide.js';
+import type { Decision, SuppressReason } from '../preferences/decide.js';
 import type { PreferenceDecisions } from '../preferences/decisions.js';
 import type { SettingType } from '../preferences/setting-schema.js';
 import type { Database } from '../store/schema.js';
@@ -74,6 +74,17 @@ export async function decideAgain(
     rows.forEach((row, i) => {
       out.set(row.id, decided[i]!);
     });
+  }
+  return out;
+}
+
+/** The held deliveries {@link decideAgain} suppressed, by reason: each reason is written with one update. */
+export function suppressedByReason(
+  decided: ReadonlyMap<string, DecidedAgain>,
+): Map<SuppressReason, string[]> {
+  const out = new Map<SuppressReason, string[]>();
+  for (const [id, { decision }] of decided) {
+    if (decision.kind === 'suppress') out.set(decision.reason, [...(out.get(decision.reason) ?? []), id]);
   }
   return out;
 }

@@ -4,7 +4,7 @@ import type { ChannelKind } from '../delivery/channel.js';
 import type { PreferenceDecisions } from '../preferences/decisions.js';
 import { enqueueJobs, type JobInput } from '../queue/queue.js';
 import type { Database, DeliveryTable } from '../store/schema.js';
-import { decideAgain } from './decide-again.js';
+import { decideAgain, suppressedByReason } from './decide-again.js';
 import type { DigestOptions } from './digest-schedule.js';
 import { digestStore } from './digest-store.js';
 import type { ChannelLimit, RecipientLimiter } from './limiter.js';
@@ -140,13 +140,7 @@ export function deferredRelease(deps: DeferredReleaseDeps) {
     const strip = ({ type: _t, project_id: _p, issue_id: _i, ...row }: DeferredRow): DeliveryTable => row;
 
     // Suppressed: turned off or snoozed since.
-    for (const reason of ['preference', 'snoozed'] as const) {
-      const ids = rows
-        .filter((r) => {
-          const d = decided.get(r.id)?.decision;
-          return d?.kind === 'suppress' && d.reason === reason;
-        })
-        .map((r) => r.id);
+    for (const [reason, ids] of suppressedByReason(decided)) {
       const fields = { status: 'suppressed', reason, next_attempt_at: null, updated_at: now };
       const moved = await take(trx, ids, fields);
       for (const r of rows) if (moved.has(r.id)) out.push({ ...strip(r), ...fields });

@@ -7,7 +7,7 @@ import { loadDeliveryOptions } from '../people/user-options.js';
 import type { PreferenceDecisions } from '../preferences/decisions.js';
 import { enqueueJobs, type Job, type JobInput } from '../queue/queue.js';
 import type { Database, DigestTable } from '../store/schema.js';
-import { decideAgain } from './decide-again.js';
+import { decideAgain, suppressedByReason } from './decide-again.js';
 import type { Released, ReleaseScope } from './deferred-release.js';
 import { type DigestRecord, digestContent } from './digest-content.js';
 import { digestJob } from './digest-store.js';
@@ -189,14 +189,7 @@ export function digestBuilder(deps: DigestBuilderDeps) {
       })),
       now,
     );
-    for (const reason of ['preference', 'snoozed'] as const) {
-      const ids = held
-        .filter((r) => {
-          const d = decided.get(r.deliveryId)?.decision;
-          return d?.kind === 'suppress' && d.reason === reason;
-        })
-        .map((r) => r.deliveryId);
-      if (ids.length === 0) continue;
+    for (const [reason, ids] of suppressedByReason(decided)) {
       await trx
         .updateTable('deliveries')
         .set({ status: 'suppressed', reason, next_attempt_at: null, updated_at: now })

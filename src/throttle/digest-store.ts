@@ -83,22 +83,15 @@ export const digestStore = {
     now: number,
   ): Promise<{ digestId: string; job: JobInput | null }> {
     const last = state.last_delivered_at === null ? null : Number(state.last_delivered_at);
-    if (state.open_digest_id !== null) {
-      const open = await trx
-        .selectFrom('digests')
-        .select(['id', 'due_at', 'opened_at'])
-        .where('id', '=', state.open_digest_id)
-        .where('status', '=', 'open')
-        .executeTakeFirst();
-      if (open) {
-        const due = extendedDue(Number(open.due_at), last, Number(open.opened_at), options);
-        await trx
-          .updateTable('digests')
-          .set((eb) => ({ due_at: due, record_count: eb('record_count', '+', 1) }))
-          .where('id', '=', open.id)
-          .execute();
-        return { digestId: open.id, job: null };
-      }
+    const open = await openOf(trx, state);
+    if (open) {
+      const due = extendedDue(Number(open.due_at), last, Number(open.opened_at), options);
+      await trx
+        .updateTable('digests')
+        .set((eb) => ({ due_at: due, record_count: eb('record_count', '+', 1) }))
+        .where('id', '=', open.id)
+        .execute();
+      return { digestId: open.id, job: null };
     }
     return openDigest(trx, target, openedDue(last, now, options), now);
   },
@@ -118,26 +111,30 @@ export const digestStore = {
   ): Promise<{ digestId: string; job: JobInput | null }> {
     const last = state.last_delivered_at === null ? null : Number(state.last_delivered_at);
     const due = releasedDue(last, now, options);
-    if (state.open_digest_id !== null) {
-      const open = await trx
-        .selectFrom('digests')
-        .select(['id', 'due_at'])
-        .where('id', '=', state.open_digest_id)
-        .where('status', '=', 'open')
-        .executeTakeFirst();
-      if (open) {
-        const earlier = due < Number(open.due_at);
-        await trx
-          .updateTable('digests')
-          .set((eb) => ({ record_count: eb('record_count', '+', 1), ...(earlier ? { due_at: due } : {}) }))
-          .where('id', '=', open.id)
-          .execute();
-        return { digestId: open.id, job: earlier ? digestJob(open.id, due) : null };
-      }
+    const open = await openOf(trx, state);
+    if (open) {
+      const earlier = due < Number(open.due_at);
+      await trx
+        .updateTable('digests')
+        .set((eb) => ({ record_count: eb('record_count', '+', 1), ...(earlier ? { due_at: due } : {}) }))
+        .where('id', '=', open.id)
+        .execute();
+      return { digestId: open.id, job: earlier ? digestJob(open.id, due) : null };
     }
     return openDigest(trx, target, due, now);
   },
 };
+
+/** The key's open digest, if it has one still open. */
+async function openOf(trx: Transaction<Database>, state: DigestKeyTable) {
+  if (state.open_digest_id === null) return undefined;
+  return trx
+    .selectFrom('digests')
+    .select(['id', 'due_at', 'opened_at'])
+    .where('id', '=', state.open_digest_id)
+    .where('status', '=', 'open')
+    .executeTakeFirst();
+}
 
 /** Opens the key's digest, due at `due`; the key must be locked. */
 async function openDigest(

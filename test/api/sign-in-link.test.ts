@@ -2,7 +2,7 @@ import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/clock.js';
-import { startHerald, type TestHerald } from '../helpers/herald.js';
+import { connectSmtp, startHerald, type TestHerald } from '../helpers/herald.js';
 import { SKIP_PROFILE } from '../helpers/profile.js';
 
 /** A member asks for a sign-in link, gets it by email, and it works once, for 15 minutes. */
@@ -33,11 +33,7 @@ describe.skipIf(SKIP_PROFILE)('one-time sign-in links by email', () => {
     h = await startHerald();
     await h.request('POST', '/api/v1/orgs', { slug: 'acme' });
     await h.request('POST', '/api/v1/orgs/acme/members', { email: 'ana@acme.test', name: 'Ana' });
-    await h.request('POST', '/api/v1/orgs/acme/integrations', {
-      provider: 'email',
-      name: 'Mail',
-      config: { transport: 'smtp', host: '127.0.0.1', port, secure: false, from: 'herald@acme.test' },
-    });
+    await connectSmtp(h, port);
   });
   afterAll(async () => {
     await h?.close();

@@ -95,3 +95,15 @@ export async function startHerald(
     },
   };
 }
+
+/**
+ * Connects the organization's email to a local SMTP server on `port` (plain, no login, from
+ * herald@acme.test): its "Mail" integration. Answers the API's answer.
+ */
+export function connectSmtp(h: TestHerald, port: number, org = 'acme'): Promise<Answer> {
+  return h.request('POST', `/api/v1/orgs/${org}/integrations`, {
+    provider: 'email',
+    name: 'Mail',
+    config: { transport: 'smtp', host: '127.0.0.1', port, secure: false, from: 'herald@acme.test' },
+  });
+}

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signTrackingToken, trackingKey } from '../../src/analytics/tracking-token.js';
 import type { ManualClock } from '../../src/clock.js';
 import { startHttpPeer, type TestPeer } from '../../src/delivery/channel-test-kit.js';
-import { startHerald, type TestHerald } from '../helpers/herald.js';
+import { connectSmtp, startHerald, type TestHerald } from '../helpers/herald.js';
 import { type RecordedSpan, registerMemoryTracer } from '../helpers/memory-tracer.js';
 import { SKIP_PROFILE } from '../helpers/profile.js';
 import { parsePromText, sampleValue } from '../helpers/prom-text.js';
@@ -61,17 +61,7 @@ describe.skipIf(SKIP_PROFILE)('history, engagement, analytics, metrics and reten
       settings: [{ type: 'alerts', channel: 'email', scopeType: 'user', scopeId: ben, value: 'never' }],
     });
     await h.request('POST', '/api/v1/orgs/acme/projects', { slug: 'api', name: 'API' });
-    await h.request('POST', '/api/v1/orgs/acme/integrations', {
-      provider: 'email',
-      name: 'Mail',
-      config: {
-        transport: 'smtp',
-        host: '127.0.0.1',
-        port: smtpPort,
-        secure: false,
-        from: 'herald@acme.test',
-      },
-    });
+    await connectSmtp(h, smtpPort);
     const hook = await h.request('POST', '/api/v1/orgs/acme/integrations', {
       provider: 'webhook',
       name: 'Ops',

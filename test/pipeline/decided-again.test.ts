@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ManualClock, manualClock } from '../../src/clock.js';
-import { startHerald, type TestHerald } from '../helpers/herald.js';
+import { connectSmtp, startHerald, type TestHerald } from '../helpers/herald.js';
 import { type Received, startSmtpPeer } from '../helpers/peers.js';
 import { SKIP_PROFILE } from '../helpers/profile.js';
 
@@ -46,17 +46,7 @@ describe.skipIf(SKIP_PROFILE)('held notifications decided again when they are se
       expect(added.status, added.text).toBe(201);
       people[name] = added.body.userId;
     }
-    await h.request('POST', '/api/v1/orgs/acme/integrations', {
-      provider: 'email',
-      name: 'Mail',
-      config: {
-        transport: 'smtp',
-        host: '127.0.0.1',
-        port: smtp.port,
-        secure: false,
-        from: 'herald@acme.test',
-      },
-    });
+    await connectSmtp(h, smtp.port);
     // One project per story, each with a rule mailing its people on every event.
     const stories: Record<string, string[]> = {
       api: ['ana', 'bob'],

@@ -4,7 +4,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/clock.js';
 import { startHttpPeer, type TestPeer } from '../../src/delivery/channel-test-kit.js';
-import { startHerald, type TestHerald } from '../helpers/herald.js';
+import { connectSmtp, startHerald, type TestHerald } from '../helpers/herald.js';
 import { SKIP_PROFILE } from '../helpers/profile.js';
 
 interface Hook {
@@ -86,17 +86,7 @@ describe.skipIf(SKIP_PROFILE)('delivery end to end', () => {
     ben = (await h.request('POST', '/api/v1/orgs/acme/members', { email: 'ben@acme.test', name: 'Ben' })).body
       .userId;
     await h.request('POST', '/api/v1/orgs/acme/projects', { slug: 'api', name: 'API' });
-    await h.request('POST', '/api/v1/orgs/acme/integrations', {
-      provider: 'email',
-      name: 'Mail',
-      config: {
-        transport: 'smtp',
-        host: '127.0.0.1',
-        port: smtpPort,
-        secure: false,
-        from: 'herald@acme.test',
-      },
-    });
+    await connectSmtp(h, smtpPort);
   });
   afterAll(async () => {
     await h?.close();

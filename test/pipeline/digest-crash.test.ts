@@ -6,11 +6,34 @@ import { dueJobsClaimer } from '../../src/queue/job-rows.js';
 import { deferredRelease } from '../../src/throttle/deferred-release.js';
 import { digestBuilder } from '../../src/throttle/digest-builder.js';
 import { sqlLimiter } from '../../src/throttle/sql-limiter.js';
-import { startHerald, type TestHerald } from '../helpers/herald.js';
+import { connectSmtp, startHerald, type TestHerald } from '../helpers/herald.js';
 import { startSmtpPeer } from '../helpers/peers.js';
 import { SKIP_PROFILE } from '../helpers/profile.js';
 
 const T0 = Date.parse('2026-03-02T09:00:00Z');
+
+/**
+ * A Herald on a clock a minute before T0, with a local SMTP server: organization acme, its owner Ana
+ * (with `ana`'s fields), project api, its email, and a rule mailing Ana about every event.
+ */
+async function mailingHerald(ana: Record<string, unknown>) {
+  const clock = manualClock(T0 - 60_000);
+  const smtp = await startSmtpPeer(clock);
+  const h = await startHerald({}, { clock });
+  await h.request('POST', '/api/v1/orgs', { slug: 'acme' });
+  const anaId = (
+    await h.request('POST', '/api/v1/orgs/acme/members', { email: 'ana@acme.test', role: 'owner', ...ana })
+  ).body.userId as string;
+  await h.request('POST', '/api/v1/orgs/acme/projects', { slug: 'api', name: 'API' });
+  await connectSmtp(h, smtp.port);
+  await h.request('POST', '/api/v1/projects/acme/api/rules', {
+    name: 'Every event',
+    frequency: 0,
+    conditions: [{ id: 'every_event' }],
+    actions: [{ id: 'notify_email', targetType: 'Member', targetIdentifier: anaId }],
+  });
+  return { clock, smtp, h, ana: anaId };
+}
 
 /**
  * A worker dies while building a digest: it claimed the digest job and closed the digest inside its
@@ -23,32 +46,8 @@ describe.skipIf(SKIP_PROFILE)('a worker dying while building a digest', () => {
   let smtp: Awaited<ReturnType<typeof startSmtpPeer>>;
 
   beforeAll(async () => {
-    clock = manualClock(T0 - 60_000);
-    smtp = await startSmtpPeer(clock);
-    h = await startHerald({}, { clock });
-    await h.request('POST', '/api/v1/orgs', { slug: 'acme' });
-    const ana = (
-      await h.request('POST', '/api/v1/orgs/acme/members', { email: 'ana@acme.test', role: 'owner' })
-    ).body.userId;
-    await h.request('POST', '/api/v1/orgs/acme/projects', { slug: 'api', name: 'API' });
+    ({ clock, smtp, h } = await mailingHerald({}));
     await h.request('PUT', '/api/v1/projects/acme/api/digests', { immediateNewIssues: false });
-    await h.request('POST', '/api/v1/orgs/acme/integrations', {
-      provider: 'email',
-      name: 'Mail',
-      config: {
-        transport: 'smtp',
-        host: '127.0.0.1',
-        port: smtp.port,
-        secure: false,
-        from: 'herald@acme.test',
-      },
-    });
-    await h.request('POST', '/api/v1/projects/acme/api/rules', {
-      name: 'Every event',
-      frequency: 0,
-      conditions: [{ id: 'every_event' }],
-      actions: [{ id: 'notify_email', targetType: 'Member', targetIdentifier: ana }],
-    });
   });
   afterAll(async () => {
     await h?.close();
@@ -173,37 +172,9 @@ describe.skipIf(SKIP_PROFILE)('a worker dying while releasing deliveries deferre
   let ana = '';
 
   beforeAll(async () => {
-    clock = manualClock(T0 - 60_000);
-    smtp = await startSmtpPeer(clock);
-    h = await startHerald({}, { clock });
-    await h.request('POST', '/api/v1/orgs', { slug: 'acme' });
-    ana = (
-      await h.request('POST', '/api/v1/orgs/acme/members', {
-        email: 'ana@acme.test',
-        role: 'owner',
-        timezone: 'Europe/Berlin',
-      })
-    ).body.userId;
+    ({ clock, smtp, h, ana } = await mailingHerald({ timezone: 'Europe/Berlin' }));
     await h.request('PUT', `/api/v1/users/${ana}/notification-settings`, {
       options: { quietHours: [{ days: ['mon', 'tue'], start: '22:00', end: '07:00' }] },
-    });
-    await h.request('POST', '/api/v1/orgs/acme/projects', { slug: 'api', name: 'API' });
-    await h.request('POST', '/api/v1/orgs/acme/integrations', {
-      provider: 'email',
-      name: 'Mail',
-      config: {
-        transport: 'smtp',
-        host: '127.0.0.1',
-        port: smtp.port,
-        secure: false,
-        from: 'herald@acme.test',
-      },
-    });
-    await h.request('POST', '/api/v1/projects/acme/api/rules', {
-      name: 'Every event',
-      frequency: 0,
-      conditions: [{ id: 'every_event' }],
-      actions: [{ id: 'notify_email', targetType: 'Member', targetIdentifier: ana }],
     });
   });
   afterAll(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ManualClock, manualClock } from '../../src/clock.js';
-import { startHerald, type TestHerald } from '../helpers/herald.js';
+import { connectSmtp, startHerald, type TestHerald } from '../helpers/herald.js';
 import { startSmtpPeer } from '../helpers/peers.js';
 import { SKIP_PROFILE } from '../helpers/profile.js';
 
@@ -36,17 +36,7 @@ describe.skipIf(SKIP_PROFILE)('digests on a timeline', () => {
     ben = (await h.request('POST', '/api/v1/orgs/acme/members', { email: 'ben@acme.test' })).body.userId;
     for (const slug of ['api', 'web'])
       await h.request('POST', '/api/v1/orgs/acme/projects', { slug, name: slug.toUpperCase() });
-    await h.request('POST', '/api/v1/orgs/acme/integrations', {
-      provider: 'email',
-      name: 'Mail',
-      config: {
-        transport: 'smtp',
-        host: '127.0.0.1',
-        port: smtp.port,
-        secure: false,
-        from: 'herald@acme.test',
-      },
-    });
+    await connectSmtp(h, smtp.port);
     // Sentry's exact behaviour: new issues wait in the digest too.
     const put = await h.request('PUT', '/api/v1/projects/acme/api/digests', { immediateNewIssues: false });
     expect(put.body).toEqual({

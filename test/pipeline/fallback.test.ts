@@ -1,6 +1,6 @@
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHerald, type TestHerald } from '../helpers/herald.js';
+import { connectSmtp, startHerald, type TestHerald } from '../helpers/herald.js';
 import { SKIP_PROFILE } from '../helpers/profile.js';
 
 interface DeliveryView {
@@ -36,11 +36,7 @@ describe.skipIf(SKIP_PROFILE)('fallback channels', () => {
     await h.request('POST', '/api/v1/orgs', { slug: 'nomail' });
     await h.request('POST', '/api/v1/orgs/nomail/members', { email: 'ana@acme.test' });
     await h.request('POST', '/api/v1/orgs/nomail/projects', { slug: 'web' });
-    await h.request('POST', '/api/v1/orgs/acme/integrations', {
-      provider: 'email',
-      name: 'Mail',
-      config: { transport: 'smtp', host: '127.0.0.1', port, secure: false, from: 'herald@acme.test' },
-    });
+    await connectSmtp(h, port);
   });
   afterAll(async () => {
     await h?.close();

@@ -2,7 +2,7 @@ import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ManualClock, manualClock } from '../../src/clock.js';
-import { startHerald, type TestHerald } from '../helpers/herald.js';
+import { connectSmtp, startHerald, type TestHerald } from '../helpers/herald.js';
 import { SKIP_PROFILE } from '../helpers/profile.js';
 
 /** A Monday, 10:00 UTC. */
@@ -89,17 +89,7 @@ describe.skipIf(SKIP_PROFILE)('members who leave and teams that are deleted', ()
     await h.request('POST', '/api/v1/orgs', { slug: 'acme' });
     for (const name of ['olga', 'ana', 'ben', 'cara', 'dan', 'eve']) await member(name);
     await h.request('PATCH', `/api/v1/orgs/acme/members/${id.olga}`, { role: 'owner' });
-    await h.request('POST', '/api/v1/orgs/acme/integrations', {
-      provider: 'email',
-      name: 'Mail',
-      config: {
-        transport: 'smtp',
-        host: '127.0.0.1',
-        port: (smtp.server.address() as { port: number }).port,
-        secure: false,
-        from: 'herald@acme.test',
-      },
-    });
+    await connectSmtp(h, (smtp.server.address() as { port: number }).port);
     id.backend = (
       await h.request('POST', '/api/v1/orgs/acme/teams', { slug: 'backend', memberIds: [id.ana, id.ben] })
     ).body.id;

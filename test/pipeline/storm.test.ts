@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ManualClock, manualClock } from '../../src/clock.js';
-import { startHerald, type TestHerald } from '../helpers/herald.js';
+import { connectSmtp, startHerald, type TestHerald } from '../helpers/herald.js';
 import { type Received, startSlackPeer, startSmtpPeer } from '../helpers/peers.js';
 import { PROFILE, SKIP_PROFILE } from '../helpers/profile.js';
 
@@ -47,17 +47,7 @@ describe.skipIf(SKIP_PROFILE)('a storm of events', () => {
       members.push(r.body.userId);
     }
     await h.request('POST', '/api/v1/orgs/acme/projects', { slug: 'api', name: 'API' });
-    await h.request('POST', '/api/v1/orgs/acme/integrations', {
-      provider: 'email',
-      name: 'Mail',
-      config: {
-        transport: 'smtp',
-        host: '127.0.0.1',
-        port: smtp.port,
-        secure: false,
-        from: 'herald@acme.test',
-      },
-    });
+    await connectSmtp(h, smtp.port);
     const workspace = await h.request('POST', '/api/v1/orgs/acme/integrations', {
       provider: 'slack',
       name: 'Workspace',

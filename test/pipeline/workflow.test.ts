@@ -1,7 +1,7 @@
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHerald, type TestHerald } from '../helpers/herald.js';
+import { connectSmtp, startHerald, type TestHerald } from '../helpers/herald.js';
 import { SKIP_PROFILE } from '../helpers/profile.js';
 
 /** Workflow activity and deploys reach the people they concern, by their settings. */
@@ -37,11 +37,7 @@ describe.skipIf(SKIP_PROFILE)('workflow and deploy notifications', () => {
       .userId;
     benToken = (await h.request('POST', `/api/v1/users/${ben}/tokens`, { name: 'cli' })).body.token;
     await h.request('POST', '/api/v1/orgs/acme/projects', { slug: 'api' });
-    await h.request('POST', '/api/v1/orgs/acme/integrations', {
-      provider: 'email',
-      name: 'Mail',
-      config: { transport: 'smtp', host: '127.0.0.1', port, secure: false, from: 'herald@acme.test' },
-    });
+    await connectSmtp(h, port);
     issueId = (await h.request('POST', '/api/v1/projects/acme/api/events', { message: 'Worker crashed' }))
       .body.issueId;
     await h.engine.queue.drain();

@@ -6,7 +6,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/clock.js';
-import { ADMIN_TOKEN, startHerald, type TestHerald } from '../helpers/herald.js';
+import { ADMIN_TOKEN, connectSmtp, startHerald, type TestHerald } from '../helpers/herald.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
@@ -136,17 +136,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
       })
     ).body.userId;
     await h.request('POST', '/api/v1/orgs/acme/projects', { slug: 'api', name: 'API' });
-    const mail = await h.request('POST', '/api/v1/orgs/acme/integrations', {
-      provider: 'email',
-      name: 'Mail',
-      config: {
-        transport: 'smtp',
-        host: '127.0.0.1',
-        port: smtpPort,
-        secure: false,
-        from: 'herald@acme.test',
-      },
-    });
+    const mail = await connectSmtp(h, smtpPort);
     expect(mail.status, mail.text).toBe(201);
     anaToken = (await h.request('POST', `/api/v1/users/${ana}/tokens`, { name: 'browser' })).body.token;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });

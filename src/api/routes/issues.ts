@@ -112,13 +112,7 @@ export function issueRoutes(app: ApiApp, services: Services): void {
     },
     async (request) => {
       const principal = principalOf(request);
-      const updated = await services.issues.update(principal, request.params.id, request.body);
-      // The assignee follows the issue (the activity's job subscribes them too): at once, so this answer
-      // says so to a person who took it.
-      const assignee = request.body.assignee;
-      if (assignee?.type === 'user')
-        await services.subscriptions.subscribe(updated.id, assignee.id, 'assigned');
-      return detail(principal, updated);
+      return detail(principal, await services.issues.update(principal, request.params.id, request.body));
     },
   );
 }
