@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.js';
+import { ValidationError } from '../errors.js';
 import type { SecretBox } from '../security/secret-box.js';
 import type { Database } from '../store/schema.js';
 
@@ -31,4 +32,20 @@ export function iso(ms: number): string;
 export function iso(ms: number | null): string | null;
 export function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
+}
+
+/**
+ * 400 naming `{path}.{i}` for each of `ids` not among `found` (the ids a lookup found in the organization):
+ * "X is not a {what} of this organization".
+ */
+export function assertFound(
+  ids: readonly string[],
+  found: ReadonlySet<string>,
+  path: string,
+  what: string,
+): void {
+  const problems = ids.flatMap((id, i) =>
+    found.has(id) ? [] : [{ path: `${path}.${i}`, message: `${id} is not ${what} of this organization` }],
+  );
+  if (problems.length > 0) throw new ValidationError(problems);
 }

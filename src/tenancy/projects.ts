@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, NotFoundError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Database, ProjectTable } from '../store/schema.js';
 import { isUniqueViolation } from '../store/store.js';
-import { iso, type TenancyDeps } from './context.js';
+import { assertFound, iso, type TenancyDeps } from './context.js';
 import type { ReferenceCache } from './reference-cache.js';
 
 /** A project as the API shows it, with the DSN Sentry SDKs are configured with. */
@@ -69,11 +69,7 @@ async function assertTeams(
     .where('org_id', '=', orgId)
     .where('id', 'in', [...teamIds])
     .execute();
-  const known = new Set(found.map((r) => r.id));
-  const problems = teamIds.flatMap((id, i) =>
-    known.has(id) ? [] : [{ path: `teamIds.${i}`, message: `${id} is not a team of this organization` }],
-  );
-  if (problems.length > 0) throw new ValidationError(problems);
+  assertFound(teamIds, new Set(found.map((r) => r.id)), 'teamIds', 'a team');
 }
 
 /** Projects of an organization. */

@@ -1,9 +1,9 @@
 import type { Transaction } from 'kysely';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, NotFoundError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Database, TeamTable } from '../store/schema.js';
 import { isUniqueViolation } from '../store/store.js';
-import { iso, type TenancyDeps } from './context.js';
+import { assertFound, iso, type TenancyDeps } from './context.js';
 import { lockOrganization, unassignIssues } from './members.js';
 
 /** A team as the API shows it. */
@@ -199,9 +199,5 @@ async function assertMembers(
     .where('org_id', '=', orgId)
     .where('user_id', 'in', [...new Set(memberIds)])
     .execute();
-  const known = new Set(found.map((r) => r.user_id));
-  const problems = memberIds.flatMap((id, i) =>
-    known.has(id) ? [] : [{ path: `memberIds.${i}`, message: `${id} is not a member of this organization` }],
-  );
-  if (problems.length > 0) throw new ValidationError(problems);
+  assertFound(memberIds, new Set(found.map((r) => r.user_id)), 'memberIds', 'a member');
 }
