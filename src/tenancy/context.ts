@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.js';
-import { ValidationError } from '../errors.js';
+import { ConflictError, ValidationError } from '../errors.js';
 import type { SecretBox } from '../security/secret-box.js';
 import type { Database } from '../store/schema.js';
 
@@ -48,4 +48,29 @@ export function assertFound(
     found.has(id) ? [] : [{ path: `${path}.${i}`, message: `${id} is not ${what} of this organization` }],
   );
   if (problems.length > 0) throw new ValidationError(problems);
+}
+
+/**
+ * 409 naming the organization's alert rules whose actions name `id` (an integration they send through, a
+ * team they send to): deleting it would leave those actions sending to nobody without a word. `lead`
+ * starts the message ("Alert rules send to this team"); the caller skips the check when forced.
+ */
+export async function assertNoRuleActionNames(
+  db: Kysely<Database>,
+  orgId: string,
+  id: string,
+  lead: string,
+): Promise<void> {
+  // Actions are stored as JSON, where the id is a quoted string value.
+  const rules = await db
+    .selectFrom('rules')
+    .select(['id', 'name'])
+    .where('org_id', '=', orgId)
+    .where('actions', 'like', `%${JSON.stringify(id)}%`)
+    .orderBy('name')
+    .execute();
+  if (rules.length === 0) return;
+  throw new ConflictError(
+    `${lead}: ${rules.map((r) => `“${r.name}” (${r.id})`).join(', ')}. Change them first, or delete with force=true`,
+  );
 }

@@ -1,10 +1,10 @@
 import type { z } from 'zod';
-import { ConflictError, type FieldProblem, NotFoundError, ValidationError } from '../errors.js';
+import { type FieldProblem, NotFoundError, ValidationError } from '../errors.js';
 import { newId } from '../ids.js';
 import { parseJsonObject } from '../store/json.js';
 import type { IntegrationTable } from '../store/schema.js';
 import { zodProblems } from '../validation.js';
-import { iso, type TenancyDeps } from './context.js';
+import { assertNoRuleActionNames, iso, type TenancyDeps } from './context.js';
 import { PROVIDER_SPECS, type Provider } from './integration-providers.js';
 import type { ReferenceCache } from './reference-cache.js';
 
@@ -212,18 +212,7 @@ export function integrations(deps: IntegrationDeps) {
     async remove(orgId: string, id: string, options: { force?: boolean } = {}): Promise<void> {
       await row(orgId, id);
       if (!options.force) {
-        const users = await db
-          .selectFrom('rules')
-          .select(['id', 'name'])
-          .where('org_id', '=', orgId)
-          .where('actions', 'like', `%${JSON.stringify(id)}%`)
-          .orderBy('name')
-          .execute();
-        if (users.length > 0) {
-          throw new ConflictError(
-            `Alert rules send through this integration: ${users.map((r) => `“${r.name}” (${r.id})`).join(', ')}. Change them first, or delete with force=true`,
-          );
-        }
+        await assertNoRuleActionNames(db, orgId, id, 'Alert rules send through this integration');
       }
       const result = await db
         .deleteFrom('integrations')

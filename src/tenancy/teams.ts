@@ -3,7 +3,7 @@ import { ConflictError, NotFoundError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Database, TeamTable } from '../store/schema.js';
 import { isUniqueViolation } from '../store/store.js';
-import { assertFound, iso, type TenancyDeps } from './context.js';
+import { assertFound, assertNoRuleActionNames, iso, type TenancyDeps } from './context.js';
 import { lockOrganization, unassignIssues } from './members.js';
 
 /** A team as the API shows it. */
@@ -120,14 +120,18 @@ export function teams(deps: TenancyDeps) {
      * Deletes a team: its members stay in the organization; its projects lose it (a project left with no
      * team is open to the whole organization); issues assigned to it are unassigned; settings of the team
      * and settings scoped to it go. Ownership rules stop naming it (owners are read by id, and a team id
-     * never comes back). Rules that name it are kept: a firing records why nothing went to it, and saving
-     * one again says it is not a team.
+     * never comes back). A team that alert rules send to is kept (409 naming them) unless `force`: their
+     * actions would reach nobody. Forced, the rules are kept: a firing records why nothing went to the
+     * team, and saving one again says it is not a team.
      */
-    async remove(orgId: string, teamId: string): Promise<void> {
+    async remove(orgId: string, teamId: string, options: { force?: boolean } = {}): Promise<void> {
       const now = clock.now();
       await db.transaction().execute(async (trx) => {
         await lockOrganization(trx, orgId);
         await teamRow(trx, orgId, teamId);
+        if (!options.force) {
+          await assertNoRuleActionNames(trx, orgId, teamId, 'Alert rules send to this team');
+        }
         await unassignIssues(trx, orgId, { type: 'team', id: teamId }, now);
         await trx
           .deleteFrom('notification_settings')

@@ -367,6 +367,51 @@ describe.skipIf(SKIP_PROFILE)('changing and removing members and teams', () => {
     expect(put2.body.settings).toEqual([]);
   });
 
+  it('keeps a team that alert rules send to (409 naming them) until deleted with force=true', async () => {
+    const mobile = (
+      await h.request('POST', '/api/v1/orgs/acme/teams', { slug: 'mobile', memberIds: [id.ben] })
+    ).body.id;
+    await h.request('POST', '/api/v1/orgs/acme/projects', { slug: 'app' });
+    const ruleId = (
+      await h.request('POST', '/api/v1/projects/acme/app/rules', {
+        name: 'Crashes to mobile',
+        frequency: 0,
+        conditions: [{ id: 'every_event' }],
+        actions: [{ id: 'notify_email', targetType: 'Team', targetIdentifier: mobile }],
+      })
+    ).body.id;
+
+    const kept = await h.request('DELETE', `/api/v1/orgs/acme/teams/${mobile}`);
+    expect(kept.status).toBe(409);
+    expect(kept.body.error).toMatchObject({
+      code: 'conflict',
+      message: `Alert rules send to this team: “Crashes to mobile” (${ruleId}). Change them first, or delete with force=true`,
+    });
+    expect(await team(mobile)).toMatchObject({ memberIds: [id.ben] });
+    const bad = await h.request('DELETE', `/api/v1/orgs/acme/teams/${mobile}?force=yes`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details).toEqual([expect.objectContaining({ path: 'query.force' })]);
+
+    const gone = await h.request('DELETE', `/api/v1/orgs/acme/teams/${mobile}?force=true`);
+    expect(gone.status).toBe(204);
+    expect(await team(mobile)).toBeUndefined();
+    expect((await h.request('GET', `/api/v1/projects/acme/app/rules/${ruleId}`)).status).toBe(200);
+    // The rule still fires, sends the deleted team nothing, and the history says why.
+    const issue = (
+      await h.request('POST', '/api/v1/projects/acme/app/events', { message: 'App crashes on launch' })
+    ).body.issueId;
+    for (let i = 0; i < 3; i++) await h.engine.queue.drain();
+    const fired = await h.request('GET', `/api/v1/orgs/acme/notifications?rule=${ruleId}&issue=${issue}`);
+    expect(fired.body.data.flatMap((n: { deliveries: unknown[] }) => n.deliveries)).toEqual([
+      expect.objectContaining({
+        recipient: { type: 'team', id: mobile },
+        status: 'suppressed',
+        reason: 'unroutable',
+        lastError: `${mobile} is not a team of this organization`,
+      }),
+    ]);
+  });
+
   it('describes the new routes in the OpenAPI document', async () => {
     const doc = await h.request('GET', '/api/v1/openapi.json', undefined, { token: null });
     const member = doc.body.paths['/api/v1/orgs/{org}/members/{userId}'];

@@ -250,6 +250,43 @@ describe.skipIf(SKIP_PROFILE)('members who leave and teams that are deleted', ()
     expect(after).toMatchObject({ status: 'dead', reason: 'smtp_550' });
   });
 
+  it('a delivery that comes due after the membership ended some other way is not sent, and says why', async () => {
+    // The membership row goes without the API (another process, a restore, a fix by hand), so nothing
+    // suppressed what waits for her: the delivery stage's own check is all that stands in the way.
+    await member('fay');
+    await h.request('POST', '/api/v1/orgs/acme/projects', { slug: 'night' });
+    clock.set(T0 + 7 * 86_400_000);
+    const settings = await h.request('PUT', `/api/v1/users/${id.fay}/notification-settings`, {
+      options: { quietHours: [{ days: ['mon'], start: '09:00', end: '12:00' }] },
+    });
+    expect(settings.status).toBe(200);
+    await rule('night', [{ id: 'notify_email', targetType: 'Member', targetIdentifier: id.fay }]);
+    const issue = await ingest('night', { message: 'Backups are late' });
+    expect((await deliveries(`issue=${issue}`)).map((d) => d.status)).toEqual(['deferred']);
+
+    const orgId = (await h.request('GET', '/api/v1/orgs/acme')).body.id;
+    await h.engine.store.db
+      .deleteFrom('members')
+      .where('org_id', '=', orgId)
+      .where('user_id', '=', id.fay!)
+      .execute();
+    expect((await deliveries(`issue=${issue}`)).map((d) => d.status)).toEqual(['deferred']);
+
+    // Her quiet hours end: the delivery is released and comes to the delivery stage.
+    clock.set(T0 + 7 * 86_400_000 + 3 * 3600_000);
+    await settle();
+    expect(mailsTo('fay')).toHaveLength(0);
+    expect(await deliveries(`issue=${issue}`)).toEqual([
+      expect.objectContaining({
+        recipient: { type: 'user', id: id.fay },
+        channel: 'email',
+        status: 'suppressed',
+        reason: 'unroutable',
+        lastError: `${id.fay} is not a member of this organization`,
+      }),
+    ]);
+  });
+
   it('a deleted team is sent nothing, and the firing and the next save say why', async () => {
     const ruleId = await rule('web', [
       { id: 'notify_email', targetType: 'Team', targetIdentifier: id.frontend },
@@ -258,7 +295,9 @@ describe.skipIf(SKIP_PROFILE)('members who leave and teams that are deleted', ()
     await ingest('web', { message: 'Button does nothing' });
     expect(mailsTo('ben')).toHaveLength(before + 1);
 
-    expect((await h.request('DELETE', `/api/v1/orgs/acme/teams/${id.frontend}`)).status).toBe(204);
+    // A rule sends to it: deleting it needs force.
+    expect((await h.request('DELETE', `/api/v1/orgs/acme/teams/${id.frontend}`)).status).toBe(409);
+    expect((await h.request('DELETE', `/api/v1/orgs/acme/teams/${id.frontend}?force=true`)).status).toBe(204);
     const issue = await ingest('web', { message: 'Layout shifts on load' });
     expect(mailsTo('ben')).toHaveLength(before + 1);
     expect(await deliveries(`issue=${issue}`)).toEqual([

@@ -449,6 +449,34 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     await owner.context().close();
   });
 
+  it('snoozes all notifications from My settings, and each card says what its own button did', async () => {
+    const dee = (
+      await h.request('POST', '/api/v1/orgs/acme/members', { email: 'dee@acme.test', name: 'Dee' })
+    ).body.userId;
+    const deeToken = (await h.request('POST', `/api/v1/users/${dee}/tokens`, { name: 'browser' })).body.token;
+    const page = await signIn(deeToken);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My settings' }).click();
+    const snooze = page.getByRole('region', { name: 'Snooze all notifications' });
+    const prefs = page.getByRole('form', { name: 'Language, time and quiet hours' });
+
+    await snooze.getByRole('button', { name: '1 hour', exact: true }).click();
+    await snooze.getByText('Snoozed for 1 hour.').waitFor();
+    await snooze.getByText(/^Snoozed until /).waitFor();
+    expect(await prefs.getByRole('status').count()).toBe(0);
+    const options = async () =>
+      (await h.request('GET', `/api/v1/users/${dee}/notification-settings`)).body.options;
+    expect((await options()).snoozeUntil).toEqual(expect.any(String));
+
+    await prefs.getByRole('button', { name: 'Save preferences' }).click();
+    await prefs.getByText('Preferences saved.').waitFor();
+    await snooze.getByRole('button', { name: 'Resume now' }).click();
+    await snooze.getByText('Snooze ended.').waitFor();
+    await prefs.getByText('Preferences saved.').waitFor();
+    expect(await snooze.getByText('Preferences saved.').count()).toBe(0);
+    expect((await options()).snoozeUntil).toBeNull();
+    await page.context().close();
+  });
+
   it('shows the signing secret Herald made for a new webhook once, after saving', async () => {
     const page = await signIn(ADMIN_TOKEN);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Integrations' }).click();

@@ -80,13 +80,14 @@ export function teamRoutes(app: ApiApp, services: Services): void {
       schema: {
         tags: ['teams'],
         summary:
-          'Delete a team: its issues are unassigned, it leaves ownership rules and projects; rules naming it send nothing more (the history says why)',
+          'Delete a team: its issues are unassigned, it leaves ownership rules and projects; one that alert rules send to answers 409 naming them, unless force=true (then they send it nothing, and the history says why)',
         params: teamParams,
+        querystring: z.object({ force: z.enum(['true', 'false']).optional() }).strict(),
       },
     },
     async (request, reply) => {
       const org = await services.organizations.resolve(principalOf(request), request.params.org);
-      await services.teams.remove(org.id, request.params.teamId);
+      await services.teams.remove(org.id, request.params.teamId, { force: request.query.force === 'true' });
       return reply.code(204).send();
     },
   );

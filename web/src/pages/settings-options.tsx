@@ -31,6 +31,15 @@ const SNOOZES: readonly [string, number][] = [
 
 type KeyedWindow = QuietWindow & { readonly key: number };
 
+/** The cards of this form: each shows the outcome of its own save. */
+type Card = 'snooze' | 'prefs';
+
+/** The outcome of a card's last save. */
+interface Message {
+  readonly kind: 'ok' | 'error';
+  readonly text: string;
+}
+
 let windowKey = 0;
 const keyWindow = (w: QuietWindow): KeyedWindow => ({ ...w, key: windowKey++ });
 
@@ -54,29 +63,40 @@ export function OptionsForm(props: {
   const [emailDigests, setEmailDigests] = useState(options.emailDigests);
   const [selfNotifications, setSelfNotifications] = useState(options.selfNotifications);
   const [problems, setProblems] = useState<ApiError | null>(null);
-  const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+  const [messages, setMessages] = useState<Partial<Record<Card, Message>>>({});
   const zones = useMemo(() => timeZones(options.timezone), [options.timezone]);
 
-  const save = async (extra: Record<string, unknown>, done: string) => {
-    setMessage(null);
-    setProblems(null);
+  const save = async (card: Card, extra: Record<string, unknown>, done: string) => {
+    const say = (message: Message | undefined) => setMessages((m) => ({ ...m, [card]: message }));
+    say(undefined);
+    if (card === 'prefs') setProblems(null);
     try {
       await api(props.token, 'PUT', props.base, { options: extra });
       await props.onSaved();
-      setMessage({ kind: 'ok', text: done });
+      say({ kind: 'ok', text: done });
     } catch (e) {
-      if (e instanceof ApiError) setProblems(e);
-      const marked = e instanceof ApiError && e.details.length > 0;
-      setMessage({
+      // Only the preferences card has fields to mark; a snooze's problem is said in its own card.
+      const marked = card === 'prefs' && e instanceof ApiError && e.details.length > 0;
+      if (marked) setProblems(e);
+      say({
         kind: 'error',
-        text: marked ? 'Not saved: fix the fields marked below.' : describeError(e),
+        text: marked
+          ? 'Not saved: fix the fields marked below.'
+          : e instanceof ApiError && e.details[0]
+            ? e.details[0].message
+            : describeError(e),
       });
     }
+  };
+  const notice = (card: Card) => {
+    const message = messages[card];
+    return message ? <Notice kind={message.kind}>{message.text}</Notice> : null;
   };
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
     void save(
+      'prefs',
       { locale, timezone, quietHours: windows, emailDigests, selfNotifications },
       'Preferences saved.',
     );
@@ -92,6 +112,7 @@ export function OptionsForm(props: {
     <>
       <section className="card" aria-labelledby="snooze-title">
         <h2 id="snooze-title">Snooze all notifications</h2>
+        {notice('snooze')}
         {snoozed ? (
           <p>
             <strong>Snoozed until {formatTime(snoozed)}.</strong> Nothing reaches you before then, except
@@ -99,7 +120,7 @@ export function OptionsForm(props: {
             <button
               type="button"
               className="secondary small"
-              onClick={() => void save({ snoozeUntil: null }, 'Snooze ended.')}
+              onClick={() => void save('snooze', { snoozeUntil: null }, 'Snooze ended.')}
             >
               Resume now
             </button>
@@ -113,7 +134,11 @@ export function OptionsForm(props: {
                 type="button"
                 className="secondary small"
                 onClick={() =>
-                  void save({ snoozeUntil: new Date(Date.now() + ms).toISOString() }, `Snoozed for ${name}.`)
+                  void save(
+                    'snooze',
+                    { snoozeUntil: new Date(Date.now() + ms).toISOString() },
+                    `Snoozed for ${name}.`,
+                  )
                 }
               >
                 {name}
@@ -125,7 +150,7 @@ export function OptionsForm(props: {
 
       <form className="card" aria-labelledby="prefs-title" onSubmit={submit} noValidate>
         <h2 id="prefs-title">Language, time and quiet hours</h2>
-        {message ? <Notice kind={message.kind}>{message.text}</Notice> : null}
+        {notice('prefs')}
         <div className="grid-2">
           <Field label="Language" error={problems?.at('options.locale')}>
             {(ids) => (
