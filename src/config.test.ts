@@ -27,4 +27,22 @@ describe('configuration', () => {
     expect(loadConfig({}, {}).retentionDays).toBe(30);
     expect(loadConfig({}, { HERALD_RETENTION_DAYS: '7' }).retentionDays).toBe(7);
   });
+
+  it('reads a switch as on or off, and refuses a misspelt one naming it', () => {
+    expect(loadConfig({}, {}).allowPrivateTargets).toBe(false);
+    for (const on of ['1', 'true', 'YES', ' on ']) {
+      expect(loadConfig({}, { HERALD_ALLOW_PRIVATE_TARGETS: on }).allowPrivateTargets).toBe(true);
+    }
+    for (const off of ['0', 'false', 'No', 'off']) {
+      expect(loadConfig({}, { HERALD_ALLOW_PRIVATE_TARGETS: off }).allowPrivateTargets).toBe(false);
+    }
+    expect(() => loadConfig({}, { HERALD_ALLOW_PRIVATE_TARGETS: 'ture' })).toThrow(ValidationError);
+    try {
+      loadConfig({}, { HERALD_ALLOW_PRIVATE_TARGETS: 'ture' });
+    } catch (error) {
+      expect((error as ValidationError).details).toEqual([
+        { path: 'HERALD_ALLOW_PRIVATE_TARGETS', message: expect.stringContaining('true') },
+      ]);
+    }
+  });
 });

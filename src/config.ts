@@ -64,7 +64,15 @@ export interface ConfigFlags {
   readonly logLevel?: string;
 }
 
-const boolean = z.string().transform((v) => ['1', 'true', 'yes', 'on'].includes(v.trim().toLowerCase()));
+const TRUE_WORDS = ['1', 'true', 'yes', 'on'];
+const FALSE_WORDS = ['0', 'false', 'no', 'off'];
+/** A switch: a misspelt value (`ture`) is refused, not read as "off". */
+const boolean = z
+  .string()
+  .refine((v) => [...TRUE_WORDS, ...FALSE_WORDS].includes(v.trim().toLowerCase()), {
+    message: `must be one of ${[...TRUE_WORDS, ...FALSE_WORDS].join(', ')}`,
+  })
+  .transform((v) => TRUE_WORDS.includes(v.trim().toLowerCase()));
 
 const schema = z.object({
   host: z.string().min(1).default('127.0.0.1'),

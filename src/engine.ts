@@ -41,8 +41,7 @@ import { rulePreview } from './rules/rule-preview.js';
 import { ruleProcessor } from './rules/rule-processor.js';
 import { ruleSnoozes } from './rules/rule-snoozes.js';
 import { ruleStore } from './rules/rule-store.js';
-import { loadSecretKey } from './security/keys.js';
-import { secretBox } from './security/secret-box.js';
+import { installationKey } from './security/key-check.js';
 import type { Services } from './services.js';
 import { openStore, type Store } from './store/store.js';
 import { templateService } from './templates/template-service.js';
@@ -113,7 +112,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
     });
   await store.migrate();
 
-  const secret = loadSecretKey(config.secretKey, config.dataDir);
+  const secret = await installationKey(store.db, config.secretKey, config.dataDir);
   if (secret.generated)
     logger.info({ dataDir: config.dataDir }, 'generated a secret key into the data folder');
   let boundPort: number | undefined;
@@ -123,7 +122,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
   const deps: TenancyDeps = {
     db: store.db,
     clock,
-    secrets: secretBox(secret.key),
+    secrets: secret.box,
     publicUrl: () => publicBaseUrl(config, boundPort),
   };
 

@@ -4,8 +4,7 @@ import { type ConfigFlags, loadConfig, ROLES } from '../config.js';
 import { createEngine, VERSION } from '../engine.js';
 import { HeraldError } from '../errors.js';
 import { createLogger } from '../logger.js';
-import { loadSecretKey } from '../security/keys.js';
-import { secretBox } from '../security/secret-box.js';
+import { installationKey } from '../security/key-check.js';
 import { openStore } from '../store/store.js';
 import { apiKeys } from '../tenancy/api-keys.js';
 
@@ -95,7 +94,7 @@ common(
   const store = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     await store.migrate();
-    const box = secretBox(loadSecretKey(config.secretKey, config.dataDir).key);
+    const { box } = await installationKey(store.db, config.secretKey, config.dataDir);
     const keys = apiKeys({
       db: store.db,
       clock: systemClock,

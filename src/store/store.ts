@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, type Migration, type MigrationProvider, Migrator, PostgresDialect, sql } from 'kysely';
+import { ValidationError } from '../errors.js';
 import { pgLibrary } from './cluster-libraries.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { namedStatementsClient, statementNames } from './pg-named-statements.js';
@@ -120,10 +121,7 @@ function wrap(
     async migrate() {
       // Kysely looks for its bookkeeping tables in any schema; pin them to ours so databases that host
       // several Herald schemas (one per search_path) migrate independently.
-      const schema =
-        dialect === 'postgres'
-          ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
-          : undefined;
+      const schema = dialect === 'postgres' ? await currentSchema(db) : undefined;
       const migrator = new Migrator({
         db,
         provider: staticProvider(MIGRATIONS),
@@ -147,6 +145,46 @@ function wrap(
       await db.destroy();
     },
   };
+}
+
+/** A problem of the PostgreSQL connection, said in terms of the setting that chose the server. */
+function databaseProblem(message: string, cause?: unknown): ValidationError {
+  const error = new ValidationError(
+    [{ path: 'HERALD_DATABASE_URL', message }],
+    'The database named by HERALD_DATABASE_URL cannot be used',
+  );
+  if (cause !== undefined) Object.defineProperty(error, 'cause', { value: cause });
+  return error;
+}
+
+/**
+ * The schema Herald's tables live in (the first of the connection's `search_path` that exists), read
+ * first of all: a server that cannot be reached or refuses the login fails here, naming the setting
+ * (pg's messages name the host and user, never the password).
+ */
+async function currentSchema(db: Kysely<Database>): Promise<string> {
+  let schema: string | null | undefined;
+  try {
+    schema = (await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db)).rows[0]
+      ?.schema;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const reason =
+      code === '28P01' || code === '28000'
+        ? 'the server refused the user or password'
+        : code === '3D000'
+          ? 'the database does not exist'
+          : error instanceof Error
+            ? error.message
+            : String(error);
+    throw databaseProblem(`cannot connect: ${reason}`, error);
+  }
+  if (!schema) {
+    throw databaseProblem(
+      'no schema of its search_path exists: create the schema first (CREATE SCHEMA …) or leave search_path unset',
+    );
+  }
+  return schema;
 }
 
 function staticProvider(migrations: Readonly<Record<string, Migration>>): MigrationProvider {
