@@ -51,6 +51,7 @@ import { integrations } from './tenancy/integrations.js';
 import { members } from './tenancy/members.js';
 import { orgSignal } from './tenancy/org-signal.js';
 import { organizations } from './tenancy/organizations.js';
+import { projectPurge } from './tenancy/project-deletion.js';
 import { projects } from './tenancy/projects.js';
 import { referenceCache } from './tenancy/reference-cache.js';
 import { checkTarget } from './tenancy/target-check.js';
@@ -183,6 +184,8 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
     },
   });
   const http = threadedHttpClient({ allowPrivateTargets: config.allowPrivateTargets });
+  // The projects ingest finds, kept a moment: a deletion through this process forgets its project at once.
+  const ingestProjects = eventProjects(store.db);
   const channels = tracedChannels(
     buildChannels({ http, vapid: inboxStage.vapid }, { ...channelFactories, inapp: () => inboxStage.inapp }),
   );
@@ -190,7 +193,12 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
     organizations: organizations({ ...deps, references }),
     members: members({ ...deps, onMemberRemoved: membersChanged.emit }),
     teams: teams(deps),
-    projects: projects({ ...deps, references }),
+    projects: projects({
+      ...deps,
+      references,
+      onDeleted: (projectId) => ingestProjects.forget(projectId),
+      onJobsCommitted,
+    }),
     integrations: integrations({
       ...deps,
       checkTarget: checkTarget(config.allowPrivateTargets),
@@ -212,7 +220,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
       }),
       analytics.metrics,
     ),
-    eventProjects: eventProjects(store.db),
+    eventProjects: ingestProjects,
     issues: issuesService({ db: store.db, clock, onJobsCommitted }),
     rules: ruleStore({ db: store.db, clock, logger, onRuleSaved: (event) => system.ruleSaved(event) }),
     ruleSnoozes: ruleSnoozes({ db: store.db, clock }),
@@ -314,6 +322,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
     ...(handoff ? { handoff, claimed } : {}),
   });
   queue.handle('notify', fanout.notify);
+  queue.handle('purge-project', projectPurge({ db: store.db, clock, logger }));
   // The pipeline: ingest → rules → notifications → fan-out (recipients, preferences) → delivery, each a
   // queued job written in the transaction of the rows it acts on (an issue alert's fan-out is written
   // with its notification).

@@ -56,7 +56,8 @@ export function deadLetters(deps: {
   /**
    * Replays the dead deliveries among `ids`. One whose integration is disabled or deleted, or whose
    * person left the organization, is held back (`held`, with why): sent now it would only be suppressed,
-   * and never be a dead letter to replay again once the integration works.
+   * and never be a dead letter to replay again once the integration works. One about a deleted project
+   * is held back for good: nothing more is sent about it.
    */
   async function replay(orgId: string, ids: readonly string[]): Promise<Replayed> {
     if (ids.length === 0) return { data: [], held: [] };
@@ -64,6 +65,8 @@ export function deadLetters(deps: {
     const { rows, held, jobIds } = await db.transaction().execute(async (trx) => {
       const found = await trx
         .selectFrom('deliveries')
+        .innerJoin('notifications', 'notifications.id', 'deliveries.notification_id')
+        .leftJoin('projects', 'projects.id', 'notifications.project_id')
         .leftJoin('integrations', 'integrations.id', 'deliveries.integration_id')
         .leftJoin('members', (join) =>
           join
@@ -75,6 +78,9 @@ export function deadLetters(deps: {
           'integrations.status as integration_status',
           'integrations.name as integration_name',
           'members.user_id as member',
+          'notifications.project_id as project_id',
+          'projects.id as project_row',
+          'projects.deleted_at as project_deleted_at',
         ])
         .where('deliveries.org_id', '=', orgId)
         .where('deliveries.id', 'in', [...ids])
@@ -82,9 +88,20 @@ export function deadLetters(deps: {
         .execute();
       const held: HeldDelivery[] = [];
       const dead: DeliveryTable[] = [];
-      for (const { integration_status, integration_name, member, ...row } of found) {
-        const why =
-          row.recipient_type === 'user' && member === null
+      for (const {
+        integration_status,
+        integration_name,
+        member,
+        project_id,
+        project_row,
+        project_deleted_at,
+        ...row
+      } of found) {
+        // A deleted project's row lingers until its purge, a purged one's is gone.
+        const projectGone = project_id !== null && (project_row === null || project_deleted_at != null);
+        const why = projectGone
+          ? 'its project was deleted'
+          : row.recipient_type === 'user' && member === null
             ? 'the person is no longer a member of the organization'
             : heldBecause(row.integration_id, integration_status, integration_name);
         if (why) held.push({ id: row.id, reason: why });

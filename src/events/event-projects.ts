@@ -9,14 +9,19 @@ export interface EventProject extends IngestTarget {
   readonly dsnKey: string;
 }
 
-/** How long a found project is remembered; ingest asks for the same few projects thousands of times a second. */
-const CACHE_MS = 10_000;
+/**
+ * How long a found project is remembered; ingest asks for the same few projects thousands of times a
+ * second. A project deleted through another process is still accepted here for up to this long (as a
+ * revoked API key is), through this one never.
+ */
+const CACHE_MS = 5_000;
 const CACHE_SIZE = 1000;
 
 /**
  * Finds the project of an ingest request in one query, by slugs (API) or by number (Sentry SDKs). Found
- * projects are remembered briefly (slugs, numbers, owners and DSN keys do not change under a project);
- * misses are not, so a project created a moment ago is found at once.
+ * projects are remembered briefly (slugs, numbers, owners and DSN keys do not change under a project,
+ * which only a deletion ends); misses are not, so a project created a moment ago is found at once. A
+ * deleted project is not found, as an unknown one.
  */
 export function eventProjects(db: Kysely<Database>, now: () => number = Date.now) {
   const cache = new Map<string, { project: EventProject; until: number }>();
@@ -35,7 +40,8 @@ export function eventProjects(db: Kysely<Database>, now: () => number = Date.now
     db
       .selectFrom('projects')
       .innerJoin('organizations', 'organizations.id', 'projects.org_id')
-      .select(['projects.id as projectId', 'projects.org_id as orgId', 'projects.dsn_key as dsnKey']);
+      .select(['projects.id as projectId', 'projects.org_id as orgId', 'projects.dsn_key as dsnKey'])
+      .where('projects.deleted_at', 'is', null);
 
   return {
     /** The project `org/project` if the caller may see it; 404 otherwise (another org's looks missing). */
@@ -52,6 +58,11 @@ export function eventProjects(db: Kysely<Database>, now: () => number = Date.now
       return cached(`number ${number}`, () =>
         base().where('projects.number', '=', number).executeTakeFirst(),
       );
+    },
+
+    /** Forgets a project deleted through this process: its events are refused from now on. */
+    forget(projectId: string): void {
+      for (const [key, hit] of cache) if (hit.project.projectId === projectId) cache.delete(key);
     },
   };
 }

@@ -68,9 +68,18 @@ export function issuesService(deps: {
 }) {
   const { db, clock } = deps;
 
-  /** The issue, when the caller acts for its org or is a member of it (people triage their issues). */
+  /**
+   * The issue, when the caller acts for its org or is a member of it (people triage their issues); one
+   * of a deleted project is gone with it, though its purge may not have reached it yet.
+   */
   async function row(principal: Principal, id: string): Promise<IssueTable> {
-    const found = await db.selectFrom('issues').selectAll().where('id', '=', id).executeTakeFirst();
+    const found = await db
+      .selectFrom('issues')
+      .innerJoin('projects', 'projects.id', 'issues.project_id')
+      .selectAll('issues')
+      .where('issues.id', '=', id)
+      .where('projects.deleted_at', 'is', null)
+      .executeTakeFirst();
     if (!found) throw new NotFoundError('Issue');
     if (actsForOrg(principal, found.org_id)) return found;
     if (principal.kind === 'user') {

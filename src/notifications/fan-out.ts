@@ -405,10 +405,14 @@ export function fanOut(deps: FanOutDeps) {
     write,
     writeMany,
     finish,
-    /** The `notify` job: a notification's fan-out in one transaction of its own. */
+    /**
+     * The `notify` job: a notification's fan-out in one transaction of its own. One about a project
+     * deleted since it was raised goes to nobody.
+     */
     async notify(job: Job): Promise<void> {
       const notification = await deps.notifications.get(String(job.payload.notificationId));
       if (!notification) return;
+      if (notification.projectId !== null && !(await deps.references.project(notification.projectId))) return;
       const planned = await plan(notification, {
         ...(Array.isArray(job.payload.targets) ? { targets: job.payload.targets as Target[] } : {}),
         rules: (job.payload.rules as FiredRuleRoute[] | undefined) ?? [],

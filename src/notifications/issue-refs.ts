@@ -8,7 +8,8 @@ import type { IssueAlertPayload } from './types/issue-alert.js';
 export type IssueRefs = Pick<IssueAlertPayload, 'organization' | 'project' | 'issue'>;
 
 /**
- * Reads the references of an issue notification; null when the issue is gone. `issue` is the issue's
+ * Reads the references of an issue notification; null when the issue or its project is gone (a deleted
+ * project's issues notify nobody, whatever was under way for them). `issue` is the issue's
  * row or its id (then read here). The organization and project come from `references` (a cache in the
  * pipeline), by default straight from the database.
  */
@@ -28,7 +29,7 @@ export async function issueRefs(
     references.project(issue.project_id),
   ]);
   if (!organization) throw new Error(`organization ${issue.org_id} of issue ${issue.id} not found`);
-  if (!project) throw new Error(`project ${issue.project_id} of issue ${issue.id} not found`);
+  if (!project) return null;
   return {
     organization: { id: organization.id, slug: organization.slug, name: organization.name },
     project: { id: project.id, slug: project.slug, name: project.name },

@@ -92,7 +92,15 @@ export async function scopeOrgs(trx: Executor, entries: readonly ScopedEntry[]):
       const rows = await trx.selectFrom('organizations').select('id').where('id', 'in', list).execute();
       return new Map(rows.map((r) => [r.id, r.id]));
     }
-    const rows = await trx.selectFrom(table).select(['id', 'org_id']).where('id', 'in', list).execute();
+    const rows =
+      table === 'projects'
+        ? await trx
+            .selectFrom('projects')
+            .select(['id', 'org_id'])
+            .where('id', 'in', list)
+            .where('deleted_at', 'is', null)
+            .execute()
+        : await trx.selectFrom(table).select(['id', 'org_id']).where('id', 'in', list).execute();
     return new Map(rows.map((r) => [r.id, r.org_id]));
   };
   const byType: Partial<Record<ScopeType, Map<string, string>>> = {
@@ -143,6 +151,7 @@ export async function effectiveContext(
     .selectFrom('projects')
     .select(['id', 'org_id'])
     .where('id', '=', query.projectId)
+    .where('deleted_at', 'is', null)
     .executeTakeFirst();
   if (!project || !orgIds.includes(project.org_id) || (orgId !== null && orgId !== project.org_id)) {
     throw ValidationError.field('query.projectId', 'Not a project of an organization this user belongs to');

@@ -61,6 +61,7 @@ export function unsubscribeLinks(deps: {
         .select('name')
         .where('id', '=', payload.projectId)
         .where('org_id', '=', payload.orgId)
+        .where('deleted_at', 'is', null)
         .executeTakeFirst();
       if (!row) return null;
       project = row.name;

@@ -5,7 +5,15 @@ import { preparedRows } from '../store/prepared-rows.js';
 import type { Database, JobTable } from '../store/schema.js';
 
 /** Kinds of durable work; each has one handler registered with the worker. */
-export const JOB_KINDS = ['evaluate-event', 'deliver', 'digest', 'sweep', 'notify', 'workflow'] as const;
+export const JOB_KINDS = [
+  'evaluate-event',
+  'deliver',
+  'digest',
+  'sweep',
+  'notify',
+  'workflow',
+  'purge-project',
+] as const;
 
 /** One of {@link JOB_KINDS}. */
 export type JobKind = (typeof JOB_KINDS)[number];

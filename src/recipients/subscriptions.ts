@@ -107,7 +107,14 @@ export function subscriptions(deps: { readonly db: Kysely<Database>; readonly cl
    * the issue's org key. Another org's issue and a personal token of a non-member are a 404.
    */
   async function target(principal: Principal, issueId: string, userId: string | undefined): Promise<string> {
-    const issue = await db.selectFrom('issues').select('org_id').where('id', '=', issueId).executeTakeFirst();
+    // An issue of a deleted project is gone with it, though its purge may not have reached it yet.
+    const issue = await db
+      .selectFrom('issues')
+      .innerJoin('projects', 'projects.id', 'issues.project_id')
+      .select('issues.org_id')
+      .where('issues.id', '=', issueId)
+      .where('projects.deleted_at', 'is', null)
+      .executeTakeFirst();
     if (!issue) throw new NotFoundError('Issue');
     let who: string;
     if (principal.kind === 'user') {

@@ -113,6 +113,8 @@ export interface ProjectTable {
   /** JSON object of project-level options (digest overrides, …). */
   options: string;
   created_at: number;
+  /** When it was deleted: hidden everywhere from then on, until the purge job removes it; null while live. */
+  deleted_at?: number | null;
 }
 
 /** A project's teams. */

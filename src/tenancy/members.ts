@@ -40,7 +40,7 @@ export interface MemberPatch {
 }
 
 /** Statuses of a delivery that has not been sent yet and will not be unless something sends it. */
-const WAITING_STATUSES = ['pending', 'deferred', 'failed', 'digested'] as const;
+export const WAITING_STATUSES = ['pending', 'deferred', 'failed', 'digested'] as const;
 
 /** Why a delivery to someone outside the organization is not sent: the history's `lastError`. */
 function notMemberProblem(userId: string): string {

@@ -5,6 +5,7 @@ import { newId } from '../ids.js';
 import type { Database, ProjectTable } from '../store/schema.js';
 import { isUniqueViolation } from '../store/store.js';
 import { assertFound, iso, type TenancyDeps } from './context.js';
+import { deleteProject } from './project-deletion.js';
 import type { ReferenceCache } from './reference-cache.js';
 
 /** A project as the API shows it, with the DSN Sentry SDKs are configured with. */
@@ -40,7 +41,7 @@ export interface ProjectPatch {
   readonly teamIds?: readonly string[] | undefined;
 }
 
-/** The organization's project with this slug, or 404. */
+/** The organization's project with this slug, or 404 naming it (a deleted one is not found either). */
 async function bySlug(
   db: Kysely<Database> | Transaction<Database>,
   orgId: string,
@@ -51,8 +52,9 @@ async function bySlug(
     .selectAll()
     .where('org_id', '=', orgId)
     .where('slug', '=', slug)
+    .where('deleted_at', 'is', null)
     .executeTakeFirst();
-  if (!row) throw new NotFoundError('Project');
+  if (!row) throw new NotFoundError(`Project "${slug}"`);
   return row;
 }
 
@@ -72,8 +74,18 @@ async function assertTeams(
   assertFound(teamIds, new Set(found.map((r) => r.id)), 'teamIds', 'a team');
 }
 
+/** What the projects service needs beyond the tenancy's own. */
+export interface ProjectsDeps extends TenancyDeps {
+  /** The pipeline's copy of projects, told of a change made here once it committed. */
+  readonly references?: ReferenceCache;
+  /** Told the id of a project deleted here once the deletion committed (ingest's copy of projects). */
+  readonly onDeleted?: (projectId: string) => void;
+  /** Told the ids of jobs a committed write enqueued. */
+  readonly onJobsCommitted?: (ids: string[]) => void;
+}
+
 /** Projects of an organization. */
-export function projects(deps: TenancyDeps & { readonly references?: ReferenceCache }) {
+export function projects(deps: ProjectsDeps) {
   const { db, clock } = deps;
 
   const toProject = (row: ProjectTable, teamIds: string[]): Project => ({
@@ -160,6 +172,7 @@ export function projects(deps: TenancyDeps & { readonly references?: ReferenceCa
         .selectFrom('projects')
         .selectAll()
         .where('org_id', '=', orgId)
+        .where('deleted_at', 'is', null)
         .orderBy('created_at')
         .execute();
       const teams = await teamIdsOf(rows.map((r) => r.id));
@@ -207,6 +220,24 @@ export function projects(deps: TenancyDeps & { readonly references?: ReferenceCa
       const row = await bySlug(db, orgId, slug);
       const teams = await teamIdsOf([row.id]);
       return toProject(row, teams.get(row.id) ?? []);
+    },
+
+    /**
+     * Deletes the project: gone at once from every list and lookup, its DSN and ingest paths answering as
+     * for an unknown project, nothing more sent about it, its slug free for a new project; its data is
+     * purged in the background (see deleteProject). Other processes stop accepting its events within 5 s
+     * and stop evaluating and notifying for it within 2 s (what they keep of a project); this one at once.
+     * A second deletion, like an unknown slug, is a 404 naming it.
+     */
+    async remove(orgId: string, slug: string): Promise<void> {
+      const now = clock.now();
+      const { id, jobIds } = await db.transaction().execute(async (trx) => {
+        const row = await bySlug(trx, orgId, slug);
+        return { id: row.id, jobIds: await deleteProject(trx, row, now) };
+      });
+      deps.references?.forgetProject(id);
+      deps.onDeleted?.(id);
+      deps.onJobsCommitted?.(jobIds);
     },
   };
 }

@@ -43,7 +43,7 @@ export interface IntegrationReference {
 export interface References {
   /** The organization, or undefined when there is none with this id. */
   organization(orgId: string, trx?: Transaction<Database>): Promise<OrganizationReference | undefined>;
-  /** The project, or undefined when there is none with this id. */
+  /** The project, or undefined when there is none with this id (or it was deleted). */
   project(projectId: string, trx?: Transaction<Database>): Promise<ProjectReference | undefined>;
   /** Every integration of the organization, whatever its status, oldest first. */
   integrations(orgId: string, trx?: Transaction<Database>): Promise<readonly IntegrationReference[]>;
@@ -58,7 +58,7 @@ export interface References {
 export interface ReferenceCache extends References {
   /** After the organization's slug, name or throttle overrides changed. */
   forgetOrganization(orgId: string): void;
-  /** After the project's slug, name or digest options changed. */
+  /** After the project's slug, name or digest options changed, or it was deleted. */
   forgetProject(projectId: string): void;
   /** After one of the organization's integrations was created, changed (status included) or deleted. */
   forgetIntegrations(orgId: string): void;
@@ -130,6 +130,7 @@ async function loadProject(db: Db, projectId: string): Promise<ProjectReference 
     .selectFrom('projects')
     .select(['id', 'slug', 'name', 'options'])
     .where('id', '=', projectId)
+    .where('deleted_at', 'is', null)
     .executeTakeFirst();
   return row && { id: row.id, slug: row.slug, name: row.name, digests: parseJsonObject(row.options).digests };
 }

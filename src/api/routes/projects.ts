@@ -89,4 +89,21 @@ export function projectRoutes(app: ApiApp, services: Services): void {
       return services.projects.update(org.id, request.params.project, request.body);
     },
   );
+
+  app.delete(
+    '/api/v1/orgs/:org/projects/:project',
+    {
+      schema: {
+        tags: ['projects'],
+        summary:
+          'Delete a project: it is gone at once from lists and lookups, its DSN and ingest paths refuse events (within 5 s in other API processes), nothing more is sent about it (what waited is suppressed, reason project_deleted) and its slug is free again; its events, issues, rules and releases are purged in the background. The history of what was sent stays until retention removes it',
+        params: orgParams.extend({ project: slug }),
+      },
+    },
+    async (request, reply) => {
+      const org = await services.organizations.resolve(principalOf(request), request.params.org);
+      await services.projects.remove(org.id, request.params.project);
+      return reply.code(204).send();
+    },
+  );
 }

@@ -14,6 +14,7 @@ import { writePathIndexes } from './012-write-path-indexes.js';
 import { payloadSchema } from './013-payload-schema.js';
 import { tokenIssuer } from './014-token-issuer.js';
 import { deferredIndex } from './015-deferred-index.js';
+import { projectDeletion } from './016-project-deletion.js';
 
 /** Every migration, in order; names are stable forever once released. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -32,4 +33,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '013-payload-schema': payloadSchema,
   '014-token-issuer': tokenIssuer,
   '015-deferred-index': deferredIndex,
+  '016-project-deletion': projectDeletion,
 };
