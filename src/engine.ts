@@ -58,6 +58,7 @@ import { checkTarget } from './tenancy/target-check.js';
 import { teams } from './tenancy/teams.js';
 import { deferredRelease } from './throttle/deferred-release.js';
 import { digestBuilder } from './throttle/digest-builder.js';
+import { decideHeldOnChange } from './throttle/held-on-change.js';
 import { redisLimiter } from './throttle/redis-limiter.js';
 import { sqlLimiter } from './throttle/sql-limiter.js';
 import { throttleSettings } from './throttle/throttle-settings.js';
@@ -206,7 +207,15 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
     }),
     throttle: throttleSettings({ db: store.db, clock, references }),
     apiKeys: keys,
-    ...peopleServices({ db: store.db, clock, secretKey: secret.key, onDeploy: (info) => onDeploy(info) }),
+    ...peopleServices({
+      db: store.db,
+      clock,
+      secretKey: secret.key,
+      onDeploy: (info) => onDeploy(info),
+      // A change of settings decides again at once what waits for the people it applies to.
+      heldOnChange: decideHeldOnChange,
+      onJobsCommitted,
+    }),
     history: notificationHistory(store.db),
     analytics,
     deadLetters: deadLetters({ db: store.db, clock, onJobsCommitted }),

@@ -1,8 +1,9 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Clock } from '../clock.js';
 import { type FieldProblem, NotFoundError, ValidationError } from '../errors.js';
 import { type EffectiveSetting, effectiveSettings } from '../preferences/resolve.js';
 import { parseSettingsUpdate, type SettingChanges, type SettingRow } from '../preferences/setting-schema.js';
+import { enqueueJobs, type JobInput } from '../queue/queue.js';
 import type { Database, TeamTable } from '../store/schema.js';
 import type { Principal } from '../tenancy/context.js';
 import { validationError } from '../validation.js';
@@ -36,9 +37,47 @@ export interface TeamSettingsView {
   readonly effective: EffectiveSetting[];
 }
 
-/** Notification settings of users and teams over the store, with every scope checked against membership. */
-export function notificationSettings(deps: { readonly db: Kysely<Database>; readonly clock: Clock }) {
+/**
+ * Runs a change to people's settings in its transaction and answers the jobs, to write in it, that decide
+ * again at once what waits for them (throttle/held-on-change.ts).
+ */
+export type HeldOnChange = (
+  trx: Transaction<Database>,
+  userIds: readonly string[],
+  now: number,
+  change: () => Promise<void>,
+) => Promise<JobInput[]>;
+
+/** What the notification settings service needs. */
+export interface NotificationSettingsDeps {
+  readonly db: Kysely<Database>;
+  readonly clock: Clock;
+  /** What waits for a person (quiet hours, a digest they held) is decided again when they change settings. */
+  readonly heldOnChange: HeldOnChange;
+  readonly onJobsCommitted: (ids: string[]) => void;
+}
+
+/**
+ * Notification settings of users and teams over the store, with every scope checked against membership.
+ * Every change, by the person, an admin, a team's settings or an unsubscribe link, commits with the jobs
+ * that decide again what waits for the people it applies to.
+ */
+export function notificationSettings(deps: NotificationSettingsDeps) {
   const { db, clock } = deps;
+
+  /** Runs `change` for `userIds` in one transaction with the re-decision it calls for; tells the queue. */
+  async function changing(
+    userIds: (trx: Transaction<Database>) => Promise<readonly string[]>,
+    change: (trx: Transaction<Database>) => Promise<void>,
+    now: number,
+  ): Promise<void> {
+    const ids = await db.transaction().execute(async (trx) => {
+      const jobs = await deps.heldOnChange(trx, await userIds(trx), now, () => change(trx));
+      return enqueueJobs(trx, jobs, now);
+    });
+    if (ids.length > 0) deps.onJobsCommitted(ids);
+  }
+
   const access = userAccess(db);
   const store = settingsStore(db);
 
@@ -108,12 +147,16 @@ export function notificationSettings(deps: { readonly db: Kysely<Database>; read
       const changes = collect(problems, settings, (input) => parseSettingsUpdate(input, userId));
       const parsedOptions = options === undefined ? null : parseOptionsPatch(options, now);
       problems.push(...(parsedOptions?.problems ?? []));
-      await db.transaction().execute(async (trx) => {
-        if (changes !== null) problems.push(...(await userScopeProblems(trx, reach, changes.entries)));
-        if (problems.length > 0) throw validationError(problems);
-        if (changes !== null) await store.apply(trx, changes, now);
-        if (parsedOptions !== null) await writeOptions(trx, userId, parsedOptions.patch, now);
-      });
+      await changing(
+        async () => [userId],
+        async (trx) => {
+          if (changes !== null) problems.push(...(await userScopeProblems(trx, reach, changes.entries)));
+          if (problems.length > 0) throw validationError(problems);
+          if (changes !== null) await store.apply(trx, changes, now);
+          if (parsedOptions !== null) await writeOptions(trx, userId, parsedOptions.patch, now);
+        },
+        now,
+      );
       const fresh = await access.reach(principal, userId);
       return userView(fresh, {});
     },
@@ -131,22 +174,36 @@ export function notificationSettings(deps: { readonly db: Kysely<Database>; read
       const problems: FieldProblem[] = [];
       if (options !== undefined) problems.push({ path: 'options', message: 'Teams have no options' });
       const parsed = collect(problems, settings, (input) => parseSettingsUpdate(input, team.id));
-      await db.transaction().execute(async (trx) => {
-        if (parsed !== null) problems.push(...(await teamScopeProblems(trx, team, parsed.entries)));
-        if (problems.length > 0) throw validationError(problems);
-        if (parsed === null) return;
-        const changes: SettingChanges = {
-          upserts: parsed.upserts.map((r) => ({ ...r, ownerType: 'team' })),
-          deletes: parsed.deletes.map((k) => ({ ...k, ownerType: 'team' })),
-        };
-        await store.apply(trx, changes, now);
-      });
+      // The team's rows apply to its members: what waits for each of them is decided again.
+      const members = async (trx: Transaction<Database>) =>
+        (await trx.selectFrom('team_members').select('user_id').where('team_id', '=', team.id).execute()).map(
+          (r) => r.user_id,
+        );
+      await changing(
+        members,
+        async (trx) => {
+          if (parsed !== null) problems.push(...(await teamScopeProblems(trx, team, parsed.entries)));
+          if (problems.length > 0) throw validationError(problems);
+          if (parsed === null) return;
+          const changes: SettingChanges = {
+            upserts: parsed.upserts.map((r) => ({ ...r, ownerType: 'team' })),
+            deletes: parsed.deletes.map((k) => ({ ...k, ownerType: 'team' })),
+          };
+          await store.apply(trx, changes, now);
+        },
+        now,
+      );
       return teamView(team, {});
     },
 
-    /** Writes one row as it is (a verified unsubscribe link). */
+    /** Writes one row as it is (a verified unsubscribe link); what waits for its owner is decided again. */
     async applyRow(row: SettingRow): Promise<void> {
-      await store.apply(db, { upserts: [row], deletes: [] }, clock.now());
+      const now = clock.now();
+      await changing(
+        async () => (row.ownerType === 'user' ? [row.ownerId] : []),
+        (trx) => store.apply(trx, { upserts: [row], deletes: [] }, now),
+        now,
+      );
     },
   };
 }

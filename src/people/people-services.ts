@@ -4,7 +4,11 @@ import { type OwnershipStore, ownershipStore } from '../recipients/ownership-sto
 import { type Recipients, recipients } from '../recipients/resolve.js';
 import { type Subscriptions, subscriptions } from '../recipients/subscriptions.js';
 import type { Database } from '../store/schema.js';
-import { type NotificationSettings, notificationSettings } from './notification-settings.js';
+import {
+  type HeldOnChange,
+  type NotificationSettings,
+  notificationSettings,
+} from './notification-settings.js';
 import { type DeployInfo, type Releases, releases } from './releases.js';
 import { type UnsubscribeLinks, unsubscribeKey, unsubscribeLinks } from './unsubscribe.js';
 import { type UserTokens, userTokens } from './user-tokens.js';
@@ -28,12 +32,20 @@ export interface PeopleDeps {
   readonly secretKey: string;
   /** Called after a deploy is committed (the pipeline creates the deploy notification). */
   readonly onDeploy?: ((info: DeployInfo) => Promise<void>) | undefined;
+  /** Decides again what waits for people whose settings change, in the change's transaction. */
+  readonly heldOnChange: HeldOnChange;
+  readonly onJobsCommitted: (ids: string[]) => void;
 }
 
 /** Builds the people services over one database. */
 export function peopleServices(deps: PeopleDeps): PeopleServices {
   const { db, clock } = deps;
-  const settings = notificationSettings({ db, clock });
+  const settings = notificationSettings({
+    db,
+    clock,
+    heldOnChange: deps.heldOnChange,
+    onJobsCommitted: deps.onJobsCommitted,
+  });
   const ownership = ownershipStore({ db, clock });
   return {
     userTokens: userTokens({ db, clock }),

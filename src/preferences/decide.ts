@@ -2,8 +2,12 @@ import { type QuietWindow, quietUntil } from './quiet-hours.js';
 import type { SettingValue } from './setting-schema.js';
 import { isSnoozed, type SnoozeUntil } from './snooze.js';
 
-/** Why the preferences stage drops a message; the history shows it as `suppressed` with this reason. */
-export const SUPPRESS_REASONS = ['preference', 'snoozed'] as const;
+/**
+ * Why the preferences stage drops a message; the history shows it as `suppressed` with this reason.
+ * `unsubscribed`: a held workflow message whose person stopped following its issue while it waited
+ * (throttle/decide-again.ts); fan-out never makes one, as it leaves such a person out.
+ */
+export const SUPPRESS_REASONS = ['preference', 'snoozed', 'unsubscribed'] as const;
 
 /** One of {@link SUPPRESS_REASONS}. */
 export type SuppressReason = (typeof SUPPRESS_REASONS)[number];

@@ -13,6 +13,8 @@ export interface HeldDelivery {
   readonly projectId: string | null;
   /** The notification's type id. */
   readonly type: string;
+  /** The issue the notification is about, if any: workflow messages reach its followers. */
+  readonly issueId: string | null;
   readonly userId: string;
   readonly channel: string;
 }
@@ -26,10 +28,13 @@ export interface DecidedAgain {
 /**
  * Decides held deliveries again when they are about to be sent, with their people's settings as they
  * are now, in the caller's transaction: what a person turned off or snoozed since the delivery was held
- * is suppressed, and quiet hours set since make it wait. Only the person's settings are read again; the
- * relation that made them a recipient (subscribed to the issue, author of a commit) is taken as it was.
- * Held deliveries are decided as not critical: critical messages never wait for quiet hours, and a digest
- * is not critical. Deliveries of a type no longer registered are left to the delivery stage (`send`).
+ * is suppressed, and quiet hours set since make it wait. A workflow message goes to who follows its
+ * issue now: one who unfollowed it since is `suppressed` (`unsubscribed`), since an explicit unfollow
+ * wins over a workflow setting of `always` as it does in fan-out (recipients/resolve.ts), and one who
+ * came by `always` without following keeps it only while that setting holds. Authorship of a release's
+ * commits is taken as it was. Held deliveries are decided as not critical: critical messages never wait
+ * for quiet hours, and a digest is not critical. Deliveries of a type no longer registered are left to
+ * the delivery stage (`send`).
  */
 export async function decideAgain(
   decisions: PreferenceDecisions,
@@ -38,6 +43,15 @@ export async function decideAgain(
   now: number,
 ): Promise<Map<string, DecidedAgain>> {
   const out = new Map<string, DecidedAgain>();
+  const subscriptions = await followed(
+    trx,
+    held.flatMap((row) =>
+      row.issueId !== null && notificationType(row.type)?.category === 'workflow'
+        ? [{ issueId: row.issueId, userId: row.userId }]
+        : [],
+    ),
+  );
+  const following = new Map<string, boolean>();
   // One question per organization, project and settings category: that is what a decision is scoped by.
   const groups = new Map<
     string,
@@ -48,6 +62,14 @@ export async function decideAgain(
     if (!type) {
       out.set(row.id, { decision: { kind: 'send' }, emailDigests: true });
       continue;
+    }
+    if (type.category === 'workflow' && row.issueId !== null) {
+      const follows = subscriptions.get(followKey(row.issueId, row.userId));
+      if (follows === false) {
+        out.set(row.id, { decision: { kind: 'suppress', reason: 'unsubscribed' }, emailDigests: true });
+        continue;
+      }
+      following.set(row.id, follows === true);
     }
     const key = `${row.orgId}\u0000${row.projectId ?? ''}\u0000${type.category ?? ''}`;
     const group = groups.get(key) ?? { first: row, category: type.category, rows: [] };
@@ -64,7 +86,7 @@ export async function decideAgain(
         queries: rows.map((row) => ({
           userId: row.userId,
           channel: row.channel as ChannelKind,
-          subscribed: true,
+          subscribed: following.get(row.id) ?? true,
           committed: true,
         })),
         now,
@@ -76,6 +98,28 @@ export async function decideAgain(
     });
   }
   return out;
+}
+
+function followKey(issueId: string, userId: string): string {
+  return `${issueId}\u0000${userId}`;
+}
+
+/**
+ * Whether each person follows each issue, by {@link followKey}: true when subscribed, false after an
+ * explicit unfollow; absent when the person never followed it.
+ */
+async function followed(
+  trx: Transaction<Database>,
+  pairs: readonly { readonly issueId: string; readonly userId: string }[],
+): Promise<Map<string, boolean>> {
+  if (pairs.length === 0) return new Map();
+  const found = await trx
+    .selectFrom('issue_subscriptions')
+    .select(['issue_id', 'user_id', 'subscribed'])
+    .where('issue_id', 'in', [...new Set(pairs.map((p) => p.issueId))])
+    .where('user_id', 'in', [...new Set(pairs.map((p) => p.userId))])
+    .execute();
+  return new Map(found.map((r) => [followKey(r.issue_id, r.user_id), Number(r.subscribed) === 1]));
 }
 
 /** The held deliveries {@link decideAgain} suppressed, by reason: each reason is written with one update. */

@@ -130,6 +130,7 @@ export function deferredRelease(deps: DeferredReleaseDeps) {
         orgId: r.org_id,
         projectId: r.project_id,
         type: r.type,
+        issueId: r.issue_id,
         userId: r.recipient_id,
         channel: r.channel,
       })),

@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { newId } from '../ids.js';
 import type { NotificationStore } from '../notifications/notification-store.js';
-import { loadDeliveryOptions } from '../people/user-options.js';
 import type { PreferenceDecisions } from '../preferences/decisions.js';
 import { enqueueJobs, type Job, type JobInput } from '../queue/queue.js';
 import type { Database, DigestTable } from '../store/schema.js';
@@ -184,6 +183,7 @@ export function digestBuilder(deps: DigestBuilderDeps) {
         orgId: digest.org_id,
         projectId: digest.project_id,
         type: r.type,
+        issueId: r.issueId,
         userId: digest.recipient_id,
         channel: digest.channel,
       })),
@@ -240,9 +240,10 @@ export function digestBuilder(deps: DigestBuilderDeps) {
       if (jobs) return enqueueJobs(trx, jobs, now);
       // Deferred deliveries due now that belong in this digest join it before it closes. They are taken
       // before the key is locked, as every release takes them, so two transactions never wait on each other.
-      // Only a person with quiet hours has any (those who dropped theirs since are released by their jobs).
+      // Asked even of a person without quiet hours now: dropping them makes what waited due at once, and
+      // it must join this digest rather than follow it alone (held-on-change.ts).
       const released =
-        digest.recipient_type === 'user' && deps.release && (await hasQuietHours(trx, digest.recipient_id))
+        digest.recipient_type === 'user' && deps.release
           ? await deps.release(
               trx,
               { userId: digest.recipient_id, channel: digest.channel, projectId: digest.project_id },
@@ -253,12 +254,6 @@ export function digestBuilder(deps: DigestBuilderDeps) {
     });
     if (ids.length > 0) deps.onJobsCommitted(ids);
   };
-}
-
-/** Whether the person has quiet hours: only then may deliveries to them be deferred. */
-async function hasQuietHours(trx: Transaction<Database>, userId: string): Promise<boolean> {
-  const options = (await loadDeliveryOptions(trx, [userId])).get(userId);
-  return (options?.quietWindows.length ?? 0) > 0;
 }
 
 /** A held record with its notification's type, which its settings category comes from. */

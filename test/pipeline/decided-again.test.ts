@@ -24,20 +24,24 @@ const at = (iso: string) => Date.parse(iso);
 /**
  * What was held is decided again when it is sent (DESIGN §7, §8): a digest that comes due, and alerts
  * that waited for quiet hours to end, go out only to people who still want them, outside their quiet
- * hours, and what waited for one person and channel goes out as one digest rather than one by one.
+ * hours, and what waited for one person and channel goes out as one digest rather than one by one. It is
+ * decided again, the same way, as soon as the person (or their team, or an admin) changes their
+ * settings, not only when the old wait ends.
  */
 describe.skipIf(SKIP_PROFILE)('held notifications decided again when they are sent', () => {
   let h: TestHerald;
   let clock: ManualClock;
   let smtp: Awaited<ReturnType<typeof startSmtpPeer>>;
   const people: Record<string, string> = {};
+  const projects: Record<string, string> = {};
 
   beforeAll(async () => {
     clock = manualClock(at('2026-03-01T12:00:00Z'));
     smtp = await startSmtpPeer(clock);
     h = await startHerald({}, { clock });
     await h.request('POST', '/api/v1/orgs', { slug: 'acme', name: 'Acme' });
-    for (const name of ['ana', 'bob', 'carl', 'dan', 'eve', 'finn', 'gus', 'hana', 'ivy']) {
+    const names = ['ana', 'bob', 'carl', 'dan', 'eve', 'finn', 'gus', 'hana', 'ivy'];
+    for (const name of [...names, 'jon', 'kim', 'lea', 'mia', 'nia', 'oli', 'pia', 'quinn', 'ray']) {
       const added = await h.request('POST', '/api/v1/orgs/acme/members', {
         email: `${name}@acme.test`,
         name,
@@ -55,9 +59,18 @@ describe.skipIf(SKIP_PROFILE)('held notifications decided again when they are se
       shop: ['gus'],
       docs: ['hana'],
       ops: ['ivy'],
+      late: ['jon', 'kim'],
+      held: ['lea'],
+      later: ['mia'],
+      abroad: ['nia'],
+      off: ['oli', 'pia'],
     };
     for (const [project, names] of Object.entries(stories)) {
-      await h.request('POST', '/api/v1/orgs/acme/projects', { slug: project, name: project.toUpperCase() });
+      const created = await h.request('POST', '/api/v1/orgs/acme/projects', {
+        slug: project,
+        name: project.toUpperCase(),
+      });
+      projects[project] = created.body.id;
       // Sentry's exact schedule: a new issue waits in the digest too, so the held items span issues.
       await h.request('PUT', `/api/v1/projects/acme/${project}/digests`, { immediateNewIssues: false });
       const rule = await h.request('POST', `/api/v1/projects/acme/${project}/rules`, {
@@ -110,6 +123,30 @@ describe.skipIf(SKIP_PROFILE)('held notifications decided again when they are se
   const settings = async (name: string, body: unknown) => {
     const answer = await h.request('PUT', `/api/v1/users/${people[name]}/notification-settings`, body);
     expect(answer.status, answer.text).toBe(200);
+  };
+  /** Runs a change at `when`, then what is due: answers the mails that arrived from the change on. */
+  const change = async (when: string, act: () => Promise<void>): Promise<Received[]> => {
+    clock.set(at(when));
+    const before = smtp.mails.length;
+    await act();
+    await settle();
+    return smtp.mails.slice(before);
+  };
+  const everyNight = [
+    { days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], start: '22:00', end: '07:00' },
+  ];
+  /** One alert each before the night, sent at once; quiet hours 22:00–07:00; two alerts that wait. */
+  const overnight = async (day: string, project: string, names: string[]) => {
+    await send(`${day}T20:50:00Z`, project, 'Queue backed up');
+    clock.set(at(`${day}T20:55:00Z`));
+    for (const name of names) await settings(name, { options: { quietHours: everyNight } });
+    await send(`${day}T21:10:00Z`, project, 'Queue backed up');
+    await send(`${day}T21:20:00Z`, project, 'Cache miss storm');
+    for (const name of names) {
+      expect(mailsTo(name)).toHaveLength(1);
+      const waiting = (await deliveriesOf(name)).filter((d) => d.status === 'deferred');
+      expect(waiting).toHaveLength(2);
+    }
   };
   /** Clicks the one-click unsubscribe link of a mail, as a mail client does (RFC 8058). */
   const unsubscribe = async (mail: Received) => {
@@ -283,5 +320,144 @@ describe.skipIf(SKIP_PROFILE)('held notifications decided again when they are se
       'digested quiet_hours',
       'sent null',
     ]);
+  });
+
+  it('quiet hours shortened or dropped at 23:00: what waited arrives at once, as one digest', async () => {
+    await overnight('2026-03-09', 'late', ['jon', 'kim']);
+    // 23:00 in Berlin: Jon's quiet hours now end at 23:00, Kim drops hers.
+    const arrived = await change('2026-03-09T22:00:00Z', async () => {
+      await settings('jon', { options: { quietHours: [{ ...everyNight[0]!, end: '23:00' }] } });
+      await settings('kim', { options: { quietHours: null } });
+    });
+    expect(arrived.map((m) => [m.to, m.subject]).sort()).toEqual([
+      ['jon@acme.test', '2 issues in late'],
+      ['kim@acme.test', '2 issues in late'],
+    ]);
+    expect(arrived[0]!.text).toContain('2 issues with 2 events in LATE');
+    for (const name of ['jon', 'kim']) {
+      const released = (await deliveriesOf(name)).filter((d) => d.reason === 'quiet_hours');
+      expect(released.map((d) => d.status)).toEqual(['digested', 'digested']);
+    }
+    expect(await tick('2026-03-10T06:00:00Z')).toEqual([]);
+  });
+
+  it('a digest held by quiet hours and an alert deferred with it go out as one when they are dropped', async () => {
+    await send('2026-03-10T11:58:50Z', 'held', 'Cart empty');
+    await send('2026-03-10T11:59:00Z', 'held', 'Payment declined');
+    await send('2026-03-10T11:59:05Z', 'held', 'Stock sync stalled');
+    clock.set(at('2026-03-10T11:59:30Z'));
+    await settings('lea', { options: { quietHours: [{ days: ['tue'], start: '13:00', end: '14:00' }] } });
+    // Due at 12:04:20 UTC, in the quiet hour (13:00–14:00 Berlin, 12:00–13:00 UTC): it waits for its end,
+    // and so does the alert after it.
+    expect(await tick('2026-03-10T12:04:20Z')).toEqual([]);
+    await send('2026-03-10T12:06:00Z', 'held', 'Refund stuck');
+    expect((await deliveriesOf('lea')).filter((d) => d.status === 'deferred')).toHaveLength(1);
+    const arrived = await change('2026-03-10T12:10:00Z', () =>
+      settings('lea', { options: { quietHours: null } }),
+    );
+    expect(arrived.map((m) => [m.to, m.subject])).toEqual([['lea@acme.test', '3 issues in held']]);
+    expect(await tick('2026-03-10T12:20:00Z')).toEqual([]);
+    expect(await tick('2026-03-10T13:00:00Z')).toEqual([]);
+  });
+
+  it('quiet hours moved later while alerts wait: nothing at the old end, one digest at the new one', async () => {
+    await overnight('2026-03-10', 'later', ['mia']);
+    // A refused change writes nothing, dropping her quiet hours included, so nothing is released.
+    const refused = await change('2026-03-10T21:59:00Z', async () => {
+      const answer = await h.request('PUT', `/api/v1/users/${people.mia}/notification-settings`, {
+        options: { quietHours: null },
+        settings: [
+          { type: 'alerts', channel: 'email', scopeType: 'user', scopeId: people.nia, value: 'never' },
+        ],
+      });
+      expect(answer.status).toBe(400);
+      expect(answer.body.error.details.map((d: { path: string }) => d.path)).toEqual(['settings.0.scopeId']);
+    });
+    expect(refused).toEqual([]);
+    // At 23:00 in Berlin Mia's nights end at 09:00 instead of 07:00.
+    const none = await change('2026-03-10T22:00:00Z', () =>
+      settings('mia', { options: { quietHours: [{ ...everyNight[0]!, end: '09:00' }] } }),
+    );
+    expect(none).toEqual([]);
+    expect((await deliveriesOf('mia')).filter((d) => d.status === 'deferred')).toHaveLength(2);
+    expect(await tick('2026-03-11T06:00:00Z')).toEqual([]);
+    expect(await tick('2026-03-11T07:59:59Z')).toEqual([]);
+    const arrived = await tick('2026-03-11T08:00:00Z');
+    expect(arrived.map((m) => [m.to, m.subject])).toEqual([['mia@acme.test', '2 issues in later']]);
+  });
+
+  it('a move to a time zone where it is evening releases what waited for the night in Berlin', async () => {
+    await overnight('2026-03-11', 'abroad', ['nia']);
+    // 23:30 in Berlin is 18:30 in New York: not quiet there.
+    const arrived = await change('2026-03-11T22:30:00Z', () =>
+      settings('nia', { options: { timezone: 'America/New_York' } }),
+    );
+    expect(arrived.map((m) => [m.to, m.subject])).toEqual([['nia@acme.test', '2 issues in abroad']]);
+    expect(await tick('2026-03-12T06:00:00Z')).toEqual([]);
+  });
+
+  it('alerts turned off during the wait, by the person or their team, are suppressed at once', async () => {
+    const team = await h.request('POST', '/api/v1/orgs/acme/teams', {
+      slug: 'nightshift',
+      memberIds: [people.pia],
+    });
+    expect(team.status, team.text).toBe(201);
+    await overnight('2026-03-12', 'off', ['oli', 'pia']);
+    const none = await change('2026-03-12T22:00:00Z', async () => {
+      await settings('oli', {
+        settings: [
+          { type: 'alerts', channel: 'email', scopeType: 'user', scopeId: people.oli, value: 'never' },
+        ],
+      });
+      const put = await h.request('PUT', '/api/v1/orgs/acme/teams/nightshift/notification-settings', {
+        settings: [
+          { type: 'alerts', channel: 'email', scopeType: 'project', scopeId: projects.off, value: 'never' },
+        ],
+      });
+      expect(put.status, put.text).toBe(200);
+    });
+    expect(none).toEqual([]);
+    for (const name of ['oli', 'pia']) {
+      const held = (await deliveriesOf(name)).filter((d) => d.status !== 'sent');
+      expect(held.map((d) => `${d.status} ${d.reason}`)).toEqual([
+        'suppressed preference',
+        'suppressed preference',
+      ]);
+    }
+    expect(await tick('2026-03-13T06:00:00Z')).toEqual([]);
+  });
+
+  it('a resolution waiting for quiet hours is not sent to who unfollowed the issue meanwhile', async () => {
+    await h.request('POST', '/api/v1/orgs/acme/projects', { slug: 'triage', name: 'TRIAGE' });
+    const issueId = await send('2026-03-13T20:00:00Z', 'triage', 'Payment webhook timed out');
+    for (const name of ['quinn', 'ray']) {
+      const followed = await h.request('POST', `/api/v1/issues/${issueId}/subscription`, {
+        userId: people[name],
+      });
+      expect(followed.status, followed.text).toBe(200);
+      await settings(name, { options: { quietHours: everyNight } });
+    }
+    clock.set(at('2026-03-13T21:30:00Z'));
+    const resolved = await h.request('PATCH', `/api/v1/issues/${issueId}`, { status: 'resolved' });
+    expect(resolved.status, resolved.text).toBe(200);
+    await settle();
+    const waiting = async (name: string) =>
+      (await deliveriesOf(name, 'type=resolved')).filter((d) => d.channel === 'email');
+    expect((await waiting('quinn')).map((d) => d.status)).toEqual(['deferred']);
+    expect((await waiting('ray')).map((d) => d.status)).toEqual(['deferred']);
+
+    clock.set(at('2026-03-13T22:00:00Z'));
+    const unfollowed = await h.request('DELETE', `/api/v1/issues/${issueId}/subscription`, {
+      userId: people.quinn,
+    });
+    expect(unfollowed.body).toMatchObject({ subscribed: false });
+
+    expect(await tick('2026-03-14T05:59:59Z')).toEqual([]);
+    const arrived = await tick('2026-03-14T06:00:00Z');
+    expect(arrived.map((m) => m.to)).toEqual(['ray@acme.test']);
+    expect((await waiting('quinn')).map((d) => `${d.status} ${d.reason}`)).toEqual([
+      'suppressed unsubscribed',
+    ]);
+    expect((await waiting('ray')).map((d) => d.status)).toEqual(['sent']);
   });
 });

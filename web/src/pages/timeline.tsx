@@ -8,6 +8,7 @@ import { formatTime, label } from '../ui';
 export const REASONS: Readonly<Record<string, string>> = {
   preference: "The recipient's notification settings turn this type off on this channel.",
   snoozed: 'The recipient had snoozed notifications, or the rule was snoozed for them.',
+  unsubscribed: 'The recipient stopped following the issue while this waited.',
   throttled: 'The recipient had reached the rate limit for this channel, so it waited for a digest.',
   duplicate: 'The same message had already gone to this recipient on this channel.',
   unroutable: 'There was no way to reach the recipient on this channel (no address or no integration).',
