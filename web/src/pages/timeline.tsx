@@ -13,6 +13,7 @@ export const REASONS: Readonly<Record<string, string>> = {
   duplicate: 'The same message had already gone to this recipient on this channel.',
   unroutable: 'There was no way to reach the recipient on this channel (no address or no integration).',
   integration_disabled: 'The integration for this channel is disabled.',
+  project_deleted: 'Its project was deleted before it could be sent.',
   quiet_hours:
     "It arrived during the recipient's quiet hours and waited until they ended (alert emails then go out together, in one digest).",
 };
