@@ -29,6 +29,7 @@ import {
   type SentSettlement,
   type Settlement,
 } from './delivery-statements.js';
+import { incidentGate } from './pagerduty-incidents.js';
 import { nextFallback, personalIntegrations } from './personal-routing.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, retryDelay } from './retry-policy.js';
 import { withTimeout } from './send-timeout.js';
@@ -167,6 +168,7 @@ export function deliverer(deps: DeliverDeps) {
   deps.onTemplatesChanged?.((orgId) => overrides.deletePrefix(`${orgId}\u0000`));
   deps.onMembersChanged?.((orgId) => users.deletePrefix(`${orgId}\u0000`));
   const statements = deliveryStatements(db);
+  const incidents = incidentGate(db);
   async function claim(id: string): Promise<DeliveryTable | null> {
     const now = clock.now();
     const claimed = await statements.claim(id, now, leaseMs);
@@ -278,8 +280,9 @@ export function deliverer(deps: DeliverDeps) {
   }
 
   /**
-   * Records that a delivery is not sent. An unroutable one goes on to its fallback channel, unless
-   * `lastError` says why nobody can be reached (the person left the organization).
+   * Records that a delivery is not sent, with its attempts as `delivery` counts them. An unroutable one
+   * goes on to its fallback channel, unless `lastError` says why nobody can be reached (the person left
+   * the organization).
    */
   async function suppress(
     delivery: DeliveryTable,
@@ -292,7 +295,14 @@ export function deliverer(deps: DeliverDeps) {
     const jobIds = await db.transaction().execute(async (trx) => {
       await trx
         .updateTable('deliveries')
-        .set({ status: 'suppressed', reason, next_attempt_at: null, updated_at: now, ...detail })
+        .set({
+          status: 'suppressed',
+          reason,
+          attempts: delivery.attempts,
+          next_attempt_at: null,
+          updated_at: now,
+          ...detail,
+        })
         .where('id', '=', delivery.id)
         .execute();
       return reason === 'unroutable' && lastError === undefined ? fallback(trx, delivery, now) : [];
@@ -305,16 +315,25 @@ export function deliverer(deps: DeliverDeps) {
     );
   }
 
-  async function reschedule(delivery: DeliveryTable, at: number): Promise<void> {
-    // Held by the circuit breaker: not an attempt, so it gives the attempt back.
+  /**
+   * Holds a delivery until `at` (the circuit breaker's hold, a resolve waiting for its trigger): not an
+   * attempt, so it gives the attempt back. The row and its job are written together.
+   */
+  async function reschedule(
+    delivery: DeliveryTable,
+    at: number,
+    hold: Pick<DeliveryTable, 'status' | 'reason'> & { last_error?: string } = {
+      status: 'failed',
+      reason: 'circuit_open',
+    },
+  ): Promise<void> {
     const jobIds = await db.transaction().execute(async (trx) => {
       await trx
         .updateTable('deliveries')
         .set({
-          status: 'failed',
+          ...hold,
           attempts: delivery.attempts - 1,
           next_attempt_at: at,
-          reason: 'circuit_open',
           updated_at: clock.now(),
         })
         .where('id', '=', delivery.id)
@@ -357,6 +376,19 @@ export function deliverer(deps: DeliverDeps) {
         return suppress(delivery, 'unroutable', notification);
       }
       if (integration.status !== 'active') return suppress(delivery, 'integration_disabled', notification);
+      if (delivery.channel === 'pagerduty') {
+        // Decided when due, not when written: the issue may have been resolved since (pagerduty-incidents.ts).
+        const gate = await incidents(delivery, notification, clock.now());
+        // A decision not to send is not an attempt.
+        const unsent = { ...delivery, attempts: delivery.attempts - 1 };
+        if (gate.kind === 'suppress') return suppress(unsent, gate.reason, notification, gate.detail);
+        if (gate.kind === 'wait')
+          return reschedule(delivery, gate.until, {
+            status: 'pending',
+            reason: 'awaiting_trigger',
+            last_error: gate.detail,
+          });
+      }
       const hold = deps.breaker.holdUntil(integration.id);
       if (hold !== null) return reschedule(delivery, hold);
     }

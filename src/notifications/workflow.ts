@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
+import { incidentOpen, incidentStates } from '../delivery/pagerduty-incidents.js';
 import type { Job } from '../queue/queue.js';
 import type { Recipients } from '../recipients/resolve.js';
 import type { Database } from '../store/schema.js';
@@ -19,38 +20,19 @@ export type WorkflowActivity = (typeof WORKFLOW_ACTIVITIES)[number];
 export const PERSONAL_CHANNELS = ['email', 'slack', 'inapp', 'push'] as const;
 
 /**
- * The PagerDuty integrations with an incident open for an issue, as the delivery history tells: those
- * whose latest event sent for it opened the incident (any type but a resolution renders a trigger).
- * A resolve is sent as well when both were sent in the same millisecond: PagerDuty ignores a resolve of
- * a resolved incident, while one left open keeps paging.
+ * The PagerDuty integrations a resolution sends a resolve to: those whose incident for the issue may be
+ * open (their latest accepted event was a trigger, or PagerDuty may have taken one left unanswered), and
+ * those with a trigger still on its way (pending, being sent, or failed with a retry due). A trigger being sent when the issue was resolved may be
+ * accepted after this is read: its resolve is written now and waits for it at send time (see
+ * incidentGate), rather than raised by the trigger's own outcome, so the delivery stage raises no
+ * notification and the resolve stays one delivery, sent once, written with the resolution's fan-out. A
+ * trigger still waiting for its turn is suppressed when it comes (the issue is resolved by then), and so
+ * is its resolve, which finds no incident open: the history says why of both.
  */
 async function openIncidents(db: Kysely<Database>, issueId: string): Promise<IntegrationTarget[]> {
-  const rows = await db
-    .selectFrom('deliveries')
-    .innerJoin('notifications', 'notifications.id', 'deliveries.notification_id')
-    .where('notifications.issue_id', '=', issueId)
-    .where('deliveries.channel', '=', 'pagerduty')
-    // Accepted by PagerDuty, whatever engagement moved its status to since (a click on its link).
-    .where('deliveries.sent_at', 'is not', null)
-    .where('deliveries.integration_id', 'is not', null)
-    .select((eb) => [
-      'deliveries.integration_id as integrationId',
-      eb.fn
-        .max(eb.case().when('notifications.type', '=', 'resolved').then(eb.ref('deliveries.sent_at')).end())
-        .as('resolvedAt'),
-      eb.fn
-        .max(eb.case().when('notifications.type', '!=', 'resolved').then(eb.ref('deliveries.sent_at')).end())
-        .as('triggeredAt'),
-    ])
-    .groupBy('deliveries.integration_id')
-    .orderBy('deliveries.integration_id')
-    .execute();
-  return rows
-    .filter(
-      (r) =>
-        r.triggeredAt !== null && (r.resolvedAt === null || Number(r.triggeredAt) >= Number(r.resolvedAt)),
-    )
-    .map((r) => ({ kind: 'integration', integrationId: r.integrationId!, channel: 'pagerduty' }));
+  return (await incidentStates(db, issueId))
+    .filter((state) => state.unsettled || incidentOpen(state))
+    .map((state) => ({ kind: 'integration', integrationId: state.integrationId, channel: 'pagerduty' }));
 }
 
 /** What workflow notifications need. */

@@ -63,8 +63,12 @@ export interface PagerDutyArrival {
   readonly errors: readonly string[];
 }
 
-/** How the peer answers an event it would accept: 202, or a fault such as 500, 429 or 400. */
-export type PagerDutyPlan = (event: Record<string, unknown>) => number;
+/**
+ * How the peer answers an event it would accept: 202, a fault such as 500, 429 or 400, or `lost`:
+ * accepted, but the connection drops before the answer (the sender cannot know). A promise holds the
+ * request open until it settles (a send in flight).
+ */
+export type PagerDutyPlan = (event: Record<string, unknown>) => number | 'lost' | Promise<number | 'lost'>;
 
 const PAGERDUTY_EVENT_ACTIONS = ['trigger', 'acknowledge', 'resolve'];
 const PAGERDUTY_SEVERITIES = ['critical', 'error', 'warning', 'info'];
@@ -102,7 +106,8 @@ function pagerDutyProblems(event: Record<string, unknown>, routingKeys: Readonly
  * A local PagerDuty Events API v2 peer: serves `POST {prefix}/v2/enqueue` only (anything else is 404),
  * refuses with 400 what PagerDuty refuses (unknown routing key, unknown action, a resolve without dedup
  * key, a trigger without summary, source or severity), and answers 202 with the dedup key otherwise,
- * unless `plan` picks a fault for the event.
+ * unless `plan` picks a fault for the event. It keeps each service's incidents as PagerDuty does: an
+ * accepted trigger opens the incident of its dedup key, an accepted resolve closes it.
  */
 export async function startPagerDutyPeer(
   clock: Clock,
@@ -112,12 +117,17 @@ export async function startPagerDutyPeer(
   arrivals: PagerDutyArrival[];
   /** How events that would be accepted are answered; 202 unless set. */
   plan: { current: PagerDutyPlan };
+  /** The incident of a dedup key on the service of a routing key; undefined when none was opened. */
+  incident(routingKey: string, dedupKey: string): 'triggered' | 'resolved' | undefined;
   close(): Promise<void>;
 }> {
   const arrivals: PagerDutyArrival[] = [];
+  const incidents = new Map<string, 'triggered' | 'resolved'>();
+  const incidentKey = (routingKey: unknown, dedupKey: unknown) =>
+    `${String(routingKey)}\u0000${String(dedupKey)}`;
   const routingKeys = new Set(options.routingKeys);
   const plan = { current: (() => 202) as PagerDutyPlan };
-  const peer = await startHttpPeer((req, body, res) => {
+  const peer = await startHttpPeer(async (req, body, res) => {
     const path = req.url ?? '';
     if (req.method !== 'POST' || path !== `${options.prefix ?? ''}/v2/enqueue`) {
       arrivals.push({ path, event: {}, at: clock.now(), status: 404, errors: [] });
@@ -130,11 +140,16 @@ export async function startPagerDutyPeer(
       // answered as invalid JSON below
     }
     const errors = pagerDutyProblems(event, routingKeys);
-    const status = errors.length > 0 ? 400 : plan.current(event);
+    const answer = errors.length > 0 ? 400 : await plan.current(event);
+    const status = answer === 'lost' ? 202 : answer;
     arrivals.push({ path, event, at: clock.now(), status, errors });
     res.setHeader('content-type', 'application/json');
     if (status === 202) {
       const dedupKey = typeof event.dedup_key === 'string' ? event.dedup_key : `pd-${arrivals.length}`;
+      const key = incidentKey(event.routing_key, dedupKey);
+      if (event.event_action === 'trigger') incidents.set(key, 'triggered');
+      else if (event.event_action === 'resolve' && incidents.has(key)) incidents.set(key, 'resolved');
+      if (answer === 'lost') return void req.socket.destroy();
       return void res
         .writeHead(202)
         .end(JSON.stringify({ status: 'success', message: 'Event processed', dedup_key: dedupKey }));
@@ -149,5 +164,11 @@ export async function startPagerDutyPeer(
       );
     res.writeHead(status, status === 429 ? { 'retry-after': '60' } : {}).end();
   });
-  return { url: peer.url, arrivals, plan, close: () => peer.close() };
+  return {
+    url: peer.url,
+    arrivals,
+    plan,
+    incident: (routingKey, dedupKey) => incidents.get(incidentKey(routingKey, dedupKey)),
+    close: () => peer.close(),
+  };
 }

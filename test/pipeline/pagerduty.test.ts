@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ManualClock } from '../../src/clock.js';
+import { TRIGGER_RECHECK_MS } from '../../src/delivery/pagerduty-incidents.js';
 import { startHerald, type TestHerald } from '../helpers/herald.js';
 import { startPagerDutyPeer } from '../helpers/peers.js';
 import { SKIP_PROFILE } from '../helpers/profile.js';
@@ -16,6 +17,7 @@ interface DeliveryView {
   reason: string | null;
   attempts: number;
   nextAttemptAt: string | null;
+  lastError: string | null;
 }
 
 /**
@@ -100,6 +102,27 @@ describe.skipIf(SKIP_PROFILE)('PagerDuty incidents follow their issue', () => {
   };
   const byIntegration = (deliveries: readonly DeliveryView[]) =>
     deliveries.map((d) => [d.integrationId, d.status]).sort();
+  /** Each service's incident of an issue at the peer, ops first. */
+  const incidents = (issueId: string) => [pd.incident(OPS_KEY, issueId), pd.incident(DB_KEY, issueId)];
+  /** Refuses the first `times` triggers of events whose message holds `message` with `status`. */
+  const refuseTriggers = (message: string, status: number, times: number) => {
+    let refused = 0;
+    pd.plan.current = (event) =>
+      event.event_action === 'trigger' && JSON.stringify(event).includes(message) && refused++ < times
+        ? status
+        : 202;
+  };
+  /** Resolves the issue at the clock's time, before any retry written at that time is due. */
+  const resolveNow = async (issueId: string) => {
+    const answer = await h.request('PATCH', `/api/v1/issues/${issueId}`, { status: 'resolved' });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    await settle();
+  };
+  /** Moves the clock to the latest next attempt of these deliveries and runs what fell due. */
+  const untilRetried = async (deliveries: readonly DeliveryView[]) => {
+    clock.set(Math.max(...deliveries.map((d) => Date.parse(d.nextAttemptAt!))));
+    await settle();
+  };
 
   it('resolving an issue resolves the incident on each service its alert opened one on, once', async () => {
     const issueId = await ingest('Payment gateway timeout');
@@ -254,5 +277,146 @@ describe.skipIf(SKIP_PROFILE)('PagerDuty incidents follow their issue', () => {
       ].sort(),
     );
     expect((await h.request('GET', `/api/v1/issues/${issueId}`)).body.status).toBe('resolved');
+  });
+
+  it('an alert still retrying when its issue is resolved is never sent: no incident opens for a resolved issue', async () => {
+    refuseTriggers('Queue consumer crash loop', 500, 2);
+    const issueId = await ingest('Queue consumer crash loop');
+    const retrying = await deliveriesOf(issueId, 'issue_alert');
+    expect(retrying.map((d) => [d.status, d.reason])).toEqual([
+      ['failed', 'http_500'],
+      ['failed', 'http_500'],
+    ]);
+
+    // Resolved before the retries are due: PagerDuty accepted no trigger, so there is nothing to resolve.
+    await resolveNow(issueId);
+    const resolves = await deliveriesOf(issueId, 'resolved');
+    expect(byIntegration(resolves)).toEqual(
+      [
+        [db, 'suppressed'],
+        [ops, 'suppressed'],
+      ].sort(),
+    );
+    expect(resolves.every((d) => d.reason === 'no_incident')).toBe(true);
+
+    // The retries fall due (PagerDuty would take them now) and are not sent: the issue is resolved.
+    await untilRetried(retrying);
+    const alerts = await deliveriesOf(issueId, 'issue_alert');
+    for (const alert of alerts) {
+      expect(alert).toMatchObject({ status: 'suppressed', reason: 'issue_resolved', attempts: 1 });
+      expect(alert.lastError).toMatch(/resolved at .*after this alert was raised/);
+    }
+    clock.advance(3_600_000);
+    await settle();
+    expect(eventsOf(issueId)).toEqual([
+      ['trigger', OPS_KEY],
+      ['trigger', DB_KEY],
+    ]);
+    expect(eventsOf(issueId, 202)).toEqual([]);
+    expect(incidents(issueId)).toEqual([undefined, undefined]);
+  });
+
+  it('an alert still retrying is sent as before when its issue is open again by then', async () => {
+    refuseTriggers('Webhook signer drift', 429, 2);
+    const issueId = await ingest('Webhook signer drift');
+    const retrying = await deliveriesOf(issueId, 'issue_alert');
+    await resolveNow(issueId);
+    // Reopened before the retries are due: the issue pages again, and its next resolution closes it.
+    const reopened = await h.request('PATCH', `/api/v1/issues/${issueId}`, { status: 'unresolved' });
+    expect(reopened.status, JSON.stringify(reopened.body)).toBe(200);
+    await untilRetried(retrying);
+    expect(byIntegration(await deliveriesOf(issueId, 'issue_alert'))).toEqual(
+      [
+        [db, 'sent'],
+        [ops, 'sent'],
+      ].sort(),
+    );
+    expect(incidents(issueId)).toEqual(['triggered', 'triggered']);
+
+    await resolve(issueId);
+    expect(incidents(issueId)).toEqual(['resolved', 'resolved']);
+    expect(eventsOf(issueId, 202).filter(([action]) => action === 'resolve')).toHaveLength(2);
+  });
+
+  it('an alert being sent when its issue is resolved is followed by a resolve once PagerDuty accepts it', async () => {
+    const message = 'Session store evicting';
+    const held: (() => void)[] = [];
+    pd.plan.current = (event) =>
+      event.event_action === 'trigger' && JSON.stringify(event).includes(message)
+        ? new Promise<number>((answer) => held.push(() => answer(202)))
+        : 202;
+    clock.advance(60_000);
+    const event = await h.request('POST', '/api/v1/projects/acme/api/events', { message, level: 'error' });
+    expect(event.status, JSON.stringify(event.body)).toBe(202);
+    const issueId: string = event.body.issueId;
+    // Both triggers are at PagerDuty, not yet answered, when the issue is resolved.
+    await vi.waitFor(() => expect(held).toHaveLength(2), { timeout: 10_000 });
+    const resolved = await h.request('PATCH', `/api/v1/issues/${issueId}`, { status: 'resolved' });
+    expect(resolved.status, JSON.stringify(resolved.body)).toBe(200);
+
+    // Each service's resolve waits for its trigger, without using up an attempt.
+    await vi.waitFor(
+      async () => {
+        const waiting = await deliveriesOf(issueId, 'resolved');
+        expect(waiting.map((d) => [d.integrationId, d.status, d.reason, d.attempts]).sort()).toEqual(
+          [
+            [db, 'pending', 'awaiting_trigger', 0],
+            [ops, 'pending', 'awaiting_trigger', 0],
+          ].sort(),
+        );
+      },
+      { timeout: 10_000 },
+    );
+    expect(eventsOf(issueId)).toEqual([]);
+
+    // PagerDuty accepts the triggers: the incidents open.
+    for (const answer of held) answer();
+    await settle();
+    expect(incidents(issueId)).toEqual(['triggered', 'triggered']);
+
+    // The resolves look again, find the incidents open, and close them.
+    clock.advance(TRIGGER_RECHECK_MS);
+    await settle();
+    expect(incidents(issueId)).toEqual(['resolved', 'resolved']);
+    expect(await deliveriesOf(issueId, 'resolved')).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ integrationId: ops, status: 'sent', attempts: 1 }),
+        expect.objectContaining({ integrationId: db, status: 'sent', attempts: 1 }),
+      ]),
+    );
+    expect(eventsOf(issueId, 202).map(([action]) => action)).toEqual([
+      'trigger',
+      'trigger',
+      'resolve',
+      'resolve',
+    ]);
+  });
+
+  it('an alert PagerDuty took without an answer is resolved all the same when its retry is not sent', async () => {
+    // What a worker that dies mid-send leaves too: an attempt PagerDuty may have taken, unanswered.
+    const message = 'Billing export stalled';
+    let lost = 0;
+    pd.plan.current = (event) =>
+      event.event_action === 'trigger' && JSON.stringify(event).includes(message) && lost++ < 2
+        ? 'lost'
+        : 202;
+    const issueId = await ingest(message);
+    const retrying = await deliveriesOf(issueId, 'issue_alert');
+    expect(retrying.map((d) => d.status)).toEqual(['failed', 'failed']);
+    expect(incidents(issueId)).toEqual(['triggered', 'triggered']);
+
+    await resolveNow(issueId);
+    expect(byIntegration(await deliveriesOf(issueId, 'resolved'))).toEqual(
+      [
+        [db, 'sent'],
+        [ops, 'sent'],
+      ].sort(),
+    );
+    expect(incidents(issueId)).toEqual(['resolved', 'resolved']);
+    await untilRetried(retrying);
+    for (const alert of await deliveriesOf(issueId, 'issue_alert'))
+      expect(alert).toMatchObject({ status: 'suppressed', reason: 'issue_resolved' });
+    expect(eventsOf(issueId).filter(([action]) => action === 'trigger')).toHaveLength(2);
+    expect(incidents(issueId)).toEqual(['resolved', 'resolved']);
   });
 });

@@ -14,6 +14,10 @@ export const REASONS: Readonly<Record<string, string>> = {
   unroutable: 'There was no way to reach the recipient on this channel (no address or no integration).',
   integration_disabled: 'The integration for this channel is disabled.',
   project_deleted: 'Its project was deleted before it could be sent.',
+  issue_resolved: 'The issue was resolved before this alert could be sent, so no incident was opened.',
+  awaiting_trigger: 'Waiting for the alert sent to this service before it, so the resolve follows it.',
+  no_incident: 'No alert reached this service for the issue, so there was no incident to resolve.',
+  issue_reopened: 'The issue was open again by then, so its incident stays open.',
   quiet_hours:
     "It arrived during the recipient's quiet hours and waited until they ended (alert emails then go out together, in one digest).",
 };
