@@ -35,6 +35,42 @@ async function openIncidents(db: Kysely<Database>, issueId: string): Promise<Int
     .map((state) => ({ kind: 'integration', integrationId: state.integrationId, channel: 'pagerduty' }));
 }
 
+/**
+ * The webhooks a resolution is sent to: those that accepted an alert of the issue after the last
+ * resolution they accepted, as Alertmanager's webhook receivers hear of an alert's end (its
+ * `send_resolved` is on for webhooks by default). A receiver that opened a ticket or a page from the
+ * alert can close it; one that never heard of the issue hears nothing of its end. Chat channels (Slack,
+ * Teams, Discord) are left out, as Alertmanager leaves them by default: a channel is told of each
+ * alert, not of every resolution.
+ */
+async function webhooksToldOf(db: Kysely<Database>, issueId: string): Promise<IntegrationTarget[]> {
+  const rows = await db
+    .selectFrom('deliveries')
+    .innerJoin('notifications', 'notifications.id', 'deliveries.notification_id')
+    .where('notifications.issue_id', '=', issueId)
+    .where('deliveries.channel', '=', 'webhook')
+    .where('deliveries.integration_id', 'is not', null)
+    // Accepted by the receiver, whatever engagement moved its status to since.
+    .where('deliveries.sent_at', 'is not', null)
+    .select((eb) => [
+      'deliveries.integration_id as integrationId',
+      eb.fn
+        .max(eb.case().when('notifications.type', '=', 'resolved').then(eb.ref('deliveries.sent_at')).end())
+        .as('resolvedAt'),
+      eb.fn
+        .max(eb.case().when('notifications.type', '!=', 'resolved').then(eb.ref('deliveries.sent_at')).end())
+        .as('alertedAt'),
+    ])
+    .groupBy('deliveries.integration_id')
+    .orderBy('deliveries.integration_id')
+    .execute();
+  return rows
+    .filter(
+      (r) => r.alertedAt !== null && (r.resolvedAt === null || Number(r.alertedAt) >= Number(r.resolvedAt)),
+    )
+    .map((r) => ({ kind: 'integration', integrationId: r.integrationId!, channel: 'webhook' }));
+}
+
 /** What workflow notifications need. */
 export interface WorkflowDeps {
   readonly db: Kysely<Database>;
@@ -91,8 +127,12 @@ export function workflowNotifications(deps: WorkflowDeps) {
       channels: [...PERSONAL_CHANNELS],
       subscribedUserIds: people.filter((p) => p.subscribed).map((p) => p.id),
     };
-    // A resolution also closes the PagerDuty incidents the issue's alerts opened (same dedup key).
-    const incidents = activity === 'resolved' ? await openIncidents(db, issueId) : [];
+    // A resolution also closes what the issue's alerts opened elsewhere: PagerDuty incidents (same dedup
+    // key) and whatever the webhooks that were told of it keep.
+    const incidents =
+      activity === 'resolved'
+        ? [...(await openIncidents(db, issueId)), ...(await webhooksToldOf(db, issueId))]
+        : [];
     await raiseNotification(deps, {
       orgId: refs.organization.id,
       projectId: refs.project.id,

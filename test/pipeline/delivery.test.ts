@@ -151,6 +151,57 @@ describe.skipIf(SKIP_PROFILE)('delivery end to end', () => {
     ).toEqual(['email:sent', 'webhook:sent']);
   });
 
+  it('resolving an issue tells the webhook that got its alert, once, and no other webhook', async () => {
+    const told = await h.request('POST', '/api/v1/orgs/acme/integrations', {
+      provider: 'webhook',
+      name: 'Tickets',
+      config: { url: `${sink.url}/tickets` },
+      secrets: { signingSecret: secret },
+    });
+    const untold = await h.request('POST', '/api/v1/orgs/acme/integrations', {
+      provider: 'webhook',
+      name: 'Audit',
+      config: { url: `${sink.url}/audit` },
+      secrets: { signingSecret: secret },
+    });
+    expect([told.status, untold.status]).toEqual([201, 201]);
+    const rule = await h.request('POST', '/api/v1/projects/acme/api/rules', {
+      name: 'Queue alerts to tickets',
+      conditions: [{ id: 'first_seen_event' }],
+      filters: [{ id: 'tagged_event', key: 'service', match: 'eq', value: 'queue' }],
+      actions: [{ id: 'webhook', integration: told.body.id }],
+    });
+    expect(rule.status).toBe(201);
+    const { issueId } = (
+      await h.request('POST', '/api/v1/projects/acme/api/events', {
+        message: 'Queue backlog over 10k',
+        tags: { service: 'queue' },
+      })
+    ).body;
+    await settle();
+    const before = hooks.length;
+    const resolve = () => h.request('PATCH', `/api/v1/issues/${issueId}`, { status: 'resolved' });
+    expect((await resolve()).status).toBe(200);
+    await settle();
+
+    const resolutions = hooks.slice(before).filter((hook) => hook.body.type === 'resolved');
+    expect(resolutions.map((hook) => hook.body.data.issue.id)).toEqual([issueId]);
+    const webhooks = (await deliveriesOf(issueId)).filter(
+      (d: { channel: string }) => d.channel === 'webhook',
+    );
+    expect(
+      webhooks.map((d: { integrationId: string; status: string }) => `${d.integrationId}:${d.status}`).sort(),
+    ).toEqual([`${told.body.id}:sent`, `${told.body.id}:sent`]);
+
+    // Reopened without a new alert and resolved again: the receiver already knows it is resolved.
+    expect((await h.request('PATCH', `/api/v1/issues/${issueId}`, { status: 'unresolved' })).status).toBe(
+      200,
+    );
+    expect((await resolve()).status).toBe(200);
+    await settle();
+    expect(hooks.slice(before).filter((hook) => hook.body.type === 'resolved')).toHaveLength(1);
+  });
+
   it("a member's `never` for alerts by email is recorded as suppressed by preference", async () => {
     const put = await h.request('PUT', `/api/v1/users/${ben}/notification-settings`, {
       settings: [{ type: 'alerts', channel: 'email', scopeType: 'user', scopeId: ben, value: 'never' }],
