@@ -23,6 +23,14 @@ describe('configuration', () => {
     ]);
   });
 
+  it('listens on 8080 unless told otherwise, except a worker, which listens only when given a port', () => {
+    expect(loadConfig({}, {}).port).toBe(8080);
+    expect(loadConfig({ role: 'api' }, {}).port).toBe(8080);
+    expect(loadConfig({ role: 'worker' }, {}).port).toBeNull();
+    expect(loadConfig({}, { HERALD_ROLE: 'worker', HERALD_PORT: '9464' }).port).toBe(9464);
+    expect(loadConfig({ role: 'worker', port: '0' }, {}).port).toBe(0);
+  });
+
   it('keeps events 30 days unless HERALD_RETENTION_DAYS says otherwise', () => {
     expect(loadConfig({}, {}).retentionDays).toBe(30);
     expect(loadConfig({}, { HERALD_RETENTION_DAYS: '7' }).retentionDays).toBe(7);

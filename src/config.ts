@@ -10,6 +10,9 @@ export const ROLES = ['all', 'api', 'worker'] as const;
 /** One of {@link ROLES}. */
 export type Role = (typeof ROLES)[number];
 
+/** The port of the API (and of the one process of the embedded profile) when none is given. */
+export const DEFAULT_PORT = 8080;
+
 /** Log levels pino understands. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -17,8 +20,11 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export interface HeraldConfig {
   /** Interface to listen on. Default `127.0.0.1`. */
   readonly host: string;
-  /** Port to listen on; 0 picks a free one. Default 8080. */
-  readonly port: number;
+  /**
+   * Port to listen on; 0 picks a free one. Default 8080, but a worker listens only when given one, and
+   * then serves only `/healthz`, `/readyz` and `/metrics` (null: no listener).
+   */
+  readonly port: number | null;
   /** Which parts this process runs. Default `all`. */
   readonly role: Role;
   /** Folder for the SQLite database and generated keys. Default `./data`. */
@@ -76,7 +82,8 @@ const boolean = z
 
 const schema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
-  port: z.coerce.number().int().min(0).max(65535).default(8080),
+  // No default here: the default depends on the role (see loadConfig).
+  port: z.coerce.number().int().min(0).max(65535).optional(),
   role: z.enum(ROLES).default('all'),
   dataDir: z.string().min(1).default('./data'),
   databaseUrl: z
@@ -156,13 +163,16 @@ export function loadConfig(
       'Invalid configuration',
     );
   }
+  // A worker given no port opens none: on one host, an API and a worker started with the same defaults
+  // would otherwise both want 8080.
   const config = { ...parsed.data, ...overrides };
-  return { ...config, dataDir: resolve(config.dataDir) };
+  const port = config.port ?? (config.role === 'worker' ? null : DEFAULT_PORT);
+  return { ...config, port, dataDir: resolve(config.dataDir) };
 }
 
 /** The base URL for links: the configured public URL, else derived from host and port. */
 export function publicBaseUrl(config: HeraldConfig, boundPort?: number): string {
   if (config.publicUrl) return config.publicUrl.replace(/\/+$/, '');
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  return `http://${host}:${boundPort ?? config.port}`;
+  return `http://${host}:${boundPort ?? config.port ?? DEFAULT_PORT}`;
 }

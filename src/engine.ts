@@ -3,9 +3,9 @@ import type { Logger } from 'pino';
 import { analyticsServices } from './analytics/analytics-services.js';
 import { countedNotifications } from './analytics/delivery-observer.js';
 import { instrumentedIngest, tracedChannels, tracedHandler } from './analytics/tracing.js';
-import { type ApiApp, buildApi } from './api/server.js';
+import { type ApiApp, buildApi, buildOperationsApi } from './api/server.js';
 import { type Clock, systemClock } from './clock.js';
-import { type HeraldConfig, publicBaseUrl } from './config.js';
+import { DEFAULT_PORT, type HeraldConfig, publicBaseUrl } from './config.js';
 import type { Channel, ChannelKind } from './delivery/channel.js';
 import { channelStateStore } from './delivery/channel-state-store.js';
 import { circuitBreaker } from './delivery/circuit-breaker.js';
@@ -43,6 +43,7 @@ import { ruleSnoozes } from './rules/rule-snoozes.js';
 import { ruleStore } from './rules/rule-store.js';
 import { installationKey } from './security/key-check.js';
 import type { Services } from './services.js';
+import { pingRedis, redisConnection } from './store/redis-connection.js';
 import { openStore, type Store } from './store/store.js';
 import { templateService } from './templates/template-service.js';
 import { apiKeys } from './tenancy/api-keys.js';
@@ -95,7 +96,10 @@ export interface Engine {
   readonly channels: ReadonlyMap<ChannelKind, Channel>;
   /** The admin token generated on this first start, or null. */
   readonly generatedAdminToken: string | null;
-  /** Starts listening (role api/all) and the workers (role worker/all); returns the base URL. */
+  /**
+   * Starts listening (role api/all, and a worker given a port, for its operations routes) and the workers
+   * (role worker/all); returns the base URL it listens on, '' when it does not.
+   */
   start(): Promise<string>;
   /** Stops accepting work, finishes what runs, closes the database. */
   stop(): Promise<void>;
@@ -152,7 +156,9 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
       // start.
       ...(store.dialect === 'postgres' ? { leaseMs: 15_000, vacuum: () => vacuumJobs(store.db) } : {}),
       ...(config.redisUrl
-        ? { doorbell: redisDoorbell({ redisUrl: config.redisUrl, prefix: config.redisPrefix, logger }) }
+        ? {
+            doorbell: redisDoorbell({ redisUrl: config.redisUrl, prefix: config.redisPrefix, logger, clock }),
+          }
         : {}),
     });
   const onJobsCommitted = (ids: string[]) => queue.notify(ids);
@@ -289,9 +295,19 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
   // Limits live with the counters of the profile: Redis in a cluster, else the database.
   // A notification's first delivery, handed from the fan-out to the delivery stage already claimed.
   const claimed = claimedDeliveries();
-  const limiter = config.redisUrl
-    ? redisLimiter({ redisUrl: config.redisUrl, prefix: config.redisPrefix })
-    : sqlLimiter();
+  // The process's Redis connection for commands: the shared limits, and the PING of `/readyz`. A Redis
+  // that does not answer at start does not stop it: the process reports itself unready and logs why,
+  // and becomes ready when Redis answers (jobs are found by polling meanwhile).
+  const redis = config.redisUrl
+    ? redisConnection({
+        url: config.redisUrl,
+        name: 'limits',
+        logger,
+        clock,
+        options: { maxRetriesPerRequest: 3 },
+      })
+    : null;
+  const limiter = redis ? redisLimiter({ client: redis, prefix: config.redisPrefix }) : sqlLimiter();
   const throttle = throttleStage({ limiter, settings: services.throttle });
   const decisions = preferenceDecisions(store.db);
   // What was held (a digest, quiet hours) is decided again with the person's settings when it is sent.
@@ -392,16 +408,22 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
     }),
   );
 
-  const api = await buildApi({
-    store,
-    services,
-    logger,
-    clock,
-    secrets: deps.secrets,
-    slowTransactionMs: config.slowTransactionMs,
-    bodyLimit: config.bodyLimit,
-    version: VERSION,
-  });
+  const redisReady = redis ? () => pingRedis(redis) : undefined;
+  // A worker serves no API: its listener (when given a port) answers probes and scrapes.
+  const api =
+    config.role === 'worker'
+      ? await buildOperationsApi({ store, services, logger, clock, ...(redisReady ? { redisReady } : {}) })
+      : await buildApi({
+          store,
+          services,
+          logger,
+          clock,
+          secrets: deps.secrets,
+          slowTransactionMs: config.slowTransactionMs,
+          bodyLimit: config.bodyLimit,
+          version: VERSION,
+          ...(redisReady ? { redisReady } : {}),
+        });
 
   return {
     config,
@@ -419,9 +441,12 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
         await recoverOnStart(store.db, clock.now(), logger);
       if (config.role !== 'api') queue.start();
       if (config.role !== 'api') analytics.retention.start();
-      if (config.role === 'worker') return '';
-      await api.listen({ host: config.host, port: config.port });
-      boundPort = (api.server.address() as AddressInfo).port;
+      if (config.role === 'worker' && config.port === null) return '';
+      await api.listen({ host: config.host, port: config.port ?? DEFAULT_PORT });
+      const port = (api.server.address() as AddressInfo).port;
+      // Where a worker's operations routes answer; its links are not made from this address.
+      if (config.role === 'worker') return publicBaseUrl({ ...config, publicUrl: null }, port);
+      boundPort = port;
       return publicBaseUrl(config, boundPort);
     },
     async stop() {
@@ -429,6 +454,9 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
       await queue.stop();
       await analytics.retention.stop();
       await limiter.close?.();
+      // Nothing runs on the connection once the workers stopped; a Redis that is down has nothing to hear.
+      if (redis?.status === 'ready') await redis.quit();
+      else redis?.disconnect();
       await closeChannels(channels);
       http.close();
       await inboxStage.close();

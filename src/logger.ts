@@ -123,14 +123,3 @@ export function lazyChildLogger(
 ): Logger {
   return new LazyChildLogger(parent, bindings, options) as unknown as Logger;
 }
-
-/** Logs a failure at most once per interval: a Redis outage reports on every reconnect attempt. */
-export function throttledWarn(logger: Logger, message: string, intervalMs = 10_000): (err: unknown) => void {
-  let last = 0;
-  return (err) => {
-    const now = Date.now();
-    if (now - last < intervalMs) return;
-    last = now;
-    logger.warn({ err }, message);
-  };
-}

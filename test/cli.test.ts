@@ -55,6 +55,10 @@ describe('herald CLI', () => {
     for (const option of ['--port', '--role', '--host', '--data-dir', '--database-url', '--redis-url']) {
       expect(serveHelp).toContain(option);
     }
+    // Where a worker's probes and scrapes go is said where the port is.
+    expect(serveHelp.replace(/\s+/g, ' ')).toContain(
+      'a worker listens only when given a port, and serves only /healthz, /readyz and /metrics on it',
+    );
   });
 
   it('migrate creates the database and is idempotent', async () => {

@@ -95,51 +95,28 @@ export interface ApiOptions {
   /** Largest accepted body in bytes. */
   readonly bodyLimit: number;
   readonly version: string;
+  /** Whether Redis answers, for `/readyz`; absent when no Redis is configured. */
+  readonly redisReady?: () => Promise<boolean>;
+}
+
+/** What a worker's operations listener needs (see {@link buildOperationsApi}). */
+export type OperationsApiOptions = Pick<ApiOptions, 'store' | 'services' | 'logger' | 'clock' | 'redisReady'>;
+
+/**
+ * The routes a worker serves: `/healthz`, `/readyz` and `/metrics`, for probes and scrapes. Its
+ * deliveries are counted in its own process, so only its own `/metrics` shows them.
+ */
+export async function buildOperationsApi(options: OperationsApiOptions): Promise<ApiApp> {
+  // Probes and scrapes send no body.
+  const app = baseApp(options.logger, 1024);
+  healthRoutes(app, options.store, options.clock, options.redisReady);
+  metricsRoutes(app, options.services);
+  return app;
 }
 
 /** Builds the HTTP API: routes, validation, auth, idempotency, errors, OpenAPI. */
 export async function buildApi(options: ApiOptions): Promise<ApiApp> {
-  const app = Fastify({
-    loggerInstance: options.logger as FastifyBaseLogger,
-    bodyLimit: options.bodyLimit,
-    genReqId: (request) => {
-      const given = request.headers['x-request-id'];
-      return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : newId('req');
-    },
-    logController: new LogController({ disableRequestLogging: true }),
-    childLoggerFactory: (logger, bindings, childOptions) =>
-      lazyChildLogger(logger as Logger, bindings, childOptions) as FastifyBaseLogger,
-  }).withTypeProvider<ZodTypeProvider>();
-
-  app.setValidatorCompiler((route) => {
-    const validate = validatorCompiler(route as unknown as Parameters<typeof validatorCompiler>[0]);
-    const check = writtenCheckOf(route.schema);
-    return check ? (data: unknown) => (check(data) ? { value: data } : validate(data)) : validate;
-  });
-  app.setSerializerCompiler(serializerCompiler);
-  app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((_request, reply) => errorHandler(new NotFoundError('Route'), _request, reply));
-
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-  });
-  let ingestAnswers = 0;
-  app.addHook('onResponse', async (request, reply) => {
-    // Events arrive thousands a second and the line would cost as much as storing one: of successful
-    // ingest answers one in INGEST_LOG_SAMPLE is logged (marked `sampled`); failures and other routes always.
-    const sampled = reply.statusCode < 400 && INGEST_ROUTES.has(request.routeOptions.url ?? '');
-    if (sampled && ++ingestAnswers % INGEST_LOG_SAMPLE !== 0) return;
-    request.log.info(
-      {
-        method: request.method,
-        url: redactUrl(request.url),
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime),
-        ...(sampled ? { sampled: INGEST_LOG_SAMPLE } : {}),
-      },
-      'request',
-    );
-  });
+  const app = baseApp(options.logger, options.bodyLimit);
 
   await app.register(swagger, {
     openapi: {
@@ -167,7 +144,7 @@ export async function buildApi(options: ApiOptions): Promise<ApiApp> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  healthRoutes(app, options.store, options.clock);
+  healthRoutes(app, options.store, options.clock, options.redisReady);
   unsubscribeRoutes(app, options.services);
   signInRoutes(app, options.services);
   metricsRoutes(app, options.services);
@@ -211,6 +188,56 @@ export async function buildApi(options: ApiOptions): Promise<ApiApp> {
     digestRoutes(api, options.services, options.services.throttle);
     inboxRoutes(api, options.services);
     pushSubscriptionRoutes(api, options.services);
+  });
+
+  return app;
+}
+
+/**
+ * A Fastify instance with what every listener of Herald shares: JSON errors, zod validation, request
+ * ids and request log lines.
+ */
+function baseApp(logger: Logger, bodyLimit: number): ApiApp {
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : newId('req');
+    },
+    logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: (parent, bindings, childOptions) =>
+      lazyChildLogger(parent as Logger, bindings, childOptions) as FastifyBaseLogger,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler((route) => {
+    const validate = validatorCompiler(route as unknown as Parameters<typeof validatorCompiler>[0]);
+    const check = writtenCheckOf(route.schema);
+    return check ? (data: unknown) => (check(data) ? { value: data } : validate(data)) : validate;
+  });
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((_request, reply) => errorHandler(new NotFoundError('Route'), _request, reply));
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  let ingestAnswers = 0;
+  app.addHook('onResponse', async (request, reply) => {
+    // Events arrive thousands a second and the line would cost as much as storing one: of successful
+    // ingest answers one in INGEST_LOG_SAMPLE is logged (marked `sampled`); failures and other routes always.
+    const sampled = reply.statusCode < 400 && INGEST_ROUTES.has(request.routeOptions.url ?? '');
+    if (sampled && ++ingestAnswers % INGEST_LOG_SAMPLE !== 0) return;
+    request.log.info(
+      {
+        method: request.method,
+        url: redactUrl(request.url),
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+        ...(sampled ? { sampled: INGEST_LOG_SAMPLE } : {}),
+      },
+      'request',
+    );
   });
 
   return app;

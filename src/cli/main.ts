@@ -38,7 +38,12 @@ common(
     .command('serve')
     .description('run the API and the delivery workers')
     .option('--host <host>', 'interface to listen on (HERALD_HOST, default 127.0.0.1)')
-    .option('-p, --port <port>', 'port to listen on, 0 for any free port (HERALD_PORT, default 8080)', port)
+    .option(
+      '-p, --port <port>',
+      'port to listen on, 0 for any free port (HERALD_PORT, default 8080); a worker listens only when ' +
+        'given a port, and serves only /healthz, /readyz and /metrics on it',
+      port,
+    )
     .addOption(new Option('--role <role>', 'which parts to run (HERALD_ROLE, default all)').choices(ROLES))
     .option('--redis-url <url>', 'redis:// URL for the cluster profile (HERALD_REDIS_URL)'),
 ).action(async (flags: ConfigFlags) => {
@@ -51,7 +56,15 @@ common(
     );
   }
   const url = await engine.start();
-  engine.logger.info({ url, role: config.role, database: engine.store.dialect }, 'herald started');
+  engine.logger.info(
+    {
+      url: url || null,
+      role: config.role,
+      database: engine.store.dialect,
+      ...(config.role === 'worker' ? { serves: workerServes(url) } : {}),
+    },
+    'herald started',
+  );
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -59,6 +72,7 @@ common(
     engine.logger.info({ signal }, 'shutting down');
     try {
       await engine.stop();
+      engine.logger.info({ signal }, 'herald stopped');
       process.exit(0);
     } catch (error) {
       engine.logger.error({ err: error }, 'shutdown failed');
@@ -68,6 +82,13 @@ common(
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 });
+
+/** What a worker's start line says it serves: operators read it to point probes and scrapes. */
+function workerServes(url: string): string {
+  return url
+    ? 'operations only: /healthz, /readyz, /metrics'
+    : 'nothing over HTTP: give --port or HERALD_PORT for /healthz, /readyz and /metrics';
+}
 
 common(program.command('migrate').description('apply pending database migrations and exit')).action(
   async (flags: ConfigFlags) => {

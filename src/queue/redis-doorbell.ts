@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { throttledWarn } from '../logger.js';
-import { ioredisLibrary } from '../store/cluster-libraries.js';
+import type { Clock } from '../clock.js';
+import { redisConnection, redisErrorLog } from '../store/redis-connection.js';
 
 /**
  * Tells the workers of every process that jobs were committed, so they look at once instead of at their
@@ -26,6 +26,8 @@ export interface RedisDoorbellOptions {
   /** Key prefix of the installation: its channel is `<prefix>:jobs`. */
   readonly prefix: string;
   readonly logger: Logger;
+  /** Spaces the log lines of a Redis outage. Default the wall clock. */
+  readonly clock?: Clock;
 }
 
 /**
@@ -46,7 +48,17 @@ export interface RedisDoorbellOptions {
  */
 export function redisDoorbell(options: RedisDoorbellOptions): Doorbell {
   const channel = `${options.prefix}:jobs`;
-  const warn = throttledWarn(options.logger, 'redis unavailable; jobs are found by polling');
+  const logged = {
+    url: options.redisUrl,
+    logger: options.logger,
+    message: 'redis unavailable; jobs are found by polling',
+    ...(options.clock ? { clock: options.clock } : {}),
+  };
+  // A failed ring or subscription is logged like a failed connection: once an interval, and without the
+  // error's command, which after a refused password may be the AUTH holding it.
+  const logFailure = redisErrorLog({ ...logged, name: 'doorbell' });
+  const connection = (name: string, maxRetriesPerRequest: number | null) =>
+    redisConnection({ ...logged, name, options: { maxRetriesPerRequest } });
   // A process's own rings come back to it: its queue woke its own workers already.
   const self = randomUUID();
   let publisher: Redis | null = null;
@@ -60,10 +72,9 @@ export function redisDoorbell(options: RedisDoorbellOptions): Doorbell {
     pending = false;
     if (!publisher) {
       // Bounded retries: a ring waiting on a dead Redis would only hold up shutdown.
-      publisher = new (ioredisLibrary().Redis)(options.redisUrl, { maxRetriesPerRequest: 1 });
-      publisher.on('error', warn);
+      publisher = connection('doorbell publisher', 1);
     }
-    publishing = publisher.publish(channel, self).catch(warn);
+    publishing = publisher.publish(channel, self).catch(logFailure);
   }
 
   return {
@@ -75,13 +86,12 @@ export function redisDoorbell(options: RedisDoorbellOptions): Doorbell {
     listen(listener) {
       listeners.add(listener);
       if (subscriber) return subscribed;
-      subscriber = new (ioredisLibrary().Redis)(options.redisUrl, { maxRetriesPerRequest: null });
-      subscriber.on('error', warn);
+      subscriber = connection('doorbell subscriber', null);
       subscriber.on('message', (_channel: string, from: string) => {
         if (from === self) return;
         for (const listener of listeners) listener();
       });
-      subscribed = subscriber.subscribe(channel).then(() => undefined, warn);
+      subscribed = subscriber.subscribe(channel).then(() => undefined, logFailure);
       return subscribed;
     },
     async close() {

@@ -1,4 +1,3 @@
-import { ioredisLibrary } from '../store/cluster-libraries.js';
 import type { ChannelLimit, RecipientLimiter } from './limiter.js';
 import { MILLI } from './limiter.js';
 
@@ -27,34 +26,27 @@ redis.call('PEXPIRE', KEYS[1], window * 2000)
 return taken
 `;
 
-/** The few ioredis methods the limiter calls, so a test can hand in its own client. */
+/** The one ioredis method the limiter calls, so a test can hand in its own client. */
 export interface RedisEval {
   eval(script: string, keys: number, ...args: (string | number)[]): Promise<unknown>;
-  quit(): Promise<unknown>;
 }
 
 /** Options of the Redis-backed limiter (cluster profile). */
 export interface RedisLimiterOptions {
-  /** `redis://…`; ignored when `client` is given. */
-  readonly redisUrl?: string;
-  readonly client?: RedisEval;
+  /** The connection; its owner (the engine) opens and closes it. */
+  readonly client: RedisEval;
   /** Prefix of every key, shared with the rest of the installation. Default `herald`. */
   readonly prefix?: string;
 }
 
 /** Token buckets in Redis, for several worker processes; outside the database transaction. */
 export function redisLimiter(options: RedisLimiterOptions): RecipientLimiter {
-  const owned = options.client === undefined;
-  const client: RedisEval =
-    options.client ?? new (ioredisLibrary().Redis)(options.redisUrl ?? '', { maxRetriesPerRequest: 3 });
+  const { client } = options;
   const prefix = `${options.prefix ?? 'herald'}:throttle:`;
   return {
     async take(_db, key: string, limit: ChannelLimit, now: number): Promise<boolean> {
       const taken = await client.eval(TAKE, 1, prefix + key, limit.limit, limit.windowSeconds, now);
       return Number(taken) === 1;
-    },
-    async close() {
-      if (owned) await client.quit();
     },
   };
 }

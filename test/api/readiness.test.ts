@@ -1,9 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ManualClock } from '../../src/clock.js';
 import { startHttpPeer, type TestPeer } from '../../src/delivery/channel-test-kit.js';
 import { startHerald, type TestHerald } from '../helpers/herald.js';
-import { SKIP_PROFILE } from '../helpers/profile.js';
+import { SKIP_PROFILE, TEST_REDIS_URL } from '../helpers/profile.js';
 import { parsePromText, sampleValue } from '../helpers/prom-text.js';
+import { dropRedisPrefix, freshRedisPrefix, SKIP_REDIS } from '../helpers/redis.js';
 
 /**
  * An API process whose workers are behind: `/readyz` shows the work waiting, by kind, and how long the
@@ -105,5 +107,104 @@ describe.skipIf(SKIP_PROFILE)('/readyz queue detail', () => {
     const doc = await h.request('GET', '/api/v1/openapi.json', undefined, { token: null });
     const schema = doc.body.paths['/readyz'].get.responses['200'].content['application/json'].schema;
     expect(Object.keys(schema.properties)).toEqual(['status', 'checks', 'queue']);
+  });
+});
+
+/** A loopback port nothing listens on: taken from the system, then given back. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/**
+ * The cluster profile's Redis in `/readyz`: checked with a PING when Redis is configured, and a Redis
+ * that does not answer makes the process unavailable and is logged as structured lines, one per
+ * connection and ten seconds, without the URL's password.
+ */
+describe.skipIf(SKIP_PROFILE)('/readyz with Redis', () => {
+  const password = 'Redis-Pa55word-do-not-log';
+
+  it('an API whose Redis does not answer is unavailable and logs why, once per interval', async () => {
+    const port = await closedPort();
+    const stderr = vi.spyOn(console, 'error');
+    const h = await startHerald({
+      role: 'api',
+      redisUrl: `redis://herald:${password}@127.0.0.1:${port}`,
+      redisPrefix: freshRedisPrefix(),
+    });
+    try {
+      const clock = h.clock as ManualClock;
+      const answer = await h.request('GET', '/readyz', undefined, { token: null });
+      expect(answer.status).toBe(503);
+      expect(answer.body).toMatchObject({ status: 'unavailable', checks: { database: true, redis: false } });
+
+      const outages = () =>
+        h.logs.map((line) => JSON.parse(line)).filter((line) => line.msg === 'redis unavailable');
+      // ioredis tried again many times during the PING's second; one line said so.
+      expect(outages()).toEqual([
+        expect.objectContaining({
+          level: 50,
+          connection: 'limits',
+          redis: `redis://127.0.0.1:${port}`,
+          error: expect.objectContaining({ code: 'ECONNREFUSED' }),
+        }),
+      ]);
+      clock.advance(10_000);
+      await vi.waitFor(() => expect(outages()).toHaveLength(2), { timeout: 5_000 });
+
+      expect(h.logs.join('\n')).not.toContain(password);
+      const unhandled = stderr.mock.calls.filter((call) => String(call[0]).includes('[ioredis]'));
+      expect(unhandled).toEqual([]);
+    } finally {
+      stderr.mockRestore();
+      await h.close();
+    }
+  });
+
+  it.skipIf(SKIP_REDIS)('a Redis that refuses the password: unavailable, logged without it', async () => {
+    const url = new URL(TEST_REDIS_URL);
+    url.username = 'herald';
+    url.password = password;
+    const h = await startHerald({ role: 'api', redisUrl: url.href, redisPrefix: freshRedisPrefix() });
+    try {
+      const answer = await h.request('GET', '/readyz', undefined, { token: null });
+      expect(answer.status).toBe(503);
+      expect(answer.body.checks).toEqual({ database: true, redis: false });
+      // An event rings the workers through Redis too: that connection is refused the same way.
+      await h.request('POST', '/api/v1/orgs', { slug: 'acme', name: 'Acme' });
+      await h.request('POST', '/api/v1/orgs/acme/projects', { slug: 'api', name: 'API' });
+      const event = await h.request('POST', '/api/v1/projects/acme/api/events', { message: 'Disk full' });
+      expect(event.status).toBe(202);
+      const refused = (connection: string) => (line: Record<string, unknown>) =>
+        line.connection === connection &&
+        String((line.error as { message?: string } | undefined)?.message).startsWith('WRONGPASS');
+      await vi.waitFor(
+        () => {
+          const lines = h.logs.map((line) => JSON.parse(line));
+          expect(lines.find(refused('limits'))).toBeDefined();
+          expect(lines.find(refused('doorbell publisher'))).toBeDefined();
+        },
+        { timeout: 5_000 },
+      );
+      expect(h.logs.join('\n')).not.toContain(password);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it.skipIf(SKIP_REDIS)('an API whose Redis answers is ready, and says it checked Redis', async () => {
+    const prefix = freshRedisPrefix();
+    const h = await startHerald({ role: 'api', redisUrl: TEST_REDIS_URL, redisPrefix: prefix });
+    try {
+      const answer = await h.request('GET', '/readyz', undefined, { token: null });
+      expect(answer.status).toBe(200);
+      expect(answer.body).toMatchObject({ status: 'ready', checks: { database: true, redis: true } });
+    } finally {
+      await h.close();
+      await dropRedisPrefix(prefix);
+    }
   });
 });

@@ -12,7 +12,13 @@ const kindHealth = z.object({
 
 const readiness = z.object({
   status: z.enum(['ready', 'unavailable']),
-  checks: z.object({ database: z.boolean() }),
+  checks: z.object({
+    database: z.boolean().describe('The database answers'),
+    redis: z
+      .boolean()
+      .optional()
+      .describe('Redis answers a PING within a second; present only when Redis is configured (cluster)'),
+  }),
   queue: kindHealth
     .extend({ kinds: z.record(z.string(), kindHealth).describe('The same figures by job kind') })
     .nullable()
@@ -20,10 +26,16 @@ const readiness = z.object({
 });
 
 /**
- * `/healthz` (the process runs) and `/readyz` (the database answers, with the queue's depth and lag).
- * A queue that lags is reported, not "unready": taking the process out of service would not drain it.
+ * `/healthz` (the process runs) and `/readyz` (the database answers, and Redis when one is configured,
+ * with the queue's depth and lag). A queue that lags is reported, not "unready": taking the process out
+ * of service would not drain it.
  */
-export function healthRoutes(app: ApiApp, store: Store, clock: Clock): void {
+export function healthRoutes(
+  app: ApiApp,
+  store: Store,
+  clock: Clock,
+  redisReady?: () => Promise<boolean>,
+): void {
   app.get('/healthz', { schema: { tags: ['operations'], summary: 'Liveness' } }, async () => ({
     status: 'ok',
   }));
@@ -33,21 +45,25 @@ export function healthRoutes(app: ApiApp, store: Store, clock: Clock): void {
     {
       schema: {
         tags: ['operations'],
-        summary: "Readiness: the database answers; the queue's depth and oldest due job are reported",
+        summary:
+          "Readiness: the database (and Redis, in the cluster profile) answers; the queue's depth and oldest due job are reported",
         response: { 200: readiness, 503: readiness },
       },
     },
     async (request, reply) => {
-      const database = await store.ping();
+      const [database, redis] = await Promise.all([store.ping(), redisReady?.()]);
       const queue = database
         ? await readQueueHealth(store.db, clock.now()).catch((error: unknown) => {
             request.log.warn({ err: error }, 'could not read the queue for readiness');
             return null;
           })
         : null;
-      return reply
-        .code(database ? 200 : 503)
-        .send({ status: database ? 'ready' : 'unavailable', checks: { database }, queue });
+      const ready = database && redis !== false;
+      return reply.code(ready ? 200 : 503).send({
+        status: ready ? 'ready' : 'unavailable',
+        checks: { database, ...(redis === undefined ? {} : { redis }) },
+        queue,
+      });
     },
   );
 }
