@@ -98,4 +98,18 @@ describe.skipIf(SKIP_PROFILE)('Alertmanager-compatible ingest', () => {
     expect((await h.request('POST', ALERTS, [firing('db-5')], { token: rival })).status).toBe(404);
     expect((await h.request('POST', ALERTS, [firing('db-5')], { token: null })).status).toBe(401);
   });
+
+  it("takes Prometheus's basic_auth: the API key as the password, any user name", async () => {
+    const basic = (user: string, password: string) => ({
+      token: null,
+      headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` },
+    });
+    const sent = await h.request('POST', ALERTS, [firing('basic-1')], basic('prometheus', token));
+    expect(sent.status).toBe(200);
+    expect((await issues()).some((i) => i.title.includes('basic-1'))).toBe(true);
+    expect(
+      (await h.request('POST', ALERTS, [firing('basic-2')], basic('prometheus', 'hrk_wrong'))).status,
+    ).toBe(401);
+    expect((await h.request('POST', ALERTS, [firing('basic-3')], basic(token, ''))).status).toBe(401);
+  });
 });
