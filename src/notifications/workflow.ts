@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
+import type { ChannelKind } from '../delivery/channel.js';
 import { incidentOpen, incidentStates } from '../delivery/pagerduty-incidents.js';
 import type { Job } from '../queue/queue.js';
 import type { Recipients } from '../recipients/resolve.js';
@@ -36,24 +37,28 @@ async function openIncidents(db: Kysely<Database>, issueId: string): Promise<Int
 }
 
 /**
- * The webhooks a resolution is sent to: those that accepted an alert of the issue after the last
- * resolution they accepted, as Alertmanager's webhook receivers hear of an alert's end (its
- * `send_resolved` is on for webhooks by default). A receiver that opened a ticket or a page from the
- * alert can close it; one that never heard of the issue hears nothing of its end. Chat channels (Slack,
- * Teams, Discord) are left out, as Alertmanager leaves them by default: a channel is told of each
- * alert, not of every resolution.
+ * The webhooks and Slack channels a resolution is sent to: those that accepted an alert of the issue
+ * after the last resolution they accepted. Alertmanager's webhook receivers hear of an alert's end
+ * (`send_resolved` is on for webhooks by default): a receiver that opened a ticket or a page from the
+ * alert can close it. A Slack channel gets it as a reply in the issue's thread, as Sentry marks its Slack
+ * alert resolved, so whoever looks at the alert sees it is over without a new message in the channel.
+ * One that never heard of the issue hears nothing of its end; Teams and Discord channels (no threads)
+ * are left out, as Alertmanager leaves chat receivers by default.
  */
-async function webhooksToldOf(db: Kysely<Database>, issueId: string): Promise<IntegrationTarget[]> {
+async function integrationsToldOf(db: Kysely<Database>, issueId: string): Promise<IntegrationTarget[]> {
   const rows = await db
     .selectFrom('deliveries')
     .innerJoin('notifications', 'notifications.id', 'deliveries.notification_id')
     .where('notifications.issue_id', '=', issueId)
-    .where('deliveries.channel', '=', 'webhook')
+    .where('deliveries.channel', 'in', ['webhook', 'slack'])
+    .where('deliveries.recipient_type', 'in', ['webhook', 'channel'])
     .where('deliveries.integration_id', 'is not', null)
     // Accepted by the receiver, whatever engagement moved its status to since.
     .where('deliveries.sent_at', 'is not', null)
     .select((eb) => [
       'deliveries.integration_id as integrationId',
+      'deliveries.channel',
+      'deliveries.recipient_id as recipientId',
       eb.fn
         .max(eb.case().when('notifications.type', '=', 'resolved').then(eb.ref('deliveries.sent_at')).end())
         .as('resolvedAt'),
@@ -61,14 +66,21 @@ async function webhooksToldOf(db: Kysely<Database>, issueId: string): Promise<In
         .max(eb.case().when('notifications.type', '!=', 'resolved').then(eb.ref('deliveries.sent_at')).end())
         .as('alertedAt'),
     ])
-    .groupBy('deliveries.integration_id')
+    .groupBy(['deliveries.integration_id', 'deliveries.channel', 'deliveries.recipient_id'])
     .orderBy('deliveries.integration_id')
+    .orderBy('deliveries.recipient_id')
     .execute();
   return rows
     .filter(
       (r) => r.alertedAt !== null && (r.resolvedAt === null || Number(r.alertedAt) >= Number(r.resolvedAt)),
     )
-    .map((r) => ({ kind: 'integration', integrationId: r.integrationId!, channel: 'webhook' }));
+    .map((r) => ({
+      kind: 'integration',
+      integrationId: r.integrationId!,
+      channel: r.channel as ChannelKind,
+      // A Slack channel is the delivery's recipient; a webhook is its integration.
+      ...(r.recipientId === r.integrationId ? {} : { address: r.recipientId }),
+    }));
 }
 
 /** What workflow notifications need. */
@@ -128,10 +140,10 @@ export function workflowNotifications(deps: WorkflowDeps) {
       subscribedUserIds: people.filter((p) => p.subscribed).map((p) => p.id),
     };
     // A resolution also closes what the issue's alerts opened elsewhere: PagerDuty incidents (same dedup
-    // key) and whatever the webhooks that were told of it keep.
+    // key), whatever the webhooks that were told of it keep, the Slack threads of its alerts.
     const incidents =
       activity === 'resolved'
-        ? [...(await openIncidents(db, issueId)), ...(await webhooksToldOf(db, issueId))]
+        ? [...(await openIncidents(db, issueId)), ...(await integrationsToldOf(db, issueId))]
         : [];
     await raiseNotification(deps, {
       orgId: refs.organization.id,

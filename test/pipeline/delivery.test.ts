@@ -24,7 +24,7 @@ describe.skipIf(SKIP_PROFILE)('delivery end to end', () => {
   let smtpPort = 0;
   const mails: Awaited<ReturnType<typeof simpleParser>>[] = [];
   const hooks: Hook[] = [];
-  const slackPosts: { channel: string; text: string; blocks: string }[] = [];
+  const slackPosts: { channel: string; text: string; blocks: string; thread?: string; ts: string }[] = [];
   let sinkAnswers: number[] = [];
   let secret = '';
   let ana = '';
@@ -42,13 +42,16 @@ describe.skipIf(SKIP_PROFILE)('delivery end to end', () => {
     slack = await startHttpPeer((req, body, res) => {
       const args = Object.fromEntries(new URLSearchParams(body.toString()));
       expect(req.headers.authorization).toBe('Bearer xoxb-test-token');
+      const ts = `${slackPosts.length + 1}.000100`;
       slackPosts.push({
         channel: String(args.channel),
         text: String(args.text),
         blocks: String(args.blocks),
+        ...(args.thread_ts ? { thread: args.thread_ts } : {}),
+        ts,
       });
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ ok: true, channel: 'C0ALERTS', ts: `${slackPosts.length}.000100` }));
+      res.end(JSON.stringify({ ok: true, channel: 'C0ALERTS', ts }));
     });
     smtp = new SMTPServer({
       authOptional: true,
@@ -385,5 +388,46 @@ describe.skipIf(SKIP_PROFILE)('delivery end to end', () => {
     expect(opened.headers.get('location')).toBe(
       `${h.url}/rules?org=acme&project=api&rule=${created.body.id}`,
     );
+  });
+  it("resolving an issue replies in its Slack alert's thread, where the alert went", async () => {
+    const workspace = await h.request('POST', '/api/v1/orgs/acme/integrations', {
+      provider: 'slack',
+      name: 'Payments workspace',
+      config: { slackApiUrl: `${slack.url}/api/` },
+      secrets: { botToken: 'xoxb-test-token' },
+    });
+    const rule = await h.request('POST', '/api/v1/projects/acme/api/rules', {
+      name: 'Payments to Slack',
+      conditions: [{ id: 'first_seen_event' }],
+      filters: [{ id: 'tagged_event', key: 'service', match: 'eq', value: 'payments' }],
+      actions: [{ id: 'slack', integration: workspace.body.id, channel: '#payments' }],
+    });
+    expect(rule.status).toBe(201);
+    await settle();
+    const before = slackPosts.length;
+    const { issueId } = (
+      await h.request('POST', '/api/v1/projects/acme/api/events', {
+        message: 'Refund API returns 502',
+        tags: { service: 'payments' },
+      })
+    ).body;
+    await settle();
+    const alert = slackPosts.slice(before).find((p) => p.channel === '#payments');
+    expect(alert?.thread).toBeUndefined();
+
+    expect((await h.request('PATCH', `/api/v1/issues/${issueId}`, { status: 'resolved' })).status).toBe(200);
+    await settle();
+    const replies = slackPosts.slice(before).filter((p) => p.thread === alert!.ts);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]!.text).toContain('Refund API returns 502');
+    const resolution = (
+      await h.request('GET', `/api/v1/orgs/acme/notifications?issue=${issueId}&type=resolved`)
+    ).body.data[0];
+    expect(
+      resolution.deliveries
+        .filter((d: { channel: string }) => d.channel === 'slack')
+        .map((d: { recipient: { id: string }; status: string }) => `${d.recipient.id}:${d.status}`)
+        .sort(),
+    ).toEqual(['#alerts:sent', '#payments:sent']); // the earlier rule's channel got this alert too
   });
 });
