@@ -10,6 +10,7 @@ import { actsForOrg, iso } from '../tenancy/context.js';
 import type { IssueStatus } from './event.js';
 import { storedEvent } from './event-records.js';
 import type { Priority } from './issue-state.js';
+import { liveIssue } from './live-issue.js';
 
 /** An issue as the API shows it. */
 export interface Issue {
@@ -73,13 +74,7 @@ export function issuesService(deps: {
    * of a deleted project is gone with it, though its purge may not have reached it yet.
    */
   async function row(principal: Principal, id: string): Promise<IssueTable> {
-    const found = await db
-      .selectFrom('issues')
-      .innerJoin('projects', 'projects.id', 'issues.project_id')
-      .selectAll('issues')
-      .where('issues.id', '=', id)
-      .where('projects.deleted_at', 'is', null)
-      .executeTakeFirst();
+    const found = await liveIssue(db, id).selectAll('issues').executeTakeFirst();
     if (!found) throw new NotFoundError('Issue');
     if (actsForOrg(principal, found.org_id)) return found;
     if (principal.kind === 'user') {

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.js';
 import { NotFoundError, ValidationError } from '../errors.js';
+import { liveIssue } from '../events/live-issue.js';
 import type { Database } from '../store/schema.js';
 import { actsForOrg, type Principal } from '../tenancy/context.js';
 
@@ -107,14 +108,7 @@ export function subscriptions(deps: { readonly db: Kysely<Database>; readonly cl
    * the issue's org key. Another org's issue and a personal token of a non-member are a 404.
    */
   async function target(principal: Principal, issueId: string, userId: string | undefined): Promise<string> {
-    // An issue of a deleted project is gone with it, though its purge may not have reached it yet.
-    const issue = await db
-      .selectFrom('issues')
-      .innerJoin('projects', 'projects.id', 'issues.project_id')
-      .select('issues.org_id')
-      .where('issues.id', '=', issueId)
-      .where('projects.deleted_at', 'is', null)
-      .executeTakeFirst();
+    const issue = await liveIssue(db, issueId).select('issues.org_id').executeTakeFirst();
     if (!issue) throw new NotFoundError('Issue');
     let who: string;
     if (principal.kind === 'user') {
