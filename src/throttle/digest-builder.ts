@@ -1,10 +1,12 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
+import { normalizeEvent, userKey } from '../events/normalize.js';
 import { newId } from '../ids.js';
 import type { NotificationStore } from '../notifications/notification-store.js';
 import type { PreferenceDecisions } from '../preferences/decisions.js';
 import { enqueueJobs, type Job, type JobInput } from '../queue/queue.js';
+import { parseJsonObject } from '../store/json.js';
 import type { Database, DigestTable } from '../store/schema.js';
 import { decideAgain, suppressedByReason } from './decide-again.js';
 import type { Released, ReleaseScope } from './deferred-release.js';
@@ -95,7 +97,7 @@ export function digestBuilder(deps: DigestBuilderDeps) {
       issueIds.length === 0
         ? []
         : await trx.selectFrom('issues').selectAll().where('id', 'in', issueIds).execute();
-    const users = await usersOver(trx, issueIds, held);
+    const users = await usersOfHeld(trx, held);
     const content = digestContent(held, issues, users);
     const finish = (status: string, notificationId: string | null, deliveryId: string | null) =>
       trx
@@ -275,21 +277,32 @@ async function personalIntegration(trx: Transaction<Database>, digestId: string)
   return row?.integration_id ?? null;
 }
 
-/** Distinct users per issue over the digest's span, from the per-minute user buckets. */
-async function usersOver(
+/**
+ * Distinct users per issue among the events the held records stand for: the same events the digest
+ * counts, so "3 events · 2 users" speaks of one set. (Users seen over the digest's span, from the
+ * per-minute buckets, also counted events whose alerts went out before the digest opened, or were never
+ * held: a digest could say "1 event · 6 users".) The events are read in chunks of SQLite's bound
+ * parameters; a digest holds at most a few thousand.
+ */
+async function usersOfHeld(
   trx: Transaction<Database>,
-  issueIds: readonly string[],
   held: readonly DigestRecord[],
 ): Promise<Map<string, number>> {
-  if (issueIds.length === 0 || held.length === 0) return new Map();
-  const start = Math.floor(held[0]!.createdAt / 60_000) * 60_000;
-  const rows = await trx
-    .selectFrom('issue_user_buckets')
-    .select(['issue_id', (eb) => eb.fn.count<string>('user_hash').distinct().as('users')])
-    .where('issue_id', 'in', [...issueIds])
-    .where('resolution', '=', 'm')
-    .where('bucket_start', '>=', start)
-    .groupBy('issue_id')
-    .execute();
-  return new Map(rows.map((r) => [r.issue_id, Number(r.users)]));
+  const ids = [...new Set(held.flatMap((r) => (r.eventId === null ? [] : [r.eventId])))];
+  const users = new Map<string, Set<string>>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await trx
+      .selectFrom('events')
+      .select(['issue_id', 'payload', 'received_at'])
+      .where('id', 'in', ids.slice(i, i + 500))
+      .execute();
+    for (const row of rows) {
+      const user = userKey(normalizeEvent(parseJsonObject(row.payload), Number(row.received_at)).user);
+      if (user === null) continue;
+      const seen = users.get(row.issue_id) ?? new Set<string>();
+      seen.add(user);
+      users.set(row.issue_id, seen);
+    }
+  }
+  return new Map([...users].map(([issueId, seen]) => [issueId, seen.size]));
 }

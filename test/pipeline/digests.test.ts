@@ -181,6 +181,49 @@ describe.skipIf(SKIP_PROFILE)('digests on a timeline', () => {
     expect(mailsTo('ben@')).toHaveLength(5);
   });
 
+  it("counts an issue's users among the events the digest holds, not those alerted before it", async () => {
+    const start = 20_000;
+    at(start - 10);
+    const cy = (await h.request('POST', '/api/v1/orgs/acme/members', { email: 'cy@acme.test' })).body.userId;
+    await h.request('POST', '/api/v1/orgs/acme/projects', { slug: 'ops', name: 'OPS' });
+    const rule = await h.request('POST', '/api/v1/projects/acme/ops/rules', {
+      name: 'Every event to ops',
+      frequency: 0,
+      conditions: [{ id: 'every_event' }],
+      actions: [{ id: 'notify_email', targetType: 'Member', targetIdentifier: cy }],
+    });
+    expect(rule.status).toBe(201);
+    const from = async (title: string, user: string) => {
+      const r = await h.request('POST', '/api/v1/projects/acme/ops/events', {
+        message: title,
+        level: 'error',
+        user: { id: user },
+      });
+      expect(r.status).toBe(202);
+      await settle();
+    };
+    // New issues go out at once in this project (its default); their next events wait in the digest.
+    at(start);
+    await from('Issue C cache miss storm', 'u1');
+    at(start + 10);
+    await from('Issue C cache miss storm', 'u2');
+    at(start + 20);
+    await from('Issue D login loop', 'u3');
+    at(start + 30);
+    await from('Issue D login loop', 'u4');
+    await from('Issue D login loop', 'u4');
+    expect(mailsTo('cy@').map((m) => m.subject)).toEqual([
+      '[ops] Error: Issue C cache miss storm',
+      '[ops] Error: Issue D login loop',
+    ]);
+    let digest: (typeof smtp.mails)[number] | undefined;
+    for (let s = start + 60; s <= start + 1900 && !digest; s += 60) digest = (await tick(s, 'cy@'))[0];
+    expect(digest!.subject).toBe('2 issues in ops');
+    // C: the held event of u2 (u1's went out at once); D: two held events, both of u4.
+    expect(digest!.text).toMatch(/Issue C cache miss storm[\s\S]*?1 event · 1 user/);
+    expect(digest!.text).toMatch(/Issue D login loop[\s\S]*?2 events · 1 user/);
+  });
+
   it('validates the digest and throttle settings', async () => {
     const bad = await h.request('PUT', '/api/v1/projects/acme/api/digests', {
       minimumDelay: 30,
