@@ -6,6 +6,7 @@ import { newId } from '../ids.js';
 import type { Database, RuleSnoozeTable, RuleTable } from '../store/schema.js';
 import { iso } from '../tenancy/context.js';
 import { ruleChanges } from './rule-changes.js';
+import { type RuleHistory, ruleHistory } from './rule-history.js';
 import { checkReferences } from './rule-references.js';
 import { type ActionNode, parseRuleBody, type RuleBody, ruleBodySchema } from './rule-schema.js';
 import { activeSnoozeRows, type RuleSnooze, toRuleSnooze } from './rule-snoozes.js';
@@ -120,6 +121,11 @@ export function ruleStore(deps: RuleStoreDeps) {
     async get(orgId: string, projectId: string, id: string): Promise<Rule> {
       const [rule] = await withSnoozes([await findRow(db, orgId, projectId, id)]);
       return rule!;
+    },
+
+    /** The issues the rule fired for over the last `days`, and whether it is quiet about each now. */
+    async history(orgId: string, projectId: string, id: string, days: number): Promise<RuleHistory> {
+      return ruleHistory(db, await findRow(db, orgId, projectId, id), days, clock.now());
     },
 
     /** Replaces the whole rule (PUT): fields left out take their defaults, as on create. */

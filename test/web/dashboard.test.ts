@@ -424,6 +424,11 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     expect(rule.snoozes).toEqual([expect.objectContaining({ target: 'user', userId: cy })]);
     await item.getByRole('button', { name: 'Unsnooze for me' }).click();
     await page.getByText('Snooze lifted.').waitFor();
+    // What the rule fired for, and the issue's page from there.
+    await item.getByText('Fired for (last 7 days)').click();
+    const fired = item.getByTestId('rule-history-row').first();
+    await fired.waitFor();
+    expect(await fired.textContent()).toMatch(/ · \d+ times?, last /);
     // A rule's link opens the list for someone who may not change the rule, not the editor.
     await page.goto(`${h.url}/rules?org=acme&project=api&rule=${rule.id}`);
     await page.getByTestId('rule-item').filter({ hasText: 'Email Ana' }).waitFor();

@@ -1,6 +1,7 @@
 import type { FastifySchemaCompiler } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { HISTORY_DAYS } from '../../rules/rule-history.js';
 import { PREVIEW_DAYS, previewBodySchema } from '../../rules/rule-preview.js';
 import { actionSchema, conditionSchema, filterSchema, ruleBodySchema } from '../../rules/rule-schema.js';
 import { SNOOZE_TARGETS } from '../../rules/rule-snoozes.js';
@@ -37,6 +38,24 @@ const preview = z.object({
   data: z.array(z.object({ issueId: z.string(), title: z.string(), fired: z.number() })),
   totalFired: z.number(),
   eventsScanned: z.number(),
+});
+
+const history = z.object({
+  start: z.string(),
+  end: z.string(),
+  data: z.array(
+    z.object({
+      issueId: z.string(),
+      title: z.string(),
+      status: z.string(),
+      count: z.number().describe('Notifications the rule raised for the issue over the period'),
+      lastTriggered: z.string(),
+      quietUntil: z
+        .string()
+        .nullable()
+        .describe('Until when the action interval keeps the rule quiet about the issue; null: not now'),
+    }),
+  ),
 });
 
 const projectParams = orgParams.extend({ project: slug });
@@ -127,6 +146,27 @@ export function ruleRoutes(app: ApiApp, services: Services): void {
     async (request) => {
       const { orgId, projectId } = await scope(principalOf(request), request.params);
       return services.rules.get(orgId, projectId, request.params.id);
+    },
+  );
+
+  app.get(
+    '/api/v1/projects/:org/:project/rules/:id/history',
+    {
+      schema: {
+        tags: ['rules'],
+        summary:
+          'The issues the rule fired for over the last days (default 7), most recent first, and until when its action interval keeps it quiet about each',
+        params: ruleParams,
+        querystring: z
+          .object({ days: z.coerce.number().int().min(1).max(HISTORY_DAYS.max).optional() })
+          .strict(),
+        response: { 200: history },
+      },
+    },
+    async (request) => {
+      const { orgId, projectId } = await scope(principalOf(request), request.params);
+      const days = request.query.days ?? HISTORY_DAYS.default;
+      return services.rules.history(orgId, projectId, request.params.id, days);
     },
   );
 

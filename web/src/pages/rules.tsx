@@ -1,5 +1,6 @@
 import { type ReactNode, useCallback, useEffect, useState } from 'react';
 import { api, describeError } from '../api';
+import { Link } from '../router';
 import type { Integration, Member, Org, Page, Project, Rule, Team } from '../types';
 import { Field, formatTime, Loading, Notice, PageHeader } from '../ui';
 import { RuleForm } from './rule-form';
@@ -228,12 +229,59 @@ export function RulesPage(props: { token: string; org: Org; manage: boolean; me:
                     </button>
                   ) : null}
                 </div>
+                <RuleHistoryView token={token} path={`${base}/${rule.id}/history`} />
               </li>
             );
           })}
         </ul>
       )}
     </section>
+  );
+}
+
+interface RuleHistoryRow {
+  readonly issueId: string;
+  readonly title: string;
+  readonly count: number;
+  readonly lastTriggered: string;
+  readonly quietUntil: string | null;
+}
+
+/**
+ * The issues a rule fired for over the last 7 days, read when opened: how often, when last, and until
+ * when the rule stays quiet about each (why a new event of it brought no alert).
+ */
+function RuleHistoryView(props: { token: string; path: string }): ReactNode {
+  const [rows, setRows] = useState<readonly RuleHistoryRow[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const load = () => {
+    if (rows !== null) return;
+    api<{ data: RuleHistoryRow[] }>(props.token, 'GET', props.path)
+      .then((answer) => setRows(answer.data))
+      .catch((e: unknown) => setError(describeError(e)));
+  };
+  return (
+    <details className="rule-history" onToggle={(e) => (e.currentTarget.open ? load() : undefined)}>
+      <summary>Fired for (last 7 days)</summary>
+      {error ? <Notice kind="error">{error}</Notice> : null}
+      {rows === null ? (
+        error ? null : (
+          <Loading what="history" />
+        )
+      ) : rows.length === 0 ? (
+        <p className="muted">No issue in the last 7 days.</p>
+      ) : (
+        <ul>
+          {rows.map((r) => (
+            <li key={r.issueId} data-testid="rule-history-row">
+              <Link to={`/issues/${encodeURIComponent(r.issueId)}`}>{r.title}</Link> · {r.count}{' '}
+              {r.count === 1 ? 'time' : 'times'}, last {formatTime(r.lastTriggered)}
+              {r.quietUntil ? ` · quiet about it until ${formatTime(r.quietUntil)}` : ''}
+            </li>
+          ))}
+        </ul>
+      )}
+    </details>
   );
 }
 
