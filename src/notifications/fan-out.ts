@@ -30,7 +30,7 @@ import type { IntegrationTarget, PeopleTarget, Target, UnreachableTarget } from 
 function personCandidate(
   userId: string,
   channel: ChannelKind,
-  fallback: ChannelKind[],
+  fallback: ChannelKind[] | undefined,
   muted: boolean,
 ): Candidate {
   return {
@@ -40,7 +40,7 @@ function personCandidate(
     integrationId: null,
     subscribed: false,
     committed: false,
-    fallback,
+    ...(fallback ? { fallback } : {}),
     ...(muted ? { muted } : {}),
   };
 }
@@ -89,8 +89,11 @@ interface Candidate {
   readonly userId?: string;
   subscribed: boolean;
   committed: boolean;
-  /** Personal channels to fall back to, in order. */
-  fallback: ChannelKind[];
+  /**
+   * Personal channels to fall back to, in order, as the rule's action names them. Absent: the person's
+   * own list (their notification-settings options), read with their preferences.
+   */
+  fallback?: ChannelKind[];
   /** Set for a person or team no longer in the organization: never sent, recorded with this error. */
   readonly problem?: string;
   /**
@@ -165,11 +168,13 @@ export function fanOut(deps: FanOutDeps) {
         const existing = into.get(key);
         const kept = existing?.muted ? undefined : existing;
         if (muted) {
-          if (!existing) into.set(key, personCandidate(userId, channel, [], true));
+          if (!existing) into.set(key, personCandidate(userId, channel, undefined, true));
           continue;
         }
-        const fallback = (target.fallback ?? []).filter((f) => f !== channel);
+        // A rule that names channels is more specific than the person's own list; an empty one names none.
+        const fallback = target.fallback?.length ? target.fallback.filter((f) => f !== channel) : undefined;
         const candidate = kept ?? personCandidate(userId, channel, fallback, false);
+        if (fallback && !candidate.fallback) candidate.fallback = fallback;
         candidate.subscribed ||= target.subscribedUserIds?.includes(userId) ?? false;
         candidate.committed ||= target.committedUserIds?.includes(userId) ?? false;
         into.set(key, candidate);
@@ -187,7 +192,6 @@ export function fanOut(deps: FanOutDeps) {
       integrationId: null,
       subscribed: false,
       committed: false,
-      fallback: [],
       problem: target.problem,
     });
   }
@@ -204,7 +208,6 @@ export function fanOut(deps: FanOutDeps) {
         integrationId: target.integrationId,
         subscribed: false,
         committed: false,
-        fallback: [],
       });
     }
   }
@@ -233,33 +236,31 @@ export function fanOut(deps: FanOutDeps) {
     const critical = type.isCritical(notification.payload);
 
     const people = list.filter((c) => c.recipientType === 'user' && c.problem === undefined && !c.muted);
-    // Fallback channels are decided up front too: a chain holds only channels the person allows.
-    const fallbackQueries = people.flatMap((c) => c.fallback.map((channel) => ({ c, channel })));
-    const decisions = await deps.decisions.decide({
+    const decider = await deps.decisions.decider({
       orgId: notification.orgId,
       projectId: notification.projectId,
       category: type.category,
       critical,
-      queries: [...people.map((c) => ({ c, channel: c.channel })), ...fallbackQueries].map(
-        ({ c, channel }) => ({
-          userId: c.recipientId,
-          channel,
-          subscribed: c.subscribed,
-          committed: c.committed,
-        }),
-      ),
+      userIds: people.map((c) => c.recipientId),
       now,
     });
-    const decisionOf = new Map(people.map((c, i) => [c, decisions[i]!.decision]));
+    const decide = (c: Candidate, channel: ChannelKind) =>
+      decider.decide({ userId: c.recipientId, channel, subscribed: c.subscribed, committed: c.committed })
+        .decision;
+    const decisionOf = new Map(people.map((c) => [c, decide(c, c.channel)]));
     const integrations = await deps.references.integrations(notification.orgId);
     const personal = personalRoutes(integrations);
-    const chainOf = new Map<Candidate, ChannelKind[]>();
-    fallbackQueries.forEach(({ c, channel }, i) => {
-      const allowed =
-        decisions[people.length + i]!.decision.kind !== 'suppress' &&
-        routeOf(channel, personal) !== undefined;
-      if (allowed) chainOf.set(c, [...(chainOf.get(c) ?? []), channel]);
-    });
+    // Fallback channels are decided up front too: a chain holds only channels the person allows and
+    // Herald can route, so each step the delivery stage takes later is one the person's settings let pass.
+    const chainOf = new Map(
+      people.map((c) => {
+        const named = c.fallback ?? decider.fallbackOf(c.recipientId).filter((f) => f !== c.channel);
+        const chain = named.filter(
+          (channel) => decide(c, channel).kind !== 'suppress' && routeOf(channel, personal) !== undefined,
+        );
+        return [c, chain];
+      }),
+    );
     const integrationStatus = new Map(integrations.map((i) => [i.id, i.status]));
 
     const rows: DeliveryTable[] = list.map((c) => {
@@ -317,10 +318,17 @@ export function fanOut(deps: FanOutDeps) {
     });
 
     // A person unreachable on the action's channel is tried at once on the first channel of its fallback.
+    // One this message already takes to them (a workflow message goes to every channel they allow) ends
+    // the chain, as the unique key ends it in the delivery stage: the limits count no row twice.
+    const planned = new Set(rows.map((r) => `${r.recipient_type}:${r.recipient_id}:${r.channel}`));
     for (const row of [...rows]) {
       if (row.status !== 'suppressed' || row.reason !== 'unroutable') continue;
       const next = nextFallback(row, personal, now);
-      if (next) rows.push(next);
+      if (!next) continue;
+      const key = `${next.recipient_type}:${next.recipient_id}:${next.channel}`;
+      if (planned.has(key)) continue;
+      planned.add(key);
+      rows.push(next);
     }
     return { notification, rows, routes: job.rules, now };
   }

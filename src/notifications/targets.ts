@@ -11,7 +11,10 @@ export interface PeopleTarget {
   readonly committedUserIds?: readonly string[];
   /** Users left out (they muted the rule that named them). */
   readonly excludedUserIds?: readonly string[];
-  /** Channels to try in order when a person cannot be reached on `channels` (dead or unroutable). */
+  /**
+   * Channels to try in order when a person cannot be reached on `channels` (dead or unroutable), as a
+   * rule's action names them; absent or empty, each person's own list is tried.
+   */
   readonly fallback?: readonly ChannelKind[];
 }
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { type FieldProblem, ValidationError } from '../errors.js';
 import { type QuietWindow, quietWindowsSchema, timeZoneSchema } from '../preferences/quiet-hours.js';
 import { activeSnooze, parseSnooze, type SnoozeUntil, snoozeInputSchema } from '../preferences/snooze.js';
+import { FALLBACK_CHANNELS } from '../rules/rule-schema.js';
 import type { Database, UserTable } from '../store/schema.js';
 import { iso } from '../tenancy/context.js';
 import { localeSchema, zodProblems } from '../validation.js';
@@ -16,7 +17,23 @@ export interface DeliveryOptions {
   readonly emailDigests: boolean;
   /** Also tell the person about their own workflow actions (off by default, as in Sentry). */
   readonly selfNotifications: boolean;
+  /** Personal channels to try in order when a message cannot reach them and its rule names none. */
+  readonly fallback: readonly FallbackChannel[];
 }
+
+/** One of {@link FALLBACK_CHANNELS}: a channel that reaches one person. */
+export type FallbackChannel = (typeof FALLBACK_CHANNELS)[number];
+
+/** A person's fallback list: personal channels, each once, in the order they are tried. */
+export const personalFallbackSchema = z
+  .array(z.enum(FALLBACK_CHANNELS, { error: `Expected a personal channel: ${FALLBACK_CHANNELS.join(', ')}` }))
+  .max(FALLBACK_CHANNELS.length, { error: `At most ${FALLBACK_CHANNELS.length} channels` })
+  .superRefine((channels, ctx) => {
+    channels.forEach((channel, i) => {
+      if (channels.indexOf(channel) !== i)
+        ctx.addIssue({ code: 'custom', path: [i], message: `'${channel}' is already in the list` });
+    });
+  });
 
 /** The options as the settings API shows them. */
 export interface UserOptionsView {
@@ -26,6 +43,7 @@ export interface UserOptionsView {
   readonly snoozeUntil: string | null;
   readonly emailDigests: boolean;
   readonly selfNotifications: boolean;
+  readonly fallback: readonly FallbackChannel[];
 }
 
 /** `options` of the settings PUT; quiet windows are read in the person's time zone. */
@@ -36,6 +54,7 @@ export const userOptionsInputSchema = z.strictObject({
   snoozeUntil: snoozeInputSchema.shape.until.optional(),
   emailDigests: z.boolean().optional(),
   selfNotifications: z.boolean().optional(),
+  fallback: personalFallbackSchema.nullable().optional(),
 });
 
 /** A validated change to a person's options; absent fields stay as they are. */
@@ -46,6 +65,7 @@ export interface OptionsPatch {
   readonly snoozedUntil?: SnoozeUntil;
   readonly emailDigests?: boolean;
   readonly selfNotifications?: boolean;
+  readonly fallback?: readonly FallbackChannel[];
 }
 
 /** Validates `options` at `now`; problems are named under `options.` rather than thrown, to join others. */
@@ -55,7 +75,7 @@ export function parseOptionsPatch(
 ): { patch: OptionsPatch; problems: FieldProblem[] } {
   const result = userOptionsInputSchema.safeParse(input);
   if (!result.success) return { patch: {}, problems: zodProblems(result.error, 'options') };
-  const { snoozeUntil, quietHours, ...rest } = result.data;
+  const { snoozeUntil, quietHours, fallback, ...rest } = result.data;
   const problems: FieldProblem[] = [];
   let snoozedUntil: SnoozeUntil | undefined;
   if (snoozeUntil !== undefined) {
@@ -69,6 +89,7 @@ export function parseOptionsPatch(
   const patch: OptionsPatch = {
     ...rest,
     ...(quietHours === undefined ? {} : { quietHours: quietHours ?? [] }),
+    ...(fallback === undefined ? {} : { fallback: fallback ?? [] }),
     ...(snoozedUntil === undefined ? {} : { snoozedUntil }),
   };
   return { patch, problems };
@@ -92,6 +113,7 @@ export async function writeOptions(
     ...(patch.snoozedUntil === undefined ? {} : { snoozed_until: patch.snoozedUntil }),
     ...(patch.emailDigests === undefined ? {} : { email_digests: patch.emailDigests ? 1 : 0 }),
     ...(patch.selfNotifications === undefined ? {} : { self_notifications: patch.selfNotifications ? 1 : 0 }),
+    ...(patch.fallback === undefined ? {} : { fallback: JSON.stringify(patch.fallback) }),
   };
   if (Object.keys(options).length === 0) return;
   await trx
@@ -102,6 +124,7 @@ export async function writeOptions(
       snoozed_until: null,
       email_digests: 1,
       self_notifications: 0,
+      fallback: '[]',
       ...options,
       updated_at: now,
     })
@@ -127,6 +150,7 @@ export async function loadDeliveryOptions(
       'user_options.snoozed_until',
       'user_options.email_digests',
       'user_options.self_notifications',
+      'user_options.fallback',
     ])
     .where('users.id', 'in', [...new Set(userIds)])
     .execute();
@@ -138,6 +162,7 @@ export async function loadDeliveryOptions(
       snoozedUntil: row.snoozed_until ?? null,
       emailDigests: row.email_digests === null ? true : Number(row.email_digests) === 1,
       selfNotifications: Number(row.self_notifications ?? 0) === 1,
+      fallback: parseFallback(row.fallback),
     });
   }
   return out;
@@ -158,6 +183,7 @@ export async function optionsView(
     snoozeUntil: snooze === null ? null : iso(snooze),
     emailDigests: options?.emailDigests ?? true,
     selfNotifications: options?.selfNotifications ?? false,
+    fallback: options?.fallback ?? [],
   };
 }
 
@@ -166,6 +192,17 @@ function parseWindows(text: string | null): QuietWindow[] {
   if (!text) return [];
   try {
     const parsed = quietWindowsSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : [];
+  } catch {
+    return [];
+  }
+}
+
+// Validated on the way in too; a corrupt list means no fallback rather than a failed fan-out.
+function parseFallback(text: string | null): FallbackChannel[] {
+  if (!text || text === '[]') return [];
+  try {
+    const parsed = personalFallbackSchema.safeParse(JSON.parse(text));
     return parsed.success ? parsed.data : [];
   } catch {
     return [];

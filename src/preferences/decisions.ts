@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { ChannelKind } from '../delivery/channel.js';
 import { settingsStore } from '../people/settings-store.js';
-import { loadDeliveryOptions } from '../people/user-options.js';
+import { type FallbackChannel, loadDeliveryOptions } from '../people/user-options.js';
 import { recipientStore } from '../recipients/recipient-store.js';
 import type { Database } from '../store/schema.js';
 import { type Decision, decideDelivery } from './decide.js';
@@ -24,6 +24,23 @@ export interface PersonDecision {
   readonly emailDigests: boolean;
 }
 
+/** What one notification's decisions share: where it comes from, its category, whether it is critical. */
+export interface DecisionScope {
+  readonly orgId: string;
+  readonly projectId: string | null;
+  readonly category: SettingType | null;
+  readonly critical: boolean;
+  readonly now: number;
+}
+
+/** The decisions of a few people, their settings and options read once. */
+export interface Decider {
+  /** The decision for one person × channel; a person not read is decided on the defaults. */
+  decide(query: DecisionQuery): PersonDecision;
+  /** The personal channels the person named to fall back to, in order; none when they named none. */
+  fallbackOf(userId: string): readonly FallbackChannel[];
+}
+
 /**
  * The preferences stage as the pipeline calls it: for each person × channel of one notification, the
  * effective setting of its category there (project > organization > user > team, with defaults), then
@@ -35,31 +52,24 @@ export function preferenceDecisions(db: Kysely<Database>) {
   const settings = settingsStore(db);
   const people = recipientStore(db);
 
-  return {
-    async decide(
-      input: {
-        readonly orgId: string;
-        readonly projectId: string | null;
-        readonly category: SettingType | null;
-        readonly critical: boolean;
-        readonly queries: readonly DecisionQuery[];
-        readonly now: number;
-      },
-      trx?: Transaction<Database>,
-    ): Promise<PersonDecision[]> {
-      const ids = [...new Set(input.queries.map((q) => q.userId))];
-      if (ids.length === 0) return [];
-      // On SQLite a transaction holds the only connection: reads inside one must go through it.
-      const reader = trx ?? db;
-      const teams = await (trx ? recipientStore(trx) : people).teamsOf(input.orgId, ids);
-      const rows: SettingRow[] = input.category
+  /** Reads the settings and options of `userIds` once; each question is then answered without a read. */
+  async function decider(
+    input: DecisionScope & { readonly userIds: readonly string[] },
+    trx?: Transaction<Database>,
+  ): Promise<Decider> {
+    const ids = [...new Set(input.userIds)];
+    // On SQLite a transaction holds the only connection: reads inside one must go through it.
+    const teams = await (trx ? recipientStore(trx) : people).teamsOf(input.orgId, ids);
+    const rows: SettingRow[] =
+      input.category && ids.length > 0
         ? await (trx ? settingsStore(trx) : settings).rowsOf(
             { userIds: ids, teamIds: [...new Set([...teams.values()].flat())] },
             input.category,
           )
         : [];
-      const options = await loadDeliveryOptions(reader, ids);
-      return input.queries.map((q) => {
+    const options = await loadDeliveryOptions(trx ?? db, ids);
+    return {
+      decide(q) {
         const teamIds = teams.get(q.userId) ?? [];
         const own = rows.filter((r) =>
           r.ownerType === 'user' ? r.ownerId === q.userId : teamIds.includes(r.ownerId),
@@ -86,7 +96,21 @@ export function preferenceDecisions(db: Kysely<Database>) {
           now: input.now,
         });
         return { decision, emailDigests: person?.emailDigests ?? true };
-      });
+      },
+      fallbackOf: (userId) => options.get(userId)?.fallback ?? [],
+    };
+  }
+
+  return {
+    decider,
+    /** Each query's decision, in order, from one read of the people they name. */
+    async decide(
+      input: DecisionScope & { readonly queries: readonly DecisionQuery[] },
+      trx?: Transaction<Database>,
+    ): Promise<PersonDecision[]> {
+      if (input.queries.length === 0) return [];
+      const decide = await decider({ ...input, userIds: input.queries.map((q) => q.userId) }, trx);
+      return input.queries.map((q) => decide.decide(q));
     },
   };
 }

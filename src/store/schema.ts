@@ -184,6 +184,8 @@ export interface UserOptionsTable {
   email_digests: number;
   /** 0/1: also notify the user about their own workflow actions. */
   self_notifications: number;
+  /** JSON array of personal channels to fall back to, in order, when a rule names none. */
+  fallback: string;
   updated_at: number;
 }
 

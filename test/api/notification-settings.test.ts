@@ -65,6 +65,7 @@ describe.skipIf(SKIP_PROFILE)('notification settings API', () => {
       snoozeUntil: null,
       emailDigests: true,
       selfNotifications: false,
+      fallback: [],
     });
   });
 
@@ -146,6 +147,7 @@ describe.skipIf(SKIP_PROFILE)('notification settings API', () => {
         quietHours: [{ days: ['mon', 'tue'], start: '22:00', end: '07:00' }],
         snoozeUntil: until,
         emailDigests: false,
+        fallback: ['inapp', 'push'],
       },
     });
     expect(res.status).toBe(200);
@@ -156,6 +158,7 @@ describe.skipIf(SKIP_PROFILE)('notification settings API', () => {
       snoozeUntil: until,
       emailDigests: false,
       selfNotifications: false,
+      fallback: ['inapp', 'push'],
     });
     const members = await h.request('GET', '/api/v1/orgs/acme/members');
     expect(members.body.data.find((m: { userId: string }) => m.userId === user)).toMatchObject({
@@ -237,6 +240,63 @@ describe.skipIf(SKIP_PROFILE)('notification settings API', () => {
       const after = await h.request('GET', `/api/v1/users/${user}/notification-settings`);
       expect(after.body.settings).toEqual([]);
       expect(after.body.options.snoozeUntil).toBeNull();
+    },
+  );
+
+  it('keeps a fallback list until it is changed, and an empty list or null clears it', async () => {
+    const path = `/api/v1/users/${users[10]}/notification-settings`;
+    await h.request('PUT', path, { options: { fallback: ['slack', 'inapp'] } });
+    await h.request('PUT', path, { options: { emailDigests: false } });
+    expect((await h.request('GET', path)).body.options.fallback).toEqual(['slack', 'inapp']);
+    expect((await h.request('PUT', path, { options: { fallback: [] } })).body.options.fallback).toEqual([]);
+    await h.request('PUT', path, { options: { fallback: ['push'] } });
+    expect((await h.request('PUT', path, { options: { fallback: null } })).body.options.fallback).toEqual([]);
+  });
+
+  const fallbackCases: { name: string; fallback: unknown; problem: { path: string; message: string } }[] = [
+    {
+      name: 'an unknown channel',
+      fallback: ['inapp', 'fax'],
+      problem: {
+        path: 'options.fallback.1',
+        message: 'Expected a personal channel: email, slack, inapp, push',
+      },
+    },
+    {
+      name: 'a channel that reaches no one person',
+      fallback: ['webhook'],
+      problem: {
+        path: 'options.fallback.0',
+        message: 'Expected a personal channel: email, slack, inapp, push',
+      },
+    },
+    {
+      name: 'a channel named twice',
+      fallback: ['inapp', 'email', 'inapp'],
+      problem: { path: 'options.fallback.2', message: "'inapp' is already in the list" },
+    },
+    {
+      name: 'more than four channels',
+      fallback: ['email', 'slack', 'inapp', 'push', 'email'],
+      problem: { path: 'options.fallback', message: 'At most 4 channels' },
+    },
+  ];
+
+  it.each(fallbackCases)(
+    'refuses a fallback list with $name, naming the entry and writing nothing',
+    async ({ fallback, problem }) => {
+      const user = users[11]!;
+      const path = `/api/v1/users/${user}/notification-settings`;
+      const res = await h.request('PUT', path, {
+        settings: [{ type: 'alerts', channel: 'email', scopeType: 'user', scopeId: user, value: 'never' }],
+        options: { locale: 'fr', fallback },
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('invalid_input');
+      expect(res.body.error.details).toEqual([problem]);
+      const after = await h.request('GET', path);
+      expect(after.body.settings).toEqual([]);
+      expect(after.body.options).toMatchObject({ locale: 'en', fallback: [] });
     },
   );
 

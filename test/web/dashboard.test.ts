@@ -482,6 +482,37 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     await page.context().close();
   });
 
+  it('orders the channels to try when a message cannot reach the person, in My settings', async () => {
+    const eve = (await h.request('POST', '/api/v1/orgs/acme/members', { email: 'eve@acme.test' })).body
+      .userId;
+    const token = (await h.request('POST', `/api/v1/users/${eve}/tokens`, { name: 'browser' })).body.token;
+    const page = await signIn(token);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My settings' }).click();
+    const prefs = page.getByRole('form', { name: 'Language, time and quiet hours' });
+    const choices = prefs.getByRole('group', { name: 'If a message cannot reach me' });
+    await choices.getByLabel('First').selectOption('inapp');
+    await choices.getByLabel('Second').selectOption('push');
+    // A channel already chosen is not offered again further down.
+    expect(await choices.getByLabel('Third').locator('option').allTextContents()).toEqual([
+      'Nothing more',
+      'Email',
+      'Slack',
+    ]);
+    await prefs.getByRole('button', { name: 'Save preferences' }).click();
+    await prefs.getByText('Preferences saved.').waitFor();
+    const fallback = async () =>
+      (await h.request('GET', `/api/v1/users/${eve}/notification-settings`)).body.options.fallback;
+    expect(await fallback()).toEqual(['inapp', 'push']);
+
+    await page.reload();
+    await choices.getByLabel('First').selectOption('');
+    expect(await choices.getByLabel('First').inputValue()).toBe('push');
+    await prefs.getByRole('button', { name: 'Save preferences' }).click();
+    await prefs.getByText('Preferences saved.').waitFor();
+    expect(await fallback()).toEqual(['push']);
+    await page.context().close();
+  });
+
   it('shows the signing secret Herald made for a new webhook once, after saving', async () => {
     const page = await signIn(ADMIN_TOKEN);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Integrations' }).click();

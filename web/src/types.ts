@@ -116,6 +116,8 @@ export interface UserOptions {
   readonly snoozeUntil: string | null;
   readonly emailDigests: boolean;
   readonly selfNotifications: boolean;
+  /** Personal channels tried in order when a message cannot reach the person. */
+  readonly fallback: readonly string[];
 }
 
 /** `GET …/notification-settings`. */

@@ -11,6 +11,7 @@ import {
   SETTING_VALUES,
   settingsUpdateSchema,
 } from '../../preferences/setting-schema.js';
+import { FALLBACK_CHANNELS } from '../../rules/rule-schema.js';
 import type { Services } from '../../services.js';
 import { principalOf } from '../auth.js';
 import { orgParams } from '../schemas.js';
@@ -57,6 +58,12 @@ const userSettings = z
       snoozeUntil: z.string().nullable(),
       emailDigests: z.boolean(),
       selfNotifications: z.boolean(),
+      fallback: z
+        .array(z.enum(FALLBACK_CHANNELS))
+        .readonly()
+        .describe(
+          'Personal channels tried in order when a message cannot reach the person and its rule names none',
+        ),
     }),
   })
   .meta({ id: 'UserNotificationSettings' });

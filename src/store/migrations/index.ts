@@ -15,6 +15,7 @@ import { payloadSchema } from './013-payload-schema.js';
 import { tokenIssuer } from './014-token-issuer.js';
 import { deferredIndex } from './015-deferred-index.js';
 import { projectDeletion } from './016-project-deletion.js';
+import { personFallback } from './017-person-fallback.js';
 
 /** Every migration, in order; names are stable forever once released. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -34,4 +35,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '014-token-issuer': tokenIssuer,
   '015-deferred-index': deferredIndex,
   '016-project-deletion': projectDeletion,
+  '017-person-fallback': personFallback,
 };

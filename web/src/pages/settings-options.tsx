@@ -1,7 +1,7 @@
 import { type FormEvent, type ReactNode, useMemo, useState } from 'react';
 import { ApiError, api, describeError } from '../api';
 import type { QuietWindow, UserOptions } from '../types';
-import { Field, formatTime, Notice } from '../ui';
+import { Field, formatTime, label, Notice } from '../ui';
 
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 const DAY_NAMES: Record<string, string> = {
@@ -29,6 +29,10 @@ const SNOOZES: readonly [string, number][] = [
   ['1 week', 7 * 86_400_000],
 ];
 
+/** Personal channels a person may fall back to, as the API names them (FALLBACK_CHANNELS). */
+const FALLBACK_CHANNELS = ['email', 'slack', 'inapp', 'push'] as const;
+const ORDINALS = ['First', 'Second', 'Third', 'Fourth'] as const;
+
 type KeyedWindow = QuietWindow & { readonly key: number };
 
 /** The cards of this form: each shows the outcome of its own save. */
@@ -49,7 +53,7 @@ function timeZones(current: string): string[] {
   return all.includes(current) ? all : [current, ...all];
 }
 
-/** Locale, time zone, quiet hours, snooze-all, digests: saved together with one PUT. */
+/** Locale, time zone, quiet hours, fallback channels, snooze-all, digests: saved together with one PUT. */
 export function OptionsForm(props: {
   token: string;
   base: string;
@@ -62,6 +66,7 @@ export function OptionsForm(props: {
   const [windows, setWindows] = useState<KeyedWindow[]>(() => options.quietHours.map(keyWindow));
   const [emailDigests, setEmailDigests] = useState(options.emailDigests);
   const [selfNotifications, setSelfNotifications] = useState(options.selfNotifications);
+  const [fallback, setFallback] = useState<readonly string[]>(options.fallback);
   const [problems, setProblems] = useState<ApiError | null>(null);
   const [messages, setMessages] = useState<Partial<Record<Card, Message>>>({});
   const zones = useMemo(() => timeZones(options.timezone), [options.timezone]);
@@ -97,10 +102,16 @@ export function OptionsForm(props: {
     event.preventDefault();
     void save(
       'prefs',
-      { locale, timezone, quietHours: windows, emailDigests, selfNotifications },
+      { locale, timezone, quietHours: windows, emailDigests, selfNotifications, fallback },
       'Preferences saved.',
     );
   };
+
+  // Choosing "none" at a place removes it; the choices after it move up, so the list has no holes.
+  const setFallbackAt = (i: number, channel: string) =>
+    setFallback((list) =>
+      channel === '' ? list.filter((_, j) => j !== i) : [...list.slice(0, i), channel, ...list.slice(i + 1)],
+    );
 
   const setWindow = (i: number, patch: Partial<QuietWindow>) =>
     setWindows((list) => list.map((w, j) => (j === i ? { ...w, ...patch } : w)));
@@ -271,6 +282,35 @@ export function OptionsForm(props: {
           >
             Add quiet hours
           </button>
+        </fieldset>
+
+        <fieldset>
+          <legend>If a message cannot reach me</legend>
+          <p className="hint">
+            When a message bounces or a channel has no way to reach you, these are tried in order, each as
+            your settings allow it. An alert rule that names its own channels uses those instead.
+          </p>
+          <div className="toolbar">
+            {[...fallback, ''].slice(0, FALLBACK_CHANNELS.length).map((current, i) => (
+              <Field key={ORDINALS[i]} label={ORDINALS[i]!} error={problems?.at(`options.fallback.${i}`)}>
+                {(ids) => (
+                  <select
+                    id={ids.id}
+                    value={current}
+                    onChange={(e) => setFallbackAt(i, e.target.value)}
+                    aria-describedby={ids.describedBy}
+                  >
+                    <option value="">{i === 0 ? 'Nothing else' : 'Nothing more'}</option>
+                    {FALLBACK_CHANNELS.filter((c) => c === current || !fallback.includes(c)).map((c) => (
+                      <option key={c} value={c}>
+                        {label(c)}
+                      </option>
+                    ))}
+                  </select>
+                )}
+              </Field>
+            ))}
+          </div>
         </fieldset>
 
         <div className="checks">
