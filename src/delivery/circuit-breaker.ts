@@ -11,12 +11,14 @@ export interface CircuitBreakerOptions {
 interface CircuitState {
   failures: number;
   openUntil: number;
-  probing: boolean;
+  /** Until when the probe let through has the endpoint to itself; 0 when none is out. */
+  probeUntil: number;
 }
 
 /**
  * Stops hammering a dead endpoint: after `threshold` consecutive failures of an integration, sends are
- * held for `coolDownMs`, then a single probe decides whether the circuit closes or stays open.
+ * held for `coolDownMs`, then a single probe decides whether the circuit closes or stays open; a probe
+ * that decides nothing within another `coolDownMs` makes way for the next one.
  * Kept per process: each worker learns on its own, which costs at most `threshold` attempts per worker.
  */
 export function circuitBreaker(clock: Clock, options: CircuitBreakerOptions = {}) {
@@ -31,17 +33,19 @@ export function circuitBreaker(clock: Clock, options: CircuitBreakerOptions = {}
       if (!state || state.failures < threshold) return null;
       const now = clock.now();
       if (now < state.openUntil) return state.openUntil;
-      if (state.probing) return now + coolDownMs;
-      state.probing = true;
+      if (now < state.probeUntil) return state.probeUntil;
+      // The probe holds the others for one cool-down at most: a probe that never reports back (suppressed
+      // before its send, refused for good, its job stopped by an error) must not hold them for ever.
+      state.probeUntil = now + coolDownMs;
       return null;
     },
     success(key: string): void {
       states.delete(key);
     },
     failure(key: string): void {
-      const state = states.get(key) ?? { failures: 0, openUntil: 0, probing: false };
+      const state = states.get(key) ?? { failures: 0, openUntil: 0, probeUntil: 0 };
       state.failures += 1;
-      state.probing = false;
+      state.probeUntil = 0;
       if (state.failures >= threshold) state.openUntil = clock.now() + coolDownMs;
       states.set(key, state);
     },

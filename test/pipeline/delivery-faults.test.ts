@@ -56,12 +56,10 @@ describe.skipIf(SKIP_PROFILE)('webhook delivery under receiver faults', () => {
   const plans = new Map<string, (arrival: Arrival, earlier: number) => Fault>();
 
   beforeAll(async () => {
-    sink = await startHttpPeer((req, body, res) => {
+    sink = await startHttpPeer(async (req, body, res) => {
       const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
       // Verified as a receiver would: a forged or altered message throws here and is answered 599.
-      const verified = new Webhook(SIGNING_SECRET).verify(body.toString(), headers) as {
-        data: { issue: { title: string } };
-      };
+      const verified = verifyOnClock(body.toString(), headers) as { data: { issue: { title: string } } };
       const arrival: Arrival = {
         webhookId: headers['webhook-id'] ?? '',
         title: verified.data.issue.title,
@@ -83,6 +81,25 @@ describe.skipIf(SKIP_PROFILE)('webhook delivery under receiver faults', () => {
     await h?.close();
     await sink?.close();
   });
+
+  /**
+   * Standard Webhooks verification by a receiver whose clock is the test clock: the signature through the
+   * library, the timestamp within its five minutes of `clock` (the library's own check reads the wall
+   * clock, which the cases here leave behind as they move through retries and cool-downs).
+   */
+  function verifyOnClock(body: string, headers: Record<string, string>): unknown {
+    const seconds = Number(headers['webhook-timestamp']);
+    if (!(Math.abs(clock.now() / 1000 - seconds) <= 300))
+      throw new Error('webhook-timestamp out of tolerance');
+    const expected = new Webhook(SIGNING_SECRET).sign(
+      headers['webhook-id'] ?? '',
+      new Date(seconds * 1000),
+      body,
+    );
+    if (!(headers['webhook-signature'] ?? '').split(' ').includes(expected))
+      throw new Error('no matching signature');
+    return JSON.parse(body);
+  }
 
   function answer(res: ServerResponse, arrival: Arrival, fault: Fault): void {
     if (fault === 'hang') return; // the request stays open until Herald gives up and closes it
@@ -115,9 +132,12 @@ describe.skipIf(SKIP_PROFILE)('webhook delivery under receiver faults', () => {
     return rule.body.id;
   }
 
-  /** Events of one case, each its own issue, titled `<case>: …`; one request for all of them. */
-  async function ingest(name: string, count: number): Promise<void> {
-    const events = Array.from({ length: count }, (_, n) => ({
+  /**
+   * Events of one case, each its own issue, titled `<case>: …` and numbered from `from`; one request for
+   * all of them.
+   */
+  async function ingest(name: string, count: number, from = 0): Promise<void> {
+    const events = Array.from({ length: count }, (_, i) => i + from).map((n) => ({
       message: `${name}: receiver fault ${n}`,
       level: 'error',
       tags: { case: name },
@@ -290,5 +310,133 @@ describe.skipIf(SKIP_PROFILE)('webhook delivery under receiver faults', () => {
       disabledReason: 'http_410',
     });
     expect((await integration(refused!.integrationId)).body).toMatchObject({ status: 'active' });
+  });
+
+  it('a receiver down for many events: after 5 failures the rest are held unsent (circuit_open), then each goes once', async () => {
+    const ruleId = await setUp('outage');
+    let down = true;
+    plans.set('outage', () => (down ? { status: 503 } : { status: 200 }));
+    const t0 = clock.now();
+    // One event at a time, so the integration's failures are consecutive and counted in order.
+    for (let n = 0; n < 5; n++) {
+      await ingest('outage', 1, n);
+      await settle();
+    }
+    expect(arrivalsOf('outage').map((a) => a.answered)).toEqual([503, 503, 503, 503, 503]);
+    const coolDownEnd = new Date(t0 + 60_000).toISOString();
+
+    // The circuit is open: new alerts wait for the end of the cool-down without being tried.
+    await ingest('outage', 4, 5);
+    await settle();
+    let deliveries = await deliveriesOf(ruleId);
+    const fresh = deliveries.filter((d) => d.attempts === 0);
+    expect(fresh).toHaveLength(4);
+    for (const d of fresh)
+      expect(d).toMatchObject({ status: 'failed', reason: 'circuit_open', nextAttemptAt: coolDownEnd });
+    // So do the retries of the first five, due within the cool-down: held, not attempted.
+    clock.set(t0 + 59_999);
+    await settle();
+    deliveries = await deliveriesOf(ruleId);
+    expect(deliveries).toHaveLength(9);
+    for (const d of deliveries)
+      expect(d).toMatchObject({ status: 'failed', reason: 'circuit_open', nextAttemptAt: coolDownEnd });
+    expect(deliveries.map((d) => d.attempts).sort()).toEqual([0, 0, 0, 0, 1, 1, 1, 1, 1]);
+    expect(arrivalsOf('outage')).toHaveLength(5);
+
+    // The receiver is back; past the cool-down one probe goes first, then the rest.
+    down = false;
+    const settled = await retryUntilSettled(ruleId);
+    expectDeliveredOnce(settled, 9);
+    const seen = arrivalsOf('outage');
+    expect(seen).toHaveLength(5 + 9);
+    const accepted = seen.filter((a) => a.answered === 200);
+    expect(Math.min(...accepted.map((a) => a.at))).toBe(t0 + 60_000);
+    expect(accepted.filter((a) => a.at === t0 + 60_000)).toHaveLength(1);
+  });
+
+  it('a probe refused for good (422) does not keep the circuit open: the next cool-down probes again', async () => {
+    const ruleId = await setUp('refusing-probe');
+    let down = true;
+    let refusals = 1;
+    plans.set('refusing-probe', () => {
+      if (down) return { status: 503 };
+      return refusals-- > 0 ? { status: 422 } : { status: 200 };
+    });
+    const t0 = clock.now();
+    for (let n = 0; n < 5; n++) {
+      await ingest('refusing-probe', 1, n);
+      await settle();
+    }
+    await ingest('refusing-probe', 2, 5);
+    await settle();
+    expect(arrivalsOf('refusing-probe')).toHaveLength(5);
+
+    // The receiver answers again, but refuses the probe's message itself: that one is a dead letter, and
+    // the circuit is probed once more after another cool-down instead of holding the others for ever.
+    down = false;
+    const settled = await retryUntilSettled(ruleId);
+    const dead = settled.filter((d) => d.status === 'dead');
+    expect(dead).toHaveLength(1);
+    expect(dead[0]).toMatchObject({ reason: 'http_422' });
+    expectDeliveredOnce(
+      settled.filter((d) => d.status !== 'dead'),
+      6,
+    );
+    const answered = arrivalsOf('refusing-probe').map((a) => [a.at - t0, a.answered]);
+    expect(answered.slice(5, 7)).toEqual([
+      [60_000, 422],
+      [120_000, 200],
+    ]);
+    expect(answered).toHaveLength(5 + 1 + 6);
+  });
+
+  it('a receiver that always answers 500 is tried 8 times, then the delivery is dead (attempts_exhausted)', async () => {
+    const ruleId = await setUp('down');
+    plans.set('down', () => ({ status: 500 }));
+    const t0 = clock.now();
+    await ingest('down', 1);
+    const [delivery] = await retryUntilSettled(ruleId);
+    expect(delivery).toMatchObject({
+      status: 'dead',
+      reason: 'attempts_exhausted',
+      attempts: 8,
+      nextAttemptAt: null,
+      lastError: expect.stringContaining('500'),
+    });
+    const seen = arrivalsOf('down');
+    expect(seen.map((a) => a.answered)).toEqual(Array(8).fill(500));
+    expect(new Set(seen.map((a) => a.webhookId))).toEqual(new Set([delivery!.id]));
+
+    // The history lists each attempt; their spacing is the backoff (cap 15 s doubling to 10 min), or the
+    // circuit's cool-down of one minute once 5 failures opened it, and all of it within half an hour.
+    const [notification] = (await h.request('GET', `/api/v1/orgs/acme/notifications?rule=${ruleId}`)).body
+      .data;
+    const timeline = await h.request('GET', `/api/v1/orgs/acme/notifications/${notification.id}`);
+    expect(timeline.status).toBe(200);
+    const attempts: { attempt: number; outcome: string; code: string; startedAt: string }[] =
+      timeline.body.deliveries[0].sendAttempts;
+    expect(attempts.map((a) => [a.attempt, a.outcome, a.code])).toEqual(
+      [1, 2, 3, 4, 5, 6, 7, 8].map((n) => [n, 'transient', 'http_500']),
+    );
+    const starts = attempts.map((a) => Date.parse(a.startedAt));
+    expect(starts).toEqual(seen.map((a) => a.at));
+    expect(starts[0]).toBe(t0);
+    const caps = [15_000, 30_000, 60_000, 120_000, 240_000, 480_000, 600_000];
+    caps.forEach((cap, i) => {
+      const gap = starts[i + 1]! - starts[i]!;
+      expect(gap).toBeGreaterThanOrEqual(1_000);
+      expect(gap).toBeLessThanOrEqual(Math.max(cap, 60_000));
+    });
+    expect(starts[7]! - t0).toBeLessThanOrEqual(30 * 60_000);
+
+    const dead = await h.request('GET', '/api/v1/orgs/acme/deliveries?status=dead&channel=webhook');
+    expect(dead.body.data.find((d: { id: string }) => d.id === delivery!.id)).toMatchObject({
+      reason: 'attempts_exhausted',
+      attempts: 8,
+    });
+    // However long one waits, a dead letter is not tried again until it is replayed.
+    clock.advance(86_400_000);
+    await settle();
+    expect(arrivalsOf('down')).toHaveLength(8);
   });
 });
