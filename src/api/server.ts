@@ -26,6 +26,7 @@ import { writtenCheckOf } from '../validation.js';
 import { authenticate } from './auth.js';
 import { errorHandler } from './errors.js';
 import { idempotency } from './idempotency.js';
+import { webhookDocs } from './openapi-webhooks.js';
 import { requireRole } from './roles.js';
 import { alertmanagerRoutes } from './routes/alertmanager.js';
 import { analyticsRoutes } from './routes/analytics.js';
@@ -140,6 +141,12 @@ export async function buildApi(options: ApiOptions): Promise<ApiApp> {
         };
       return out;
     },
+    // What Herald POSTs to webhooks, under OpenAPI 3.1's own key for outbound calls; the document is
+    // built on its first request, after every notification type is registered.
+    transformObject: (document) =>
+      'openapiObject' in document
+        ? { ...document.openapiObject, webhooks: webhookDocs() }
+        : document.swaggerObject,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -12,7 +12,7 @@ import {
 } from '../../channel-test-kit.js';
 import { httpClient } from '../../http-client.js';
 import { webhookChannel } from './webhook-channel.js';
-import type { WebhookContent } from './webhook-content.js';
+import { WEBHOOK_VERSION_HEADER, type WebhookContent } from './webhook-content.js';
 import { generateWebhookSecret, signWebhook, webhookSigner } from './webhook-signature.js';
 
 const secret = generateWebhookSecret();
@@ -139,6 +139,30 @@ describe('webhook channel', () => {
     const body = { ...content(), version: 2, data: { ...content().data, extra: [1, { a: null }] } };
     await channel.send(testMessage(body), testContext({ integration: integration() }));
     expect(received.map((r) => r.body)).toEqual([body]);
+  });
+
+  it('repeats the body’s version in the herald-webhook-version header, and only a version', async () => {
+    mode = 'ok';
+    received.length = 0;
+    const ctx = testContext({ integration: integration() });
+    for (const version of [1, 2, undefined, 'v1', 1.5, 0])
+      await channel.send(testMessage({ ...content(), ...(version !== undefined && { version }) }), ctx);
+    expect(received.map((r) => r.headers[WEBHOOK_VERSION_HEADER])).toEqual([
+      '1',
+      '2',
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    expect(received.map((r) => (r.body as { version?: unknown }).version)).toEqual([
+      1,
+      2,
+      undefined,
+      'v1',
+      1.5,
+      0,
+    ]);
   });
 
   it('is rejected by a verifying receiver when the body is tampered with', async () => {

@@ -10,6 +10,7 @@ import {
 import { assertHttpOk, type HttpClient, httpClient } from '../../http-client.js';
 import { parseContent, parseIntegration } from '../../integration-fields.js';
 import {
+  WEBHOOK_VERSION_HEADER,
   type WebhookContent,
   webhookConfigSchema,
   webhookContentSchema,
@@ -32,6 +33,14 @@ export interface WebhookChannelOptions {
   readonly http?: HttpClient;
   /** Used only when the channel makes its own client. Default false. */
   readonly allowPrivateTargets?: boolean;
+}
+
+/** The body's version as its header; none for a body without one (content of a renderer of its own). */
+function versionHeader(content: WebhookContent): Record<string, string> {
+  const { version } = content;
+  return typeof version === 'number' && Number.isSafeInteger(version) && version > 0
+    ? { [WEBHOOK_VERSION_HEADER]: String(version) }
+    : {};
 }
 
 /** Posts signed JSON (Standard Webhooks) to the integration's URL. */
@@ -73,7 +82,7 @@ export function webhookChannel(options: WebhookChannelOptions = {}): Channel<Web
     const response = await http.request({
       url: target.url,
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...signature },
+      headers: { 'content-type': 'application/json', ...signature, ...versionHeader(content) },
       body,
       timeoutMs: target.timeoutMs,
       signal: context.signal,

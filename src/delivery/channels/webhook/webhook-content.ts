@@ -3,7 +3,8 @@ import { isPlainObject, withWrittenCheck } from '../../../validation.js';
 
 /**
  * The webhook body (DESIGN.md §4): `type`, `timestamp` and `data`; further top-level fields are kept
- * so the body can grow without a channel change.
+ * so the body can grow without a channel change. The built-in renderer adds `version`, the version of
+ * the body's shape, which the channel repeats in {@link WEBHOOK_VERSION_HEADER}.
  */
 export const webhookContentSchema = withWrittenCheck(
   z.looseObject({
@@ -13,6 +14,12 @@ export const webhookContentSchema = withWrittenCheck(
   }),
   isWebhookContent,
 );
+
+/**
+ * The header that repeats the body's `version` (a positive integer), so a receiver can route a body by
+ * its shape before parsing it. Only the body is signed: a receiver relies on the body's own `version`.
+ */
+export const WEBHOOK_VERSION_HEADER = 'herald-webhook-version';
 
 /** What the renderer produces for the webhook channel. */
 export type WebhookContent = z.infer<typeof webhookContentSchema>;
