@@ -8,6 +8,7 @@ import { type Clock, systemClock } from './clock.js';
 import { DEFAULT_PORT, type HeraldConfig, publicBaseUrl } from './config.js';
 import type { Channel, ChannelKind } from './delivery/channel.js';
 import { channelStateStore } from './delivery/channel-state-store.js';
+import { slackInteractions } from './delivery/channels/slack/slack-interactions.js';
 import { circuitBreaker } from './delivery/circuit-breaker.js';
 import { claimedDeliveries } from './delivery/claimed-deliveries.js';
 import { deadLetters } from './delivery/dead-letters.js';
@@ -268,6 +269,16 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
           .executeTakeFirst();
         return found ? services.integrations.getWithSecrets(found.org_id, found.id) : null;
       },
+    }),
+    slackInteractions: slackInteractions({
+      db: store.db,
+      clock,
+      logger,
+      http,
+      integration: (orgId, id) => services.integrations.getWithSecrets(orgId, id),
+      // The same call as `PATCH /api/v1/issues/{id}`: its workflow notifications follow.
+      updateIssue: (principal, issueId, patch) => services.issues.update(principal, issueId, patch),
+      recordAction: (deliveryId) => analytics.engagement.record(deliveryId, 'action'),
     }),
   };
   const generatedAdminToken = config.role === 'worker' ? null : await keys.ensureAdminToken();

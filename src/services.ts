@@ -1,4 +1,5 @@
 import type { AnalyticsServices } from './analytics/analytics-services.js';
+import type { SlackInteractions } from './delivery/channels/slack/slack-interactions.js';
 import type { DeadLetters } from './delivery/dead-letters.js';
 import type { TestSender } from './delivery/test-send.js';
 import type { EventProjects } from './events/event-projects.js';
@@ -45,4 +46,6 @@ export interface Services extends PeopleServices, InboxServices {
   readonly integrationTests: TestSender;
   /** One-time sign-in links by email. */
   readonly signInLinks: SignInLinks;
+  /** Buttons pressed in Slack messages (Resolve, Ignore, Assign to me), verified by Slack's signature. */
+  readonly slackInteractions: SlackInteractions;
 }

@@ -52,6 +52,7 @@ import { releaseRoutes } from './routes/releases.js';
 import { ruleRoutes } from './routes/rules.js';
 import { sentryRoutes } from './routes/sentry.js';
 import { signInRoutes } from './routes/sign-in.js';
+import { slackInteractionRoutes } from './routes/slack-interactions.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
 import { teamRoutes } from './routes/teams.js';
 import { templateRoutes } from './routes/templates.js';
@@ -156,6 +157,8 @@ export async function buildApi(options: ApiOptions): Promise<ApiApp> {
   signInRoutes(app, options.services);
   metricsRoutes(app, options.services);
   trackingRoutes(app, options.services);
+  // Slack signs its callbacks: the signature, not a bearer token, admits them.
+  slackInteractionRoutes(app, options.services);
   pushKeyRoutes(app, options.services);
   // EventSource cannot send headers: the stream authenticates itself (bearer or ?token=).
   inboxStreamRoutes(app, options.services);

@@ -442,6 +442,9 @@ export function deliverer(deps: DeliverDeps) {
     }
     const issueUrl = (payload.issue as { url?: unknown } | undefined)?.url;
     if (typeof issueUrl === 'string') context = { ...context, links: { ...context.links, issue: issueUrl } };
+    // Slack's button callbacks can be verified only with the app's signing secret: without it, no buttons.
+    if (delivery.channel === 'slack' && integration?.secrets.signingSecret)
+      context = { ...context, interaction: { deliveryId: delivery.id } };
 
     const started = clock.now();
     try {

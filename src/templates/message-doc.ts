@@ -56,6 +56,8 @@ export interface MessageDoc {
   readonly lists: readonly DocList[];
   /** Buttons, the main one first. */
   readonly actions: readonly DocLink[];
+  /** The issue the message is about, which a chat that answers back may resolve, ignore or take. */
+  readonly issueId?: string;
   /** Small print: which rules fired, when it was first seen. */
   readonly footer: readonly string[];
   /** The organization's name, for headers and the "why you receive this" line. */

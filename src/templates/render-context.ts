@@ -25,6 +25,11 @@ export interface RenderContext {
   readonly notificationId?: string;
   /** When the notification fired, epoch ms; defaults to the render time. */
   readonly timestamp?: number;
+  /**
+   * Set when the channel can bring a person's answer back to Herald (a Slack integration with a signing
+   * secret): the message then offers to act on its issue, and each button names this delivery.
+   */
+  readonly interaction?: { readonly deliveryId: string };
 }
 
 /** A render context with its translator: what renderers actually use. */

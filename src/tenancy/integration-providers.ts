@@ -27,7 +27,17 @@ export const PROVIDER_SPECS: Readonly<Record<Provider, ProviderSpec>> = {
     config: z
       .object({ slackApiUrl: httpUrl.optional(), broadcastReplies: z.boolean().optional() })
       .catchall(z.unknown()),
-    secrets: z.object({ botToken: secretString }).catchall(secretString),
+    secrets: z
+      .object({
+        botToken: secretString,
+        // The app's Signing Secret (Basic Information → App Credentials): with it, messages carry
+        // Resolve / Ignore / Assign to me and Herald verifies Slack's callbacks. Not a token: no `xox`.
+        signingSecret: z
+          .string()
+          .regex(/^[A-Za-z0-9]{16,128}$/, "must be the Slack app's Signing Secret (letters and digits)")
+          .optional(),
+      })
+      .catchall(secretString),
     targets: ['config.slackApiUrl'],
   },
   msteams: {

@@ -55,6 +55,7 @@ function doc(p: IssueAlertPayload, r: Rendering): MessageDoc {
     ...(event.tags.length ? { tags: { title: r.t('common.tags'), pairs: event.tags } } : {}),
     lists: [],
     actions: issueActions(r, issue),
+    issueId: issue.id,
     footer: [...rulesLine(r, p.rules, p.ruleCount), ...(issue.culprit ? [issue.culprit] : [])],
     orgName: p.organization.name,
     source: project.slug,

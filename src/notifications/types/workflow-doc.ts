@@ -37,6 +37,7 @@ export function workflowDoc(p: WorkflowPayload, r: Rendering, text: WorkflowText
     ],
     lists: [],
     actions: issueActions(r, issue),
+    issueId: issue.id,
     footer: issue.culprit ? [issue.culprit] : [],
     orgName: p.organization.name,
     source: project.slug,

@@ -51,6 +51,9 @@ export const de: Catalog = {
   'action.viewRule': 'Regel ansehen',
   'action.viewIntegrations': 'Integrationen prüfen',
   'action.viewIssues': 'Probleme ansehen',
+  'action.resolve': 'Als gelöst markieren',
+  'action.ignore': 'Ignorieren',
+  'action.assignToMe': 'Mir zuweisen',
 
   'footer.rules':
     '{others, plural, =0 {Ausgelöst durch {rule}} one {Ausgelöst durch {rule} und # weitere Regel} other {Ausgelöst durch {rule} und # weitere Regeln}}',
@@ -72,6 +75,10 @@ export const de: Catalog = {
   'assigned.subject': '{assignee} zugewiesen: {title}',
   'assigned.intro': '{actor} hat dieses Problem {assignee} zugewiesen',
   'assigned.introNoActor': 'Dieses Problem wurde {assignee} zugewiesen',
+
+  'chatAction.resolved': 'Gelöst von {name}',
+  'chatAction.ignored': 'Ignoriert von {name}',
+  'chatAction.assigned': 'Zugewiesen an {name}',
 
   'release.subject': 'Release {version} in {project} erstellt',
   'release.intro': 'Ein neues Release von {project} mit {commits}',

@@ -52,6 +52,9 @@ export const en = {
   'action.viewRule': 'View rule',
   'action.viewIntegrations': 'Review integrations',
   'action.viewIssues': 'View issues',
+  'action.resolve': 'Resolve',
+  'action.ignore': 'Ignore',
+  'action.assignToMe': 'Assign to me',
 
   'footer.rules':
     '{others, plural, =0 {Triggered by {rule}} one {Triggered by {rule} and # other rule} other {Triggered by {rule} and # other rules}}',
@@ -73,6 +76,10 @@ export const en = {
   'assigned.subject': 'Assigned to {assignee}: {title}',
   'assigned.intro': '{actor} assigned this issue to {assignee}',
   'assigned.introNoActor': 'This issue was assigned to {assignee}',
+
+  'chatAction.resolved': 'Resolved by {name}',
+  'chatAction.ignored': 'Ignored by {name}',
+  'chatAction.assigned': 'Assigned to {name}',
 
   'release.subject': 'Release {version} created in {project}',
   'release.intro': 'A new release of {project} with {commits}',

@@ -51,6 +51,9 @@ export const es: Catalog = {
   'action.viewRule': 'Ver regla',
   'action.viewIntegrations': 'Revisar integraciones',
   'action.viewIssues': 'Ver problemas',
+  'action.resolve': 'Resolver',
+  'action.ignore': 'Ignorar',
+  'action.assignToMe': 'Asignármelo',
 
   'footer.rules':
     '{others, plural, =0 {Activado por {rule}} one {Activado por {rule} y # regla más} other {Activado por {rule} y # reglas más}}',
@@ -72,6 +75,10 @@ export const es: Catalog = {
   'assigned.subject': 'Asignado a {assignee}: {title}',
   'assigned.intro': '{actor} asignó este problema a {assignee}',
   'assigned.introNoActor': 'Este problema se asignó a {assignee}',
+
+  'chatAction.resolved': 'Resuelto por {name}',
+  'chatAction.ignored': 'Ignorado por {name}',
+  'chatAction.assigned': 'Asignado a {name}',
 
   'release.subject': 'Versión {version} creada en {project}',
   'release.intro': 'Una nueva versión de {project} con {commits}',

@@ -51,6 +51,9 @@ export const fr: Catalog = {
   'action.viewRule': 'Voir la règle',
   'action.viewIntegrations': 'Vérifier les intégrations',
   'action.viewIssues': 'Voir les problèmes',
+  'action.resolve': 'Résoudre',
+  'action.ignore': 'Ignorer',
+  'action.assignToMe': 'Me l’assigner',
 
   'footer.rules':
     '{others, plural, =0 {Déclenché par {rule}} one {Déclenché par {rule} et # autre règle} other {Déclenché par {rule} et # autres règles}}',
@@ -72,6 +75,10 @@ export const fr: Catalog = {
   'assigned.subject': 'Attribué à {assignee} : {title}',
   'assigned.intro': '{actor} a attribué ce problème à {assignee}',
   'assigned.introNoActor': 'Ce problème a été attribué à {assignee}',
+
+  'chatAction.resolved': 'Résolu par {name}',
+  'chatAction.ignored': 'Ignoré par {name}',
+  'chatAction.assigned': 'Assigné à {name}',
 
   'release.subject': 'Version {version} créée dans {project}',
   'release.intro': 'Une nouvelle version de {project} avec {commits}',

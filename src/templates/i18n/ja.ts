@@ -51,6 +51,9 @@ export const ja: Catalog = {
   'action.viewRule': 'ルールを表示',
   'action.viewIntegrations': '連携を確認',
   'action.viewIssues': '問題を表示',
+  'action.resolve': '解決',
+  'action.ignore': '無視',
+  'action.assignToMe': '自分に割り当て',
 
   'footer.rules':
     '{others, plural, =0 {ルール「{rule}」により通知} other {ルール「{rule}」ほか#件により通知}}',
@@ -72,6 +75,10 @@ export const ja: Catalog = {
   'assigned.subject': '{assignee} に割り当て: {title}',
   'assigned.intro': '{actor} がこの問題を {assignee} に割り当てました',
   'assigned.introNoActor': 'この問題は {assignee} に割り当てられました',
+
+  'chatAction.resolved': '{name} が解決しました',
+  'chatAction.ignored': '{name} が無視しました',
+  'chatAction.assigned': '{name} に割り当てました',
 
   'release.subject': '{project} でリリース {version} を作成',
   'release.intro': '{project} の新しいリリース({commits})',

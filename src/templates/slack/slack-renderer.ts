@@ -1,5 +1,12 @@
-import type { SlackContent } from '../../delivery/channels/slack/slack-content.js';
+import {
+  SLACK_BLOCK_IDS,
+  type SlackActionValue,
+  type SlackContent,
+  type SlackIssueAction,
+  slackActionId,
+} from '../../delivery/channels/slack/slack-content.js';
 import { escapeSlack } from '../escape.js';
+import type { MessageKey } from '../i18n/en.js';
 import type { DocList, MessageDoc } from '../message-doc.js';
 import type { Rendering } from '../render-context.js';
 import { clip, fitEscaped, oneLine, safeUrl, truncate } from '../text.js';
@@ -94,7 +101,18 @@ function listBlock(list: DocList, r: Rendering): Block | undefined {
   return richText(...blocks);
 }
 
-function actionsBlock(doc: MessageDoc): Block | undefined {
+/** A button's `value` when Slack will call back (see `slackActionValueSchema`); else none. */
+function buttonValue(r: Rendering, issueId?: string): { value: string } | Record<string, never> {
+  const interaction = r.context.interaction;
+  if (!interaction) return {};
+  const value: SlackActionValue = {
+    delivery: interaction.deliveryId,
+    ...(issueId === undefined ? {} : { issue: issueId }),
+  };
+  return { value: JSON.stringify(value) };
+}
+
+function actionsBlock(doc: MessageDoc, r: Rendering): Block | undefined {
   const buttons = doc.actions
     .map((a) => ({ label: a.label, url: safeUrl(a.url) }))
     .filter(
@@ -106,9 +124,44 @@ function actionsBlock(doc: MessageDoc): Block | undefined {
       action_id: `herald_link_${i}`,
       text: plain(a.label, SLACK_BLOCK_LIMITS.button),
       url: a.url,
+      ...buttonValue(r),
       ...(i === 0 ? { style: 'primary' } : {}),
     }));
   return buttons.length ? { type: 'actions', elements: buttons } : undefined;
+}
+
+const ISSUE_BUTTONS: readonly (readonly [SlackIssueAction, MessageKey])[] = [
+  ['resolve', 'action.resolve'],
+  ['ignore', 'action.ignore'],
+  ['assign_me', 'action.assignToMe'],
+];
+
+/**
+ * Resolve, ignore and take the issue, only when Slack's answer can come back verified (the context
+ * says so): a button whose callback Herald would have to refuse is worse than none.
+ */
+function issueActionsBlock(doc: MessageDoc, r: Rendering): Block | undefined {
+  if (!r.context.interaction || !doc.issueId) return undefined;
+  const value = buttonValue(r, doc.issueId);
+  return {
+    type: 'actions',
+    block_id: SLACK_BLOCK_IDS.issueActions,
+    elements: ISSUE_BUTTONS.map(([action, label]) => ({
+      type: 'button',
+      action_id: slackActionId(action),
+      text: plain(r.t(label), SLACK_BLOCK_LIMITS.button),
+      ...value,
+    })),
+  };
+}
+
+/** The line a Slack message shows once someone acted on its issue ("Resolved by Ana"). */
+export function slackIssueStatusBlock(line: string): Block {
+  return {
+    type: 'context',
+    block_id: SLACK_BLOCK_IDS.issueStatus,
+    elements: [plain(line, SLACK_BLOCK_LIMITS.sectionText)],
+  };
 }
 
 function footerBlock(doc: MessageDoc, r: Rendering): Block {
@@ -140,7 +193,8 @@ export function renderSlack(doc: MessageDoc, r: Rendering, threadKey?: string): 
     stackBlock(doc, r),
     tagsBlock(doc, r),
     ...doc.lists.map((l) => listBlock(l, r)),
-    actionsBlock(doc),
+    actionsBlock(doc, r),
+    issueActionsBlock(doc, r),
     footerBlock(doc, r),
   ];
   const kept = blocks.filter((b): b is Block => b !== undefined).slice(0, SLACK_BLOCK_LIMITS.blocks);

@@ -1,4 +1,3 @@
-import slack from '@slack/web-api';
 import {
   type Channel,
   type DeliveryContext,
@@ -16,10 +15,7 @@ import {
   slackSecretsSchema,
 } from './slack-content.js';
 import { classifySlackError } from './slack-errors.js';
-import { slackFetch, slackLogger } from './slack-fetch.js';
-
-const { WebClient } = slack;
-type SlackClient = InstanceType<typeof WebClient>;
+import { type SlackClient, slackWebClient } from './slack-fetch.js';
 
 /** Options of {@link slackChannel}. */
 export interface SlackChannelOptions {
@@ -83,13 +79,12 @@ export function slackChannel(options: SlackChannelOptions = {}): Channel<SlackCo
         { code: 'too_large' },
       );
     }
-    const client = new WebClient(secrets.botToken, {
-      slackApiUrl: config.slackApiUrl?.replace(/\/?$/, '/'),
-      // The delivery queue retries with its own backoff; the client must not wait and retry inside a send.
-      retryConfig: { retries: 0 },
-      rejectRateLimitedCalls: true,
-      fetch: slackFetch(http, context.signal),
-      logger: slackLogger(context.logger),
+    const client = slackWebClient({
+      token: secrets.botToken,
+      slackApiUrl: config.slackApiUrl,
+      http,
+      signal: context.signal,
+      logger: context.logger,
     });
     const channel = await resolveTarget(client, message, context, integration.id);
     const { text, blocks } = content;

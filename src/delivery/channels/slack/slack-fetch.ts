@@ -1,6 +1,32 @@
-import type { FetchFunction, Logger as SlackLogger } from '@slack/web-api';
+import slack, { type FetchFunction, type Logger as SlackLogger } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { HttpClient } from '../../http-client.js';
+
+const { WebClient } = slack;
+
+/** The official Slack client as Herald uses it. */
+export type SlackClient = InstanceType<typeof WebClient>;
+
+/**
+ * A Slack client for one call or send: through Herald's HTTP client, stopped by `signal`, with no
+ * waiting and retrying of its own (a delivery retries on the queue's backoff; a callback cannot wait).
+ */
+export function slackWebClient(options: {
+  readonly token: string;
+  /** The integration's `config.slackApiUrl`, for tests; default Slack's. */
+  readonly slackApiUrl?: string | undefined;
+  readonly http: HttpClient;
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+}): SlackClient {
+  return new WebClient(options.token, {
+    slackApiUrl: options.slackApiUrl?.replace(/\/?$/, '/'),
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    fetch: slackFetch(options.http, options.signal),
+    logger: slackLogger(options.logger),
+  });
+}
 
 /**
  * A `fetch` for the Slack client that goes through Herald's HTTP client, so Slack calls share its
