@@ -397,6 +397,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
       channels,
       state: channelStateStore(store.db, clock),
       breaker: circuitBreaker(clock),
+      maxAttempts: async (orgId) => (await services.throttle.retries(orgId)).maxAttempts,
       publicUrl: deps.publicUrl,
       integration: (orgId, id) => services.integrations.getWithSecrets(orgId, id),
       override: (orgId, type, channel) => services.templates.find(orgId, type, channel),

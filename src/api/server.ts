@@ -49,6 +49,7 @@ import { ownershipRoutes } from './routes/ownership.js';
 import { projectRoutes } from './routes/projects.js';
 import { pushKeyRoutes, pushSubscriptionRoutes } from './routes/push.js';
 import { releaseRoutes } from './routes/releases.js';
+import { retryRoutes } from './routes/retries.js';
 import { ruleRoutes } from './routes/rules.js';
 import { sentryRoutes } from './routes/sentry.js';
 import { signInRoutes } from './routes/sign-in.js';
@@ -195,6 +196,7 @@ export async function buildApi(options: ApiOptions): Promise<ApiApp> {
     ruleRoutes(api, options.services);
     templateRoutes(api, options.services);
     throttleRoutes(api, options.services, options.services.throttle);
+    retryRoutes(api, options.services, options.services.throttle);
     digestRoutes(api, options.services, options.services.throttle);
     inboxRoutes(api, options.services);
     pushSubscriptionRoutes(api, options.services);

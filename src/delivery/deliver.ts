@@ -78,6 +78,8 @@ export interface DeliverDeps {
   readonly state: ChannelState;
   readonly breaker: CircuitBreaker;
   readonly retry?: RetryPolicy;
+  /** An organization's attempts in all, when it set its own (`PUT /orgs/{org}/retries`); read on failures only. */
+  readonly maxAttempts?: (orgId: string) => Promise<number>;
   /** How long a `sending` delivery is left alone before another worker may take it over. */
   readonly sendingLeaseMs?: number;
   readonly publicUrl: () => string;
@@ -551,7 +553,8 @@ export function deliverer(deps: DeliverDeps) {
     if (integration) deps.breaker.failure(integration.id);
     const code = error instanceof TransientDeliveryError ? error.code : 'error';
     const retryAfter = error instanceof TransientDeliveryError ? error.retryAfterMs : undefined;
-    if (delivery.attempts >= policy.maxAttempts) {
+    const maxAttempts = deps.maxAttempts ? await deps.maxAttempts(delivery.org_id) : policy.maxAttempts;
+    if (delivery.attempts >= maxAttempts) {
       logger.warn(
         { deliveryId: delivery.id, code, attempts: delivery.attempts },
         'delivery attempts exhausted',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy, retryDelay } from './retry-policy.js';
+import { DEFAULT_RETRY_POLICY, MAX_RETRY_AFTER_MS, type RetryPolicy, retryDelay } from './retry-policy.js';
 
 /** The delay caps of the default policy after attempts 1 to 7 (the 8th failure is the last). */
 const CAPS = [15_000, 30_000, 60_000, 120_000, 240_000, 480_000, 600_000];
@@ -63,6 +63,11 @@ describe('retry delay', () => {
     expect(retryDelay(DEFAULT_RETRY_POLICY, 7, 3_600_000, () => 0)).toBe(3_600_000);
     // A Retry-After past the cap is still honoured: sooner would only be refused again.
     expect(retryDelay(DEFAULT_RETRY_POLICY, 1, 900_000, () => 0.5)).toBe(900_000);
+  });
+
+  it('honours a Retry-After of a day only up to an hour', () => {
+    expect(retryDelay(DEFAULT_RETRY_POLICY, 1, 86_400_000, () => 0)).toBe(MAX_RETRY_AFTER_MS);
+    expect(MAX_RETRY_AFTER_MS).toBe(3_600_000);
   });
 
   it('keeps the drawn delay when Retry-After asks for less, and never retries sooner than a second', () => {

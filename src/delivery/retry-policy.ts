@@ -12,9 +12,16 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 8, baseMs: 15_000, capMs: 600_000 };
 
 /**
+ * The longest `Retry-After` honoured: a provider asking for a day would otherwise hold a delivery a day
+ * per attempt (eight days before it is a dead letter anyone sees). Past it, the attempt comes after an
+ * hour and, refused again, counts towards the dead letter like any other.
+ */
+export const MAX_RETRY_AFTER_MS = 3_600_000;
+
+/**
  * The delay before attempt `attempt + 1` after `attempt` failed: exponential backoff with full jitter
  * (a random delay up to the cap, so a burst of failures does not retry in lockstep), never sooner than
- * the provider's Retry-After.
+ * the provider's Retry-After (up to an hour).
  */
 export function retryDelay(
   policy: RetryPolicy,
@@ -24,5 +31,5 @@ export function retryDelay(
 ): number {
   const cap = Math.min(policy.capMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
   const jittered = Math.floor(random() * cap);
-  return Math.max(jittered, retryAfterMs ?? 0, 1_000);
+  return Math.max(jittered, Math.min(retryAfterMs ?? 0, MAX_RETRY_AFTER_MS), 1_000);
 }

@@ -18,6 +18,8 @@ export interface OrganizationReference {
   readonly name: string;
   /** `options.throttle` as stored (unvalidated): the organization's throttle overrides. */
   readonly throttle: unknown;
+  /** `options.retries` as stored (unvalidated): the organization's retry settings. */
+  readonly retries: unknown;
 }
 
 /** A project as the pipeline reads it for every event. */
@@ -120,9 +122,9 @@ async function loadOrganization(db: Db, orgId: string): Promise<OrganizationRefe
     .select(['id', 'slug', 'name', 'options'])
     .where('id', '=', orgId)
     .executeTakeFirst();
-  return (
-    row && { id: row.id, slug: row.slug, name: row.name, throttle: parseJsonObject(row.options).throttle }
-  );
+  if (!row) return undefined;
+  const options = parseJsonObject(row.options);
+  return { id: row.id, slug: row.slug, name: row.name, throttle: options.throttle, retries: options.retries };
 }
 
 async function loadProject(db: Db, projectId: string): Promise<ProjectReference | undefined> {

@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { CHANNEL_KINDS, type ChannelKind } from '../delivery/channel.js';
+import { DEFAULT_RETRY_POLICY } from '../delivery/retry-policy.js';
 import { parseJsonObject } from '../store/json.js';
 import type { Database } from '../store/schema.js';
 import type { ReferenceCache } from '../tenancy/reference-cache.js';
@@ -33,6 +34,17 @@ export const channelLimitSchema = z
 export const throttleInputSchema = z.strictObject({
   limits: z.partialRecord(z.enum(CHANNEL_KINDS), channelLimitSchema),
 });
+
+/**
+ * `PUT /api/v1/orgs/{org}/retries`: how many times a delivery is attempted in all before it is a dead
+ * letter (DESIGN §9: default 8, over about half an hour; each retry waits longer, up to 10 minutes).
+ */
+export const retriesInputSchema = z.strictObject({
+  maxAttempts: z.int().min(1).max(20).default(DEFAULT_RETRY_POLICY.maxAttempts),
+});
+
+/** An organization's retry settings as the API shows them. */
+export type RetriesView = z.output<typeof retriesInputSchema>;
 
 /** The per-project digest options as the API takes and shows them (seconds). */
 export const digestOptionsSchema = z
@@ -82,6 +94,24 @@ export interface ThrottleSettingsDeps {
 export function throttleSettings(deps: ThrottleSettingsDeps) {
   const { db, clock, references } = deps;
 
+  /** Writes one key of an organization's options, keeping the others; this process sees it at once. */
+  async function setOption(orgId: string, key: string, value: unknown): Promise<void> {
+    await db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom('organizations')
+        .select('options')
+        .where('id', '=', orgId)
+        .executeTakeFirstOrThrow();
+      const options = { ...parseJsonObject(row.options), [key]: value };
+      await trx
+        .updateTable('organizations')
+        .set({ options: JSON.stringify(options), updated_at: clock.now() })
+        .where('id', '=', orgId)
+        .execute();
+    });
+    references.forgetOrganization(orgId);
+  }
+
   function overridesOf(stored: unknown): Partial<Record<ChannelKind, ChannelLimit | null>> {
     const parsed = throttleInputSchema.safeParse({ limits: stored ?? {} });
     return parsed.success ? parsed.data.limits : {};
@@ -101,21 +131,20 @@ export function throttleSettings(deps: ThrottleSettingsDeps) {
 
     /** Replaces an organization's overrides; other options are kept as they are. */
     async setLimits(orgId: string, input: z.output<typeof throttleInputSchema>): Promise<ThrottleView> {
-      await db.transaction().execute(async (trx) => {
-        const row = await trx
-          .selectFrom('organizations')
-          .select('options')
-          .where('id', '=', orgId)
-          .executeTakeFirstOrThrow();
-        const options = { ...parseJsonObject(row.options), throttle: input.limits };
-        await trx
-          .updateTable('organizations')
-          .set({ options: JSON.stringify(options), updated_at: clock.now() })
-          .where('id', '=', orgId)
-          .execute();
-      });
-      references.forgetOrganization(orgId);
+      await setOption(orgId, 'throttle', input.limits);
       return this.limits(orgId);
+    },
+
+    /** An organization's retry settings: its own, else the defaults. */
+    async retries(orgId: string): Promise<RetriesView> {
+      const parsed = retriesInputSchema.safeParse((await references.organization(orgId))?.retries ?? {});
+      return parsed.success ? parsed.data : retriesInputSchema.parse({});
+    },
+
+    /** Replaces an organization's retry settings; other options are kept as they are. */
+    async setRetries(orgId: string, input: RetriesView): Promise<RetriesView> {
+      await setOption(orgId, 'retries', input);
+      return this.retries(orgId);
     },
 
     /** A project's digest options in API form; `trx` is the caller's transaction, if it is in one. */

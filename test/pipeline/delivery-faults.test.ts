@@ -439,4 +439,23 @@ describe.skipIf(SKIP_PROFILE)('webhook delivery under receiver faults', () => {
     await settle();
     expect(arrivalsOf('down')).toHaveLength(8);
   });
+  it("an organization's own number of attempts ends a failing delivery sooner (PUT /orgs/{org}/retries)", async () => {
+    expect((await h.request('GET', '/api/v1/orgs/acme/retries')).body).toEqual({ maxAttempts: 8 });
+    const put = await h.request('PUT', '/api/v1/orgs/acme/retries', { maxAttempts: 3 });
+    expect(put.status).toBe(200);
+    expect(put.body).toEqual({ maxAttempts: 3 });
+    const bad = await h.request('PUT', '/api/v1/orgs/acme/retries', { maxAttempts: 0 });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details[0].path).toBe('maxAttempts');
+    try {
+      const ruleId = await setUp('short');
+      plans.set('short', () => ({ status: 503 }));
+      await ingest('short', 1);
+      const [delivery] = await retryUntilSettled(ruleId);
+      expect(delivery).toMatchObject({ status: 'dead', reason: 'attempts_exhausted', attempts: 3 });
+      expect(arrivalsOf('short').map((a) => a.answered)).toEqual([503, 503, 503]);
+    } finally {
+      await h.request('PUT', '/api/v1/orgs/acme/retries', { maxAttempts: 8 });
+    }
+  });
 });
