@@ -10,6 +10,7 @@ import Fastify, {
 } from 'fastify';
 import {
   jsonSchemaTransform,
+  jsonSchemaTransformObject,
   serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
@@ -143,12 +144,13 @@ export async function buildApi(options: ApiOptions): Promise<ApiApp> {
         };
       return out;
     },
-    // What Herald POSTs to webhooks, under OpenAPI 3.1's own key for outbound calls; the document is
-    // built on its first request, after every notification type is registered.
-    transformObject: (document) =>
-      'openapiObject' in document
-        ? { ...document.openapiObject, webhooks: webhookDocs() }
-        : document.swaggerObject,
+    // The schemas routes name by id (`.meta({ id })`) go into `components.schemas`, where their
+    // references point; and what Herald POSTs to webhooks goes under OpenAPI 3.1's own key for outbound
+    // calls. The document is built on its first request, after every notification type is registered.
+    transformObject: (document) => {
+      const transformed = jsonSchemaTransformObject(document);
+      return 'openapiObject' in document ? { ...transformed, webhooks: webhookDocs() } : transformed;
+    },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -35,6 +35,15 @@ describe.skipIf(SKIP_PROFILE)('operations endpoints', () => {
         '/api/v1/orgs/{org}/projects',
       ]),
     );
+    // Every schema a route names by reference is in the document, where the reference points.
+    const refs = [...JSON.stringify(doc.body).matchAll(/"\$ref":"#\/([^"]+)"/g)].map((m) => m[1]!);
+    expect(refs.length).toBeGreaterThan(0);
+    const unresolved = refs.filter(
+      (ref) =>
+        ref.split('/').reduce<unknown>((node, key) => (node as Record<string, unknown>)?.[key], doc.body) ===
+        undefined,
+    );
+    expect(unresolved).toEqual([]);
     // A DELETE that answers no content is documented so; the Sentry SDK endpoints are listed.
     type Responses = Record<string, { content?: object }>;
     for (const [path, methods] of Object.entries(doc.body.paths) as [
