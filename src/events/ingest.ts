@@ -4,6 +4,7 @@ import { newId } from '../ids.js';
 import { type JobHandoff, type JobInput, NO_SLOTS, writeJobs } from '../queue/queue.js';
 import { sha256Hex } from '../security/sha256.js';
 import { codePointOrder } from '../store/code-point-order.js';
+import { abortedByRace } from '../store/races.js';
 import type { Database, IssueTable } from '../store/schema.js';
 import { type Dialect, isUniqueViolation } from '../store/store.js';
 import type { HeraldEvent, IngestOutcome, IssueStatus } from './event.js';
@@ -533,9 +534,7 @@ function repeated(eventId: string, issueId: string): IngestResult {
 
 /** Races PostgreSQL resolves by aborting one side: a deadlock or a unique key taken meanwhile. */
 function retryable(error: unknown): boolean {
-  if (isUniqueViolation(error)) return true;
-  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
-  return code === '40P01' || code === '40001';
+  return isUniqueViolation(error) || abortedByRace(error);
 }
 
 function hash(value: string): string {

@@ -16,6 +16,7 @@ import {
 import type { FrequencyReader, RuleInput } from '../rules/condition.js';
 import type { FiredRule, RuleProcessor } from '../rules/rule-processor.js';
 import { codePointOrder } from '../store/code-point-order.js';
+import { retryingRaces } from '../store/races.js';
 import type { Database } from '../store/schema.js';
 import { isolatedWrites } from '../store/turn-batch.js';
 import type { References } from '../tenancy/reference-cache.js';
@@ -227,12 +228,19 @@ export function issueAlerts(deps: IssueAlertDeps) {
    * that won any, then their fan-outs (or, where another evaluation took some of the rules meanwhile,
    * a fan-out job routing the rest). Taken in the order of their issues (then events), as each claim
    * takes its rules in id order: concurrent groups on PostgreSQL lock the intervals of their issues in one
-   * order, so two workers' groups never wait on each other in a cycle.
+   * order, so two workers' groups never wait on each other in a cycle there. Their other writes can
+   * still meet where PostgreSQL checks unique keys in an order of its own (a deadlock was seen once, four
+   * evaluations of one issue at once): it aborts one side, which runs again and, every claim being a
+   * compare-and-set, finds what the other committed.
    */
   function writeFirings(group: readonly Firing[]): Promise<Map<Firing, FiringWritten>> {
     const firings = [...group].sort(
       (a, b) => codePointOrder(a.issueId, b.issueId) || codePointOrder(a.eventRowId, b.eventRowId),
     );
+    return retryingRaces(() => writeSorted(firings));
+  }
+
+  function writeSorted(firings: readonly Firing[]): Promise<Map<Firing, FiringWritten>> {
     return db.transaction().execute(async (trx) => {
       const written = new Map<Firing, FiringWritten>();
       const winners: { firing: Firing; won: FiredRule[] }[] = [];
