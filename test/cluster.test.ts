@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpPeer, type TestPeer } from '../src/delivery/channel-test-kit.js';
@@ -15,8 +14,9 @@ import {
   ruleHistory,
   serveHerald,
 } from './helpers/herald-process.js';
-import { TEST_DATABASE_URL, TEST_REDIS_URL } from './helpers/profile.js';
+import { skipWithoutPostgres, TEST_DATABASE_URL, TEST_REDIS_URL } from './helpers/profile.js';
 import { dropRedisPrefix, freshRedisPrefix, SKIP_REDIS } from './helpers/redis.js';
+import { pgQuery } from './helpers/store.js';
 
 const ADMIN_TOKEN = 'cluster-admin-token-0123456789';
 const SIGNING_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
@@ -27,35 +27,7 @@ const KILL_AFTER = 2_000;
 /** Bound of each wait on the cluster's progress: a loaded two-core machine needs minutes for the burst. */
 const PATIENCE_MS = 480_000;
 
-/** The cluster needs PostgreSQL whatever the run's profile; skipped (outside CI) like the profile suites. */
-const SKIP_POSTGRES: boolean = await (async () => {
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    return false;
-  } catch (error) {
-    if (process.env.CI === 'true') throw new Error(`PostgreSQL is required in CI: ${String(error)}`);
-    process.stderr.write(
-      `\nPostgreSQL at ${TEST_DATABASE_URL} is not reachable: the cluster test is skipped.\n`,
-    );
-    return true;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-})();
-
-async function sql<Row extends pg.QueryResultRow = pg.QueryResultRow>(
-  text: string,
-  values: unknown[] = [],
-): Promise<Row[]> {
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await client.connect();
-  try {
-    return (await client.query<Row>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const SKIP_POSTGRES = await skipWithoutPostgres('the cluster test');
 
 describe.skipIf(SKIP_POSTGRES || SKIP_REDIS)('cluster profile: one api and two worker processes', () => {
   const schema = `c_${randomBytes(6).toString('hex')}`;
@@ -108,7 +80,7 @@ describe.skipIf(SKIP_POSTGRES || SKIP_REDIS)('cluster profile: one api and two w
   }
 
   beforeAll(async () => {
-    await sql(`create schema ${schema}`);
+    await pgQuery(`create schema ${schema}`);
     sink = await startHttpPeer((req, body, res) => {
       const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
       new Webhook(SIGNING_SECRET).verify(body.toString(), headers);
@@ -133,7 +105,7 @@ describe.skipIf(SKIP_POSTGRES || SKIP_REDIS)('cluster profile: one api and two w
   afterAll(async () => {
     for (const node of nodes) node.child.kill('SIGKILL');
     await sink?.close();
-    await sql(`drop schema if exists ${schema} cascade`);
+    await pgQuery(`drop schema if exists ${schema} cascade`);
     await dropRedisPrefix(prefix);
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -212,7 +184,7 @@ describe.skipIf(SKIP_POSTGRES || SKIP_REDIS)('cluster profile: one api and two w
   // Each job leaves dead row versions that every poll reads until a vacuum: the workers do not wait for
   // autovacuum's next visit (a minute at most) to clear them.
   it('the workers vacuumed the job table while they worked through the jobs', async () => {
-    const [row] = await sql<{ vacuums: number }>(
+    const [row] = await pgQuery<{ vacuums: number }>(
       `select vacuum_count as vacuums from pg_stat_user_tables where schemaname = $1 and relname = 'jobs'`,
       [schema],
     );

@@ -2,42 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startHttpPeer, type TestPeer } from '../src/delivery/channel-test-kit.js';
 import { signal, within } from '../src/queue/queue-conformance.js';
 import { adminCall, everyEventToWebhook, type HeraldProcess, serveHerald } from './helpers/herald-process.js';
-import { TEST_DATABASE_URL, TEST_REDIS_URL } from './helpers/profile.js';
+import { skipWithoutPostgres, TEST_DATABASE_URL, TEST_REDIS_URL } from './helpers/profile.js';
 import { parsePromText, sampleValue } from './helpers/prom-text.js';
 import { dropRedisPrefix, freshRedisPrefix, SKIP_REDIS } from './helpers/redis.js';
+import { pgQuery } from './helpers/store.js';
 
 const ADMIN_TOKEN = 'worker-ops-admin-token-0123456789';
 const SIGNING_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
-/** The processes need PostgreSQL whatever the run's profile; skipped (outside CI) like the profile suites. */
-const SKIP_POSTGRES: boolean = await (async () => {
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    return false;
-  } catch (error) {
-    if (process.env.CI === 'true') throw new Error(`PostgreSQL is required in CI: ${String(error)}`);
-    process.stderr.write(`\nPostgreSQL at ${TEST_DATABASE_URL} is not reachable: skipped.\n`);
-    return true;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-})();
-
-async function sql(text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
+const SKIP_POSTGRES = await skipWithoutPostgres('the worker operations test');
 
 /**
  * A worker of the cluster profile, as Kubernetes probes and Prometheus scrape it: given a port, it
@@ -74,7 +51,7 @@ describe.skipIf(SKIP_POSTGRES || SKIP_REDIS)('a worker process serves the operat
   const get = (path: string) => fetch(`${workerUrl}${path}`);
 
   beforeAll(async () => {
-    await sql(`create schema ${schema}`);
+    await pgQuery(`create schema ${schema}`);
     sink = await startHttpPeer((_req, _body, res) => {
       res.end();
       arrived.resolve();
@@ -87,7 +64,7 @@ describe.skipIf(SKIP_POSTGRES || SKIP_REDIS)('a worker process serves the operat
   afterAll(async () => {
     for (const node of nodes) node.child.kill('SIGKILL');
     await sink?.close();
-    await sql(`drop schema if exists ${schema} cascade`);
+    await pgQuery(`drop schema if exists ${schema} cascade`);
     await dropRedisPrefix(prefix);
     rmSync(dataDir, { recursive: true, force: true });
   });

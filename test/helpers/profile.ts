@@ -38,3 +38,18 @@ export const SKIP_PROFILE: boolean = await (async () => {
   );
   return true;
 })();
+
+/**
+ * Whether a test that needs PostgreSQL whatever the run's profile (real processes of the cluster profile)
+ * must be skipped: only when it is unreachable outside CI; in CI that fails the run instead.
+ */
+export async function skipWithoutPostgres(what: string): Promise<boolean> {
+  const problem = await probePostgres();
+  if (problem === null) return false;
+  if (process.env.CI === 'true')
+    throw new Error(`PostgreSQL is required in CI but ${TEST_DATABASE_URL} failed: ${problem}`);
+  process.stderr.write(
+    `\nPostgreSQL at ${TEST_DATABASE_URL} is not reachable (${problem}): ${what} is skipped.\n`,
+  );
+  return true;
+}

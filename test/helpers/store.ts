@@ -53,3 +53,11 @@ async function withPg<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
     await client.end();
   }
 }
+
+/** Runs one statement on the test server's PostgreSQL (outside any Herald schema) and answers its rows. */
+export async function pgQuery<Row extends pg.QueryResultRow = pg.QueryResultRow>(
+  text: string,
+  values: unknown[] = [],
+): Promise<Row[]> {
+  return withPg(async (client) => (await client.query<Row>(text, values)).rows);
+}
