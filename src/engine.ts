@@ -20,6 +20,7 @@ import { eventProjects } from './events/event-projects.js';
 import { storedEvents } from './events/event-records.js';
 import { frequencyStore } from './events/frequency-store.js';
 import { ingestService } from './events/ingest.js';
+import { ingestGate } from './events/ingest-limit.js';
 import { issuesService } from './events/issues.js';
 import { inboxServices } from './inbox/inbox-services.js';
 import { createLogger } from './logger.js';
@@ -192,6 +193,21 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
     },
   });
   const http = threadedHttpClient({ allowPrivateTargets: config.allowPrivateTargets });
+  // The process's Redis connection for commands: the shared limits, and the PING of `/readyz`. A Redis
+  // that does not answer at start does not stop it: the process reports itself unready and logs why,
+  // and becomes ready when Redis answers (jobs are found by polling meanwhile).
+  const redis = config.redisUrl
+    ? redisConnection({
+        url: config.redisUrl,
+        name: 'limits',
+        logger,
+        clock,
+        options: { maxRetriesPerRequest: 3 },
+      })
+    : null;
+  // Limits live with the counters of the profile: Redis in a cluster, else the database. Ingest's
+  // per-project limits too, so every API process of a cluster shares a project's bucket.
+  const limiter = redis ? redisLimiter({ client: redis, prefix: config.redisPrefix }) : sqlLimiter();
   // The projects ingest finds, kept a moment: a deletion through this process forgets its project at once.
   const ingestProjects = eventProjects(store.db);
   const channels = tracedChannels(
@@ -205,6 +221,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
       ...deps,
       references,
       onDeleted: (projectId) => ingestProjects.forget(projectId),
+      onUpdated: (projectId) => ingestProjects.forget(projectId),
       onJobsCommitted,
     }),
     integrations: integrations({
@@ -232,6 +249,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
         dialect: store.dialect,
         clock,
         onJobsCommitted: (ids) => queue.notify(ids),
+        gate: ingestGate({ limiter, db: store.db, clock }),
         ...(handoff ? { handoff, events } : {}),
       }),
       analytics.metrics,
@@ -303,22 +321,8 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
       onJobsCommitted,
     }),
   );
-  // Limits live with the counters of the profile: Redis in a cluster, else the database.
   // A notification's first delivery, handed from the fan-out to the delivery stage already claimed.
   const claimed = claimedDeliveries();
-  // The process's Redis connection for commands: the shared limits, and the PING of `/readyz`. A Redis
-  // that does not answer at start does not stop it: the process reports itself unready and logs why,
-  // and becomes ready when Redis answers (jobs are found by polling meanwhile).
-  const redis = config.redisUrl
-    ? redisConnection({
-        url: config.redisUrl,
-        name: 'limits',
-        logger,
-        clock,
-        options: { maxRetriesPerRequest: 3 },
-      })
-    : null;
-  const limiter = redis ? redisLimiter({ client: redis, prefix: config.redisPrefix }) : sqlLimiter();
   const throttle = throttleStage({ limiter, settings: services.throttle });
   const decisions = preferenceDecisions(store.db);
   // What was held (a digest, quiet hours) is decided again with the person's settings when it is sent.

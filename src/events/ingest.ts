@@ -13,6 +13,7 @@ import type { EventPayload } from './event-schema.js';
 import { type FrequencyDelta, frequencyRecorder } from './frequency-store.js';
 import { groupCommit } from './group-commit.js';
 import { type Grouping, groupEvent } from './grouping.js';
+import type { IngestGate, IngestRateLimit } from './ingest-limit.js';
 import { ingestStatements } from './ingest-statements.js';
 import { initialPriority, statusAfterEvent } from './issue-state.js';
 import { normalizeEvent, userKey } from './normalize.js';
@@ -32,12 +33,16 @@ export interface IngestDeps {
   readonly handoff?: JobHandoff;
   /** When given, told the events stored (after their commit): their evaluations here need not read them back. */
   readonly events?: Pick<StoredEvents, 'keep'>;
+  /** When given, admits the events of a project with a limit before they are written (else all are). */
+  readonly gate?: IngestGate;
 }
 
 /** The project an event is ingested into. */
 export interface IngestTarget {
   readonly orgId: string;
   readonly projectId: string;
+  /** The project's ingest limit; none when missing or null. */
+  readonly rateLimit?: IngestRateLimit | undefined;
 }
 
 /** What ingesting one event did. */
@@ -363,16 +368,20 @@ export function ingestService(deps: IngestDeps) {
      * Ingests one validated payload into a project. Events arriving together share one transaction
      * (group commit; see {@link groupCommit}), each answered on its own.
      */
-    ingest(target: IngestTarget, payload: EventPayload): Promise<IngestResult> {
+    async ingest(target: IngestTarget, payload: EventPayload): Promise<IngestResult> {
+      if (target.rateLimit) await deps.gate?.(target, 1);
       return group({ target, payload });
     },
 
     /**
      * Ingests several payloads in one transaction: all are stored or none. A single payload (what Sentry
      * SDKs send) joins the group commit of single events, where all-or-nothing holds just the same.
+     * Over the project's limit, none is and a 429 says when to come back.
      */
-    ingestBatch(target: IngestTarget, payloads: readonly EventPayload[]): Promise<IngestResult[]> {
-      if (payloads.length === 0) return Promise.resolve([]);
+    async ingestBatch(target: IngestTarget, payloads: readonly EventPayload[]): Promise<IngestResult[]> {
+      if (payloads.length === 0) return [];
+      // N events take N tokens, all or none: a batch is refused whole, like one that fails.
+      if (target.rateLimit) await deps.gate?.(target, payloads.length);
       if (payloads.length === 1) return group({ target, payload: payloads[0]! }).then((result) => [result]);
       return run(payloads.map((payload) => ({ target, payload })));
     },

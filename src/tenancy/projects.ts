@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { ConflictError, NotFoundError } from '../errors.js';
+import { type IngestRateLimit, rateLimitOf } from '../events/ingest-limit.js';
 import { newId } from '../ids.js';
+import { parseJsonObject } from '../store/json.js';
 import type { Database, ProjectTable } from '../store/schema.js';
 import { isUniqueViolation } from '../store/store.js';
 import { assertFound, iso, type TenancyDeps } from './context.js';
@@ -17,6 +19,8 @@ export interface Project {
   readonly number: number;
   readonly dsn: string;
   readonly teamIds: string[];
+  /** At most `count` events per `windowSeconds` are taken; null takes every event. */
+  readonly rateLimit: IngestRateLimit;
   readonly createdAt: string;
 }
 
@@ -39,6 +43,8 @@ export interface ProjectPatch {
   readonly name?: string | undefined;
   readonly platform?: string | null | undefined;
   readonly teamIds?: readonly string[] | undefined;
+  /** The ingest limit; null lifts it. */
+  readonly rateLimit?: IngestRateLimit | undefined;
 }
 
 /** The organization's project with this slug, or 404 naming it (a deleted one is not found either). */
@@ -80,6 +86,8 @@ export interface ProjectsDeps extends TenancyDeps {
   readonly references?: ReferenceCache;
   /** Told the id of a project deleted here once the deletion committed (ingest's copy of projects). */
   readonly onDeleted?: (projectId: string) => void;
+  /** Told the id of a project changed here once the change committed (ingest's copy of its limit). */
+  readonly onUpdated?: (projectId: string) => void;
   /** Told the ids of jobs a committed write enqueued. */
   readonly onJobsCommitted?: (ids: string[]) => void;
 }
@@ -96,6 +104,7 @@ export function projects(deps: ProjectsDeps) {
     number: row.number,
     dsn: buildDsn(deps.publicUrl(), row.dsn_key, row.number),
     teamIds,
+    rateLimit: rateLimitOf(parseJsonObject(row.options)),
     createdAt: iso(row.created_at),
   });
 
@@ -180,9 +189,9 @@ export function projects(deps: ProjectsDeps) {
     },
 
     /**
-     * Renames the project, changes its platform, or replaces its teams (the whole list; each a team of
-     * the organization, 400 naming `teamIds.N`). The slug, number and DSN stay: SDKs are configured with
-     * them.
+     * Renames the project, changes its platform or its ingest limit, or replaces its teams (the whole
+     * list; each a team of the organization, 400 naming `teamIds.N`). The slug, number and DSN stay: SDKs
+     * are configured with them.
      */
     async update(orgId: string, slug: string, patch: ProjectPatch): Promise<Project> {
       const result = await db.transaction().execute(async (trx) => {
@@ -191,10 +200,14 @@ export function projects(deps: ProjectsDeps) {
           ...row,
           ...(patch.name === undefined ? {} : { name: patch.name }),
           ...(patch.platform === undefined ? {} : { platform: patch.platform }),
+          // Other options (digests, …) are kept as they are.
+          ...(patch.rateLimit === undefined
+            ? {}
+            : { options: JSON.stringify({ ...parseJsonObject(row.options), rateLimit: patch.rateLimit }) }),
         };
         await trx
           .updateTable('projects')
-          .set({ name: next.name, platform: next.platform })
+          .set({ name: next.name, platform: next.platform, options: next.options })
           .where('id', '=', row.id)
           .execute();
         if (patch.teamIds !== undefined) {
@@ -211,6 +224,7 @@ export function projects(deps: ProjectsDeps) {
         return next;
       });
       deps.references?.forgetProject(result.id);
+      deps.onUpdated?.(result.id);
       const teams = await teamIdsOf([result.id]);
       return toProject(result, teams.get(result.id) ?? []);
     },

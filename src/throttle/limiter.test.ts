@@ -66,6 +66,19 @@ function conformance(
       expect(await limiter.take(db, key, perHour(20), T0 + 19 + 180_000)).toBe(true);
     });
 
+    it('takes several tokens whole or none, and tells how long until they are there', async (ctx) => {
+      if (!subject) return ctx.skip();
+      const { limiter, db } = subject;
+      const key = `ingest:${Math.random()}`;
+      const limit = { limit: 3, windowSeconds: 60 };
+      expect(await limiter.takeMany(db, key, limit, 2, T0)).toEqual({ taken: true, waitMs: 0 });
+      // One token left: two more are 20 s (one token's refill) away, and none is taken.
+      expect(await limiter.takeMany(db, key, limit, 2, T0)).toEqual({ taken: false, waitMs: 20_000 });
+      expect(await limiter.takeMany(db, key, limit, 4, T0)).toEqual({ taken: false, waitMs: 60_000 });
+      expect(await limiter.takeMany(db, key, limit, 1, T0)).toEqual({ taken: true, waitMs: 0 });
+      expect(await limiter.takeMany(db, key, limit, 3, T0 + 60_000)).toEqual({ taken: true, waitMs: 0 });
+    });
+
     it('gives each of many racing takes its own token', async (ctx) => {
       if (!subject) return ctx.skip();
       const { limiter, db } = subject;
@@ -102,6 +115,7 @@ conformance('redis limiter', async () => {
   return {
     limiter: {
       take: limiter.take,
+      takeMany: limiter.takeMany,
       close: async () => {
         await probe.quit();
         await store.close();

@@ -10,13 +10,26 @@ export interface ChannelLimit {
 /** The database a limiter may write in: the caller's transaction, so a rolled-back fan-out costs nothing. */
 export type LimiterDb = Kysely<Database> | Transaction<Database>;
 
+/** What taking several tokens did: all were taken, or none and how long until they would be there. */
+export interface TakeResult {
+  readonly taken: boolean;
+  /** Milliseconds until the bucket holds the tokens asked for; 0 when they were taken. */
+  readonly waitMs: number;
+}
+
 /**
- * Per-recipient, per-channel token buckets. The contract above `sql-limiter.ts` (embedded and
- * PostgreSQL, inside the fan-out transaction) and `redis-limiter.ts` (cluster).
+ * Token buckets by key: per recipient and channel (the fan-out) and per project (ingest). The contract
+ * above `sql-limiter.ts` (embedded and PostgreSQL, in the caller's transaction or on its own) and
+ * `redis-limiter.ts` (cluster).
  */
 export interface RecipientLimiter {
   /** Takes one token from `key`'s bucket at `now`; false when the bucket is empty. */
   take(db: LimiterDb, key: string, limit: ChannelLimit, now: number): Promise<boolean>;
+  /**
+   * Takes `tokens` tokens from `key`'s bucket at `now`, all or none; when refused, says how long until
+   * they would be there (a batch is admitted whole or not at all).
+   */
+  takeMany(db: LimiterDb, key: string, limit: ChannelLimit, tokens: number, now: number): Promise<TakeResult>;
   /** Releases connections, if any. */
   close?(): Promise<void>;
 }
@@ -39,6 +52,20 @@ export function takeToken(
   limit: ChannelLimit,
   now: number,
 ): { readonly taken: boolean; readonly next: BucketState } {
+  const { taken, next } = takeTokens(state, limit, now, 1);
+  return { taken, next };
+}
+
+/**
+ * {@link takeToken} for `tokens` tokens at once, all or none, with the wait until the bucket would hold
+ * them when it does not.
+ */
+export function takeTokens(
+  state: BucketState | null,
+  limit: ChannelLimit,
+  now: number,
+  tokens: number,
+): { readonly taken: boolean; readonly next: BucketState; readonly waitMs: number } {
   const capacity = limit.limit * MILLI;
   const current = state ?? { millitokens: capacity, at: now };
   const elapsed = Math.max(0, now - current.at);
@@ -50,6 +77,13 @@ export function takeToken(
     millitokens === capacity
       ? Math.max(now, current.at)
       : current.at + Math.floor((refill * limit.windowSeconds) / limit.limit);
-  if (millitokens >= MILLI) return { taken: true, next: { millitokens: millitokens - MILLI, at } };
-  return { taken: false, next: { millitokens, at } };
+  const wanted = tokens * MILLI;
+  if (millitokens >= wanted)
+    return { taken: true, next: { millitokens: millitokens - wanted, at }, waitMs: 0 };
+  // More than the bucket holds never fits: such a taker is told a whole window.
+  const waitMs =
+    wanted > capacity
+      ? limit.windowSeconds * 1000
+      : Math.ceil(((wanted - millitokens) * limit.windowSeconds) / limit.limit);
+  return { taken: false, next: { millitokens, at }, waitMs };
 }

@@ -1,5 +1,5 @@
-import type { ChannelLimit, LimiterDb, RecipientLimiter } from './limiter.js';
-import { takeToken } from './limiter.js';
+import type { ChannelLimit, LimiterDb, RecipientLimiter, TakeResult } from './limiter.js';
+import { takeTokens } from './limiter.js';
 
 /**
  * Token buckets in the `throttle_buckets` table, on the clock Herald is given. Each take is a
@@ -7,36 +7,47 @@ import { takeToken } from './limiter.js';
  * on the committed value, and a fan-out that rolls back gives its tokens back.
  */
 export function sqlLimiter(): RecipientLimiter {
-  return {
-    async take(db: LimiterDb, key: string, limit: ChannelLimit, now: number): Promise<boolean> {
-      // Every round some racer's compare-and-set wins, so N racers finish within N rounds.
-      for (let attempt = 0; attempt < 1000; attempt++) {
-        const row = await db
-          .selectFrom('throttle_buckets')
-          .select(['millitokens', 'updated_at'])
-          .where('key', '=', key)
+  async function takeMany(
+    db: LimiterDb,
+    key: string,
+    limit: ChannelLimit,
+    tokens: number,
+    now: number,
+  ): Promise<TakeResult> {
+    // Every round some racer's compare-and-set wins, so N racers finish within N rounds.
+    for (let attempt = 0; attempt < 1000; attempt++) {
+      const row = await db
+        .selectFrom('throttle_buckets')
+        .select(['millitokens', 'updated_at'])
+        .where('key', '=', key)
+        .executeTakeFirst();
+      const state = row ? { millitokens: Number(row.millitokens), at: Number(row.updated_at) } : null;
+      const { taken, next, waitMs } = takeTokens(state, limit, now, tokens);
+      if (!row) {
+        const inserted = await db
+          .insertInto('throttle_buckets')
+          .values({ key, millitokens: next.millitokens, updated_at: next.at })
+          .onConflict((oc) => oc.column('key').doNothing())
           .executeTakeFirst();
-        const state = row ? { millitokens: Number(row.millitokens), at: Number(row.updated_at) } : null;
-        const { taken, next } = takeToken(state, limit, now);
-        if (!row) {
-          const inserted = await db
-            .insertInto('throttle_buckets')
-            .values({ key, millitokens: next.millitokens, updated_at: next.at })
-            .onConflict((oc) => oc.column('key').doNothing())
-            .executeTakeFirst();
-          if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) return taken;
-          continue;
-        }
-        const updated = await db
-          .updateTable('throttle_buckets')
-          .set({ millitokens: next.millitokens, updated_at: next.at })
-          .where('key', '=', key)
-          .where('millitokens', '=', row.millitokens)
-          .where('updated_at', '=', row.updated_at)
-          .executeTakeFirst();
-        if (Number(updated.numUpdatedRows) === 1) return taken;
+        if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) return { taken, waitMs };
+        continue;
       }
-      throw new Error(`token bucket ${key} kept changing under us`);
+      const updated = await db
+        .updateTable('throttle_buckets')
+        .set({ millitokens: next.millitokens, updated_at: next.at })
+        .where('key', '=', key)
+        .where('millitokens', '=', row.millitokens)
+        .where('updated_at', '=', row.updated_at)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) === 1) return { taken, waitMs };
+    }
+    throw new Error(`token bucket ${key} kept changing under us`);
+  }
+
+  return {
+    async take(db, key, limit, now) {
+      return (await takeMany(db, key, limit, 1, now)).taken;
     },
+    takeMany,
   };
 }

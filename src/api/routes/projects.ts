@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ingestRateLimitSchema } from '../../events/ingest-limit.js';
 import type { Services } from '../../services.js';
 import { principalOf } from '../auth.js';
 import { displayName, orgParams, slug } from '../schemas.js';
@@ -12,6 +13,7 @@ const project = z.object({
   number: z.number(),
   dsn: z.string(),
   teamIds: z.array(z.string()),
+  rateLimit: z.object({ count: z.number(), windowSeconds: z.number() }).nullable(),
   createdAt: z.string(),
 });
 
@@ -72,13 +74,15 @@ export function projectRoutes(app: ApiApp, services: Services): void {
     {
       schema: {
         tags: ['projects'],
-        summary: 'Rename a project, change its platform, or replace its teams (slug and DSN stay)',
+        summary:
+          'Rename a project, change its platform, replace its teams (slug and DSN stay), or cap the events it takes: rateLimit {count, windowSeconds}, over which ingest answers 429 with Retry-After; null lifts it',
         params: orgParams.extend({ project: slug }),
         body: z
           .object({
             name: displayName.optional(),
             platform: z.string().max(64).nullable().optional(),
             teamIds: z.array(z.string().max(64)).max(100).optional(),
+            rateLimit: ingestRateLimitSchema.optional(),
           })
           .strict(),
         response: { 200: project },

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { HeraldError } from '../../errors.js';
+import { HeraldError, RateLimitedError } from '../../errors.js';
 import { decodeBody, dsnKey, jsonObject, parseEnvelope, sentryKeyOf } from '../../events/envelope.js';
 import type { EventProject } from '../../events/event-projects.js';
 import type { EventPayload } from '../../events/event-schema.js';
@@ -29,7 +29,8 @@ export interface SentryIngestOptions {
  * envelope's `dsn`). Bodies are raw (envelope, JSON, gzip/deflate/br); answers and errors are Sentry's:
  * `{"id": …}` and `{"detail": …}`. An event with bad fields is kept without them (see
  * {@link sentryEventPayload}); an item that is not a JSON object fails the request. A transaction becomes
- * an issue only when slow; others are accepted and ignored, like sessions.
+ * an issue only when slow; others are accepted and ignored, like sessions. Over the project's ingest
+ * limit the answer is 429 with `Retry-After` and `X-Sentry-Rate-Limits`, on which SDKs back off.
  */
 export function sentryRoutes(services: Services, bodyLimit: number, options: SentryIngestOptions = {}) {
   const slowMs = options.slowTransactionMs ?? SLOW_TRANSACTION_MS;
@@ -46,12 +47,17 @@ export function sentryRoutes(services: Services, bodyLimit: number, options: Sen
       const herald = toHeraldError(error);
       if (herald.status >= 500) request.log.error({ err: error }, 'sentry ingest failed');
       const causes = herald.details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message));
+      if (herald instanceof RateLimitedError) {
+        // SDKs read Sentry's own header first: every category (the empty list), for the whole project.
+        reply.header('retry-after', String(herald.retryAfterSeconds));
+        reply.header('x-sentry-rate-limits', `${herald.retryAfterSeconds}::project`);
+      }
       return reply.code(herald.status).send({ detail: herald.message, ...(causes.length ? { causes } : {}) });
     });
     // Browser SDKs post from other origins.
     app.addHook('onSend', async (_request, reply, payload) => {
       reply.header('access-control-allow-origin', '*');
-      reply.header('access-control-expose-headers', 'x-sentry-error, retry-after');
+      reply.header('access-control-expose-headers', 'x-sentry-error, x-sentry-rate-limits, retry-after');
       return payload;
     });
 
