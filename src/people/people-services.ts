@@ -51,7 +51,12 @@ export function peopleServices(deps: PeopleDeps): PeopleServices {
     userTokens: userTokens({ db, clock }),
     notificationSettings: settings,
     ownership,
-    subscriptions: subscriptions({ db, clock }),
+    subscriptions: subscriptions({
+      db,
+      clock,
+      heldOnChange: deps.heldOnChange,
+      onJobsCommitted: deps.onJobsCommitted,
+    }),
     releases: releases({ db, clock, onDeploy: deps.onDeploy }),
     recipients: recipients({ db, ownership }),
     unsubscribe: unsubscribeLinks({ db, key: unsubscribeKey(deps.secretKey), settings }),

@@ -1,7 +1,9 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Clock } from '../clock.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { liveIssue } from '../events/live-issue.js';
+import type { HeldOnChange } from '../people/notification-settings.js';
+import { enqueueJobs } from '../queue/queue.js';
 import type { Database } from '../store/schema.js';
 import { actsForOrg, type Principal } from '../tenancy/context.js';
 
@@ -50,8 +52,21 @@ export async function writeSubscription(
     .execute();
 }
 
+/** What the subscriptions service needs. */
+export interface SubscriptionsDeps {
+  readonly db: Kysely<Database>;
+  readonly clock: Clock;
+  /**
+   * Decides again, in the unsubscribe's transaction, what waits for the person (throttle/held-on-change.ts):
+   * a workflow message about the issue held for their quiet hours or in a digest is suppressed at once
+   * (`unsubscribed`), not when it would have been released.
+   */
+  readonly heldOnChange?: HeldOnChange;
+  readonly onJobsCommitted?: (ids: string[]) => void;
+}
+
 /** Issue subscriptions: what makes workflow notifications reach people with `subscribe_only`. */
-export function subscriptions(deps: { readonly db: Kysely<Database>; readonly clock: Clock }) {
+export function subscriptions(deps: SubscriptionsDeps) {
   const { db, clock } = deps;
 
   async function read(issueId: string, userId: string): Promise<Subscription> {
@@ -81,25 +96,39 @@ export function subscriptions(deps: { readonly db: Kysely<Database>; readonly cl
     return read(issueId, userId);
   }
 
-  /** Records an explicit unsubscribe: it outlasts later automatic subscriptions and `always` settings. */
+  /**
+   * Records an explicit unsubscribe: it outlasts later automatic subscriptions and `always` settings.
+   * What waits for the person is decided again in the same transaction, as after a change of settings.
+   */
   async function unsubscribe(issueId: string, userId: string): Promise<Subscription> {
     const now = clock.now();
-    await db
-      .insertInto('issue_subscriptions')
-      .values({
-        issue_id: issueId,
-        user_id: userId,
-        reason: 'explicit',
-        subscribed: 0,
-        created_at: now,
-        updated_at: now,
-      })
-      .onConflict((oc) =>
-        oc
-          .columns(['issue_id', 'user_id'])
-          .doUpdateSet({ subscribed: 0, reason: 'explicit', updated_at: now }),
-      )
-      .execute();
+    const write = (trx: Transaction<Database>) =>
+      trx
+        .insertInto('issue_subscriptions')
+        .values({
+          issue_id: issueId,
+          user_id: userId,
+          reason: 'explicit',
+          subscribed: 0,
+          created_at: now,
+          updated_at: now,
+        })
+        .onConflict((oc) =>
+          oc
+            .columns(['issue_id', 'user_id'])
+            .doUpdateSet({ subscribed: 0, reason: 'explicit', updated_at: now }),
+        )
+        .execute()
+        .then(() => undefined);
+    const { heldOnChange } = deps;
+    const ids = await db.transaction().execute(async (trx) => {
+      if (!heldOnChange) {
+        await write(trx);
+        return [];
+      }
+      return enqueueJobs(trx, await heldOnChange(trx, [userId], now, () => write(trx)), now);
+    });
+    if (ids.length > 0) deps.onJobsCommitted?.(ids);
     return read(issueId, userId);
   }
 

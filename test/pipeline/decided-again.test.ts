@@ -427,7 +427,7 @@ describe.skipIf(SKIP_PROFILE)('held notifications decided again when they are se
     expect(await tick('2026-03-13T06:00:00Z')).toEqual([]);
   });
 
-  it('a resolution waiting for quiet hours is not sent to who unfollowed the issue meanwhile', async () => {
+  it('a resolution waiting for quiet hours is suppressed at once for who unfollows the issue meanwhile', async () => {
     await h.request('POST', '/api/v1/orgs/acme/projects', { slug: 'triage', name: 'TRIAGE' });
     const issueId = await send('2026-03-13T20:00:00Z', 'triage', 'Payment webhook timed out');
     for (const name of ['quinn', 'ray']) {
@@ -451,6 +451,12 @@ describe.skipIf(SKIP_PROFILE)('held notifications decided again when they are se
       userId: people.quinn,
     });
     expect(unfollowed.body).toMatchObject({ subscribed: false });
+    // Decided again at once, as after a change of settings: the history says so before the morning.
+    await settle();
+    expect((await waiting('quinn')).map((d) => `${d.status} ${d.reason}`)).toEqual([
+      'suppressed unsubscribed',
+    ]);
+    expect((await waiting('ray')).map((d) => d.status)).toEqual(['deferred']);
 
     expect(await tick('2026-03-14T05:59:59Z')).toEqual([]);
     const arrived = await tick('2026-03-14T06:00:00Z');
