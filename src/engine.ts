@@ -220,8 +220,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
     projects: projects({
       ...deps,
       references,
-      onDeleted: (projectId) => ingestProjects.forget(projectId),
-      onUpdated: (projectId) => ingestProjects.forget(projectId),
+      onChanged: (projectId) => ingestProjects.forget(projectId),
       onJobsCommitted,
     }),
     integrations: integrations({

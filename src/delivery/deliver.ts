@@ -282,9 +282,9 @@ export function deliverer(deps: DeliverDeps) {
   }
 
   /**
-   * Records that a delivery is not sent, with its attempts as `delivery` counts them. An unroutable one
-   * goes on to its fallback channel, unless `lastError` says why nobody can be reached (the person left
-   * the organization).
+   * Records that a claimed delivery is not sent. A decision not to send is not an attempt: the claim's
+   * count is given back, as a hold gives it back. An unroutable one goes on to its fallback channel,
+   * unless `lastError` says why nobody can be reached (the person left the organization).
    */
   async function suppress(
     delivery: DeliveryTable,
@@ -293,28 +293,23 @@ export function deliverer(deps: DeliverDeps) {
     lastError?: string,
   ): Promise<void> {
     const now = clock.now();
-    const detail = lastError === undefined ? {} : { last_error: lastError };
+    const settled = {
+      status: 'suppressed',
+      reason,
+      attempts: delivery.attempts - 1,
+      next_attempt_at: null,
+      ...(lastError === undefined ? {} : { last_error: lastError }),
+    };
     const jobIds = await db.transaction().execute(async (trx) => {
       await trx
         .updateTable('deliveries')
-        .set({
-          status: 'suppressed',
-          reason,
-          attempts: delivery.attempts,
-          next_attempt_at: null,
-          updated_at: now,
-          ...detail,
-        })
+        .set({ ...settled, updated_at: now })
         .where('id', '=', delivery.id)
         .execute();
       return reason === 'unroutable' && lastError === undefined ? fallback(trx, delivery, now) : [];
     });
     if (jobIds.length > 0) deps.onJobsCommitted(jobIds);
-    await deps.onFinished?.(
-      { ...delivery, status: 'suppressed', reason, next_attempt_at: null, ...detail },
-      null,
-      notification,
-    );
+    await deps.onFinished?.({ ...delivery, ...settled }, null, notification);
   }
 
   /**
@@ -381,9 +376,7 @@ export function deliverer(deps: DeliverDeps) {
       if (delivery.channel === 'pagerduty') {
         // Decided when due, not when written: the issue may have been resolved since (pagerduty-incidents.ts).
         const gate = await incidents(delivery, notification, clock.now());
-        // A decision not to send is not an attempt.
-        const unsent = { ...delivery, attempts: delivery.attempts - 1 };
-        if (gate.kind === 'suppress') return suppress(unsent, gate.reason, notification, gate.detail);
+        if (gate.kind === 'suppress') return suppress(delivery, gate.reason, notification, gate.detail);
         if (gate.kind === 'wait')
           return reschedule(delivery, gate.until, {
             status: 'pending',

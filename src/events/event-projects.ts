@@ -26,8 +26,8 @@ const CACHE_SIZE = 1000;
 /**
  * Finds the project of an ingest request in one query, by slugs (API) or by number (Sentry SDKs). Found
  * projects are remembered briefly (slugs, numbers, owners and DSN keys do not change under a project,
- * which only a deletion ends; its ingest limit may, and a change here forgets it); misses are not, so a project created a moment ago is found at once. A
- * deleted project is not found, as an unknown one.
+ * which only a deletion ends; its ingest limit may, and a change here forgets it); misses are not, so a
+ * project created a moment ago is found at once. A deleted project is not found, as an unknown one.
  */
 export function eventProjects(db: Kysely<Database>, now: () => number = Date.now) {
   const cache = new Map<string, { project: EventProject; until: number }>();

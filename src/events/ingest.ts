@@ -363,14 +363,21 @@ export function ingestService(deps: IngestDeps) {
     return found;
   }
 
+  /**
+   * Runs `write` once the project's limit admits `count` events; a project without a limit (most) goes
+   * straight to it, with no promise of the gate's in between.
+   */
+  function admitted<T>(target: IngestTarget, count: number, write: () => Promise<T>): Promise<T> {
+    return target.rateLimit && deps.gate ? deps.gate(target, count).then(write) : write();
+  }
+
   return {
     /**
      * Ingests one validated payload into a project. Events arriving together share one transaction
      * (group commit; see {@link groupCommit}), each answered on its own.
      */
-    async ingest(target: IngestTarget, payload: EventPayload): Promise<IngestResult> {
-      if (target.rateLimit) await deps.gate?.(target, 1);
-      return group({ target, payload });
+    ingest(target: IngestTarget, payload: EventPayload): Promise<IngestResult> {
+      return admitted(target, 1, () => group({ target, payload }));
     },
 
     /**
@@ -378,12 +385,14 @@ export function ingestService(deps: IngestDeps) {
      * SDKs send) joins the group commit of single events, where all-or-nothing holds just the same.
      * Over the project's limit, none is and a 429 says when to come back.
      */
-    async ingestBatch(target: IngestTarget, payloads: readonly EventPayload[]): Promise<IngestResult[]> {
-      if (payloads.length === 0) return [];
+    ingestBatch(target: IngestTarget, payloads: readonly EventPayload[]): Promise<IngestResult[]> {
+      if (payloads.length === 0) return Promise.resolve([]);
       // N events take N tokens, all or none: a batch is refused whole, like one that fails.
-      if (target.rateLimit) await deps.gate?.(target, payloads.length);
-      if (payloads.length === 1) return group({ target, payload: payloads[0]! }).then((result) => [result]);
-      return run(payloads.map((payload) => ({ target, payload })));
+      return admitted(target, payloads.length, () =>
+        payloads.length === 1
+          ? group({ target, payload: payloads[0]! }).then((result) => [result])
+          : run(payloads.map((payload) => ({ target, payload }))),
+      );
     },
   };
 }

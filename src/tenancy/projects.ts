@@ -84,10 +84,11 @@ async function assertTeams(
 export interface ProjectsDeps extends TenancyDeps {
   /** The pipeline's copy of projects, told of a change made here once it committed. */
   readonly references?: ReferenceCache;
-  /** Told the id of a project deleted here once the deletion committed (ingest's copy of projects). */
-  readonly onDeleted?: (projectId: string) => void;
-  /** Told the id of a project changed here once the change committed (ingest's copy of its limit). */
-  readonly onUpdated?: (projectId: string) => void;
+  /**
+   * Told the id of a project changed or deleted here once that committed: ingest's copy of projects,
+   * which holds its ingest limit and whether it still exists.
+   */
+  readonly onChanged?: (projectId: string) => void;
   /** Told the ids of jobs a committed write enqueued. */
   readonly onJobsCommitted?: (ids: string[]) => void;
 }
@@ -224,7 +225,7 @@ export function projects(deps: ProjectsDeps) {
         return next;
       });
       deps.references?.forgetProject(result.id);
-      deps.onUpdated?.(result.id);
+      deps.onChanged?.(result.id);
       const teams = await teamIdsOf([result.id]);
       return toProject(result, teams.get(result.id) ?? []);
     },
@@ -250,7 +251,7 @@ export function projects(deps: ProjectsDeps) {
         return { id: row.id, jobIds: await deleteProject(trx, row, now) };
       });
       deps.references?.forgetProject(id);
-      deps.onDeleted?.(id);
+      deps.onChanged?.(id);
       deps.onJobsCommitted?.(jobIds);
     },
   };

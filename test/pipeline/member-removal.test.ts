@@ -283,6 +283,8 @@ describe.skipIf(SKIP_PROFILE)('members who leave and teams that are deleted', ()
         status: 'suppressed',
         reason: 'unroutable',
         lastError: `${id.fay} is not a member of this organization`,
+        // Not sent is not an attempt.
+        attempts: 0,
       }),
     ]);
   });
