@@ -110,7 +110,14 @@ export function deadLetters(deps: {
       if (dead.length === 0) return { rows: [], held, jobIds: [] };
       await trx
         .updateTable('deliveries')
-        .set({ status: 'pending', attempts: 0, reason: 'replayed', next_attempt_at: now, updated_at: now })
+        .set({
+          status: 'pending',
+          attempts: 0,
+          reason: 'replayed',
+          next_attempt_at: now,
+          updated_at: now,
+          replayed_at: now,
+        })
         .where(
           'id',
           'in',

@@ -33,6 +33,9 @@ export interface AttemptRecord {
   readonly message?: string;
 }
 
+/** A delivery as it is first written: never a replay yet (a fallback step is a delivery of its own). */
+type NewDeliveryRow = Required<Omit<DeliveryTable, 'replayed_at'>>;
+
 // Written as a record so the compiler proves every column is listed.
 const DELIVERY_COLUMNS = Object.keys({
   id: 1,
@@ -54,9 +57,9 @@ const DELIVERY_COLUMNS = Object.keys({
   created_at: 1,
   updated_at: 1,
   sent_at: 1,
-} satisfies Record<keyof DeliveryTable, 1>) as (keyof DeliveryTable)[];
+} satisfies Record<keyof NewDeliveryRow, 1>) as (keyof NewDeliveryRow)[];
 
-const insertDeliveryRows = preparedWrites<Required<DeliveryTable>>(DELIVERY_COLUMNS, (rows, db) =>
+const insertDeliveryRows = preparedWrites<NewDeliveryRow>(DELIVERY_COLUMNS, (rows, db) =>
   db
     .insertInto('deliveries')
     .values(rows)

@@ -85,8 +85,8 @@ export async function incidentStates(
               .end(),
           )
           .as('sendingRaisedAt'),
-        // Each attempt a trigger counts and did not give back ended in PagerDuty's answer (an `http_…`
-        // code) unless it was not answered: then PagerDuty may have opened the incident.
+        // Each attempt a trigger counts and did not give back (since its last replay) ended in PagerDuty's
+        // answer (an `http_…` code) unless it was not answered: then PagerDuty may have opened the incident.
         eb.fn
           .max(
             eb
@@ -103,6 +103,15 @@ export async function incidentStates(
                       .select((sub) => sub.fn.countAll<number>().as('answered'))
                       .whereRef('delivery_attempts.delivery_id', '=', 'deliveries.id')
                       .whereRef('delivery_attempts.attempt', '<=', 'deliveries.attempts')
+                      // A replay numbers its attempts from one again: those before it are not its own
+                      // (one in the replay's millisecond counts as unanswered: a resolve too many is
+                      // harmless, PagerDuty ignores it).
+                      .where((w) =>
+                        w.or([
+                          w('deliveries.replayed_at', 'is', null),
+                          w('delivery_attempts.started_at', '>', w.ref('deliveries.replayed_at')),
+                        ]),
+                      )
                       .where('delivery_attempts.code', 'like', 'http_%'),
                   ),
                 ]),

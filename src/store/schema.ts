@@ -342,6 +342,8 @@ export interface DeliveryTable {
   fallback_of: string | null;
   /** JSON array of channels still to try when this one ends dead or unroutable, or null. */
   fallback_channels?: string | null;
+  /** When a replay last made it pending again, epoch ms; null when it never was. */
+  replayed_at?: number | null;
   created_at: number;
   updated_at: number;
   sent_at: number | null;

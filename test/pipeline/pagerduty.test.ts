@@ -419,4 +419,46 @@ describe.skipIf(SKIP_PROFILE)('PagerDuty incidents follow their issue', () => {
     expect(eventsOf(issueId).filter(([action]) => action === 'trigger')).toHaveLength(2);
     expect(incidents(issueId)).toEqual(['resolved', 'resolved']);
   });
+  it('a replayed alert PagerDuty took without an answer is resolved, whatever its earlier attempts were answered', async () => {
+    // Its first sends were refused (a routing key fixed since); the replay's attempts are numbered from
+    // one again, beside the refused ones.
+    const message = 'Search index rebuild failing';
+    let refused = 0;
+    let lost = 0;
+    pd.plan.current = (event) => {
+      if (event.event_action !== 'trigger' || !JSON.stringify(event).includes(message)) return 202;
+      if (refused < 2) {
+        refused++;
+        return 400;
+      }
+      return lost++ < 2 ? 'lost' : 202;
+    };
+    const issueId = await ingest(message);
+    const dead = await deliveriesOf(issueId, 'issue_alert');
+    expect(dead.map((d) => [d.status, d.attempts])).toEqual([
+      ['dead', 1],
+      ['dead', 1],
+    ]);
+    clock.advance(60_000);
+    for (const alert of dead) {
+      const replay = await h.request('POST', `/api/v1/orgs/acme/deliveries/${alert.id}/retry`);
+      expect(replay.status, JSON.stringify(replay.body)).toBe(202);
+    }
+    await settle();
+    const retrying = await deliveriesOf(issueId, 'issue_alert');
+    expect(retrying.map((d) => [d.status, d.attempts])).toEqual([
+      ['failed', 1],
+      ['failed', 1],
+    ]);
+    expect(incidents(issueId)).toEqual(['triggered', 'triggered']);
+
+    await resolveNow(issueId);
+    expect(byIntegration(await deliveriesOf(issueId, 'resolved'))).toEqual(
+      [
+        [db, 'sent'],
+        [ops, 'sent'],
+      ].sort(),
+    );
+    expect(incidents(issueId)).toEqual(['resolved', 'resolved']);
+  });
 });

@@ -16,6 +16,7 @@ import { tokenIssuer } from './014-token-issuer.js';
 import { deferredIndex } from './015-deferred-index.js';
 import { projectDeletion } from './016-project-deletion.js';
 import { personFallback } from './017-person-fallback.js';
+import { deliveryReplays } from './018-delivery-replays.js';
 
 /** Every migration, in order; names are stable forever once released. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -36,4 +37,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '015-deferred-index': deferredIndex,
   '016-project-deletion': projectDeletion,
   '017-person-fallback': personFallback,
+  '018-delivery-replays': deliveryReplays,
 };
