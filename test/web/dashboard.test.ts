@@ -533,4 +533,72 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     expect(await page.getByText('whsec_').count()).toBe(0);
     await page.context().close();
   });
+
+  it('an admin deletes a team that a rule sends to after reading the rule, and a project after typing its slug', async () => {
+    await h.request('POST', '/api/v1/orgs/acme/projects', { slug: 'mobile', name: 'Mobile app' });
+    const crew = (
+      await h.request('POST', '/api/v1/orgs/acme/teams', { slug: 'mobile-crew', name: 'Mobile crew' })
+    ).body.id;
+    const rule = await h.request('POST', '/api/v1/projects/acme/mobile/rules', {
+      name: 'Crashes to the mobile crew',
+      conditions: [{ id: 'first_seen_event' }],
+      actions: [{ id: 'notify_email', targetType: 'Team', targetIdentifier: crew }],
+    });
+    expect(rule.status, rule.text).toBe(201);
+    const listed = async (what: 'projects' | 'teams') =>
+      (await h.request('GET', `/api/v1/orgs/acme/${what}`)).body.data.map((x: { slug: string }) => x.slug);
+    const tokenOf = async (email: string, role: 'admin' | 'member') => {
+      const user = (await h.request('POST', '/api/v1/orgs/acme/members', { email, role })).body.userId;
+      return (await h.request('POST', `/api/v1/users/${user}/tokens`, { name: 'browser' })).body.token;
+    };
+
+    // A member reads them; nothing offers to delete them.
+    const reader = await signIn(await tokenOf('gus@acme.test', 'member'));
+    await reader
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Projects & teams' })
+      .click();
+    await reader.getByText("You read this organization's projects and teams").waitFor();
+    await reader.getByTestId('project-item').filter({ hasText: 'Mobile app' }).waitFor();
+    await reader.getByTestId('team-item').filter({ hasText: 'Mobile crew' }).waitFor();
+    expect(await reader.getByRole('button', { name: 'Delete', exact: true }).count()).toBe(0);
+    await reader.context().close();
+
+    const page = await signIn(await tokenOf('fay@acme.test', 'admin'));
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Projects & teams' })
+      .click();
+    const team = page.getByTestId('team-item').filter({ hasText: 'Mobile crew' });
+    await team.getByRole('button', { name: 'Delete', exact: true }).click();
+    const askTeam = team.getByRole('form', { name: 'Delete team Mobile crew' });
+    await askTeam.getByText('Issues assigned to it become unassigned').waitFor();
+    await askTeam.getByRole('button', { name: 'Delete this team' }).click();
+    // Kept while the rule sends to it: the rule is named, and deleting anyway is offered.
+    await askTeam.getByRole('alert').getByText('“Crashes to the mobile crew”').waitFor();
+    expect(await listed('teams')).toContain('mobile-crew');
+    await askTeam.getByRole('button', { name: 'Delete anyway' }).click();
+    await page.getByText('Team “Mobile crew” deleted.').waitFor();
+    await expect.poll(() => team.count()).toBe(0);
+    expect(await listed('teams')).not.toContain('mobile-crew');
+
+    const project = page.getByTestId('project-item').filter({ hasText: 'Mobile app' });
+    await project.getByRole('button', { name: 'Delete', exact: true }).click();
+    const askProject = project.getByRole('form', { name: 'Delete project Mobile app' });
+    await askProject.getByText('its DSN stops taking events at once').waitFor();
+    await askProject.getByText('This cannot be undone.').waitFor();
+    const confirm = askProject.getByRole('button', { name: 'Delete this project' });
+    expect(await confirm.isDisabled()).toBe(true);
+    // Another project's slug does not confirm this one.
+    await askProject.getByLabel('Type mobile to confirm').fill('api');
+    expect(await confirm.isDisabled()).toBe(true);
+    await askProject.getByLabel('Type mobile to confirm').fill('mobile');
+    await confirm.click();
+    await page.getByText('Project “Mobile app” deleted.').waitFor();
+    await expect.poll(() => project.count()).toBe(0);
+    await page.getByRole('heading', { name: 'API', exact: true }).waitFor();
+    expect(await listed('projects')).not.toContain('mobile');
+    expect((await h.request('GET', '/api/v1/orgs/acme/projects/mobile')).status).toBe(404);
+    await page.context().close();
+  });
 });

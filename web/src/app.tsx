@@ -5,6 +5,7 @@ import { HistoryPage } from './pages/history';
 import { InboxPage } from './pages/inbox';
 import { IntegrationsPage } from './pages/integrations';
 import { IssuePage, ProjectIssuesPage } from './pages/issue';
+import { ProjectsPage } from './pages/projects';
 import { ReleasePage } from './pages/release';
 import { RulesPage } from './pages/rules';
 import { SettingsPage } from './pages/settings';
@@ -36,6 +37,7 @@ const NAV: readonly NavItem[] = [
   { path: '/rules', label: 'Rules', for: 'both' },
   { path: '/history', label: 'History', for: 'both' },
   { path: '/integrations', label: 'Integrations', for: 'both' },
+  { path: '/projects', label: 'Projects & teams', for: 'both' },
 ];
 
 /** A path segment decoded; as it is when it is not valid percent-encoding. */
@@ -192,6 +194,8 @@ function SignedIn(props: { session: Session; path: string; onSignOut: () => void
     page = <RulesPage key={org.id} token={session.token} org={org} manage={manage} me={me} />;
   } else if (current.path === '/history') {
     page = <HistoryPage key={org.id} token={session.token} org={org} manage={manage} />;
+  } else if (current.path === '/projects') {
+    page = <ProjectsPage key={org.id} token={session.token} org={org} manage={manage} />;
   } else {
     page = <IntegrationsPage key={org.id} token={session.token} org={org} manage={manage} />;
   }

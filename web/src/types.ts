@@ -62,6 +62,9 @@ export interface Project {
   readonly id: string;
   readonly slug: string;
   readonly name: string;
+  readonly platform: string | null;
+  readonly teamIds: readonly string[];
+  readonly createdAt: string;
 }
 
 /** A team. */
@@ -69,6 +72,8 @@ export interface Team {
   readonly id: string;
   readonly slug: string;
   readonly name: string;
+  readonly memberIds: readonly string[];
+  readonly createdAt: string;
 }
 
 /** A stored setting row. */
