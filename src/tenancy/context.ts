@@ -61,13 +61,16 @@ export async function assertNoRuleActionNames(
   id: string,
   lead: string,
 ): Promise<void> {
-  // Actions are stored as JSON, where the id is a quoted string value.
+  // Actions are stored as JSON, where the id is a quoted string value. The rules of a deleted project
+  // send nothing more (they go with its purge a minute later): they do not hold the deletion back.
   const rules = await db
     .selectFrom('rules')
-    .select(['id', 'name'])
-    .where('org_id', '=', orgId)
-    .where('actions', 'like', `%${JSON.stringify(id)}%`)
-    .orderBy('name')
+    .innerJoin('projects', 'projects.id', 'rules.project_id')
+    .select(['rules.id', 'rules.name'])
+    .where('rules.org_id', '=', orgId)
+    .where('rules.actions', 'like', `%${JSON.stringify(id)}%`)
+    .where('projects.deleted_at', 'is', null)
+    .orderBy('rules.name')
     .execute();
   if (rules.length === 0) return;
   throw new ConflictError(

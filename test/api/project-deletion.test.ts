@@ -282,6 +282,22 @@ describe.skipIf(SKIP_PROFILE)('deleting a project', () => {
     expect((await sdkStore(old.dsn, 'Through the old DSN')).status).toBe(403);
   });
 
+  it('its rules, gone with it, no longer keep a team they sent to from being deleted', async () => {
+    const crew = (await h.request('POST', '/api/v1/orgs/acme/teams', { slug: 'crew' })).body.id;
+    expect((await h.request('POST', '/api/v1/orgs/acme/projects', { slug: 'mobile' })).status).toBe(201);
+    const rule = await h.request('POST', '/api/v1/projects/acme/mobile/rules', {
+      name: 'Crashes to the crew',
+      conditions: [{ id: 'every_event' }],
+      actions: [{ id: 'notify_email', targetType: 'Team', targetIdentifier: crew }],
+    });
+    expect(rule.status, JSON.stringify(rule.body)).toBe(201);
+    expect((await h.request('DELETE', `/api/v1/orgs/acme/teams/${crew}`)).status).toBe(409);
+
+    expect((await h.request('DELETE', '/api/v1/orgs/acme/projects/mobile')).status).toBe(204);
+    // Before the purge: the rule's row is still there, and sends nothing more.
+    expect((await h.request('DELETE', `/api/v1/orgs/acme/teams/${crew}`)).status).toBe(204);
+  });
+
   it('the purge in the background leaves no row of it', async () => {
     const db = h.engine.store.db;
     const rowsOf = async () => {
