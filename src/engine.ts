@@ -417,6 +417,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
       recentNotification: (id) => notifications.recent(id),
       claimed,
       releaseDeferred: release.release,
+      decisions,
       onIntegrationsChanged: references.onIntegrationsForgotten,
       onTemplatesChanged: templatesChanged.subscribe,
       onMembersChanged: membersChanged.subscribe,

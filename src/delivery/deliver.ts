@@ -1,8 +1,9 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { notificationPayload } from '../notifications/notification-store.js';
 import { notificationType } from '../notifications/registry.js';
+import type { PreferenceDecisions } from '../preferences/decisions.js';
 import { enqueueJobs, type Job, type JobInput } from '../queue/queue.js';
 import type { Database, DeliveryTable } from '../store/schema.js';
 import { isolatedWrites } from '../store/turn-batch.js';
@@ -24,13 +25,12 @@ import {
   type DeliveryNotification,
   type DeliveryUser,
   deliveryStatements,
-  insertDelivery,
   type SendOutcome,
   type SentSettlement,
   type Settlement,
 } from './delivery-statements.js';
+import { fallbackChain } from './fallback-chain.js';
 import { incidentGate } from './pagerduty-incidents.js';
-import { nextFallback, personalIntegrations } from './personal-routing.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, retryDelay } from './retry-policy.js';
 import { withTimeout } from './send-timeout.js';
 import { ttlCache } from './ttl-cache.js';
@@ -66,6 +66,7 @@ export const DELIVERY_STATUSES = [
 /** A send's outcome on its way to the database, with the time of the next attempt when there is one. */
 interface Finishing extends SendOutcome {
   readonly delivery: DeliveryTable;
+  readonly notification: DeliveryNotification;
   readonly retryAt?: number;
 }
 
@@ -125,6 +126,11 @@ export interface DeliverDeps {
    * as it was decided.
    */
   readonly releaseDeferred?: (deliveryId: string) => Promise<void>;
+  /**
+   * The preferences stage: each step of a fallback chain is decided with the person's settings when it
+   * is taken (fallback-chain.ts). Absent: every step is sent as the chain names it.
+   */
+  readonly decisions?: PreferenceDecisions;
   /** A notification this process created lately, so it is not read back (undefined: read it). */
   readonly recentNotification?: (id: string) => DeliveryNotification | undefined;
   /** Random source for jitter (tests pin it). */
@@ -208,26 +214,8 @@ export function deliverer(deps: DeliverDeps) {
     return null;
   }
 
-  /**
-   * The next delivery of a fallback chain, written with the outcome that ended this one (dead or
-   * unroutable): the same person, the next channel, linked through `fallback_of`.
-   */
-  async function fallback(
-    trx: Transaction<Database>,
-    delivery: DeliveryTable,
-    now: number,
-  ): Promise<string[]> {
-    if (!delivery.fallback_channels) return [];
-    const row = nextFallback(delivery, await personalIntegrations(trx, delivery.org_id), now);
-    if (!row) return [];
-    if (!(await insertDelivery(trx, row))) return [];
-    if (row.status !== 'pending') return fallback(trx, row, now);
-    return enqueueJobs(
-      trx,
-      [{ id: `deliver_${row.id}_0`, kind: 'deliver', payload: { deliveryId: row.id } }],
-      now,
-    );
-  }
+  /** The next delivery of a fallback chain, written with the outcome that ended this one. */
+  const fallback = fallbackChain(deps.decisions);
 
   /**
    * Writes the outcomes of the sends that ended in one turn of the event loop (see turnBatch) in one
@@ -245,8 +233,8 @@ export function deliverer(deps: DeliverDeps) {
       const jobIds = new Map<Finishing, string[]>();
       const retries: JobInput[] = [];
       for (const item of group) {
-        const { delivery, outcome, retryAt } = item;
-        if (outcome.status === 'dead') jobIds.set(item, await fallback(trx, delivery, now));
+        const { delivery, notification, outcome, retryAt } = item;
+        if (outcome.status === 'dead') jobIds.set(item, await fallback(trx, delivery, notification, now));
         else if (retryAt !== undefined) {
           const id = `deliver_${delivery.id}_${delivery.attempts}`;
           retries.push({ id, kind: 'deliver', payload: { deliveryId: delivery.id }, runAt: retryAt });
@@ -268,6 +256,7 @@ export function deliverer(deps: DeliverDeps) {
   ): Promise<void> {
     const written = await writeOutcome({
       delivery,
+      notification,
       outcome: patch,
       record: attempt,
       ...(retryAt === undefined ? {} : { retryAt }),
@@ -306,7 +295,9 @@ export function deliverer(deps: DeliverDeps) {
         .set({ ...settled, updated_at: now })
         .where('id', '=', delivery.id)
         .execute();
-      return reason === 'unroutable' && lastError === undefined ? fallback(trx, delivery, now) : [];
+      return reason === 'unroutable' && lastError === undefined
+        ? fallback(trx, delivery, notification, now)
+        : [];
     });
     if (jobIds.length > 0) deps.onJobsCommitted(jobIds);
     await deps.onFinished?.({ ...delivery, ...settled }, null, notification);

@@ -17,7 +17,7 @@ import {
   writeJobGroups,
 } from '../queue/queue.js';
 import type { Recipients } from '../recipients/resolve.js';
-import type { ActionNode } from '../rules/rule-schema.js';
+import { PERSON_ACTION_CHANNELS } from '../rules/rule-schema.js';
 import type { Database, DeliveryTable } from '../store/schema.js';
 import type { References } from '../tenancy/reference-cache.js';
 import type { ThrottleInput, ThrottleStage } from '../throttle/throttle-stage.js';
@@ -74,12 +74,6 @@ export interface FanOutDeps {
   readonly claimed?: ClaimedDeliveries;
 }
 
-/** The channel each personal action names. */
-const PERSONAL_ACTIONS: Readonly<Partial<Record<ActionNode['id'], ChannelKind>>> = {
-  notify_email: 'email',
-  notify_push: 'push',
-  notify_inapp: 'inapp',
-};
 
 interface Candidate {
   readonly recipientType: 'user' | 'team' | 'channel' | 'webhook';
@@ -117,7 +111,7 @@ export function fanOut(deps: FanOutDeps) {
     const stored = n.eventId ? await deps.events.load(n.eventId) : null;
     for (const rule of rules) {
       for (const action of rule.actions) {
-        const personal = PERSONAL_ACTIONS[action.id];
+        const personal = PERSON_ACTION_CHANNELS[action.id];
         if (personal && 'targetType' in action) {
           if (!stored || !n.projectId) continue;
           const people = await deps.recipients.resolve({
@@ -317,10 +311,12 @@ export function fanOut(deps: FanOutDeps) {
       return base;
     });
 
-    // A person unreachable on the action's channel is tried at once on the first channel of its fallback.
-    // One this message already takes to them (a workflow message goes to every channel they allow) ends
-    // the chain, as the unique key ends it in the delivery stage: the limits count no row twice.
+    // A person unreachable on the action's channel is tried at once on the first channel of its fallback,
+    // or when their quiet hours end, as a first delivery on that channel would be. One this message
+    // already takes to them (a workflow message goes to every channel they allow) ends the chain, as the
+    // unique key ends it in the delivery stage: the limits count no row twice.
     const planned = new Set(rows.map((r) => `${r.recipient_type}:${r.recipient_id}:${r.channel}`));
+    const candidateOf = new Map(rows.map((row, i) => [row, list[i]!]));
     for (const row of [...rows]) {
       if (row.status !== 'suppressed' || row.reason !== 'unroutable') continue;
       const next = nextFallback(row, personal, now);
@@ -328,7 +324,14 @@ export function fanOut(deps: FanOutDeps) {
       const key = `${next.recipient_type}:${next.recipient_id}:${next.channel}`;
       if (planned.has(key)) continue;
       planned.add(key);
-      rows.push(next);
+      const person = candidateOf.get(row);
+      const decision =
+        person && next.status === 'pending' ? decide(person, next.channel as ChannelKind) : undefined;
+      rows.push(
+        decision?.kind === 'defer'
+          ? { ...next, status: 'deferred', reason: 'quiet_hours', next_attempt_at: decision.until }
+          : next,
+      );
     }
     return { notification, rows, routes: job.rules, now };
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type FieldProblem, ValidationError } from '../errors.js';
 import { ISSUE_CATEGORIES, LEVEL_NUMBERS, LEVELS } from '../events/event.js';
+import { isPlainObject } from '../validation.js';
 import { readableIssues, ruleProblems } from './readable-issues.js';
 
 /** How the nodes of a stage combine: every one, at least one, or not one passes. */
@@ -323,9 +324,49 @@ function unknownRuleFields(input: unknown, shape: Readonly<Record<string, unknow
 export function parseRuleInput<S extends z.ZodObject>(schema: S, input: unknown): z.output<S> {
   const unknown = unknownRuleFields(input, schema.shape);
   const result = schema.safeParse(input, { error: readableIssues });
-  if (!result.success || unknown.length > 0)
-    throw new ValidationError([...unknown, ...(result.success ? [] : ruleProblems(result.error))]);
+  const fallback = fallbackProblems(input);
+  if (!result.success || unknown.length > 0 || fallback.length > 0)
+    throw new ValidationError([
+      ...unknown,
+      ...(result.success ? [] : ruleProblems(result.error)),
+      ...fallback,
+    ]);
   return result.data;
+}
+
+/** The channel each person action sends on. */
+export const PERSON_ACTION_CHANNELS: Readonly<
+  Partial<Record<ActionNode['id'], (typeof FALLBACK_CHANNELS)[number]>>
+> = {
+  notify_email: 'email',
+  notify_push: 'push',
+  notify_inapp: 'inapp',
+};
+
+/**
+ * A person action's `fallback` names each channel once and never the action's own, as a person's own
+ * list does (people/user-options.ts). Refused on the way in only, not by the schema: a rule saved
+ * before still validates when it is read back and fires as it did (fan-out leaves the action's own
+ * channel out of the chain, and a channel named again ends it).
+ */
+function fallbackProblems(input: unknown): FieldProblem[] {
+  const actions = isPlainObject(input) && Array.isArray(input.actions) ? (input.actions as unknown[]) : [];
+  return actions.flatMap((action, i) => {
+    if (!isPlainObject(action) || !Array.isArray(action.fallback) || typeof action.id !== 'string') return [];
+    const own = Object.hasOwn(PERSON_ACTION_CHANNELS, action.id)
+      ? PERSON_ACTION_CHANNELS[action.id as ActionNode['id']]
+      : null;
+    if (!own) return [];
+    const channels = action.fallback as unknown[];
+    return channels.flatMap((channel, j): FieldProblem[] => {
+      // Anything else in the list is the schema's to name.
+      if (!(FALLBACK_CHANNELS as readonly unknown[]).includes(channel)) return [];
+      const path = `actions.${i}.fallback.${j}`;
+      if (channel === own) return [{ path, message: `'${own}' is the action's own channel` }];
+      if (channels.indexOf(channel) !== j) return [{ path, message: `'${channel}' is already in the list` }];
+      return [];
+    });
+  });
 }
 
 /** Validates a rule body; throws {@link ValidationError} naming every bad field. */

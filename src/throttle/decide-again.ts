@@ -17,6 +17,11 @@ export interface HeldDelivery {
   readonly issueId: string | null;
   readonly userId: string;
   readonly channel: string;
+  /**
+   * The notification is critical: quiet hours let it through. Only a fallback step decided as it is
+   * taken (delivery/fallback-chain.ts) says so; what was held is never critical (see decideAgain).
+   */
+  readonly critical?: boolean;
 }
 
 /** What holds for a held delivery now: its decision, and whether its person reads email digests. */
@@ -32,9 +37,9 @@ export interface DecidedAgain {
  * issue now: one who unfollowed it since is `suppressed` (`unsubscribed`), since an explicit unfollow
  * wins over a workflow setting of `always` as it does in fan-out (recipients/resolve.ts), and one who
  * came by `always` without following keeps it only while that setting holds. Authorship of a release's
- * commits is taken as it was. Held deliveries are decided as not critical: critical messages never wait
- * for quiet hours, and a digest is not critical. Deliveries of a type no longer registered are left to
- * the delivery stage (`send`).
+ * commits is taken as it was. Held deliveries are decided as not critical unless one says it is:
+ * critical messages never wait for quiet hours, and a digest is not critical. Deliveries of a type no
+ * longer registered are left to the delivery stage (`send`).
  */
 export async function decideAgain(
   decisions: PreferenceDecisions,
@@ -52,10 +57,11 @@ export async function decideAgain(
     ),
   );
   const following = new Map<string, boolean>();
-  // One question per organization, project and settings category: that is what a decision is scoped by.
+  // One question per organization, project, settings category and criticality: what a decision is
+  // scoped by.
   const groups = new Map<
     string,
-    { first: HeldDelivery; category: SettingType | null; rows: HeldDelivery[] }
+    { first: HeldDelivery; category: SettingType | null; critical: boolean; rows: HeldDelivery[] }
   >();
   for (const row of held) {
     const type = notificationType(row.type);
@@ -71,18 +77,19 @@ export async function decideAgain(
       }
       following.set(row.id, follows === true);
     }
-    const key = `${row.orgId}\u0000${row.projectId ?? ''}\u0000${type.category ?? ''}`;
-    const group = groups.get(key) ?? { first: row, category: type.category, rows: [] };
+    const critical = row.critical ?? false;
+    const key = `${row.orgId}\u0000${row.projectId ?? ''}\u0000${type.category ?? ''}\u0000${critical}`;
+    const group = groups.get(key) ?? { first: row, category: type.category, critical, rows: [] };
     group.rows.push(row);
     groups.set(key, group);
   }
-  for (const { first, category, rows } of groups.values()) {
+  for (const { first, category, critical, rows } of groups.values()) {
     const decided = await decisions.decide(
       {
         orgId: first.orgId,
         projectId: first.projectId,
         category,
-        critical: false,
+        critical,
         queries: rows.map((row) => ({
           userId: row.userId,
           channel: row.channel as ChannelKind,

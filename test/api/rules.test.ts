@@ -159,6 +159,9 @@ describe.skipIf(SKIP_PROFILE)('rules API', () => {
     const action = (node: object) => body({ actions: [node] });
     const email = (targetType: string, targetIdentifier: string) =>
       action({ id: 'notify_email', targetType, targetIdentifier });
+    /** A person action for Alice with its own fallback list. */
+    const person = (id: string, fallback: string[]) =>
+      action({ id, targetType: 'Member', targetIdentifier: ids.alice, fallback });
 
     it.each<[string, () => object, string[]]>([
       ['an unknown condition id', () => body({ conditions: [{ id: 'sometimes' }] }), ['conditions.0.id']],
@@ -202,6 +205,16 @@ describe.skipIf(SKIP_PROFILE)('rules API', () => {
         () => action({ id: 'slack', integration: ids.webhook, channel: '#a' }),
         ['actions.0.integration'],
       ],
+      [
+        'a fallback naming a channel twice',
+        () => person('notify_email', ['inapp', 'slack', 'inapp']),
+        ['actions.0.fallback.2'],
+      ],
+      [
+        "a fallback naming the action's own channel",
+        () => person('notify_push', ['email', 'push']),
+        ['actions.0.fallback.1'],
+      ],
       ['an unknown member', () => email('Member', 'usr_nobody'), ['actions.0.targetIdentifier']],
       ["another organization's member", () => email('Member', ids.carol!), ['actions.0.targetIdentifier']],
       ['an unknown team', () => email('Team', 'team_nope'), ['actions.0.targetIdentifier']],
@@ -240,6 +253,36 @@ describe.skipIf(SKIP_PROFILE)('rules API', () => {
       const preview = await h.request('POST', `${CHECKS}/preview`, typo);
       expect(preview.status).toBe(400);
       expect(paths(preview)).toEqual(['condition']);
+    });
+
+    it("says why a fallback channel is refused, as for a person's own list", async () => {
+      const answer = await h.request(
+        'POST',
+        CHECKS,
+        body({
+          actions: [
+            { id: 'notify_email', targetType: 'Member', targetIdentifier: ids.alice, fallback: ['email'] },
+            {
+              id: 'notify_inapp',
+              targetType: 'Team',
+              targetIdentifier: ids.team,
+              fallback: ['push', 'push'],
+            },
+          ],
+        }),
+      );
+      expect(answer.status).toBe(400);
+      expect(answer.body.error.details).toEqual([
+        { path: 'actions.0.fallback.0', message: "'email' is the action's own channel" },
+        { path: 'actions.1.fallback.1', message: "'push' is already in the list" },
+      ]);
+      const preview = await h.request('POST', `${CHECKS}/preview`, person('notify_inapp', ['inapp']));
+      expect(preview.status).toBe(400);
+      expect(paths(preview)).toEqual(['actions.0.fallback.0']);
+      const fine = await h.request('POST', CHECKS, person('notify_email', ['slack', 'inapp']));
+      expect(fine.status, fine.text).toBe(201);
+      expect(fine.body.actions[0].fallback).toEqual(['slack', 'inapp']);
+      expect((await h.request('DELETE', `${CHECKS}/${fine.body.id}`)).status).toBe(204);
     });
 
     it('names the provider an action needs', async () => {
