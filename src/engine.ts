@@ -216,7 +216,8 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
   const services: Services = {
     organizations: organizations({ ...deps, references }),
     members: members({ ...deps, onMemberRemoved: membersChanged.emit }),
-    teams: teams(deps),
+    // A team's settings apply to its members: joining or leaving one decides again what waits for them.
+    teams: teams({ ...deps, heldOnChange: decideHeldOnChange, onJobsCommitted }),
     projects: projects({
       ...deps,
       references,

@@ -1,6 +1,8 @@
 import type { Transaction } from 'kysely';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { newId } from '../ids.js';
+import type { HeldOnChange } from '../people/notification-settings.js';
+import { enqueueJobs, type JobInput } from '../queue/queue.js';
 import type { Database, TeamTable } from '../store/schema.js';
 import { isUniqueViolation } from '../store/store.js';
 import { assertFound, assertNoRuleActionNames, iso, type TenancyDeps } from './context.js';
@@ -21,27 +23,61 @@ export interface TeamPatch {
   readonly memberIds?: readonly string[] | undefined;
 }
 
-/** Teams of an organization, with their members (who must be members of the organization). */
-export function teams(deps: TenancyDeps) {
+/** Makes a change to who is in a team, with what waits for `people` decided again once it is made. */
+type Redecide = (people: readonly string[], change: () => Promise<void>) => Promise<void>;
+
+/** What the teams service needs. */
+export interface TeamsDeps extends TenancyDeps {
+  /**
+   * Decides again, in the transaction that changes who is in a team, what waits for the people who join
+   * or leave it: the team's settings apply to its members (throttle/held-on-change.ts).
+   */
+  readonly heldOnChange: HeldOnChange;
+  /** Told the ids of the jobs that change wrote, once it committed. */
+  readonly onJobsCommitted: (ids: string[]) => void;
+}
+
+/**
+ * Teams of an organization, with their members (who must be members of the organization). A team's
+ * settings apply to its members, so whoever joins or leaves one (its deletion included) has what waits
+ * for them (quiet hours, a digest their quiet hours held) decided again at once, as a change of their
+ * own settings does.
+ */
+export function teams(deps: TeamsDeps) {
   const { db, clock } = deps;
+
+  /**
+   * Runs `work` in one transaction; what it changes for people through `redecide` commits with the jobs
+   * that decide again what waits for them, and the queue is told once it committed.
+   */
+  async function committing<T>(
+    now: number,
+    work: (trx: Transaction<Database>, redecide: Redecide) => Promise<T>,
+  ): Promise<T> {
+    const { result, jobIds } = await db.transaction().execute(async (trx) => {
+      const jobs: JobInput[] = [];
+      const result = await work(trx, async (people, change) => {
+        jobs.push(...(await deps.heldOnChange(trx, people, now, change)));
+      });
+      return { result, jobIds: await enqueueJobs(trx, jobs, now) };
+    });
+    if (jobIds.length > 0) deps.onJobsCommitted(jobIds);
+    return result;
+  }
 
   /** The team as the API shows it, read in the transaction. */
   async function view(trx: Transaction<Database>, row: TeamTable): Promise<Team> {
-    const links = await trx
-      .selectFrom('team_members')
-      .select('user_id')
-      .where('team_id', '=', row.id)
-      .execute();
     return {
       id: row.id,
       slug: row.slug,
       name: row.name,
-      memberIds: links.map((l) => l.user_id),
+      memberIds: await memberIdsOf(trx, row.id),
       createdAt: iso(row.created_at),
     };
   }
 
   return {
+    /** Creates a team; a new team has no settings yet, so nothing waiting for its members changes. */
     async create(
       orgId: string,
       input: { slug: string; name?: string | undefined; memberIds?: readonly string[] | undefined },
@@ -80,10 +116,11 @@ export function teams(deps: TenancyDeps) {
 
     /**
      * Renames a team and replaces its members with `memberIds` (each a member of the organization, else
-     * 400 naming `memberIds.N`). People who leave the team lose their settings scoped to it.
+     * 400 naming `memberIds.N`). People who leave the team lose their settings scoped to it. What waits
+     * for those who join or leave is decided again with the team's settings now applying to them, or not.
      */
     async update(orgId: string, teamId: string, patch: TeamPatch): Promise<Team> {
-      return db.transaction().execute(async (trx) => {
+      return committing(clock.now(), async (trx, redecide) => {
         await lockOrganization(trx, orgId);
         const row = await teamRow(trx, orgId, teamId);
         if (patch.memberIds !== undefined) await assertMembers(trx, orgId, patch.memberIds);
@@ -92,25 +129,27 @@ export function teams(deps: TenancyDeps) {
         }
         if (patch.memberIds !== undefined) {
           const memberIds = [...new Set(patch.memberIds)];
-          const leaving = trx
-            .selectFrom('team_members')
-            .select('user_id')
-            .where('team_id', '=', teamId)
-            .$if(memberIds.length > 0, (q) => q.where('user_id', 'not in', memberIds));
-          await trx
-            .deleteFrom('notification_settings')
-            .where('owner_type', '=', 'user')
-            .where('owner_id', 'in', leaving)
-            .where('scope_type', '=', 'team')
-            .where('scope_id', '=', teamId)
-            .execute();
-          await trx.deleteFrom('team_members').where('team_id', '=', teamId).execute();
-          if (memberIds.length > 0) {
-            await trx
-              .insertInto('team_members')
-              .values(memberIds.map((user_id) => ({ team_id: teamId, user_id })))
-              .execute();
-          }
+          const before = await memberIdsOf(trx, teamId);
+          const leaving = before.filter((id) => !memberIds.includes(id));
+          const joining = memberIds.filter((id) => !before.includes(id));
+          await redecide([...leaving, ...joining], async () => {
+            if (leaving.length > 0) {
+              await trx
+                .deleteFrom('notification_settings')
+                .where('owner_type', '=', 'user')
+                .where('owner_id', 'in', leaving)
+                .where('scope_type', '=', 'team')
+                .where('scope_id', '=', teamId)
+                .execute();
+            }
+            await trx.deleteFrom('team_members').where('team_id', '=', teamId).execute();
+            if (memberIds.length > 0) {
+              await trx
+                .insertInto('team_members')
+                .values(memberIds.map((user_id) => ({ team_id: teamId, user_id })))
+                .execute();
+            }
+          });
         }
         return view(trx, { ...row, name: patch.name ?? row.name });
       });
@@ -119,31 +158,35 @@ export function teams(deps: TenancyDeps) {
     /**
      * Deletes a team: its members stay in the organization; its projects lose it (a project left with no
      * team is open to the whole organization); issues assigned to it are unassigned; settings of the team
-     * and settings scoped to it go. Ownership rules stop naming it (owners are read by id, and a team id
-     * never comes back). A team that alert rules send to is kept (409 naming them) unless `force`: their
-     * actions would reach nobody. Forced, the rules are kept: a firing records why nothing went to the
-     * team, and saving one again says it is not a team.
+     * and settings scoped to it go, and what waits for its members is decided again without them.
+     * Ownership rules stop naming it (owners are read by id, and a team id never comes back). A team that
+     * alert rules send to is kept (409 naming them) unless `force`: their actions would reach nobody.
+     * Forced, the rules are kept: a firing records why nothing went to the team, and saving one again says
+     * it is not a team.
      */
     async remove(orgId: string, teamId: string, options: { force?: boolean } = {}): Promise<void> {
       const now = clock.now();
-      await db.transaction().execute(async (trx) => {
+      await committing(now, async (trx, redecide) => {
         await lockOrganization(trx, orgId);
         await teamRow(trx, orgId, teamId);
         if (!options.force) {
           await assertNoRuleActionNames(trx, orgId, teamId, 'Alert rules send to this team');
         }
-        await unassignIssues(trx, orgId, { type: 'team', id: teamId }, now);
-        await trx
-          .deleteFrom('notification_settings')
-          .where((eb) =>
-            eb.or([
-              eb.and([eb('owner_type', '=', 'team'), eb('owner_id', '=', teamId)]),
-              eb.and([eb('scope_type', '=', 'team'), eb('scope_id', '=', teamId)]),
-            ]),
-          )
-          .execute();
-        // Its members and its links to projects go with it (the foreign keys cascade).
-        await trx.deleteFrom('teams').where('id', '=', teamId).execute();
+        // Its members lose its settings: what waits for them is decided again without them.
+        await redecide(await memberIdsOf(trx, teamId), async () => {
+          await unassignIssues(trx, orgId, { type: 'team', id: teamId }, now);
+          await trx
+            .deleteFrom('notification_settings')
+            .where((eb) =>
+              eb.or([
+                eb.and([eb('owner_type', '=', 'team'), eb('owner_id', '=', teamId)]),
+                eb.and([eb('scope_type', '=', 'team'), eb('scope_id', '=', teamId)]),
+              ]),
+            )
+            .execute();
+          // Its members and its links to projects go with it (the foreign keys cascade).
+          await trx.deleteFrom('teams').where('id', '=', teamId).execute();
+        });
       });
     },
 
@@ -188,6 +231,16 @@ async function teamRow(trx: Transaction<Database>, orgId: string, teamId: string
     .executeTakeFirst();
   if (!row) throw new NotFoundError('Team');
   return row;
+}
+
+/** The ids of the team's members. */
+async function memberIdsOf(trx: Transaction<Database>, teamId: string): Promise<string[]> {
+  const links = await trx
+    .selectFrom('team_members')
+    .select('user_id')
+    .where('team_id', '=', teamId)
+    .execute();
+  return links.map((l) => l.user_id);
 }
 
 /** 400 naming `memberIds.N` for each id that is not a member of the organization. */

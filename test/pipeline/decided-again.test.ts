@@ -34,6 +34,7 @@ describe.skipIf(SKIP_PROFILE)('held notifications decided again when they are se
   let smtp: Awaited<ReturnType<typeof startSmtpPeer>>;
   const people: Record<string, string> = {};
   const projects: Record<string, string> = {};
+  const teams: Record<string, string> = {};
 
   beforeAll(async () => {
     clock = manualClock(at('2026-03-01T12:00:00Z'));
@@ -41,7 +42,22 @@ describe.skipIf(SKIP_PROFILE)('held notifications decided again when they are se
     h = await startHerald({}, { clock });
     await h.request('POST', '/api/v1/orgs', { slug: 'acme', name: 'Acme' });
     const names = ['ana', 'bob', 'carl', 'dan', 'eve', 'finn', 'gus', 'hana', 'ivy'];
-    for (const name of [...names, 'jon', 'kim', 'lea', 'mia', 'nia', 'oli', 'pia', 'quinn', 'ray']) {
+    const more = [
+      'jon',
+      'kim',
+      'lea',
+      'mia',
+      'nia',
+      'oli',
+      'pia',
+      'quinn',
+      'ray',
+      'sam',
+      'tia',
+      'uma',
+      'wes',
+    ];
+    for (const name of [...names, ...more]) {
       const added = await h.request('POST', '/api/v1/orgs/acme/members', {
         email: `${name}@acme.test`,
         name,
@@ -64,6 +80,9 @@ describe.skipIf(SKIP_PROFILE)('held notifications decided again when they are se
       later: ['mia'],
       abroad: ['nia'],
       off: ['oli', 'pia'],
+      join: ['sam'],
+      leave: ['tia'],
+      gone: ['uma', 'wes'],
     };
     for (const [project, names] of Object.entries(stories)) {
       const created = await h.request('POST', '/api/v1/orgs/acme/projects', {
@@ -148,6 +167,30 @@ describe.skipIf(SKIP_PROFILE)('held notifications decided again when they are se
       expect(waiting).toHaveLength(2);
     }
   };
+  const teamSettings = async (team: string, body: unknown) => {
+    const answer = await h.request('PUT', `/api/v1/orgs/acme/teams/${team}/notification-settings`, body);
+    expect(answer.status, answer.text).toBe(200);
+  };
+  /** Creates a team of these people; answers its id. */
+  const createTeam = async (slug: string, names: string[]) => {
+    const answer = await h.request('POST', '/api/v1/orgs/acme/teams', {
+      slug,
+      memberIds: names.map((name) => people[name]),
+    });
+    expect(answer.status, answer.text).toBe(201);
+    teams[slug] = answer.body.id;
+    return answer.body.id as string;
+  };
+  /** Replaces a team's members, as the team's page does. */
+  const teamMembers = async (team: string, names: string[]) => {
+    const answer = await h.request('PATCH', `/api/v1/orgs/acme/teams/${teams[team]}`, {
+      memberIds: names.map((name) => people[name]),
+    });
+    expect(answer.status, answer.text).toBe(200);
+  };
+  /** The person's deliveries that did not go out, as `status reason`, newest first. */
+  const held = async (name: string) =>
+    (await deliveriesOf(name)).filter((d) => d.status !== 'sent').map((d) => `${d.status} ${d.reason}`);
   /** Clicks the one-click unsubscribe link of a mail, as a mail client does (RFC 8058). */
   const unsubscribe = async (mail: Received) => {
     const link = /https?:\/\/\S+\/unsubscribe\?token=[^\s>\])]+/.exec(mail.text)?.[0];
@@ -465,5 +508,62 @@ describe.skipIf(SKIP_PROFILE)('held notifications decided again when they are se
       'suppressed unsubscribed',
     ]);
     expect((await waiting('ray')).map((d) => d.status)).toEqual(['sent']);
+  });
+
+  it('joining a team that turned alert emails off suppresses at once what waited for quiet hours', async () => {
+    const muted = await createTeam('muted', []);
+    await teamSettings('muted', {
+      settings: [{ type: 'alerts', channel: 'email', scopeType: 'team', scopeId: muted, value: 'never' }],
+    });
+    await overnight('2026-03-16', 'join', ['sam']);
+    const none = await change('2026-03-16T22:00:00Z', () => teamMembers('muted', ['sam']));
+    expect(none).toEqual([]);
+    // The history says so at once, not at the end of the night.
+    expect(await held('sam')).toEqual(['suppressed preference', 'suppressed preference']);
+    expect(await tick('2026-03-17T06:00:00Z')).toEqual([]);
+  });
+
+  it('leaving the team that kept alert emails on suppresses at once what waited for quiet hours', async () => {
+    // Tia is in the muted team and on call for the project: the on-call team's setting for the project
+    // is the more specific one, so she gets its alert emails until she leaves that team.
+    await createTeam('oncall', ['tia']);
+    await teamSettings('oncall', {
+      settings: [
+        { type: 'alerts', channel: 'email', scopeType: 'project', scopeId: projects.leave, value: 'always' },
+      ],
+    });
+    await teamMembers('muted', ['sam', 'tia']);
+    await overnight('2026-03-17', 'leave', ['tia']);
+    const none = await change('2026-03-17T22:00:00Z', () => teamMembers('oncall', []));
+    expect(none).toEqual([]);
+    expect(await held('tia')).toEqual(['suppressed preference', 'suppressed preference']);
+    expect(await tick('2026-03-18T06:00:00Z')).toEqual([]);
+  });
+
+  it('deleting a team decides again at once what waits for its members, without its settings', async () => {
+    await createTeam('platform', ['uma', 'wes']);
+    await teamSettings('platform', {
+      settings: [
+        { type: 'alerts', channel: 'email', scopeType: 'project', scopeId: projects.gone, value: 'always' },
+      ],
+    });
+    await teamMembers('muted', ['sam', 'tia', 'uma', 'wes']);
+    // Wes wants alert emails himself, which outweighs the muted team's setting for him.
+    await settings('wes', {
+      settings: [
+        { type: 'alerts', channel: 'email', scopeType: 'user', scopeId: people.wes, value: 'always' },
+      ],
+    });
+    await overnight('2026-03-18', 'gone', ['uma', 'wes']);
+    const none = await change('2026-03-18T22:00:00Z', async () => {
+      const deleted = await h.request('DELETE', `/api/v1/orgs/acme/teams/${teams.platform}`);
+      expect(deleted.status, deleted.text).toBe(204);
+    });
+    expect(none).toEqual([]);
+    // Uma's alerts are suppressed at once; Wes's still wait for the end of his night, and come then.
+    expect(await held('uma')).toEqual(['suppressed preference', 'suppressed preference']);
+    expect(await held('wes')).toEqual(['deferred quiet_hours', 'deferred quiet_hours']);
+    const arrived = await tick('2026-03-19T06:00:00Z');
+    expect(arrived.map((m) => [m.to, m.subject])).toEqual([['wes@acme.test', '2 issues in gone']]);
   });
 });
