@@ -271,6 +271,8 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
       db: store.db,
       clock,
       logger,
+      // Shared by every API process of a cluster, so the cap on an address holds whichever one answers.
+      limiter,
       email: channels.get('email'),
       publicUrl: deps.publicUrl,
       createToken: async (userId) =>

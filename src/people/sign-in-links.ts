@@ -3,15 +3,20 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Channel, IntegrationRef } from '../delivery/channel.js';
+import { RateLimitedError } from '../errors.js';
 import { sha256Hex } from '../security/sha256.js';
 import type { Database } from '../store/schema.js';
 import { translator } from '../templates/i18n/translator.js';
+import type { ChannelLimit, RecipientLimiter } from '../throttle/limiter.js';
 
 /** How long a sign-in link works. */
 export const SIGN_IN_LINK_TTL_MS = 15 * 60_000;
 
-/** How many links one person may ask for per TTL, so the form cannot be used to flood a mailbox. */
-const MAX_LINKS_PER_WINDOW = 5;
+/**
+ * How many links may be asked for one address per TTL (refilled continuously), so the form cannot be used
+ * to flood a mailbox.
+ */
+export const SIGN_IN_LINK_LIMIT: ChannelLimit = { limit: 5, windowSeconds: SIGN_IN_LINK_TTL_MS / 1000 };
 
 const escapeHtml = (text: string) =>
   text.replace(
@@ -31,6 +36,8 @@ export interface SignInLinkDeps {
   /** An active email integration of one of the person's organizations, with its secrets. */
   readonly emailIntegration: (userId: string) => Promise<IntegrationRef | null>;
   readonly publicUrl: () => string;
+  /** The installation's token buckets (in Redis in a cluster): each address asked for has one. */
+  readonly limiter: RecipientLimiter;
 }
 
 /**
@@ -43,23 +50,35 @@ export function signInLinks(deps: SignInLinkDeps) {
   return {
     /**
      * Sends a link to `email` when it belongs to a person Herald can email. The answer never says
-     * whether it did, so the form cannot be used to find out who has an account.
+     * whether it did, so the form cannot be used to find out who has an account. Past
+     * {@link SIGN_IN_LINK_LIMIT} for the address, a 429 {@link RateLimitedError} says when to ask again:
+     * every address counts, whoever it belongs to, so that answer does not tell members apart either.
      */
     async request(email: string): Promise<void> {
       const now = clock.now();
+      const address = email.trim().toLowerCase();
+      // Counted before anything is looked up, and by a hash: the buckets keep no list of the addresses
+      // people tried.
+      const { taken, waitMs } = await deps.limiter.takeMany(
+        db,
+        `sign-in:${sha256Hex(address)}`,
+        SIGN_IN_LINK_LIMIT,
+        1,
+        now,
+      );
+      if (!taken) {
+        const retryAfter = Math.max(1, Math.ceil(waitMs / 1000));
+        throw new RateLimitedError(
+          retryAfter,
+          `Too many sign-in links were asked for this address; ask again in ${waitText(retryAfter)}`,
+        );
+      }
       const user = await db
         .selectFrom('users')
         .select(['id', 'email', 'name', 'locale', 'timezone'])
-        .where('email', '=', email.trim().toLowerCase())
+        .where('email', '=', address)
         .executeTakeFirst();
       if (!user || !deps.email) return;
-      const recent = await db
-        .selectFrom('sign_in_links')
-        .select((eb) => eb.fn.countAll<number | string>().as('n'))
-        .where('user_id', '=', user.id)
-        .where('created_at', '>', now - SIGN_IN_LINK_TTL_MS)
-        .executeTakeFirst();
-      if (Number(recent?.n ?? 0) >= MAX_LINKS_PER_WINDOW) return;
       const integration = await deps.emailIntegration(user.id);
       if (!integration) return;
       const token = randomBytes(32).toString('base64url');
@@ -122,6 +141,13 @@ export function signInLinks(deps: SignInLinkDeps) {
       return deps.createToken(row.user_id);
     },
   };
+}
+
+/** "3 minutes", "1 minute", "40 seconds": how long to wait, for the person at the form. */
+function waitText(seconds: number): string {
+  if (seconds < 60) return seconds === 1 ? '1 second' : `${seconds} seconds`;
+  const minutes = Math.ceil(seconds / 60);
+  return minutes === 1 ? '1 minute' : `${minutes} minutes`;
 }
 
 /** The sign-in links service. */

@@ -93,4 +93,39 @@ describe.skipIf(SKIP_PROFILE)('one-time sign-in links by email', () => {
     expect(mails.length).toBe(before);
     expect((await fetch(`${h.url}/auth/link?token=forged`, { redirect: 'manual' })).status).toBe(400);
   });
+
+  it('past 5 asks in 15 minutes says when to ask again, the same for a member and for nobody', async () => {
+    const clock = h.clock as ManualClock;
+    await h.request('POST', '/api/v1/orgs/acme/members', { email: 'dora@acme.test', name: 'Dora' });
+    const before = mails.length;
+    for (let i = 0; i < 5; i++) {
+      expect((await ask('dora@acme.test')).status).toBe(202);
+      expect((await ask('ghost@acme.test')).status).toBe(202);
+    }
+    expect(mails.length - before).toBe(5);
+
+    const member = await ask('Dora@acme.test');
+    const nobody = await ask('ghost@acme.test');
+    expect(member.status).toBe(429);
+    expect(member.body.error.code).toBe('rate_limited');
+    expect(member.body.error.message).toMatch(/ask again in 3 minutes/);
+    // One more link may be asked for every 3 minutes.
+    expect(member.headers.get('retry-after')).toBe('180');
+    // Nothing in the answer tells a member's address from an address nobody has.
+    expect([nobody.status, nobody.headers.get('retry-after'), nobody.text]).toEqual([
+      member.status,
+      member.headers.get('retry-after'),
+      member.text,
+    ]);
+    expect(mails.length - before).toBe(5);
+
+    clock.advance(179_000);
+    expect((await ask('dora@acme.test')).status).toBe(429);
+    clock.advance(1_000);
+    expect((await ask('dora@acme.test')).status).toBe(202);
+    expect(mails.length - before).toBe(6);
+    expect(mails.at(-1)!.to).toContain('dora@acme.test');
+    expect((await ask('ghost@acme.test')).status).toBe(202);
+    expect((await ask('ghost@acme.test')).status).toBe(429);
+  });
 });

@@ -158,6 +158,28 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     await context.close();
   });
 
+  it('says on the sign-in page when to ask again after too many links for one address', async () => {
+    // Five asks for the address spend what 15 minutes allow; the sixth, from the page, is refused.
+    for (let i = 0; i < 5; i++) {
+      const asked = await h.request(
+        'POST',
+        '/api/v1/auth/email-link',
+        { email: 'bea@acme.test' },
+        { token: null },
+      );
+      expect(asked.status).toBe(202);
+    }
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`${h.url}/`);
+    await page.getByLabel('Email').fill('bea@acme.test');
+    await page.getByRole('button', { name: 'Email me a link' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Too many links were asked for this address' }).waitFor();
+    expect(await page.getByRole('alert').textContent()).toContain('Ask again in 3 minutes.');
+    await expect.poll(() => page.getByText('a link is on its way').count()).toBe(0);
+    await context.close();
+  });
+
   it('serves the app at / and at its own paths, and keeps JSON 404s for the API', async () => {
     const root = await fetch(`${h.url}/`);
     expect(root.headers.get('content-type')).toBe('text/html; charset=utf-8');

@@ -79,14 +79,19 @@ export function SignInPage(props: {
   );
 }
 
+/** What came of the last ask for a link: `waitSeconds` when too many were asked for the address. */
+type LinkAsk =
+  | { readonly state: 'idle' | 'sending' | 'sent' | 'failed' }
+  | { readonly state: 'limited'; readonly waitSeconds: number | null };
+
 /** Asks Herald to email a one-time sign-in link (15 minutes, one use). */
 function EmailLinkForm(): ReactNode {
   const [email, setEmail] = useState('');
-  const [state, setState] = useState<'idle' | 'sending' | 'sent' | 'failed'>('idle');
+  const [ask, setAsk] = useState<LinkAsk>({ state: 'idle' });
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (!email.trim()) return;
-    setState('sending');
+    setAsk({ state: 'sending' });
     rememberPageForLink(window.location.pathname + window.location.search);
     try {
       const response = await fetch('/api/v1/auth/email-link', {
@@ -94,21 +99,32 @@ function EmailLinkForm(): ReactNode {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ email: email.trim() }),
       });
-      setState(response.ok ? 'sent' : 'failed');
+      if (response.status === 429) {
+        const seconds = Number(response.headers.get('retry-after'));
+        setAsk({ state: 'limited', waitSeconds: seconds > 0 ? seconds : null });
+        return;
+      }
+      setAsk({ state: response.ok ? 'sent' : 'failed' });
     } catch {
-      setState('failed');
+      setAsk({ state: 'failed' });
     }
   };
   return (
     <form onSubmit={submit} noValidate className="sign-in-email">
       <h2>Or get a sign-in link by email</h2>
-      {state === 'sent' ? (
+      {ask.state === 'sent' ? (
         <Notice kind="info">
           If this address belongs to a member, a link is on its way. It works once, for 15 minutes.
         </Notice>
       ) : null}
-      {state === 'failed' ? (
+      {ask.state === 'failed' ? (
         <Notice kind="error">The link could not be requested. Check the address.</Notice>
+      ) : null}
+      {ask.state === 'limited' ? (
+        <Notice kind="error">
+          Too many links were asked for this address. Ask again {waitText(ask.waitSeconds)}. A link emailed
+          already works for 15 minutes after it was sent.
+        </Notice>
       ) : null}
       <Field label="Email">
         {(ids) => (
@@ -122,9 +138,17 @@ function EmailLinkForm(): ReactNode {
           />
         )}
       </Field>
-      <button type="submit" disabled={state === 'sending'}>
-        {state === 'sending' ? 'Sending…' : 'Email me a link'}
+      <button type="submit" disabled={ask.state === 'sending'}>
+        {ask.state === 'sending' ? 'Sending…' : 'Email me a link'}
       </button>
     </form>
   );
+}
+
+/** "in 3 minutes", "in 40 seconds": when the form takes the address again (Retry-After, in seconds). */
+function waitText(seconds: number | null): string {
+  if (seconds === null) return 'in a few minutes';
+  if (seconds < 60) return seconds === 1 ? 'in 1 second' : `in ${seconds} seconds`;
+  const minutes = Math.ceil(seconds / 60);
+  return minutes === 1 ? 'in 1 minute' : `in ${minutes} minutes`;
 }
