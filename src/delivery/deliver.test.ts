@@ -278,4 +278,34 @@ describe('the deliver job', () => {
     expect(failed.last_error).toContain('refused');
     expect(await jobs(bad!)).toEqual([{ id: `deliver_${bad}_1`, run_at: failed.next_attempt_at }]);
   });
+  it('a message that cannot be rendered is a dead letter at once, with why, and is not tried again', async () => {
+    // A payload its type's schema refuses (written by hand here; by a bug, or an old version, elsewhere).
+    await store.db
+      .insertInto('notifications')
+      .values({
+        id: 'ntf_unreadable',
+        org_id: 'org_1',
+        project_id: 'prj_1',
+        type: 'issue_alert',
+        issue_id: 'iss_1',
+        event_id: 'evt_1',
+        rule_ids: '[]',
+        payload: '{}',
+        dedupe_key: 'unreadable',
+        created_at: clock.now() - 1_000,
+      })
+      .execute();
+    const id = await delivery({ notification_id: 'ntf_unreadable' });
+    await run(id);
+    expect(sent).toEqual([]);
+    const dead = await row(id);
+    expect(dead).toMatchObject({
+      status: 'dead',
+      reason: 'render_failed',
+      attempts: 1,
+      next_attempt_at: null,
+    });
+    expect(dead.last_error).toMatch(/^The message could not be rendered: .*organization/s);
+    expect(await jobs(id)).toEqual([]);
+  });
 });

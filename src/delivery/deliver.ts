@@ -44,6 +44,9 @@ const LOOKUP_TTL_MS = 2_000;
 /** How long one send may take before it is aborted. */
 const SEND_TIMEOUT_MS = 30_000;
 
+/** The reason of a delivery whose message could not be rendered. */
+export const RENDER_FAILED = 'render_failed';
+
 /**
  * Statuses a delivery moves through; from `sent` on only engagement moves it (forward: delivered, opened,
  * clicked or acted), `dead` waits for a replay.
@@ -453,7 +456,9 @@ export function deliverer(deps: DeliverDeps) {
                 ),
             }
           : undefined,
-      )) as Record<string, unknown>;
+      ).catch((error: unknown) => {
+        throw unrenderable(error);
+      })) as Record<string, unknown>;
       const extras =
         delivery.recipient_type === 'user' && deps.personalContent
           ? await deps.personalContent(delivery.channel as ChannelKind, delivery.recipient_id)
@@ -512,6 +517,19 @@ export function deliverer(deps: DeliverDeps) {
     }
   };
 
+  /**
+   * A message that cannot be rendered (a payload its type's schema refuses, a built-in template's bug)
+   * will not render on the next attempt either, and says nothing of the receiver: it is a dead letter at
+   * once, replayable once fixed, and the integration's circuit does not count it.
+   */
+  function unrenderable(error: unknown): PermanentDeliveryError {
+    const message = error instanceof Error ? error.message : String(error);
+    return new PermanentDeliveryError(`The message could not be rendered: ${message}`, {
+      code: RENDER_FAILED,
+      cause: error,
+    });
+  }
+
   async function failed(
     delivery: DeliveryTable,
     notification: DeliveryNotification,
@@ -526,7 +544,15 @@ export function deliverer(deps: DeliverDeps) {
       } else if (integration && error.disableTarget && delivery.channel === 'webhook') {
         await disable(delivery.org_id, integration, error.code);
       }
-      logger.warn({ deliveryId: delivery.id, code: error.code }, 'delivery failed permanently');
+      logger.warn(
+        {
+          deliveryId: delivery.id,
+          code: error.code,
+          // Herald's own fault, not the receiver's: the cause is what to fix.
+          ...(error.code === RENDER_FAILED ? { err: error.cause } : {}),
+        },
+        'delivery failed permanently',
+      );
       return finish(
         delivery,
         notification,
