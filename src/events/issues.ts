@@ -221,7 +221,13 @@ function statusChange(issue: IssueTable, patch: IssuePatch, now: number): Partia
     ignore_user_count: null,
     ignore_users_seen: null,
   };
-  if (patch.status === 'resolved') return { ...cleared, status: 'resolved', resolved_at: now };
+  // Resolving a resolved issue again (a second click, a second person) keeps when it was resolved.
+  if (patch.status === 'resolved')
+    return {
+      ...cleared,
+      status: 'resolved',
+      resolved_at: issue.status === 'resolved' ? issue.resolved_at : now,
+    };
   if (patch.status === 'unresolved') return { ...cleared, status: 'unresolved' };
   // Counts are "N more": measured from where the issue stands when it is ignored.
   return {

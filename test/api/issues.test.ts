@@ -67,6 +67,10 @@ describe.skipIf(SKIP_PROFILE)('issues API', () => {
     const resolved = await h.request('PATCH', `/api/v1/issues/${ids.db}`, { status: 'resolved' });
     expect(resolved.status).toBe(200);
     expect(resolved.body).toMatchObject({ status: 'resolved', resolvedAt: expect.any(String) });
+    // Resolved again later (a second click, someone else): it was resolved when it first was.
+    (h.clock as ManualClock).advance(60_000);
+    const again = await h.request('PATCH', `/api/v1/issues/${ids.db}`, { status: 'resolved' });
+    expect(again.body.resolvedAt).toBe(resolved.body.resolvedAt);
     const regression = await h.request('POST', EVENTS, { message: 'Database connection refused' });
     expect(regression.body).toMatchObject({ issueId: ids.db, isRegression: true });
 

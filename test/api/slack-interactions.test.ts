@@ -228,6 +228,27 @@ describe.skipIf(SKIP_PROFILE)('Slack interactions', () => {
     expect(JSON.stringify(reply?.blocks)).toContain('Ana marked this issue as resolved');
   });
 
+  it('tells whoever presses Resolve on an issue resolved meanwhile that it already is, and changes nothing', async () => {
+    const { issueId, post } = await alert();
+    clock.advance(60_000);
+    expect((await h.request('PATCH', `/api/v1/issues/${issueId}`, { status: 'resolved' })).status).toBe(200);
+    const resolvedAt = (await issue(issueId)).resolvedAt;
+    await settle();
+    clock.advance(60_000);
+    const body = pressed(post, 'herald_issue_resolve');
+    const answered = responses.length;
+    expect((await send(body, signature(body))).status).toBe(200);
+    expect(responses.slice(answered)).toEqual([
+      {
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: 'This issue is already resolved; nothing was changed.',
+      },
+    ]);
+    expect((await issue(issueId)).resolvedAt).toBe(resolvedAt);
+    expect((await alertDelivery(issueId)).status).toBe('sent');
+  });
+
   it('assigns the issue to the member who pressed Assign to me', async () => {
     const { issueId, post } = await alert();
     const body = pressed(post, 'herald_issue_assign_me');

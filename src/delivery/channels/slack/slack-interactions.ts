@@ -89,6 +89,19 @@ const DONE: Readonly<Record<SlackIssueAction, MessageKey>> = {
   assign_me: 'chatAction.assigned',
 };
 
+/** Why pressing `action` would change nothing of the issue as it is now; null when it would. */
+function alreadyDone(
+  action: SlackIssueAction,
+  issue: { status: string; assignee_type: string | null; assignee_id: string | null },
+  memberId: string,
+): string | null {
+  if (action === 'resolve' && issue.status === 'resolved') return 'This issue is already resolved';
+  if (action === 'ignore' && issue.status === 'ignored') return 'This issue is already ignored';
+  if (action === 'assign_me' && issue.assignee_type === 'user' && issue.assignee_id === memberId)
+    return 'This issue is already assigned to you';
+  return null;
+}
+
 /** 401 for a callback that cannot be shown to come from Slack: nothing is read or changed past this. */
 export class SlackSignatureError extends HeraldError {
   constructor() {
@@ -280,6 +293,14 @@ export function slackInteractions(deps: SlackInteractionDeps) {
 
       const member = await actingMember(integration, payload.user.id, delivery.org_id);
       if (!member.ok) return refuse(payload, member.reason);
+      // Someone may have pressed the same button, or changed the issue elsewhere, since the message went out.
+      const current = await db
+        .selectFrom('issues')
+        .select(['status', 'assignee_type', 'assignee_id'])
+        .where('id', '=', issueId)
+        .executeTakeFirst();
+      const already = current ? alreadyDone(action, current, member.id) : null;
+      if (already) return refuse(payload, `${already}; nothing was changed.`);
       const principal: Principal = { kind: 'user', userId: member.id, tokenId: `slack:${integration.id}` };
       try {
         await deps.updateIssue(principal, issueId, PATCHES[action](member.id));
