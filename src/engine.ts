@@ -470,6 +470,9 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
     },
     async stop() {
       await api.close();
+      // Sign-in links are mailed after their answer: the ones under way finish (or give up after their
+      // 30 s) before the channels and the database they use close.
+      await services.signInLinks.settled();
       await queue.stop();
       await analytics.retention.stop();
       await limiter.close?.();

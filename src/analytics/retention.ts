@@ -2,6 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Database } from '../store/schema.js';
+import { LONGEST_WINDOW_SECONDS } from '../throttle/limiter.js';
 
 /** What retention needs. */
 export interface RetentionDeps {
@@ -26,8 +27,9 @@ const DELIVERY_CHILDREN = ['engagement_events', 'delivery_links', 'delivery_atte
 
 /**
  * Removes what is older than the retention age: notifications with their deliveries, attempts and
- * engagement; events; frequency buckets; and idempotency keys past 24 hours. Every batch is its own short
- * transaction, with a yield between batches, so ingest (one SQLite connection) never waits long.
+ * engagement; events; frequency buckets; idempotency keys past 24 hours; and token buckets (SQL limiter)
+ * idle longer than the longest window a limit may have. Every batch is its own short transaction, with a
+ * yield between batches, so ingest (one SQLite connection) never waits long.
  */
 export function retention(deps: RetentionDeps) {
   const { db, clock, logger } = deps;
@@ -92,6 +94,13 @@ export function retention(deps: RetentionDeps) {
       issue_counts: await pruneByTime('issue_counts', 'bucket_start', cutoff),
       issue_user_buckets: await pruneByTime('issue_user_buckets', 'bucket_start', cutoff),
       idempotency_keys: await pruneByTime('idempotency_keys', 'created_at', now - IDEMPOTENCY_TTL_MS),
+      // Every address typed into the sign-in form gets a bucket: one idle longer than any window is full
+      // again, and a missing bucket starts full, so forgetting it changes no answer.
+      throttle_buckets: await pruneByTime(
+        'throttle_buckets',
+        'updated_at',
+        now - LONGEST_WINDOW_SECONDS * 1000,
+      ),
     };
     if (Object.values(counts).some((n) => n > 0)) logger.info({ pruned: counts }, 'retention sweep');
     return counts;

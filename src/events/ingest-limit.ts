@@ -3,14 +3,17 @@ import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { RateLimitedError } from '../errors.js';
 import type { Database } from '../store/schema.js';
-import type { RecipientLimiter } from '../throttle/limiter.js';
+import { LONGEST_WINDOW_SECONDS, type RecipientLimiter } from '../throttle/limiter.js';
 
 /**
  * A project's ingest limit as the API takes and shows it (`projects.options.rateLimit`): at most `count`
  * events per `windowSeconds`, refilled continuously; null takes every event.
  */
 export const ingestRateLimitSchema = z
-  .strictObject({ count: z.int().min(1).max(1_000_000), windowSeconds: z.int().min(1).max(86_400) })
+  .strictObject({
+    count: z.int().min(1).max(1_000_000),
+    windowSeconds: z.int().min(1).max(LONGEST_WINDOW_SECONDS),
+  })
   .nullable();
 
 /** A project's ingest limit, or null for none. */

@@ -7,6 +7,13 @@ export interface ChannelLimit {
   readonly windowSeconds: number;
 }
 
+/**
+ * The longest window any limit may have (a day: a person's channel limit, a project's ingest limit).
+ * A bucket refills whole within its window, so one left alone longer is full, the same as no bucket:
+ * retention forgets such buckets.
+ */
+export const LONGEST_WINDOW_SECONDS = 86_400;
+
 /** The database a limiter may write in: the caller's transaction, so a rolled-back fan-out costs nothing. */
 export type LimiterDb = Kysely<Database> | Transaction<Database>;
 

@@ -7,7 +7,7 @@ import { parseJsonObject } from '../store/json.js';
 import type { Database } from '../store/schema.js';
 import type { ReferenceCache } from '../tenancy/reference-cache.js';
 import { DEFAULT_DIGEST_OPTIONS, type DigestOptions } from './digest-schedule.js';
-import type { ChannelLimit } from './limiter.js';
+import { type ChannelLimit, LONGEST_WINDOW_SECONDS } from './limiter.js';
 
 /**
  * Limits when an organization sets none: a person's inbox and phone get few messages per hour, a chat
@@ -27,7 +27,10 @@ export const DEFAULT_LIMITS: Readonly<Record<ChannelKind, ChannelLimit | null>> 
 
 /** One channel's limit as the API takes it; null lifts the limit. */
 export const channelLimitSchema = z
-  .strictObject({ limit: z.int().min(1).max(100_000), windowSeconds: z.int().min(1).max(86_400) })
+  .strictObject({
+    limit: z.int().min(1).max(100_000),
+    windowSeconds: z.int().min(1).max(LONGEST_WINDOW_SECONDS),
+  })
   .nullable();
 
 /** `PUT /api/v1/orgs/{org}/throttle`: overrides by channel; channels left out use the defaults. */

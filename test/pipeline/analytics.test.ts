@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signTrackingToken, trackingKey } from '../../src/analytics/tracking-token.js';
 import type { ManualClock } from '../../src/clock.js';
 import { startHttpPeer, type TestPeer } from '../../src/delivery/channel-test-kit.js';
+import { sha256Hex } from '../../src/security/sha256.js';
 import { connectSmtp, startHerald, type TestHerald } from '../helpers/herald.js';
 import { type RecordedSpan, registerMemoryTracer } from '../helpers/memory-tracer.js';
 import { SKIP_PROFILE } from '../helpers/profile.js';
@@ -387,5 +388,46 @@ describe.skipIf(SKIP_PROFILE)('history, engagement, analytics, metrics and reten
     // A pruned delivery's tracking link is gone with it.
     const old = signTrackingToken({ kind: 'open', deliveryId: first.emailId }, trackingKey(SECRET));
     expect((await get(`/t/o/${old}.gif`)).status).toBe(404);
+  });
+
+  it('retention forgets token buckets idle longer than the longest window; a forgotten limit starts full', async () => {
+    const db = h.engine.store.db;
+    const bucketKept = async (key: string) =>
+      (await db.selectFrom('throttle_buckets').select('key').where('key', '=', key).executeTakeFirst()) !==
+      undefined;
+    const ask = () =>
+      h.request('POST', '/api/v1/auth/email-link', { email: 'ghost@acme.test' }, { token: null });
+    const ingest = (message: string) => h.request('POST', '/api/v1/projects/acme/api/events', { message });
+    const addressBucket = `sign-in:${sha256Hex('ghost@acme.test')}`;
+
+    // An address nobody has, asked for until the form answers 429.
+    for (let i = 0; i < 5; i++) expect((await ask()).status).toBe(202);
+    expect((await ask()).status).toBe(429);
+    clock.advance(2 * 3_600_000);
+    // A project allowed 2 events a day, the longest window a limit may have, takes both.
+    const project = await h.request('PATCH', '/api/v1/orgs/acme/projects/api', {
+      rateLimit: { count: 2, windowSeconds: 86_400 },
+    });
+    expect(project.status).toBe(200);
+    expect((await ingest('Quota one')).status).toBe(202);
+    expect((await ingest('Quota two')).status).toBe(202);
+    expect((await ingest('Quota over')).status).toBe(429);
+    clock.advance(22 * 3_600_000 + 1_000);
+
+    const counts = await h.engine.services.analytics.retention.prune();
+    expect(counts.throttle_buckets).toBeGreaterThanOrEqual(1);
+    const logged = JSON.parse(h.logs.findLast((line) => line.includes('retention sweep')) ?? '{}');
+    expect(logged.pruned?.throttle_buckets).toBe(counts.throttle_buckets);
+    // The address's bucket, idle a day and a second, is gone; the project's, idle 22 hours, stays.
+    expect(await bucketKept(addressBucket)).toBe(false);
+    expect(await bucketKept(`ingest:${project.body.id}`)).toBe(true);
+    // 22 hours gave the project back 1.8 events' worth: one is taken and the next refused, sweep or not.
+    expect((await ingest('Quota next day')).status).toBe(202);
+    expect((await ingest('Quota next day, again')).status).toBe(429);
+    // The forgotten address starts full, as it would have been: 5 more links, then 429 again.
+    for (let i = 0; i < 5; i++) expect((await ask()).status).toBe(202);
+    expect((await ask()).status).toBe(429);
+    expect(await bucketKept(addressBucket)).toBe(true);
+    await h.request('PATCH', '/api/v1/orgs/acme/projects/api', { rateLimit: null });
   });
 });

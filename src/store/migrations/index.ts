@@ -17,6 +17,7 @@ import { deferredIndex } from './015-deferred-index.js';
 import { projectDeletion } from './016-project-deletion.js';
 import { personFallback } from './017-person-fallback.js';
 import { deliveryReplays } from './018-delivery-replays.js';
+import { throttleBucketAge } from './019-throttle-bucket-age.js';
 
 /** Every migration, in order; names are stable forever once released. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -38,4 +39,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '016-project-deletion': projectDeletion,
   '017-person-fallback': personFallback,
   '018-delivery-replays': deliveryReplays,
+  '019-throttle-bucket-age': throttleBucketAge,
 };
