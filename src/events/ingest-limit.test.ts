@@ -3,13 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { manualClock } from '../clock.js';
 import { RateLimitedError } from '../errors.js';
 import type { Database } from '../store/schema.js';
-import type { RecipientLimiter } from '../throttle/limiter.js';
+import type { TokenBuckets } from '../throttle/limiter.js';
 import { ingestGate } from './ingest-limit.js';
 
 const db = {} as Kysely<Database>;
 const limited = { projectId: 'prj_1', rateLimit: { count: 2, windowSeconds: 60 } };
 
-function limiter(answer: () => Promise<{ taken: boolean; waitMs: number }>): RecipientLimiter {
+function limiter(answer: () => Promise<{ taken: boolean; waitMs: number }>): TokenBuckets {
   return { take: async () => true, takeMany: answer };
 }
 

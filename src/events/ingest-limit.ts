@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { RateLimitedError } from '../errors.js';
 import type { Database } from '../store/schema.js';
-import { LONGEST_WINDOW_SECONDS, type RecipientLimiter } from '../throttle/limiter.js';
+import { LONGEST_WINDOW_SECONDS, type TokenBuckets } from '../throttle/limiter.js';
 
 /**
  * A project's ingest limit as the API takes and shows it (`projects.options.rateLimit`): at most `count`
@@ -28,7 +28,7 @@ export function rateLimitOf(options: Record<string, unknown>): IngestRateLimit {
 /** What the ingest gate needs. */
 export interface IngestGateDeps {
   /** The installation's token buckets: in Redis in a cluster, so every API process shares a project's. */
-  readonly limiter: RecipientLimiter;
+  readonly limiter: TokenBuckets;
   readonly db: Kysely<Database>;
   readonly clock: Clock;
 }

@@ -74,7 +74,6 @@ export interface FanOutDeps {
   readonly claimed?: ClaimedDeliveries;
 }
 
-
 interface Candidate {
   readonly recipientType: 'user' | 'team' | 'channel' | 'webhook';
   readonly recipientId: string;

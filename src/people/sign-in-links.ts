@@ -12,7 +12,7 @@ import { RateLimitedError } from '../errors.js';
 import { sha256Hex } from '../security/sha256.js';
 import type { Database } from '../store/schema.js';
 import { translator } from '../templates/i18n/translator.js';
-import type { ChannelLimit, RecipientLimiter } from '../throttle/limiter.js';
+import type { ChannelLimit, TokenBuckets } from '../throttle/limiter.js';
 
 /** How long a sign-in link works. */
 export const SIGN_IN_LINK_TTL_MS = 15 * 60_000;
@@ -42,7 +42,7 @@ export interface SignInLinkDeps {
   readonly emailIntegration: (userId: string) => Promise<IntegrationRef | null>;
   readonly publicUrl: () => string;
   /** The installation's token buckets (in Redis in a cluster): each address asked for has one. */
-  readonly limiter: RecipientLimiter;
+  readonly limiter: TokenBuckets;
 }
 
 /**

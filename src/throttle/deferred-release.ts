@@ -7,7 +7,7 @@ import type { Database, DeliveryTable } from '../store/schema.js';
 import { decideAgain, suppressedByReason } from './decide-again.js';
 import type { DigestOptions } from './digest-schedule.js';
 import { digestStore } from './digest-store.js';
-import type { ChannelLimit, RecipientLimiter } from './limiter.js';
+import type { ChannelLimit, TokenBuckets } from './limiter.js';
 import type { ThrottleSettings } from './throttle-settings.js';
 import { bucketKey, digestsForPerson, digestTargetOf } from './throttle-stage.js';
 
@@ -16,7 +16,7 @@ export interface DeferredReleaseDeps {
   readonly db: Kysely<Database>;
   readonly clock: Clock;
   readonly decisions: PreferenceDecisions;
-  readonly limiter: RecipientLimiter;
+  readonly limiter: TokenBuckets;
   readonly settings: ThrottleSettings;
   readonly onJobsCommitted: (ids: string[]) => void;
   /** Told the deliveries a release decided, as now stored, after the commit (metrics). */

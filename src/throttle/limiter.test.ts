@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../store/store.js';
-import { type ChannelLimit, MILLI, type RecipientLimiter, takeToken } from './limiter.js';
+import { type ChannelLimit, MILLI, type TokenBuckets, takeToken } from './limiter.js';
 import { redisLimiter } from './redis-limiter.js';
 import { sqlLimiter } from './sql-limiter.js';
 
@@ -42,10 +42,7 @@ describe('takeToken', () => {
 });
 
 /** The same timeline against every backend: 20 per hour for one key, another key unaffected. */
-function conformance(
-  name: string,
-  open: () => Promise<{ limiter: RecipientLimiter; db: Store['db'] } | null>,
-) {
+function conformance(name: string, open: () => Promise<{ limiter: TokenBuckets; db: Store['db'] } | null>) {
   describe(name, () => {
     let subject: Awaited<ReturnType<typeof open>> = null;
     beforeAll(async () => {

@@ -25,11 +25,12 @@ export interface TakeResult {
 }
 
 /**
- * Token buckets by key: per recipient and channel (the fan-out) and per project (ingest). The contract
+ * Token buckets by key: per recipient and channel (the fan-out), per project (ingest) and per address
+ * (the sign-in form). The contract
  * above `sql-limiter.ts` (embedded and PostgreSQL, in the caller's transaction or on its own) and
  * `redis-limiter.ts` (cluster).
  */
-export interface RecipientLimiter {
+export interface TokenBuckets {
   /** Takes one token from `key`'s bucket at `now`; false when the bucket is empty. */
   take(db: LimiterDb, key: string, limit: ChannelLimit, now: number): Promise<boolean>;
   /**

@@ -1,4 +1,4 @@
-import type { ChannelLimit, RecipientLimiter, TakeResult } from './limiter.js';
+import type { ChannelLimit, TakeResult, TokenBuckets } from './limiter.js';
 import { MILLI } from './limiter.js';
 
 /**
@@ -45,7 +45,7 @@ export interface RedisLimiterOptions {
 }
 
 /** Token buckets in Redis, for several worker processes; outside the database transaction. */
-export function redisLimiter(options: RedisLimiterOptions): RecipientLimiter {
+export function redisLimiter(options: RedisLimiterOptions): TokenBuckets {
   const { client } = options;
   const prefix = `${options.prefix ?? 'herald'}:throttle:`;
   async function takeMany(

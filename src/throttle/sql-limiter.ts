@@ -1,4 +1,4 @@
-import type { ChannelLimit, LimiterDb, RecipientLimiter, TakeResult } from './limiter.js';
+import type { ChannelLimit, LimiterDb, TakeResult, TokenBuckets } from './limiter.js';
 import { takeTokens } from './limiter.js';
 
 /**
@@ -6,7 +6,7 @@ import { takeTokens } from './limiter.js';
  * compare-and-set on the row's state, in the caller's transaction: racing fan-outs on PostgreSQL retry
  * on the committed value, and a fan-out that rolls back gives its tokens back.
  */
-export function sqlLimiter(): RecipientLimiter {
+export function sqlLimiter(): TokenBuckets {
   async function takeMany(
     db: LimiterDb,
     key: string,

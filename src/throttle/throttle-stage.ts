@@ -7,12 +7,12 @@ import type { JobInput } from '../queue/queue.js';
 import type { Database, DeliveryTable } from '../store/schema.js';
 import { chatWindowOptions, type DigestOptions, sendsAtOnce } from './digest-schedule.js';
 import { type DigestTarget, digestKey, digestStore } from './digest-store.js';
-import type { RecipientLimiter } from './limiter.js';
+import type { TokenBuckets } from './limiter.js';
 import type { ThrottleSettings } from './throttle-settings.js';
 
 /** What the throttle stage needs. */
 export interface ThrottleStageDeps {
-  readonly limiter: RecipientLimiter;
+  readonly limiter: TokenBuckets;
   readonly settings: ThrottleSettings;
 }
 
