@@ -43,6 +43,7 @@ import { rulePreview } from './rules/rule-preview.js';
 import { ruleProcessor } from './rules/rule-processor.js';
 import { ruleSnoozes } from './rules/rule-snoozes.js';
 import { ruleStore } from './rules/rule-store.js';
+import { silences } from './rules/silences.js';
 import { installationKey } from './security/key-check.js';
 import type { Services } from './services.js';
 import { pingRedis, redisConnection } from './store/redis-connection.js';
@@ -259,6 +260,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
     rules: ruleStore({ db: store.db, clock, logger, onRuleSaved: (event) => system.ruleSaved(event) }),
     ruleSnoozes: ruleSnoozes({ db: store.db, clock }),
     rulePreview: rulePreview({ db: store.db, clock }),
+    silences: silences({ db: store.db, clock }),
     templates: templateService({
       db: store.db,
       clock,
@@ -382,6 +384,8 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
           rules: services.rules,
         }),
         frequency: frequencyStore(store.db),
+        silences: services.silences,
+        onSilenced: () => analytics.metrics.eventsSilenced.inc(),
         notifications,
         events,
         latestRelease: async (projectId) =>

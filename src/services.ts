@@ -12,6 +12,7 @@ import type { SignInLinks } from './people/sign-in-links.js';
 import type { RulePreviewService } from './rules/rule-preview.js';
 import type { RuleSnoozes } from './rules/rule-snoozes.js';
 import type { RuleStore } from './rules/rule-store.js';
+import type { Silences } from './rules/silences.js';
 import type { TemplateService } from './templates/template-service.js';
 import type { ApiKeys } from './tenancy/api-keys.js';
 import type { Integrations } from './tenancy/integrations.js';
@@ -41,6 +42,8 @@ export interface Services extends PeopleServices, InboxServices {
   readonly rules: RuleStore;
   readonly ruleSnoozes: RuleSnoozes;
   readonly rulePreview: RulePreviewService;
+  /** Silences: matchers over event tags that keep the events they match from firing alert rules. */
+  readonly silences: Silences;
   readonly templates: TemplateService;
   /** Test sends through an integration (`POST …/integrations/{id}/test`). */
   readonly integrationTests: TestSender;

@@ -15,6 +15,8 @@ export interface HeraldMetrics {
   readonly registry: Registry;
   readonly eventsIngested: Counter;
   readonly rulesFired: Counter;
+  /** Events an active silence kept from the project's alert rules. */
+  readonly eventsSilenced: Counter;
   readonly notificationsCreated: Counter<'type'>;
   readonly deliveries: Counter<'channel' | 'status'>;
   readonly retries: Counter<'channel'>;
@@ -71,6 +73,11 @@ export function heraldMetrics(deps: { readonly db: Kysely<Database>; readonly cl
       registers,
     }),
     rulesFired: new Counter({ name: 'herald_rules_fired_total', help: 'Rules that fired', registers }),
+    eventsSilenced: new Counter({
+      name: 'herald_events_silenced_total',
+      help: "Events an active silence kept from the project's alert rules (stored and grouped all the same)",
+      registers,
+    }),
     notificationsCreated: new Counter({
       name: 'herald_notifications_created_total',
       help: 'Notifications created, by type',

@@ -27,7 +27,7 @@ const DELIVERY_CHILDREN = ['engagement_events', 'delivery_links', 'delivery_atte
 
 /**
  * Removes what is older than the retention age: notifications with their deliveries, attempts and
- * engagement; events; frequency buckets; idempotency keys past 24 hours; and token buckets (SQL limiter)
+ * engagement; events; frequency buckets; silences that ended; idempotency keys past 24 hours; and token buckets (SQL limiter)
  * idle longer than the longest window a limit may have. Every batch is its own short transaction, with a
  * yield between batches, so ingest (one SQLite connection) never waits long.
  */
@@ -94,6 +94,8 @@ export function retention(deps: RetentionDeps) {
       issue_counts: await pruneByTime('issue_counts', 'bucket_start', cutoff),
       issue_user_buckets: await pruneByTime('issue_user_buckets', 'bucket_start', cutoff),
       idempotency_keys: await pruneByTime('idempotency_keys', 'created_at', now - IDEMPOTENCY_TTL_MS),
+      // A silence that ended before the retention age goes, as the events it muted have.
+      silences: await pruneByTime('silences', 'ends_at', cutoff),
       // Every address typed into the sign-in form gets a bucket: one idle longer than any window is full
       // again, and a missing bucket starts full, so forgetting it changes no answer.
       throttle_buckets: await pruneByTime(

@@ -15,6 +15,7 @@ import {
 } from '../queue/queue.js';
 import type { FrequencyReader, RuleInput } from '../rules/condition.js';
 import type { FiredRule, RuleProcessor } from '../rules/rule-processor.js';
+import type { Silences } from '../rules/silences.js';
 import { codePointOrder } from '../store/code-point-order.js';
 import { retryingRaces } from '../store/races.js';
 import type { Database } from '../store/schema.js';
@@ -33,6 +34,10 @@ export interface IssueAlertDeps {
   readonly logger: Logger;
   readonly processor: RuleProcessor;
   readonly frequency: FrequencyReader;
+  /** The projects' silences: an event an active one matches fires no rule. Absent: nothing is silenced. */
+  readonly silences?: Pick<Silences, 'matching'>;
+  /** Told of each event a silence kept from the rules (the metric counts them). */
+  readonly onSilenced?: () => void;
   readonly notifications: NotificationStore;
   /** Stored events read back (shared with the fan-out stage, which reads the same events). */
   readonly events: StoredEvents;
@@ -153,6 +158,19 @@ export function issueAlerts(deps: IssueAlertDeps) {
         clock.now(),
       );
       deps.onJobsCommitted(ids);
+    }
+    // A silenced event fires no rule and claims no action interval, so the first event after the
+    // silence ends fires as if it had not been. It was stored and counted all the same: frequency
+    // conditions and `issue_occurrences` count it after the silence, as Alertmanager keeps a silenced
+    // alert in its store. Judged at its arrival, like windows and ages; a project without silences
+    // answers from their cache.
+    const silencedBy = deps.silences
+      ? await deps.silences.matching(issue.projectId, stored.event, stored.receivedAt)
+      : [];
+    if (silencedBy.length > 0) {
+      deps.onSilenced?.();
+      deps.logger.debug({ eventId: eventRowId, issueId: issue.id, silences: silencedBy }, 'event silenced');
+      return;
     }
     let latestRelease: Promise<string | null> | undefined;
     const input: RuleInput = {

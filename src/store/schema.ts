@@ -32,6 +32,7 @@ export interface Database {
   rules: RuleTable;
   rule_snoozes: RuleSnoozeTable;
   rule_fire_state: RuleFireStateTable;
+  silences: SilenceTable;
   notifications: NotificationTable;
   notification_rules: NotificationRuleTable;
   deliveries: DeliveryTable;
@@ -290,6 +291,23 @@ export interface RuleSnoozeTable {
   until: number | null;
   created_by: string | null;
   created_at: number;
+}
+
+/**
+ * A project's silence (Alertmanager's): while `starts_at <= now < ends_at`, events its matchers match
+ * fire no alert rule. `matchers` is a JSON array of `{name, value, isRegex, isEqual}`; the id is a UUID.
+ */
+export interface SilenceTable {
+  id: string;
+  org_id: string;
+  project_id: string;
+  matchers: string;
+  starts_at: number;
+  ends_at: number;
+  created_by: string;
+  comment: string;
+  created_at: number;
+  updated_at: number;
 }
 
 /** When a rule last fired for an issue: the action interval's compare-and-set. */

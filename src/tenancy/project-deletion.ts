@@ -65,9 +65,9 @@ async function suppressWaiting(
  * - what waits to be sent about it: its deliveries are suppressed (`project_deleted`), its open digests
  *   dropped, its evaluations not yet started removed. Its rules fire no more: an evaluation under way
  *   finds the project gone and notifies nobody.
- * Its data (events, issues, rules, releases, digests) is removed later by the purge job written here. The
- * history of what was sent about it stays, as any history, until retention removes it. 404 when another
- * deletion got there first.
+ * Its data (events, issues, rules, silences, releases, digests) is removed later by the purge job written
+ * here. The history of what was sent about it stays, as any history, until retention removes it. 404 when
+ * another deletion got there first.
  */
 export async function deleteProject(
   trx: Transaction<Database>,
@@ -212,6 +212,7 @@ export function projectPurge(deps: ProjectPurgeDeps) {
       issues: await purgeIssues(projectId),
       // Their snoozes and action intervals go with them (foreign keys).
       rules: await deleteBatches('rules', ['id'], ofProject),
+      silences: await deleteBatches('silences', ['id'], ofProject),
       // Their commits and deploys go with them: fewer at a time.
       releases: await deleteBatches('releases', ['id'], ofProject, 100),
       digests: await deleteBatches(

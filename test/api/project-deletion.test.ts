@@ -138,7 +138,7 @@ describe.skipIf(SKIP_PROFILE)('deleting a project', () => {
 
   it('an owner deletes it: gone at once, its DSN refused, what waited not sent', async () => {
     // Its data and configuration: an event through the DSN, an issue with a subscriber, a release,
-    // issue owners, a snooze and a person's setting scoped to it.
+    // issue owners, a snooze, a silence and a person's setting scoped to it.
     expect((await sdkStore(old.dsn, 'Sent through the DSN')).status).toBe(200);
     const first = await ingest('api', 'Checkout fails');
     expect(first.status).toBe(202);
@@ -171,6 +171,13 @@ describe.skipIf(SKIP_PROFILE)('deleting a project', () => {
       userId: id.member,
     });
     expect(snooze.status).toBe(201);
+    // A silence of a host none of its events come from, so every alert below still fires.
+    const silence = await h.request('POST', '/api/v1/projects/acme/api/silences', {
+      matchers: [{ name: 'instance', value: 'db-9' }],
+      endsAt: new Date(clock.now() + 86_400_000).toISOString(),
+      comment: 'Maintenance of db-9',
+    });
+    expect(silence.status, JSON.stringify(silence.body)).toBe(201);
     const setting = await h.request('PUT', `/api/v1/users/${id.owner}/notification-settings`, {
       settings: [{ type: 'alerts', channel: 'email', scopeType: 'project', scopeId: old.id, value: 'never' }],
     });
@@ -331,6 +338,7 @@ describe.skipIf(SKIP_PROFILE)('deleting a project', () => {
         rule_snoozes: await count(
           db.selectFrom('rule_snoozes').select('rule_id').where('rule_id', 'in', rules),
         ),
+        silences: await count(db.selectFrom('silences').select('id').where('project_id', '=', old.id)),
         rule_fire_state: await count(
           db.selectFrom('rule_fire_state').select('rule_id').where('issue_id', '=', id.issue!),
         ),
@@ -369,6 +377,7 @@ describe.skipIf(SKIP_PROFILE)('deleting a project', () => {
       'issue_subscriptions',
       'rules',
       'rule_snoozes',
+      'silences',
       'rule_fire_state',
       'releases',
       'release_commits',

@@ -357,10 +357,24 @@ describe.skipIf(SKIP_PROFILE)('history, engagement, analytics, metrics and reten
       },
     );
     expect(team.status).toBe(201);
+    // A silence over a day ago's maintenance, which ends within the 30 days, and one that ends after them.
+    const silence = (endsInDays: number) =>
+      h.request('POST', '/api/v1/projects/acme/api/silences', {
+        matchers: [{ name: 'instance', value: 'db-1' }],
+        endsAt: new Date(clock.now() + endsInDays * DAY).toISOString(),
+        comment: 'Maintenance',
+      });
+    const ended = await silence(0.5);
+    const later = await silence(2);
+    expect([ended.status, later.status]).toEqual([201, 201]);
     clock.advance(31 * DAY);
     const fresh = await raise('Payout stuck');
+    expect((await silence(1)).status).toBe(201);
     const counts = await h.engine.services.analytics.retention.prune();
-    expect(counts).toMatchObject({ notifications: 2, events: 2, idempotency_keys: 1 });
+    expect(counts).toMatchObject({ notifications: 2, events: 2, idempotency_keys: 1, silences: 1 });
+    const silences = await h.request('GET', '/api/v1/projects/acme/api/silences');
+    expect(silences.body.data.map((s: { id: string }) => s.id)).not.toContain(ended.body.id);
+    expect(silences.body.data.map((s: { id: string }) => s.id)).toContain(later.body.id);
     expect((await h.request('GET', `/api/v1/orgs/acme/notifications/${first.notificationId}`)).status).toBe(
       404,
     );

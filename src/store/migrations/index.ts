@@ -18,6 +18,7 @@ import { projectDeletion } from './016-project-deletion.js';
 import { personFallback } from './017-person-fallback.js';
 import { deliveryReplays } from './018-delivery-replays.js';
 import { throttleBucketAge } from './019-throttle-bucket-age.js';
+import { silences } from './020-silences.js';
 
 /** Every migration, in order; names are stable forever once released. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -40,4 +41,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '017-person-fallback': personFallback,
   '018-delivery-replays': deliveryReplays,
   '019-throttle-bucket-age': throttleBucketAge,
+  '020-silences': silences,
 };
