@@ -623,4 +623,96 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     expect((await h.request('GET', '/api/v1/orgs/acme/projects/mobile')).status).toBe(404);
     await page.context().close();
   });
+
+  it('an admin silences instance="db-1" for 2 hours and expires it; a bad regex is named at its value; a member only reads them', async () => {
+    const tokenOf = async (email: string, name: string, role: 'admin' | 'member') => {
+      const user = (await h.request('POST', '/api/v1/orgs/acme/members', { email, name, role })).body.userId;
+      return (await h.request('POST', `/api/v1/users/${user}/tokens`, { name: 'browser' })).body.token;
+    };
+    const listed = async () =>
+      (await h.request('GET', '/api/v1/projects/acme/api/silences')).body.data as {
+        matchers: unknown[];
+        startsAt: string;
+        endsAt: string;
+        createdBy: string;
+        comment: string;
+        status: { state: string };
+      }[];
+
+    const page = await signIn(await tokenOf('ida@acme.test', 'Ida', 'admin'));
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Silences' }).click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('project')).toBe('api');
+    await page.getByRole('button', { name: 'New silence' }).click();
+    const form = page.getByRole('form', { name: 'New silence' });
+    const first = form.getByRole('group', { name: 'Matcher 1' });
+    await first.getByLabel('Name').fill('instance');
+    await first.getByLabel('Operator').selectOption('=~');
+    await first.getByLabel('Value').fill('db-(1');
+    // A second row, added and removed again, leaves the silence with the first alone.
+    await form.getByRole('button', { name: 'Add a matcher' }).click();
+    await form.getByRole('group', { name: 'Matcher 2' }).getByLabel('Name').fill('service');
+    await form.getByRole('button', { name: 'Remove matcher 2' }).click();
+    await form.getByLabel('Duration').selectOption({ label: '2 hours' });
+    await form.getByLabel('Comment').fill('Replacing the disk of db-1');
+    await form.getByRole('button', { name: 'Create silence' }).click();
+    await first.getByText('is not a valid regular expression').waitFor();
+    expect(await first.getByLabel('Value').getAttribute('aria-invalid')).toBe('true');
+    expect(await listed()).toEqual([]);
+
+    await first.getByLabel('Operator').selectOption('=');
+    await first.getByLabel('Value').fill('db-1');
+    await form.getByRole('button', { name: 'Create silence' }).click();
+    await page.getByText('Silence instance="db-1" created, until').waitFor();
+    const inForce = page.getByRole('region', { name: 'Active and pending' });
+    const item = inForce.getByTestId('silence-item').filter({ hasText: 'instance="db-1"' });
+    expect(await item.getByTestId('silence-state').textContent()).toBe('Active');
+    await item.getByText('created by Ida').waitFor();
+    await item.getByText('Replacing the disk of db-1').waitFor();
+    const [created] = await listed();
+    expect(created).toMatchObject({
+      matchers: [{ name: 'instance', value: 'db-1', isRegex: false, isEqual: true }],
+      createdBy: 'Ida',
+      comment: 'Replacing the disk of db-1',
+      status: { state: 'active' },
+    });
+    const lasts = Date.parse(created!.endsAt) - Date.parse(created!.startsAt);
+    expect(Math.abs(lasts - 2 * 3_600_000)).toBeLessThan(5 * 60_000);
+
+    await item.getByRole('button', { name: 'Expire' }).click();
+    await page.getByText('Silence instance="db-1" expired.').waitFor();
+    await expect.poll(() => item.count()).toBe(0);
+    const ended = page
+      .getByRole('region', { name: 'Expired' })
+      .getByTestId('silence-item')
+      .filter({ hasText: 'instance="db-1"' });
+    expect(await ended.getByTestId('silence-state').textContent()).toBe('Expired');
+    expect(await ended.getByRole('button', { name: 'Expire' }).count()).toBe(0);
+    expect((await listed()).map((s) => s.status.state)).toEqual(['expired']);
+    await page.context().close();
+
+    // A member reads the list, the one still active too; nothing offers to add or expire one.
+    const active = await h.request('POST', '/api/v1/projects/acme/api/silences', {
+      matchers: [
+        { name: 'environment', value: 'production' },
+        { name: 'service', value: 'search', isEqual: false },
+      ],
+      endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+      comment: 'Reindexing',
+    });
+    expect(active.status, active.text).toBe(201);
+    const reader = await signIn(await tokenOf('jo@acme.test', 'Jo', 'member'));
+    await reader.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Silences' }).click();
+    await reader.getByText("You read this organization's silences").waitFor();
+    await reader
+      .getByRole('region', { name: 'Active and pending' })
+      .getByTestId('silence-item')
+      .filter({ hasText: 'service!="search"' })
+      .getByText('Reindexing')
+      .waitFor();
+    await reader.getByRole('region', { name: 'Expired' }).getByText('instance="db-1"').waitFor();
+    expect(await reader.getByRole('button', { name: 'New silence' }).count()).toBe(0);
+    expect(await reader.getByRole('form', { name: 'New silence' }).count()).toBe(0);
+    expect(await reader.getByRole('button', { name: 'Expire' }).count()).toBe(0);
+    await reader.context().close();
+  });
 });

@@ -10,6 +10,7 @@ import { ReleasePage } from './pages/release';
 import { RulesPage } from './pages/rules';
 import { SettingsPage } from './pages/settings';
 import { SignInPage } from './pages/sign-in';
+import { SilencesPage } from './pages/silences';
 import { Link, navigate, usePath } from './router';
 import {
   openSession,
@@ -35,6 +36,7 @@ const NAV: readonly NavItem[] = [
   { path: '/settings', label: 'My settings', for: 'both' },
   // A person reads these for each organization they are in; its owners and admins change them.
   { path: '/rules', label: 'Rules', for: 'both' },
+  { path: '/silences', label: 'Silences', for: 'both' },
   { path: '/history', label: 'History', for: 'both' },
   { path: '/integrations', label: 'Integrations', for: 'both' },
   { path: '/projects', label: 'Projects & teams', for: 'both' },
@@ -192,6 +194,8 @@ function SignedIn(props: { session: Session; path: string; onSignOut: () => void
     );
   } else if (current.path === '/rules') {
     page = <RulesPage key={org.id} token={session.token} org={org} manage={manage} me={me} />;
+  } else if (current.path === '/silences') {
+    page = <SilencesPage key={org.id} token={session.token} org={org} manage={manage} />;
   } else if (current.path === '/history') {
     page = <HistoryPage key={org.id} token={session.token} org={org} manage={manage} />;
   } else if (current.path === '/projects') {

@@ -305,3 +305,31 @@ export interface Release {
     readonly createdAt: string;
   }[];
 }
+
+/** A silence's states: before its start, until its end, after. */
+export const SILENCE_STATES = ['pending', 'active', 'expired'] as const;
+/** One of {@link SILENCE_STATES}. */
+export type SilenceState = (typeof SILENCE_STATES)[number];
+
+/** One matcher of a silence, Alertmanager's shape: a tag name, a value, and how they compare. */
+export interface SilenceMatcher {
+  readonly name: string;
+  readonly value: string;
+  /** The value is an RE2 regular expression, matched against the whole tag value. */
+  readonly isRegex: boolean;
+  /** False negates the matcher. */
+  readonly isEqual: boolean;
+}
+
+/** A silence of a project (`GET /api/v1/projects/{org}/{project}/silences`). */
+export interface Silence {
+  readonly id: string;
+  readonly matchers: readonly SilenceMatcher[];
+  readonly startsAt: string;
+  readonly endsAt: string;
+  readonly createdBy: string;
+  readonly comment: string;
+  readonly status: { readonly state: SilenceState };
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}

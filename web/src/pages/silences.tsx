@@ -1,0 +1,282 @@
+import { type ReactNode, useCallback, useEffect, useState } from 'react';
+import { api, describeError, query } from '../api';
+import type { Org, Page, Project, Silence, SilenceMatcher, SilenceState } from '../types';
+import { Field, formatTime, Loading, Notice, PageHeader } from '../ui';
+import { operatorOf, SilenceForm } from './silence-form';
+
+/** Expired silences shown at first and per "Show older". */
+const EXPIRED_PAGE = 20;
+/** The API's longest page. */
+const MAX_PAGE = 200;
+
+const STATE_TEXT: Readonly<Record<SilenceState, string>> = {
+  active: 'Active',
+  pending: 'Pending',
+  expired: 'Expired',
+};
+
+/** A matcher as Alertmanager writes it: `name="value"`, `name!~"regex"`. */
+export function matcherText(matcher: SilenceMatcher): string {
+  return `${matcher.name}${operatorOf(matcher)}${JSON.stringify(matcher.value)}`;
+}
+
+/** The project's silences in force now or later: soonest to end first, then soonest to start. */
+function inForceOrder(list: readonly Silence[]): Silence[] {
+  const active = list
+    .filter((s) => s.status.state === 'active')
+    .sort((a, b) => a.endsAt.localeCompare(b.endsAt));
+  const pending = list
+    .filter((s) => s.status.state === 'pending')
+    .sort((a, b) => a.startsAt.localeCompare(b.startsAt));
+  return [...active, ...pending];
+}
+
+/**
+ * A project's silences: those active or pending, then those expired, latest first. While one is active,
+ * the project's events that match it fire no alert rule. Who may change the organization (`manage`)
+ * creates and expires them; everyone in it reads them. `?project=…` picks the project, and follows the
+ * picker, so the page's address can be passed on.
+ */
+export function SilencesPage(props: { token: string; org: Org; manage: boolean }): ReactNode {
+  const { token, org, manage } = props;
+  const [projects, setProjects] = useState<readonly Project[] | null>(null);
+  const [projectSlug, setProjectSlug] = useState<string>(
+    () => new URLSearchParams(window.location.search).get('project') ?? '',
+  );
+  const [inForce, setInForce] = useState<readonly Silence[] | null>(null);
+  const [expired, setExpired] = useState<readonly Silence[] | null>(null);
+  const [olderCursor, setOlderCursor] = useState<string | null>(null);
+  const [creating, setCreating] = useState(false);
+  const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+
+  useEffect(() => {
+    api<Page<Project>>(token, 'GET', `/api/v1/orgs/${encodeURIComponent(org.slug)}/projects`)
+      .then((p) => {
+        setProjects(p.data);
+        setProjectSlug((current) =>
+          p.data.some((project) => project.slug === current) ? current : p.data[0]?.slug || '',
+        );
+      })
+      .catch((e: unknown) => setMessage({ kind: 'error', text: describeError(e) }));
+  }, [token, org.slug]);
+
+  useEffect(() => {
+    if (!projectSlug) return;
+    const params = new URLSearchParams(window.location.search);
+    if (params.get('project') === projectSlug) return;
+    params.set('project', projectSlug);
+    window.history.replaceState(null, '', `${window.location.pathname}?${params.toString()}`);
+  }, [projectSlug]);
+
+  const base = `/api/v1/projects/${encodeURIComponent(org.slug)}/${encodeURIComponent(projectSlug)}/silences`;
+
+  const load = useCallback(async () => {
+    if (!projectSlug) return;
+    // Those in force are few (the API caps them per project) and all shown; expired ones page.
+    const all = async (state: SilenceState) => {
+      const found: Silence[] = [];
+      let cursor: string | null | undefined;
+      do {
+        const page = await api<Page<Silence>>(
+          token,
+          'GET',
+          `${base}${query({ state, limit: MAX_PAGE, cursor })}`,
+        );
+        found.push(...page.data);
+        cursor = page.nextCursor;
+      } while (cursor);
+      return found;
+    };
+    const [active, pending, ended] = await Promise.all([
+      all('active'),
+      all('pending'),
+      api<Page<Silence>>(token, 'GET', `${base}${query({ state: 'expired', limit: EXPIRED_PAGE })}`),
+    ]);
+    setInForce(inForceOrder([...active, ...pending]));
+    setExpired(ended.data);
+    setOlderCursor(ended.nextCursor ?? null);
+  }, [token, base, projectSlug]);
+
+  useEffect(() => {
+    setInForce(null);
+    setExpired(null);
+    load().catch((e: unknown) => setMessage({ kind: 'error', text: describeError(e) }));
+  }, [load]);
+
+  const showOlder = async () => {
+    if (!olderCursor) return;
+    try {
+      const page = await api<Page<Silence>>(
+        token,
+        'GET',
+        `${base}${query({ state: 'expired', limit: EXPIRED_PAGE, cursor: olderCursor })}`,
+      );
+      setExpired((shown) => [...(shown ?? []), ...page.data]);
+      setOlderCursor(page.nextCursor ?? null);
+    } catch (e) {
+      setMessage({ kind: 'error', text: describeError(e) });
+    }
+  };
+
+  const expire = async (silence: Silence) => {
+    setMessage(null);
+    try {
+      await api(token, 'DELETE', `${base}/${encodeURIComponent(silence.id)}`);
+      await load();
+      setMessage({ kind: 'ok', text: `Silence ${silence.matchers.map(matcherText).join(', ')} expired.` });
+    } catch (e) {
+      setMessage({ kind: 'error', text: describeError(e) });
+    }
+  };
+
+  if (projects === null)
+    return message ? <Notice kind={message.kind}>{message.text}</Notice> : <Loading what="projects" />;
+
+  return (
+    <section aria-labelledby="page-title">
+      <PageHeader
+        title="Silences"
+        actions={
+          projectSlug && manage && !creating ? (
+            <button
+              type="button"
+              onClick={() => {
+                setMessage(null);
+                setCreating(true);
+              }}
+            >
+              New silence
+            </button>
+          ) : null
+        }
+      >
+        While a silence is active, the project's events that match it fire no alert rule; they are still
+        stored and grouped into issues, and workflow messages are still sent.
+      </PageHeader>
+      {projects.length === 0 ? (
+        <Notice kind="info">This organization has no projects yet. Create one with the API first.</Notice>
+      ) : (
+        <div className="toolbar">
+          <Field label="Project">
+            {(ids) => (
+              <select
+                id={ids.id}
+                value={projectSlug}
+                onChange={(e) => {
+                  setMessage(null);
+                  setProjectSlug(e.target.value);
+                }}
+              >
+                {projects.map((p) => (
+                  <option key={p.id} value={p.slug}>
+                    {p.name}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+        </div>
+      )}
+      {manage ? null : (
+        <p className="muted">
+          You read this organization's silences; its owners and admins add and expire them.
+        </p>
+      )}
+      {message ? <Notice kind={message.kind}>{message.text}</Notice> : null}
+      {manage && creating && projectSlug ? (
+        <SilenceForm
+          key={projectSlug}
+          token={token}
+          path={base}
+          onCancel={() => setCreating(false)}
+          onCreated={(silence) => {
+            setCreating(false);
+            setMessage({
+              kind: 'ok',
+              text: `Silence ${silence.matchers.map(matcherText).join(', ')} created, until ${formatTime(silence.endsAt)}.`,
+            });
+            void load().catch((e: unknown) => setMessage({ kind: 'error', text: describeError(e) }));
+          }}
+        />
+      ) : null}
+      {projectSlug ? (
+        <>
+          <section className="org-section" aria-labelledby="in-force-title">
+            <h2 id="in-force-title">Active and pending</h2>
+            {inForce === null ? (
+              <Loading what="silences" />
+            ) : inForce.length === 0 ? (
+              <div className="empty">
+                <p>No silence is active or pending.</p>
+              </div>
+            ) : (
+              <SilenceList silences={inForce} manage={manage} onExpire={(s) => void expire(s)} />
+            )}
+          </section>
+          <section className="org-section" aria-labelledby="expired-title">
+            <h2 id="expired-title">Expired</h2>
+            {expired === null ? (
+              <Loading what="expired silences" />
+            ) : expired.length === 0 ? (
+              <p className="muted">None yet.</p>
+            ) : (
+              <SilenceList silences={expired} manage={manage} onExpire={(s) => void expire(s)} />
+            )}
+            {olderCursor ? (
+              <button type="button" className="secondary small" onClick={() => void showOlder()}>
+                Show older
+              </button>
+            ) : null}
+          </section>
+        </>
+      ) : null}
+    </section>
+  );
+}
+
+function SilenceList(props: {
+  silences: readonly Silence[];
+  manage: boolean;
+  onExpire: (silence: Silence) => void;
+}): ReactNode {
+  return (
+    <ul className="rule-list">
+      {props.silences.map((s) => {
+        const state = s.status.state;
+        return (
+          <li key={s.id} className="card rule-item" data-testid="silence-item">
+            <div className="rule-head">
+              <ul className="matchers" aria-label="Matchers">
+                {s.matchers.map((m, i) => (
+                  // A silence may repeat a matcher; its position keeps the keys apart.
+                  // biome-ignore lint/suspicious/noArrayIndexKey: the list is never reordered.
+                  <li key={i}>
+                    <code>{matcherText(m)}</code>
+                  </li>
+                ))}
+              </ul>
+              <span
+                className={`tag${state === 'pending' ? ' tag-warn' : state === 'expired' ? ' tag-muted' : ''}`}
+                data-testid="silence-state"
+              >
+                {STATE_TEXT[state]}
+              </span>
+            </div>
+            <p className="muted small">
+              {state === 'pending' ? 'Starts' : 'Started'} {formatTime(s.startsAt)} ·{' '}
+              {state === 'expired' ? 'ended' : 'ends'} {formatTime(s.endsAt)} · created by {s.createdBy}
+            </p>
+            <p>{s.comment}</p>
+            {props.manage && state !== 'expired' ? (
+              <div className="button-row">
+                <button type="button" className="danger small" onClick={() => props.onExpire(s)}>
+                  Expire
+                </button>
+              </div>
+            ) : null}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
