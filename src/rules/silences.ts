@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import { ttlCache } from '../delivery/ttl-cache.js';
 import { ConflictError, type FieldProblem, NotFoundError, ValidationError } from '../errors.js';
 import type { HeraldEvent } from '../events/event.js';
+import { storedEvent } from '../events/event-records.js';
 import { timeOrderedBytes } from '../ids.js';
 import type { Database, SilenceTable } from '../store/schema.js';
 import { iso, type Principal } from '../tenancy/context.js';
@@ -340,6 +341,30 @@ export function silences(deps: SilenceDeps) {
       const tagValue = eventValues(event);
       const found = list.filter((s) => s.startsAt <= at && at < s.endsAt && allMatch(s.matchers, tagValue));
       return found.length === 0 ? NONE : found.map((s) => s.id);
+    },
+
+    /**
+     * The silences that keep the issue's alerts quiet now: the active ones its latest event matches (the
+     * issue page's answer to "why was nobody told?"). None when it has no event.
+     */
+    async silencingIssue(issueId: string): Promise<Silence[]> {
+      const latest = await db
+        .selectFrom('issues')
+        .innerJoin('events', 'events.id', 'issues.last_event_id')
+        .selectAll('events')
+        .where('issues.id', '=', issueId)
+        .executeTakeFirst();
+      if (!latest) return [];
+      const now = clock.now();
+      const ids = await this.matching(latest.project_id, storedEvent(latest).event, now);
+      if (ids.length === 0) return [];
+      const rows = await db
+        .selectFrom('silences')
+        .selectAll()
+        .where('id', 'in', [...ids])
+        .orderBy('ends_at')
+        .execute();
+      return rows.map((row) => toSilence(row, now));
     },
 
     /** Who the caller is, for `createdBy`: a person's name (else email), an API key's name, or "admin". */

@@ -145,7 +145,14 @@ describe.skipIf(SKIP_PROFILE)('silences in the pipeline', () => {
     const active = await silence({ matchers: [{ name: 'instance', value: 'db-7' }] });
     await fire('db-7');
     expect(alertsAbout('db-7')).toBe(0);
+    // The issue says which silence keeps its alerts quiet, and until when.
+    const issueId = (await issueOf('db-7'))!.id;
+    const muted = await h.request('GET', `/api/v1/issues/${issueId}`);
+    expect(muted.body.silencedBy).toEqual([
+      expect.objectContaining({ id: active.id, endsAt: active.endsAt, comment: 'Maintenance' }),
+    ]);
     expect((await h.request('DELETE', `${PROJECT}/silences/${active.id}`)).status).toBe(204);
+    expect((await h.request('GET', `/api/v1/issues/${issueId}`)).body.silencedBy).toEqual([]);
     await fire('db-7');
     expect(alertsAbout('db-7')).toBe(1);
   });

@@ -713,6 +713,18 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     expect(await reader.getByRole('button', { name: 'New silence' }).count()).toBe(0);
     expect(await reader.getByRole('form', { name: 'New silence' }).count()).toBe(0);
     expect(await reader.getByRole('button', { name: 'Expire' }).count()).toBe(0);
+    // An issue whose latest event the silence matches says so on its page.
+    const event = await h.request('POST', '/api/v1/projects/acme/api/events', {
+      message: 'Checkout answers slowly',
+      environment: 'production',
+      tags: { service: 'checkout' },
+    });
+    expect(event.status, event.text).toBe(202);
+    await reader.goto(`${h.url}/issues/${event.body.issueId}`);
+    const notice = reader.getByTestId('issue-silenced');
+    await notice.waitFor();
+    expect(await notice.textContent()).toContain('environment="production", service!="search"');
+    expect(await notice.textContent()).toContain('Reindexing');
     await reader.context().close();
   });
 });

@@ -286,6 +286,8 @@ export interface Issue {
   readonly latestEvent?: Record<string, unknown> | null;
   /** With a personal token: whether that person follows the issue (null: never decided). */
   readonly subscription?: { readonly subscribed: boolean; readonly reason: string } | null;
+  /** The active silences its latest event matches: while they last, its alerts fire no rule. */
+  readonly silencedBy?: readonly Silence[];
 }
 
 /** A release of a project with its commits and deploys. */

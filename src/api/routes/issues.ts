@@ -7,6 +7,7 @@ import type { Principal } from '../../tenancy/context.js';
 import { principalOf } from '../auth.js';
 import { orgParams, slug } from '../schemas.js';
 import type { ApiApp } from '../server.js';
+import { silence } from './silences.js';
 
 const assignee = z.object({ type: z.enum(['user', 'team']), id: z.string().min(1).max(64) }).strict();
 
@@ -40,6 +41,11 @@ const issueDetail = issue.extend({
     .nullable()
     .optional()
     .describe('Only with a personal token: whether you follow the issue and why; null when never decided'),
+  silencedBy: z
+    .array(silence)
+    .describe(
+      "The active silences its latest event matches: while they last, the issue's alerts fire no rule",
+    ),
 });
 
 const idParams = z.object({ id: z.string().min(1).max(64) });
@@ -47,7 +53,8 @@ const idParams = z.object({ id: z.string().min(1).max(64) });
 /** `/api/v1/projects/{org}/{project}/issues` and `/api/v1/issues/{id}`: list, read, resolve, ignore, assign. */
 export function issueRoutes(app: ApiApp, services: Services): void {
   /** The issue as read by `principal`; a person also reads whether they follow it. */
-  const detail = async (principal: Principal, issue: IssueDetail) => {
+  const detail = async (principal: Principal, found: IssueDetail) => {
+    const issue = { ...found, silencedBy: await services.silences.silencingIssue(found.id) };
     if (principal.kind !== 'user') return issue;
     const { subscribed, reason } = await services.subscriptions.get(issue.id, principal.userId);
     return { ...issue, subscription: reason === 'none' ? null : { subscribed, reason } };

@@ -18,7 +18,8 @@ export const matcherView = z.object({
   isEqual: z.boolean(),
 });
 
-const silence = z.object({
+/** A silence as answered. */
+export const silence = z.object({
   id: z.string(),
   matchers: z.array(matcherView),
   startsAt: z.string(),

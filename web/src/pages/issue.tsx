@@ -4,6 +4,7 @@ import { Link } from '../router';
 import type { Session } from '../session';
 import type { Issue, Page } from '../types';
 import { formatTime, Loading, Notice, PageHeader, relativeTime } from '../ui';
+import { matcherText } from './silences';
 
 const STATUS_LABELS: Readonly<Record<Issue['status'], string>> = {
   unresolved: 'Unresolved',
@@ -153,6 +154,15 @@ export function IssuePage(props: { session: Session; id: string }): ReactNode {
         {issue.culprit || 'No culprit recorded.'}
       </PageHeader>
       {message ? <Notice kind={message.kind}>{message.text}</Notice> : null}
+      {issue.silencedBy?.map((silence) => (
+        <Notice key={silence.id} kind="info">
+          <span data-testid="issue-silenced">
+            Silenced until {formatTime(silence.endsAt)}: its alerts fire no rule while{' '}
+            {silence.matchers.map(matcherText).join(', ')} holds (“{silence.comment}”, {silence.createdBy}).
+          </span>{' '}
+          <Link to="/silences">Silences</Link>
+        </Notice>
+      ))}
       <dl className="tiles">
         <div>
           <dt>Status</dt>
