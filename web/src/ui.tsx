@@ -1,5 +1,5 @@
 import { type ReactNode, useId } from 'react';
-import type { Integration, Member } from './types';
+import type { Integration, Member, Project } from './types';
 
 /** A labelled form control with its hint and its error, wired for screen readers. */
 export function Field(props: {
@@ -121,4 +121,29 @@ export function recipientName(
 /** The label of an identifier, or the identifier itself. */
 export function label(value: string): string {
   return LABELS[value] ?? value.replaceAll('_', ' ');
+}
+
+/** The page's project among the organization's (the rules and silences pages), or why there is none. */
+export function ProjectPicker(props: {
+  projects: readonly Project[];
+  value: string;
+  onChange: (slug: string) => void;
+}): ReactNode {
+  if (props.projects.length === 0)
+    return <Notice kind="info">This organization has no projects yet. Create one with the API first.</Notice>;
+  return (
+    <div className="toolbar">
+      <Field label="Project">
+        {(ids) => (
+          <select id={ids.id} value={props.value} onChange={(e) => props.onChange(e.target.value)}>
+            {props.projects.map((p) => (
+              <option key={p.id} value={p.slug}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+    </div>
+  );
 }

@@ -2,7 +2,7 @@ import { type ReactNode, useCallback, useEffect, useState } from 'react';
 import { api, describeError } from '../api';
 import { Link } from '../router';
 import type { Integration, Member, Org, Page, Project, Rule, Team } from '../types';
-import { Field, formatTime, Loading, Notice, PageHeader } from '../ui';
+import { formatTime, Loading, Notice, PageHeader, ProjectPicker } from '../ui';
 import { RuleForm } from './rule-form';
 
 /** What the rule form offers in its pickers. */
@@ -134,23 +134,7 @@ export function RulesPage(props: { token: string; org: Org; manage: boolean; me:
         When an issue matches a rule's conditions and filters, Herald runs its actions, at most once per issue
         per interval.
       </PageHeader>
-      {projects.length === 0 ? (
-        <Notice kind="info">This organization has no projects yet. Create one with the API first.</Notice>
-      ) : (
-        <div className="toolbar">
-          <Field label="Project">
-            {(ids) => (
-              <select id={ids.id} value={projectSlug} onChange={(e) => setProjectSlug(e.target.value)}>
-                {projects.map((p) => (
-                  <option key={p.id} value={p.slug}>
-                    {p.name}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
-        </div>
-      )}
+      <ProjectPicker projects={projects} value={projectSlug} onChange={setProjectSlug} />
       {manage ? null : (
         <p className="muted">You read this organization's rules; its owners and admins change them.</p>
       )}

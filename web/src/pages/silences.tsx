@@ -1,7 +1,7 @@
 import { type ReactNode, useCallback, useEffect, useState } from 'react';
 import { api, describeError, query } from '../api';
 import type { Org, Page, Project, Silence, SilenceMatcher, SilenceState } from '../types';
-import { Field, formatTime, Loading, Notice, PageHeader } from '../ui';
+import { formatTime, Loading, Notice, PageHeader, ProjectPicker } from '../ui';
 import { operatorOf, SilenceForm } from './silence-form';
 
 /** Expired silences shown at first and per "Show older". */
@@ -153,30 +153,14 @@ export function SilencesPage(props: { token: string; org: Org; manage: boolean }
         While a silence is active, the project's events that match it fire no alert rule; they are still
         stored and grouped into issues, and workflow messages are still sent.
       </PageHeader>
-      {projects.length === 0 ? (
-        <Notice kind="info">This organization has no projects yet. Create one with the API first.</Notice>
-      ) : (
-        <div className="toolbar">
-          <Field label="Project">
-            {(ids) => (
-              <select
-                id={ids.id}
-                value={projectSlug}
-                onChange={(e) => {
-                  setMessage(null);
-                  setProjectSlug(e.target.value);
-                }}
-              >
-                {projects.map((p) => (
-                  <option key={p.id} value={p.slug}>
-                    {p.name}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
-        </div>
-      )}
+      <ProjectPicker
+        projects={projects}
+        value={projectSlug}
+        onChange={(slug) => {
+          setMessage(null);
+          setProjectSlug(slug);
+        }}
+      />
       {manage ? null : (
         <p className="muted">
           You read this organization's silences; its owners and admins add and expire them.
