@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { sha256Hex } from '../security/sha256.js';
 import type { Database } from '../store/schema.js';
-import type { Level } from './event.js';
+import type { HeraldEvent, Level } from './event.js';
+import { storedEvent } from './event-records.js';
 import { type EventPayload, MAX_TAG_LENGTH, MAX_TAGS } from './event-schema.js';
 import { groupEvent } from './grouping.js';
 import { normalizeEvent } from './normalize.js';
@@ -210,6 +211,109 @@ export async function issuesToResolve(
     .where('status', '=', 'unresolved')
     .execute();
   return rows.map((row) => row.id);
+}
+
+/** Most alerts `GET /api/v2/alerts` answers. */
+export const MAX_LISTED_ALERTS = 1000;
+const LISTED_PAGE = 500;
+
+/** Go's zero time as Alertmanager writes it: an alert with no end. */
+const NO_END = '0001-01-01T00:00:00.000Z';
+
+/** A firing alert as its issue's latest event tells it. */
+export interface FiringAlert {
+  readonly labels: Record<string, string>;
+  readonly annotations: Record<string, string>;
+  readonly fingerprint: string;
+  readonly startsAt: string;
+  /**
+   * The end that was sent with the firing first stored, else Go's zero time. Re-sent firings are counted
+   * once and not stored, so it may have passed while Prometheus still sends the alert: the alert is
+   * listed until its resolution resolves the issue, not until this time.
+   */
+  readonly endsAt: string;
+  /** When its latest event arrived. */
+  readonly updatedAt: string;
+  readonly generatorURL?: string;
+  /** Ids of the project's silences active now that match it. */
+  readonly silencedBy: readonly string[];
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const stringsOf = (value: unknown): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(isRecord(value) ? value : {}).filter(
+      (e): e is [string, string] => typeof e[1] === 'string',
+    ),
+  );
+
+/**
+ * The project's firing alerts, as Alertmanager's `GET /api/v2/alerts` lists them: its unresolved issues
+ * whose latest event came from an alert (the `alertmanager` extra {@link alertToEvent} writes; the
+ * tags it wrote are the labels), most recently seen first, those `keep` keeps, at most `limit`. Issues
+ * are read a page at a time, and only those whose latest event was logged by `alertmanager` are parsed:
+ * a project's other issues, however many, cost the store a comparison each, not a JSON parse here.
+ */
+export async function firingAlerts(
+  db: Kysely<Database>,
+  projectId: string,
+  deps: {
+    readonly silencedBy: (event: HeraldEvent) => Promise<readonly string[]>;
+    readonly keep: (alert: FiringAlert) => boolean;
+  },
+  limit = MAX_LISTED_ALERTS,
+): Promise<FiringAlert[]> {
+  const found: FiringAlert[] = [];
+  let after: { lastSeen: number; id: string } | null = null;
+  while (found.length < limit) {
+    let query = db
+      .selectFrom('issues')
+      .innerJoin('events', 'events.id', 'issues.last_event_id')
+      .selectAll('events')
+      .select(['issues.last_seen as issue_last_seen', 'issues.id as issue_row_id'])
+      .where('issues.project_id', '=', projectId)
+      .where('issues.status', '=', 'unresolved')
+      .where('events.payload', 'like', '%"logger":"alertmanager"%');
+    if (after) {
+      const { lastSeen, id } = after;
+      query = query.where((eb) =>
+        eb.or([
+          eb('issues.last_seen', '<', lastSeen),
+          eb.and([eb('issues.last_seen', '=', lastSeen), eb('issues.id', '<', id)]),
+        ]),
+      );
+    }
+    const rows = await query
+      .orderBy('issues.last_seen', 'desc')
+      .orderBy('issues.id', 'desc')
+      .limit(LISTED_PAGE)
+      .execute();
+    for (const row of rows) {
+      const { event } = storedEvent(row);
+      const extra = event.extra['alertmanager'];
+      if (!isRecord(extra) || typeof extra['fingerprint'] !== 'string') continue;
+      const alert: FiringAlert = {
+        // The tags as sent, without those normalizing adds (`level`, `logger`).
+        labels: stringsOf(event.raw['tags']),
+        annotations: stringsOf(extra['annotations']),
+        fingerprint: extra['fingerprint'],
+        startsAt:
+          typeof extra['startsAt'] === 'string' ? extra['startsAt'] : new Date(row.received_at).toISOString(),
+        endsAt: typeof extra['endsAt'] === 'string' ? extra['endsAt'] : NO_END,
+        updatedAt: new Date(row.received_at).toISOString(),
+        ...(typeof extra['generatorURL'] === 'string' ? { generatorURL: extra['generatorURL'] } : {}),
+        silencedBy: await deps.silencedBy(event),
+      };
+      if (deps.keep(alert)) found.push(alert);
+      if (found.length >= limit) break;
+    }
+    const last = rows.at(-1);
+    if (rows.length < LISTED_PAGE || !last) break;
+    after = { lastSeen: Number(last.issue_last_seen), id: last.issue_row_id };
+  }
+  return found;
 }
 
 /**

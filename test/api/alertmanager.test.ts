@@ -113,3 +113,113 @@ describe.skipIf(SKIP_PROFILE)('Alertmanager-compatible ingest', () => {
     expect((await h.request('POST', ALERTS, [firing('basic-3')], basic(token, ''))).status).toBe(401);
   });
 });
+
+/** `amtool alert query` and dashboards such as karma read a project's firing alerts back. */
+describe.skipIf(SKIP_PROFILE)('Alertmanager-compatible alert list', () => {
+  let h: TestHerald;
+  let token = '';
+  let member = '';
+  const iso = (offsetMs: number) => new Date(h.clock.now() + offsetMs).toISOString();
+  const firing = (instance: string, startsAt: string) => ({
+    labels: { alertname: 'DiskFull', instance, severity: 'warning' },
+    annotations: { summary: `Disk of ${instance} is 95% full` },
+    startsAt,
+    endsAt: iso(4 * 60_000),
+    generatorURL: 'http://prometheus.local/graph?g0.expr=disk',
+  });
+  const list = async (query = '', as = token) => {
+    const res = await h.request('GET', `${ALERTS}${query}`, undefined, { token: as });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    return res.body as { labels: Record<string, string>; status: { state: string; silencedBy: string[] } }[];
+  };
+  const instances = async (query = '') => (await list(query)).map((a) => a.labels.instance);
+  let silenceId = '';
+
+  beforeAll(async () => {
+    h = await startHerald({ role: 'api' });
+    await h.request('POST', '/api/v1/orgs', { slug: 'ops' });
+    await h.request('POST', '/api/v1/orgs/ops/projects', { slug: 'infra' });
+    token = (await h.request('POST', '/api/v1/orgs/ops/api-keys', { name: 'prometheus' })).body.token;
+    const userId = (
+      await h.request('POST', '/api/v1/orgs/ops/members', { email: 'max@ops.test', role: 'member' })
+    ).body.userId;
+    member = (await h.request('POST', `/api/v1/users/${userId}/tokens`, { name: 'cli' })).body.token;
+
+    await h.request('POST', ALERTS, [firing('db-1', iso(-120_000)), firing('db-2', iso(-60_000))], { token });
+    // Fired, then resolved.
+    const gone = firing('db-3', iso(-180_000));
+    await h.request('POST', ALERTS, [gone], { token });
+    await h.request('POST', ALERTS, [{ ...gone, endsAt: iso(-1000) }], { token });
+    // An event that is not an alert, however much it looks like one.
+    const sentry = await h.request(
+      'POST',
+      '/api/v1/projects/ops/infra/events',
+      {
+        message: 'DiskFull on db-4',
+        logger: 'alertmanager',
+        tags: { alertname: 'DiskFull', instance: 'db-4' },
+      },
+      { token },
+    );
+    expect(sentry.status).toBe(202);
+    silenceId = (
+      await h.request(
+        'POST',
+        '/api/v1/projects/ops/infra/alertmanager/api/v2/silences',
+        {
+          matchers: [{ name: 'instance', value: 'db-1', isRegex: false, isEqual: true }],
+          startsAt: iso(0),
+          endsAt: iso(3_600_000),
+          comment: 'Disk swap',
+        },
+        { token },
+      )
+    ).body.silenceID;
+  });
+  afterAll(() => h?.close());
+
+  it("lists the firing alerts in Alertmanager's shape, the silenced one suppressed by its silence", async () => {
+    const alerts = await list();
+    expect(alerts.map((a) => a.labels.instance)).toEqual(['db-2', 'db-1']);
+    expect(alerts[1]).toEqual({
+      labels: { alertname: 'DiskFull', instance: 'db-1', severity: 'warning' },
+      annotations: { summary: 'Disk of db-1 is 95% full' },
+      startsAt: iso(-120_000),
+      endsAt: iso(4 * 60_000),
+      updatedAt: iso(0),
+      fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/),
+      receivers: [{ name: 'infra' }],
+      status: { state: 'suppressed', silencedBy: [silenceId], inhibitedBy: [] },
+      generatorURL: 'http://prometheus.local/graph?g0.expr=disk',
+    });
+    expect(alerts[0]!.status).toEqual({ state: 'active', silencedBy: [], inhibitedBy: [] });
+    // A member of the organization reads them too; another organization finds no project.
+    expect((await list('', member)).length).toBe(2);
+    await h.request('POST', '/api/v1/orgs', { slug: 'rival' });
+    const rival = (await h.request('POST', '/api/v1/orgs/rival/api-keys', { name: 'k' })).body.token;
+    expect((await h.request('GET', ALERTS, undefined, { token: rival })).status).toBe(404);
+    expect((await h.request('GET', ALERTS, undefined, { token: null })).status).toBe(401);
+  });
+
+  it("takes amtool's query: silenced, active and filter", async () => {
+    expect(await instances('?silenced=false&inhibited=false&unprocessed=false&active=true')).toEqual([
+      'db-2',
+    ]);
+    expect(await instances('?active=false')).toEqual(['db-1']);
+    expect(await instances(`?filter=${encodeURIComponent('instance="db-2"')}`)).toEqual(['db-2']);
+    expect(
+      await instances(
+        `?filter=${encodeURIComponent('alertname=DiskFull')}&filter=${encodeURIComponent('instance=~"db-.*"')}`,
+      ),
+    ).toEqual(['db-2', 'db-1']);
+    expect(await instances(`?filter=${encodeURIComponent('team!=""')}`)).toEqual([]);
+    const bad = await h.request('GET', `${ALERTS}?filter=${encodeURIComponent('=oops')}`, undefined, {
+      token,
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details[0].path).toBe('query.filter.0');
+    const notBool = await h.request('GET', `${ALERTS}?silenced=maybe`, undefined, { token });
+    expect(notBool.status).toBe(400);
+    expect(notBool.body.error.details[0].path).toBe('query.silenced');
+  });
+});

@@ -373,10 +373,11 @@ describe.skipIf(SKIP_PROFILE || (!AMTOOL && !IN_CI))('amtool against Herald', ()
   let h: TestHerald;
   let dir = '';
   let amtool: (...args: string[]) => Promise<string>;
+  let key = '';
 
   beforeAll(async () => {
     h = await startHerald({}, { clock: systemClock });
-    const { key } = await opsOrg(h);
+    key = (await opsOrg(h)).key;
     dir = await mkdtemp(join(tmpdir(), 'herald-amtool-'));
     const config = join(dir, 'http.yml');
     await writeFile(config, `authorization:\n  type: Bearer\n  credentials: ${key}\n`);
@@ -428,5 +429,41 @@ describe.skipIf(SKIP_PROFILE || (!AMTOOL && !IN_CI))('amtool against Herald', ()
     // amtool hides what ended before its own now, which is later than Herald's when it expired it.
     expect((await amtool('silence', 'query', '-q')).trim()).toBe('');
     expect((await amtool('silence', 'query', '-q', '--expired')).trim()).toBe(id);
+  });
+
+  it('queries the firing alerts, the silenced ones only when asked', async () => {
+    const now = Date.now();
+    const alert = (alertname: string, instance: string) => ({
+      labels: { alertname, instance },
+      annotations: { summary: `${alertname} on ${instance}` },
+      startsAt: new Date(now - 60_000).toISOString(),
+      endsAt: new Date(now + 4 * 60_000).toISOString(),
+    });
+    const posted = await h.request(
+      'POST',
+      `${AM}/alerts`,
+      [alert('CpuHigh', 'web-1'), alert('MemoryLow', 'web-2')],
+      {
+        token: key,
+      },
+    );
+    expect(posted.status).toBe(200);
+    await amtool('silence', 'add', 'alertname=MemoryLow', '--comment=Known leak', '--duration=1h');
+
+    const shown = await amtool('alert', 'query');
+    expect(shown).toContain('CpuHigh on web-1');
+    expect(shown).not.toContain('MemoryLow');
+    // A state flag given, amtool asks for those states only.
+    const silenced = await amtool('alert', 'query', '--silenced');
+    expect(silenced).toContain('MemoryLow on web-2');
+    expect(silenced).not.toContain('CpuHigh');
+    const all = await amtool('alert', 'query', '--silenced', '--active');
+    expect(all).toContain('CpuHigh');
+    expect(all).toContain('MemoryLow');
+    const json = JSON.parse(await amtool('alert', 'query', '--silenced', '-o', 'json', 'instance=web-2')) as {
+      labels: Record<string, string>;
+      status: { state: string };
+    }[];
+    expect(json.map((a) => [a.labels.alertname, a.status.state])).toEqual([['MemoryLow', 'suppressed']]);
   });
 });

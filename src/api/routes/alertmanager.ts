@@ -1,25 +1,59 @@
 import type { Kysely } from 'kysely';
+import { z } from 'zod';
 import type { Clock } from '../../clock.js';
+import { ValidationError } from '../../errors.js';
 import {
   alertToEvent,
+  type FiringAlert,
+  firingAlerts,
   isResolved,
   issuesToResolve,
   MAX_ALERTS,
+  MAX_LISTED_ALERTS,
   postableAlertsSchema,
 } from '../../events/alertmanager.js';
+import { allMatch, compileMatcher, parseMatcherText } from '../../rules/silence-matchers.js';
 import type { Services } from '../../services.js';
 import type { Database } from '../../store/schema.js';
 import { principalOf } from '../auth.js';
 import { orgParams, slug } from '../schemas.js';
 import type { ApiApp } from '../server.js';
+import { silenceScope } from './silences.js';
 
 const params = orgParams.extend({ project: slug });
+
+/** Alertmanager's `gettableAlert`. */
+const gettableAlert = z.object({
+  labels: z.record(z.string(), z.string()),
+  annotations: z.record(z.string(), z.string()),
+  startsAt: z.string(),
+  endsAt: z.string(),
+  updatedAt: z.string(),
+  fingerprint: z.string(),
+  receivers: z.array(z.object({ name: z.string() })),
+  status: z.object({
+    state: z.enum(['active', 'suppressed', 'unprocessed']),
+    silencedBy: z.array(z.string()),
+    inhibitedBy: z.array(z.string()),
+  }),
+  generatorURL: z.string().optional(),
+});
+
+/** Alertmanager's boolean query parameters, `true` unless `false`. */
+const flag = (description: string) =>
+  z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true')
+    .describe(description);
 
 /**
  * `/api/v1/projects/{org}/{project}/alertmanager/api/v2/alerts`: Alertmanager's v2 alert API, so
  * Prometheus can point at a project (`path_prefix: /api/v1/projects/{org}/{project}/alertmanager`,
  * `authorization.credentials: <api key>`). Firing alerts are ingested as events in one transaction;
- * resolved ones resolve their issue. Answers 200 with no body, as Alertmanager does.
+ * resolved ones resolve their issue. Answers 200 with no body, as Alertmanager does. GET lists the
+ * firing ones and the silences that suppress them, for `amtool alert query` and dashboards such as
+ * karma; members of the organization may read it.
  */
 export function alertmanagerRoutes(
   app: ApiApp,
@@ -52,6 +86,67 @@ export function alertmanagerRoutes(
       for (const issueId of await issuesToResolve(deps.db, target.projectId, resolved, now))
         await services.issues.update(principal, issueId, { status: 'resolved' });
       return reply.code(200).send();
+    },
+  );
+
+  const scope = silenceScope(services);
+
+  app.get(
+    '/api/v1/projects/:org/:project/alertmanager/api/v2/alerts',
+    {
+      schema: {
+        tags: ['events'],
+        summary: `Alertmanager-compatible: the project's firing alerts (unresolved issues of Alertmanager alerts), most recently seen first, at most ${MAX_LISTED_ALERTS}; those silenced now are suppressed`,
+        params,
+        querystring: z.object({
+          filter: z
+            .union([z.string().max(2000), z.array(z.string().max(2000)).max(50)])
+            .optional()
+            .describe(
+              'Matchers on labels such as alertname="DiskFull" or instance=~"db-.*"; repeat for more',
+            ),
+          silenced: flag('false leaves out the alerts a silence suppresses'),
+          active: flag('false leaves out the alerts no silence suppresses'),
+          inhibited: flag('Accepted; Herald inhibits nothing'),
+          unprocessed: flag('Accepted; Herald has no unprocessed alerts'),
+          receiver: z
+            .string()
+            .max(2000)
+            .optional()
+            .describe('Accepted and ignored: every alert has one receiver'),
+        }),
+        response: { 200: z.array(gettableAlert) },
+      },
+    },
+    async (request) => {
+      const { projectId } = await scope(principalOf(request), request.params);
+      const texts = [request.query.filter ?? []].flat();
+      const filter = texts.map((text, i) => {
+        const matcher = parseMatcherText(text);
+        if (!matcher) throw ValidationError.field(`query.filter.${i}`, `is not a matcher: ${text}`);
+        return compileMatcher(matcher);
+      });
+      const { silenced, active } = request.query;
+      const now = deps.clock.now();
+      const keep = (alert: FiringAlert) =>
+        (alert.silencedBy.length > 0 ? silenced : active) &&
+        allMatch(filter, (name) => alert.labels[name] ?? '');
+      const alerts = await firingAlerts(deps.db, projectId, {
+        silencedBy: (event) => services.silences.matching(projectId, event, now),
+        keep,
+      });
+      // One receiver, named after the project: Herald routes an alert through every rule of the project,
+      // which are conditions on events rather than Alertmanager's receivers.
+      const receivers = [{ name: request.params.project }];
+      return alerts.map(({ silencedBy, ...alert }) => ({
+        ...alert,
+        receivers,
+        status: {
+          state: silencedBy.length > 0 ? ('suppressed' as const) : ('active' as const),
+          silencedBy: [...silencedBy],
+          inhibitedBy: [],
+        },
+      }));
     },
   );
 }
