@@ -39,6 +39,7 @@ import { recoverOnStart } from './queue/embedded-recovery.js';
 import type { Queue } from './queue/queue.js';
 import { redisDoorbell } from './queue/redis-doorbell.js';
 import { sqlQueue, vacuumJobs } from './queue/sql-queue.js';
+import { inhibitRules } from './rules/inhibit-rules.js';
 import { rulePreview } from './rules/rule-preview.js';
 import { ruleProcessor } from './rules/rule-processor.js';
 import { ruleSnoozes } from './rules/rule-snoozes.js';
@@ -211,6 +212,9 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
   const limiter = redis ? redisLimiter({ client: redis, prefix: config.redisPrefix }) : sqlLimiter();
   // The projects ingest finds, kept a moment: a deletion through this process forgets its project at once.
   const ingestProjects = eventProjects(store.db);
+  // The projects' inhibit rules and firing sources, kept a moment: an issue resolved (or ignored) through
+  // this process stops inhibiting at once.
+  const inhibitions = inhibitRules({ db: store.db, clock });
   const channels = tracedChannels(
     buildChannels({ http, vapid: inboxStage.vapid }, { ...channelFactories, inapp: () => inboxStage.inapp }),
   );
@@ -256,11 +260,17 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
       analytics.metrics,
     ),
     eventProjects: ingestProjects,
-    issues: issuesService({ db: store.db, clock, onJobsCommitted }),
+    issues: issuesService({
+      db: store.db,
+      clock,
+      onJobsCommitted,
+      onSettled: (projectId, issueId) => inhibitions.settled(projectId, issueId),
+    }),
     rules: ruleStore({ db: store.db, clock, logger, onRuleSaved: (event) => system.ruleSaved(event) }),
     ruleSnoozes: ruleSnoozes({ db: store.db, clock }),
     rulePreview: rulePreview({ db: store.db, clock }),
     silences: silences({ db: store.db, clock }),
+    inhibitRules: inhibitions,
     templates: templateService({
       db: store.db,
       clock,
@@ -386,6 +396,8 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
         frequency: frequencyStore(store.db),
         silences: services.silences,
         onSilenced: () => analytics.metrics.eventsSilenced.inc(),
+        inhibitions: services.inhibitRules,
+        onInhibited: () => analytics.metrics.eventsInhibited.inc(),
         notifications,
         events,
         latestRelease: async (projectId) =>

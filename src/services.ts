@@ -9,6 +9,7 @@ import type { InboxServices } from './inbox/inbox-services.js';
 import type { NotificationHistory } from './notifications/history.js';
 import type { PeopleServices } from './people/people-services.js';
 import type { SignInLinks } from './people/sign-in-links.js';
+import type { InhibitRules } from './rules/inhibit-rules.js';
 import type { RulePreviewService } from './rules/rule-preview.js';
 import type { RuleSnoozes } from './rules/rule-snoozes.js';
 import type { RuleStore } from './rules/rule-store.js';
@@ -44,6 +45,8 @@ export interface Services extends PeopleServices, InboxServices {
   readonly rulePreview: RulePreviewService;
   /** Silences: matchers over event tags that keep the events they match from firing alert rules. */
   readonly silences: Silences;
+  /** Inhibit rules: while a source fires, the events matching their target fire no alert rule. */
+  readonly inhibitRules: InhibitRules;
   readonly templates: TemplateService;
   /** Test sends through an integration (`POST …/integrations/{id}/test`). */
   readonly integrationTests: TestSender;

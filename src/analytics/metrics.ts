@@ -17,6 +17,8 @@ export interface HeraldMetrics {
   readonly rulesFired: Counter;
   /** Events an active silence kept from the project's alert rules. */
   readonly eventsSilenced: Counter;
+  /** Events a firing source kept from the project's alert rules, through an inhibit rule. */
+  readonly eventsInhibited: Counter;
   readonly notificationsCreated: Counter<'type'>;
   readonly deliveries: Counter<'channel' | 'status'>;
   readonly retries: Counter<'channel'>;
@@ -76,6 +78,11 @@ export function heraldMetrics(deps: { readonly db: Kysely<Database>; readonly cl
     eventsSilenced: new Counter({
       name: 'herald_events_silenced_total',
       help: "Events an active silence kept from the project's alert rules (stored and grouped all the same)",
+      registers,
+    }),
+    eventsInhibited: new Counter({
+      name: 'herald_events_inhibited_total',
+      help: "Events an inhibit rule kept from the project's alert rules while a source fired (stored and grouped all the same)",
       registers,
     }),
     notificationsCreated: new Counter({

@@ -39,6 +39,7 @@ import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { inboxRoutes } from './routes/inbox.js';
 import { inboxStreamRoutes } from './routes/inbox-stream.js';
+import { inhibitRuleRoutes } from './routes/inhibit-rules.js';
 import { integrationTestRoutes } from './routes/integration-test.js';
 import { integrationRoutes } from './routes/integrations.js';
 import { issueRoutes } from './routes/issues.js';
@@ -200,6 +201,7 @@ export async function buildApi(options: ApiOptions): Promise<ApiApp> {
     ruleRoutes(api, options.services);
     silenceRoutes(api, options.services);
     alertmanagerSilenceRoutes(api, options.services);
+    inhibitRuleRoutes(api, options.services);
     templateRoutes(api, options.services);
     throttleRoutes(api, options.services, options.services.throttle);
     retryRoutes(api, options.services, options.services.throttle);

@@ -237,6 +237,11 @@ export interface FiringAlert {
   readonly generatorURL?: string;
   /** Ids of the project's silences active now that match it. */
   readonly silencedBy: readonly string[];
+  /**
+   * Ids of the issues whose firing inhibits it now, through the project's inhibit rules. Issue ids rather
+   * than Alertmanager's alert fingerprints: a source may be any event, and an id leads to its issue.
+   */
+  readonly inhibitedBy: readonly string[];
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
@@ -261,6 +266,7 @@ export async function firingAlerts(
   projectId: string,
   deps: {
     readonly silencedBy: (event: HeraldEvent) => Promise<readonly string[]>;
+    readonly inhibitedBy: (issueId: string, event: HeraldEvent) => Promise<readonly string[]>;
     readonly keep: (alert: FiringAlert) => boolean;
   },
   limit = MAX_LISTED_ALERTS,
@@ -305,6 +311,7 @@ export async function firingAlerts(
         updatedAt: new Date(row.received_at).toISOString(),
         ...(typeof extra['generatorURL'] === 'string' ? { generatorURL: extra['generatorURL'] } : {}),
         silencedBy: await deps.silencedBy(event),
+        inhibitedBy: await deps.inhibitedBy(row.issue_row_id, event),
       };
       if (deps.keep(alert)) found.push(alert);
       if (found.length >= limit) break;

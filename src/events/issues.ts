@@ -66,6 +66,8 @@ export function issuesService(deps: {
   readonly clock: Clock;
   /** Told the ids of workflow jobs an update committed. */
   readonly onJobsCommitted?: (ids: string[]) => void;
+  /** Told of an unresolved issue that an update resolved or ignored (it inhibits nothing from then on). */
+  readonly onSettled?: (projectId: string, issueId: string) => void;
 }) {
   const { db, clock } = deps;
 
@@ -204,6 +206,8 @@ export function issuesService(deps: {
         return enqueueJobs(trx, activities, now);
       });
       if (jobIds.length > 0) deps.onJobsCommitted?.(jobIds);
+      if (issue.status === 'unresolved' && changes.status !== undefined && changes.status !== 'unresolved')
+        deps.onSettled?.(issue.project_id, id);
       return this.get(principal, id);
     },
   };

@@ -14,6 +14,7 @@ import {
   writeJobGroups,
 } from '../queue/queue.js';
 import type { FrequencyReader, RuleInput } from '../rules/condition.js';
+import type { InhibitRules } from '../rules/inhibit-rules.js';
 import type { FiredRule, RuleProcessor } from '../rules/rule-processor.js';
 import type { Silences } from '../rules/silences.js';
 import { codePointOrder } from '../store/code-point-order.js';
@@ -38,6 +39,13 @@ export interface IssueAlertDeps {
   readonly silences?: Pick<Silences, 'matching'>;
   /** Told of each event a silence kept from the rules (the metric counts them). */
   readonly onSilenced?: () => void;
+  /**
+   * The projects' inhibit rules: an event a firing source inhibits fires no rule. Absent: nothing is
+   * inhibited.
+   */
+  readonly inhibitions?: Pick<InhibitRules, 'inhibiting' | 'note'>;
+  /** Told of each event an inhibit rule kept from the rules (the metric counts them). */
+  readonly onInhibited?: () => void;
   readonly notifications: NotificationStore;
   /** Stored events read back (shared with the fan-out stage, which reads the same events). */
   readonly events: StoredEvents;
@@ -167,9 +175,25 @@ export function issueAlerts(deps: IssueAlertDeps) {
     const silencedBy = deps.silences
       ? await deps.silences.matching(issue.projectId, stored.event, stored.receivedAt)
       : [];
+    // The event is its issue's latest now: a source it starts (or stops) being counts at once, silenced
+    // or not, as Alertmanager's silenced alerts still inhibit. Evaluations run concurrently, so a target
+    // evaluated before its source (the two in one request) may fire, as Alertmanager lets a target
+    // through that arrives before its source; so may one evaluated in another process, until that
+    // process's cache of the project's sources is read again.
+    deps.inhibitions?.note(issue.projectId, issue.id, stored.event);
     if (silencedBy.length > 0) {
       deps.onSilenced?.();
       deps.logger.debug({ eventId: eventRowId, issueId: issue.id, silences: silencedBy }, 'event silenced');
+      return;
+    }
+    // Like a silenced one, an inhibited event fires no rule and claims no action interval; it was stored,
+    // grouped and counted all the same. Judged now rather than at its arrival: a source is firing or not.
+    const inhibitedBy = deps.inhibitions
+      ? await deps.inhibitions.inhibiting(issue.projectId, issue.id, stored.event)
+      : [];
+    if (inhibitedBy.length > 0) {
+      deps.onInhibited?.();
+      deps.logger.debug({ eventId: eventRowId, issueId: issue.id, inhibitedBy }, 'event inhibited');
       return;
     }
     let latestRelease: Promise<string | null> | undefined;

@@ -33,6 +33,7 @@ export interface Database {
   rule_snoozes: RuleSnoozeTable;
   rule_fire_state: RuleFireStateTable;
   silences: SilenceTable;
+  inhibit_rules: InhibitRuleTable;
   notifications: NotificationTable;
   notification_rules: NotificationRuleTable;
   deliveries: DeliveryTable;
@@ -308,6 +309,22 @@ export interface SilenceTable {
   comment: string;
   created_at: number;
   updated_at: number;
+}
+
+/**
+ * A project's inhibit rule (Alertmanager's): while an unresolved issue's latest event matches
+ * `source_matchers`, events matching `target_matchers` with the same values of the `equal` labels fire no
+ * alert rule. Matchers are JSON arrays of `{name, value, isRegex, isEqual}`; `equal` a JSON array of names.
+ */
+export interface InhibitRuleTable {
+  id: string;
+  org_id: string;
+  project_id: string;
+  source_matchers: string;
+  target_matchers: string;
+  equal: string;
+  comment: string;
+  created_at: number;
 }
 
 /** When a rule last fired for an issue: the action interval's compare-and-set. */

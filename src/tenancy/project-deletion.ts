@@ -65,7 +65,7 @@ async function suppressWaiting(
  * - what waits to be sent about it: its deliveries are suppressed (`project_deleted`), its open digests
  *   dropped, its evaluations not yet started removed. Its rules fire no more: an evaluation under way
  *   finds the project gone and notifies nobody.
- * Its data (events, issues, rules, silences, releases, digests) is removed later by the purge job written
+ * Its data (events, issues, rules, silences, inhibit rules, releases, digests) is removed later by the purge job written
  * here. The history of what was sent about it stays, as any history, until retention removes it. 404 when
  * another deletion got there first.
  */
@@ -213,6 +213,7 @@ export function projectPurge(deps: ProjectPurgeDeps) {
       // Their snoozes and action intervals go with them (foreign keys).
       rules: await deleteBatches('rules', ['id'], ofProject),
       silences: await deleteBatches('silences', ['id'], ofProject),
+      inhibitRules: await deleteBatches('inhibit_rules', ['id'], ofProject),
       // Their commits and deploys go with them: fewer at a time.
       releases: await deleteBatches('releases', ['id'], ofProject, 100),
       digests: await deleteBatches(

@@ -178,6 +178,13 @@ describe.skipIf(SKIP_PROFILE)('deleting a project', () => {
       comment: 'Maintenance of db-9',
     });
     expect(silence.status, JSON.stringify(silence.body)).toBe(201);
+    // An inhibit rule whose source none of its events match.
+    const inhibition = await h.request('POST', '/api/v1/projects/acme/api/inhibit-rules', {
+      sourceMatchers: [{ name: 'alertname', value: 'DatacenterDown' }],
+      targetMatchers: [{ name: 'severity', value: 'warning' }],
+      equal: ['datacenter'],
+    });
+    expect(inhibition.status, JSON.stringify(inhibition.body)).toBe(201);
     const setting = await h.request('PUT', `/api/v1/users/${id.owner}/notification-settings`, {
       settings: [{ type: 'alerts', channel: 'email', scopeType: 'project', scopeId: old.id, value: 'never' }],
     });
@@ -339,6 +346,9 @@ describe.skipIf(SKIP_PROFILE)('deleting a project', () => {
           db.selectFrom('rule_snoozes').select('rule_id').where('rule_id', 'in', rules),
         ),
         silences: await count(db.selectFrom('silences').select('id').where('project_id', '=', old.id)),
+        inhibit_rules: await count(
+          db.selectFrom('inhibit_rules').select('id').where('project_id', '=', old.id),
+        ),
         rule_fire_state: await count(
           db.selectFrom('rule_fire_state').select('rule_id').where('issue_id', '=', id.issue!),
         ),
@@ -378,6 +388,7 @@ describe.skipIf(SKIP_PROFILE)('deleting a project', () => {
       'rules',
       'rule_snoozes',
       'silences',
+      'inhibit_rules',
       'rule_fire_state',
       'releases',
       'release_commits',

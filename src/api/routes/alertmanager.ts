@@ -52,8 +52,10 @@ const flag = (description: string) =>
  * Prometheus can point at a project (`path_prefix: /api/v1/projects/{org}/{project}/alertmanager`,
  * `authorization.credentials: <api key>`). Firing alerts are ingested as events in one transaction;
  * resolved ones resolve their issue. Answers 200 with no body, as Alertmanager does. GET lists the
- * firing ones and the silences that suppress them, for `amtool alert query` and dashboards such as
- * karma; members of the organization may read it.
+ * firing ones and the silences and inhibit rules that suppress them, for `amtool alert query` and
+ * dashboards such as karma; members of the organization may read it. An inhibited alert's `inhibitedBy`
+ * holds the ids of the issues that inhibit it (`GET /api/v1/issues/{id}`), not alert fingerprints: a
+ * source may be any event of the project.
  */
 export function alertmanagerRoutes(
   app: ApiApp,
@@ -96,7 +98,7 @@ export function alertmanagerRoutes(
     {
       schema: {
         tags: ['events'],
-        summary: `Alertmanager-compatible: the project's firing alerts (unresolved issues of Alertmanager alerts), most recently seen first, at most ${MAX_LISTED_ALERTS}; those silenced now are suppressed`,
+        summary: `Alertmanager-compatible: the project's firing alerts (unresolved issues of Alertmanager alerts), most recently seen first, at most ${MAX_LISTED_ALERTS}; those silenced or inhibited now are suppressed (inhibitedBy: ids of the inhibiting issues)`,
         params,
         querystring: z.object({
           filter: z
@@ -106,8 +108,8 @@ export function alertmanagerRoutes(
               'Matchers on labels such as alertname="DiskFull" or instance=~"db-.*"; repeat for more',
             ),
           silenced: flag('false leaves out the alerts a silence suppresses'),
-          active: flag('false leaves out the alerts no silence suppresses'),
-          inhibited: flag('Accepted; Herald inhibits nothing'),
+          active: flag('false leaves out the alerts nothing suppresses'),
+          inhibited: flag('false leaves out the alerts an inhibit rule suppresses'),
           unprocessed: flag('Accepted; Herald has no unprocessed alerts'),
           receiver: z
             .string()
@@ -126,25 +128,31 @@ export function alertmanagerRoutes(
         if (!matcher) throw ValidationError.field(`query.filter.${i}`, `is not a matcher: ${text}`);
         return compileMatcher(matcher);
       });
-      const { silenced, active } = request.query;
+      const { silenced, inhibited, active } = request.query;
       const now = deps.clock.now();
+      // Alertmanager's filters: each of silenced and inhibited leaves out what it names, active what
+      // neither suppresses.
       const keep = (alert: FiringAlert) =>
-        (alert.silencedBy.length > 0 ? silenced : active) &&
+        (alert.silencedBy.length > 0 || alert.inhibitedBy.length > 0 || active) &&
+        (silenced || alert.silencedBy.length === 0) &&
+        (inhibited || alert.inhibitedBy.length === 0) &&
         allMatch(filter, (name) => alert.labels[name] ?? '');
       const alerts = await firingAlerts(deps.db, projectId, {
         silencedBy: (event) => services.silences.matching(projectId, event, now),
+        inhibitedBy: (issueId, event) => services.inhibitRules.inhibiting(projectId, issueId, event),
         keep,
       });
       // One receiver, named after the project: Herald routes an alert through every rule of the project,
       // which are conditions on events rather than Alertmanager's receivers.
       const receivers = [{ name: request.params.project }];
-      return alerts.map(({ silencedBy, ...alert }) => ({
+      return alerts.map(({ silencedBy, inhibitedBy, ...alert }) => ({
         ...alert,
         receivers,
         status: {
-          state: silencedBy.length > 0 ? ('suppressed' as const) : ('active' as const),
+          state:
+            silencedBy.length > 0 || inhibitedBy.length > 0 ? ('suppressed' as const) : ('active' as const),
           silencedBy: [...silencedBy],
-          inhibitedBy: [],
+          inhibitedBy: [...inhibitedBy],
         },
       }));
     },

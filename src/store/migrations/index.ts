@@ -19,6 +19,7 @@ import { personFallback } from './017-person-fallback.js';
 import { deliveryReplays } from './018-delivery-replays.js';
 import { throttleBucketAge } from './019-throttle-bucket-age.js';
 import { silences } from './020-silences.js';
+import { inhibitRules } from './021-inhibit-rules.js';
 
 /** Every migration, in order; names are stable forever once released. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -42,4 +43,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '018-delivery-replays': deliveryReplays,
   '019-throttle-bucket-age': throttleBucketAge,
   '020-silences': silences,
+  '021-inhibit-rules': inhibitRules,
 };
