@@ -3,7 +3,6 @@ import type { Clock } from '../clock.js';
 import { ttlCache } from '../delivery/ttl-cache.js';
 import { ConflictError, type FieldProblem, NotFoundError, ValidationError } from '../errors.js';
 import type { HeraldEvent } from '../events/event.js';
-import { storedEvent } from '../events/event-records.js';
 import { timeOrderedBytes } from '../ids.js';
 import type { Database, SilenceTable } from '../store/schema.js';
 import { iso, type Principal } from '../tenancy/context.js';
@@ -344,19 +343,12 @@ export function silences(deps: SilenceDeps) {
     },
 
     /**
-     * The silences that keep the issue's alerts quiet now: the active ones its latest event matches (the
-     * issue page's answer to "why was nobody told?"). None when it has no event.
+     * The silences that keep an issue's alerts quiet now: the active ones its latest event matches (the
+     * issue page's answer to "why was nobody told?").
      */
-    async silencingIssue(issueId: string): Promise<Silence[]> {
-      const latest = await db
-        .selectFrom('issues')
-        .innerJoin('events', 'events.id', 'issues.last_event_id')
-        .selectAll('events')
-        .where('issues.id', '=', issueId)
-        .executeTakeFirst();
-      if (!latest) return [];
+    async silencing(projectId: string, latest: HeraldEvent): Promise<Silence[]> {
       const now = clock.now();
-      const ids = await this.matching(latest.project_id, storedEvent(latest).event, now);
+      const ids = await this.matching(projectId, latest, now);
       if (ids.length === 0) return [];
       const rows = await db
         .selectFrom('silences')

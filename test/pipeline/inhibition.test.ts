@@ -140,6 +140,11 @@ describe.skipIf(SKIP_PROFILE)('inhibit rules in the pipeline', () => {
       );
     expect(await query('?inhibited=false')).not.toContain('DiskFull warning db-1');
     expect(await query('?active=false')).toEqual(['DiskFull warning db-1']);
+    // The muted issue names what mutes it; the source and db-2's warning are muted by nothing.
+    const read = async (id: string) => (await h.request('GET', `/api/v1/issues/${id}`)).body;
+    expect(await read(muted!.id)).toMatchObject({ inhibitedBy: [source], silencedBy: [] });
+    expect((await read(source)).inhibitedBy).toEqual([]);
+    expect((await read((await issueOf('DiskFull warning on db-2'))!.id)).inhibitedBy).toEqual([]);
   });
 
   it('once the critical alert is resolved (its endsAt passed), the next warning fires', async () => {

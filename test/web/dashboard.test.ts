@@ -727,4 +727,108 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     expect(await notice.textContent()).toContain('Reindexing');
     await reader.context().close();
   });
+  it('an admin adds an inhibit rule severity="critical" → severity="warning" on alertname, instance and deletes it; a member only reads them', async () => {
+    const tokenOf = async (email: string, name: string, role: 'admin' | 'member') => {
+      const user = (await h.request('POST', '/api/v1/orgs/acme/members', { email, name, role })).body.userId;
+      return (await h.request('POST', `/api/v1/users/${user}/tokens`, { name: 'browser' })).body.token;
+    };
+    const listed = async () =>
+      (await h.request('GET', '/api/v1/projects/acme/api/inhibit-rules')).body.data as {
+        id: string;
+        sourceMatchers: unknown[];
+        targetMatchers: unknown[];
+        equal: string[];
+        comment: string;
+      }[];
+
+    const page = await signIn(await tokenOf('kim@acme.test', 'Kim', 'admin'));
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Silences' }).click();
+    const section = page.getByRole('region', { name: 'Inhibit rules' });
+    await section.getByText('No inhibit rule.').waitFor();
+    await section.getByRole('button', { name: 'New inhibit rule' }).click();
+    const form = section.getByRole('form', { name: 'New inhibit rule' });
+    const source = form.getByRole('group', { name: 'Source matcher 1' });
+    const target = form.getByRole('group', { name: 'Target matcher 1' });
+    await source.getByLabel('Name').fill('severity');
+    await source.getByLabel('Value').fill('critical');
+    await target.getByLabel('Value').fill('warning');
+    await form.getByLabel('Equal labels').fill('alertname, instance');
+    await form.getByLabel('Comment').fill('A critical alert says it all');
+    // The target's name left empty is named at its input, not the source's.
+    await form.getByRole('button', { name: 'Add inhibit rule' }).click();
+    await expect.poll(() => target.getByLabel('Name').getAttribute('aria-invalid')).toBe('true');
+    expect(await source.getByLabel('Name').getAttribute('aria-invalid')).toBe('false');
+    expect(await listed()).toEqual([]);
+
+    await target.getByLabel('Name').fill('severity');
+    await form.getByRole('button', { name: 'Add inhibit rule' }).click();
+    await section.getByText('Inhibit rule severity="critical" → severity="warning" added.').waitFor();
+    const item = section.getByTestId('inhibit-rule-item');
+    await item.getByRole('list', { name: 'Source matchers' }).getByText('severity="critical"').waitFor();
+    await item.getByRole('list', { name: 'Target matchers' }).getByText('severity="warning"').waitFor();
+    await item.getByText('when equal: alertname, instance').waitFor();
+    await item.getByText('A critical alert says it all').waitFor();
+    expect(await listed()).toMatchObject([
+      {
+        sourceMatchers: [{ name: 'severity', value: 'critical', isRegex: false, isEqual: true }],
+        targetMatchers: [{ name: 'severity', value: 'warning', isRegex: false, isEqual: true }],
+        equal: ['alertname', 'instance'],
+        comment: 'A critical alert says it all',
+      },
+    ]);
+
+    // While a critical DiskFull on db-9 fires, the warning's issue says what mutes it, and leads there.
+    const raise = async (severity: string) => {
+      const sent = await h.request('POST', '/api/v1/projects/acme/api/events', {
+        message: `DiskFull ${severity} on db-9`,
+        tags: { alertname: 'DiskFull', instance: 'db-9', severity },
+      });
+      expect(sent.status, sent.text).toBe(202);
+      return sent.body.issueId as string;
+    };
+    const critical = await raise('critical');
+    const warning = await raise('warning');
+    await expect
+      .poll(async () => (await h.request('GET', `/api/v1/issues/${warning}`)).body.inhibitedBy)
+      .toEqual([critical]);
+    await page.goto(`${h.url}/issues/${warning}`);
+    const inhibited = page.getByTestId('issue-inhibited');
+    await inhibited.getByRole('link', { name: 'that inhibits it' }).click();
+    await expect.poll(() => new URL(page.url()).pathname).toBe(`/issues/${critical}`);
+    await page.goto(`${h.url}/silences?project=api`);
+
+    // Delete asks once more; Cancel keeps the rule.
+    await item.getByRole('button', { name: 'Delete', exact: true }).click();
+    const ask = item.getByRole('form', {
+      name: 'Delete inhibit rule severity="critical" → severity="warning"',
+    });
+    await ask.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => ask.count()).toBe(0);
+    expect(await listed()).toHaveLength(1);
+    await item.getByRole('button', { name: 'Delete', exact: true }).click();
+    await ask.getByRole('button', { name: 'Delete this rule' }).click();
+    await section.getByText('Inhibit rule severity="critical" → severity="warning" deleted.').waitFor();
+    await expect.poll(() => item.count()).toBe(0);
+    expect(await listed()).toEqual([]);
+    await page.context().close();
+
+    // A member reads the project's rules; nothing offers to add or delete one.
+    const kept = await h.request('POST', '/api/v1/projects/acme/api/inhibit-rules', {
+      sourceMatchers: [{ name: 'alertname', value: 'NodeDown' }],
+      targetMatchers: [{ name: 'alertname', value: 'Node.*', isRegex: true }],
+      equal: ['instance'],
+      comment: 'A node down explains its other alerts',
+    });
+    expect(kept.status, kept.text).toBe(201);
+    const reader = await signIn(await tokenOf('lou@acme.test', 'Lou', 'member'));
+    await reader.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Silences' }).click();
+    const readable = reader.getByRole('region', { name: 'Inhibit rules' }).getByTestId('inhibit-rule-item');
+    await readable.getByText('alertname=~"Node.*"').waitFor();
+    await readable.getByText('when equal: instance').waitFor();
+    await readable.getByText('A node down explains its other alerts').waitFor();
+    expect(await reader.getByRole('button', { name: 'New inhibit rule' }).count()).toBe(0);
+    expect(await reader.getByRole('form', { name: 'New inhibit rule' }).count()).toBe(0);
+    expect(await reader.getByRole('button', { name: 'Delete', exact: true }).count()).toBe(0);
+    await reader.context().close();
+  });
 });

@@ -288,6 +288,8 @@ export interface Issue {
   readonly subscription?: { readonly subscribed: boolean; readonly reason: string } | null;
   /** The active silences its latest event matches: while they last, its alerts fire no rule. */
   readonly silencedBy?: readonly Silence[];
+  /** Ids of the firing issues whose inhibit rules mute its alerts now. */
+  readonly inhibitedBy?: readonly string[];
 }
 
 /** A release of a project with its commits and deploys. */
@@ -334,4 +336,18 @@ export interface Silence {
   readonly status: { readonly state: SilenceState };
   readonly createdAt: string;
   readonly updatedAt: string;
+}
+
+/**
+ * An inhibit rule of a project (`GET /api/v1/projects/{org}/{project}/inhibit-rules`), Alertmanager's:
+ * while an unresolved issue whose latest event matches `sourceMatchers` exists, the events matching
+ * `targetMatchers` with the same values of the `equal` labels fire no alert rule.
+ */
+export interface InhibitRule {
+  readonly id: string;
+  readonly sourceMatchers: readonly SilenceMatcher[];
+  readonly targetMatchers: readonly SilenceMatcher[];
+  readonly equal: readonly string[];
+  readonly comment: string;
+  readonly createdAt: string;
 }

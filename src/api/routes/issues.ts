@@ -46,6 +46,9 @@ const issueDetail = issue.extend({
     .describe(
       "The active silences its latest event matches: while they last, the issue's alerts fire no rule",
     ),
+  inhibitedBy: z
+    .array(z.string())
+    .describe("Ids of the firing issues whose inhibit rules mute its alerts now (Alertmanager's inhibition)"),
 });
 
 const idParams = z.object({ id: z.string().min(1).max(64) });
@@ -54,7 +57,15 @@ const idParams = z.object({ id: z.string().min(1).max(64) });
 export function issueRoutes(app: ApiApp, services: Services): void {
   /** The issue as read by `principal`; a person also reads whether they follow it. */
   const detail = async (principal: Principal, found: IssueDetail) => {
-    const issue = { ...found, silencedBy: await services.silences.silencingIssue(found.id) };
+    // What keeps its alerts quiet now, judged by its latest event as the pipeline judges each event.
+    const latest = await services.issues.latestEvent(found.id);
+    const issue = {
+      ...found,
+      silencedBy: latest ? await services.silences.silencing(latest.projectId, latest.event) : [],
+      inhibitedBy: latest
+        ? [...(await services.inhibitRules.inhibiting(latest.projectId, found.id, latest.event))]
+        : [],
+    };
     if (principal.kind !== 'user') return issue;
     const { subscribed, reason } = await services.subscriptions.get(issue.id, principal.userId);
     return { ...issue, subscription: reason === 'none' ? null : { subscribed, reason } };

@@ -4,7 +4,7 @@ import { Link } from '../router';
 import type { Session } from '../session';
 import type { Issue, Page } from '../types';
 import { formatTime, Loading, Notice, PageHeader, relativeTime } from '../ui';
-import { matcherText } from './silences';
+import { matcherText } from './matcher-rows';
 
 const STATUS_LABELS: Readonly<Record<Issue['status'], string>> = {
   unresolved: 'Unresolved',
@@ -81,6 +81,7 @@ export function IssuePage(props: { session: Session; id: string }): ReactNode {
       : `assigned to ${issue.assignee.type === 'team' ? 'team ' : ''}${issue.assignee.name}`;
   const event = issue.latestEvent ?? null;
   const environments = issue.environments ?? [];
+  const inhibitors = issue.inhibitedBy ?? [];
   return (
     <section aria-labelledby="page-title">
       <PageHeader
@@ -163,6 +164,23 @@ export function IssuePage(props: { session: Session; id: string }): ReactNode {
           <Link to="/silences">Silences</Link>
         </Notice>
       ))}
+      {inhibitors.length > 0 ? (
+        <Notice kind="info">
+          <span data-testid="issue-inhibited">
+            An inhibit rule of the project mutes its alerts while{' '}
+            {inhibitors.length === 1 ? 'the issue ' : 'the issues '}
+            {inhibitors.map((id, i) => (
+              <span key={id}>
+                {i > 0 ? ', ' : ''}
+                <Link to={`/issues/${encodeURIComponent(id)}`}>
+                  {inhibitors.length === 1 ? 'that inhibits it' : `${i + 1}`}
+                </Link>
+              </span>
+            ))}{' '}
+            {inhibitors.length === 1 ? 'fires.' : 'fire.'}
+          </span>
+        </Notice>
+      ) : null}
       <dl className="tiles">
         <div>
           <dt>Status</dt>

@@ -1,8 +1,10 @@
 import { type ReactNode, useCallback, useEffect, useState } from 'react';
 import { api, describeError, query } from '../api';
-import type { Org, Page, Project, Silence, SilenceMatcher, SilenceState } from '../types';
+import type { Org, Page, Project, Silence, SilenceState } from '../types';
 import { formatTime, Loading, Notice, PageHeader, ProjectPicker } from '../ui';
-import { operatorOf, SilenceForm } from './silence-form';
+import { InhibitRules } from './inhibit-rules';
+import { matcherText } from './matcher-rows';
+import { SilenceForm } from './silence-form';
 
 /** Expired silences shown at first and per "Show older". */
 const EXPIRED_PAGE = 20;
@@ -14,11 +16,6 @@ const STATE_TEXT: Readonly<Record<SilenceState, string>> = {
   pending: 'Pending',
   expired: 'Expired',
 };
-
-/** A matcher as Alertmanager writes it: `name="value"`, `name!~"regex"`. */
-export function matcherText(matcher: SilenceMatcher): string {
-  return `${matcher.name}${operatorOf(matcher)}${JSON.stringify(matcher.value)}`;
-}
 
 /** The project's silences in force now or later: soonest to end first, then soonest to start. */
 function inForceOrder(list: readonly Silence[]): Silence[] {
@@ -33,9 +30,10 @@ function inForceOrder(list: readonly Silence[]): Silence[] {
 
 /**
  * A project's silences: those active or pending, then those expired, latest first. While one is active,
- * the project's events that match it fire no alert rule. Who may change the organization (`manage`)
- * creates and expires them; everyone in it reads them. `?project=…` picks the project, and follows the
- * picker, so the page's address can be passed on.
+ * the project's events that match it fire no alert rule. Below them, its inhibit rules. Who may change
+ * the organization (`manage`) creates and expires silences and adds and deletes inhibit rules; everyone
+ * in it reads them. `?project=…` picks the project, and follows the picker, so the page's address can
+ * be passed on.
  */
 export function SilencesPage(props: { token: string; org: Org; manage: boolean }): ReactNode {
   const { token, org, manage } = props;
@@ -212,6 +210,12 @@ export function SilencesPage(props: { token: string; org: Org; manage: boolean }
               </button>
             ) : null}
           </section>
+          <InhibitRules
+            key={projectSlug}
+            token={token}
+            path={`/api/v1/projects/${encodeURIComponent(org.slug)}/${encodeURIComponent(projectSlug)}/inhibit-rules`}
+            manage={manage}
+          />
         </>
       ) : null}
     </section>
