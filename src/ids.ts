@@ -23,6 +23,14 @@ export function timeOrderedBytes(now: number): Buffer {
   return fillTimeOrdered(Buffer.allocUnsafe(16), now);
 }
 
+/** A UUID version 7 (RFC 9562: 48 bits of Unix milliseconds, then random bits) as 32 hex characters. */
+export function uuidV7Hex(now: number = Date.now()): string {
+  const id = timeOrderedBytes(now);
+  id[6] = 0x70 | (id[6]! & 0x0f); // version 7
+  id[8] = 0x80 | (id[8]! & 0x3f); // variant 10
+  return id.toString('hex');
+}
+
 function fillTimeOrdered(bytes: Buffer, now: number): Buffer {
   bytes.writeUIntBE(now, 0, 6);
   if (poolOffset + 10 > POOL_BYTES) {

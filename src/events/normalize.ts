@@ -1,4 +1,4 @@
-import { timeOrderedBytes } from '../ids.js';
+import { uuidV7Hex } from '../ids.js';
 import type { ExceptionValue, HeraldEvent, Level, StackFrame } from './event.js';
 import { type EventPayload, MAX_FRAMES, MAX_MESSAGE_LENGTH, parseTimestamp } from './event-schema.js';
 
@@ -67,10 +67,7 @@ export function normalizeEvent(payload: EventPayload, receivedAt: number): Heral
  * the next commit.
  */
 export function newEventId(now: number = Date.now()): string {
-  const id = timeOrderedBytes(now);
-  id[6] = 0x70 | (id[6]! & 0x0f); // version 7
-  id[8] = 0x80 | (id[8]! & 0x3f); // variant 10
-  return id.toString('hex');
+  return uuidV7Hex(now);
 }
 
 function eventTime(value: EventPayload['timestamp'], receivedAt: number): number {

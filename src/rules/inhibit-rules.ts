@@ -16,7 +16,9 @@ import {
   eventValues,
   MAX_MATCHERS,
   matcherSchema,
+  matchersText,
   type SilenceMatcher,
+  storedMatchers,
 } from './silence-matchers.js';
 import { MAX_COMMENT } from './silences.js';
 
@@ -109,15 +111,6 @@ export interface InhibitRuleDeps {
   readonly ttlMs?: number;
 }
 
-const parseMatchers = (text: string): SilenceMatcher[] => {
-  try {
-    const value: unknown = JSON.parse(text);
-    return Array.isArray(value) ? (value as SilenceMatcher[]) : [];
-  } catch {
-    return [];
-  }
-};
-
 const parseNames = (text: string): string[] => {
   try {
     const value: unknown = JSON.parse(text);
@@ -127,14 +120,11 @@ const parseNames = (text: string): string[] => {
   }
 };
 
-const normalMatchers = (matchers: readonly SilenceMatcher[]): SilenceMatcher[] =>
-  matchers.map(({ name, value, isRegex, isEqual }) => ({ name, value, isRegex, isEqual }));
-
 function toRule(row: InhibitRuleTable): InhibitRule {
   return {
     id: row.id,
-    sourceMatchers: parseMatchers(row.source_matchers),
-    targetMatchers: parseMatchers(row.target_matchers),
+    sourceMatchers: storedMatchers(row.source_matchers),
+    targetMatchers: storedMatchers(row.target_matchers),
     equal: parseNames(row.equal),
     comment: row.comment,
     createdAt: iso(row.created_at),
@@ -188,8 +178,8 @@ export function inhibitRules(deps: InhibitRuleDeps) {
       .execute();
     if (rows.length === 0) return [];
     const rules: LiveRule[] = rows.map((row) => ({
-      source: parseMatchers(row.source_matchers).map(compileMatcher),
-      target: parseMatchers(row.target_matchers).map(compileMatcher),
+      source: storedMatchers(row.source_matchers).map(compileMatcher),
+      target: storedMatchers(row.target_matchers).map(compileMatcher),
       equal: parseNames(row.equal),
       byIssue: new Map(),
       byKey: new Map(),
@@ -243,8 +233,8 @@ export function inhibitRules(deps: InhibitRuleDeps) {
         id: newId('inh', now),
         org_id: scope.orgId,
         project_id: scope.projectId,
-        source_matchers: JSON.stringify(normalMatchers(input.sourceMatchers)),
-        target_matchers: JSON.stringify(normalMatchers(input.targetMatchers)),
+        source_matchers: matchersText(input.sourceMatchers),
+        target_matchers: matchersText(input.targetMatchers),
         equal: JSON.stringify([...new Set(input.equal)]),
         comment: input.comment,
         created_at: now,

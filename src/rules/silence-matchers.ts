@@ -63,6 +63,23 @@ export const matchersSchema = z
     }
   });
 
+/** Matchers as stored (a JSON array); none when the text is not one. */
+export function storedMatchers(text: string): SilenceMatcher[] {
+  try {
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value) ? (value as SilenceMatcher[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Matchers as stored and compared: the four fields in a fixed order, as JSON. */
+export function matchersText(matchers: readonly SilenceMatcher[]): string {
+  return JSON.stringify(
+    matchers.map(({ name, value, isRegex, isEqual }) => ({ name, value, isRegex, isEqual })),
+  );
+}
+
 /** A matcher compiled once: `test` tells whether a tag value (the empty string when absent) matches. */
 export interface CompiledMatcher {
   readonly name: string;

@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import { ttlCache } from '../delivery/ttl-cache.js';
 import { ConflictError, type FieldProblem, NotFoundError, ValidationError } from '../errors.js';
 import type { HeraldEvent } from '../events/event.js';
-import { timeOrderedBytes } from '../ids.js';
+import { uuidV7Hex } from '../ids.js';
 import type { Database, SilenceTable } from '../store/schema.js';
 import { iso, type Principal } from '../tenancy/context.js';
 import {
@@ -11,7 +11,9 @@ import {
   type CompiledMatcher,
   compileMatcher,
   eventValues,
+  matchersText,
   type SilenceMatcher,
+  storedMatchers,
 } from './silence-matchers.js';
 
 /** A silence's states, Alertmanager's: before `startsAt`, until `endsAt`, after. */
@@ -95,31 +97,15 @@ export function silenceState(row: Pick<SilenceTable, 'starts_at' | 'ends_at'>, n
 
 /** A new silence id: a UUIDv7 (Alertmanager's ids are UUIDs, which amtool shows and takes back). */
 function silenceId(now: number): string {
-  const bytes = timeOrderedBytes(now);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
+  const hex = uuidV7Hex(now);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
-
-const parseMatchers = (text: string): SilenceMatcher[] => {
-  try {
-    const value: unknown = JSON.parse(text);
-    return Array.isArray(value) ? (value as SilenceMatcher[]) : [];
-  } catch {
-    return [];
-  }
-};
-
-/** The matchers as stored and compared: the four fields in a fixed order. */
-const normalMatchers = (matchers: readonly SilenceMatcher[]): SilenceMatcher[] =>
-  matchers.map(({ name, value, isRegex, isEqual }) => ({ name, value, isRegex, isEqual }));
 
 /** The API view of a row at `now`. */
 function toSilence(row: SilenceTable, now: number): Silence {
   return {
     id: row.id,
-    matchers: parseMatchers(row.matchers),
+    matchers: storedMatchers(row.matchers),
     startsAt: iso(row.starts_at),
     endsAt: iso(row.ends_at),
     createdBy: row.created_by,
@@ -150,7 +136,7 @@ export function silences(deps: SilenceDeps) {
       id: row.id,
       startsAt: row.starts_at,
       endsAt: row.ends_at,
-      matchers: parseMatchers(row.matchers).map(compileMatcher),
+      matchers: storedMatchers(row.matchers).map(compileMatcher),
     }));
   }
 
@@ -205,7 +191,7 @@ export function silences(deps: SilenceDeps) {
       id: silenceId(now),
       org_id: scope.orgId,
       project_id: scope.projectId,
-      matchers: JSON.stringify(normalMatchers(input.matchers)),
+      matchers: matchersText(input.matchers),
       starts_at: Math.max(starts, now),
       ends_at: ends,
       created_by: input.createdBy || author,
@@ -247,7 +233,7 @@ export function silences(deps: SilenceDeps) {
       const inForce = await db.transaction().execute(async (trx) => {
         const previous = await row(scope.projectId, id, trx);
         const state = silenceState(previous, now);
-        const sameMatchers = JSON.stringify(normalMatchers(input.matchers)) === previous.matchers;
+        const sameMatchers = matchersText(input.matchers) === previous.matchers;
         const keepStart = state === 'active' || state === 'pending' ? previous.starts_at : now;
         const { starts, ends } = windowOf(input, now, keepStart);
         const inPlace =
