@@ -1,7 +1,8 @@
 import { type FormEvent, type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
-import { ApiError, api, describeError } from '../api';
+import { api, describeError } from '../api';
 import type { InhibitRule, SilenceMatcher } from '../types';
 import { Field, formatTime, Loading, Notice } from '../ui';
+import { CommentField, FormActions, ProblemSummary, useApiForm } from './api-form';
 import {
   type MatcherRow,
   MatcherRows,
@@ -214,19 +215,14 @@ function InhibitRuleForm(props: {
   const [comment, setComment] = useState('');
   // The names sent, so that `equal.{i}` can be told by the name it is about.
   const [sentEqual, setSentEqual] = useState<readonly string[]>([]);
-  const [problems, setProblems] = useState<ApiError | null>(null);
-  const [message, setMessage] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const summaryRef = useRef<HTMLDivElement>(null);
+  const form = useApiForm();
+  const { problems, setProblems } = form;
 
   const save = async (event: FormEvent) => {
     event.preventDefault();
-    setProblems(null);
-    setMessage(null);
-    setBusy(true);
     const names = equalNames(equal);
     setSentEqual(names);
-    try {
+    await form.submit(async () =>
       props.onCreated(
         await api<InhibitRule>(props.token, 'POST', props.path, {
           sourceMatchers: source.map(matcherOf),
@@ -234,18 +230,8 @@ function InhibitRuleForm(props: {
           equal: names,
           comment: comment.trim(),
         }),
-      );
-    } catch (error) {
-      if (error instanceof ApiError && error.details.length > 0) {
-        setProblems(error);
-        setMessage('Some fields need attention; each is marked below.');
-      } else {
-        setMessage(describeError(error));
-      }
-      requestAnimationFrame(() => summaryRef.current?.focus());
-    } finally {
-      setBusy(false);
-    }
+      ),
+    );
   };
 
   const isEqualPath = (path: string) => path === 'equal' || /^equal\.\d+$/.test(path);
@@ -254,7 +240,6 @@ function InhibitRuleForm(props: {
     isEqualPath(path) ||
     placedInRows('sourceMatchers', path) ||
     placedInRows('targetMatchers', path);
-  const unplaced = problems?.details.filter((d) => !placed(d.path)) ?? [];
   const equalError =
     problems?.details
       .filter((d) => isEqualPath(d.path))
@@ -267,15 +252,7 @@ function InhibitRuleForm(props: {
   return (
     <form className="card silence-form" aria-label="New inhibit rule" onSubmit={save} noValidate>
       <h2>New inhibit rule</h2>
-      <div ref={summaryRef} tabIndex={-1}>
-        {message ? <Notice kind="error">{message}</Notice> : null}
-        {unplaced.map((d) => (
-          <Notice key={d.path} kind="error">
-            {d.path ? `${d.path}: ` : ''}
-            {d.message}
-          </Notice>
-        ))}
-      </div>
+      <ProblemSummary form={form} placed={placed} />
       <MatcherRows
         field="sourceMatchers"
         legend="Source matchers"
@@ -314,28 +291,13 @@ function InhibitRuleForm(props: {
           />
         )}
       </Field>
-      <Field label="Comment" error={problems?.at('comment')} hint="Why, for whoever reads the list later.">
-        {(ids) => (
-          <textarea
-            id={ids.id}
-            rows={2}
-            maxLength={1000}
-            value={comment}
-            onChange={(e) => setComment(e.target.value)}
-            aria-describedby={ids.describedBy}
-            aria-invalid={ids.invalid}
-            placeholder="A node down says it all: its services' warnings add nothing"
-          />
-        )}
-      </Field>
-      <div className="form-actions">
-        <button type="submit" disabled={busy}>
-          {busy ? 'Adding…' : 'Add inhibit rule'}
-        </button>
-        <button type="button" className="secondary" onClick={props.onCancel}>
-          Cancel
-        </button>
-      </div>
+      <CommentField
+        value={comment}
+        onChange={setComment}
+        error={problems?.at('comment')}
+        placeholder="A node down says it all: its services' warnings add nothing"
+      />
+      <FormActions label="Add inhibit rule" busyLabel="Adding…" busy={form.busy} onCancel={props.onCancel} />
     </form>
   );
 }

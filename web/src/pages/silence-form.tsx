@@ -1,7 +1,8 @@
-import { type FormEvent, type ReactNode, useRef, useState } from 'react';
-import { ApiError, api, describeError } from '../api';
+import { type FormEvent, type ReactNode, useState } from 'react';
+import { api } from '../api';
 import type { Silence } from '../types';
-import { Field, Notice } from '../ui';
+import { Field } from '../ui';
+import { CommentField, FormActions, ProblemSummary, useApiForm } from './api-form';
 import { type MatcherRow, MatcherRows, matcherOf, newMatcherRow, placedInRows } from './matcher-rows';
 
 /** How long a new silence lasts; `null` is the end time typed in. */
@@ -29,11 +30,9 @@ export function SilenceForm(props: {
   const [duration, setDuration] = useState(DEFAULT_DURATION);
   const [until, setUntil] = useState('');
   const [comment, setComment] = useState('');
-  const [problems, setProblems] = useState<ApiError | null>(null);
   const [untilMissing, setUntilMissing] = useState(false);
-  const [message, setMessage] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const summaryRef = useRef<HTMLDivElement>(null);
+  const form = useApiForm();
+  const { problems, setProblems } = form;
   const chosen = DURATIONS[Number(duration)]?.[1];
 
   /** The end asked for, or null when the typed end time is not a time. */
@@ -45,48 +44,29 @@ export function SilenceForm(props: {
 
   const save = async (event: FormEvent) => {
     event.preventDefault();
-    setProblems(null);
-    setMessage(null);
     const ends = endsAt();
     setUntilMissing(ends === null);
-    if (ends === null) return;
-    setBusy(true);
-    try {
+    if (ends === null) {
+      form.clear();
+      return;
+    }
+    await form.submit(async () =>
       props.onCreated(
         await api<Silence>(props.token, 'POST', props.path, {
           matchers: rows.map(matcherOf),
           endsAt: ends,
           comment: comment.trim(),
         }),
-      );
-    } catch (error) {
-      if (error instanceof ApiError && error.details.length > 0) {
-        setProblems(error);
-        setMessage('Some fields need attention; each is marked below.');
-      } else {
-        setMessage(describeError(error));
-      }
-      requestAnimationFrame(() => summaryRef.current?.focus());
-    } finally {
-      setBusy(false);
-    }
+      ),
+    );
   };
 
   const placed = (path: string) => path === 'endsAt' || path === 'comment' || placedInRows('matchers', path);
-  const unplaced = problems?.details.filter((d) => !placed(d.path)) ?? [];
 
   return (
     <form className="card silence-form" aria-label="New silence" onSubmit={save} noValidate>
       <h2>New silence</h2>
-      <div ref={summaryRef} tabIndex={-1}>
-        {message ? <Notice kind="error">{message}</Notice> : null}
-        {unplaced.map((d) => (
-          <Notice key={d.path} kind="error">
-            {d.path ? `${d.path}: ` : ''}
-            {d.message}
-          </Notice>
-        ))}
-      </div>
+      <ProblemSummary form={form} placed={placed} />
       <MatcherRows
         field="matchers"
         legend="Matchers"
@@ -144,28 +124,13 @@ export function SilenceForm(props: {
           </Field>
         ) : null}
       </div>
-      <Field label="Comment" error={problems?.at('comment')} hint="Why, for whoever reads the list later.">
-        {(ids) => (
-          <textarea
-            id={ids.id}
-            rows={2}
-            maxLength={1000}
-            value={comment}
-            onChange={(e) => setComment(e.target.value)}
-            aria-describedby={ids.describedBy}
-            aria-invalid={ids.invalid}
-            placeholder="Planned database maintenance"
-          />
-        )}
-      </Field>
-      <div className="form-actions">
-        <button type="submit" disabled={busy}>
-          {busy ? 'Creating…' : 'Create silence'}
-        </button>
-        <button type="button" className="secondary" onClick={props.onCancel}>
-          Cancel
-        </button>
-      </div>
+      <CommentField
+        value={comment}
+        onChange={setComment}
+        error={problems?.at('comment')}
+        placeholder="Planned database maintenance"
+      />
+      <FormActions label="Create silence" busyLabel="Creating…" busy={form.busy} onCancel={props.onCancel} />
     </form>
   );
 }
