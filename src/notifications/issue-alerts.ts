@@ -167,35 +167,12 @@ export function issueAlerts(deps: IssueAlertDeps) {
       );
       deps.onJobsCommitted(ids);
     }
-    // A silenced event fires no rule and claims no action interval, so the first event after the
-    // silence ends fires as if it had not been. It was stored and counted all the same: frequency
-    // conditions and `issue_occurrences` count it after the silence, as Alertmanager keeps a silenced
-    // alert in its store. Judged at its arrival, like windows and ages; a project without silences
-    // answers from their cache.
-    const silencedBy = deps.silences
-      ? await deps.silences.matching(issue.projectId, stored.event, stored.receivedAt)
-      : [];
-    // The event is its issue's latest now: a source it starts (or stops) being counts at once, silenced
+    // The event is its issue's latest now: a source it starts (or stops) being counts at once, muted
     // or not, as Alertmanager's silenced alerts still inhibit. Evaluations run concurrently, so a target
     // evaluated before its source (the two in one request) may fire, as Alertmanager lets a target
     // through that arrives before its source; so may one evaluated in another process, until that
     // process's cache of the project's sources is read again.
     deps.inhibitions?.note(issue.projectId, issue.id, stored.event);
-    if (silencedBy.length > 0) {
-      deps.onSilenced?.();
-      deps.logger.debug({ eventId: eventRowId, issueId: issue.id, silences: silencedBy }, 'event silenced');
-      return;
-    }
-    // Like a silenced one, an inhibited event fires no rule and claims no action interval; it was stored,
-    // grouped and counted all the same. Judged now rather than at its arrival: a source is firing or not.
-    const inhibitedBy = deps.inhibitions
-      ? await deps.inhibitions.inhibiting(issue.projectId, issue.id, stored.event)
-      : [];
-    if (inhibitedBy.length > 0) {
-      deps.onInhibited?.();
-      deps.logger.debug({ eventId: eventRowId, issueId: issue.id, inhibitedBy }, 'event inhibited');
-      return;
-    }
     let latestRelease: Promise<string | null> | undefined;
     const input: RuleInput = {
       event: stored.event,
@@ -213,6 +190,8 @@ export function issueAlerts(deps: IssueAlertDeps) {
     // The rules read above (the job's project is its issue's); read here for a job that does not name it.
     const { rules, lastFired } = await deps.processor.matching(input, projectRules);
     if (rules.length === 0) return;
+    // Asked only of an event some rule would fire for: one that matches none pays nothing for them.
+    if (await muted(issue.projectId, issue.id, eventRowId, stored)) return;
 
     // Read before the transaction: on SQLite the transaction holds the only connection.
     const refs = await issueRefs(db, issueRow, deps.publicUrl(), deps.references);
@@ -263,6 +242,39 @@ export function issueAlerts(deps: IssueAlertDeps) {
     const written = await writing;
     if (written.fannedOut) await deps.fanOut?.finish(written.fannedOut);
     await afterCommit(written.jobs, deps.onJobsCommitted, deps.handoff);
+  }
+
+  /**
+   * Whether a silence or an inhibit rule keeps the event from the rules it matched. A muted event fires
+   * no rule and claims no action interval, so the first event after the mute ends fires as if it had not
+   * been; it was stored and counted all the same (frequency conditions and `issue_occurrences` count it
+   * afterwards, as Alertmanager keeps a silenced alert in its store). Silences judge it at its arrival,
+   * like windows and ages; inhibition now, since a source is firing or not. A project without either
+   * answers from their caches.
+   */
+  async function muted(
+    projectId: string,
+    issueId: string,
+    eventRowId: string,
+    stored: { readonly event: HeraldEvent; readonly receivedAt: number },
+  ): Promise<boolean> {
+    const silencedBy = deps.silences
+      ? await deps.silences.matching(projectId, stored.event, stored.receivedAt)
+      : [];
+    if (silencedBy.length > 0) {
+      deps.onSilenced?.();
+      deps.logger.debug({ eventId: eventRowId, issueId, silences: silencedBy }, 'event silenced');
+      return true;
+    }
+    const inhibitedBy = deps.inhibitions
+      ? await deps.inhibitions.inhibiting(projectId, issueId, stored.event)
+      : [];
+    if (inhibitedBy.length > 0) {
+      deps.onInhibited?.();
+      deps.logger.debug({ eventId: eventRowId, issueId, inhibitedBy }, 'event inhibited');
+      return true;
+    }
+    return false;
   }
 
   /**
