@@ -3,6 +3,7 @@ import { api, describeError } from '../api';
 import type { InhibitRule, SilenceMatcher } from '../types';
 import { Field, formatTime, Loading, Notice } from '../ui';
 import { CommentField, FormActions, ProblemSummary, useApiForm } from './api-form';
+import { ConfirmDelete, useDeletion } from './confirm-delete';
 import {
   type MatcherRow,
   MatcherRows,
@@ -152,46 +153,28 @@ function ConfirmDeletion(props: {
   onCancel: () => void;
   onDeleted: () => void;
 }): ReactNode {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const deletion = useDeletion();
   // Focus starts on the safe choice, so a second Enter does not delete it.
   const cancel = useRef<HTMLButtonElement>(null);
   useEffect(() => cancel.current?.focus(), []);
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await api(props.token, 'DELETE', props.path);
-      props.onDeleted();
-    } catch (e) {
-      setError(describeError(e));
-      setBusy(false);
-    }
-  };
-
   return (
-    <form
-      className="confirm-delete"
-      aria-label={`Delete inhibit rule ${ruleText(props.rule)}`}
-      onSubmit={submit}
-      onKeyDown={(event) => {
-        if (event.key === 'Escape') props.onCancel();
-      }}
+    <ConfirmDelete
+      label={`Delete inhibit rule ${ruleText(props.rule)}`}
+      title="Delete this inhibit rule?"
+      deleteLabel="Delete this rule"
+      deletion={deletion}
+      onConfirm={() =>
+        void deletion.run(async () => {
+          await api(props.token, 'DELETE', props.path);
+          props.onDeleted();
+        })
+      }
+      onCancel={props.onCancel}
+      cancelRef={cancel}
     >
-      <h4>Delete this inhibit rule?</h4>
       <p>The events it mutes fire their alert rules again from now on.</p>
-      {error ? <Notice kind="error">{error}</Notice> : null}
-      <div className="form-actions">
-        <button type="submit" className="danger" disabled={busy}>
-          {busy ? 'Deleting…' : 'Delete this rule'}
-        </button>
-        <button ref={cancel} type="button" className="secondary" onClick={props.onCancel}>
-          Cancel
-        </button>
-      </div>
-    </form>
+    </ConfirmDelete>
   );
 }
 

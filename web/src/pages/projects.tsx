@@ -1,16 +1,9 @@
-import {
-  type FormEvent,
-  type KeyboardEvent,
-  type ReactNode,
-  useCallback,
-  useEffect,
-  useRef,
-  useState,
-} from 'react';
+import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, api, describeError } from '../api';
 import { Link } from '../router';
 import type { Org, Page, Project, Team } from '../types';
 import { Field, formatTime, Loading, Notice, PageHeader } from '../ui';
+import { ConfirmDelete, useDeletion } from './confirm-delete';
 
 /** The outcome of the page's last deletion. */
 interface Message {
@@ -175,13 +168,6 @@ export function ProjectsPage(props: { token: string; org: Org; manage: boolean }
   );
 }
 
-/** Escape cancels a confirmation, as it closes a dialog. */
-function cancelOnEscape(onCancel: () => void) {
-  return (event: KeyboardEvent) => {
-    if (event.key === 'Escape') onCancel();
-  };
-}
-
 /**
  * Asks for the project's slug before deleting it: the deletion takes its data with it and cannot be
  * undone, so a click alone, or the wrong project's row, must not do it.
@@ -195,41 +181,31 @@ function ConfirmProjectDeletion(props: {
 }): ReactNode {
   const { project } = props;
   const [typed, setTyped] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const deletion = useDeletion();
   const input = useRef<HTMLInputElement>(null);
   useEffect(() => input.current?.focus(), []);
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    if (typed !== project.slug) return;
-    setBusy(true);
-    setError(null);
-    try {
-      await api(props.token, 'DELETE', props.path);
-      props.onDeleted();
-    } catch (e) {
-      setError(describeError(e));
-      setBusy(false);
-    }
-  };
-
   return (
-    <form
-      className="confirm-delete"
-      aria-label={`Delete project ${project.name}`}
-      onSubmit={submit}
-      onKeyDown={cancelOnEscape(props.onCancel)}
-      noValidate
+    <ConfirmDelete
+      label={`Delete project ${project.name}`}
+      title={`Delete the project “${project.name}”?`}
+      deleteLabel="Delete this project"
+      deletion={deletion}
+      blocked={typed !== project.slug}
+      onConfirm={() =>
+        void deletion.run(async () => {
+          await api(props.token, 'DELETE', props.path);
+          props.onDeleted();
+        })
+      }
+      onCancel={props.onCancel}
     >
-      <h4>Delete the project “{project.name}”?</h4>
       <p>
         Its events, its issues and their history, its alert rules and its releases are deleted, and its DSN
         stops taking events at once. What still waits to be sent about it is not sent.{' '}
         <strong>This cannot be undone.</strong>
       </p>
       <p className="muted small">What was already sent stays in the history until retention removes it.</p>
-      {error ? <Notice kind="error">{error}</Notice> : null}
       <Field label={`Type ${project.slug} to confirm`}>
         {(ids) => (
           <input
@@ -243,15 +219,7 @@ function ConfirmProjectDeletion(props: {
           />
         )}
       </Field>
-      <div className="form-actions">
-        <button type="submit" className="danger" disabled={typed !== project.slug || busy}>
-          {busy ? 'Deleting…' : 'Delete this project'}
-        </button>
-        <button type="button" className="secondary" onClick={props.onCancel}>
-          Cancel
-        </button>
-      </div>
-    </form>
+    </ConfirmDelete>
   );
 }
 
@@ -267,56 +235,45 @@ function ConfirmTeamDeletion(props: {
   onDeleted: () => void;
 }): ReactNode {
   const { team } = props;
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const deletion = useDeletion();
   const [rulesSendToIt, setRulesSendToIt] = useState<string | null>(null);
   // Focus starts on the safe choice: Enter pressed twice must not delete the team anyway.
   const cancel = useRef<HTMLButtonElement>(null);
   useEffect(() => cancel.current?.focus(), []);
 
-  const remove = async (force: boolean) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await api(props.token, 'DELETE', force ? `${props.path}?force=true` : props.path);
-      props.onDeleted();
-    } catch (e) {
-      if (e instanceof ApiError && e.status === 409) setRulesSendToIt(e.message);
-      else setError(describeError(e));
-      setBusy(false);
-    }
-  };
+  const remove = (force: boolean) =>
+    deletion.run(
+      async () => {
+        await api(props.token, 'DELETE', force ? `${props.path}?force=true` : props.path);
+        props.onDeleted();
+      },
+      (e) => {
+        if (!(e instanceof ApiError && e.status === 409)) return false;
+        setRulesSendToIt(e.message);
+        return true;
+      },
+    );
 
   return (
-    <form
-      className="confirm-delete"
-      aria-label={`Delete team ${team.name}`}
-      onSubmit={(event) => {
-        event.preventDefault();
-        void remove(rulesSendToIt !== null);
-      }}
-      onKeyDown={cancelOnEscape(props.onCancel)}
+    <ConfirmDelete
+      label={`Delete team ${team.name}`}
+      title={`Delete the team “${team.name}”?`}
+      deleteLabel={rulesSendToIt ? 'Delete anyway' : 'Delete this team'}
+      deletion={deletion}
+      onConfirm={() => void remove(rulesSendToIt !== null)}
+      onCancel={props.onCancel}
+      cancelRef={cancel}
     >
-      <h4>Delete the team “{team.name}”?</h4>
       <p>
         Issues assigned to it become unassigned, and it leaves the projects and ownership rules that name it.
         Its members stay in the organization. <strong>This cannot be undone.</strong>
       </p>
-      {error ? <Notice kind="error">{error}</Notice> : null}
       {rulesSendToIt ? (
         <>
           <Notice kind="error">{rulesSendToIt}</Notice>
           <p>Delete it anyway and those rules send it nothing from then on; the history says why.</p>
         </>
       ) : null}
-      <div className="form-actions">
-        <button type="submit" className="danger" disabled={busy}>
-          {busy ? 'Deleting…' : rulesSendToIt ? 'Delete anyway' : 'Delete this team'}
-        </button>
-        <button ref={cancel} type="button" className="secondary" onClick={props.onCancel}>
-          Cancel
-        </button>
-      </div>
-    </form>
+    </ConfirmDelete>
   );
 }
