@@ -437,6 +437,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
       claimed,
       releaseDeferred: release.release,
       decisions,
+      throttle,
       onIntegrationsChanged: references.onIntegrationsForgotten,
       onTemplatesChanged: templatesChanged.subscribe,
       onMembersChanged: membersChanged.subscribe,

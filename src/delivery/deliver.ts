@@ -9,6 +9,7 @@ import type { Database, DeliveryTable } from '../store/schema.js';
 import { isolatedWrites } from '../store/turn-batch.js';
 import type { RenderContext } from '../templates/render-context.js';
 import { renderNotification, type TemplateOverride } from '../templates/render-notification.js';
+import type { ThrottleStage } from '../throttle/throttle-stage.js';
 import {
   type Channel,
   type ChannelKind,
@@ -134,6 +135,11 @@ export interface DeliverDeps {
    * is taken (fallback-chain.ts). Absent: every step is sent as the chain names it.
    */
   readonly decisions?: PreferenceDecisions;
+  /**
+   * The throttle stage a fallback step that goes out at once passes, as fan-out's deliveries do
+   * (fallback-chain.ts). Absent: steps are not limited.
+   */
+  readonly throttle?: ThrottleStage;
   /** A notification this process created lately, so it is not read back (undefined: read it). */
   readonly recentNotification?: (id: string) => DeliveryNotification | undefined;
   /** Random source for jitter (tests pin it). */
@@ -218,7 +224,7 @@ export function deliverer(deps: DeliverDeps) {
   }
 
   /** The next delivery of a fallback chain, written with the outcome that ended this one. */
-  const fallback = fallbackChain(deps.decisions);
+  const fallback = fallbackChain(deps.decisions, deps.throttle);
 
   /**
    * Writes the outcomes of the sends that ended in one turn of the event loop (see turnBatch) in one

@@ -1,10 +1,11 @@
 import type { Transaction } from 'kysely';
-import { notificationPayload } from '../notifications/notification-store.js';
+import { notificationPayload, storedNotification } from '../notifications/notification-store.js';
 import { notificationType } from '../notifications/registry.js';
 import type { PreferenceDecisions } from '../preferences/decisions.js';
 import { enqueueJobs } from '../queue/queue.js';
 import type { Database, DeliveryTable, NotificationTable } from '../store/schema.js';
 import { decideAgain } from '../throttle/decide-again.js';
+import type { ThrottleStage } from '../throttle/throttle-stage.js';
 import { insertDelivery } from './delivery-statements.js';
 import { nextFallback, personalIntegrations } from './personal-routing.js';
 
@@ -30,9 +31,13 @@ export type FallbackChain = (
  * (throttle/deferred-release.ts), so a message that could not reach someone at night waits for the
  * morning instead of waking them on another channel. Critical messages pass quiet hours, as in fan-out.
  * Only people have settings: other recipients, and every step when `decisions` is absent, go on as the
- * chain names them.
+ * chain names them. A step that is to go out at once then passes the throttle stage as fan-out's
+ * deliveries do: past the recipient's limit on that channel, or into an open digest of theirs, it is
+ * held (`digested`) and the digest delivers it; the chain ends there, the message being on its way.
+ * (The digest window a chat rule action may ask for is the action's own channel's: a step onto chat
+ * is limited, not windowed.)
  */
-export function fallbackChain(decisions?: PreferenceDecisions): FallbackChain {
+export function fallbackChain(decisions?: PreferenceDecisions, throttle?: ThrottleStage): FallbackChain {
   /** The step `row` as the person's settings now decide it. */
   async function decided(
     trx: Transaction<Database>,
@@ -84,9 +89,21 @@ export function fallbackChain(decisions?: PreferenceDecisions): FallbackChain {
     for (;;) {
       const next = nextFallback(from, integrations, now);
       if (!next) return [];
-      const row = about ? await decided(trx, next, about, now) : next;
+      let row = about ? await decided(trx, next, about, now) : next;
+      let held: string[] = [];
+      if (about && throttle && row.status === 'pending') {
+        const throttled = await throttle(trx, {
+          notification: storedNotification(about),
+          rows: [row],
+          routes: [],
+          now,
+        });
+        row = throttled.rows[0] ?? row;
+        held = await enqueueJobs(trx, throttled.jobs, now);
+      }
       // One written already (a fan-out or an earlier step took this channel) ends the chain.
-      if (!(await insertDelivery(trx, row))) return [];
+      if (!(await insertDelivery(trx, row))) return held;
+      if (row.status === 'digested') return held;
       if (row.status === 'pending' || row.status === 'deferred')
         return enqueueJobs(
           trx,

@@ -59,6 +59,21 @@ export interface StoredNotification {
   readonly createdAt: number;
 }
 
+/** A notification's row as the stages that act on it read it. */
+export function storedNotification(row: NotificationTable): StoredNotification {
+  return {
+    id: row.id,
+    orgId: row.org_id,
+    projectId: row.project_id,
+    type: row.type,
+    issueId: row.issue_id,
+    eventId: row.event_id,
+    ruleIds: JSON.parse(row.rule_ids) as string[],
+    payload: notificationPayload(row),
+    createdAt: row.created_at,
+  };
+}
+
 type Db = Kysely<Database> | Transaction<Database>;
 
 // Every firing runs these: compiled once (see store/prepared-rows.ts).
@@ -103,20 +118,6 @@ export function notificationStore(deps: { db: Kysely<Database>; clock: Clock }) 
   function keep(row: NotificationWithArrival): void {
     if (kept.size >= KEPT_NOTIFICATIONS) kept.delete(kept.keys().next().value as string);
     kept.set(row.id, { row });
-  }
-
-  function toStored(row: NotificationTable): StoredNotification {
-    return {
-      id: row.id,
-      orgId: row.org_id,
-      projectId: row.project_id,
-      type: row.type,
-      issueId: row.issue_id,
-      eventId: row.event_id,
-      ruleIds: JSON.parse(row.rule_ids) as string[],
-      payload: notificationPayload(row),
-      createdAt: row.created_at,
-    };
   }
 
   /**
@@ -202,11 +203,11 @@ export function notificationStore(deps: { db: Kysely<Database>; clock: Clock }) 
     async get(id: string): Promise<StoredNotification | null> {
       const known = kept.get(id);
       if (known) {
-        known.stored ??= toStored(known.row);
+        known.stored ??= storedNotification(known.row);
         return known.stored;
       }
       const row = (await selectNotification(deps.db, { id })).rows[0];
-      return row ? toStored(row) : null;
+      return row ? storedNotification(row) : null;
     },
 
     /** The row of a notification created by this process lately, or undefined: read it from the database. */

@@ -434,4 +434,50 @@ describe.skipIf(SKIP_PROFILE)('fallback channels', () => {
       expect(slackCalls.slice(callsBefore)).toEqual(['users.lookupByEmail']);
     });
   });
+
+  it("a fallback step past the person's limit on its channel waits in their digest, as fan-out's would", async () => {
+    clock.set(at('2026-03-06T12:00:00Z'));
+    await h.request('POST', '/api/v1/orgs', { slug: 'flood' });
+    await h.request('POST', '/api/v1/orgs/flood/projects', { slug: 'app' });
+    await connectSmtp(h, (smtp.server.address() as { port: number }).port, 'flood');
+    const limits = await h.request('PUT', '/api/v1/orgs/flood/throttle', {
+      limits: { inapp: { limit: 1, windowSeconds: 3600 } },
+    });
+    expect(limits.status, limits.text).toBe(200);
+    const ivy = (await h.request('POST', '/api/v1/orgs/flood/members', { email: 'ivy@flood.test' })).body
+      .userId;
+    const rule = await h.request('POST', '/api/v1/projects/flood/app/rules', {
+      name: 'Email, else inbox',
+      conditions: [{ id: 'first_seen_event' }],
+      actions: [{ id: 'notify_email', targetType: 'Member', targetIdentifier: ivy, fallback: ['inapp'] }],
+    });
+    expect(rule.status, rule.text).toBe(201);
+    const raise = async (message: string): Promise<string> => {
+      const event = await h.request('POST', '/api/v1/projects/flood/app/events', { message });
+      expect(event.status).toBe(202);
+      await settle();
+      return event.body.issueId;
+    };
+    const inboxStep = async (issue: string) =>
+      (await deliveries('flood', issue)).find((d) => d.channel === 'inapp');
+
+    // Every email is refused (550): each alert falls back to the inbox, which takes one an hour.
+    const first = await raise('Disk full');
+    expect(await inboxStep(first)).toMatchObject({ status: 'sent' });
+    const second = await raise('Certificate expired');
+    const email = (await deliveries('flood', second)).find((d) => d.channel === 'email')!;
+    expect(email).toMatchObject({ status: 'dead', reason: 'smtp_550' });
+    expect(await inboxStep(second)).toMatchObject({
+      status: 'digested',
+      reason: 'throttled',
+      fallbackOf: email.id,
+    });
+    expect(await inboxTitles(ivy)).toEqual([expect.stringContaining('Disk full')]);
+
+    // The digest goes out on its schedule (5 minutes after it opened): the held message with it.
+    clock.set(at('2026-03-06T12:05:00Z'));
+    await settle();
+    expect(await inboxTitles(ivy)).toHaveLength(2);
+    expect((await inboxTitles(ivy)).join(' ')).toContain('Certificate expired');
+  });
 });
