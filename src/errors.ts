@@ -10,6 +10,7 @@ export const ERROR_CODES = [
   'idempotency_mismatch',
   'rate_limited',
   'unsupported_media_type',
+  'unavailable',
   'internal',
 ] as const;
 
@@ -93,6 +94,19 @@ export class RateLimitedError extends HeraldError {
 
   constructor(retryAfterSeconds: number, message = 'Too many requests') {
     super('rate_limited', 429, message);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/**
+ * 503: a part this answer needs (Redis, in a cluster) cannot answer now; `retryAfterSeconds` becomes the
+ * `Retry-After` header. Nothing was done: the request may be sent again as it is.
+ */
+export class UnavailableError extends HeraldError {
+  readonly retryAfterSeconds: number;
+
+  constructor(retryAfterSeconds: number, message: string, cause?: unknown) {
+    super('unavailable', 503, message, { cause });
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }

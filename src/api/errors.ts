@@ -1,6 +1,12 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { type FieldProblem, HeraldError, RateLimitedError, ValidationError } from '../errors.js';
+import {
+  type FieldProblem,
+  HeraldError,
+  RateLimitedError,
+  UnavailableError,
+  ValidationError,
+} from '../errors.js';
 
 const FASTIFY_ERRORS: Readonly<Record<string, () => HeraldError>> = {
   FST_ERR_CTP_BODY_TOO_LARGE: () =>
@@ -48,7 +54,10 @@ function contextName(context: string): string {
 /** Fastify error handler: logs server errors, answers with the error body. */
 export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const herald = toHeraldError(error);
-  if (herald.status >= 500) request.log.error({ err: error }, 'request failed');
-  if (herald instanceof RateLimitedError) reply.header('retry-after', String(herald.retryAfterSeconds));
+  // An unavailable part is logged where it was met, without what a request failure line would carry.
+  if (herald.status >= 500 && !(herald instanceof UnavailableError))
+    request.log.error({ err: error }, 'request failed');
+  if (herald instanceof RateLimitedError || herald instanceof UnavailableError)
+    reply.header('retry-after', String(herald.retryAfterSeconds));
   return reply.code(herald.status).send(herald.toBody());
 }

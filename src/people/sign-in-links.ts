@@ -8,7 +8,7 @@ import {
   PermanentDeliveryError,
   TransientDeliveryError,
 } from '../delivery/channel.js';
-import { RateLimitedError } from '../errors.js';
+import { RateLimitedError, UnavailableError } from '../errors.js';
 import { sha256Hex } from '../security/sha256.js';
 import type { Database } from '../store/schema.js';
 import { translator } from '../templates/i18n/translator.js';
@@ -22,6 +22,9 @@ export const SIGN_IN_LINK_TTL_MS = 15 * 60_000;
  * to flood a mailbox.
  */
 export const SIGN_IN_LINK_LIMIT: ChannelLimit = { limit: 5, windowSeconds: SIGN_IN_LINK_TTL_MS / 1000 };
+
+/** When to ask again for a link that could not be counted: about the time Redis takes to be back. */
+const SIGN_IN_UNAVAILABLE_RETRY_SECONDS = 30;
 
 const escapeHtml = (text: string) =>
   text.replace(
@@ -137,13 +140,24 @@ export function signInLinks(deps: SignInLinkDeps) {
       const address = email.trim().toLowerCase();
       // Counted before anything is looked up, and by a hash: the buckets keep no list of the addresses
       // people tried.
-      const { taken, waitMs } = await deps.limiter.takeMany(
-        db,
-        `sign-in:${sha256Hex(address)}`,
-        SIGN_IN_LINK_LIMIT,
-        1,
-        now,
-      );
+      let answer: { taken: boolean; waitMs: number };
+      try {
+        answer = await deps.limiter.takeMany(db, `sign-in:${sha256Hex(address)}`, SIGN_IN_LINK_LIMIT, 1, now);
+      } catch (error) {
+        // The cap cannot be checked (Redis away, in a cluster): no link is sent uncounted, and the person
+        // is told to try again rather than shown an internal error. Ingest admits in that case instead:
+        // dropping a service's events loses them, where a sign-in can be asked for again.
+        deps.logger.warn(
+          { code: (error as { code?: unknown }).code ?? null },
+          'sign-in link refused: its limit could not be checked',
+        );
+        throw new UnavailableError(
+          SIGN_IN_UNAVAILABLE_RETRY_SECONDS,
+          `Sign-in links cannot be sent for a moment; ask again in ${waitText(SIGN_IN_UNAVAILABLE_RETRY_SECONDS)}`,
+          error,
+        );
+      }
+      const { taken, waitMs } = answer;
       if (!taken) {
         const retryAfter = Math.max(1, Math.ceil(waitMs / 1000));
         throw new RateLimitedError(

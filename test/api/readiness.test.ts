@@ -1,11 +1,10 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ManualClock } from '../../src/clock.js';
 import { startHttpPeer, type TestPeer } from '../../src/delivery/channel-test-kit.js';
 import { startHerald, type TestHerald } from '../helpers/herald.js';
 import { SKIP_PROFILE, TEST_REDIS_URL } from '../helpers/profile.js';
 import { parsePromText, sampleValue } from '../helpers/prom-text.js';
-import { dropRedisPrefix, freshRedisPrefix, SKIP_REDIS } from '../helpers/redis.js';
+import { closedPort, dropRedisPrefix, freshRedisPrefix, SKIP_REDIS } from '../helpers/redis.js';
 
 /**
  * An API process whose workers are behind: `/readyz` shows the work waiting, by kind, and how long the
@@ -109,15 +108,6 @@ describe.skipIf(SKIP_PROFILE)('/readyz queue detail', () => {
     expect(Object.keys(schema.properties)).toEqual(['status', 'checks', 'queue']);
   });
 });
-
-/** A loopback port nothing listens on: taken from the system, then given back. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /**
  * The cluster profile's Redis in `/readyz`: checked with a PING when Redis is configured, and a Redis

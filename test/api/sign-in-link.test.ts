@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ManualClock } from '../../src/clock.js';
 import { connectSmtp, startHerald, type TestHerald } from '../helpers/herald.js';
 import { SKIP_PROFILE } from '../helpers/profile.js';
+import { closedPort, freshRedisPrefix } from '../helpers/redis.js';
 
 /** A member asks for a sign-in link, gets it by email, and it works once, for 15 minutes. */
 describe.skipIf(SKIP_PROFILE)('one-time sign-in links by email', () => {
@@ -228,5 +229,44 @@ describe.skipIf(SKIP_PROFILE)('one-time sign-in links by email', () => {
     expect(order).toEqual(['released', 'stopped']);
     expect(mails.at(-1)!.to).toContain('fay@acme.test');
     expect(other.logs.join('\n')).not.toContain('sign-in link not sent');
+  });
+});
+
+/**
+ * In a cluster the cap on links for one address lives in Redis. While Redis is down nothing can count
+ * the asks: no link is sent uncounted, and the form says to try again instead of failing with a 500.
+ */
+describe.skipIf(SKIP_PROFILE)('sign-in links while Redis is down', () => {
+  it('answers 503 with Retry-After, logs why without the address, and sends nothing', async () => {
+    const h = await startHerald({
+      role: 'api',
+      redisUrl: `redis://127.0.0.1:${await closedPort()}`,
+      redisPrefix: freshRedisPrefix(),
+    });
+    try {
+      await h.request('POST', '/api/v1/orgs', { slug: 'acme' });
+      await h.request('POST', '/api/v1/orgs/acme/members', { email: 'ana@acme.test' });
+      const answer = await h.request(
+        'POST',
+        '/api/v1/auth/email-link',
+        { email: 'ana@acme.test' },
+        { token: null },
+      );
+      expect(answer.status, answer.text).toBe(503);
+      expect(answer.headers.get('retry-after')).toBe('30');
+      expect(answer.body.error).toMatchObject({
+        code: 'unavailable',
+        message: 'Sign-in links cannot be sent for a moment; ask again in 30 seconds',
+      });
+      await h.engine.services.signInLinks.settled();
+      const lines = h.logs.map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(lines.filter((line) => line.msg === 'request failed')).toEqual([]);
+      expect(
+        lines.find((line) => line.msg === 'sign-in link refused: its limit could not be checked'),
+      ).toBeDefined();
+      expect(h.logs.join('\n')).not.toContain('ana@acme.test');
+    } finally {
+      await h.close();
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { TEST_REDIS_URL } from './profile.js';
 
@@ -54,4 +55,13 @@ export async function dropRedisPrefix(prefix: string): Promise<void> {
   } finally {
     client.disconnect();
   }
+}
+
+/** A loopback port nothing listens on (a Redis that is down): taken from the system, then given back. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }

@@ -15,7 +15,7 @@ export function signInRoutes(app: ApiApp | FastifyInstance, services: Services):
       schema: {
         tags: ['auth'],
         summary:
-          'Email a one-time sign-in link (15 minutes, one use); the answer is the same for any address, member or not: 202, or 429 with Retry-After once one address was asked for 5 times (one more every 3 minutes after that)',
+          'Email a one-time sign-in link (15 minutes, one use); the answer is the same for any address, member or not: 202, or 429 with Retry-After once one address was asked for 5 times (one more every 3 minutes after that); 503 with Retry-After, and nothing sent, while the count cannot be kept (Redis down in a cluster)',
         security: [],
         body: z.object({ email: z.email().max(320) }).strict(),
       },

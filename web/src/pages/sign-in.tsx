@@ -79,10 +79,13 @@ export function SignInPage(props: {
   );
 }
 
-/** What came of the last ask for a link: `waitSeconds` when too many were asked for the address. */
+/**
+ * What came of the last ask for a link: `waitSeconds` when too many were asked for the address, or when
+ * Herald cannot send links for a moment (503).
+ */
 type LinkAsk =
   | { readonly state: 'idle' | 'sending' | 'sent' | 'failed' }
-  | { readonly state: 'limited'; readonly waitSeconds: number | null };
+  | { readonly state: 'limited' | 'unavailable'; readonly waitSeconds: number | null };
 
 /** Asks Herald to email a one-time sign-in link (15 minutes, one use). */
 function EmailLinkForm(): ReactNode {
@@ -99,9 +102,12 @@ function EmailLinkForm(): ReactNode {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ email: email.trim() }),
       });
-      if (response.status === 429) {
+      if (response.status === 429 || response.status === 503) {
         const seconds = Number(response.headers.get('retry-after'));
-        setAsk({ state: 'limited', waitSeconds: seconds > 0 ? seconds : null });
+        setAsk({
+          state: response.status === 429 ? 'limited' : 'unavailable',
+          waitSeconds: seconds > 0 ? seconds : null,
+        });
         return;
       }
       setAsk({ state: response.ok ? 'sent' : 'failed' });
@@ -124,6 +130,11 @@ function EmailLinkForm(): ReactNode {
         <Notice kind="error">
           Too many links were asked for this address. Ask again {waitText(ask.waitSeconds)}. A link emailed
           already works for 15 minutes after it was sent.
+        </Notice>
+      ) : null}
+      {ask.state === 'unavailable' ? (
+        <Notice kind="error">
+          Links cannot be sent for a moment. Ask again {waitText(ask.waitSeconds)}.
         </Notice>
       ) : null}
       <Field label="Email">
