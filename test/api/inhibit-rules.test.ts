@@ -146,6 +146,31 @@ describe.skipIf(SKIP_PROFILE)('inhibit rules API', () => {
     expect((await h.request('GET', RULES, undefined, { token: null })).status).toBe(401);
   });
 
+  it('refuses a project its 101st rule, naming the limit; deleting one makes room', async () => {
+    await h.request('POST', '/api/v1/orgs/ops/projects', { slug: 'busy' });
+    const BUSY = '/api/v1/projects/ops/busy/inhibit-rules';
+    const ids: string[] = [];
+    for (let i = 0; i < 100; i++) {
+      const created = await h.request('POST', BUSY, body({ comment: `rule ${i}` }));
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      ids.push(created.body.id);
+    }
+    const full = {
+      code: 'conflict',
+      message: 'The project has 100 inhibit rules: delete some before adding more',
+    };
+    const refused = await h.request('POST', BUSY, body());
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject(full);
+    expect((await h.request('GET', BUSY)).body.data).toHaveLength(100);
+
+    expect((await h.request('DELETE', `${BUSY}/${ids[0]}`)).status).toBe(204);
+    expect((await h.request('POST', BUSY, body())).status).toBe(201);
+    expect((await h.request('POST', BUSY, body())).body.error).toMatchObject(full);
+    // Other projects of the organization have room of their own.
+    expect((await h.request('POST', RULES, body())).status).toBe(201);
+  });
+
   it('is documented in the OpenAPI document', async () => {
     const doc = (await h.request('GET', '/api/v1/openapi.json', undefined, { token: null })).body;
     expect(Object.keys(doc.paths)).toEqual(

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { SKIP_PROFILE } from '../helpers/profile.js';
 const SILENCES = '/api/v1/projects/ops/infra/silences';
 const AM = '/api/v1/projects/ops/infra/alertmanager/api/v2';
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 /** Sets up org `ops` with project `infra`, an owner and a member with personal tokens, and an API key. */
@@ -182,6 +184,84 @@ describe.skipIf(SKIP_PROFILE)('silences API', () => {
     expect((await h.request('GET', `${AM}/silence/${made.id}`, undefined, { token: rival })).status).toBe(
       404,
     );
+  });
+
+  it('refuses a silence past 1,000 pending or active ones, through both APIs; ended ones do not count', async () => {
+    // A project with a year of ended maintenance windows behind it and 999 silences in force; inserted
+    // directly, as a thousand API calls would only slow the test down.
+    await h.request('POST', '/api/v1/orgs/ops/projects', { slug: 'busy' });
+    const db = h.engine.store.db;
+    const project = await db
+      .selectFrom('projects')
+      .innerJoin('organizations', 'organizations.id', 'projects.org_id')
+      .select(['projects.id', 'projects.org_id'])
+      .where('organizations.slug', '=', 'ops')
+      .where('projects.slug', '=', 'busy')
+      .executeTakeFirstOrThrow();
+    const now = clock.now();
+    const row = (startsIn: number, endsIn: number) => ({
+      id: randomUUID(),
+      org_id: project.org_id,
+      project_id: project.id,
+      matchers: JSON.stringify([{ name: 'instance', value: 'db-1', isRegex: false, isEqual: true }]),
+      starts_at: now + startsIn,
+      ends_at: now + endsIn,
+      created_by: 'Olga',
+      comment: 'Maintenance',
+      created_at: now,
+      updated_at: now,
+    });
+    const rows = [
+      // An hour's window every 8 hours over the past year, all ended.
+      ...Array.from({ length: 1000 }, (_, i) =>
+        row(-365 * DAY + i * 8 * HOUR, -365 * DAY + i * 8 * HOUR + HOUR),
+      ),
+      ...Array.from({ length: 500 }, () => row(-HOUR, DAY)), // active
+      ...Array.from({ length: 498 }, () => row(DAY, 2 * DAY)), // pending: they count too
+      row(-HOUR, HOUR / 2), // active, ends in half an hour
+    ];
+    for (let i = 0; i < rows.length; i += 500)
+      await db
+        .insertInto('silences')
+        .values(rows.slice(i, i + 500))
+        .execute();
+    const BUSY = '/api/v1/projects/ops/busy/silences';
+    const BUSY_AM = '/api/v1/projects/ops/busy/alertmanager/api/v2/silences';
+    const full = {
+      code: 'conflict',
+      message: 'The project has 1000 silences pending or active: expire some before adding more',
+    };
+
+    const thousandth = await h.request('POST', BUSY, body());
+    expect(thousandth.status, JSON.stringify(thousandth.body)).toBe(201);
+    const refused = await h.request('POST', BUSY, body());
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject(full);
+    const refusedAm = await h.request('POST', BUSY_AM, body({ startsAt: at(0) }));
+    expect(refusedAm.status).toBe(409);
+    expect(refusedAm.body.error).toMatchObject(full);
+
+    // Replacing one (new matchers) ends it as the new one starts: the count stays, so it is allowed.
+    const replaced = await h.request(
+      'POST',
+      BUSY_AM,
+      body({ id: thousandth.body.id, startsAt: at(0), matchers: [{ name: 'instance', value: 'db-2' }] }),
+    );
+    expect(replaced.status, JSON.stringify(replaced.body)).toBe(200);
+    expect((await h.request('GET', `${BUSY}/${thousandth.body.id}`)).body.status.state).toBe('expired');
+
+    // Expiring one makes room for one.
+    expect((await h.request('DELETE', `${BUSY}/${replaced.body.silenceID}`)).status).toBe(204);
+    expect((await h.request('POST', BUSY, body())).status).toBe(201);
+    expect((await h.request('POST', BUSY, body())).status).toBe(409);
+
+    // So does one that runs out on its own.
+    clock.advance(HOUR / 2);
+    const afterEnd = await h.request('POST', BUSY_AM, body({ startsAt: at(0) }));
+    expect(afterEnd.status, JSON.stringify(afterEnd.body)).toBe(200);
+    expect((await h.request('POST', BUSY_AM, body({ startsAt: at(0) }))).status).toBe(409);
+    // Other projects of the organization have room of their own.
+    expect((await h.request('POST', SILENCES, body())).status).toBe(201);
   });
 
   it('is documented in the OpenAPI document', async () => {
