@@ -30,10 +30,12 @@ describe.skipIf(SKIP_PROFILE)('Slack interactions', () => {
   /** What Herald sent to the payloads' `response_url`s. */
   const responses: Record<string, unknown>[] = [];
   const lookups: string[] = [];
-  /** The email each Slack user's profile shows. */
-  const profiles: Record<string, string> = {
-    U_ANA: 'Ana@Acme.test',
-    U_EVE: 'eve@elsewhere.test',
+  /** The email each Slack user's profile shows, and the language they set in Slack. */
+  const profiles: Record<string, { email: string; locale?: string }> = {
+    U_ANA: { email: 'Ana@Acme.test' },
+    U_EVE: { email: 'eve@elsewhere.test' },
+    U_JONAS: { email: 'jonas@acme.test', locale: 'en-US' },
+    U_CHLOE: { email: 'chloe@elsewhere.test', locale: 'fr-FR' },
   };
   let ana = '';
   let ben = '';
@@ -50,8 +52,12 @@ describe.skipIf(SKIP_PROFILE)('Slack interactions', () => {
       expect(req.headers.authorization).toBe('Bearer xoxb-test-token');
       if (req.url === '/api/users.info') {
         lookups.push(String(args.user));
-        const email = profiles[String(args.user)];
-        return void res.end(JSON.stringify({ ok: true, user: { id: args.user, profile: { email } } }));
+        const profile = profiles[String(args.user)];
+        // As Slack does: the locale only when asked for.
+        const locale = args.include_locale === 'true' ? profile?.locale : undefined;
+        return void res.end(
+          JSON.stringify({ ok: true, user: { id: args.user, profile: { email: profile?.email }, locale } }),
+        );
       }
       if (req.url === '/api/users.lookupByEmail') {
         return void res.end(JSON.stringify({ ok: true, user: { id: `U_${args.email}` } }));
@@ -247,6 +253,51 @@ describe.skipIf(SKIP_PROFILE)('Slack interactions', () => {
     ]);
     expect((await issue(issueId)).resolvedAt).toBe(resolvedAt);
     expect((await alertDelivery(issueId)).status).toBe('sent');
+  });
+
+  it('tells a member who reads Herald in German, in German, that the issue is already resolved', async () => {
+    const jonas = await h.request('POST', '/api/v1/orgs/acme/members', {
+      email: 'jonas@acme.test',
+      name: 'Jonas',
+      locale: 'de',
+    });
+    expect(jonas.status).toBe(201);
+    const { issueId, post } = await alert();
+    expect((await h.request('PATCH', `/api/v1/issues/${issueId}`, { status: 'resolved' })).status).toBe(200);
+    await settle();
+    // His Slack account is set to English: Herald's own setting for him is what counts.
+    const body = pressed(post, 'herald_issue_resolve', 'U_JONAS');
+    const answered = responses.length;
+    expect((await send(body, signature(body))).status).toBe(200);
+    expect(responses.slice(answered)).toEqual([
+      {
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: 'Dieses Problem ist bereits gelöst; es wurde nichts geändert.',
+      },
+    ]);
+  });
+
+  it('answers a presser Herald cannot tell who they are in the language of their Slack account, else in English', async () => {
+    const { issueId, post } = await alert();
+    const answered = responses.length;
+    const french = pressed(post, 'herald_issue_resolve', 'U_CHLOE');
+    expect((await send(french, signature(french))).status).toBe(200);
+    const english = pressed(post, 'herald_issue_resolve', 'U_EVE');
+    expect((await send(english, signature(english))).status).toBe(200);
+    expect(responses.slice(answered)).toEqual([
+      {
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: 'Aucun membre de l’organisation Acme dans Herald n’a l’adresse e-mail de votre compte Slack (chloe@elsewhere.test) ; rien n’a été modifié. Demandez à un propriétaire de vous ajouter.',
+      },
+      {
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: 'No member of Acme in Herald has the email address of your Slack account (eve@elsewhere.test); nothing was changed. Ask an owner to add you.',
+      },
+    ]);
+    expect((await issue(issueId)).status).toBe('unresolved');
   });
 
   it('assigns the issue to the member who pressed Assign to me', async () => {

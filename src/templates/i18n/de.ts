@@ -79,6 +79,23 @@ export const de: Catalog = {
   'chatAction.resolved': 'Gelöst von {name}',
   'chatAction.ignored': 'Ignoriert von {name}',
   'chatAction.assigned': 'Zugewiesen an {name}',
+  'chatAction.alreadyResolved': 'Dieses Problem ist bereits gelöst; es wurde nichts geändert.',
+  'chatAction.alreadyIgnored': 'Dieses Problem wird bereits ignoriert; es wurde nichts geändert.',
+  'chatAction.alreadyAssigned': 'Dieses Problem ist Ihnen bereits zugewiesen; es wurde nichts geändert.',
+  'chatAction.otherIssue': 'Diese Nachricht betrifft nicht dieses Problem; es wurde nichts geändert.',
+  'chatAction.connectionDisabled':
+    'Die Slack-Verbindung von Herald ist deaktiviert; es wurde nichts geändert.',
+  'chatAction.connectionMisconfigured':
+    'Die Slack-Verbindung von Herald ist falsch konfiguriert; es wurde nichts geändert.',
+  'chatAction.profileUnreadable':
+    'Herald konnte Ihr Slack-Profil nicht lesen ({code}); es wurde nichts geändert. Die Slack-App benötigt die Berechtigungen users:read und users:read.email.',
+  'chatAction.profileNoEmail':
+    'Ihr Slack-Profil enthält keine E-Mail-Adresse, daher kann Herald Sie nicht zuordnen; es wurde nichts geändert.',
+  'chatAction.notMember':
+    'Kein Mitglied von {org} in Herald hat die E-Mail-Adresse Ihres Slack-Kontos ({email}); es wurde nichts geändert. Bitten Sie einen Inhaber, Sie hinzuzufügen.',
+  'chatAction.notMemberOfThisOrg':
+    'Kein Mitglied dieser Organisation in Herald hat die E-Mail-Adresse Ihres Slack-Kontos ({email}); es wurde nichts geändert. Bitten Sie einen Inhaber, Sie hinzuzufügen.',
+  'chatAction.failed': 'Herald konnte das Problem nicht ändern: {reason}.',
 
   'release.subject': 'Release {version} in {project} erstellt',
   'release.intro': 'Ein neues Release von {project} mit {commits}',

@@ -80,6 +80,21 @@ export const en = {
   'chatAction.resolved': 'Resolved by {name}',
   'chatAction.ignored': 'Ignored by {name}',
   'chatAction.assigned': 'Assigned to {name}',
+  'chatAction.alreadyResolved': 'This issue is already resolved; nothing was changed.',
+  'chatAction.alreadyIgnored': 'This issue is already ignored; nothing was changed.',
+  'chatAction.alreadyAssigned': 'This issue is already assigned to you; nothing was changed.',
+  'chatAction.otherIssue': 'This message is not about that issue; nothing was changed.',
+  'chatAction.connectionDisabled': 'Herald’s Slack connection is disabled; nothing was changed.',
+  'chatAction.connectionMisconfigured': 'Herald’s Slack connection is misconfigured; nothing was changed.',
+  'chatAction.profileUnreadable':
+    'Herald could not read your Slack profile ({code}); nothing was changed. The Slack app needs the users:read and users:read.email scopes.',
+  'chatAction.profileNoEmail':
+    'Your Slack profile shows no email address, so Herald cannot tell who you are; nothing was changed.',
+  'chatAction.notMember':
+    'No member of {org} in Herald has the email address of your Slack account ({email}); nothing was changed. Ask an owner to add you.',
+  'chatAction.notMemberOfThisOrg':
+    'No member of this organization in Herald has the email address of your Slack account ({email}); nothing was changed. Ask an owner to add you.',
+  'chatAction.failed': 'Herald could not change the issue: {reason}.',
 
   'release.subject': 'Release {version} created in {project}',
   'release.intro': 'A new release of {project} with {commits}',

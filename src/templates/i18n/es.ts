@@ -79,6 +79,23 @@ export const es: Catalog = {
   'chatAction.resolved': 'Resuelto por {name}',
   'chatAction.ignored': 'Ignorado por {name}',
   'chatAction.assigned': 'Asignado a {name}',
+  'chatAction.alreadyResolved': 'Este problema ya está resuelto; no se ha cambiado nada.',
+  'chatAction.alreadyIgnored': 'Este problema ya está ignorado; no se ha cambiado nada.',
+  'chatAction.alreadyAssigned': 'Este problema ya está asignado a ti; no se ha cambiado nada.',
+  'chatAction.otherIssue': 'Este mensaje no trata de ese problema; no se ha cambiado nada.',
+  'chatAction.connectionDisabled':
+    'La conexión de Herald con Slack está desactivada; no se ha cambiado nada.',
+  'chatAction.connectionMisconfigured':
+    'La conexión de Herald con Slack está mal configurada; no se ha cambiado nada.',
+  'chatAction.profileUnreadable':
+    'Herald no pudo leer tu perfil de Slack ({code}); no se ha cambiado nada. La aplicación de Slack necesita los permisos users:read y users:read.email.',
+  'chatAction.profileNoEmail':
+    'Tu perfil de Slack no muestra ninguna dirección de correo, así que Herald no puede saber quién eres; no se ha cambiado nada.',
+  'chatAction.notMember':
+    'Ningún miembro de {org} en Herald tiene la dirección de correo de tu cuenta de Slack ({email}); no se ha cambiado nada. Pide a un propietario que te añada.',
+  'chatAction.notMemberOfThisOrg':
+    'Ningún miembro de esta organización en Herald tiene la dirección de correo de tu cuenta de Slack ({email}); no se ha cambiado nada. Pide a un propietario que te añada.',
+  'chatAction.failed': 'Herald no pudo cambiar el problema: {reason}.',
 
   'release.subject': 'Versión {version} creada en {project}',
   'release.intro': 'Una nueva versión de {project} con {commits}',

@@ -79,6 +79,22 @@ export const fr: Catalog = {
   'chatAction.resolved': 'Résolu par {name}',
   'chatAction.ignored': 'Ignoré par {name}',
   'chatAction.assigned': 'Assigné à {name}',
+  'chatAction.alreadyResolved': 'Ce problème est déjà résolu ; rien n’a été modifié.',
+  'chatAction.alreadyIgnored': 'Ce problème est déjà ignoré ; rien n’a été modifié.',
+  'chatAction.alreadyAssigned': 'Ce problème vous est déjà assigné ; rien n’a été modifié.',
+  'chatAction.otherIssue': 'Ce message ne concerne pas ce problème ; rien n’a été modifié.',
+  'chatAction.connectionDisabled': 'La connexion Slack de Herald est désactivée ; rien n’a été modifié.',
+  'chatAction.connectionMisconfigured':
+    'La connexion Slack de Herald est mal configurée ; rien n’a été modifié.',
+  'chatAction.profileUnreadable':
+    'Herald n’a pas pu lire votre profil Slack ({code}) ; rien n’a été modifié. L’application Slack a besoin des autorisations users:read et users:read.email.',
+  'chatAction.profileNoEmail':
+    'Votre profil Slack n’indique aucune adresse e-mail, Herald ne peut donc pas savoir qui vous êtes ; rien n’a été modifié.',
+  'chatAction.notMember':
+    'Aucun membre de l’organisation {org} dans Herald n’a l’adresse e-mail de votre compte Slack ({email}) ; rien n’a été modifié. Demandez à un propriétaire de vous ajouter.',
+  'chatAction.notMemberOfThisOrg':
+    'Aucun membre de cette organisation dans Herald n’a l’adresse e-mail de votre compte Slack ({email}) ; rien n’a été modifié. Demandez à un propriétaire de vous ajouter.',
+  'chatAction.failed': 'Herald n’a pas pu modifier le problème : {reason}.',
 
   'release.subject': 'Version {version} créée dans {project}',
   'release.intro': 'Une nouvelle version de {project} avec {commits}',

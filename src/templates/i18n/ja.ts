@@ -79,6 +79,22 @@ export const ja: Catalog = {
   'chatAction.resolved': '{name} が解決しました',
   'chatAction.ignored': '{name} が無視しました',
   'chatAction.assigned': '{name} に割り当てました',
+  'chatAction.alreadyResolved': 'この問題はすでに解決済みです。何も変更されていません。',
+  'chatAction.alreadyIgnored': 'この問題はすでに無視されています。何も変更されていません。',
+  'chatAction.alreadyAssigned': 'この問題はすでにあなたに割り当てられています。何も変更されていません。',
+  'chatAction.otherIssue': 'このメッセージはその問題に関するものではありません。何も変更されていません。',
+  'chatAction.connectionDisabled': 'Herald の Slack 連携は無効になっています。何も変更されていません。',
+  'chatAction.connectionMisconfigured':
+    'Herald の Slack 連携の設定に誤りがあります。何も変更されていません。',
+  'chatAction.profileUnreadable':
+    'Herald はあなたの Slack プロフィールを読み取れませんでした（{code}）。何も変更されていません。Slack アプリには users:read と users:read.email のスコープが必要です。',
+  'chatAction.profileNoEmail':
+    'Slack プロフィールにメールアドレスがないため、Herald はあなたを特定できません。何も変更されていません。',
+  'chatAction.notMember':
+    'Herald の {org} には、あなたの Slack アカウントのメールアドレス（{email}）を持つメンバーがいません。何も変更されていません。オーナーに追加を依頼してください。',
+  'chatAction.notMemberOfThisOrg':
+    'Herald のこの組織には、あなたの Slack アカウントのメールアドレス（{email}）を持つメンバーがいません。何も変更されていません。オーナーに追加を依頼してください。',
+  'chatAction.failed': 'Herald は問題を変更できませんでした: {reason}',
 
   'release.subject': '{project} でリリース {version} を作成',
   'release.intro': '{project} の新しいリリース({commits})',

@@ -6,7 +6,7 @@ import { HeraldError, ValidationError } from '../../../errors.js';
 import type { IssuePatch } from '../../../events/issues.js';
 import type { Database } from '../../../store/schema.js';
 import type { MessageKey } from '../../../templates/i18n/en.js';
-import { translator } from '../../../templates/i18n/translator.js';
+import { type MessageValues, translator } from '../../../templates/i18n/translator.js';
 import { slackIssueStatusBlock } from '../../../templates/slack/slack-renderer.js';
 import type { Principal } from '../../../tenancy/context.js';
 import { PermanentDeliveryError, TransientDeliveryError } from '../../channel.js';
@@ -89,16 +89,30 @@ const DONE: Readonly<Record<SlackIssueAction, MessageKey>> = {
   assign_me: 'chatAction.assigned',
 };
 
+/** What the presser is told when nothing changed, before it is put in their language. */
+interface Refusal {
+  readonly key: MessageKey;
+  readonly values?: MessageValues;
+}
+
+/**
+ * The person who pressed the button: a member of the issue's organization, or why Herald cannot tell,
+ * with the locale of their Slack account when Slack gave one.
+ */
+type Presser =
+  | { readonly ok: true; readonly id: string; readonly name: string; readonly locale: string }
+  | { readonly ok: false; readonly refusal: Refusal; readonly locale: string | undefined };
+
 /** Why pressing `action` would change nothing of the issue as it is now; null when it would. */
 function alreadyDone(
   action: SlackIssueAction,
   issue: { status: string; assignee_type: string | null; assignee_id: string | null },
   memberId: string,
-): string | null {
-  if (action === 'resolve' && issue.status === 'resolved') return 'This issue is already resolved';
-  if (action === 'ignore' && issue.status === 'ignored') return 'This issue is already ignored';
+): Refusal | null {
+  if (action === 'resolve' && issue.status === 'resolved') return { key: 'chatAction.alreadyResolved' };
+  if (action === 'ignore' && issue.status === 'ignored') return { key: 'chatAction.alreadyIgnored' };
   if (action === 'assign_me' && issue.assignee_type === 'user' && issue.assignee_id === memberId)
-    return 'This issue is already assigned to you';
+    return { key: 'chatAction.alreadyAssigned' };
   return null;
 }
 
@@ -181,23 +195,29 @@ export function slackInteractions(deps: SlackInteractionDeps) {
     return true;
   }
 
-  /** Tells only the person who pressed the button why nothing happened. */
-  async function refuse(payload: Payload, text: string): Promise<SlackInteractionAnswer> {
+  /** Tells only the person who pressed the button, in `locale`, why nothing happened. */
+  async function refuse(payload: Payload, locale: string, refusal: Refusal): Promise<SlackInteractionAnswer> {
+    const text = translator(locale, 'UTC').t(refusal.key, refusal.values);
     const message = { response_type: 'ephemeral', replace_original: false, text };
     return { body: (await respond(payload, message)) ? null : message };
   }
 
-  /** The member of `orgId` whose email is the Slack user's, read with the bot token (`users.info`). */
+  /**
+   * The member of `orgId` whose email is the Slack user's, read with the bot token (`users.info`, which
+   * also gives the locale of the Slack account: the only language Herald knows for someone it cannot
+   * match to a member).
+   */
   async function actingMember(
     integration: SlackIntegration,
     slackUserId: string,
     orgId: string,
-  ): Promise<{ ok: true; id: string; name: string; locale: string } | { ok: false; reason: string }> {
+  ): Promise<Presser> {
     const config = slackConfigSchema.safeParse(integration.config);
     const secrets = slackSecretsSchema.safeParse(integration.secrets);
     if (!config.success || !secrets.success)
-      return { ok: false, reason: 'Herald’s Slack connection is misconfigured; nothing was changed.' };
+      return { ok: false, refusal: { key: 'chatAction.connectionMisconfigured' }, locale: undefined };
     let email: string | undefined;
+    let slackLocale: string | undefined;
     try {
       const client = slackWebClient({
         token: secrets.data.botToken,
@@ -206,22 +226,19 @@ export function slackInteractions(deps: SlackInteractionDeps) {
         signal: AbortSignal.timeout(USERS_INFO_TIMEOUT_MS),
         logger,
       });
-      const found = await client.users.info({ user: slackUserId });
+      const found = await client.users.info({ user: slackUserId, include_locale: true });
       email = found.user?.profile?.email;
+      slackLocale = found.user?.locale || undefined;
     } catch (err) {
       const code = classifySlackError(err).code;
       logger.warn({ integrationId: integration.id, code }, 'slack users.info failed for a button press');
       return {
         ok: false,
-        reason: `Herald could not read your Slack profile (${code}); nothing was changed. The Slack app needs the users:read and users:read.email scopes.`,
+        refusal: { key: 'chatAction.profileUnreadable', values: { code } },
+        locale: undefined,
       };
     }
-    if (!email)
-      return {
-        ok: false,
-        reason:
-          'Your Slack profile shows no email address, so Herald cannot tell who you are; nothing was changed.',
-      };
+    if (!email) return { ok: false, refusal: { key: 'chatAction.profileNoEmail' }, locale: slackLocale };
     const member = await db
       .selectFrom('members')
       .innerJoin('users', 'users.id', 'members.user_id')
@@ -235,10 +252,10 @@ export function slackInteractions(deps: SlackInteractionDeps) {
         .select('name')
         .where('id', '=', orgId)
         .executeTakeFirst();
-      return {
-        ok: false,
-        reason: `No member of ${org?.name || 'this organization'} in Herald has the email address of your Slack account (${email}); nothing was changed. Ask an owner to add you.`,
-      };
+      const refusal: Refusal = org?.name
+        ? { key: 'chatAction.notMember', values: { org: org.name, email } }
+        : { key: 'chatAction.notMemberOfThisOrg', values: { email } };
+      return { ok: false, refusal, locale: slackLocale };
     }
     return { ok: true, id: member.id, name: member.name || member.email, locale: member.locale };
   }
@@ -256,13 +273,18 @@ export function slackInteractions(deps: SlackInteractionDeps) {
         ? await db
             .selectFrom('deliveries')
             .innerJoin('notifications', 'notifications.id', 'deliveries.notification_id')
+            .leftJoin('users', (join) =>
+              join
+                .onRef('users.id', '=', 'deliveries.recipient_id')
+                .on('deliveries.recipient_type', '=', 'user'),
+            )
             .select([
               'deliveries.id',
               'deliveries.org_id',
               'deliveries.channel',
               'deliveries.integration_id',
-              'deliveries.recipient_type',
               'notifications.issue_id',
+              'users.locale as recipient_locale',
             ])
             .where('deliveries.id', '=', pressed.value.delivery)
             .executeTakeFirst()
@@ -285,14 +307,18 @@ export function slackInteractions(deps: SlackInteractionDeps) {
       const action = slackIssueAction(pressed.actionId);
       // A link button: Slack wants its answer, the click itself is counted by the tracked link.
       if (!action) return { body: null };
-      const issueId = pressed.value.issue;
-      if (!issueId || issueId !== delivery.issue_id)
-        return refuse(payload, 'This message is not about that issue; nothing was changed.');
+      // The language the pressed message was rendered in: its reader's for a person's message, English
+      // for a channel's. It is all Herald knows of the presser until their Slack profile is read.
+      const messageLocale = delivery.recipient_locale ?? 'en';
+      // A disabled connection's token is not used, not even to learn who pressed.
       if (integration.status !== 'active')
-        return refuse(payload, 'Herald’s Slack connection is disabled; nothing was changed.');
+        return refuse(payload, messageLocale, { key: 'chatAction.connectionDisabled' });
 
       const member = await actingMember(integration, payload.user.id, delivery.org_id);
-      if (!member.ok) return refuse(payload, member.reason);
+      if (!member.ok) return refuse(payload, member.locale ?? messageLocale, member.refusal);
+      const issueId = pressed.value.issue;
+      if (!issueId || issueId !== delivery.issue_id)
+        return refuse(payload, member.locale, { key: 'chatAction.otherIssue' });
       // Someone may have pressed the same button, or changed the issue elsewhere, since the message went out.
       const current = await db
         .selectFrom('issues')
@@ -300,13 +326,13 @@ export function slackInteractions(deps: SlackInteractionDeps) {
         .where('id', '=', issueId)
         .executeTakeFirst();
       const already = current ? alreadyDone(action, current, member.id) : null;
-      if (already) return refuse(payload, `${already}; nothing was changed.`);
+      if (already) return refuse(payload, member.locale, already);
       const principal: Principal = { kind: 'user', userId: member.id, tokenId: `slack:${integration.id}` };
       try {
         await deps.updateIssue(principal, issueId, PATCHES[action](member.id));
       } catch (err) {
         if (!(err instanceof HeraldError) || err.status >= 500) throw err;
-        return refuse(payload, `Herald could not change the issue: ${err.message}.`);
+        return refuse(payload, member.locale, { key: 'chatAction.failed', values: { reason: err.message } });
       }
       await deps.recordAction(delivery.id);
       logger.info(
@@ -314,10 +340,12 @@ export function slackInteractions(deps: SlackInteractionDeps) {
         'issue changed from a slack button',
       );
 
-      // A channel's message was rendered in English, a person's in their language (they are its reader).
-      const locale = delivery.recipient_type === 'user' ? member.locale : 'en';
-      const line = translator(locale, 'UTC').t(DONE[action], { name: member.name });
+      // The line joins the message everyone in its conversation reads, so it speaks the message's
+      // language; with no message to update it goes to the presser alone, in theirs.
       const blocks = payload.message?.blocks;
+      const line = translator(blocks ? messageLocale : member.locale, 'UTC').t(DONE[action], {
+        name: member.name,
+      });
       const update = blocks
         ? {
             replace_original: true,
