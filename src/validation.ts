@@ -40,6 +40,107 @@ export const localeSchema = z
     }
   }, 'must be a BCP 47 language tag such as de or fr-CA');
 
+/**
+ * How deep a request's input may nest: far past what any request needs (Sentry SDKs trim their data at
+ * a few levels), far short of what JSON.stringify can write back (a few thousand levels).
+ */
+export const MAX_INPUT_DEPTH = 64;
+
+/** Input full of problems is described by its first ones. */
+const MAX_INPUT_PROBLEMS = 20;
+
+const NUL = '\u0000';
+const NUL_MESSAGE = 'must not contain the NUL character (U+0000)';
+const TOO_DEEP = `nests deeper than ${MAX_INPUT_DEPTH} levels`;
+
+/**
+ * What no store can take, wherever it sits in a request's input, each with its dotted path under
+ * `prefix`: a NUL character in a string or a key, which PostgreSQL's text and jsonb refuse (SQLite is
+ * held to the same, so both profiles answer alike), and nesting deeper than {@link MAX_INPUT_DEPTH}.
+ * Most input has none: one pass without paths decides, and paths are built only when it found one.
+ */
+export function inputProblems(value: unknown, prefix = ''): FieldProblem[] {
+  if (!hasInputProblem(value)) return [];
+  const problems: FieldProblem[] = [];
+  // Depth first, without recursion: the nesting to report may be deeper than the call stack.
+  const stack: { value: unknown; path: readonly string[] }[] = [{ value, path: [] }];
+  while (stack.length > 0 && problems.length < MAX_INPUT_PROBLEMS) {
+    const { value: at, path } = stack.pop()!;
+    const here = () => joinPath(prefix, path.join('.'));
+    if (path.at(-1)?.includes(NUL)) problems.push({ path: here(), message: NUL_MESSAGE });
+    if (typeof at === 'string') {
+      if (at.includes(NUL)) problems.push({ path: here(), message: NUL_MESSAGE });
+      continue;
+    }
+    if (!Array.isArray(at) && !isPlainObject(at)) continue;
+    if (path.length >= MAX_INPUT_DEPTH) {
+      problems.push({ path: here(), message: TOO_DEEP });
+      continue;
+    }
+    // Pushed last to first, so that problems are named in the order of the input.
+    for (const [key, child] of Object.entries(at).reverse())
+      stack.push({ value: child, path: [...path, key] });
+  }
+  return problems;
+}
+
+/**
+ * Makes `value` storable in place, for input that must not be refused (a Sentry SDK drops an event that
+ * gets a 400): each NUL character in a string or a key becomes U+FFFD, as PostgreSQL cannot store it,
+ * and what nests deeper than {@link MAX_INPUT_DEPTH} is replaced by null. Answers whether anything
+ * changed; input without either is only read once.
+ */
+export function repairInput(value: Record<string, unknown> | unknown[]): boolean {
+  if (!hasInputProblem(value)) return false;
+  const containers: { at: Record<string, unknown> | unknown[]; depth: number }[] = [{ at: value, depth: 0 }];
+  while (containers.length > 0) {
+    const { at, depth } = containers.pop()!;
+    const record = at as Record<string, unknown>;
+    for (const key of Object.keys(at)) {
+      let child = record[key];
+      if (typeof child === 'string' && child.includes(NUL)) child = child.replaceAll(NUL, '\uFFFD');
+      else if (Array.isArray(child) || isPlainObject(child)) {
+        if (depth + 1 >= MAX_INPUT_DEPTH) child = null;
+        else containers.push({ at: child, depth: depth + 1 });
+      }
+      if (key.includes(NUL) && !Array.isArray(at)) {
+        delete record[key];
+        record[key.replaceAll(NUL, '\uFFFD')] = child;
+      } else record[key] = child;
+    }
+  }
+  return true;
+}
+
+function hasInputProblem(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes(NUL);
+  const containers: unknown[] = [value];
+  const depths: number[] = [0];
+  while (containers.length > 0) {
+    const at = containers.pop();
+    const depth = depths.pop()!;
+    let children: unknown[];
+    if (Array.isArray(at)) children = at;
+    else if (isPlainObject(at)) {
+      children = [];
+      for (const key in at) {
+        if (key.includes(NUL)) return true;
+        children.push(at[key]);
+      }
+    } else continue;
+    if (depth >= MAX_INPUT_DEPTH) return true;
+    for (const child of children) {
+      if (typeof child === 'string') {
+        if (child.includes(NUL)) return true;
+      } else if (typeof child === 'object' && child !== null) {
+        containers.push(child);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  return false;
+}
+
 /** Whether `value` is a plain object (what an object or record schema accepts, at least). */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;

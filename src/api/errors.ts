@@ -23,6 +23,14 @@ const FASTIFY_ERRORS: Readonly<Record<string, () => HeraldError>> = {
     new HeraldError('unsupported_media_type', 415, 'Send JSON with Content-Type: application/json'),
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: () =>
     new HeraldError('invalid_input', 400, 'Content-Length does not match the body'),
+  // Met by the router before any route is chosen (see `frameworkErrors` in server.ts).
+  FST_ERR_BAD_URL: () =>
+    new ValidationError(
+      [{ path: 'params', message: 'is not valid percent-encoding' }],
+      'The URL is not valid: a path segment is not properly percent-encoded',
+    ),
+  FST_ERR_MAX_PARAM_LENGTH: () =>
+    new ValidationError([{ path: 'params', message: 'is too long' }], 'A path parameter is too long'),
 };
 
 /** Maps any error to Herald's error body; the one place errors become HTTP. */

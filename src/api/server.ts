@@ -23,7 +23,7 @@ import { lazyChildLogger, redactUrl } from '../logger.js';
 import type { SecretBox } from '../security/secret-box.js';
 import type { Services } from '../services.js';
 import type { Store } from '../store/store.js';
-import { writtenCheckOf } from '../validation.js';
+import { inputProblems, validationError, writtenCheckOf } from '../validation.js';
 import { authenticate } from './auth.js';
 import { errorHandler } from './errors.js';
 import { idempotency } from './idempotency.js';
@@ -226,6 +226,9 @@ function baseApp(logger: Logger, bodyLimit: number): ApiApp {
       return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : newId('req');
     },
     logController: new LogController({ disableRequestLogging: true }),
+    // A URL the router cannot read (a broken escape, a path parameter over its length) is answered
+    // before any route is chosen: in the error shape too, not Fastify's own.
+    frameworkErrors: (error, request, reply) => errorHandler(error, request, reply),
     childLoggerFactory: (parent, bindings, childOptions) =>
       lazyChildLogger(parent as Logger, bindings, childOptions) as FastifyBaseLogger,
   }).withTypeProvider<ZodTypeProvider>();
@@ -241,6 +244,17 @@ function baseApp(logger: Logger, bodyLimit: number): ApiApp {
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  // Before any schema or handler reads the input: what no store can take is refused, naming where.
+  app.addHook('preValidation', async (request) => {
+    // The router and the query parser build their objects on prototypes of their own: copied into
+    // plain ones, they are walked like a JSON body.
+    const problems = [
+      ...inputProblems({ ...(request.params as object) }, 'params'),
+      ...inputProblems({ ...(request.query as object) }, 'query'),
+      ...inputProblems(request.body),
+    ];
+    if (problems.length > 0) throw validationError(problems);
   });
   let ingestAnswers = 0;
   app.addHook('onResponse', async (request, reply) => {

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { ValidationError } from '../errors.js';
-import { isPlainObject, safeParseChecked, zodProblems } from '../validation.js';
+import { isPlainObject, repairInput, safeParseChecked, zodProblems } from '../validation.js';
 import { type EventPayload, eventSchema, MAX_TAGS, parseTimestamp } from './event-schema.js';
 import { newEventId } from './normalize.js';
 
@@ -32,6 +32,8 @@ type Container = Record<PropertyKey, unknown>;
  * place. Herald's own API keeps refusing such events with the fields named.
  */
 export function sentryEventPayload(raw: Record<string, unknown>, prefix = ''): EventPayload {
+  // What no store can take (a NUL character, absurd nesting) is mended first, not refused.
+  repairInput(raw);
   let result = safeParseChecked(eventSchema, raw);
   for (let round = 0; !result.success && round < MAX_ROUNDS; round++) {
     repair(raw, result.error.issues);

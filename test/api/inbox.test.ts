@@ -76,6 +76,12 @@ describe.skipIf(SKIP_PROFILE)('in-app inbox', () => {
       const two = await get(`/api/v1/me/inbox?limit=2&cursor=${one.body.nextCursor}`, aliceToken);
       expect(two.body.data.map((m: { id: string }) => m.id)).toEqual([first]);
       expect(two.body.nextCursor).toBeNull();
+      // A cursor that is not one of this list's is refused, not answered with an empty page.
+      const garbage = await get('/api/v1/me/inbox?limit=2&cursor=garbage', aliceToken);
+      expect(garbage.status).toBe(400);
+      expect(garbage.body.error.details).toEqual([
+        { path: 'query.cursor', message: 'is not a cursor of this list: pass nextCursor as it came' },
+      ]);
     });
 
     it('marks read and unread, and filters by status', async () => {

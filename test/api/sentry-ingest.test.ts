@@ -167,6 +167,35 @@ describe.skipIf(SKIP_PROFILE)('Sentry ingest endpoints', () => {
     expect((await issueTitled('CheckoutError: Stored bad'))?.latestEvent.eventId).toBe(id);
   });
 
+  it('keeps an event no database could store as sent: a NUL becomes U+FFFD, absurd nesting is cut', async () => {
+    const eventId = 'cd'.repeat(16);
+    let deep: Record<string, unknown> = { bottom: true };
+    for (let i = 0; i < 200; i++) deep = { deeper: deep };
+    const event = {
+      message: 'Unexpected byte \u0000 in header',
+      tags: { 'file\u0000name': 'upload.bin' },
+      extra: { deep, note: 'kept' },
+    };
+    const res = await sendEnvelope(envelope({ event_id: eventId }, ['event', event]));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ id: eventId });
+
+    const issue = await issueTitled('Unexpected byte \uFFFD in header');
+    expect(issue?.latestEvent.eventId).toBe(eventId);
+    expect(issue.latestEvent.tags).toContainEqual(['file\uFFFDname', 'upload.bin']);
+    const stored = await storedPayload(eventId);
+    expect(stored.extra.note).toBe('kept');
+    let level = stored.extra.deep;
+    let depth = 2;
+    while (level?.deeper !== undefined && level.deeper !== null) {
+      level = level.deeper;
+      depth++;
+    }
+    // Cut where the input stops being storable, not before.
+    expect(level).toEqual({ deeper: null });
+    expect(depth).toBe(63);
+  });
+
   it("Herald's own API still refuses the same event, naming every bad field", async () => {
     const paths = (res: { body: { error: { details: { path: string }[] } } }) =>
       res.body.error.details.map((d) => d.path).sort();

@@ -4,6 +4,7 @@ import { INBOX_STATUSES } from '../../inbox/inbox-store.js';
 import type { Services } from '../../services.js';
 import type { Principal } from '../../tenancy/context.js';
 import { principalOf } from '../auth.js';
+import { cursorOf } from '../schemas.js';
 import type { ApiApp } from '../server.js';
 
 /** An inbox message as the API and the live stream show it. */
@@ -48,7 +49,7 @@ export function inboxRoutes(app: ApiApp, services: Services): void {
         querystring: z
           .object({
             status: z.enum(INBOX_STATUSES).default('all'),
-            cursor: z.string().max(64).optional(),
+            cursor: cursorOf('msg').optional(),
             limit: z.coerce.number().int().min(1).max(200).default(50),
           })
           .strict(),
