@@ -62,11 +62,11 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     for (let i = 0; i < 5; i++) await h.engine.queue.drain();
   };
 
-  /** A fresh tab (its own sessionStorage) signed in with `token`. */
-  async function signIn(token: string): Promise<Page> {
+  /** A fresh tab (its own sessionStorage) signed in with `token`, to the shared Herald unless told. */
+  async function signIn(token: string, url = h.url): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
-    await page.goto(`${h.url}/`);
+    await page.goto(`${url}/`);
     await page.getByLabel('Token').fill(token);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('navigation', { name: 'Main' }).waitFor();
@@ -829,6 +829,185 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     expect(await reader.getByRole('button', { name: 'New inhibit rule' }).count()).toBe(0);
     expect(await reader.getByRole('form', { name: 'New inhibit rule' }).count()).toBe(0);
     expect(await reader.getByRole('button', { name: 'Delete', exact: true }).count()).toBe(0);
+    await reader.context().close();
+  });
+  it('an admin sets up an empty Herald in the dashboard: an organization, then a project and its DSN; a bad or taken slug is named at its field', async () => {
+    // An installation of its own: the shared one has an organization already.
+    const fresh = await startHerald();
+    try {
+      const page = await signIn(ADMIN_TOKEN, fresh.url);
+      await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: fresh.url });
+      await page.getByRole('heading', { name: 'Create an organization' }).waitFor();
+      const orgForm = page.getByRole('form', { name: 'New organization' });
+      await orgForm.getByLabel('Name', { exact: true }).fill('Globex');
+      expect(await orgForm.getByLabel('Slug').inputValue()).toBe('globex');
+      await orgForm.getByLabel('Slug').fill('Globex Corp');
+      await orgForm.getByRole('button', { name: 'Create organization' }).click();
+      await orgForm.getByText('must be lower-case letters, digits, dashes or underscores').waitFor();
+      expect(await orgForm.getByLabel('Slug').getAttribute('aria-invalid')).toBe('true');
+      expect((await fresh.request('GET', '/api/v1/orgs')).body.data).toEqual([]);
+
+      await orgForm.getByLabel('Slug').fill('globex');
+      await orgForm.getByRole('button', { name: 'Create organization' }).click();
+      await page.getByText('Organization “Globex” created.').waitFor();
+      await page.getByRole('heading', { name: 'Projects & teams' }).waitFor();
+      expect((await fresh.request('GET', '/api/v1/orgs')).body.data).toMatchObject([
+        { slug: 'globex', name: 'Globex' },
+      ]);
+
+      await page.getByRole('button', { name: 'New project' }).click();
+      const form = page.getByRole('form', { name: 'New project' });
+      await form.getByLabel('Name', { exact: true }).fill('Web shop');
+      await form.getByLabel('Platform (optional)').fill('javascript');
+      await form.getByRole('button', { name: 'Create project' }).click();
+      const created = page.getByTestId('project-created');
+      await created.getByText('Project “Web shop” created.').waitFor();
+      const project = (await fresh.request('GET', '/api/v1/orgs/globex/projects/web-shop')).body;
+      expect(project.platform).toBe('javascript');
+      expect(await created.getByLabel('DSN').inputValue()).toBe(project.dsn);
+      await created.getByRole('button', { name: 'Copy DSN' }).click();
+      await created.getByText('Copied').waitFor();
+      expect(await page.evaluate('navigator.clipboard.readText()')).toBe(project.dsn);
+
+      // Read again later, the project keeps them: its DSN, and the address Prometheus posts alerts to.
+      await page.reload();
+      const item = page.getByTestId('project-item').filter({ hasText: 'Web shop' });
+      expect(await item.getByLabel('DSN').inputValue()).toBe(project.dsn);
+      const alertmanager = await item.getByLabel('Alertmanager URL').inputValue();
+      expect(alertmanager).toBe(`${fresh.url}/api/v1/projects/globex/web-shop/alertmanager`);
+      const alerts = await fetch(`${alertmanager}/api/v2/alerts`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify([{ labels: { alertname: 'DiskFull', instance: 'db-1' } }]),
+      });
+      expect(alerts.status, await alerts.text()).toBe(200);
+
+      // A slug already taken is named at its field, as the bad one was.
+      await page.getByRole('button', { name: 'New project' }).click();
+      await form.getByLabel('Name', { exact: true }).fill('Web shop');
+      await form.getByRole('button', { name: 'Create project' }).click();
+      await form.getByText('is taken').waitFor();
+      expect(await form.getByLabel('Slug').getAttribute('aria-invalid')).toBe('true');
+      await form.getByRole('button', { name: 'Cancel' }).click();
+
+      // Another organization, later, from the same page: it is the one shown once made.
+      await page.getByRole('button', { name: 'New organization' }).click();
+      const another = page.getByRole('form', { name: 'New organization' });
+      await another.getByLabel('Name', { exact: true }).fill('Initech');
+      await another.getByRole('button', { name: 'Create organization' }).click();
+      await page.getByText('Organization “Initech” created.').waitFor();
+      expect(await page.getByRole('banner').getByLabel('Organization').inputValue()).toBe('initech');
+      await page.getByText('No projects yet.').waitFor();
+      await page.context().close();
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('an owner adds a member with a role, changes it, puts them in a new team and removes them after confirming; a member only reads the list', async () => {
+    type Listed = {
+      userId: string;
+      email: string;
+      name: string;
+      role: string;
+      locale: string;
+      timezone: string;
+    };
+    const members = async () => (await h.request('GET', '/api/v1/orgs/acme/members')).body.data as Listed[];
+    const teamMembers = async (slug: string) =>
+      (
+        (await h.request('GET', '/api/v1/orgs/acme/teams')).body.data as {
+          slug: string;
+          memberIds: string[];
+        }[]
+      )
+        .find((t) => t.slug === slug)
+        ?.memberIds.toSorted();
+
+    const page = await signIn(anaToken);
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Members' }).click();
+    await page.getByRole('button', { name: 'Add member' }).click();
+    const form = page.getByRole('form', { name: 'Add a member' });
+    await form.getByLabel('Email').fill('hal at acme.test');
+    await form.getByLabel('Name (optional)').fill('Hal');
+    await form.getByLabel('Role').selectOption('admin');
+    await form.getByLabel('Language (optional)').selectOption('de');
+    await form.getByLabel('Time zone (optional)').selectOption('Europe/Berlin');
+    await form.getByRole('button', { name: 'Add member' }).click();
+    await expect.poll(() => form.getByLabel('Email').getAttribute('aria-invalid')).toBe('true');
+    expect((await members()).map((m) => m.name)).not.toContain('Hal');
+
+    await form.getByLabel('Email').fill('hal@acme.test');
+    await form.getByRole('button', { name: 'Add member' }).click();
+    await page.getByText('Hal (hal@acme.test) added as an admin.').waitFor();
+    const hal = (await members()).find((m) => m.email === 'hal@acme.test');
+    expect(hal).toMatchObject({ name: 'Hal', role: 'admin', locale: 'de', timezone: 'Europe/Berlin' });
+    // The same address twice: the API's conflict is named at the email.
+    await page.getByRole('button', { name: 'Add member' }).click();
+    await form.getByLabel('Email').fill('hal@acme.test');
+    await form.getByRole('button', { name: 'Add member' }).click();
+    await form.getByText('is already a member').waitFor();
+    expect(await form.getByLabel('Email').getAttribute('aria-invalid')).toBe('true');
+    await form.getByRole('button', { name: 'Cancel' }).click();
+
+    const item = page.getByTestId('member-item').filter({ hasText: 'hal@acme.test' });
+    await item.getByLabel('Role').selectOption('member');
+    await page.getByText('Hal is now a member.').waitFor();
+    expect((await members()).find((m) => m.userId === hal!.userId)?.role).toBe('member');
+    // The last owner stays one: the API's refusal is shown at her role, which stays as it was.
+    const self = page.getByTestId('member-item').filter({ hasText: 'ana@acme.test' });
+    await self.getByLabel('Role').selectOption('admin');
+    await self.getByRole('alert').getByText('is the last owner of the organization').waitFor();
+    expect(await self.getByLabel('Role').inputValue()).toBe('owner');
+    expect((await members()).find((m) => m.userId === ana)?.role).toBe('owner');
+
+    // A team with Hal in it, which Ana then joins.
+    await nav.getByRole('link', { name: 'Projects & teams' }).click();
+    await page.getByRole('button', { name: 'New team' }).click();
+    const teamForm = page.getByRole('form', { name: 'New team' });
+    await teamForm.getByLabel('Name', { exact: true }).fill('Payments');
+    await teamForm.getByRole('group', { name: 'Members' }).getByLabel('hal@acme.test').check();
+    await teamForm.getByRole('button', { name: 'Create team' }).click();
+    await page.getByText('Team “Payments” created.').waitFor();
+    const team = page.getByTestId('team-item').filter({ hasText: 'Payments' });
+    await team.getByText('Members: Hal').waitFor();
+    expect(await teamMembers('payments')).toEqual([hal!.userId]);
+    await team.getByRole('button', { name: 'Edit' }).click();
+    const edit = team.getByRole('form', { name: 'Edit team Payments' });
+    await edit.getByLabel('ana@acme.test').check();
+    await edit.getByRole('button', { name: 'Save team' }).click();
+    await page.getByText('Team “Payments” saved.').waitFor();
+    expect(await teamMembers('payments')).toEqual([ana, hal!.userId].toSorted());
+
+    // Removing Hal asks first, saying what ends; Cancel keeps him.
+    await nav.getByRole('link', { name: 'Members' }).click();
+    await item.getByRole('button', { name: 'Remove' }).click();
+    const ask = item.getByRole('form', { name: 'Remove member Hal' });
+    await ask.getByText('nothing more is sent to them from this organization').waitFor();
+    await ask.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => ask.count()).toBe(0);
+    expect((await members()).map((m) => m.userId)).toContain(hal!.userId);
+    await item.getByRole('button', { name: 'Remove' }).click();
+    await ask.getByRole('button', { name: 'Remove from the organization' }).click();
+    await page.getByText('Hal removed from Acme.').waitFor();
+    await expect.poll(() => item.count()).toBe(0);
+    expect((await members()).map((m) => m.userId)).not.toContain(hal!.userId);
+    expect(await teamMembers('payments')).toEqual([ana]);
+    await page.context().close();
+
+    // A member reads who is in the organization; nothing offers to change it.
+    const max = (
+      await h.request('POST', '/api/v1/orgs/acme/members', { email: 'max@acme.test', name: 'Max' })
+    ).body.userId;
+    const maxToken = (await h.request('POST', `/api/v1/users/${max}/tokens`, { name: 'browser' })).body.token;
+    const reader = await signIn(maxToken);
+    await reader.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Members' }).click();
+    await reader.getByText("You read this organization's members").waitFor();
+    await reader.getByTestId('member-item').filter({ hasText: 'ana@acme.test' }).getByText('Owner').waitFor();
+    expect(await reader.getByRole('button', { name: 'Add member' }).count()).toBe(0);
+    expect(await reader.getByRole('button', { name: 'Remove' }).count()).toBe(0);
+    expect(await reader.getByLabel('Role').count()).toBe(0);
     await reader.context().close();
   });
 });

@@ -5,6 +5,8 @@ import { HistoryPage } from './pages/history';
 import { InboxPage } from './pages/inbox';
 import { IntegrationsPage } from './pages/integrations';
 import { IssuePage, ProjectIssuesPage } from './pages/issue';
+import { MembersPage } from './pages/members';
+import { NewOrgPage } from './pages/org-form';
 import { ProjectsPage } from './pages/projects';
 import { ReleasePage } from './pages/release';
 import { RulesPage } from './pages/rules';
@@ -13,6 +15,7 @@ import { SignInPage } from './pages/sign-in';
 import { SilencesPage } from './pages/silences';
 import { Link, navigate, usePath } from './router';
 import {
+  createsOrgs,
   openSession,
   type Session,
   storedToken,
@@ -40,7 +43,11 @@ const NAV: readonly NavItem[] = [
   { path: '/history', label: 'History', for: 'both' },
   { path: '/integrations', label: 'Integrations', for: 'both' },
   { path: '/projects', label: 'Projects & teams', for: 'both' },
+  { path: '/members', label: 'Members', for: 'both' },
 ];
+
+/** Where the admin token creates another organization. */
+const NEW_ORG_PATH = '/orgs/new';
 
 /** A path segment decoded; as it is when it is not valid percent-encoding. */
 function segment(value: string): string {
@@ -107,10 +114,22 @@ export function App(): ReactNode {
       />
     );
   }
-  return <SignedIn session={session} path={path} onSignOut={signOut} />;
+  return (
+    <SignedIn
+      session={session}
+      path={path}
+      onSignOut={signOut}
+      onOrgCreated={(org) => setSession((s) => (s ? { ...s, orgs: [...s.orgs, org] } : s))}
+    />
+  );
 }
 
-function SignedIn(props: { session: Session; path: string; onSignOut: () => void }): ReactNode {
+function SignedIn(props: {
+  session: Session;
+  path: string;
+  onSignOut: () => void;
+  onOrgCreated: (org: Org) => void;
+}): ReactNode {
   const { session, path } = props;
   const inbox = useInbox(session.kind === 'user' ? session.token : null);
   // A link into an organization's pages (`?org=…`) chooses it; otherwise the tab's last choice.
@@ -121,15 +140,31 @@ function SignedIn(props: { session: Session; path: string; onSignOut: () => void
   const role = session.kind === 'user' ? session.me.organizations.find((o) => o.id === org?.id)?.role : null;
   // The admin token and org keys act for the organization; a person as their role in it allows.
   const manage = session.kind === 'admin' || role === 'owner' || role === 'admin';
+  // Only owners make or change owners; the admin token and org keys act for the whole organization.
+  const makesOwners = session.kind === 'admin' || role === 'owner';
   const me = session.kind === 'user' ? session.me.id : null;
   const chooseOrg = (slug: string) => {
     sessionStorage.setItem(ORG_KEY, slug);
     setOrgSlug(slug);
   };
+  // What was just done elsewhere, said on the page it led to until the person moves on.
+  const [flash, setFlash] = useState<{ readonly path: string; readonly text: string } | null>(null);
+  const orgCreated = (created: Org) => {
+    props.onOrgCreated(created);
+    chooseOrg(created.slug);
+    setFlash({
+      path: '/projects',
+      text: `Organization “${created.name}” created. Next, a project for its events, then its members.`,
+    });
+    navigate('/projects');
+  };
 
   useEffect(() => {
     if (path === '/' || path === '/sign-in') navigate(homeOf(session), { replace: true });
   }, [path, session]);
+  useEffect(() => {
+    if (flash && flash.path !== path) setFlash(null);
+  }, [flash, path]);
 
   const items = NAV.filter((item) => item.for === 'both' || item.for === session.kind);
   const current = items.find((item) => path.startsWith(item.path));
@@ -140,12 +175,23 @@ function SignedIn(props: { session: Session; path: string; onSignOut: () => void
   const projectIssues = /^\/orgs\/([^/]+)\/projects\/([^/]+)\/issues\/?$/.exec(path);
   const release = /^\/orgs\/([^/]+)\/projects\/([^/]+)\/releases\/([^/]+)$/.exec(path);
   const namesItself = Boolean(issue || projectIssues || release);
+  const newOrg = path === NEW_ORG_PATH && createsOrgs(session);
   useEffect(() => {
-    if (!namesItself) document.title = current ? `${current.label} · Herald` : 'Herald';
-  }, [current, namesItself]);
+    if (namesItself) return;
+    document.title = newOrg ? 'New organization · Herald' : current ? `${current.label} · Herald` : 'Herald';
+  }, [current, namesItself, newOrg]);
 
   let page: ReactNode;
-  if (release) {
+  if (newOrg) {
+    page = (
+      <NewOrgPage
+        token={session.token}
+        first={session.orgs.length === 0}
+        onCreated={orgCreated}
+        onCancel={session.orgs.length > 0 ? () => navigate('/projects') : undefined}
+      />
+    );
+  } else if (release) {
     page = (
       <ReleasePage
         session={session}
@@ -187,9 +233,12 @@ function SignedIn(props: { session: Session; path: string; onSignOut: () => void
   } else if (current.path === '/settings') {
     page = <SettingsPage session={session} org={org} />;
   } else if (!org) {
-    page = (
+    // A new installation: the admin token starts it here rather than at an empty page.
+    page = createsOrgs(session) ? (
+      <NewOrgPage token={session.token} first onCreated={orgCreated} />
+    ) : (
       <Notice kind="info">
-        This credential sees no organization yet. Create one with <code>POST /api/v1/orgs</code>.
+        You are in no organization yet: an owner or admin of one adds you on its Members page.
       </Notice>
     );
   } else if (current.path === '/rules') {
@@ -199,7 +248,26 @@ function SignedIn(props: { session: Session; path: string; onSignOut: () => void
   } else if (current.path === '/history') {
     page = <HistoryPage key={org.id} token={session.token} org={org} manage={manage} />;
   } else if (current.path === '/projects') {
-    page = <ProjectsPage key={org.id} token={session.token} org={org} manage={manage} />;
+    page = (
+      <ProjectsPage
+        key={org.id}
+        token={session.token}
+        org={org}
+        manage={manage}
+        createsOrgs={createsOrgs(session)}
+      />
+    );
+  } else if (current.path === '/members') {
+    page = (
+      <MembersPage
+        key={org.id}
+        token={session.token}
+        org={org}
+        manage={manage}
+        makesOwners={makesOwners}
+        me={me}
+      />
+    );
   } else {
     page = <IntegrationsPage key={org.id} token={session.token} org={org} manage={manage} />;
   }
@@ -258,6 +326,7 @@ function SignedIn(props: { session: Session; path: string; onSignOut: () => void
         </div>
       </header>
       <main id="main" tabIndex={-1}>
+        {flash && flash.path === path ? <Notice kind="ok">{flash.text}</Notice> : null}
         {page}
       </main>
     </>

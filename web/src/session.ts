@@ -82,3 +82,15 @@ export function takePageAfterLink(): string | null {
     return null;
   }
 }
+
+/** The prefix of organization API keys (`hrk_…`): such a key acts for its own organization alone. */
+const ORG_KEY_PREFIX = 'hrk_';
+
+/**
+ * Whether the session may create organizations: the admin token only. The API does not tell the admin
+ * token from an organization key, so a key is known by its prefix; were one taken for the other, the
+ * API's refusal shows in the form.
+ */
+export function createsOrgs(session: Session): boolean {
+  return session.kind === 'admin' && !session.token.startsWith(ORG_KEY_PREFIX);
+}

@@ -49,12 +49,20 @@ export interface Me {
   readonly organizations: readonly (Org & { readonly role: string })[];
 }
 
+/** Member roles, most powerful first. */
+export const ROLES = ['owner', 'admin', 'member'] as const;
+/** One of {@link ROLES}. */
+export type Role = (typeof ROLES)[number];
+
 /** A member of an organization. */
 export interface Member {
   readonly userId: string;
   readonly email: string;
   readonly name: string;
-  readonly role: 'owner' | 'admin' | 'member';
+  readonly role: Role;
+  readonly locale: string;
+  readonly timezone: string;
+  readonly createdAt: string;
 }
 
 /** A project. */
@@ -63,6 +71,8 @@ export interface Project {
   readonly slug: string;
   readonly name: string;
   readonly platform: string | null;
+  /** The Sentry DSN its SDKs send events with: `http(s)://<key>@<host>/<number>`. */
+  readonly dsn: string;
   readonly teamIds: readonly string[];
   readonly createdAt: string;
 }

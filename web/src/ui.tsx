@@ -1,4 +1,6 @@
-import { type ReactNode, useId } from 'react';
+import { type ReactNode, useId, useRef, useState } from 'react';
+import type { ApiError } from './api';
+import { Link } from './router';
 import type { Integration, Member, Project } from './types';
 
 /** A labelled form control with its hint and its error, wired for screen readers. */
@@ -130,7 +132,11 @@ export function ProjectPicker(props: {
   onChange: (slug: string) => void;
 }): ReactNode {
   if (props.projects.length === 0)
-    return <Notice kind="info">This organization has no projects yet. Create one with the API first.</Notice>;
+    return (
+      <Notice kind="info">
+        This organization has no projects yet. Create one on <Link to="/projects">Projects & teams</Link>.
+      </Notice>
+    );
   return (
     <div className="toolbar">
       <Field label="Project">
@@ -146,4 +152,104 @@ export function ProjectPicker(props: {
       </Field>
     </div>
   );
+}
+
+/**
+ * A value to paste elsewhere (a DSN, a URL): read-only and selected whole on focus, with a Copy button
+ * that says whether it worked. Where the browser keeps the clipboard from the page (plain HTTP to another
+ * host than this one), the value is selected for the keyboard's copy instead.
+ */
+export function Copyable(props: { label: string; value: string; hint?: ReactNode }): ReactNode {
+  const [copied, setCopied] = useState<boolean | null>(null);
+  const input = useRef<HTMLInputElement>(null);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(props.value);
+      setCopied(true);
+    } catch {
+      input.current?.select();
+      setCopied(false);
+    }
+  };
+  return (
+    <Field label={props.label} hint={props.hint} className="copyable">
+      {(ids) => (
+        <div className="input-row">
+          <input
+            id={ids.id}
+            ref={input}
+            readOnly
+            value={props.value}
+            onFocus={(e) => e.currentTarget.select()}
+            aria-describedby={ids.describedBy}
+            spellCheck={false}
+          />
+          <button type="button" className="secondary small" onClick={() => void copy()}>
+            Copy<span className="visually-hidden"> {props.label}</span>
+          </button>
+          <span role="status" className="copy-state">
+            {copied === true ? 'Copied' : copied === false ? 'Selected: press Ctrl+C to copy' : ''}
+          </span>
+        </div>
+      )}
+    </Field>
+  );
+}
+
+/**
+ * Checkboxes for a list the API takes as ids (`field`: `memberIds`, `teamIds`), with the API's problems
+ * about the list or any of its items shown under it.
+ */
+export function CheckList(props: {
+  legend: string;
+  hint?: ReactNode;
+  field: string;
+  options: readonly { readonly id: string; readonly label: ReactNode }[];
+  value: readonly string[];
+  onChange: (ids: readonly string[]) => void;
+  problems: ApiError | null;
+}): ReactNode {
+  const id = useId();
+  const error = props.problems?.details
+    .filter((d) => placedInList(props.field, d.path))
+    .map((d) => d.message)
+    .join('; ');
+  const toggle = (option: string, on: boolean) =>
+    props.onChange(on ? [...props.value, option] : props.value.filter((v) => v !== option));
+  return (
+    <fieldset
+      className={`check-list${error ? ' field-invalid' : ''}`}
+      aria-describedby={
+        [props.hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(' ') ||
+        undefined
+      }
+    >
+      <legend>{props.legend}</legend>
+      {props.hint ? (
+        <small id={`${id}-hint`} className="hint">
+          {props.hint}
+        </small>
+      ) : null}
+      {props.options.map((o) => (
+        <label key={o.id} className="check">
+          <input
+            type="checkbox"
+            checked={props.value.includes(o.id)}
+            onChange={(e) => toggle(o.id, e.target.checked)}
+          />
+          <span>{o.label}</span>
+        </label>
+      ))}
+      {error ? (
+        <small id={`${id}-error`} className="error-text" role="alert">
+          {error}
+        </small>
+      ) : null}
+    </fieldset>
+  );
+}
+
+/** Whether the API's problem at `path` is about the list at `field` or one of its items. */
+export function placedInList(field: string, path: string): boolean {
+  return path === field || path.startsWith(`${field}.`);
 }

@@ -30,6 +30,8 @@ export function ConfirmDelete(props: {
   label: string;
   title: ReactNode;
   deleteLabel: string;
+  /** What the button says while the deletion is under way; "Deleting…" unless told. */
+  busyLabel?: string;
   deletion: { readonly busy: boolean; readonly error: string | null };
   blocked?: boolean;
   onConfirm: () => void;
@@ -57,7 +59,7 @@ export function ConfirmDelete(props: {
       {props.deletion.error ? <Notice kind="error">{props.deletion.error}</Notice> : null}
       <div className="form-actions">
         <button type="submit" className="danger" disabled={props.blocked || props.deletion.busy}>
-          {props.deletion.busy ? 'Deleting…' : props.deleteLabel}
+          {props.deletion.busy ? (props.busyLabel ?? 'Deleting…') : props.deleteLabel}
         </button>
         <button ref={props.cancelRef} type="button" className="secondary" onClick={props.onCancel}>
           Cancel

@@ -1,11 +1,13 @@
 import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, api, describeError } from '../api';
-import { Link } from '../router';
-import type { Org, Page, Project, Team } from '../types';
+import { Link, navigate } from '../router';
+import type { Member, Org, Page, Project, Team } from '../types';
 import { Field, formatTime, Loading, Notice, PageHeader } from '../ui';
 import { ConfirmDelete, useDeletion } from './confirm-delete';
+import { ProjectForm, ProjectKeys } from './project-form';
+import { EditTeamForm, NewTeamForm } from './team-form';
 
-/** The outcome of the page's last deletion. */
+/** The outcome of the page's last change. */
 interface Message {
   readonly kind: 'ok' | 'error';
   readonly text: string;
@@ -14,45 +16,87 @@ interface Message {
 /** The item whose deletion waits for its confirmation: one at a time. */
 type Confirming = { readonly kind: 'project' | 'team'; readonly id: string } | null;
 
+/** The form open on the page: one at a time, so the page reads as one task. */
+type Open =
+  | { readonly kind: 'new-project' | 'new-team' }
+  | { readonly kind: 'edit-team'; readonly id: string }
+  | null;
+
 /**
- * The organization's projects and teams. Everyone in it reads them; its owners and admins (`manage`)
- * delete them, each after a confirmation that says what goes with it.
+ * The organization's projects and teams. Everyone in it reads them, with each project's DSN and the
+ * address Prometheus posts to; its owners and admins (`manage`) create them, change a team's members, and
+ * delete them, each after a confirmation that says what goes with it. With the admin token
+ * (`createsOrgs`), another organization is created from here.
  */
-export function ProjectsPage(props: { token: string; org: Org; manage: boolean }): ReactNode {
+export function ProjectsPage(props: {
+  token: string;
+  org: Org;
+  manage: boolean;
+  createsOrgs: boolean;
+}): ReactNode {
   const { token, org, manage } = props;
   const base = `/api/v1/orgs/${encodeURIComponent(org.slug)}`;
   const [projects, setProjects] = useState<readonly Project[] | null>(null);
   const [teams, setTeams] = useState<readonly Team[] | null>(null);
+  const [members, setMembers] = useState<readonly Member[]>([]);
   const [confirming, setConfirming] = useState<Confirming>(null);
+  const [opened, setOpened] = useState<Open>(null);
   const [message, setMessage] = useState<Message | null>(null);
+  const [created, setCreated] = useState<Project | null>(null);
 
   const load = useCallback(async () => {
-    const [p, t] = await Promise.all([
+    const [p, t, m] = await Promise.all([
       api<Page<Project>>(token, 'GET', `${base}/projects`),
       api<Page<Team>>(token, 'GET', `${base}/teams`),
+      api<Page<Member>>(token, 'GET', `${base}/members`),
     ]);
     setProjects(p.data);
     setTeams(t.data);
+    setMembers(m.data);
   }, [token, base]);
+
+  const reload = () => load().catch((e: unknown) => setMessage({ kind: 'error', text: describeError(e) }));
 
   useEffect(() => {
     load().catch((e: unknown) => setMessage({ kind: 'error', text: describeError(e) }));
   }, [load]);
 
+  const start = (next: Open) => {
+    setMessage(null);
+    setCreated(null);
+    setConfirming(null);
+    setOpened(next);
+  };
   const confirm = (kind: 'project' | 'team', id: string) => {
     setMessage(null);
+    setCreated(null);
+    setOpened(null);
     setConfirming({ kind, id });
   };
-  const deleted = async (text: string) => {
+  const done = async (text: string) => {
     setConfirming(null);
+    setOpened(null);
     setMessage({ kind: 'ok', text });
-    await load().catch((e: unknown) => setMessage({ kind: 'error', text: describeError(e) }));
+    await reload();
   };
   const open = (kind: 'project' | 'team', id: string) => confirming?.kind === kind && confirming.id === id;
+  const nameOf = (userId: string) => {
+    const m = members.find((x) => x.userId === userId);
+    return m ? m.name || m.email : userId;
+  };
 
   return (
     <section aria-labelledby="page-title">
-      <PageHeader title="Projects & teams">
+      <PageHeader
+        title="Projects & teams"
+        actions={
+          props.createsOrgs ? (
+            <button type="button" className="secondary" onClick={() => navigate('/orgs/new')}>
+              New organization
+            </button>
+          ) : null
+        }
+      >
         The projects that send events to Herald, and the teams that rules and assignments name.
       </PageHeader>
       {manage ? null : (
@@ -63,14 +107,45 @@ export function ProjectsPage(props: { token: string; org: Org; manage: boolean }
       {message ? <Notice kind={message.kind}>{message.text}</Notice> : null}
 
       <section className="org-section" aria-labelledby="projects-title">
-        <h2 id="projects-title">Projects</h2>
+        <div className="section-head">
+          <h2 id="projects-title">Projects</h2>
+          {manage && opened?.kind !== 'new-project' ? (
+            <button type="button" onClick={() => start({ kind: 'new-project' })}>
+              New project
+            </button>
+          ) : null}
+        </div>
+        {manage && opened?.kind === 'new-project' ? (
+          <ProjectForm
+            token={token}
+            base={base}
+            teams={teams ?? []}
+            onCancel={() => setOpened(null)}
+            onCreated={(project) => {
+              setOpened(null);
+              setCreated(project);
+              void reload();
+            }}
+          />
+        ) : null}
+        {created ? (
+          <div className="card project-created" role="status" data-testid="project-created">
+            <p>
+              <strong>Project “{created.name}” created.</strong> Give its DSN to a Sentry SDK, or point
+              Prometheus at it; both stay below, with the project.
+            </p>
+            <ProjectKeys org={org.slug} project={created} />
+          </div>
+        ) : null}
         {projects === null ? (
           <Loading what="projects" />
         ) : projects.length === 0 ? (
           <div className="empty">
             <p>No projects yet.</p>
             <p className="muted">
-              Create one with <code>POST /api/v1/orgs/{org.slug}/projects</code>; its DSN is in the answer.
+              {manage
+                ? 'Create one: its DSN is what an SDK sends events with.'
+                : 'Its owners and admins create them.'}
             </p>
           </div>
         ) : (
@@ -88,6 +163,7 @@ export function ProjectsPage(props: { token: string; org: Org; manage: boolean }
                     Added {formatTime(p.createdAt)}
                     {names.length > 0 ? ` · teams: ${names.join(', ')}` : ''}
                   </p>
+                  <ProjectKeys org={org.slug} project={p} />
                   <div className="button-row">
                     <Link
                       to={`/orgs/${encodeURIComponent(org.slug)}/projects/${encodeURIComponent(p.slug)}/issues`}
@@ -107,9 +183,7 @@ export function ProjectsPage(props: { token: string; org: Org; manage: boolean }
                       project={p}
                       onCancel={() => setConfirming(null)}
                       onDeleted={() =>
-                        void deleted(
-                          `Project “${p.name}” deleted. Its data is being removed in the background.`,
-                        )
+                        void done(`Project “${p.name}” deleted. Its data is being removed in the background.`)
                       }
                     />
                   ) : null}
@@ -121,46 +195,87 @@ export function ProjectsPage(props: { token: string; org: Org; manage: boolean }
       </section>
 
       <section className="org-section" aria-labelledby="teams-title">
-        <h2 id="teams-title">Teams</h2>
+        <div className="section-head">
+          <h2 id="teams-title">Teams</h2>
+          {manage && opened?.kind !== 'new-team' ? (
+            <button type="button" onClick={() => start({ kind: 'new-team' })}>
+              New team
+            </button>
+          ) : null}
+        </div>
+        {manage && opened?.kind === 'new-team' ? (
+          <NewTeamForm
+            token={token}
+            base={base}
+            members={members}
+            onCancel={() => setOpened(null)}
+            onCreated={(team) => void done(`Team “${team.name}” created.`)}
+          />
+        ) : null}
         {teams === null ? (
           <Loading what="teams" />
         ) : teams.length === 0 ? (
           <div className="empty">
             <p>No teams yet.</p>
             <p className="muted">
-              Create one with <code>POST /api/v1/orgs/{org.slug}/teams</code>, then send alerts to it.
+              {manage
+                ? 'Create one to send alerts to a group of people, or to assign issues to it.'
+                : 'Its owners and admins create them.'}
             </p>
           </div>
         ) : (
           <ul className="rule-list">
-            {teams.map((t) => (
-              <li key={t.id} className="card rule-item" data-testid="team-item">
-                <div className="rule-head">
-                  <h3>{t.name}</h3>
-                  <span className="tag">{t.slug}</span>
-                </div>
-                <p className="muted small">
-                  {t.memberIds.length} member{t.memberIds.length === 1 ? '' : 's'} · added{' '}
-                  {formatTime(t.createdAt)}
-                </p>
-                {manage && !open('team', t.id) ? (
-                  <div className="button-row">
-                    <button type="button" className="danger small" onClick={() => confirm('team', t.id)}>
-                      Delete
-                    </button>
+            {teams.map((t) => {
+              const editing = opened?.kind === 'edit-team' && opened.id === t.id;
+              const path = `${base}/teams/${encodeURIComponent(t.id)}`;
+              return (
+                <li key={t.id} className="card rule-item" data-testid="team-item">
+                  <div className="rule-head">
+                    <h3>{t.name}</h3>
+                    <span className="tag">{t.slug}</span>
                   </div>
-                ) : null}
-                {manage && open('team', t.id) ? (
-                  <ConfirmTeamDeletion
-                    token={token}
-                    path={`${base}/teams/${encodeURIComponent(t.id)}`}
-                    team={t}
-                    onCancel={() => setConfirming(null)}
-                    onDeleted={() => void deleted(`Team “${t.name}” deleted.`)}
-                  />
-                ) : null}
-              </li>
-            ))}
+                  <p className="small">
+                    {t.memberIds.length === 0
+                      ? 'No members'
+                      : `Members: ${t.memberIds.map(nameOf).join(', ')}`}
+                  </p>
+                  <p className="muted small">Added {formatTime(t.createdAt)}</p>
+                  {manage && !editing && !open('team', t.id) ? (
+                    <div className="button-row">
+                      <button
+                        type="button"
+                        className="secondary small"
+                        onClick={() => start({ kind: 'edit-team', id: t.id })}
+                      >
+                        Edit
+                      </button>
+                      <button type="button" className="danger small" onClick={() => confirm('team', t.id)}>
+                        Delete
+                      </button>
+                    </div>
+                  ) : null}
+                  {manage && editing ? (
+                    <EditTeamForm
+                      token={token}
+                      path={path}
+                      team={t}
+                      members={members}
+                      onCancel={() => setOpened(null)}
+                      onSaved={(team) => void done(`Team “${team.name}” saved.`)}
+                    />
+                  ) : null}
+                  {manage && open('team', t.id) ? (
+                    <ConfirmTeamDeletion
+                      token={token}
+                      path={path}
+                      team={t}
+                      onCancel={() => setConfirming(null)}
+                      onDeleted={() => void done(`Team “${t.name}” deleted.`)}
+                    />
+                  ) : null}
+                </li>
+              );
+            })}
           </ul>
         )}
       </section>

@@ -14,7 +14,8 @@ const DAY_NAMES: Record<string, string> = {
   sun: 'Sun',
 };
 
-const LANGUAGES: readonly [string, string][] = [
+/** The languages Herald writes messages in, by code, each named in itself. */
+export const LANGUAGES: readonly [string, string][] = [
   ['en', 'English'],
   ['de', 'Deutsch'],
   ['fr', 'Français'],
@@ -47,7 +48,8 @@ interface Message {
 let windowKey = 0;
 const keyWindow = (w: QuietWindow): KeyedWindow => ({ ...w, key: windowKey++ });
 
-function timeZones(current: string): string[] {
+/** The browser's IANA time zones, UTC and `current` among them. */
+export function timeZones(current: string): string[] {
   const zones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
   const all = zones.includes('UTC') ? [...zones] : ['UTC', ...zones];
   return all.includes(current) ? all : [current, ...all];
