@@ -2,7 +2,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { eventBatchSchema, isPlainBatch } from '../api/routes/events.js';
-import { eventSchema, isPlainEvent, LEVEL_INPUTS, MAX_TAG_LENGTH, MAX_TAGS } from './event-schema.js';
+import {
+  eventSchema,
+  isPlainEvent,
+  LEVEL_INPUTS,
+  MAX_TAG_LENGTH,
+  MAX_TAGS,
+  TEXT_LIMITS,
+} from './event-schema.js';
 import { sentryEventPayload } from './sentry-event.js';
 
 /**
@@ -28,14 +35,14 @@ const field = (valid: fc.Arbitrary<unknown>, ...wrong: fc.Arbitrary<unknown>[]):
   near: fc.oneof(valid, ...wrong),
 });
 const text = field(fc.oneof(fc.string({ maxLength: 8 }), fc.constant(null)), junk);
+/** Strings of exactly `length` characters: a few random ones, then `x`s (cheap at 8,192). */
+const ofLength = (length: number) =>
+  fc.string({ maxLength: 4 }).map((start) => start.slice(0, length).padEnd(length, 'x'));
+/** A text field of at most `max` characters: short, at the limit, or one past it. */
 const bounded = (max: number) =>
   field(
-    fc.oneof(
-      fc.string({ maxLength: 4 }),
-      fc.string({ minLength: max - 1, maxLength: max }),
-      fc.constant(null),
-    ),
-    fc.string({ minLength: max + 1, maxLength: max + 2 }),
+    fc.oneof(fc.string({ maxLength: 4 }), ofLength(max - 1), ofLength(max), fc.constant(null)),
+    ofLength(max + 1),
     junk,
   );
 const flag = field(fc.oneof(fc.boolean(), fc.constant(null)), fc.string({ maxLength: 3 }), fc.integer());
@@ -47,12 +54,15 @@ const count = field(
   fc.constant(Number.NaN),
   fc.string({ maxLength: 3 }),
 );
-const stringOrNumber = field(
-  fc.oneof(fc.string({ maxLength: 4 }), fc.integer(), fc.constant(null)),
-  fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY),
-  fc.boolean(),
-  fc.constant({}),
-);
+/** The same, where a number may stand for the string. */
+const boundedOrNumber = (max: number) =>
+  field(
+    fc.oneof(fc.string({ maxLength: 4 }), ofLength(max), fc.integer(), fc.constant(null)),
+    ofLength(max + 1),
+    fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY),
+    fc.boolean(),
+    fc.constant({}),
+  );
 const timestamp = field(
   fc.oneof(
     fc.double({ min: 0, max: 2e9, noNaN: true }),
@@ -150,26 +160,28 @@ const tags: Field = {
 
 const frame = object(
   {
-    filename: text,
-    abs_path: text,
-    function: text,
-    module: text,
+    filename: bounded(TEXT_LIMITS['frame.filename']),
+    abs_path: bounded(TEXT_LIMITS['frame.abs_path']),
+    function: bounded(TEXT_LIMITS['frame.function']),
+    module: bounded(TEXT_LIMITS['frame.module']),
     lineno: count,
     colno: count,
     in_app: flag,
-    context_line: text,
-    platform: text,
+    context_line: bounded(TEXT_LIMITS['frame.context_line']),
+    platform: bounded(TEXT_LIMITS['frame.platform']),
   },
   fc.jsonValue({ maxDepth: 1 }),
 );
 const stacktrace = nullable(object({ frames: list(frame) }));
-const mechanism = nullable(object({ type: text, handled: flag, synthetic: flag }));
+const mechanism = nullable(
+  object({ type: bounded(TEXT_LIMITS['mechanism.type']), handled: flag, synthetic: flag }),
+);
 const exceptionValue = object(
   {
-    type: text,
-    value: text,
-    module: text,
-    thread_id: stringOrNumber,
+    type: bounded(TEXT_LIMITS['exception.type']),
+    value: bounded(TEXT_LIMITS['exception.value']),
+    module: bounded(TEXT_LIMITS['exception.module']),
+    thread_id: boundedOrNumber(TEXT_LIMITS['exception.thread_id']),
     mechanism,
     stacktrace,
   },
@@ -197,31 +209,52 @@ const eventFields: Record<string, Field> = {
   level: field(fc.constantFrom(...LEVEL_INPUTS, null), fc.constantFrom('loud', 'ERROR'), fc.integer()),
   message: field(text.valid, junk, fc.record({ formatted: fc.string() })),
   logentry: field(fc.constant(null), fc.record({ formatted: text.valid }), junk),
-  logger: text,
-  platform: text,
-  environment: bounded(64),
-  release: bounded(250),
-  dist: text,
-  server_name: text,
-  transaction: bounded(200),
-  culprit: text,
-  type: bounded(64),
+  logger: bounded(TEXT_LIMITS.logger),
+  platform: bounded(TEXT_LIMITS.platform),
+  environment: bounded(TEXT_LIMITS.environment),
+  release: bounded(TEXT_LIMITS.release),
+  dist: bounded(TEXT_LIMITS.dist),
+  server_name: bounded(TEXT_LIMITS.server_name),
+  transaction: bounded(TEXT_LIMITS.transaction),
+  culprit: bounded(TEXT_LIMITS.culprit),
+  type: bounded(TEXT_LIMITS.type),
   tags,
   user: nullable(
     object(
-      { id: stringOrNumber, email: text, username: text, ip_address: text },
+      {
+        id: boundedOrNumber(TEXT_LIMITS['user.id']),
+        email: bounded(TEXT_LIMITS['user.email']),
+        username: bounded(TEXT_LIMITS['user.username']),
+        ip_address: bounded(TEXT_LIMITS['user.ip_address']),
+      },
       fc.jsonValue({ maxDepth: 1 }),
     ),
   ),
   exception,
   stacktrace,
-  request: nullable(object({ method: text, url: text })),
+  request: nullable(
+    object({
+      method: bounded(TEXT_LIMITS['request.method']),
+      url: bounded(TEXT_LIMITS['request.url']),
+    }),
+  ),
   extra: record,
   contexts: record,
-  sdk: nullable(object({ name: text, version: text }, fc.jsonValue({ maxDepth: 1 }))),
+  sdk: nullable(
+    object(
+      { name: bounded(TEXT_LIMITS['sdk.name']), version: bounded(TEXT_LIMITS['sdk.version']) },
+      fc.jsonValue({ maxDepth: 1 }),
+    ),
+  ),
   fingerprint: list(
     field(
-      fc.oneof(fc.string({ maxLength: 4 }), fc.integer(), fc.boolean()),
+      fc.oneof(
+        fc.string({ maxLength: 4 }),
+        ofLength(TEXT_LIMITS['fingerprint.part']),
+        fc.integer(),
+        fc.boolean(),
+      ),
+      ofLength(TEXT_LIMITS['fingerprint.part'] + 1),
       fc.constant({}),
       fc.constant(null),
       fc.constant(Number.NaN),

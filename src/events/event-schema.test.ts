@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventSchema, MAX_FRAMES, normalizeEvent } from './event-schema.js';
+import { eventSchema, isPlainEvent, MAX_FRAMES, normalizeEvent, TEXT_LIMITS } from './event-schema.js';
 
 const RECEIVED = Date.parse('2026-03-01T12:00:00Z');
 
@@ -47,8 +47,73 @@ describe('event schema', () => {
     [{ sdk: { name: 3 } }, 'sdk.name'],
     [{ fingerprint: 'abc' }, 'fingerprint'],
     [{ fingerprint: [{}] }, 'fingerprint.0'],
+    [{ server_name: 'h'.repeat(257) }, 'server_name'],
+    [{ dist: 'd'.repeat(65) }, 'dist'],
+    [{ culprit: 'c'.repeat(201) }, 'culprit'],
+    [{ user: { id: 'i'.repeat(129) } }, 'user.id'],
+    [{ user: { email: `${'e'.repeat(70)}@x.test` } }, 'user.email'],
+    [{ request: { url: `https://shop.test/${'p'.repeat(2040)}` } }, 'request.url'],
+    [{ sdk: { version: 'v'.repeat(257) } }, 'sdk.version'],
+    [{ exception: { values: [{ value: 'v'.repeat(8193) }] } }, 'exception.values.0.value'],
+    [
+      { exception: { values: [{ mechanism: { type: 'm'.repeat(129) } }] } },
+      'exception.values.0.mechanism.type',
+    ],
+    [
+      { exception: [{ stacktrace: { frames: [{ function: 'f'.repeat(257) }] } }] },
+      'exception.0.stacktrace.frames.0.function',
+    ],
+    [{ stacktrace: { frames: [{}, { abs_path: 'a'.repeat(1025) }] } }, 'stacktrace.frames.1.abs_path'],
+    [{ fingerprint: ['{{ default }}', 'p'.repeat(1025)] }, 'fingerprint.1'],
   ])('names the bad field (%#)', (payload, path) => {
     expect(problems(payload)).toEqual([path]);
+  });
+
+  it('takes every bounded field at its limit, in the schema and in the written-out check alike', () => {
+    const at = (field: keyof typeof TEXT_LIMITS) => 'x'.repeat(TEXT_LIMITS[field]);
+    const frame = {
+      filename: at('frame.filename'),
+      abs_path: at('frame.abs_path'),
+      function: at('frame.function'),
+      module: at('frame.module'),
+      context_line: at('frame.context_line'),
+      platform: at('frame.platform'),
+    };
+    const event = {
+      logger: at('logger'),
+      platform: at('platform'),
+      environment: at('environment'),
+      release: at('release'),
+      dist: at('dist'),
+      server_name: at('server_name'),
+      transaction: at('transaction'),
+      culprit: at('culprit'),
+      type: at('type'),
+      user: {
+        id: at('user.id'),
+        email: at('user.email'),
+        username: at('user.username'),
+        ip_address: at('user.ip_address'),
+      },
+      request: { method: at('request.method'), url: at('request.url') },
+      sdk: { name: at('sdk.name'), version: at('sdk.version') },
+      exception: {
+        values: [
+          {
+            type: at('exception.type'),
+            value: at('exception.value'),
+            module: at('exception.module'),
+            thread_id: at('exception.thread_id'),
+            mechanism: { type: at('mechanism.type') },
+            stacktrace: { frames: [frame] },
+          },
+        ],
+      },
+      stacktrace: { frames: [frame] },
+      fingerprint: [at('fingerprint.part')],
+    };
+    expect(problems(event)).toEqual([]);
+    expect(isPlainEvent(event)).toBe(true);
   });
 
   it('keeps unknown fields, at the top and deep inside', () => {

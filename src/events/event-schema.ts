@@ -17,10 +17,70 @@ const text = z.string().nullish();
 const count = z.number().int().nonnegative().nullish();
 const object = z.record(z.string(), z.unknown());
 
-/** Longest values of the bounded text fields (Sentry's limits). */
-const TEXT_LIMITS = { environment: 64, release: 250, transaction: 200, type: 64 } as const;
+/**
+ * Longest value of each bounded text field, in characters (UTF-16 code units, as JavaScript counts them),
+ * named by its place in the event (`frame.*` for a stack frame's fields, wherever the frame sits). Where
+ * Sentry's Relay has a `max_chars` the limit is Relay's; the others are ours, noted as such. Herald's API
+ * refuses a longer value; the Sentry endpoints trim or drop it (see `sentryEventPayload`).
+ */
+export const TEXT_LIMITS = {
+  // Relay's, but release: 250 is Sentry's own column (Relay cuts at 200); type holds a short enum name.
+  environment: 64,
+  release: 250,
+  transaction: 200,
+  type: 64,
+  // Relay's (logger's is a database column's; a dist past 64 is dropped in its normalization).
+  logger: 64,
+  dist: 64,
+  server_name: 256,
+  culprit: 200,
+  // Ours: Relay has none, but replaces a platform it does not know with `other`; every known one fits.
+  platform: 64,
+  // Relay's.
+  'user.id': 128,
+  'user.email': 75,
+  'user.username': 128,
+  // Ours: Relay takes only an IP address or `{{auto}}` here; 64 holds any IPv6 address with a zone.
+  'user.ip_address': 64,
+  // Ours: Relay trims a URL past 256 (+40) for display, but Herald's API refuses what is over its
+  // limit, and real URLs with their query strings run longer; 2,048 is what browsers and CDNs keep to.
+  'request.url': 2048,
+  // Relay's (a method must match 3 to 32 characters in its normalization).
+  'request.method': 32,
+  'sdk.name': 256,
+  'sdk.version': 256,
+  'exception.type': 256,
+  'exception.value': 8192,
+  'exception.module': 256,
+  'exception.thread_id': 128,
+  // Relay's for enum-like names and symbols.
+  'mechanism.type': 128,
+  'frame.function': 256,
+  // Ours, for paths: Relay trims past 256 (+40), but a bundler's file URL with its query string can
+  // be longer, and Herald's API would refuse the whole event for it.
+  'frame.filename': 1024,
+  'frame.abs_path': 1024,
+  // Ours, where Relay has none: generous for identifiers (a module is a path or a dotted name, a
+  // fingerprint part anything), as for free text for a source line (minified code makes long lines).
+  'frame.module': 1024,
+  'fingerprint.part': 1024,
+  'frame.context_line': 8192,
+  // Ours, as the event's platform.
+  'frame.platform': 64,
+} as const;
 /** Most parts of a fingerprint. */
 const MAX_FINGERPRINT_PARTS = 50;
+
+type BoundedField = keyof typeof TEXT_LIMITS;
+const tooLong = (field: BoundedField) => `must have at most ${TEXT_LIMITS[field]} characters`;
+/** A string no longer than `field`'s limit, or nothing. */
+const bounded = (field: BoundedField) => z.string().max(TEXT_LIMITS[field], tooLong(field)).nullish();
+/** The same, where a number may stand for the string (Relay's lenient strings). */
+const boundedOrNumber = (field: BoundedField) =>
+  z
+    .union([z.string(), z.number()])
+    .refine((v) => typeof v !== 'string' || v.length <= TEXT_LIMITS[field], tooLong(field))
+    .nullish();
 /** An event id: 32 hexadecimal characters, or a UUID with dashes. */
 const EVENT_ID = /^[0-9a-fA-F]{32}$|^[0-9a-fA-F-]{36}$/;
 
@@ -65,27 +125,31 @@ const tags = byShape(
 
 /** One stack frame; unknown fields (vars, context lines, …) are kept. */
 export const frameSchema = z.looseObject({
-  filename: text,
-  abs_path: text,
-  function: text,
-  module: text,
+  filename: bounded('frame.filename'),
+  abs_path: bounded('frame.abs_path'),
+  function: bounded('frame.function'),
+  module: bounded('frame.module'),
   lineno: count,
   colno: count,
   in_app: z.boolean().nullish(),
-  context_line: text,
-  platform: text,
+  context_line: bounded('frame.context_line'),
+  platform: bounded('frame.platform'),
 });
 
 const stacktrace = z.looseObject({ frames: z.array(frameSchema).nullish() });
 
 /** One exception of the chain, innermost (the one raised) last, as Sentry orders them. */
 export const exceptionValueSchema = z.looseObject({
-  type: text,
-  value: text,
-  module: text,
-  thread_id: z.union([z.string(), z.number()]).nullish(),
+  type: bounded('exception.type'),
+  value: bounded('exception.value'),
+  module: bounded('exception.module'),
+  thread_id: boundedOrNumber('exception.thread_id'),
   mechanism: z
-    .looseObject({ type: text, handled: z.boolean().nullish(), synthetic: z.boolean().nullish() })
+    .looseObject({
+      type: bounded('mechanism.type'),
+      handled: z.boolean().nullish(),
+      synthetic: z.boolean().nullish(),
+    })
     .nullish(),
   stacktrace: stacktrace.nullish(),
 });
@@ -106,22 +170,22 @@ export const eventSchema = withWrittenCheck(
     level: z.enum(LEVEL_INPUTS, { error: `must be one of: ${LEVEL_INPUTS.join(', ')}` }).nullish(),
     message: z.union([z.string(), logentry], { error: 'must be a string' }).nullish(),
     logentry: logentry.nullish(),
-    logger: text,
-    platform: text,
-    environment: z.string().max(TEXT_LIMITS.environment).nullish(),
-    release: z.string().max(TEXT_LIMITS.release).nullish(),
-    dist: text,
-    server_name: text,
-    transaction: z.string().max(TEXT_LIMITS.transaction).nullish(),
-    culprit: text,
-    type: z.string().max(TEXT_LIMITS.type).nullish(),
+    logger: bounded('logger'),
+    platform: bounded('platform'),
+    environment: bounded('environment'),
+    release: bounded('release'),
+    dist: bounded('dist'),
+    server_name: bounded('server_name'),
+    transaction: bounded('transaction'),
+    culprit: bounded('culprit'),
+    type: bounded('type'),
     tags: tags.nullish(),
     user: z
       .looseObject({
-        id: z.union([z.string(), z.number()]).nullish(),
-        email: text,
-        username: text,
-        ip_address: text,
+        id: boundedOrNumber('user.id'),
+        email: bounded('user.email'),
+        username: bounded('user.username'),
+        ip_address: bounded('user.ip_address'),
       })
       .nullish(),
     exception: byShape(
@@ -130,12 +194,19 @@ export const eventSchema = withWrittenCheck(
       'must be an object with values',
     ).nullish(),
     stacktrace: stacktrace.nullish(),
-    request: z.looseObject({ method: text, url: text }).nullish(),
+    request: z.looseObject({ method: bounded('request.method'), url: bounded('request.url') }).nullish(),
     extra: object.nullish(),
     contexts: object.nullish(),
-    sdk: z.looseObject({ name: text, version: text }).nullish(),
+    sdk: z.looseObject({ name: bounded('sdk.name'), version: bounded('sdk.version') }).nullish(),
     fingerprint: z
-      .array(z.union([z.string(), z.number(), z.boolean()], { error: 'must be a string' }))
+      .array(
+        z
+          .union([z.string(), z.number(), z.boolean()], { error: 'must be a string' })
+          .refine(
+            (v) => typeof v !== 'string' || v.length <= TEXT_LIMITS['fingerprint.part'],
+            tooLong('fingerprint.part'),
+          ),
+      )
       .max(MAX_FINGERPRINT_PARTS)
       .nullish(),
   }),
@@ -190,14 +261,15 @@ function byShape<O extends z.ZodType, L extends z.ZodType>(
 
 const isNullish = (value: unknown): value is null | undefined => value === null || value === undefined;
 const isText = (value: unknown) => isNullish(value) || typeof value === 'string';
-const isBoundedText = (value: unknown, max: number) =>
+/** Absent, or a string of at most `max` characters. */
+const isBounded = (value: unknown, max: number) =>
   isNullish(value) || (typeof value === 'string' && value.length <= max);
 const isFlag = (value: unknown) => isNullish(value) || typeof value === 'boolean';
 const isCount = (value: unknown) =>
   isNullish(value) || (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0);
 const isFiniteNumber = (value: unknown) => typeof value === 'number' && Number.isFinite(value);
-const isStringOrNumber = (value: unknown) =>
-  isNullish(value) || typeof value === 'string' || isFiniteNumber(value);
+/** Absent, a string of at most `max` characters, or a number standing for one. */
+const isBoundedOrNumber = (value: unknown, max: number) => isBounded(value, max) || isFiniteNumber(value);
 const isTimestamp = (value: unknown) =>
   isNullish(value) ||
   (isFiniteNumber(value) && (value as number) >= 0) ||
@@ -206,13 +278,6 @@ const LEVELS: ReadonlySet<unknown> = new Set(LEVEL_INPUTS);
 /** Absent, or a list whose every item passes `item`. */
 const isListOf = (value: unknown, item: (value: unknown) => boolean) =>
   isNullish(value) || (Array.isArray(value) && value.every(item));
-/** Absent, or an object (unknown fields kept) whose named fields are text. */
-const isTextFields = (value: unknown, fields: readonly string[]) =>
-  isNullish(value) || (isPlainObject(value) && fields.every((field) => isText(value[field])));
-
-const USER_TEXT = ['email', 'username', 'ip_address'];
-const REQUEST_TEXT = ['method', 'url'];
-const SDK_TEXT = ['name', 'version'];
 
 /**
  * An object the schema's records give back equal: JSON can make an own `__proto__` key, which a record
@@ -239,40 +304,66 @@ function isTagMap(value: unknown): boolean {
 
 const isFrame = (frame: unknown) =>
   isPlainObject(frame) &&
-  isText(frame.filename) &&
-  isText(frame.abs_path) &&
-  isText(frame.function) &&
-  isText(frame.module) &&
+  isBounded(frame.filename, TEXT_LIMITS['frame.filename']) &&
+  isBounded(frame.abs_path, TEXT_LIMITS['frame.abs_path']) &&
+  isBounded(frame.function, TEXT_LIMITS['frame.function']) &&
+  isBounded(frame.module, TEXT_LIMITS['frame.module']) &&
   isCount(frame.lineno) &&
   isCount(frame.colno) &&
   isFlag(frame.in_app) &&
-  isText(frame.context_line) &&
-  isText(frame.platform);
+  isBounded(frame.context_line, TEXT_LIMITS['frame.context_line']) &&
+  isBounded(frame.platform, TEXT_LIMITS['frame.platform']);
 
 const isStacktrace = (value: unknown) =>
   isNullish(value) || (isPlainObject(value) && isListOf(value.frames, isFrame));
 
 const isMechanism = (value: unknown) =>
   isNullish(value) ||
-  (isPlainObject(value) && isText(value.type) && isFlag(value.handled) && isFlag(value.synthetic));
+  (isPlainObject(value) &&
+    isBounded(value.type, TEXT_LIMITS['mechanism.type']) &&
+    isFlag(value.handled) &&
+    isFlag(value.synthetic));
 
 const isExceptionValue = (value: unknown) =>
   isPlainObject(value) &&
-  isText(value.type) &&
-  isText(value.value) &&
-  isText(value.module) &&
-  isStringOrNumber(value.thread_id) &&
+  isBounded(value.type, TEXT_LIMITS['exception.type']) &&
+  isBounded(value.value, TEXT_LIMITS['exception.value']) &&
+  isBounded(value.module, TEXT_LIMITS['exception.module']) &&
+  isBoundedOrNumber(value.thread_id, TEXT_LIMITS['exception.thread_id']) &&
   isMechanism(value.mechanism) &&
   isStacktrace(value.stacktrace);
 
 const isException = (value: unknown) =>
   isNullish(value) || (isPlainObject(value) && isListOf(value.values, isExceptionValue));
 
+const isUser = (value: unknown) =>
+  isNullish(value) ||
+  (isPlainObject(value) &&
+    isBoundedOrNumber(value.id, TEXT_LIMITS['user.id']) &&
+    isBounded(value.email, TEXT_LIMITS['user.email']) &&
+    isBounded(value.username, TEXT_LIMITS['user.username']) &&
+    isBounded(value.ip_address, TEXT_LIMITS['user.ip_address']));
+
+const isRequest = (value: unknown) =>
+  isNullish(value) ||
+  (isPlainObject(value) &&
+    isBounded(value.method, TEXT_LIMITS['request.method']) &&
+    isBounded(value.url, TEXT_LIMITS['request.url']));
+
+const isSdk = (value: unknown) =>
+  isNullish(value) ||
+  (isPlainObject(value) &&
+    isBounded(value.name, TEXT_LIMITS['sdk.name']) &&
+    isBounded(value.version, TEXT_LIMITS['sdk.version']));
+
+const isFingerprintPart = (part: unknown) =>
+  (typeof part === 'string' && part.length <= TEXT_LIMITS['fingerprint.part']) ||
+  typeof part === 'boolean' ||
+  isFiniteNumber(part);
+
 const isFingerprint = (value: unknown) =>
   isNullish(value) ||
-  (Array.isArray(value) &&
-    value.length <= MAX_FINGERPRINT_PARTS &&
-    value.every((part) => typeof part === 'string' || typeof part === 'boolean' || isFiniteNumber(part)));
+  (Array.isArray(value) && value.length <= MAX_FINGERPRINT_PARTS && value.every(isFingerprintPart));
 
 /**
  * The check of {@link eventSchema} written out for the shapes SDKs send (tags as an object, exceptions
@@ -292,24 +383,23 @@ export function isPlainEvent(value: unknown): value is EventPayload {
     (isNullish(v.level) || LEVELS.has(v.level)) &&
     isText(v.message) &&
     isNullish(v.logentry) &&
-    isText(v.logger) &&
-    isText(v.platform) &&
-    isBoundedText(v.environment, TEXT_LIMITS.environment) &&
-    isBoundedText(v.release, TEXT_LIMITS.release) &&
-    isText(v.dist) &&
-    isText(v.server_name) &&
-    isBoundedText(v.transaction, TEXT_LIMITS.transaction) &&
-    isText(v.culprit) &&
-    isBoundedText(v.type, TEXT_LIMITS.type) &&
+    isBounded(v.logger, TEXT_LIMITS.logger) &&
+    isBounded(v.platform, TEXT_LIMITS.platform) &&
+    isBounded(v.environment, TEXT_LIMITS.environment) &&
+    isBounded(v.release, TEXT_LIMITS.release) &&
+    isBounded(v.dist, TEXT_LIMITS.dist) &&
+    isBounded(v.server_name, TEXT_LIMITS.server_name) &&
+    isBounded(v.transaction, TEXT_LIMITS.transaction) &&
+    isBounded(v.culprit, TEXT_LIMITS.culprit) &&
+    isBounded(v.type, TEXT_LIMITS.type) &&
     isTagMap(v.tags) &&
-    (isNullish(v.user) ||
-      (isTextFields(v.user, USER_TEXT) && isStringOrNumber((v.user as Record<string, unknown>).id))) &&
+    isUser(v.user) &&
     isException(v.exception) &&
     isStacktrace(v.stacktrace) &&
-    isTextFields(v.request, REQUEST_TEXT) &&
+    isRequest(v.request) &&
     isRecord(v.extra) &&
     isRecord(v.contexts) &&
-    isTextFields(v.sdk, SDK_TEXT) &&
+    isSdk(v.sdk) &&
     isFingerprint(v.fingerprint)
   );
 }

@@ -61,6 +61,54 @@ describe('sentryEventPayload', () => {
     });
   });
 
+  it('trims over-long text and drops over-long identifiers, wherever they sit, and keeps the rest', () => {
+    const frame = { filename: 'cart.js', function: long(300, 'f'), platform: long(65, 'p'), lineno: 3 };
+    const payload = sentryEventPayload({
+      message: 'Checkout failed',
+      server_name: long(300, 'h'),
+      user: { id: 'user-7', email: `${long(80, 'e')}@shop.test` },
+      request: { method: 'GET', url: `https://shop.test/${long(2100, 'u')}` },
+      sdk: { name: 'sentry.javascript.node', version: long(257, 'v') },
+      exception: [{ type: 'CheckoutError', value: long(9000, 'v'), stacktrace: { frames: [frame] } }],
+      stacktrace: { frames: [{ function: 'main' }, { abs_path: long(1025, 'a') }] },
+    }) as Record<string, unknown>;
+
+    expect(eventSchema.safeParse(payload).success).toBe(true);
+    expect(payload).toMatchObject({
+      message: 'Checkout failed',
+      user: { id: 'user-7' },
+      request: { method: 'GET', url: `https://shop.test/${long(2027, 'u')}...` },
+      sdk: { name: 'sentry.javascript.node' },
+      exception: [
+        {
+          type: 'CheckoutError',
+          value: `${long(8189, 'v')}...`,
+          stacktrace: { frames: [{ filename: 'cart.js', function: `${long(253, 'f')}...`, lineno: 3 }] },
+        },
+      ],
+      stacktrace: { frames: [{ function: 'main' }, { abs_path: `${long(1021, 'a')}...` }] },
+    });
+    expect(payload).not.toHaveProperty('server_name');
+    expect(payload['user']).not.toHaveProperty('email');
+    expect(payload['sdk']).not.toHaveProperty('version');
+    expect(JSON.stringify(payload['exception'])).not.toContain('"platform"');
+
+    const cut = (max: number, len: number) => ({ '': { rem: [['!limit', 's', max - 3, max]], len } });
+    expect(JSON.parse(JSON.stringify(payload['_meta']))).toEqual({
+      server_name: invalid(long(300, 'h')),
+      user: { email: invalid(`${long(80, 'e')}@shop.test`) },
+      request: { url: cut(2048, 2118) },
+      sdk: { version: invalid(long(257, 'v')) },
+      exception: {
+        0: {
+          value: cut(8192, 9000),
+          stacktrace: { frames: { 0: { function: cut(256, 300), platform: invalid(long(65, 'p')) } } },
+        },
+      },
+      stacktrace: { frames: { 1: { abs_path: cut(1024, 1025) } } },
+    });
+  });
+
   it('drops bad list items, a bad fingerprint whole, and tags past the limit', () => {
     const tags = Object.fromEntries(Array.from({ length: MAX_TAGS + 5 }, (_, i) => [`t${i}`, 'v']));
     const payload = sentryEventPayload({

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { ValidationError } from '../errors.js';
 import { isPlainObject, repairInput, safeParseChecked, zodProblems } from '../validation.js';
-import { type EventPayload, eventSchema, MAX_TAGS, parseTimestamp } from './event-schema.js';
+import { type EventPayload, eventSchema, MAX_TAGS, parseTimestamp, TEXT_LIMITS } from './event-schema.js';
 import { newEventId } from './normalize.js';
 
 /**
@@ -15,8 +15,29 @@ export const SLOW_TRANSACTION_MS = 1200;
 const MAX_ROUNDS = 4;
 /** Original values up to this size (characters of JSON) are kept in `_meta`; of longer strings only the length. */
 const MAX_ORIGINAL_SIZE = 500;
-/** Fields Relay trims (to the limit, ending in `...`) when too long; every other bad value is dropped. */
-const TRIMMED: ReadonlySet<PropertyKey> = new Set(['transaction']);
+/**
+ * Fields trimmed (to the limit, ending in `...`, as Relay trims) when too long, named as in
+ * {@link TEXT_LIMITS}: text people read, which still reads cut, and cuts the same way every time, so
+ * grouping holds. Every other bad value is dropped, over-long identifiers included (a user id, email,
+ * host, dist or SDK version cut short would name something else).
+ */
+const TRIMMED: ReadonlyMap<string, number> = new Map(
+  (
+    [
+      'transaction',
+      'culprit',
+      'request.url',
+      'exception.type',
+      'exception.value',
+      'exception.module',
+      'frame.filename',
+      'frame.abs_path',
+      'frame.function',
+      'frame.module',
+      'frame.context_line',
+    ] as const
+  ).map((field) => [field, TEXT_LIMITS[field]]),
+);
 /** Marks a list item dropped during a round; the lists are compacted at its end, so paths stay valid meanwhile. */
 const DROPPED = Symbol('dropped');
 
@@ -25,11 +46,13 @@ type Container = Record<PropertyKey, unknown>;
 /**
  * The payload of a Sentry SDK's event, as ingest takes it. An event the schema accepts is taken as it is
  * (no extra work on the usual path). Otherwise, as Sentry's Relay does, what the schema refuses is
- * trimmed (an over-long `transaction`) or dropped (an over-long tag, environment or release, a frame's
- * negative `lineno`, a wrong type anywhere; a bad fingerprint part drops the fingerprint, tags past
- * {@link MAX_TAGS} are cut), each change is recorded in the event's `_meta`, and the rest of the event
- * is kept: SDKs discard an event that gets a 400, so one bad field must not lose it. `raw` is changed in
- * place. Herald's own API keeps refusing such events with the fields named.
+ * trimmed (over-long text: a `transaction`, `culprit`, request URL, an exception's type, value or module,
+ * a frame's file, function, module or source line; see {@link TRIMMED}) or dropped (an over-long tag or
+ * identifier such as `environment`, `server_name` or `user.email`, a frame's negative `lineno`, a wrong
+ * type anywhere; a bad fingerprint part drops the fingerprint, tags past {@link MAX_TAGS} are cut), each
+ * change is recorded in the event's `_meta`, and the rest of the event is kept: SDKs discard an event
+ * that gets a 400, so one bad field must not lose it. `raw` is changed in place. Herald's own API keeps
+ * refusing such events with the fields named.
  */
 export function sentryEventPayload(raw: Record<string, unknown>, prefix = ''): EventPayload {
   // What no store can take (a NUL character, absurd nesting) is mended first, not refused.
@@ -82,8 +105,8 @@ function repair(event: Record<string, unknown>, issues: readonly z.core.$ZodIssu
         for (const name of Object.keys(value as Container).slice(MAX_TAGS)) delete (value as Container)[name];
       continue;
     }
-    if (path.length === 1 && TRIMMED.has(key) && typeof value === 'string' && issue.code === 'too_big') {
-      const max = Number(issue.maximum);
+    const max = TRIMMED.get(fieldOf(path));
+    if (max !== undefined && typeof value === 'string' && value.length > max) {
       parent[key] = trimmed(value, max);
       note(event, path, { rem: [['!limit', 's', max - 3, max]], len: value.length });
       continue;
@@ -109,6 +132,19 @@ function unitOf(path: readonly PropertyKey[]): readonly PropertyKey[] {
   if (path[0] === 'fingerprint') return path.slice(0, 1);
   if (path[0] === 'tags') return path.slice(0, 2);
   return path;
+}
+
+/**
+ * The field `path` names, as {@link TEXT_LIMITS} names it: without list indexes, an exception's fields
+ * as `exception.*` in either form, a stack frame's as `frame.*` wherever the frame sits.
+ */
+function fieldOf(path: readonly PropertyKey[]): string {
+  return path
+    .filter((step) => typeof step !== 'number')
+    .map(String)
+    .join('.')
+    .replace(/^exception\.values\./, 'exception.')
+    .replace(/^(exception\.)?stacktrace\.frames\./, 'frame.');
 }
 
 /** The object or list at `path`, if every step leads to one. */

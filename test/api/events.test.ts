@@ -107,6 +107,32 @@ describe.skipIf(SKIP_PROFILE)('events API', () => {
     expect((await rows('events')).length).toBe(before);
   });
 
+  it('refuses over-long values, naming each field and its limit, and writes nothing', async () => {
+    const before = (await rows('events')).length;
+    const long = exceptionEvent('QuotaError', 'charge', {
+      server_name: `web-${'h'.repeat(600)}`,
+      user: { id: 'user-7', email: `${'e'.repeat(80)}@shop.test` },
+    });
+    long.exception.values[0]!.value = `Quota exceeded for ${'q'.repeat(9000)}`;
+    const res = await h.request('POST', EVENTS, long);
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('invalid_input');
+    const byPath = (a: { path: string }, b: { path: string }) => a.path.localeCompare(b.path);
+    expect(res.body.error.details.sort(byPath)).toEqual([
+      { path: 'exception.values.0.value', message: 'must have at most 8192 characters' },
+      { path: 'server_name', message: 'must have at most 256 characters' },
+      { path: 'user.email', message: 'must have at most 75 characters' },
+    ]);
+    const batch = await h.request('POST', `${EVENTS}/batch`, { events: [{ message: 'fine' }, long] });
+    expect(batch.status).toBe(400);
+    expect(batch.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual([
+      'events.1.exception.values.0.value',
+      'events.1.server_name',
+      'events.1.user.email',
+    ]);
+    expect((await rows('events')).length).toBe(before);
+  });
+
   it('ingests a batch in one transaction, or nothing when one event is invalid', async () => {
     const events = [
       { message: 'batch A 1' },

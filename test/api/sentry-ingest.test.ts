@@ -157,6 +157,67 @@ describe.skipIf(SKIP_PROFILE)('Sentry ingest endpoints', () => {
     });
   });
 
+  it('keeps an event with an over-long server name, user email and exception value: text trimmed, identifiers dropped', async () => {
+    const eventId = 'ef'.repeat(16);
+    const value = `Quota exceeded for ${'q'.repeat(9000)}`;
+    const event = {
+      environment: 'production',
+      server_name: `web-${'h'.repeat(600)}`,
+      user: { id: 'user-7', email: `${'e'.repeat(80)}@shop.test` },
+      tags: { region: 'eu' },
+      exception: {
+        values: [
+          {
+            type: 'QuotaError',
+            value,
+            stacktrace: {
+              frames: [{ filename: 'billing.js', function: 'charge', lineno: 12, in_app: true }],
+            },
+          },
+        ],
+      },
+    };
+    const res = await sendEnvelope(envelope({ event_id: eventId }, ['event', event]));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ id: eventId });
+
+    const found = (await issues()).find((i: { title: string }) =>
+      i.title.startsWith('QuotaError: Quota exceeded for'),
+    );
+    expect(found).toBeDefined();
+    const latest = (await h.request('GET', `/api/v1/issues/${found.id}`)).body.latestEvent;
+    // The value is cut as Relay cuts it; the server name and the email are gone, the rest is kept.
+    expect(latest).toMatchObject({ eventId, environment: 'production', user: { id: 'user-7' } });
+    expect(latest.exception.values[0]).toMatchObject({
+      type: 'QuotaError',
+      value: `${value.slice(0, 8189)}...`,
+      stacktrace: { frames: [{ filename: 'billing.js', function: 'charge', lineno: 12, in_app: true }] },
+    });
+    expect(latest.user).not.toHaveProperty('email');
+    expect(latest.tags).toContainEqual(['region', 'eu']);
+    expect(latest.tags).toContainEqual(['sentry:user', 'id:user-7']);
+    expect(latest.tags.map(([key]: [string]) => key)).not.toContain('server_name');
+
+    const stored = await storedPayload(eventId);
+    expect(stored).not.toHaveProperty('server_name');
+    expect(stored._meta).toEqual({
+      server_name: {
+        '': { err: [['invalid_data', { reason: 'must have at most 256 characters' }]], len: 604 },
+      },
+      user: {
+        email: {
+          '': {
+            err: [['invalid_data', { reason: 'must have at most 75 characters' }]],
+            val: event.user.email,
+          },
+        },
+      },
+      exception: {
+        values: { 0: { value: { '': { rem: [['!limit', 's', 8189, 8192]], len: value.length } } } },
+      },
+    });
+  });
+
   it('keeps such an event on the store endpoint too', async () => {
     const res = await post(
       `/api/${number}/store/?sentry_key=${key}`,
