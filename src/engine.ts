@@ -214,7 +214,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
   const ingestProjects = eventProjects(store.db);
   // The projects' inhibit rules and firing sources, kept a moment: an issue resolved (or ignored) through
   // this process stops inhibiting at once.
-  const inhibitions = inhibitRules({ db: store.db, clock });
+  const inhibitions = inhibitRules({ db: store.db, clock, logger });
   const channels = tracedChannels(
     buildChannels({ http, vapid: inboxStage.vapid }, { ...channelFactories, inapp: () => inboxStage.inapp }),
   );
@@ -269,7 +269,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
     rules: ruleStore({ db: store.db, clock, logger, onRuleSaved: (event) => system.ruleSaved(event) }),
     ruleSnoozes: ruleSnoozes({ db: store.db, clock }),
     rulePreview: rulePreview({ db: store.db, clock }),
-    silences: silences({ db: store.db, clock }),
+    silences: silences({ db: store.db, clock, logger }),
     inhibitRules: inhibitions,
     templates: templateService({
       db: store.db,
@@ -395,9 +395,15 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
         }),
         frequency: frequencyStore(store.db),
         silences: services.silences,
-        onSilenced: () => analytics.metrics.eventsSilenced.inc(),
+        onSilenced: (ids) => {
+          analytics.metrics.eventsSilenced.inc();
+          services.silences.countMuted(ids);
+        },
         inhibitions: services.inhibitRules,
-        onInhibited: () => analytics.metrics.eventsInhibited.inc(),
+        onInhibited: (ids) => {
+          analytics.metrics.eventsInhibited.inc();
+          services.inhibitRules.countMuted(ids);
+        },
         notifications,
         events,
         latestRelease: async (projectId) =>
@@ -491,6 +497,8 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
       // 30 s) before the channels and the database they use close.
       await services.signInLinks.settled();
       await queue.stop();
+      // What the stopped evaluations muted, counted in memory since the last flush.
+      await Promise.all([services.silences.flushMuted(), services.inhibitRules.flushMuted()]);
       await analytics.retention.stop();
       await limiter.close?.();
       // Nothing runs on the connection once the workers stopped; a Redis that is down has nothing to hear.

@@ -37,15 +37,21 @@ export interface IssueAlertDeps {
   readonly frequency: FrequencyReader;
   /** The projects' silences: an event an active one matches fires no rule. Absent: nothing is silenced. */
   readonly silences?: Pick<Silences, 'matching'>;
-  /** Told of each event a silence kept from the rules (the metric counts them). */
-  readonly onSilenced?: () => void;
+  /**
+   * Told of each event a silence kept from the rules, with every silence that matched it (the metric
+   * counts the event, each silence counts it too).
+   */
+  readonly onSilenced?: (silenceIds: readonly string[]) => void;
   /**
    * The projects' inhibit rules: an event a firing source inhibits fires no rule. Absent: nothing is
    * inhibited.
    */
-  readonly inhibitions?: Pick<InhibitRules, 'inhibiting' | 'note'>;
-  /** Told of each event an inhibit rule kept from the rules (the metric counts them). */
-  readonly onInhibited?: () => void;
+  readonly inhibitions?: Pick<InhibitRules, 'inhibition' | 'note'>;
+  /**
+   * Told of each event an inhibit rule kept from the rules, with every rule that inhibited it (the
+   * metric counts the event, each rule counts it too).
+   */
+  readonly onInhibited?: (ruleIds: readonly string[]) => void;
   readonly notifications: NotificationStore;
   /** Stored events read back (shared with the fan-out stage, which reads the same events). */
   readonly events: StoredEvents;
@@ -250,7 +256,8 @@ export function issueAlerts(deps: IssueAlertDeps) {
    * been; it was stored and counted all the same (frequency conditions and `issue_occurrences` count it
    * afterwards, as Alertmanager keeps a silenced alert in its store). Silences judge it at its arrival,
    * like windows and ages; inhibition now, since a source is firing or not. A project without either
-   * answers from their caches.
+   * answers from their caches. A silenced event is not held against the inhibit rules as well, so none
+   * of them counts it as muted.
    */
   async function muted(
     projectId: string,
@@ -262,16 +269,19 @@ export function issueAlerts(deps: IssueAlertDeps) {
       ? await deps.silences.matching(projectId, stored.event, stored.receivedAt)
       : [];
     if (silencedBy.length > 0) {
-      deps.onSilenced?.();
+      deps.onSilenced?.(silencedBy);
       deps.logger.debug({ eventId: eventRowId, issueId, silences: silencedBy }, 'event silenced');
       return true;
     }
-    const inhibitedBy = deps.inhibitions
-      ? await deps.inhibitions.inhibiting(projectId, issueId, stored.event)
-      : [];
-    if (inhibitedBy.length > 0) {
-      deps.onInhibited?.();
-      deps.logger.debug({ eventId: eventRowId, issueId, inhibitedBy }, 'event inhibited');
+    const inhibition = deps.inhibitions
+      ? await deps.inhibitions.inhibition(projectId, issueId, stored.event)
+      : undefined;
+    if (inhibition && inhibition.sources.length > 0) {
+      deps.onInhibited?.(inhibition.rules);
+      deps.logger.debug(
+        { eventId: eventRowId, issueId, inhibitedBy: inhibition.sources, inhibitRules: inhibition.rules },
+        'event inhibited',
+      );
       return true;
     }
     return false;

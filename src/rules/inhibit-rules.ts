@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { ttlCache } from '../delivery/ttl-cache.js';
@@ -9,6 +10,7 @@ import { MAX_TAG_LENGTH } from '../events/event-schema.js';
 import { newId } from '../ids.js';
 import type { Database, InhibitRuleTable } from '../store/schema.js';
 import { iso } from '../tenancy/context.js';
+import { muteCounts } from './mute-counts.js';
 import {
   allMatch,
   type CompiledMatcher,
@@ -81,6 +83,18 @@ export interface InhibitRule {
   readonly equal: string[];
   readonly comment: string;
   readonly createdAt: string;
+  /** Events it kept from the alert rules (written within a second or so of their evaluation). */
+  readonly mutedEvents: number;
+  /** When it last muted one; null until it has. */
+  readonly lastMutedAt: string | null;
+}
+
+/** What inhibits an event: the firing issues, and the rules through which they do. */
+export interface Inhibition {
+  /** Ids of the issues whose firing inhibits it. */
+  readonly sources: readonly string[];
+  /** Ids of the rules that hold it against those sources. */
+  readonly rules: readonly string[];
 }
 
 /** A firing source of a rule, as the pipeline holds it. */
@@ -93,6 +107,7 @@ interface Source {
 
 /** A rule as the pipeline holds it: matchers compiled, and its firing sources by issue. */
 interface LiveRule {
+  readonly id: string;
   readonly source: readonly CompiledMatcher[];
   readonly target: readonly CompiledMatcher[];
   readonly equal: readonly string[];
@@ -101,7 +116,7 @@ interface LiveRule {
   readonly byKey: Map<string, Set<string>>;
 }
 
-const NONE: readonly string[] = [];
+const NOT_INHIBITED: Inhibition = { sources: [], rules: [] };
 
 /** What the inhibit rule service needs. */
 export interface InhibitRuleDeps {
@@ -109,6 +124,8 @@ export interface InhibitRuleDeps {
   readonly clock: Clock;
   /** How long the pipeline reuses a project's rules and sources; default {@link INHIBITION_TTL_MS}. */
   readonly ttlMs?: number;
+  /** Told of a write of mute counts that failed. */
+  readonly logger?: Logger;
 }
 
 const parseNames = (text: string): string[] => {
@@ -128,6 +145,8 @@ function toRule(row: InhibitRuleTable): InhibitRule {
     equal: parseNames(row.equal),
     comment: row.comment,
     createdAt: iso(row.created_at),
+    mutedEvents: row.muted_events,
+    lastMutedAt: row.last_muted_at === null ? null : iso(row.last_muted_at),
   };
 }
 
@@ -164,20 +183,23 @@ function dropSource(rule: LiveRule, issueId: string): void {
  * firing within that time may not inhibit yet (one evaluated in another process of a cluster, until this
  * one reads again), as Alertmanager's own timing lets a target through that is judged before its source
  * arrived; one this process evaluates counts at once (`note`), and a resolution through this process
- * stops its issue inhibiting at once (`settled`).
+ * stops its issue inhibiting at once (`settled`). What each rule muted is counted in memory and
+ * written within a second (see muteCounts).
  */
 export function inhibitRules(deps: InhibitRuleDeps) {
   const { db, clock } = deps;
   const live = ttlCache<readonly LiveRule[]>(deps.ttlMs ?? INHIBITION_TTL_MS, 10_000);
+  const muted = muteCounts({ db, clock, logger: deps.logger, table: 'inhibit_rules' });
 
   async function loadLive(projectId: string): Promise<readonly LiveRule[]> {
     const rows = await db
       .selectFrom('inhibit_rules')
-      .select(['source_matchers', 'target_matchers', 'equal'])
+      .select(['id', 'source_matchers', 'target_matchers', 'equal'])
       .where('project_id', '=', projectId)
       .execute();
     if (rows.length === 0) return [];
     const rules: LiveRule[] = rows.map((row) => ({
+      id: row.id,
       source: storedMatchers(row.source_matchers).map(compileMatcher),
       target: storedMatchers(row.target_matchers).map(compileMatcher),
       equal: parseNames(row.equal),
@@ -211,6 +233,31 @@ export function inhibitRules(deps: InhibitRuleDeps) {
     }
   }
 
+  /**
+   * What inhibits this event of issue `issueId` now (nothing for a project without rules, answered from
+   * the cache). Every rule whose target side the event matches is held against its sources with the
+   * event's `equal` values.
+   */
+  async function inhibition(projectId: string, issueId: string, event: HeraldEvent): Promise<Inhibition> {
+    const rules = await live.get(projectId, () => loadLive(projectId));
+    if (rules.length === 0) return NOT_INHIBITED;
+    const values = eventValues(event);
+    const found = new Set<string>();
+    const through: string[] = [];
+    for (const rule of rules) {
+      if (rule.byIssue.size === 0 || !allMatch(rule.target, values)) continue;
+      const twoSided = allMatch(rule.source, values);
+      let inhibits = false;
+      for (const source of rule.byKey.get(keyOf(rule.equal, values)) ?? []) {
+        if (source === issueId || (twoSided && rule.byIssue.get(source)?.alsoTarget)) continue;
+        found.add(source);
+        inhibits = true;
+      }
+      if (inhibits) through.push(rule.id);
+    }
+    return found.size === 0 ? NOT_INHIBITED : { sources: [...found], rules: through };
+  }
+
   async function row(projectId: string, id: string): Promise<InhibitRuleTable> {
     const found = await db
       .selectFrom('inhibit_rules')
@@ -238,6 +285,8 @@ export function inhibitRules(deps: InhibitRuleDeps) {
         equal: JSON.stringify([...new Set(input.equal)]),
         comment: input.comment,
         created_at: now,
+        muted_events: 0,
+        last_muted_at: null,
       };
       await db.transaction().execute(async (trx) => {
         const { n } = await trx
@@ -278,26 +327,22 @@ export function inhibitRules(deps: InhibitRuleDeps) {
       live.delete(projectId);
     },
 
-    /**
-     * Ids of the issues whose firing inhibits this event of issue `issueId` now (none for a project
-     * without rules, answered from the cache). Every rule whose target side the event matches is held
-     * against its sources with the event's `equal` values.
-     */
+    /** What inhibits this event of issue `issueId` now: the firing issues, and the rules through which. */
+    inhibition,
+
+    /** Ids of the issues whose firing inhibits this event of issue `issueId` now (see `inhibition`). */
     async inhibiting(projectId: string, issueId: string, event: HeraldEvent): Promise<readonly string[]> {
-      const rules = await live.get(projectId, () => loadLive(projectId));
-      if (rules.length === 0) return NONE;
-      const values = eventValues(event);
-      const found = new Set<string>();
-      for (const rule of rules) {
-        if (rule.byIssue.size === 0 || !allMatch(rule.target, values)) continue;
-        const twoSided = allMatch(rule.source, values);
-        for (const source of rule.byKey.get(keyOf(rule.equal, values)) ?? []) {
-          if (source === issueId || (twoSided && rule.byIssue.get(source)?.alsoTarget)) continue;
-          found.add(source);
-        }
-      }
-      return found.size === 0 ? NONE : [...found];
+      return (await inhibition(projectId, issueId, event)).sources;
     },
+
+    /**
+     * Counts one event muted by each of these rules (all that inhibited it), now; the counts reach the
+     * API within a second (see muteCounts), or at {@link flushMuted}.
+     */
+    countMuted: muted.count,
+
+    /** Writes the mute counts taken so far (the engine's stop does, so a clean stop loses none). */
+    flushMuted: muted.flush,
 
     /**
      * Tells the cached sources that this event is now its issue's latest: an issue starts (or stops)

@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { ttlCache } from '../delivery/ttl-cache.js';
 import { ConflictError, type FieldProblem, NotFoundError, ValidationError } from '../errors.js';
@@ -6,6 +7,7 @@ import type { HeraldEvent } from '../events/event.js';
 import { uuidV7Hex } from '../ids.js';
 import type { Database, SilenceTable } from '../store/schema.js';
 import { iso, type Principal } from '../tenancy/context.js';
+import { muteCounts } from './mute-counts.js';
 import {
   allMatch,
   type CompiledMatcher,
@@ -53,6 +55,10 @@ export interface Silence {
   readonly status: { readonly state: SilenceState };
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** Events it kept from the alert rules (written within a second or so of their evaluation). */
+  readonly mutedEvents: number;
+  /** When it last muted one; null until it has. */
+  readonly lastMutedAt: string | null;
 }
 
 /** A silence as it is asked for; `startsAt` absent (or past) means now. */
@@ -77,6 +83,8 @@ export interface SilenceDeps {
   readonly clock: Clock;
   /** How long the pipeline reuses a project's silences; default {@link SILENCE_TTL_MS}. */
   readonly ttlMs?: number;
+  /** Told of a write of mute counts that failed. */
+  readonly logger?: Logger;
 }
 
 /** A silence as the pipeline holds it, matchers compiled. */
@@ -113,17 +121,21 @@ function toSilence(row: SilenceTable, now: number): Silence {
     status: { state: silenceState(row, now) },
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
+    mutedEvents: row.muted_events,
+    lastMutedAt: row.last_muted_at === null ? null : iso(row.last_muted_at),
   };
 }
 
 /**
  * A project's silences (Alertmanager's): matchers over an event's tags and a time window. While one is
  * active, the events it matches fire no alert rule; they are still stored and grouped. The pipeline
- * reads a project's silences through a cache that this service's writes forget.
+ * reads a project's silences through a cache that this service's writes forget, and counts what each
+ * one muted in memory (see muteCounts).
  */
 export function silences(deps: SilenceDeps) {
   const { db, clock } = deps;
   const live = ttlCache<readonly LiveSilence[]>(deps.ttlMs ?? SILENCE_TTL_MS, 10_000);
+  const muted = muteCounts({ db, clock, logger: deps.logger, table: 'silences' });
 
   async function loadLive(projectId: string): Promise<readonly LiveSilence[]> {
     const rows = await db
@@ -198,6 +210,8 @@ export function silences(deps: SilenceDeps) {
       comment: input.comment,
       created_at: now,
       updated_at: now,
+      muted_events: 0,
+      last_muted_at: null,
     };
     await trx.insertInto('silences').values(row).execute();
     return row;
@@ -344,6 +358,15 @@ export function silences(deps: SilenceDeps) {
         .execute();
       return rows.map((row) => toSilence(row, now));
     },
+
+    /**
+     * Counts one event muted by each of these silences (all that matched it), now; the counts reach the
+     * API within a second (see muteCounts), or at {@link flushMuted}.
+     */
+    countMuted: muted.count,
+
+    /** Writes the mute counts taken so far (the engine's stop does, so a clean stop loses none). */
+    flushMuted: muted.flush,
 
     /** Who the caller is, for `createdBy`: a person's name (else email), an API key's name, or "admin". */
     async authorOf(principal: Principal): Promise<string> {

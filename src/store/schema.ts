@@ -309,6 +309,9 @@ export interface SilenceTable {
   comment: string;
   created_at: number;
   updated_at: number;
+  /** Events it kept from the alert rules, and when it last did (added by each process's flushes). */
+  muted_events: number;
+  last_muted_at: number | null;
 }
 
 /**
@@ -325,6 +328,9 @@ export interface InhibitRuleTable {
   equal: string;
   comment: string;
   created_at: number;
+  /** Events it kept from the alert rules, and when it last did (added by each process's flushes). */
+  muted_events: number;
+  last_muted_at: number | null;
 }
 
 /** When a rule last fired for an issue: the action interval's compare-and-set. */

@@ -64,6 +64,8 @@ describe.skipIf(SKIP_PROFILE)('inhibit rules API', () => {
       equal: ['alertname', 'instance'],
       comment: 'A critical alert says it all',
       createdAt: new Date(clock.now()).toISOString(),
+      mutedEvents: 0,
+      lastMutedAt: null,
     });
     expect((await h.request('GET', `${RULES}/${created.body.id}`)).body).toEqual(created.body);
 

@@ -63,6 +63,9 @@ describe.skipIf(SKIP_PROFILE)('silences API', () => {
       status: { state: 'active' },
       createdAt: at(0),
       updatedAt: at(0),
+      // What it has muted: nothing yet.
+      mutedEvents: 0,
+      lastMutedAt: null,
     });
     const read = await h.request('GET', `${SILENCES}/${created.body.id}`);
     expect(read.body).toEqual(created.body);
@@ -210,6 +213,7 @@ describe.skipIf(SKIP_PROFILE)('silences API', () => {
       comment: 'Maintenance',
       created_at: now,
       updated_at: now,
+      muted_events: 0,
     });
     const rows = [
       // An hour's window every 8 hours over the past year, all ended.

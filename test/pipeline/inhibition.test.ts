@@ -193,6 +193,41 @@ describe.skipIf(SKIP_PROFILE)('inhibit rules in the pipeline', () => {
     expect(alertsAbout('DiskFull warning on db-9')).toBe(0);
   });
 
+  it('each inhibit rule says how many events it muted and when it last did; one that muted nothing says so', async () => {
+    const read = async (id: string) => (await h.request('GET', `${RULES}/${id}`)).body;
+    const nodeDown = await rule({
+      sourceMatchers: [{ name: 'alertname', value: 'NodeDown' }],
+      targetMatchers: [{ name: 'alertname', value: 'Http.*', isRegex: true }],
+      equal: ['instance'],
+      comment: 'A node down says it all',
+    });
+    const idle = await rule({
+      sourceMatchers: [{ name: 'alertname', value: 'PowerOut' }],
+      targetMatchers: [{ name: 'severity', value: 'warning' }],
+    });
+    await fire('NodeDown', 'web-1', 'critical');
+    await fire('HttpSlow', 'web-1', 'warning');
+    await fire('HttpErrors', 'web-1', 'warning');
+    // A second rule that inhibits the same events counts the ones it mutes too.
+    const web1 = await rule({
+      sourceMatchers: [{ name: 'alertname', value: 'NodeDown' }],
+      targetMatchers: [{ name: 'instance', value: 'web-1' }],
+    });
+    const third = clock.now();
+    await fire('HttpSlow', 'web-1', 'warning');
+    // Another node's alert is not inhibited: nothing counts it.
+    await fire('HttpSlow', 'web-2', 'warning');
+    expect(alertsAbout('on web-1')).toBe(1);
+    expect(alertsAbout('HttpSlow warning on web-2')).toBe(1);
+    // Counted as the events are evaluated, written within a second (here at once).
+    await h.engine.services.inhibitRules.flushMuted();
+    expect(await read(nodeDown)).toMatchObject({ mutedEvents: 3, lastMutedAt: iso(third) });
+    expect(await read(web1)).toMatchObject({ mutedEvents: 1, lastMutedAt: iso(third) });
+    expect(await read(idle)).toMatchObject({ mutedEvents: 0, lastMutedAt: null });
+    const listed = (await h.request('GET', RULES)).body.data as { id: string; mutedEvents: number }[];
+    expect(listed.find((r) => r.id === nodeDown)?.mutedEvents).toBe(3);
+  });
+
   it('a deleted rule stops inhibiting at once', async () => {
     await fire('DiskFull', 'db-3', 'critical');
     await fire('DiskFull', 'db-3', 'warning');

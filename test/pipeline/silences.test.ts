@@ -117,6 +117,41 @@ describe.skipIf(SKIP_PROFILE)('silences in the pipeline', () => {
     expect(await silencedCount()).toBe(before + 1);
   });
 
+  it('each silence says how many events it muted and when it last did; one that matched nothing says so', async () => {
+    const read = async (id: string) => (await h.request('GET', `${PROJECT}/silences/${id}`)).body;
+    const cache1 = await silence({ matchers: [{ name: 'instance', value: 'cache-1' }] });
+    const cache2 = await silence({ matchers: [{ name: 'instance', value: 'cache-2' }] });
+    await fire('cache-1');
+    await fire('cache-1');
+    // A second silence over the same alerts counts the events it mutes too.
+    const caches = await silence({ matchers: [{ name: 'instance', value: 'cache-.*', isRegex: true }] });
+    const third = clock.now();
+    await fire('cache-1');
+    expect(alertsAbout('cache-1')).toBe(0);
+    // Counted as the events are evaluated, written within a second (here at once).
+    await h.engine.services.silences.flushMuted();
+    expect(await read(cache1.id)).toMatchObject({ mutedEvents: 3, lastMutedAt: iso(third) });
+    expect(await read(caches.id)).toMatchObject({ mutedEvents: 1, lastMutedAt: iso(third) });
+    expect(await read(cache2.id)).toMatchObject({ mutedEvents: 0, lastMutedAt: null });
+    const listed = (await h.request('GET', `${PROJECT}/silences?state=active&limit=200`)).body.data as {
+      id: string;
+      mutedEvents: number;
+    }[];
+    expect(listed.find((s) => s.id === cache1.id)?.mutedEvents).toBe(3);
+    // A later flush adds to what was written.
+    const fourth = clock.now();
+    await fire('cache-1');
+    await h.engine.services.silences.flushMuted();
+    expect(await read(cache1.id)).toMatchObject({ mutedEvents: 4, lastMutedAt: iso(fourth) });
+    // Alertmanager's view of the silence keeps Alertmanager's shape.
+    const am = await h.request('GET', `${PROJECT}/alertmanager/api/v2/silence/${cache1.id}`, undefined, {
+      token: prometheus,
+    });
+    expect(am.status).toBe(200);
+    expect(am.body).not.toHaveProperty('mutedEvents');
+    expect(am.body).not.toHaveProperty('lastMutedAt');
+  });
+
   it('a pending silence mutes nothing until it starts, and the alert fires again once it ends', async () => {
     const starts = clock.now() + 10 * MINUTE;
     const pending = await silence({

@@ -4,7 +4,7 @@ import type { Services } from '../../services.js';
 import { principalOf } from '../auth.js';
 import { orgParams, slug } from '../schemas.js';
 import type { ApiApp } from '../server.js';
-import { matcherView, silenceScope } from './silences.js';
+import { matcherView, mutedView, silenceScope } from './silences.js';
 
 /** An inhibit rule as answered. */
 const inhibitRule = z.object({
@@ -14,6 +14,7 @@ const inhibitRule = z.object({
   equal: z.array(z.string()),
   comment: z.string(),
   createdAt: z.string(),
+  ...mutedView,
 });
 
 const projectParams = orgParams.extend({ project: slug });

@@ -18,6 +18,17 @@ export const matcherView = z.object({
   isEqual: z.boolean(),
 });
 
+/** What a silence or an inhibit rule has muted, as answered (Herald's API only, not Alertmanager's). */
+export const mutedView = {
+  mutedEvents: z
+    .number()
+    .int()
+    .describe(
+      'Events it kept from the alert rules; counted as they are evaluated and written within a second or so',
+    ),
+  lastMutedAt: z.string().nullable().describe('When it last muted an event; null until it has'),
+};
+
 /** A silence as answered. */
 export const silence = z.object({
   id: z.string(),
@@ -29,6 +40,7 @@ export const silence = z.object({
   status: z.object({ state: z.enum(SILENCE_STATES) }),
   createdAt: z.string(),
   updatedAt: z.string(),
+  ...mutedView,
 });
 
 /** What a silence is made of, in both APIs. */

@@ -20,6 +20,7 @@ import { deliveryReplays } from './018-delivery-replays.js';
 import { throttleBucketAge } from './019-throttle-bucket-age.js';
 import { silences } from './020-silences.js';
 import { inhibitRules } from './021-inhibit-rules.js';
+import { muteCounts } from './022-mute-counts.js';
 
 /** Every migration, in order; names are stable forever once released. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -44,4 +45,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '019-throttle-bucket-age': throttleBucketAge,
   '020-silences': silences,
   '021-inhibit-rules': inhibitRules,
+  '022-mute-counts': muteCounts,
 };

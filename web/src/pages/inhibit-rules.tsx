@@ -12,6 +12,10 @@ import {
   newMatcherRow,
   placedInRows,
 } from './matcher-rows';
+import { type MuteCount, MutedCount } from './muted-count';
+
+/** An inhibit rule as Herald's API lists it: with what it has muted. */
+type CountedRule = InhibitRule & MuteCount;
 
 const sideText = (matchers: readonly SilenceMatcher[]) => matchers.map(matcherText).join(', ');
 
@@ -24,13 +28,13 @@ const ruleText = (rule: InhibitRule) => `${sideText(rule.sourceMatchers)} → ${
  */
 export function InhibitRules(props: { token: string; path: string; manage: boolean }): ReactNode {
   const { token, path, manage } = props;
-  const [rules, setRules] = useState<readonly InhibitRule[] | null>(null);
+  const [rules, setRules] = useState<readonly CountedRule[] | null>(null);
   const [creating, setCreating] = useState(false);
   const [confirming, setConfirming] = useState<string | null>(null);
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
 
   const load = useCallback(async () => {
-    setRules((await api<{ data: InhibitRule[] }>(token, 'GET', path)).data);
+    setRules((await api<{ data: CountedRule[] }>(token, 'GET', path)).data);
   }, [token, path]);
 
   useEffect(() => {
@@ -99,6 +103,7 @@ export function InhibitRules(props: { token: string; path: string; manage: boole
                   : 'whatever their labels: any firing source mutes every target'}{' '}
                 · added {formatTime(rule.createdAt)}
               </p>
+              <MutedCount of={rule} />
               {rule.comment ? <p>{rule.comment}</p> : null}
               {manage && confirming !== rule.id ? (
                 <div className="button-row">

@@ -4,7 +4,11 @@ import type { Org, Page, Project, Silence, SilenceState } from '../types';
 import { formatTime, Loading, Notice, PageHeader, ProjectPicker } from '../ui';
 import { InhibitRules } from './inhibit-rules';
 import { matcherText } from './matcher-rows';
+import { type MuteCount, MutedCount } from './muted-count';
 import { SilenceForm } from './silence-form';
+
+/** A silence as Herald's API lists it: with what it has muted. */
+type CountedSilence = Silence & MuteCount;
 
 /** Expired silences shown at first and per "Show older". */
 const EXPIRED_PAGE = 20;
@@ -18,7 +22,7 @@ const STATE_TEXT: Readonly<Record<SilenceState, string>> = {
 };
 
 /** The project's silences in force now or later: soonest to end first, then soonest to start. */
-function inForceOrder(list: readonly Silence[]): Silence[] {
+function inForceOrder(list: readonly CountedSilence[]): CountedSilence[] {
   const active = list
     .filter((s) => s.status.state === 'active')
     .sort((a, b) => a.endsAt.localeCompare(b.endsAt));
@@ -41,8 +45,8 @@ export function SilencesPage(props: { token: string; org: Org; manage: boolean }
   const [projectSlug, setProjectSlug] = useState<string>(
     () => new URLSearchParams(window.location.search).get('project') ?? '',
   );
-  const [inForce, setInForce] = useState<readonly Silence[] | null>(null);
-  const [expired, setExpired] = useState<readonly Silence[] | null>(null);
+  const [inForce, setInForce] = useState<readonly CountedSilence[] | null>(null);
+  const [expired, setExpired] = useState<readonly CountedSilence[] | null>(null);
   const [olderCursor, setOlderCursor] = useState<string | null>(null);
   const [creating, setCreating] = useState(false);
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
@@ -72,10 +76,10 @@ export function SilencesPage(props: { token: string; org: Org; manage: boolean }
     if (!projectSlug) return;
     // Those in force are few (the API caps them per project) and all shown; expired ones page.
     const all = async (state: SilenceState) => {
-      const found: Silence[] = [];
+      const found: CountedSilence[] = [];
       let cursor: string | null | undefined;
       do {
-        const page = await api<Page<Silence>>(
+        const page = await api<Page<CountedSilence>>(
           token,
           'GET',
           `${base}${query({ state, limit: MAX_PAGE, cursor })}`,
@@ -88,7 +92,7 @@ export function SilencesPage(props: { token: string; org: Org; manage: boolean }
     const [active, pending, ended] = await Promise.all([
       all('active'),
       all('pending'),
-      api<Page<Silence>>(token, 'GET', `${base}${query({ state: 'expired', limit: EXPIRED_PAGE })}`),
+      api<Page<CountedSilence>>(token, 'GET', `${base}${query({ state: 'expired', limit: EXPIRED_PAGE })}`),
     ]);
     setInForce(inForceOrder([...active, ...pending]));
     setExpired(ended.data);
@@ -104,7 +108,7 @@ export function SilencesPage(props: { token: string; org: Org; manage: boolean }
   const showOlder = async () => {
     if (!olderCursor) return;
     try {
-      const page = await api<Page<Silence>>(
+      const page = await api<Page<CountedSilence>>(
         token,
         'GET',
         `${base}${query({ state: 'expired', limit: EXPIRED_PAGE, cursor: olderCursor })}`,
@@ -223,7 +227,7 @@ export function SilencesPage(props: { token: string; org: Org; manage: boolean }
 }
 
 function SilenceList(props: {
-  silences: readonly Silence[];
+  silences: readonly CountedSilence[];
   manage: boolean;
   onExpire: (silence: Silence) => void;
 }): ReactNode {
@@ -254,6 +258,7 @@ function SilenceList(props: {
               {state === 'pending' ? 'Starts' : 'Started'} {formatTime(s.startsAt)} ·{' '}
               {state === 'expired' ? 'ended' : 'ends'} {formatTime(s.endsAt)} · created by {s.createdBy}
             </p>
+            <MutedCount of={s} />
             <p>{s.comment}</p>
             {props.manage && state !== 'expired' ? (
               <div className="button-row">
