@@ -668,6 +668,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     expect(await item.getByTestId('silence-state').textContent()).toBe('Active');
     await item.getByText('created by Ida').waitFor();
     await item.getByText('Replacing the disk of db-1').waitFor();
+    await item.getByText('Has muted nothing yet').waitFor();
     const [created] = await listed();
     expect(created).toMatchObject({
       matchers: [{ name: 'instance', value: 'db-1', isRegex: false, isEqual: true }],
@@ -1008,6 +1009,163 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     expect(await reader.getByRole('button', { name: 'Add member' }).count()).toBe(0);
     expect(await reader.getByRole('button', { name: 'Remove' }).count()).toBe(0);
     expect(await reader.getByLabel('Role').count()).toBe(0);
+    await reader.context().close();
+  });
+
+  it("an owner creates an API key, copies it the one time it is shown, posts Prometheus alerts with it as the project's configuration says, and revokes it after confirming; a member only reads the list", async () => {
+    const page = await signIn(anaToken);
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: h.url });
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'API keys' }).click();
+    await page.getByRole('button', { name: 'New API key' }).click();
+    const form = page.getByRole('form', { name: 'New API key' });
+    await form.getByLabel('Name').fill('Prometheus on prod-1');
+    await form.getByRole('button', { name: 'Create key' }).click();
+    const created = page.getByTestId('api-key-created');
+    await created.getByText('API key “Prometheus on prod-1” created.').waitFor();
+    await created.getByText('you will not see it again').waitFor();
+    const token = await created.getByLabel('API key').inputValue();
+    expect(token).toMatch(/^hrk_/);
+    await created.getByRole('button', { name: 'Copy API key' }).click();
+    await created.getByText('Copied').waitFor();
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(token);
+    const item = page.getByTestId('api-key-item').filter({ hasText: 'Prometheus on prod-1' });
+    await item.getByText(`${token.slice(0, 8)}…`).waitFor();
+    const keys = async () =>
+      ((await h.request('GET', '/api/v1/orgs/acme/api-keys')).body.data as { name: string }[]).map(
+        (k) => k.name,
+      );
+    expect(await keys()).toContain('Prometheus on prod-1');
+
+    // Prometheus's configuration on the project's card, the key in place of its placeholder, is one
+    // Herald takes alerts with.
+    await nav.getByRole('link', { name: 'Projects & teams' }).click();
+    const project = page
+      .getByTestId('project-item')
+      .filter({ has: page.getByRole('heading', { name: 'API', exact: true }) });
+    await project.getByText('Prometheus configuration').click();
+    const config = await project.getByLabel('prometheus.yml').inputValue();
+    expect(config).toContain('path_prefix: /api/v1/projects/acme/api/alertmanager');
+    expect(config).toContain(`targets: ["${new URL(h.url).host}"]`);
+    expect(config).toContain('credentials: <organization API key>');
+    const field = (name: string) => new RegExp(`^\\s*-?\\s*${name}: (.+)$`, 'm').exec(config)?.[1];
+    const target = JSON.parse(field('targets')!)[0];
+    const post = (key: string) =>
+      fetch(`${field('scheme')}://${target}${field('path_prefix')}/api/v2/alerts`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify([{ labels: { alertname: 'KeyCheck', instance: 'db-7' } }]),
+      });
+    const accepted = await post(token);
+    expect(accepted.status, await accepted.text()).toBe(200);
+
+    // Read again, the list names the key; its token is nowhere on the page.
+    await nav.getByRole('link', { name: 'API keys' }).click();
+    await item.waitFor();
+    expect(await page.getByTestId('api-key-created').count()).toBe(0);
+    expect(await page.content()).not.toContain(token);
+
+    // Revoking asks first, saying what stops working; Cancel keeps the key working.
+    await item.getByRole('button', { name: 'Revoke' }).click();
+    const ask = item.getByRole('form', { name: 'Revoke API key Prometheus on prod-1' });
+    await ask.getByText('is refused from then on, with 401').waitFor();
+    await ask.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => ask.count()).toBe(0);
+    expect((await h.request('GET', '/api/v1/orgs/acme/projects', undefined, { token })).status).toBe(200);
+    await item.getByRole('button', { name: 'Revoke' }).click();
+    await ask.getByRole('button', { name: 'Revoke this key' }).click();
+    await page.getByText('API key “Prometheus on prod-1” revoked.').waitFor();
+    await expect.poll(() => item.count()).toBe(0);
+    expect(await keys()).not.toContain('Prometheus on prod-1');
+    expect((await h.request('GET', '/api/v1/orgs/acme/projects', undefined, { token })).status).toBe(401);
+    expect((await post(token)).status).toBe(401);
+    await page.context().close();
+
+    // A member reads which keys exist; nothing offers to create or revoke one.
+    const kept = await h.request('POST', '/api/v1/orgs/acme/api-keys', { name: 'Backup script' });
+    expect(kept.status, kept.text).toBe(201);
+    const nia = (
+      await h.request('POST', '/api/v1/orgs/acme/members', { email: 'nia@acme.test', name: 'Nia' })
+    ).body.userId;
+    const reader = await signIn(
+      (await h.request('POST', `/api/v1/users/${nia}/tokens`, { name: 'browser' })).body.token,
+    );
+    await reader.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API keys' }).click();
+    await reader.getByText("You read this organization's API keys").waitFor();
+    await reader.getByTestId('api-key-item').filter({ hasText: 'Backup script' }).waitFor();
+    expect(await reader.getByRole('button', { name: 'New API key' }).count()).toBe(0);
+    expect(await reader.getByRole('button', { name: 'Revoke' }).count()).toBe(0);
+    await reader.context().close();
+  });
+
+  it('an owner renames a project, moves it to a team, caps the events it takes and lifts the cap; a count of 0 is named at its field; a member is not offered to edit', async () => {
+    expect(
+      (await h.request('POST', '/api/v1/orgs/acme/projects', { slug: 'billing', name: 'Billing' })).status,
+    ).toBe(201);
+    const crew = (
+      await h.request('POST', '/api/v1/orgs/acme/teams', { slug: 'billing-crew', name: 'Billing crew' })
+    ).body.id;
+    const stored = async () => (await h.request('GET', '/api/v1/orgs/acme/projects/billing')).body;
+
+    const page = await signIn(anaToken);
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Projects & teams' })
+      .click();
+    const item = page.getByTestId('project-item').filter({ has: page.getByText('billing', { exact: true }) });
+    await item.getByRole('button', { name: 'Edit' }).click();
+    const form = item.getByRole('form', { name: 'Edit project Billing' });
+    await form.getByLabel('Name').fill('Invoicing');
+    await form.getByRole('group', { name: 'Teams' }).getByLabel('Billing crew').check();
+    await form.getByLabel('Cap the events it takes').check();
+    await form.getByLabel('Events', { exact: true }).fill('0');
+    await form.getByLabel('Per').selectOption({ label: 'minute' });
+    await form.getByRole('button', { name: 'Save project' }).click();
+    await expect
+      .poll(() => form.getByLabel('Events', { exact: true }).getAttribute('aria-invalid'))
+      .toBe('true');
+    await form.getByText('>=1').waitFor();
+    expect(await form.getByLabel('Name').getAttribute('aria-invalid')).toBe('false');
+    expect(await stored()).toMatchObject({ name: 'Billing', teamIds: [], rateLimit: null });
+
+    await form.getByLabel('Events', { exact: true }).fill('500');
+    await form.getByRole('button', { name: 'Save project' }).click();
+    await page.getByText('Project “Invoicing” saved.').waitFor();
+    expect(await stored()).toMatchObject({
+      name: 'Invoicing',
+      teamIds: [crew],
+      rateLimit: { count: 500, windowSeconds: 60 },
+    });
+    await item.getByRole('heading', { name: 'Invoicing' }).waitFor();
+    await item.getByText('teams: Billing crew').waitFor();
+    expect(await item.getByTestId('project-rate-limit').textContent()).toContain(
+      'at most 500 events per minute',
+    );
+
+    // Opened again, the form holds the cap; unticked, the project takes every event again.
+    await item.getByRole('button', { name: 'Edit' }).click();
+    const again = item.getByRole('form', { name: 'Edit project Invoicing' });
+    expect(await again.getByLabel('Events', { exact: true }).inputValue()).toBe('500');
+    await again.getByLabel('Cap the events it takes').uncheck();
+    await again.getByRole('button', { name: 'Save project' }).click();
+    await page.getByText('Project “Invoicing” saved.').waitFor();
+    await expect.poll(async () => (await stored()).rateLimit).toBeNull();
+    expect(await stored()).toMatchObject({ name: 'Invoicing', teamIds: [crew] });
+    await expect.poll(() => item.getByTestId('project-rate-limit').count()).toBe(0);
+    await page.context().close();
+
+    const oto = (
+      await h.request('POST', '/api/v1/orgs/acme/members', { email: 'oto@acme.test', name: 'Oto' })
+    ).body.userId;
+    const reader = await signIn(
+      (await h.request('POST', `/api/v1/users/${oto}/tokens`, { name: 'browser' })).body.token,
+    );
+    await reader
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Projects & teams' })
+      .click();
+    await reader.getByTestId('project-item').filter({ hasText: 'Invoicing' }).waitFor();
+    expect(await reader.getByTestId('project-item').getByRole('button', { name: 'Edit' }).count()).toBe(0);
     await reader.context().close();
   });
 });

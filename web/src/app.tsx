@@ -1,6 +1,7 @@
 import { type ReactNode, useCallback, useEffect, useState } from 'react';
 import { describeError } from './api';
 import { useInbox } from './inbox-state';
+import { ApiKeysPage } from './pages/api-keys';
 import { HistoryPage } from './pages/history';
 import { InboxPage } from './pages/inbox';
 import { IntegrationsPage } from './pages/integrations';
@@ -44,6 +45,7 @@ const NAV: readonly NavItem[] = [
   { path: '/integrations', label: 'Integrations', for: 'both' },
   { path: '/projects', label: 'Projects & teams', for: 'both' },
   { path: '/members', label: 'Members', for: 'both' },
+  { path: '/api-keys', label: 'API keys', for: 'both' },
 ];
 
 /** Where the admin token creates another organization. */
@@ -257,6 +259,8 @@ function SignedIn(props: {
         createsOrgs={createsOrgs(session)}
       />
     );
+  } else if (current.path === '/api-keys') {
+    page = <ApiKeysPage key={org.id} token={session.token} org={org} manage={manage} />;
   } else if (current.path === '/members') {
     page = (
       <MembersPage

@@ -74,7 +74,25 @@ export interface Project {
   /** The Sentry DSN its SDKs send events with: `http(s)://<key>@<host>/<number>`. */
   readonly dsn: string;
   readonly teamIds: readonly string[];
+  /** At most `count` events per `windowSeconds` are taken, the rest refused with 429; null takes all. */
+  readonly rateLimit: RateLimit | null;
   readonly createdAt: string;
+}
+
+/** A project's ingest limit. */
+export interface RateLimit {
+  readonly count: number;
+  readonly windowSeconds: number;
+}
+
+/** An organization API key as listed: never its token, which only the answer that creates it carries. */
+export interface ApiKey {
+  readonly id: string;
+  readonly name: string;
+  /** The token's first characters (`hrk_…`), to tell keys apart. */
+  readonly prefix: string;
+  readonly createdAt: string;
+  readonly lastUsedAt: string | null;
 }
 
 /** A team. */

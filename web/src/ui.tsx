@@ -155,43 +155,75 @@ export function ProjectPicker(props: {
 }
 
 /**
- * A value to paste elsewhere (a DSN, a URL): read-only and selected whole on focus, with a Copy button
- * that says whether it worked. Where the browser keeps the clipboard from the page (plain HTTP to another
- * host than this one), the value is selected for the keyboard's copy instead.
+ * A value to paste elsewhere (a DSN, a URL; with `rows`, a block of configuration): read-only and selected
+ * whole on focus, with a Copy button that says whether it worked. Where the browser keeps the clipboard
+ * from the page (plain HTTP to another host than this one), the value is selected for the keyboard's copy
+ * instead.
  */
-export function Copyable(props: { label: string; value: string; hint?: ReactNode }): ReactNode {
+export function Copyable(props: {
+  label: string;
+  value: string;
+  hint?: ReactNode;
+  rows?: number;
+}): ReactNode {
   const [copied, setCopied] = useState<boolean | null>(null);
   const input = useRef<HTMLInputElement>(null);
+  const block = useRef<HTMLTextAreaElement>(null);
   const copy = async () => {
     try {
       await navigator.clipboard.writeText(props.value);
       setCopied(true);
     } catch {
-      input.current?.select();
+      (input.current ?? block.current)?.select();
       setCopied(false);
     }
   };
+  const button = (
+    <>
+      <button type="button" className="secondary small" onClick={() => void copy()}>
+        Copy<span className="visually-hidden"> {props.label}</span>
+      </button>
+      <span role="status" className="copy-state">
+        {copied === true ? 'Copied' : copied === false ? 'Selected: press Ctrl+C to copy' : ''}
+      </span>
+    </>
+  );
   return (
-    <Field label={props.label} hint={props.hint} className="copyable">
-      {(ids) => (
-        <div className="input-row">
-          <input
-            id={ids.id}
-            ref={input}
-            readOnly
-            value={props.value}
-            onFocus={(e) => e.currentTarget.select()}
-            aria-describedby={ids.describedBy}
-            spellCheck={false}
-          />
-          <button type="button" className="secondary small" onClick={() => void copy()}>
-            Copy<span className="visually-hidden"> {props.label}</span>
-          </button>
-          <span role="status" className="copy-state">
-            {copied === true ? 'Copied' : copied === false ? 'Selected: press Ctrl+C to copy' : ''}
-          </span>
-        </div>
-      )}
+    <Field
+      label={props.label}
+      hint={props.hint}
+      className={props.rows ? 'copyable copyable-block' : 'copyable'}
+    >
+      {(ids) =>
+        props.rows ? (
+          <>
+            <textarea
+              id={ids.id}
+              ref={block}
+              readOnly
+              rows={props.rows}
+              value={props.value}
+              onFocus={(e) => e.currentTarget.select()}
+              aria-describedby={ids.describedBy}
+              spellCheck={false}
+            />
+            <div className="input-row">{button}</div>
+          </>
+        ) : (
+          <div className="input-row">
+            <input
+              id={ids.id}
+              ref={input}
+              readOnly
+              value={props.value}
+              onFocus={(e) => e.currentTarget.select()}
+              aria-describedby={ids.describedBy}
+              spellCheck={false}
+            />
+            {button}
+          </div>
+        )
+      }
     </Field>
   );
 }

@@ -1,5 +1,6 @@
 import { type FormEvent, type ReactNode, useState } from 'react';
 import { api } from '../api';
+import { Link } from '../router';
 import type { Project, Team } from '../types';
 import { CheckList, Copyable, Field, placedInList } from '../ui';
 import { FormActions, ProblemSummary, useApiForm } from './api-form';
@@ -37,10 +38,40 @@ export function alertmanagerUrl(dsn: string, org: string, project: string): stri
   }
 }
 
+/**
+ * The `alerting:` section of a prometheus.yml that sends alerts to the project's Alertmanager URL.
+ * Prometheus takes an Alertmanager apart: scheme, `host:port` as the target (the port written out, as a
+ * target needs one) and the path as `path_prefix`; the key goes where the placeholder stands.
+ */
+export function prometheusAlerting(alertmanager: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(alertmanager);
+  } catch {
+    return null;
+  }
+  const scheme = url.protocol.replace(/:$/, '');
+  const port = url.port || (scheme === 'https' ? '443' : '80');
+  return [
+    'alerting:',
+    '  alertmanagers:',
+    `    - scheme: ${scheme}`,
+    `      path_prefix: ${url.pathname}`,
+    '      authorization:',
+    `        credentials: ${API_KEY_PLACEHOLDER}`,
+    '      static_configs:',
+    `        - targets: ["${url.hostname}:${port}"]`,
+  ].join('\n');
+}
+
+/** Where the snippet wants the key: unmistakably not one, so a paste left as it is fails loudly (401). */
+const API_KEY_PLACEHOLDER = '<organization API key>';
+
 /** Where a project's events come from: its DSN for Sentry SDKs, and its address for Prometheus. */
 export function ProjectKeys(props: { org: string; project: Project }): ReactNode {
   const { project } = props;
   const alertmanager = alertmanagerUrl(project.dsn, props.org, project.slug);
+  const alerting = alertmanager ? prometheusAlerting(alertmanager) : null;
   return (
     <div className="project-keys">
       <Copyable
@@ -67,6 +98,23 @@ export function ProjectKeys(props: { org: string; project: Project }): ReactNode
             </>
           }
         />
+      ) : null}
+      {alerting ? (
+        <details className="prometheus-config">
+          <summary>Prometheus configuration</summary>
+          <Copyable
+            label="prometheus.yml"
+            value={alerting}
+            rows={8}
+            hint={
+              <>
+                Goes in <code>prometheus.yml</code>; put an organization API key in place of{' '}
+                <code>{API_KEY_PLACEHOLDER}</code> (owners and admins make one on{' '}
+                <Link to="/api-keys">API keys</Link>).
+              </>
+            }
+          />
+        </details>
       ) : null}
     </div>
   );

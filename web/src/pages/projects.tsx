@@ -4,6 +4,7 @@ import { Link, navigate } from '../router';
 import type { Member, Org, Page, Project, Team } from '../types';
 import { Field, formatTime, Loading, Notice, PageHeader } from '../ui';
 import { ConfirmDelete, useDeletion } from './confirm-delete';
+import { describeRateLimit, EditProjectForm } from './project-edit';
 import { ProjectForm, ProjectKeys } from './project-form';
 import { EditTeamForm, NewTeamForm } from './team-form';
 
@@ -19,14 +20,15 @@ type Confirming = { readonly kind: 'project' | 'team'; readonly id: string } | n
 /** The form open on the page: one at a time, so the page reads as one task. */
 type Open =
   | { readonly kind: 'new-project' | 'new-team' }
-  | { readonly kind: 'edit-team'; readonly id: string }
+  | { readonly kind: 'edit-project' | 'edit-team'; readonly id: string }
   | null;
 
 /**
- * The organization's projects and teams. Everyone in it reads them, with each project's DSN and the
- * address Prometheus posts to; its owners and admins (`manage`) create them, change a team's members, and
- * delete them, each after a confirmation that says what goes with it. With the admin token
- * (`createsOrgs`), another organization is created from here.
+ * The organization's projects and teams. Everyone in it reads them, with each project's DSN, the
+ * address Prometheus posts to and its ingest limit; its owners and admins (`manage`) create them, rename
+ * them, change a project's teams and limit and a team's members, and delete them, each after a
+ * confirmation that says what goes with it. With the admin token (`createsOrgs`), another organization
+ * is created from here.
  */
 export function ProjectsPage(props: {
   token: string;
@@ -152,6 +154,8 @@ export function ProjectsPage(props: {
           <ul className="rule-list">
             {projects.map((p) => {
               const names = (teams ?? []).filter((t) => p.teamIds.includes(t.id)).map((t) => t.name);
+              const editing = opened?.kind === 'edit-project' && opened.id === p.id;
+              const path = `${base}/projects/${encodeURIComponent(p.slug)}`;
               return (
                 <li key={p.id} className="card rule-item" data-testid="project-item">
                   <div className="rule-head">
@@ -163,6 +167,11 @@ export function ProjectsPage(props: {
                     Added {formatTime(p.createdAt)}
                     {names.length > 0 ? ` · teams: ${names.join(', ')}` : ''}
                   </p>
+                  {p.rateLimit ? (
+                    <p className="small" data-testid="project-rate-limit">
+                      Takes {describeRateLimit(p.rateLimit)}; more are refused with 429.
+                    </p>
+                  ) : null}
                   <ProjectKeys org={org.slug} project={p} />
                   <div className="button-row">
                     <Link
@@ -170,16 +179,39 @@ export function ProjectsPage(props: {
                     >
                       Unresolved issues
                     </Link>
-                    {manage && !open('project', p.id) ? (
-                      <button type="button" className="danger small" onClick={() => confirm('project', p.id)}>
-                        Delete
-                      </button>
+                    {manage && !editing && !open('project', p.id) ? (
+                      <>
+                        <button
+                          type="button"
+                          className="secondary small"
+                          onClick={() => start({ kind: 'edit-project', id: p.id })}
+                        >
+                          Edit
+                        </button>
+                        <button
+                          type="button"
+                          className="danger small"
+                          onClick={() => confirm('project', p.id)}
+                        >
+                          Delete
+                        </button>
+                      </>
                     ) : null}
                   </div>
+                  {manage && editing ? (
+                    <EditProjectForm
+                      token={token}
+                      path={path}
+                      project={p}
+                      teams={teams ?? []}
+                      onCancel={() => setOpened(null)}
+                      onSaved={(project) => void done(`Project “${project.name}” saved.`)}
+                    />
+                  ) : null}
                   {manage && open('project', p.id) ? (
                     <ConfirmProjectDeletion
                       token={token}
-                      path={`${base}/projects/${encodeURIComponent(p.slug)}`}
+                      path={path}
                       project={p}
                       onCancel={() => setConfirming(null)}
                       onDeleted={() =>
