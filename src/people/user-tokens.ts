@@ -10,8 +10,11 @@ import { userAccess } from './user-access.js';
 /** The readable start of every personal token, so a leaked one is recognised (and told from org keys). */
 export const USER_TOKEN_PREFIX = 'hru';
 
-// Writing on every request would turn reads into writes; a minute is precise enough for "active".
-const TOUCH_INTERVAL_MS = 60_000;
+/**
+ * How often a token's (or an organization key's) `last_used_at` is written at most: writing on every
+ * request would turn reads into writes; a minute is precise enough for "active".
+ */
+export const TOUCH_INTERVAL_MS = 60_000;
 
 /** A personal token as listed: never the token itself. */
 export interface UserToken {

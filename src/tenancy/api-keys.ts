@@ -1,6 +1,6 @@
 import { NotFoundError } from '../errors.js';
 import { newId, newToken } from '../ids.js';
-import { authenticateUserToken, USER_TOKEN_PREFIX } from '../people/user-tokens.js';
+import { authenticateUserToken, TOUCH_INTERVAL_MS, USER_TOKEN_PREFIX } from '../people/user-tokens.js';
 import { hashToken } from '../security/secret-box.js';
 import { readInstanceSetting, writeInstanceSetting } from '../store/instance-settings.js';
 import { iso, type Principal, type TenancyDeps } from './context.js';
@@ -99,10 +99,17 @@ export function apiKeys(deps: TenancyDeps & { readonly configuredAdminToken: str
       if (adminHash !== null && hash === adminHash) return remember({ kind: 'admin' });
       const key = await db
         .selectFrom('api_keys')
-        .select(['id', 'org_id'])
+        .select(['id', 'org_id', 'last_used_at'])
         .where('token_hash', '=', hash)
         .executeTakeFirst();
-      if (key) return remember({ kind: 'org', orgId: key.org_id, keyId: key.id });
+      if (key) {
+        // Written on a miss of the cache, and then at most once a minute: the list says which keys are
+        // still in use before one is revoked.
+        const at = clock.now();
+        if (key.last_used_at === null || at - Number(key.last_used_at) >= TOUCH_INTERVAL_MS)
+          await db.updateTable('api_keys').set({ last_used_at: at }).where('id', '=', key.id).execute();
+        return remember({ kind: 'org', orgId: key.org_id, keyId: key.id });
+      }
       return token.startsWith(`${USER_TOKEN_PREFIX}_`) ? authenticateUserToken(db, hash, clock.now()) : null;
     },
 

@@ -229,6 +229,7 @@ describe.skipIf(SKIP_PROFILE)('tenancy API', () => {
     expect(key.body.token).toMatch(/^hrk_/);
     const list = await h.request('GET', '/api/v1/orgs/keyed/api-keys');
     expect(list.text).not.toContain(key.body.token);
+    expect(list.body.data[0]).toMatchObject({ name: 'ci', lastUsedAt: null });
     const stored = await h.engine.store.db
       .selectFrom('api_keys')
       .selectAll()
@@ -236,12 +237,18 @@ describe.skipIf(SKIP_PROFILE)('tenancy API', () => {
       .executeTakeFirstOrThrow();
     expect(JSON.stringify(stored)).not.toContain(key.body.token);
 
+    const firstUse = h.clock.now();
     const own = await h.request('GET', '/api/v1/orgs/keyed', undefined, { token: key.body.token });
     expect(own.status).toBe(200);
     const create = await h.request('POST', '/api/v1/orgs', { slug: 'nope' }, { token: key.body.token });
     expect(create.status).toBe(403);
     const orgs = await h.request('GET', '/api/v1/orgs', undefined, { token: key.body.token });
     expect(orgs.body.data.map((o: { slug: string }) => o.slug)).toEqual(['keyed']);
+    // The list says the key is in use, so that nobody revokes one a system still relies on.
+    const used = await h.request('GET', '/api/v1/orgs/keyed/api-keys');
+    const lastUsed = Date.parse(used.body.data[0].lastUsedAt);
+    expect(lastUsed).toBeGreaterThanOrEqual(firstUse);
+    expect(lastUsed).toBeLessThanOrEqual(h.clock.now());
   });
 
   it('answers 401 without or with a wrong token', async () => {
