@@ -1,6 +1,66 @@
 import { z } from 'zod';
 import { type FieldProblem, ValidationError } from './errors.js';
 
+/** What a value should have been, with its article: `a string`, `an integer`. */
+function expectedText(expected: string): string {
+  const name = expected === 'int' ? 'integer' : expected;
+  return /^[aeiou]/.test(name) ? `an ${name}` : `a ${name}`;
+}
+
+/** How many of what a size limit counts: characters of a string, items of a list, keys of a record. */
+function sizeUnit(origin: string, n: number): string {
+  const one = origin === 'string' ? 'character' : origin === 'array' || origin === 'set' ? 'item' : 'entry';
+  return n === 1 ? one : one === 'entry' ? 'entries' : `${one}s`;
+}
+
+const FORMATS: Readonly<Record<string, string>> = {
+  email: 'must be an email address',
+  url: 'must be a URL',
+  uuid: 'must be a UUID',
+  datetime: 'must be an ISO 8601 date and time with its offset',
+  date: 'must be a date (YYYY-MM-DD)',
+  regex: 'is not in the expected form',
+};
+
+/**
+ * Every schema's refusals speak as Herald's own messages do ("must have at most 64 characters", "is
+ * required") instead of zod's defaults ("Too big: expected string to have <=64 characters"): an API
+ * answer and the dashboard's field show them as they are. A schema's own message still wins.
+ */
+z.config({
+  customError: (issue) => {
+    switch (issue.code) {
+      case 'invalid_type':
+        return issue.input === undefined ? 'is required' : `must be ${expectedText(issue.expected)}`;
+      case 'too_small': {
+        const min = Number(issue.minimum);
+        if (issue.origin === 'number' || issue.origin === 'int' || issue.origin === 'bigint')
+          return issue.inclusive ? `must be at least ${min}` : `must be greater than ${min}`;
+        if (issue.origin === 'string' && min === 1) return 'must not be empty';
+        return `must have at least ${min} ${sizeUnit(issue.origin, min)}`;
+      }
+      case 'too_big': {
+        const max = Number(issue.maximum);
+        if (issue.origin === 'number' || issue.origin === 'int' || issue.origin === 'bigint')
+          return issue.inclusive ? `must be at most ${max}` : `must be less than ${max}`;
+        return `must have at most ${max} ${sizeUnit(issue.origin, max)}`;
+      }
+      case 'invalid_value':
+        return issue.values.length === 1
+          ? `must be ${JSON.stringify(issue.values[0])}`
+          : `must be one of: ${issue.values.map(String).join(', ')}`;
+      case 'unrecognized_keys':
+        return issue.keys.length === 1
+          ? `has no field "${issue.keys[0]}"`
+          : `has no fields ${issue.keys.map((key) => `"${key}"`).join(', ')}`;
+      case 'invalid_format':
+        return FORMATS[issue.format] ?? undefined;
+      default:
+        return undefined;
+    }
+  },
+});
+
 /** Turns a zod error into field problems with dotted paths (`conditions.0.interval`) under `prefix`. */
 export function zodProblems(error: z.ZodError, prefix = ''): FieldProblem[] {
   return error.issues.map((issue) => ({

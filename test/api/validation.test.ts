@@ -54,6 +54,30 @@ describe.skipIf(SKIP_PROFILE)('input validation', () => {
     expect(paths(answer)).toEqual(expected);
   });
 
+  it("says what is wrong in Herald's words, the same for every field", async () => {
+    const answer = await h.request('POST', '/api/v1/orgs/v/members', {
+      email: 42,
+      name: 'n'.repeat(300),
+      role: 'emperor',
+      colour: 'red',
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.details).toEqual([
+      { path: 'email', message: 'must be a string' },
+      { path: 'name', message: expect.stringMatching(/^must have at most \d+ characters$/) },
+      { path: 'role', message: 'must be one of: owner, admin, member' },
+      { path: '', message: 'has no field "colour"' },
+    ]);
+    const missing = await h.request('POST', '/api/v1/orgs', {});
+    expect(missing.body.error.details).toEqual([{ path: 'slug', message: 'is required' }]);
+    const limits = await h.request('PUT', '/api/v1/orgs/v/throttle', {
+      limits: { email: { limit: 0, windowSeconds: 60 } },
+    });
+    expect(limits.body.error.details).toEqual([
+      { path: 'limits.email.limit', message: 'must be at least 1' },
+    ]);
+  });
+
   it('malformed JSON → 400 malformed_json', async () => {
     const answer = await h.request('POST', '/api/v1/orgs', undefined, { raw: '{"slug": "x",' });
     expect(answer.status).toBe(400);

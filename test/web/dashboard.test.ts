@@ -1124,7 +1124,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     await expect
       .poll(() => form.getByLabel('Events', { exact: true }).getAttribute('aria-invalid'))
       .toBe('true');
-    await form.getByText('>=1').waitFor();
+    await form.getByText('must be at least 1').waitFor();
     expect(await form.getByLabel('Name').getAttribute('aria-invalid')).toBe('false');
     expect(await stored()).toMatchObject({ name: 'Billing', teamIds: [], rateLimit: null });
 
