@@ -180,6 +180,25 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     await context.close();
   });
 
+  it('shows every page of the main navigation within a laptop screen, and on a phone', async () => {
+    for (const viewport of [
+      { width: 1280, height: 800 },
+      { width: 390, height: 844 },
+    ]) {
+      const page = await signIn(ADMIN_TOKEN);
+      await page.setViewportSize(viewport);
+      const links = page.getByRole('navigation', { name: 'Main' }).getByRole('link');
+      expect(await links.count()).toBeGreaterThanOrEqual(10);
+      for (const link of await links.all()) {
+        const box = await link.boundingBox();
+        expect(box, await link.textContent()).not.toBeNull();
+        expect(box!.x, await link.textContent()).toBeGreaterThanOrEqual(0);
+        expect(box!.x + box!.width, await link.textContent()).toBeLessThanOrEqual(viewport.width);
+      }
+      await page.context().close();
+    }
+  });
+
   it('serves the app at / and at its own paths, and keeps JSON 404s for the API', async () => {
     const root = await fetch(`${h.url}/`);
     expect(root.headers.get('content-type')).toBe('text/html; charset=utf-8');
@@ -1166,6 +1185,353 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
       .click();
     await reader.getByTestId('project-item').filter({ hasText: 'Invoicing' }).waitFor();
     expect(await reader.getByTestId('project-item').getByRole('button', { name: 'Edit' }).count()).toBe(0);
+    await reader.context().close();
+  });
+
+  it('Templates page: an owner overrides the issue alert’s email subject and body in Liquid, previews them filled with the sample’s values (the body in a sandboxed frame, not in the page) and saves them; the API answers the override', async () => {
+    const stored = () => h.request('GET', '/api/v1/orgs/acme/templates/issue_alert/email');
+    expect((await stored()).status).toBe(404);
+
+    const page = await signIn(anaToken);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Templates' }).click();
+    const cell = page.getByTestId('template-issue_alert-email');
+    await cell.getByText('Default').waitFor();
+    await cell.getByRole('link').click();
+    await page.getByRole('heading', { name: 'Template: Issue alert by Email' }).waitFor();
+    // The variables come from the type's payload, plus the message's context.
+    const variables = page.getByTestId('template-variables');
+    await variables.getByText('issue.title', { exact: true }).waitFor();
+    await variables.getByText('links.settings', { exact: true }).waitFor();
+
+    const form = page.getByRole('form', { name: 'Template Issue alert by Email' });
+    const subject = '{{ project.name }} broke: {{ issue.title }}';
+    const html = '<p id="probe">Seen {{ issue.timesSeen }} times: {{ issue.title }}</p>';
+    await form.getByLabel('Subject').fill(subject);
+    await form.getByLabel('HTML body').fill(html);
+    await form.getByRole('button', { name: 'Preview' }).click();
+    const preview = page.getByTestId('template-preview');
+    await preview.getByText('With these parts, rendered with sample data.').waitFor();
+    expect(await preview.getByTestId('preview-subject').textContent()).toContain(
+      "Checkout API broke: TypeError: Cannot read properties of undefined (reading 'total')",
+    );
+    const frame = preview.locator('iframe');
+    expect(await frame.getAttribute('sandbox')).toBe('');
+    await preview
+      .frameLocator('iframe')
+      .locator('#probe')
+      .getByText("Seen 1284 times: TypeError: Cannot read properties of undefined (reading 'total')")
+      .waitFor();
+    // The template's HTML is in the frame only; the text part is shown as text.
+    expect(await page.locator('#probe').count()).toBe(0);
+    expect(await preview.getByTestId('preview-text').textContent()).toContain('Seen 1284 times');
+    expect((await stored()).status).toBe(404);
+
+    await form.getByRole('button', { name: 'Save template' }).click();
+    await page.getByText('Template saved: Issue alert by Email now uses these parts.').waitFor();
+    const saved = await stored();
+    expect(saved.status, saved.text).toBe(200);
+    expect(saved.body).toMatchObject({ type: 'issue_alert', channel: 'email', parts: { subject, html } });
+    expect(Object.keys(saved.body.parts).toSorted()).toEqual(['html', 'subject']);
+
+    await page.getByRole('link', { name: 'All templates' }).click();
+    await cell.getByText('Overridden').waitFor();
+    await cell.getByText('subject, html').waitFor();
+    await page.context().close();
+  });
+
+  it('Templates page: a Liquid syntax error is shown at its part with its line, and nothing is saved', async () => {
+    const stored = () => h.request('GET', '/api/v1/orgs/acme/templates/assigned/email');
+    const page = await signIn(anaToken);
+    await page.goto(`${h.url}/templates/assigned/email`);
+    const form = page.getByRole('form', { name: 'Template Assigned by Email' });
+    await form.getByLabel('Subject').fill('Assigned to {{ assignee.name }}');
+    await form
+      .getByLabel('HTML body')
+      .fill('<p>Assigned to {{ assignee.name }}</p>\n<p>{% if actor %}by {{ actor.name }}</p>');
+    await form.getByRole('button', { name: 'Preview' }).click();
+    const body = form.getByLabel('HTML body');
+    await expect.poll(() => body.getAttribute('aria-invalid')).toBe('true');
+    await form.getByText('line 2, column 4: tag {% if actor %} not closed').waitFor();
+    expect(await form.getByLabel('Subject').getAttribute('aria-invalid')).toBe('false');
+    expect(await page.getByTestId('template-preview').count()).toBe(0);
+
+    // The line it names is one click away.
+    await form.getByRole('button', { name: 'Go to line 2 of HTML body' }).click();
+    const selected = await body.evaluate((el) => {
+      // The tests are compiled without the DOM's types: the text area's few fields read here.
+      const area = el as unknown as {
+        value: string;
+        selectionStart: number;
+        selectionEnd: number;
+        ownerDocument: { activeElement: unknown };
+      };
+      return area.ownerDocument.activeElement === el
+        ? area.value.slice(area.selectionStart, area.selectionEnd)
+        : null;
+    });
+    expect(selected).toBe('<p>{% if actor %}by {{ actor.name }}</p>');
+
+    // Saving is refused the same way, at the same part.
+    await form.getByRole('button', { name: 'Save template' }).click();
+    await form.getByText('Some fields need attention').waitFor();
+    await form.getByText('line 2, column 4: tag {% if actor %} not closed').waitFor();
+    expect((await stored()).status).toBe(404);
+    await page.context().close();
+  });
+
+  it('Templates page: Reset to default deletes the override after confirming, and the built-in rendering applies again', async () => {
+    const path = '/api/v1/orgs/acme/templates/release/slack';
+    const put = await h.request('PUT', path, { parts: { text: 'Release {{ release.version }} is out' } });
+    expect(put.status, put.text).toBe(200);
+
+    const page = await signIn(anaToken);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Templates' }).click();
+    const cell = page.getByTestId('template-release-slack');
+    await cell.getByText('Overridden').waitFor();
+    await cell.getByRole('link').click();
+    const form = page.getByRole('form', { name: 'Template Release by Slack' });
+    await expect
+      .poll(() => form.getByLabel('Text', { exact: true }).inputValue())
+      .toBe('Release {{ release.version }} is out');
+
+    // Cancel keeps it.
+    await form.getByRole('button', { name: 'Reset to default' }).click();
+    const ask = page.getByRole('form', { name: 'Reset template Release by Slack' });
+    await ask.getByText('messages are rendered by Herald again').waitFor();
+    await ask.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => ask.count()).toBe(0);
+    expect((await h.request('GET', path)).status).toBe(200);
+
+    await form.getByRole('button', { name: 'Reset to default' }).click();
+    await ask.getByRole('button', { name: 'Reset to default' }).click();
+    await page.getByText('Release by Slack is back to Herald’s default rendering.').waitFor();
+    expect((await h.request('GET', path)).status).toBe(404);
+    expect(await form.getByLabel('Text', { exact: true }).inputValue()).toBe('');
+    await page.getByTestId('template-state').getByText('Herald’s built-in rendering applies').waitFor();
+    expect(await form.getByRole('button', { name: 'Reset to default' }).count()).toBe(0);
+
+    await page.getByRole('link', { name: 'All templates' }).click();
+    await cell.getByText('Default').waitFor();
+    await page.context().close();
+  });
+
+  it('Templates page: a member reads the organization’s override but is offered no Preview, Save or Reset', async () => {
+    const put = await h.request('PUT', '/api/v1/orgs/acme/templates/deploy/inapp', {
+      parts: { title: 'Deployed {{ release.version }} to {{ deploy.environment }}' },
+    });
+    expect(put.status, put.text).toBe(200);
+    const tia = (
+      await h.request('POST', '/api/v1/orgs/acme/members', { email: 'tia@acme.test', name: 'Tia' })
+    ).body.userId;
+    const reader = await signIn(
+      (await h.request('POST', `/api/v1/users/${tia}/tokens`, { name: 'browser' })).body.token,
+    );
+    await reader.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Templates' }).click();
+    await reader.getByText("You read this organization's templates").waitFor();
+    const cell = reader.getByTestId('template-deploy-inapp');
+    await cell.getByText('Overridden').waitFor();
+    await cell.getByRole('link').click();
+    const form = reader.getByRole('form', { name: 'Template Deploy by In-app' });
+    const title = form.getByLabel('Title');
+    await expect
+      .poll(() => title.inputValue())
+      .toBe('Deployed {{ release.version }} to {{ deploy.environment }}');
+    expect(await title.isEditable()).toBe(false);
+    for (const name of ['Preview', 'Save template', 'Reset to default']) {
+      expect(await reader.getByRole('button', { name }).count()).toBe(0);
+    }
+    await reader.context().close();
+  });
+
+  it('an owner limits email to 3 an hour and gives a delivery 5 attempts on Delivery settings, then lifts the email limit; the API answers each', async () => {
+    const throttle = async () => (await h.request('GET', '/api/v1/orgs/acme/throttle')).body;
+    try {
+      const page = await signIn(anaToken);
+      await page
+        .getByRole('navigation', { name: 'Main' })
+        .getByRole('link', { name: 'Delivery settings' })
+        .click();
+      const email = page.getByRole('group', { name: 'Email', exact: true });
+      // Never set, the channel shows Herald's default, and says so.
+      await expect.poll(() => email.getByLabel('Messages').inputValue()).toBe('20');
+      await email.getByText("Herald's default: 20 per hour.").waitFor();
+      await email.getByLabel('Messages').fill('3');
+      await email.getByLabel('Per').selectOption({ label: 'hour' });
+      await page.getByRole('button', { name: 'Save limits' }).click();
+      await page.getByText('Limits saved.').waitFor();
+      expect(await throttle()).toMatchObject({
+        limits: { email: { limit: 3, windowSeconds: 3600 }, slack: { limit: 30, windowSeconds: 600 } },
+        overrides: { email: { limit: 3, windowSeconds: 3600 } },
+      });
+      // The channels left alone still follow Herald's defaults.
+      expect(Object.keys((await throttle()).overrides)).toEqual(['email']);
+
+      await page.getByLabel('Attempts per delivery').fill('5');
+      await page.getByRole('button', { name: 'Save retries' }).click();
+      await page.getByText('Retries saved.').waitFor();
+      expect((await h.request('GET', '/api/v1/orgs/acme/retries')).body).toEqual({ maxAttempts: 5 });
+
+      // Opened again, the page holds what was saved; then email is not limited at all.
+      await page.reload();
+      await expect.poll(() => email.getByLabel('Messages').inputValue()).toBe('3');
+      await email.getByText('Set for this organization').waitFor();
+      expect(await page.getByLabel('Attempts per delivery').inputValue()).toBe('5');
+      await email.getByLabel('Limit what one recipient gets').uncheck();
+      await page.getByRole('button', { name: 'Save limits' }).click();
+      await page.getByText('Limits saved.').waitFor();
+      expect(await throttle()).toMatchObject({ limits: { email: null }, overrides: { email: null } });
+      await email.getByText('No limit: every message goes out as it comes.').waitFor();
+      await page.context().close();
+    } finally {
+      // The organization's other stories send their alerts on Herald's defaults.
+      await h.request('PUT', '/api/v1/orgs/acme/throttle', { limits: {} });
+      await h.request('PUT', '/api/v1/orgs/acme/retries', { maxAttempts: 8 });
+    }
+  });
+
+  it("an owner sets a project's digest schedule and an ownership rule on Delivery settings, which the API then answers", async () => {
+    expect(
+      (await h.request('POST', '/api/v1/orgs/acme/projects', { slug: 'storefront', name: 'Storefront' }))
+        .status,
+    ).toBe(201);
+    expect(
+      (await h.request('POST', '/api/v1/orgs/acme/teams', { slug: 'checkout', name: 'Checkout' })).status,
+    ).toBe(201);
+    const page = await signIn(anaToken);
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Delivery settings' })
+      .click();
+    await page.getByLabel('Project', { exact: true }).selectOption({ label: 'Storefront' });
+    const digests = page.getByRole('form', { name: 'Digest schedule' });
+    await expect.poll(() => digests.getByLabel('Minimum delay (seconds)').inputValue()).toBe('300');
+    await digests.getByLabel('Minimum delay (seconds)').fill('120');
+    await digests.getByLabel('Maximum delay (seconds)').fill('900');
+    await digests.getByLabel('Send the first alert of each new issue at once').uncheck();
+    await digests.getByRole('button', { name: 'Save digest schedule' }).click();
+    await page.getByText('Digest schedule saved.').waitFor();
+    expect((await h.request('GET', '/api/v1/projects/acme/storefront/digests')).body).toEqual({
+      minimumDelay: 120,
+      maximumDelay: 900,
+      increment: 30,
+      immediateNewIssues: false,
+    });
+
+    const ownership = page.getByRole('form', { name: 'Ownership rules' });
+    await ownership
+      .getByLabel('Rules')
+      .fill('# The checkout team’s, with Ana\npath:src/checkout/** #checkout Ana@acme.test');
+    await ownership.getByRole('button', { name: 'Save ownership rules' }).click();
+    await page.getByText('Ownership rules saved.').waitFor();
+    const answered = (await h.request('GET', '/api/v1/projects/acme/storefront/ownership')).body;
+    expect(answered.raw).toBe('path:src/checkout/** #checkout ana@acme.test');
+    expect(answered.rules).toMatchObject([
+      {
+        matcher: { type: 'path', pattern: 'src/checkout/**' },
+        owners: [
+          { type: 'team', identifier: 'checkout' },
+          { type: 'user', identifier: 'ana@acme.test', id: ana },
+        ],
+      },
+    ]);
+    // The form shows the rules as Herald keeps them.
+    expect(await ownership.getByLabel('Rules').inputValue()).toBe(answered.raw);
+    await page.context().close();
+  });
+
+  it('Delivery settings names a bad ownership rule at its line and a digest delay out of range at its field, and saves neither', async () => {
+    expect(
+      (await h.request('POST', '/api/v1/orgs/acme/projects', { slug: 'ledger', name: 'Ledger' })).status,
+    ).toBe(201);
+    const page = await signIn(anaToken);
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Delivery settings' })
+      .click();
+    await page.getByLabel('Project', { exact: true }).selectOption({ label: 'Ledger' });
+    const digests = page.getByRole('form', { name: 'Digest schedule' });
+    const maximum = digests.getByLabel('Maximum delay (seconds)');
+    await expect.poll(() => maximum.inputValue()).toBe('1800');
+    await maximum.fill('7200');
+    await digests.getByRole('button', { name: 'Save digest schedule' }).click();
+    await expect.poll(() => maximum.getAttribute('aria-invalid')).toBe('true');
+    await digests.getByText('must be at most 3600').waitFor();
+    expect(await digests.getByLabel('Minimum delay (seconds)').getAttribute('aria-invalid')).toBe('false');
+    expect((await h.request('GET', '/api/v1/projects/acme/ledger/digests')).body).toMatchObject({
+      minimumDelay: 300,
+      maximumDelay: 1800,
+    });
+
+    const ownership = page.getByRole('form', { name: 'Ownership rules' });
+    const rules = ownership.getByLabel('Rules');
+    // A rule without its matcher, after a blank line: the third line.
+    await rules.fill('path:src/ledger/** ana@acme.test\n\nsrc/ledger/export.ts ana@acme.test');
+    await ownership.getByRole('button', { name: 'Save ownership rules' }).click();
+    const named = ownership.getByRole('alert').filter({ hasText: 'Line 3' });
+    await named.waitFor();
+    expect(await named.textContent()).toContain(
+      'src/ledger/export.ts ana@acme.test: Expected path:, module:, url: or tags.<key>: before the pattern',
+    );
+    expect(await rules.getAttribute('aria-invalid')).toBe('true');
+    // An owner the organization does not have is named at its line too; pressing it selects the line.
+    await rules.fill('path:src/ledger/** ana@acme.test\nurl:*/ledger/* ghost@acme.test');
+    await ownership.getByRole('button', { name: 'Save ownership rules' }).click();
+    await ownership.getByText('ghost@acme.test is not a member of this organization').waitFor();
+    await ownership.getByRole('button', { name: 'Line 2' }).click();
+    expect(
+      await rules.evaluate((t) => {
+        const area = t as unknown as { value: string; selectionStart: number; selectionEnd: number };
+        return area.value.slice(area.selectionStart, area.selectionEnd);
+      }),
+    ).toBe('url:*/ledger/* ghost@acme.test');
+    expect((await h.request('GET', '/api/v1/projects/acme/ledger/ownership')).body.raw).toBe('');
+    await page.context().close();
+  });
+
+  it("a member reads the organization's limits and retries and a project's digest schedule and ownership rules on Delivery settings, and is offered no change", async () => {
+    expect(
+      (await h.request('POST', '/api/v1/orgs/acme/projects', { slug: 'search', name: 'Search' })).status,
+    ).toBe(201);
+    expect(
+      (
+        await h.request('PUT', '/api/v1/projects/acme/search/digests', {
+          minimumDelay: 600,
+          maximumDelay: 1200,
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (await h.request('PUT', '/api/v1/projects/acme/search/ownership', 'path:src/search/** ana@acme.test'))
+        .status,
+    ).toBe(200);
+    const pia = (
+      await h.request('POST', '/api/v1/orgs/acme/members', { email: 'pia@acme.test', name: 'Pia' })
+    ).body.userId;
+    const reader = await signIn(
+      (await h.request('POST', `/api/v1/users/${pia}/tokens`, { name: 'browser' })).body.token,
+    );
+    await reader
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Delivery settings' })
+      .click();
+    await reader.getByText("You read this organization's delivery settings").waitFor();
+    const email = reader.getByRole('group', { name: 'Email', exact: true });
+    await expect.poll(() => email.getByLabel('Messages').inputValue()).toBe('20');
+    expect(await email.getByLabel('Messages').isDisabled()).toBe(true);
+    expect(await email.getByLabel('Limit what one recipient gets').isDisabled()).toBe(true);
+    const attempts = reader.getByLabel('Attempts per delivery');
+    expect(await attempts.inputValue()).toBe('8');
+    expect(await attempts.isDisabled()).toBe(true);
+
+    await reader.getByLabel('Project', { exact: true }).selectOption({ label: 'Search' });
+    const minimum = reader.getByLabel('Minimum delay (seconds)');
+    await expect.poll(() => minimum.inputValue()).toBe('600');
+    expect(await minimum.isDisabled()).toBe(true);
+    const rules = reader.getByRole('form', { name: 'Ownership rules' }).getByLabel('Rules');
+    expect(await rules.inputValue()).toBe('path:src/search/** ana@acme.test');
+    expect(await rules.isEditable()).toBe(false);
+    expect(await reader.getByRole('button', { name: /^Save/ }).count()).toBe(0);
+    expect(await reader.getByRole('button', { name: /Use Herald's default/ }).count()).toBe(0);
     await reader.context().close();
   });
 });

@@ -2,6 +2,7 @@ import { type ReactNode, useCallback, useEffect, useState } from 'react';
 import { describeError } from './api';
 import { useInbox } from './inbox-state';
 import { ApiKeysPage } from './pages/api-keys';
+import { DeliveryPage } from './pages/delivery';
 import { HistoryPage } from './pages/history';
 import { InboxPage } from './pages/inbox';
 import { IntegrationsPage } from './pages/integrations';
@@ -14,6 +15,7 @@ import { RulesPage } from './pages/rules';
 import { SettingsPage } from './pages/settings';
 import { SignInPage } from './pages/sign-in';
 import { SilencesPage } from './pages/silences';
+import { TemplatesPage } from './pages/templates';
 import { Link, navigate, usePath } from './router';
 import {
   createsOrgs,
@@ -43,6 +45,8 @@ const NAV: readonly NavItem[] = [
   { path: '/silences', label: 'Silences', for: 'both' },
   { path: '/history', label: 'History', for: 'both' },
   { path: '/integrations', label: 'Integrations', for: 'both' },
+  { path: '/delivery', label: 'Delivery settings', for: 'both' },
+  { path: '/templates', label: 'Templates', for: 'both' },
   { path: '/projects', label: 'Projects & teams', for: 'both' },
   { path: '/members', label: 'Members', for: 'both' },
   { path: '/api-keys', label: 'API keys', for: 'both' },
@@ -259,6 +263,8 @@ function SignedIn(props: {
         createsOrgs={createsOrgs(session)}
       />
     );
+  } else if (current.path === '/templates') {
+    page = <TemplatesPage key={org.id} token={session.token} org={org} manage={manage} />;
   } else if (current.path === '/api-keys') {
     page = <ApiKeysPage key={org.id} token={session.token} org={org} manage={manage} />;
   } else if (current.path === '/members') {
@@ -272,6 +278,8 @@ function SignedIn(props: {
         me={me}
       />
     );
+  } else if (current.path === '/delivery') {
+    page = <DeliveryPage key={org.id} token={session.token} org={org} manage={manage} />;
   } else {
     page = <IntegrationsPage key={org.id} token={session.token} org={org} manage={manage} />;
   }

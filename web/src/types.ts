@@ -379,3 +379,148 @@ export interface InhibitRule {
   readonly comment: string;
   readonly createdAt: string;
 }
+
+/** A per-recipient limit on one channel: at most `limit` messages per `windowSeconds` (a token bucket). */
+export interface ChannelLimit {
+  readonly limit: number;
+  readonly windowSeconds: number;
+}
+
+/** `GET/PUT /api/v1/orgs/{org}/throttle`: the limits in force per channel, and those the org set itself. */
+export interface ThrottleLimits {
+  /** Null: no limit on the channel. */
+  readonly limits: Readonly<Record<Channel, ChannelLimit | null>>;
+  /** The channels the organization set; the others follow Herald's defaults. */
+  readonly overrides: Readonly<Partial<Record<Channel, ChannelLimit | null>>>;
+}
+
+/**
+ * Herald's limits for an organization that sets none (the API shows those in force, not these): a
+ * person's inbox and phone get few messages an hour, a chat channel a few per ten minutes, and the in-app
+ * inbox and machine receivers are not limited.
+ */
+export const DEFAULT_CHANNEL_LIMITS: Readonly<Record<Channel, ChannelLimit | null>> = {
+  email: { limit: 20, windowSeconds: 3600 },
+  slack: { limit: 30, windowSeconds: 600 },
+  msteams: { limit: 30, windowSeconds: 600 },
+  inapp: null,
+  push: { limit: 30, windowSeconds: 3600 },
+  webhook: null,
+  pagerduty: null,
+  discord: { limit: 30, windowSeconds: 600 },
+};
+
+/** `GET/PUT /api/v1/orgs/{org}/retries`: attempts a delivery gets in all, the first included (1–20). */
+export interface RetrySettings {
+  readonly maxAttempts: number;
+}
+
+/** `GET/PUT /api/v1/projects/{org}/{project}/digests`, in seconds; `increment` is fixed. */
+export interface DigestSchedule {
+  readonly minimumDelay: number;
+  readonly maximumDelay: number;
+  readonly increment: number;
+  /** The first alert of each new issue goes out at once, limits allowing. */
+  readonly immediateNewIssues: boolean;
+}
+
+/** `GET/PUT /api/v1/projects/{org}/{project}/ownership`: the rules as text, and as the API read them. */
+export interface Ownership {
+  readonly raw: string;
+  readonly rules: readonly {
+    readonly matcher: { readonly type: string; readonly pattern: string };
+    readonly owners: readonly {
+      readonly type: 'user' | 'team';
+      readonly identifier: string;
+      readonly id: string;
+    }[];
+  }[];
+}
+
+/** An organization's Liquid override of one type on one channel (`GET …/templates/{type}/{channel}`). */
+export interface TemplateOverride {
+  readonly type: string;
+  readonly channel: Channel;
+  /** Liquid source by part name; parts not given keep Herald's built-in rendering. */
+  readonly parts: Readonly<Record<string, string>>;
+  readonly updatedAt: string;
+}
+
+/** `POST …/templates/{type}/{channel}/preview`: the channel's content rendered with the type's sample. */
+export interface TemplatePreview {
+  readonly content: Readonly<Record<string, unknown>>;
+  /** Whether any part of an override took part in it. */
+  readonly overridden: boolean;
+}
+
+/** One part of a channel's content that an organization may write in Liquid. */
+export interface TemplatePart {
+  readonly name: string;
+  readonly label: string;
+  readonly description: string;
+  /** Lines of its text area: a subject is one line, an email body many. */
+  readonly rows: number;
+}
+
+/**
+ * The parts each channel's templates have, as the API takes them (`parts` of `PUT …/templates`); the
+ * API does not list them, so they are named here in its order.
+ */
+export const TEMPLATE_PARTS: Readonly<Record<Channel, readonly TemplatePart[]>> = {
+  email: [
+    { name: 'subject', label: 'Subject', description: 'One line.', rows: 2 },
+    {
+      name: 'html',
+      label: 'HTML body',
+      description: 'Placed inside Herald’s layout, above the footer with the settings and unsubscribe links.',
+      rows: 10,
+    },
+    {
+      name: 'text',
+      label: 'Text part',
+      description: 'Left empty, it is converted from the HTML body.',
+      rows: 6,
+    },
+  ],
+  slack: [
+    { name: 'text', label: 'Text', description: 'Fallback text (mrkdwn) shown in notifications.', rows: 3 },
+    {
+      name: 'blocks',
+      label: 'Blocks',
+      description: 'Block Kit blocks, rendering to a JSON array.',
+      rows: 10,
+    },
+  ],
+  msteams: [
+    { name: 'title', label: 'Title', description: 'The card’s heading.', rows: 2 },
+    { name: 'text', label: 'Text', description: 'The card’s text.', rows: 6 },
+  ],
+  inapp: [
+    { name: 'title', label: 'Title', description: 'The inbox title, one line.', rows: 2 },
+    { name: 'body', label: 'Body', description: 'The inbox text.', rows: 4 },
+  ],
+  push: [
+    { name: 'title', label: 'Title', description: 'The notification’s title, one line.', rows: 2 },
+    { name: 'body', label: 'Body', description: 'The notification’s text.', rows: 4 },
+  ],
+  webhook: [
+    {
+      name: 'data',
+      label: 'Data',
+      description: 'The body’s data, rendering to a JSON object; its notificationId is kept.',
+      rows: 10,
+    },
+  ],
+  pagerduty: [
+    {
+      name: 'summary',
+      label: 'Summary',
+      description: 'The incident summary, at most 1024 characters.',
+      rows: 2,
+    },
+  ],
+  discord: [
+    { name: 'title', label: 'Title', description: 'The embed’s title.', rows: 2 },
+    { name: 'description', label: 'Description', description: 'The embed’s text (markdown).', rows: 6 },
+  ],
+};
