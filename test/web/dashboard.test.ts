@@ -191,9 +191,10 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
       expect(await links.count()).toBeGreaterThanOrEqual(10);
       for (const link of await links.all()) {
         const box = await link.boundingBox();
-        expect(box, await link.textContent()).not.toBeNull();
-        expect(box!.x, await link.textContent()).toBeGreaterThanOrEqual(0);
-        expect(box!.x + box!.width, await link.textContent()).toBeLessThanOrEqual(viewport.width);
+        const name = (await link.textContent()) ?? '';
+        expect(box, name).not.toBeNull();
+        expect(box!.x, name).toBeGreaterThanOrEqual(0);
+        expect(box!.x + box!.width, name).toBeLessThanOrEqual(viewport.width);
       }
       await page.context().close();
     }
