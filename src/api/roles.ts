@@ -18,6 +18,8 @@ function ownMute(request: FastifyRequest, userId: string): boolean {
 const MEMBER_WRITES: { route: RegExp; allowed: (request: FastifyRequest, userId: string) => boolean }[] = [
   { route: /^\/api\/v1\/projects\/:org\/:project\/rules\/:id\/snooze$/, allowed: ownMute },
   { route: /^\/api\/v1\/projects\/:org\/:project\/rules\/preview$/, allowed: () => true },
+  // A preview renders and stores nothing: a member may see how the organization's override reads.
+  { route: /^\/api\/v1\/orgs\/:org\/templates\/:type\/:channel\/preview$/, allowed: () => true },
 ];
 
 const ORG_ROUTE = /^\/api\/v1\/(orgs|projects)\/:org(\/|$)/;

@@ -132,6 +132,18 @@ export function templateService(deps: TemplateServiceDeps) {
 
   return {
     /** The override of `type` on `channel`; 404 when there is none (or the type is unknown). */
+    /** Every override of the organization, by type then channel. */
+    async list(orgId: string): Promise<StoredTemplate[]> {
+      const rows = await db
+        .selectFrom('templates')
+        .selectAll()
+        .where('org_id', '=', orgId)
+        .orderBy('type')
+        .orderBy('channel')
+        .execute();
+      return rows.map(toStored);
+    },
+
     async get(orgId: string, type: string, channel: ChannelKind): Promise<StoredTemplate> {
       typeOrThrow(type);
       const found = await row(orgId, type, channel);

@@ -38,6 +38,31 @@ describe.skipIf(SKIP_PROFILE)('template overrides API', () => {
     expect((await h.request('DELETE', `${base}/issue_alert/email`)).status).toBe(404);
   });
 
+  it('lists the organization’s overrides, which its members read and preview but do not change', async () => {
+    await h.request('PUT', `${base}/resolved/slack`, { parts: { text: 'Fixed: {{ issue.title }}' } });
+    await h.request('PUT', `${base}/deploy/inapp`, { parts: { title: 'Deployed {{ release.version }}' } });
+    const list = await h.request('GET', base);
+    expect(list.status).toBe(200);
+    expect(list.body.data.map((t: { type: string; channel: string }) => `${t.type}/${t.channel}`)).toEqual([
+      'deploy/inapp',
+      'resolved/slack',
+    ]);
+    expect(list.body.data[1].parts).toEqual({ text: 'Fixed: {{ issue.title }}' });
+    expect(
+      (await h.request('GET', '/api/v1/orgs/org-b/templates', undefined, { token: keyB })).body.data,
+    ).toEqual([]);
+
+    const ivy = (await h.request('POST', '/api/v1/orgs/org-a/members', { email: 'ivy@a.test' })).body.userId;
+    const token = (await h.request('POST', `/api/v1/users/${ivy}/tokens`, { name: 'cli' })).body.token;
+    expect((await h.request('GET', base, undefined, { token })).body.data).toHaveLength(2);
+    const preview = await h.request('POST', `${base}/resolved/slack/preview`, {}, { token });
+    expect(preview.status, preview.text).toBe(200);
+    expect(preview.body.overridden).toBe(true);
+    const change = await h.request('PUT', `${base}/resolved/slack`, { parts: { text: 'x' } }, { token });
+    expect(change.status).toBe(403);
+    for (const path of ['resolved/slack', 'deploy/inapp']) await h.request('DELETE', `${base}/${path}`);
+  });
+
   it('rejects a syntax error with its line and column, naming the part', async () => {
     const answer = await h.request('PUT', `${base}/issue_alert/slack`, {
       parts: { text: 'ok {{ issue.title }}', blocks: '[\n  {"type": "section", "text": {{ issue.title }\n]' },

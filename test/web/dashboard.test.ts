@@ -1316,7 +1316,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     await page.context().close();
   });
 
-  it('Templates page: a member reads the organization’s override but is offered no Preview, Save or Reset', async () => {
+  it('Templates page: a member reads and previews the organization’s override but is offered no Save or Reset', async () => {
     const put = await h.request('PUT', '/api/v1/orgs/acme/templates/deploy/inapp', {
       parts: { title: 'Deployed {{ release.version }} to {{ deploy.environment }}' },
     });
@@ -1328,7 +1328,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
       (await h.request('POST', `/api/v1/users/${tia}/tokens`, { name: 'browser' })).body.token,
     );
     await reader.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Templates' }).click();
-    await reader.getByText("You read this organization's templates").waitFor();
+    await reader.getByText("You read and preview this organization's templates").waitFor();
     const cell = reader.getByTestId('template-deploy-inapp');
     await cell.getByText('Overridden').waitFor();
     await cell.getByRole('link').click();
@@ -1338,9 +1338,15 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
       .poll(() => title.inputValue())
       .toBe('Deployed {{ release.version }} to {{ deploy.environment }}');
     expect(await title.isEditable()).toBe(false);
-    for (const name of ['Preview', 'Save template', 'Reset to default']) {
+    for (const name of ['Save template', 'Reset to default']) {
       expect(await reader.getByRole('button', { name }).count()).toBe(0);
     }
+    // A preview changes nothing: the member sees how the override reads.
+    await reader.getByRole('button', { name: 'Preview' }).click();
+    await reader
+      .getByText(/Deployed \S+ to \S+/)
+      .first()
+      .waitFor();
     await reader.context().close();
   });
 

@@ -25,6 +25,22 @@ const template = z.object({
 export function templateRoutes(app: ApiApp, services: Services): void {
   const path = '/api/v1/orgs/:org/templates/:type/:channel';
 
+  app.get(
+    '/api/v1/orgs/:org/templates',
+    {
+      schema: {
+        tags: ['templates'],
+        summary: 'Every override of the organization (the types × channels not listed render as Herald does)',
+        params: orgParams,
+        response: { 200: z.object({ data: z.array(template) }) },
+      },
+    },
+    async (request) => {
+      const org = await services.organizations.resolve(principalOf(request), request.params.org);
+      return { data: await services.templates.list(org.id) };
+    },
+  );
+
   app.get(path, { schema: { tags: ['templates'], params, response: { 200: template } } }, async (request) => {
     const { org: slug, type, channel } = request.params;
     const org = await services.organizations.resolve(principalOf(request), slug);

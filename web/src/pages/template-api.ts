@@ -124,6 +124,12 @@ export function templatePath(org: Org, type: string, channel: Channel): string {
   return `/api/v1/orgs/${encodeURIComponent(org.slug)}/templates/${encodeURIComponent(type)}/${channel}`;
 }
 
+/** Every override of the organization (the type × channel pairs not listed render as Herald does). */
+export async function listOverrides(token: string, org: Org): Promise<readonly TemplateOverride[]> {
+  const path = `/api/v1/orgs/${encodeURIComponent(org.slug)}/templates`;
+  return (await api<{ data: TemplateOverride[] }>(token, 'GET', path)).data;
+}
+
 /** The override of `type` on `channel`, or null where Herald's built-in rendering applies (the API's 404). */
 export async function findOverride(
   token: string,

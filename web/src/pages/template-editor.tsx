@@ -158,7 +158,7 @@ export function TemplateEditor(props: {
         <div>
           {manage ? null : (
             <p className="muted">
-              You read this organization's templates; its owners and admins change and preview them.
+              You read and preview this organization's templates; its owners and admins change them.
             </p>
           )}
           <p data-testid="template-state">
@@ -188,21 +188,21 @@ export function TemplateEditor(props: {
                   onGoToLine={(line) => goToLine(areas.current[part.name], line)}
                 />
               ))}
-              {manage ? (
-                <div className="form-actions">
-                  <button type="button" className="secondary" disabled={form.busy} onClick={runPreview}>
-                    {doing === 'preview' ? 'Rendering…' : 'Preview'}
-                  </button>
+              <div className="form-actions">
+                <button type="button" className="secondary" disabled={form.busy} onClick={runPreview}>
+                  {doing === 'preview' ? 'Rendering…' : 'Preview'}
+                </button>
+                {manage ? (
                   <button type="submit" disabled={form.busy}>
                     {doing === 'save' ? 'Saving…' : 'Save template'}
                   </button>
-                  {stored && !confirming ? (
-                    <button type="button" className="danger" onClick={() => setConfirming(true)}>
-                      Reset to default
-                    </button>
-                  ) : null}
-                </div>
-              ) : null}
+                ) : null}
+                {manage && stored && !confirming ? (
+                  <button type="button" className="danger" onClick={() => setConfirming(true)}>
+                    Reset to default
+                  </button>
+                ) : null}
+              </div>
             </form>
           ) : null}
           {manage && stored && confirming ? (

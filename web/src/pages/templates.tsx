@@ -3,7 +3,7 @@ import { describeError } from '../api';
 import { Link, usePath } from '../router';
 import { CHANNELS, type Channel, type Org, type TemplateOverride } from '../types';
 import { Loading, label, Notice, PageHeader } from '../ui';
-import { findOverride, notificationTypes, typeLabel } from './template-api';
+import { listOverrides, notificationTypes, typeLabel } from './template-api';
 import { TemplateEditor } from './template-editor';
 
 /**
@@ -39,15 +39,16 @@ function TemplateList(props: { token: string; org: Org; manage: boolean }): Reac
   useEffect(() => {
     let live = true;
     (async () => {
-      const found = await notificationTypes(token);
-      // The API lists no overrides, so each type and channel is asked for its own.
-      const pairs = found.flatMap((type) => CHANNELS.map((channel) => [type, channel] as const));
-      const answers = await Promise.all(
-        pairs.map(([type, channel]) => findOverride(token, org, type, channel)),
-      );
+      const [found, stored] = await Promise.all([notificationTypes(token), listOverrides(token, org)]);
       if (!live) return;
+      const byKey = new Map(stored.map((o) => [`${o.type}/${o.channel}`, o]));
+      const pairs = found.flatMap((type) => CHANNELS.map((channel) => [type, channel] as const));
       setTypes(found);
-      setOverrides(new Map(pairs.map(([type, channel], i) => [`${type}/${channel}`, answers[i]!])));
+      setOverrides(
+        new Map(
+          pairs.map(([type, channel]) => [`${type}/${channel}`, byKey.get(`${type}/${channel}`) ?? null]),
+        ),
+      );
     })().catch((e: unknown) => {
       if (live) setError(describeError(e));
     });
@@ -63,7 +64,9 @@ function TemplateList(props: { token: string; org: Org; manage: boolean }): Reac
         parts of a type's message in Liquid, per channel, and the other parts keep Herald's rendering.
       </PageHeader>
       {manage ? null : (
-        <p className="muted">You read this organization's templates; its owners and admins change them.</p>
+        <p className="muted">
+          You read and preview this organization's templates; its owners and admins change them.
+        </p>
       )}
       {error ? <Notice kind="error">{error}</Notice> : null}
       {types === null || overrides === null ? (
