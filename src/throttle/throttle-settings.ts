@@ -77,6 +77,8 @@ export type DigestOptionsInput = z.output<typeof digestOptionsSchema>;
 export interface ThrottleView {
   readonly limits: Record<ChannelKind, ChannelLimit | null>;
   readonly overrides: Partial<Record<ChannelKind, ChannelLimit | null>>;
+  /** Herald's own limits, which a channel the organization did not set follows. */
+  readonly defaults: Readonly<Record<ChannelKind, ChannelLimit | null>>;
 }
 
 /** What the throttle settings need. */
@@ -129,7 +131,7 @@ export function throttleSettings(deps: ThrottleSettingsDeps) {
     /** The limits in force for an organization; `trx` is the caller's transaction, if it is in one. */
     async limits(orgId: string, trx?: Transaction<Database>): Promise<ThrottleView> {
       const overrides = overridesOf((await references.organization(orgId, trx))?.throttle);
-      return { limits: { ...DEFAULT_LIMITS, ...overrides }, overrides };
+      return { limits: { ...DEFAULT_LIMITS, ...overrides }, overrides, defaults: DEFAULT_LIMITS };
     },
 
     /** Replaces an organization's overrides; other options are kept as they are. */

@@ -160,6 +160,9 @@ describe.skipIf(SKIP_PROFILE)('digests on a timeline', () => {
     });
     expect(limits.body.limits.email).toEqual({ limit: 3, windowSeconds: 3600 });
     expect(limits.body.limits.inapp).toBeNull();
+    // Herald's own limits stay in the answer, for what "back to the default" would mean.
+    expect(limits.body.defaults.email).toEqual({ limit: 20, windowSeconds: 3600 });
+    expect(limits.body.overrides).toEqual({ email: { limit: 3, windowSeconds: 3600 } });
     const start = 10_000;
     for (let k = 0; k < 5; k++) {
       at(start + k);

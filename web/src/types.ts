@@ -392,23 +392,9 @@ export interface ThrottleLimits {
   readonly limits: Readonly<Record<Channel, ChannelLimit | null>>;
   /** The channels the organization set; the others follow Herald's defaults. */
   readonly overrides: Readonly<Partial<Record<Channel, ChannelLimit | null>>>;
+  /** Herald's own limits. */
+  readonly defaults: Readonly<Record<Channel, ChannelLimit | null>>;
 }
-
-/**
- * Herald's limits for an organization that sets none (the API shows those in force, not these): a
- * person's inbox and phone get few messages an hour, a chat channel a few per ten minutes, and the in-app
- * inbox and machine receivers are not limited.
- */
-export const DEFAULT_CHANNEL_LIMITS: Readonly<Record<Channel, ChannelLimit | null>> = {
-  email: { limit: 20, windowSeconds: 3600 },
-  slack: { limit: 30, windowSeconds: 600 },
-  msteams: { limit: 30, windowSeconds: 600 },
-  inapp: null,
-  push: { limit: 30, windowSeconds: 3600 },
-  webhook: null,
-  pagerduty: null,
-  discord: { limit: 30, windowSeconds: 600 },
-};
 
 /** `GET/PUT /api/v1/orgs/{org}/retries`: attempts a delivery gets in all, the first included (1–20). */
 export interface RetrySettings {

@@ -10,6 +10,9 @@ const view = z
   .object({
     limits: z.record(z.string(), limit),
     overrides: z.record(z.string(), limit),
+    defaults: z
+      .record(z.string(), limit)
+      .describe("Herald's own limits, for channels the organization did not set"),
   })
   .meta({ id: 'ThrottleLimits' });
 

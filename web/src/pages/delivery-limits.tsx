@@ -1,13 +1,6 @@
 import { type FormEvent, type ReactNode, useState } from 'react';
 import { api } from '../api';
-import {
-  CHANNELS,
-  type Channel,
-  type ChannelLimit,
-  DEFAULT_CHANNEL_LIMITS,
-  type RetrySettings,
-  type ThrottleLimits,
-} from '../types';
+import { CHANNELS, type Channel, type ChannelLimit, type RetrySettings, type ThrottleLimits } from '../types';
 import { Field, label, Notice } from '../ui';
 import { ProblemSummary, useApiForm } from './api-form';
 
@@ -50,7 +43,7 @@ function draftOf(limit: ChannelLimit | null, own: boolean, fallback: ChannelLimi
 
 function draftsOf(view: ThrottleLimits): Record<Channel, LimitDraft> {
   return Object.fromEntries(
-    CHANNELS.map((c) => [c, draftOf(view.limits[c], c in view.overrides, DEFAULT_CHANNEL_LIMITS[c])]),
+    CHANNELS.map((c) => [c, draftOf(view.limits[c], c in view.overrides, view.defaults[c] ?? null)]),
   ) as Record<Channel, LimitDraft>;
 }
 
@@ -74,7 +67,7 @@ export function LimitsForm(props: {
   };
   const restoreDefault = (channel: Channel) => {
     setSaved(false);
-    setDrafts((d) => ({ ...d, [channel]: draftOf(DEFAULT_CHANNEL_LIMITS[channel], false, null) }));
+    setDrafts((d) => ({ ...d, [channel]: draftOf(props.view.defaults[channel] ?? null, false, null) }));
   };
 
   const save = async (event: FormEvent) => {
@@ -115,6 +108,7 @@ export function LimitsForm(props: {
             key={channel}
             channel={channel}
             draft={drafts[channel]}
+            fallback={props.view.defaults[channel] ?? null}
             manage={props.manage}
             problems={form.problems}
             onChange={(patch) => change(channel, patch)}
@@ -136,6 +130,8 @@ export function LimitsForm(props: {
 function ChannelLimitFields(props: {
   channel: Channel;
   draft: LimitDraft;
+  /** Herald's own limit on the channel, as the API answers it. */
+  fallback: ChannelLimit | null;
   manage: boolean;
   problems: ReturnType<typeof useApiForm>['problems'];
   onChange: (patch: Partial<LimitDraft>) => void;
@@ -156,7 +152,7 @@ function ChannelLimitFields(props: {
             <span className="tag">Set for this organization</span>{' '}
           </>
         ) : null}
-        <span className="muted">Herald's default: {describeLimit(DEFAULT_CHANNEL_LIMITS[channel])}.</span>
+        <span className="muted">Herald's default: {describeLimit(props.fallback)}.</span>
       </p>
       <label className="check">
         <input
