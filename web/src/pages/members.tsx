@@ -1,10 +1,10 @@
-import { type FormEvent, type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { type FormEvent, type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
 import { api, describeError } from '../api';
 import { type Member, type Org, type Page, ROLES, type Role } from '../types';
 import { Field, formatTime, Loading, Notice, PageHeader } from '../ui';
 import { FormActions, ProblemSummary, useApiForm } from './api-form';
 import { ConfirmDelete, useDeletion } from './confirm-delete';
-import { LANGUAGES, timeZones } from './settings-options';
+import { LanguageField, TimeZoneField } from './locale-fields';
 
 const ROLE_NAMES: Readonly<Record<Role, string>> = { owner: 'Owner', admin: 'Admin', member: 'Member' };
 const WITH_ARTICLE: Readonly<Record<Role, string>> = {
@@ -282,7 +282,6 @@ function AddMemberForm(props: {
   const [role, setRole] = useState<Role>('member');
   const [locale, setLocale] = useState('');
   const [timezone, setTimezone] = useState('');
-  const zones = useMemo(() => timeZones('UTC'), []);
   const form = useApiForm();
   const { problems } = form;
 
@@ -355,50 +354,22 @@ function AddMemberForm(props: {
             </select>
           )}
         </Field>
-        <Field
+        <LanguageField
           label="Language (optional)"
+          value={locale}
+          onChange={setLocale}
           error={problems?.at('locale')}
           hint="Of the messages sent to them."
-        >
-          {(ids) => (
-            <select
-              id={ids.id}
-              value={locale}
-              onChange={(e) => setLocale(e.target.value)}
-              aria-describedby={ids.describedBy}
-              aria-invalid={ids.invalid}
-            >
-              <option value="">Herald's default (English)</option>
-              {LANGUAGES.map(([code, language]) => (
-                <option key={code} value={code}>
-                  {language}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field
+          empty="Herald's default (English)"
+        />
+        <TimeZoneField
           label="Time zone (optional)"
+          value={timezone}
+          onChange={setTimezone}
           error={problems?.at('timezone')}
           hint="Of their quiet hours and the times in their messages."
-        >
-          {(ids) => (
-            <select
-              id={ids.id}
-              value={timezone}
-              onChange={(e) => setTimezone(e.target.value)}
-              aria-describedby={ids.describedBy}
-              aria-invalid={ids.invalid}
-            >
-              <option value="">Herald's default (UTC)</option>
-              {zones.map((z) => (
-                <option key={z} value={z}>
-                  {z.replaceAll('_', ' ')}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+          empty="Herald's default (UTC)"
+        />
       </div>
       <FormActions label="Add member" busyLabel="Adding…" busy={form.busy} onCancel={props.onCancel} />
     </form>

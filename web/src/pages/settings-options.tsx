@@ -1,7 +1,8 @@
-import { type FormEvent, type ReactNode, useMemo, useState } from 'react';
+import { type FormEvent, type ReactNode, useState } from 'react';
 import { ApiError, api, describeError } from '../api';
 import type { QuietWindow, UserOptions } from '../types';
 import { Field, formatTime, label, Notice } from '../ui';
+import { LanguageField, TimeZoneField } from './locale-fields';
 
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 const DAY_NAMES: Record<string, string> = {
@@ -13,15 +14,6 @@ const DAY_NAMES: Record<string, string> = {
   sat: 'Sat',
   sun: 'Sun',
 };
-
-/** The languages Herald writes messages in, by code, each named in itself. */
-export const LANGUAGES: readonly [string, string][] = [
-  ['en', 'English'],
-  ['de', 'Deutsch'],
-  ['fr', 'Français'],
-  ['es', 'Español'],
-  ['ja', '日本語'],
-];
 
 const SNOOZES: readonly [string, number][] = [
   ['1 hour', 3_600_000],
@@ -48,13 +40,6 @@ interface Message {
 let windowKey = 0;
 const keyWindow = (w: QuietWindow): KeyedWindow => ({ ...w, key: windowKey++ });
 
-/** The browser's IANA time zones, UTC and `current` among them. */
-export function timeZones(current: string): string[] {
-  const zones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
-  const all = zones.includes('UTC') ? [...zones] : ['UTC', ...zones];
-  return all.includes(current) ? all : [current, ...all];
-}
-
 /** Locale, time zone, quiet hours, fallback channels, snooze-all, digests: saved together with one PUT. */
 export function OptionsForm(props: {
   token: string;
@@ -71,7 +56,6 @@ export function OptionsForm(props: {
   const [fallback, setFallback] = useState<readonly string[]>(options.fallback);
   const [problems, setProblems] = useState<ApiError | null>(null);
   const [messages, setMessages] = useState<Partial<Record<Card, Message>>>({});
-  const zones = useMemo(() => timeZones(options.timezone), [options.timezone]);
 
   const save = async (card: Card, extra: Record<string, unknown>, done: string) => {
     const say = (message: Message | undefined) => setMessages((m) => ({ ...m, [card]: message }));
@@ -165,45 +149,19 @@ export function OptionsForm(props: {
         <h2 id="prefs-title">Language, time and quiet hours</h2>
         {notice('prefs')}
         <div className="grid-2">
-          <Field label="Language" error={problems?.at('options.locale')}>
-            {(ids) => (
-              <select
-                id={ids.id}
-                value={locale}
-                onChange={(e) => setLocale(e.target.value)}
-                aria-describedby={ids.describedBy}
-              >
-                {LANGUAGES.some(([code]) => code === locale) ? null : (
-                  <option value={locale}>{locale}</option>
-                )}
-                {LANGUAGES.map(([code, name]) => (
-                  <option key={code} value={code}>
-                    {name}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
-          <Field
+          <LanguageField
+            label="Language"
+            value={locale}
+            onChange={setLocale}
+            error={problems?.at('options.locale')}
+          />
+          <TimeZoneField
             label="Time zone"
+            value={timezone}
+            onChange={setTimezone}
             error={problems?.at('options.timezone')}
             hint="Quiet hours and times in messages use it."
-          >
-            {(ids) => (
-              <select
-                id={ids.id}
-                value={timezone}
-                onChange={(e) => setTimezone(e.target.value)}
-                aria-describedby={ids.describedBy}
-              >
-                {zones.map((z) => (
-                  <option key={z} value={z}>
-                    {z.replaceAll('_', ' ')}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
+          />
         </div>
 
         <fieldset>
