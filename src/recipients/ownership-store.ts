@@ -76,6 +76,8 @@ export function ownershipStore(deps: { readonly db: Kysely<Database>; readonly c
             ? parseOwnershipList(input)
             : parseRawObject(input);
       if (!parsed.ok) throw validationError(parsed.problems);
+      // The text form, given as it is or as `{raw}`: its problems are named by line.
+      const text = typeof input === 'string' ? input : rawOf(input);
       const emails = [
         ...new Set(
           parsed.rules.flatMap((r) => r.owners.filter((o) => o.type === 'user').map((o) => o.identifier)),
@@ -94,7 +96,7 @@ export function ownershipStore(deps: { readonly db: Kysely<Database>; readonly c
         owners: rule.owners.flatMap((o): OwnerId[] => {
           const id = (o.type === 'user' ? userIds : teamIds).get(o.identifier);
           if (id !== undefined) return [{ type: o.type, id }];
-          const where = typeof input === 'string' ? lineOf(input, i) : `rules.${i}`;
+          const where = text === undefined ? `rules.${i}` : lineOf(text, i);
           problems.push({
             path: where,
             message:
@@ -132,9 +134,15 @@ export function ownershipStore(deps: { readonly db: Kysely<Database>; readonly c
 /** The ownership rules store. */
 export type OwnershipStore = ReturnType<typeof ownershipStore>;
 
-function parseRawObject(input: unknown) {
+/** The text of a `{raw: "…"}` body, if it is one. */
+function rawOf(input: unknown): string | undefined {
   const raw = (input as { raw?: unknown } | null)?.raw;
-  if (typeof raw === 'string') return parseOwnershipText(raw);
+  return typeof raw === 'string' ? raw : undefined;
+}
+
+function parseRawObject(input: unknown) {
+  const raw = rawOf(input);
+  if (raw !== undefined) return parseOwnershipText(raw);
   return {
     ok: false as const,
     problems: [{ path: '', message: 'Send the rules as text, as a JSON list, or as { "raw": "…" }' }],

@@ -93,6 +93,13 @@ describe.skipIf(SKIP_PROFILE)('recipients, ownership and subscriptions', () => {
       { path: 'line.3', message: 'zed@example.com is not a member of this organization' },
       { path: 'line.3', message: '#nope is not a team of this organization' },
     ]);
+    // The same text sent as JSON, `{raw}`, is named by line too.
+    const raw = await h.request('PUT', '/api/v1/projects/acme/api/ownership', {
+      raw: 'path:src/** #web\n\nurl:*checkout* zed@example.com',
+    });
+    expect(raw.body.error.details).toEqual([
+      { path: 'line.3', message: 'zed@example.com is not a member of this organization' },
+    ]);
     const list = await h.request('PUT', '/api/v1/projects/acme/open/ownership', [
       { matcher: { type: 'module', pattern: 'app.*' }, owners: ['#ghost'] },
     ]);
