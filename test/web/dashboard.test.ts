@@ -7,6 +7,7 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/clock.js';
 import { ADMIN_TOKEN, connectSmtp, startHerald, type TestHerald } from '../helpers/herald.js';
+import { closedPort, freshRedisPrefix } from '../helpers/redis.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
@@ -197,6 +198,28 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
         expect(box!.x + box!.width, name).toBeLessThanOrEqual(viewport.width);
       }
       await page.context().close();
+    }
+  });
+
+  it('says on the sign-in page to ask again later while links cannot be counted (Redis down)', async () => {
+    // A cluster API process whose Redis is down: the cap on links cannot be checked.
+    const cut = await startHerald({
+      role: 'api',
+      redisUrl: `redis://127.0.0.1:${await closedPort()}`,
+      redisPrefix: freshRedisPrefix(),
+    });
+    try {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      const page = await context.newPage();
+      await page.goto(`${cut.url}/`);
+      await page.getByLabel('Email').fill('ana@acme.test');
+      await page.getByRole('button', { name: 'Email me a link' }).click();
+      await page.getByRole('alert').filter({ hasText: 'Links cannot be sent for a moment' }).waitFor();
+      expect(await page.getByRole('alert').textContent()).toContain('Ask again in 30 seconds.');
+      expect(await page.getByText('Check the address').count()).toBe(0);
+      await context.close();
+    } finally {
+      await cut.close();
     }
   });
 
