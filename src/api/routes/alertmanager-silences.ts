@@ -1,12 +1,11 @@
 import { z } from 'zod';
-import { ValidationError } from '../../errors.js';
-import { compileMatcher, parseMatcherText, type SilenceMatcher } from '../../rules/silence-matchers.js';
+import { compileMatcher, type SilenceMatcher } from '../../rules/silence-matchers.js';
 import { SILENCE_STATES, type Silence } from '../../rules/silences.js';
 import type { Services } from '../../services.js';
 import { principalOf } from '../auth.js';
 import { orgParams, slug } from '../schemas.js';
 import type { ApiApp } from '../server.js';
-import { matcherView, silenceFields, silenceScope } from './silences.js';
+import { filterMatchers, matcherFilter, matcherView, silenceFields, silenceScope } from './silences.js';
 
 /** How long an expired silence stays in Alertmanager's list: its default `--data.retention` (120 h). */
 const EXPIRED_LISTED_MS = 120 * 3_600_000;
@@ -71,22 +70,16 @@ export function alertmanagerSilenceRoutes(app: ApiApp, services: Services): void
           'Alertmanager-compatible: the silences of the project (expired ones for 120 hours), active first',
         params,
         querystring: z.object({
-          filter: z
-            .union([z.string().max(2000), z.array(z.string().max(2000)).max(50)])
-            .optional()
-            .describe('Matchers such as alertname="DiskFull" or instance=~"db-.*"; repeat for more'),
+          filter: matcherFilter.describe(
+            'Matchers such as alertname="DiskFull" or instance=~"db-.*"; repeat for more',
+          ),
         }),
         response: { 200: z.array(gettableSilence) },
       },
     },
     async (request) => {
       const { projectId } = await scope(principalOf(request), request.params);
-      const texts = [request.query.filter ?? []].flat();
-      const filter = texts.map((text, i) => {
-        const matcher = parseMatcherText(text);
-        if (!matcher) throw ValidationError.field(`query.filter.${i}`, `is not a matcher: ${text}`);
-        return matcher;
-      });
+      const filter = filterMatchers(request.query.filter);
       const all = await services.silences.listAll(projectId, EXPIRED_LISTED_MS);
       return all.filter((s) => passesFilter(s, filter)).map(gettable);
     },

@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Clock } from '../../clock.js';
-import { ValidationError } from '../../errors.js';
 import {
   alertToEvent,
   type FiringAlert,
@@ -12,13 +11,13 @@ import {
   MAX_LISTED_ALERTS,
   postableAlertsSchema,
 } from '../../events/alertmanager.js';
-import { allMatch, compileMatcher, parseMatcherText } from '../../rules/silence-matchers.js';
+import { allMatch, compileMatcher } from '../../rules/silence-matchers.js';
 import type { Services } from '../../services.js';
 import type { Database } from '../../store/schema.js';
 import { principalOf } from '../auth.js';
 import { orgParams, slug } from '../schemas.js';
 import type { ApiApp } from '../server.js';
-import { silenceScope } from './silences.js';
+import { filterMatchers, matcherFilter, silenceScope } from './silences.js';
 
 const params = orgParams.extend({ project: slug });
 
@@ -101,12 +100,9 @@ export function alertmanagerRoutes(
         summary: `Alertmanager-compatible: the project's firing alerts (unresolved issues of Alertmanager alerts), most recently seen first, at most ${MAX_LISTED_ALERTS}; those silenced or inhibited now are suppressed (inhibitedBy: ids of the inhibiting issues)`,
         params,
         querystring: z.object({
-          filter: z
-            .union([z.string().max(2000), z.array(z.string().max(2000)).max(50)])
-            .optional()
-            .describe(
-              'Matchers on labels such as alertname="DiskFull" or instance=~"db-.*"; repeat for more',
-            ),
+          filter: matcherFilter.describe(
+            'Matchers on labels such as alertname="DiskFull" or instance=~"db-.*"; repeat for more',
+          ),
           silenced: flag('false leaves out the alerts a silence suppresses'),
           active: flag('false leaves out the alerts nothing suppresses'),
           inhibited: flag('false leaves out the alerts an inhibit rule suppresses'),
@@ -122,12 +118,7 @@ export function alertmanagerRoutes(
     },
     async (request) => {
       const { projectId } = await scope(principalOf(request), request.params);
-      const texts = [request.query.filter ?? []].flat();
-      const filter = texts.map((text, i) => {
-        const matcher = parseMatcherText(text);
-        if (!matcher) throw ValidationError.field(`query.filter.${i}`, `is not a matcher: ${text}`);
-        return compileMatcher(matcher);
-      });
+      const filter = filterMatchers(request.query.filter).map(compileMatcher);
       const { silenced, inhibited, active } = request.query;
       const now = deps.clock.now();
       // Alertmanager's filters: each of silenced and inhibited leaves out what it names, active what

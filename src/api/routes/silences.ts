@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { matchersSchema } from '../../rules/silence-matchers.js';
+import { ValidationError } from '../../errors.js';
+import { matchersSchema, parseMatcherText, type SilenceMatcher } from '../../rules/silence-matchers.js';
 import { MAX_COMMENT, MAX_CREATED_BY, SILENCE_STATES } from '../../rules/silences.js';
 import type { Services } from '../../services.js';
 import type { Principal } from '../../tenancy/context.js';
@@ -59,6 +60,20 @@ const silenceParams = projectParams.extend({ id: z.string().min(1).max(64) });
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The organization and project of a project path, as the caller may see them (404 otherwise). */
+/** Alertmanager's `filter` query parameter: matcher strings as amtool sends them, repeated for more. */
+export const matcherFilter = z
+  .union([z.string().max(2000), z.array(z.string().max(2000)).max(50)])
+  .optional();
+
+/** The matchers of a `filter` parameter; a 400 names the one that is not a matcher. */
+export function filterMatchers(filter: string | readonly string[] | undefined): SilenceMatcher[] {
+  return [filter ?? []].flat().map((text, i) => {
+    const matcher = parseMatcherText(text);
+    if (!matcher) throw ValidationError.field(`query.filter.${i}`, `is not a matcher: ${text}`);
+    return matcher;
+  });
+}
+
 export function silenceScope(services: Services) {
   return async (principal: Principal, params: { org: string; project: string }) => {
     const org = await services.organizations.resolve(principal, params.org);
