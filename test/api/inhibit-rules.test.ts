@@ -1,24 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/clock.js';
 import { startHerald, type TestHerald } from '../helpers/herald.js';
+import { opsOrg } from '../helpers/ops-org.js';
 import { SKIP_PROFILE } from '../helpers/profile.js';
 
 const RULES = '/api/v1/projects/ops/infra/inhibit-rules';
-
-/** Sets up org `ops` with project `infra`, an owner and a member with personal tokens, and an API key. */
-async function opsOrg(h: TestHerald) {
-  await h.request('POST', '/api/v1/orgs', { slug: 'ops' });
-  await h.request('POST', '/api/v1/orgs/ops/projects', { slug: 'infra' });
-  const person = async (email: string, name: string, role: string) => {
-    const userId = (await h.request('POST', '/api/v1/orgs/ops/members', { email, name, role })).body.userId;
-    return (await h.request('POST', `/api/v1/users/${userId}/tokens`, { name: 'cli' })).body.token as string;
-  };
-  return {
-    owner: await person('olga@ops.test', 'Olga', 'owner'),
-    member: await person('max@ops.test', 'Max', 'member'),
-    key: (await h.request('POST', '/api/v1/orgs/ops/api-keys', { name: 'prometheus' })).body.token as string,
-  };
-}
 
 /** Herald's inhibit rules API: create, list, read, delete; validation and roles. */
 describe.skipIf(SKIP_PROFILE)('inhibit rules API', () => {

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ManualClock, systemClock } from '../../src/clock.js';
 import { startHerald, type TestHerald } from '../helpers/herald.js';
+import { opsOrg } from '../helpers/ops-org.js';
 import { SKIP_PROFILE } from '../helpers/profile.js';
 
 const SILENCES = '/api/v1/projects/ops/infra/silences';
@@ -14,21 +15,6 @@ const AM = '/api/v1/projects/ops/infra/alertmanager/api/v2';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-
-/** Sets up org `ops` with project `infra`, an owner and a member with personal tokens, and an API key. */
-async function opsOrg(h: TestHerald) {
-  await h.request('POST', '/api/v1/orgs', { slug: 'ops' });
-  await h.request('POST', '/api/v1/orgs/ops/projects', { slug: 'infra' });
-  const person = async (email: string, name: string, role: string) => {
-    const userId = (await h.request('POST', '/api/v1/orgs/ops/members', { email, name, role })).body.userId;
-    return (await h.request('POST', `/api/v1/users/${userId}/tokens`, { name: 'cli' })).body.token as string;
-  };
-  return {
-    owner: await person('olga@ops.test', 'Olga', 'owner'),
-    member: await person('max@ops.test', 'Max', 'member'),
-    key: (await h.request('POST', '/api/v1/orgs/ops/api-keys', { name: 'prometheus' })).body.token as string,
-  };
-}
 
 /** Herald's silences API: create, list by state, read, expire; validation and roles. */
 describe.skipIf(SKIP_PROFILE)('silences API', () => {

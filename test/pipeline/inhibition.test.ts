@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/clock.js';
 import { startHttpPeer, type TestPeer } from '../../src/delivery/channel-test-kit.js';
 import { startHerald, type TestHerald } from '../helpers/herald.js';
+import { pagedOpsProject } from '../helpers/ops-org.js';
 import { SKIP_PROFILE } from '../helpers/profile.js';
 import { parsePromText } from '../helpers/prom-text.js';
 
@@ -73,22 +74,7 @@ describe.skipIf(SKIP_PROFILE)('inhibit rules in the pipeline', () => {
     });
     h = await startHerald();
     clock = h.clock as ManualClock;
-    await h.request('POST', '/api/v1/orgs', { slug: 'ops' });
-    await h.request('POST', '/api/v1/orgs/ops/projects', { slug: 'infra' });
-    prometheus = (await h.request('POST', '/api/v1/orgs/ops/api-keys', { name: 'prometheus' })).body.token;
-    const hook = await h.request('POST', '/api/v1/orgs/ops/integrations', {
-      provider: 'webhook',
-      name: 'Pager',
-      config: { url: `${sink.url}/hook` },
-    });
-    expect(hook.status, JSON.stringify(hook.body)).toBe(201);
-    const alertRule = await h.request('POST', `${PROJECT}/rules`, {
-      name: 'Every alert to the pager',
-      frequency: 0,
-      conditions: [{ id: 'every_event' }],
-      actions: [{ id: 'webhook', integration: hook.body.id }],
-    });
-    expect(alertRule.status, JSON.stringify(alertRule.body)).toBe(201);
+    prometheus = await pagedOpsProject(h, `${sink.url}/hook`);
     criticalRule = await rule({
       sourceMatchers: [{ name: 'severity', value: 'critical' }],
       targetMatchers: [{ name: 'severity', value: 'warning' }],

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/clock.js';
 import { startHttpPeer, type TestPeer } from '../../src/delivery/channel-test-kit.js';
 import { startHerald, type TestHerald } from '../helpers/herald.js';
+import { pagedOpsProject } from '../helpers/ops-org.js';
 import { SKIP_PROFILE } from '../helpers/profile.js';
 import { parsePromText } from '../helpers/prom-text.js';
 
@@ -80,24 +81,9 @@ describe.skipIf(SKIP_PROFILE)('silences in the pipeline', () => {
     });
     h = await startHerald();
     clock = h.clock as ManualClock;
-    await h.request('POST', '/api/v1/orgs', { slug: 'ops' });
-    await h.request('POST', '/api/v1/orgs/ops/projects', { slug: 'infra' });
+    prometheus = await pagedOpsProject(h, `${sink.url}/hook`);
     memberId = (await h.request('POST', '/api/v1/orgs/ops/members', { email: 'max@ops.test', name: 'Max' }))
       .body.userId;
-    prometheus = (await h.request('POST', '/api/v1/orgs/ops/api-keys', { name: 'prometheus' })).body.token;
-    const hook = await h.request('POST', '/api/v1/orgs/ops/integrations', {
-      provider: 'webhook',
-      name: 'Pager',
-      config: { url: `${sink.url}/hook` },
-    });
-    expect(hook.status, JSON.stringify(hook.body)).toBe(201);
-    const rule = await h.request('POST', `${PROJECT}/rules`, {
-      name: 'Every alert to the pager',
-      frequency: 0,
-      conditions: [{ id: 'every_event' }],
-      actions: [{ id: 'webhook', integration: hook.body.id }],
-    });
-    expect(rule.status, JSON.stringify(rule.body)).toBe(201);
   });
   afterAll(async () => {
     await h?.close();
