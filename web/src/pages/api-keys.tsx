@@ -240,12 +240,7 @@ function ConfirmRevocation(props: {
       deleteLabel="Revoke this key"
       busyLabel="Revoking…"
       deletion={deletion}
-      onConfirm={() =>
-        void deletion.run(async () => {
-          await api(props.token, 'DELETE', props.path);
-          props.onRevoked();
-        })
-      }
+      onConfirm={() => void deletion.remove(props.token, props.path, props.onRevoked)}
       onCancel={props.onCancel}
       cancelRef={cancel}
     >

@@ -1,5 +1,5 @@
 import { type FormEvent, type ReactNode, type RefObject, useState } from 'react';
-import { describeError } from '../api';
+import { api, describeError } from '../api';
 import { Notice } from '../ui';
 
 /**
@@ -19,7 +19,13 @@ export function useDeletion() {
       setBusy(false);
     }
   };
-  return { busy, error, run };
+  /** Sends the DELETE of `path`, then tells `done`; a refusal shows as the confirmation's error. */
+  const remove = (token: string, path: string, done: () => void) =>
+    run(async () => {
+      await api(token, 'DELETE', path);
+      done();
+    });
+  return { busy, error, run, remove };
 }
 
 /**

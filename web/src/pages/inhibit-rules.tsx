@@ -169,12 +169,7 @@ function ConfirmDeletion(props: {
       title="Delete this inhibit rule?"
       deleteLabel="Delete this rule"
       deletion={deletion}
-      onConfirm={() =>
-        void deletion.run(async () => {
-          await api(props.token, 'DELETE', props.path);
-          props.onDeleted();
-        })
-      }
+      onConfirm={() => void deletion.remove(props.token, props.path, props.onDeleted)}
       onCancel={props.onCancel}
       cancelRef={cancel}
     >

@@ -249,12 +249,7 @@ function ConfirmRemoval(props: {
       deleteLabel="Remove from the organization"
       busyLabel="Removing…"
       deletion={deletion}
-      onConfirm={() =>
-        void deletion.run(async () => {
-          await api(props.token, 'DELETE', props.path);
-          props.onRemoved();
-        })
-      }
+      onConfirm={() => void deletion.remove(props.token, props.path, props.onRemoved)}
       onCancel={props.onCancel}
       cancelRef={cancel}
     >

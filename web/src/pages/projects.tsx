@@ -339,12 +339,7 @@ function ConfirmProjectDeletion(props: {
       deleteLabel="Delete this project"
       deletion={deletion}
       blocked={typed !== project.slug}
-      onConfirm={() =>
-        void deletion.run(async () => {
-          await api(props.token, 'DELETE', props.path);
-          props.onDeleted();
-        })
-      }
+      onConfirm={() => void deletion.remove(props.token, props.path, props.onDeleted)}
       onCancel={props.onCancel}
     >
       <p>

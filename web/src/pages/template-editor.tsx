@@ -322,12 +322,7 @@ function ConfirmReset(props: {
       deleteLabel="Reset to default"
       busyLabel="Resetting…"
       deletion={deletion}
-      onConfirm={() =>
-        void deletion.run(async () => {
-          await api(props.token, 'DELETE', props.path);
-          props.onReset();
-        })
-      }
+      onConfirm={() => void deletion.remove(props.token, props.path, props.onReset)}
       onCancel={props.onCancel}
       cancelRef={cancel}
     >
