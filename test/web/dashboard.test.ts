@@ -63,6 +63,16 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     for (let i = 0; i < 5; i++) await h.engine.queue.drain();
   };
 
+  /** Adds a person to acme with `role` and answers a personal token of theirs for the browser. */
+  async function memberToken(
+    email: string,
+    name: string,
+    role: 'admin' | 'member' = 'member',
+  ): Promise<string> {
+    const user = (await h.request('POST', '/api/v1/orgs/acme/members', { email, name, role })).body.userId;
+    return (await h.request('POST', `/api/v1/users/${user}/tokens`, { name: 'browser' })).body.token;
+  }
+
   /** A fresh tab (its own sessionStorage) signed in with `token`, to the shared Herald unless told. */
   async function signIn(token: string, url = h.url): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -612,13 +622,9 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     expect(rule.status, rule.text).toBe(201);
     const listed = async (what: 'projects' | 'teams') =>
       (await h.request('GET', `/api/v1/orgs/acme/${what}`)).body.data.map((x: { slug: string }) => x.slug);
-    const tokenOf = async (email: string, role: 'admin' | 'member') => {
-      const user = (await h.request('POST', '/api/v1/orgs/acme/members', { email, role })).body.userId;
-      return (await h.request('POST', `/api/v1/users/${user}/tokens`, { name: 'browser' })).body.token;
-    };
 
     // A member reads them; nothing offers to delete them.
-    const reader = await signIn(await tokenOf('gus@acme.test', 'member'));
+    const reader = await signIn(await memberToken('gus@acme.test', 'Gus'));
     await reader
       .getByRole('navigation', { name: 'Main' })
       .getByRole('link', { name: 'Projects & teams' })
@@ -629,7 +635,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     expect(await reader.getByRole('button', { name: 'Delete', exact: true }).count()).toBe(0);
     await reader.context().close();
 
-    const page = await signIn(await tokenOf('fay@acme.test', 'admin'));
+    const page = await signIn(await memberToken('fay@acme.test', 'Fay', 'admin'));
     await page
       .getByRole('navigation', { name: 'Main' })
       .getByRole('link', { name: 'Projects & teams' })
@@ -668,10 +674,6 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
   });
 
   it('an admin silences instance="db-1" for 2 hours and expires it; a bad regex is named at its value; a member only reads them', async () => {
-    const tokenOf = async (email: string, name: string, role: 'admin' | 'member') => {
-      const user = (await h.request('POST', '/api/v1/orgs/acme/members', { email, name, role })).body.userId;
-      return (await h.request('POST', `/api/v1/users/${user}/tokens`, { name: 'browser' })).body.token;
-    };
     const listed = async () =>
       (await h.request('GET', '/api/v1/projects/acme/api/silences')).body.data as {
         matchers: unknown[];
@@ -682,7 +684,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
         status: { state: string };
       }[];
 
-    const page = await signIn(await tokenOf('ida@acme.test', 'Ida', 'admin'));
+    const page = await signIn(await memberToken('ida@acme.test', 'Ida', 'admin'));
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Silences' }).click();
     await expect.poll(() => new URL(page.url()).searchParams.get('project')).toBe('api');
     await page.getByRole('button', { name: 'New silence' }).click();
@@ -744,7 +746,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
       comment: 'Reindexing',
     });
     expect(active.status, active.text).toBe(201);
-    const reader = await signIn(await tokenOf('jo@acme.test', 'Jo', 'member'));
+    const reader = await signIn(await memberToken('jo@acme.test', 'Jo', 'member'));
     await reader.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Silences' }).click();
     await reader.getByText("You read this organization's silences").waitFor();
     await reader
@@ -772,10 +774,6 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     await reader.context().close();
   });
   it('an admin adds an inhibit rule severity="critical" → severity="warning" on alertname, instance and deletes it; a member only reads them', async () => {
-    const tokenOf = async (email: string, name: string, role: 'admin' | 'member') => {
-      const user = (await h.request('POST', '/api/v1/orgs/acme/members', { email, name, role })).body.userId;
-      return (await h.request('POST', `/api/v1/users/${user}/tokens`, { name: 'browser' })).body.token;
-    };
     const listed = async () =>
       (await h.request('GET', '/api/v1/projects/acme/api/inhibit-rules')).body.data as {
         id: string;
@@ -785,7 +783,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
         comment: string;
       }[];
 
-    const page = await signIn(await tokenOf('kim@acme.test', 'Kim', 'admin'));
+    const page = await signIn(await memberToken('kim@acme.test', 'Kim', 'admin'));
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Silences' }).click();
     const section = page.getByRole('region', { name: 'Inhibit rules' });
     await section.getByText('No inhibit rule.').waitFor();
@@ -864,7 +862,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
       comment: 'A node down explains its other alerts',
     });
     expect(kept.status, kept.text).toBe(201);
-    const reader = await signIn(await tokenOf('lou@acme.test', 'Lou', 'member'));
+    const reader = await signIn(await memberToken('lou@acme.test', 'Lou', 'member'));
     await reader.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Silences' }).click();
     const readable = reader.getByRole('region', { name: 'Inhibit rules' }).getByTestId('inhibit-rule-item');
     await readable.getByText('alertname=~"Node.*"').waitFor();
@@ -1127,12 +1125,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     // A member reads which keys exist; nothing offers to create or revoke one.
     const kept = await h.request('POST', '/api/v1/orgs/acme/api-keys', { name: 'Backup script' });
     expect(kept.status, kept.text).toBe(201);
-    const nia = (
-      await h.request('POST', '/api/v1/orgs/acme/members', { email: 'nia@acme.test', name: 'Nia' })
-    ).body.userId;
-    const reader = await signIn(
-      (await h.request('POST', `/api/v1/users/${nia}/tokens`, { name: 'browser' })).body.token,
-    );
+    const reader = await signIn(await memberToken('nia@acme.test', 'Nia'));
     await reader.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API keys' }).click();
     await reader.getByText("You read this organization's API keys").waitFor();
     await reader.getByTestId('api-key-item').filter({ hasText: 'Backup script' }).waitFor();
@@ -1197,12 +1190,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     await expect.poll(() => item.getByTestId('project-rate-limit').count()).toBe(0);
     await page.context().close();
 
-    const oto = (
-      await h.request('POST', '/api/v1/orgs/acme/members', { email: 'oto@acme.test', name: 'Oto' })
-    ).body.userId;
-    const reader = await signIn(
-      (await h.request('POST', `/api/v1/users/${oto}/tokens`, { name: 'browser' })).body.token,
-    );
+    const reader = await signIn(await memberToken('oto@acme.test', 'Oto'));
     await reader
       .getByRole('navigation', { name: 'Main' })
       .getByRole('link', { name: 'Projects & teams' })
@@ -1344,12 +1332,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
       parts: { title: 'Deployed {{ release.version }} to {{ deploy.environment }}' },
     });
     expect(put.status, put.text).toBe(200);
-    const tia = (
-      await h.request('POST', '/api/v1/orgs/acme/members', { email: 'tia@acme.test', name: 'Tia' })
-    ).body.userId;
-    const reader = await signIn(
-      (await h.request('POST', `/api/v1/users/${tia}/tokens`, { name: 'browser' })).body.token,
-    );
+    const reader = await signIn(await memberToken('tia@acme.test', 'Tia'));
     await reader.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Templates' }).click();
     await reader.getByText("You read and preview this organization's templates").waitFor();
     const cell = reader.getByTestId('template-deploy-inapp');
@@ -1534,12 +1517,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
       (await h.request('PUT', '/api/v1/projects/acme/search/ownership', 'path:src/search/** ana@acme.test'))
         .status,
     ).toBe(200);
-    const pia = (
-      await h.request('POST', '/api/v1/orgs/acme/members', { email: 'pia@acme.test', name: 'Pia' })
-    ).body.userId;
-    const reader = await signIn(
-      (await h.request('POST', `/api/v1/users/${pia}/tokens`, { name: 'browser' })).body.token,
-    );
+    const reader = await signIn(await memberToken('pia@acme.test', 'Pia'));
     await reader
       .getByRole('navigation', { name: 'Main' })
       .getByRole('link', { name: 'Delivery settings' })
