@@ -3,23 +3,21 @@ import { api } from '../api';
 import { CHANNELS, type Channel, type ChannelLimit, type RetrySettings, type ThrottleLimits } from '../types';
 import { Field, label, Notice } from '../ui';
 import { ProblemSummary, useApiForm } from './api-form';
+import { type WindowChoices, WindowField, windowName } from './window-field';
 
 /** The windows offered for a limit, in seconds, with how a limit reads with each. */
-const WINDOWS: readonly (readonly [number, string])[] = [
+const WINDOWS: WindowChoices = [
   [60, 'minute'],
   [600, '10 minutes'],
   [3600, 'hour'],
   [86_400, 'day'],
 ];
 
-/** "hour", "10 minutes", or "90 seconds" for a window no choice names. */
-function windowName(seconds: number): string {
-  return WINDOWS.find(([s]) => s === seconds)?.[1] ?? `${seconds.toLocaleString()} seconds`;
-}
-
 /** A limit as people say it: "20 per hour", or "no limit". */
 export function describeLimit(limit: ChannelLimit | null): string {
-  return limit ? `${limit.limit.toLocaleString()} per ${windowName(limit.windowSeconds)}` : 'no limit';
+  return limit
+    ? `${limit.limit.toLocaleString()} per ${windowName(WINDOWS, limit.windowSeconds)}`
+    : 'no limit';
 }
 
 /** One channel as the form holds it: `own` when the organization sets it rather than Herald's default. */
@@ -139,10 +137,6 @@ function ChannelLimitFields(props: {
 }): ReactNode {
   const { channel, draft, manage } = props;
   const name = label(channel);
-  // A window set through the API that no choice names stays offered, so saving keeps it.
-  const windows = WINDOWS.some(([s]) => s === draft.windowSeconds)
-    ? WINDOWS
-    : [...WINDOWS, [draft.windowSeconds, windowName(draft.windowSeconds)] as const];
   return (
     <fieldset className="channel-limit">
       <legend>{name}</legend>
@@ -181,24 +175,13 @@ function ChannelLimitFields(props: {
               />
             )}
           </Field>
-          <Field label="Per" error={props.problems?.at(`limits.${channel}.windowSeconds`)}>
-            {(ids) => (
-              <select
-                id={ids.id}
-                value={draft.windowSeconds}
-                disabled={!manage}
-                onChange={(e) => props.onChange({ windowSeconds: Number(e.target.value) })}
-                aria-describedby={ids.describedBy}
-                aria-invalid={ids.invalid}
-              >
-                {windows.map(([seconds, text]) => (
-                  <option key={seconds} value={seconds}>
-                    {text}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
+          <WindowField
+            choices={WINDOWS}
+            value={draft.windowSeconds}
+            disabled={!manage}
+            onChange={(windowSeconds) => props.onChange({ windowSeconds })}
+            error={props.problems?.at(`limits.${channel}.windowSeconds`)}
+          />
         </div>
       ) : (
         <small className="hint">No limit: every message goes out as it comes.</small>

@@ -3,23 +3,19 @@ import { api } from '../api';
 import type { Project, RateLimit, Team } from '../types';
 import { CheckList, Field, placedInList } from '../ui';
 import { FormActions, ProblemSummary, useApiForm } from './api-form';
+import { type WindowChoices, WindowField, windowName } from './window-field';
 
 /** The windows offered for an ingest limit, in seconds, with how the limit reads with each. */
-const WINDOWS: readonly (readonly [number, string])[] = [
+const WINDOWS: WindowChoices = [
   [1, 'second'],
   [60, 'minute'],
   [3600, 'hour'],
   [86_400, 'day'],
 ];
 
-/** "minute", "hour", or "90 seconds" for a window no choice names. */
-function windowName(seconds: number): string {
-  return WINDOWS.find(([s]) => s === seconds)?.[1] ?? `${seconds.toLocaleString()} seconds`;
-}
-
 /** A project's ingest limit as a sentence: "at most 1,000 events per minute". */
 export function describeRateLimit(limit: RateLimit): string {
-  return `at most ${limit.count.toLocaleString()} event${limit.count === 1 ? '' : 's'} per ${windowName(limit.windowSeconds)}`;
+  return `at most ${limit.count.toLocaleString()} event${limit.count === 1 ? '' : 's'} per ${windowName(WINDOWS, limit.windowSeconds)}`;
 }
 
 /**
@@ -41,10 +37,6 @@ export function EditProjectForm(props: {
   const [count, setCount] = useState(project.rateLimit ? String(project.rateLimit.count) : '');
   const [windowSeconds, setWindowSeconds] = useState(project.rateLimit?.windowSeconds ?? 60);
   const form = useApiForm();
-  // A window set through the API that no choice names stays offered, so saving keeps it.
-  const windows = WINDOWS.some(([s]) => s === windowSeconds)
-    ? WINDOWS
-    : [...WINDOWS, [windowSeconds, windowName(windowSeconds)] as const];
 
   const save = async (event: FormEvent) => {
     event.preventDefault();
@@ -126,23 +118,12 @@ export function EditProjectForm(props: {
                 />
               )}
             </Field>
-            <Field label="Per" error={form.problems?.at('rateLimit.windowSeconds')}>
-              {(ids) => (
-                <select
-                  id={ids.id}
-                  value={windowSeconds}
-                  onChange={(e) => setWindowSeconds(Number(e.target.value))}
-                  aria-describedby={ids.describedBy}
-                  aria-invalid={ids.invalid}
-                >
-                  {windows.map(([seconds, label]) => (
-                    <option key={seconds} value={seconds}>
-                      {label}
-                    </option>
-                  ))}
-                </select>
-              )}
-            </Field>
+            <WindowField
+              choices={WINDOWS}
+              value={windowSeconds}
+              onChange={setWindowSeconds}
+              error={form.problems?.at('rateLimit.windowSeconds')}
+            />
           </div>
         ) : null}
       </fieldset>

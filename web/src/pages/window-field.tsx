@@ -1,0 +1,47 @@
+import type { ReactNode } from 'react';
+import { Field } from '../ui';
+
+/** Windows a limit may count over, in seconds, each with its name ("hour"). */
+export type WindowChoices = readonly (readonly [number, string])[];
+
+/** "hour", "10 minutes", or "90 seconds" for a window no choice names. */
+export function windowName(choices: WindowChoices, seconds: number): string {
+  return choices.find(([s]) => s === seconds)?.[1] ?? `${seconds.toLocaleString()} seconds`;
+}
+
+/**
+ * The window of a limit, "Per" one of `choices`. A window set through the API that no choice names stays
+ * offered, so saving keeps it.
+ */
+export function WindowField(props: {
+  choices: WindowChoices;
+  value: number;
+  onChange: (seconds: number) => void;
+  error?: string | undefined;
+  disabled?: boolean;
+}): ReactNode {
+  const { choices, value } = props;
+  const offered = choices.some(([s]) => s === value)
+    ? choices
+    : [...choices, [value, windowName(choices, value)] as const];
+  return (
+    <Field label="Per" error={props.error}>
+      {(ids) => (
+        <select
+          id={ids.id}
+          value={value}
+          disabled={props.disabled}
+          onChange={(e) => props.onChange(Number(e.target.value))}
+          aria-describedby={ids.describedBy}
+          aria-invalid={ids.invalid}
+        >
+          {offered.map(([seconds, name]) => (
+            <option key={seconds} value={seconds}>
+              {name}
+            </option>
+          ))}
+        </select>
+      )}
+    </Field>
+  );
+}
