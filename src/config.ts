@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ValidationError } from './errors.js';
+import { ALERT_RESOLVE_TIMEOUT_MS } from './events/alert-ends.js';
 import { SLOW_TRANSACTION_MS } from './events/sentry-event.js';
 import { DEFAULT_CONCURRENCY } from './queue/queue.js';
 
@@ -51,6 +52,11 @@ export interface HeraldConfig {
   readonly retentionDays: number;
   /** A Sentry SDK's transaction longer than this (ms) becomes a performance issue. Default 1200. */
   readonly slowTransactionMs: number;
+  /**
+   * How long an Alertmanager alert sent without `endsAt` lasts unless it is sent again, after which its
+   * issue is resolved (Alertmanager's `resolve_timeout`, ms). Default 300000 (5 minutes).
+   */
+  readonly alertResolveTimeoutMs: number;
   /**
    * Jobs a worker process runs at once (per job kind in the cluster profile). Most of a delivery's time
    * is spent waiting on the provider, so this bounds deliveries/s to a slow one: 128 slots against an API
@@ -112,6 +118,12 @@ const schema = z.object({
     .default(1024 * 1024),
   retentionDays: z.coerce.number().int().min(1).max(3650).default(30),
   slowTransactionMs: z.coerce.number().int().min(0).max(3_600_000).default(SLOW_TRANSACTION_MS),
+  alertResolveTimeoutMs: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(30 * 86_400_000)
+    .default(ALERT_RESOLVE_TIMEOUT_MS),
   workerConcurrency: z.coerce.number().int().min(1).max(1024).default(DEFAULT_CONCURRENCY),
 });
 
@@ -131,6 +143,7 @@ const ENV: Record<keyof z.input<typeof schema>, string> = {
   bodyLimit: 'HERALD_BODY_LIMIT',
   retentionDays: 'HERALD_RETENTION_DAYS',
   slowTransactionMs: 'HERALD_SLOW_TRANSACTION_MS',
+  alertResolveTimeoutMs: 'HERALD_ALERT_RESOLVE_TIMEOUT_MS',
   workerConcurrency: 'HERALD_WORKER_CONCURRENCY',
 };
 

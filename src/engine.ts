@@ -16,6 +16,7 @@ import { deliverer } from './delivery/deliver.js';
 import { buildChannels, channelFactories, closeChannels } from './delivery/registry.js';
 import { testSender } from './delivery/test-send.js';
 import { threadedHttpClient } from './delivery/threaded-http-client.js';
+import { alertEnds } from './events/alert-ends.js';
 import { eventProjects } from './events/event-projects.js';
 import { storedEvents } from './events/event-records.js';
 import { frequencyStore } from './events/frequency-store.js';
@@ -266,6 +267,14 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
       onJobsCommitted,
       onSettled: (projectId, issueId) => inhibitions.settled(projectId, issueId),
     }),
+    alertEnds: alertEnds({
+      db: store.db,
+      clock,
+      logger,
+      resolveTimeoutMs: config.alertResolveTimeoutMs,
+      onJobsCommitted,
+      onSettled: (projectId, issueId) => inhibitions.settled(projectId, issueId),
+    }),
     rules: ruleStore({ db: store.db, clock, logger, onRuleSaved: (event) => system.ruleSaved(event) }),
     ruleSnoozes: ruleSnoozes({ db: store.db, clock }),
     rulePreview: rulePreview({ db: store.db, clock }),
@@ -483,6 +492,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
         await recoverOnStart(store.db, clock.now(), logger);
       if (config.role !== 'api') queue.start();
       if (config.role !== 'api') analytics.retention.start();
+      if (config.role !== 'api') services.alertEnds.start();
       if (config.role === 'worker' && config.port === null) return '';
       await api.listen({ host: config.host, port: config.port ?? DEFAULT_PORT });
       const port = (api.server.address() as AddressInfo).port;
@@ -496,6 +506,8 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
       // Sign-in links are mailed after their answer: the ones under way finish (or give up after their
       // 30 s) before the channels and the database they use close.
       await services.signInLinks.settled();
+      // A sweep under way commits its resolutions (and their jobs) before the workers stop.
+      await services.alertEnds.stop();
       await queue.stop();
       // What the stopped evaluations muted, counted in memory since the last flush.
       await Promise.all([services.silences.flushMuted(), services.inhibitRules.flushMuted()]);

@@ -2,6 +2,7 @@ import type { AnalyticsServices } from './analytics/analytics-services.js';
 import type { SlackInteractions } from './delivery/channels/slack/slack-interactions.js';
 import type { DeadLetters } from './delivery/dead-letters.js';
 import type { TestSender } from './delivery/test-send.js';
+import type { AlertEnds } from './events/alert-ends.js';
 import type { EventProjects } from './events/event-projects.js';
 import type { IngestService } from './events/ingest.js';
 import type { IssuesService } from './events/issues.js';
@@ -40,6 +41,7 @@ export interface Services extends PeopleServices, InboxServices {
   readonly ingest: IngestService;
   readonly eventProjects: EventProjects;
   readonly issues: IssuesService;
+  readonly alertEnds: AlertEnds;
   readonly rules: RuleStore;
   readonly ruleSnoozes: RuleSnoozes;
   readonly rulePreview: RulePreviewService;

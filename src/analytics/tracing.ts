@@ -73,12 +73,12 @@ export function instrumentedIngest(service: IngestService, metrics: HeraldMetric
           return result;
         },
       ),
-    ingestBatch: (target, payloads) =>
+    ingestBatch: (target, payloads, alongside) =>
       inSpan(
         'herald.ingest',
         () => ({ 'herald.project_id': target.projectId, 'herald.events': payloads.length }),
         async () => {
-          const results = await service.ingestBatch(target, payloads);
+          const results = await service.ingestBatch(target, payloads, alongside);
           count(results);
           return results;
         },

@@ -88,6 +88,19 @@ describe('alertToEvent', () => {
     expect(alertToEvent(alert({ startsAt: undefined }), NOW).event_id).toBeUndefined();
   });
 
+  it('gives a firing sent again after its issue was resolved for its end another id, the same each time', () => {
+    const startsAt = Date.parse(String(alert().startsAt));
+    const first = alertToEvent(alert(), NOW).event_id;
+    const expiredAt = startsAt + 10 * 60_000;
+    const after = alertToEvent(alert(), NOW, { expiredAt }).event_id;
+    expect(after).not.toBe(first);
+    expect(alertToEvent(alert(), NOW + 60_000, { expiredAt }).event_id).toBe(after);
+    // Ids of firings past a resolution sort after it.
+    expect(Number.parseInt(String(after).slice(0, 12), 16)).toBe(expiredAt);
+    // A firing that began after the resolution is a firing of its own.
+    expect(alertToEvent(alert(), NOW, { expiredAt: startsAt - 1 }).event_id).toBe(first);
+  });
+
   it('groups by label set only: annotations and times do not split an issue', () => {
     const base = alertIssueFingerprint(alert(), NOW);
     expect(alertIssueFingerprint(alert({ annotations: { summary: 'other' } }), NOW)).toBe(base);

@@ -149,12 +149,18 @@ const clip = (value: string, max: number) => (value.length > max ? value.slice(0
  * An alert as an event: labels become tags, `alertname` and the `summary` (else `description`)
  * annotation the message, `severity` the level, `environment`/`env` the environment, and the label
  * set's fingerprint the grouping fingerprint, so every firing of one alert lands in one issue. A firing
- * (labels and `startsAt`) gets a stable event id, so Prometheus re-sending it is counted once.
+ * (labels and `startsAt`) gets a stable event id, so Prometheus re-sending it is counted once; one that
+ * began before Herald resolved its issue because it ended (`expiredAt`, see alert-ends.ts) and is sent
+ * again gets another, so it reopens the issue. `fingerprint` saves hashing the labels again.
  */
-export function alertToEvent(alert: PostableAlert, receivedAt: number): EventPayload {
+export function alertToEvent(
+  alert: PostableAlert,
+  receivedAt: number,
+  known: { readonly fingerprint?: string; readonly expiredAt?: number | undefined } = {},
+): EventPayload {
   const { labels } = alert;
   const annotations = alert.annotations ?? {};
-  const fingerprint = alertFingerprint(labels);
+  const fingerprint = known.fingerprint ?? alertFingerprint(labels);
   const startsAt = timeOf(alert.startsAt);
   const endsAt = timeOf(alert.endsAt);
   const alertname = labels.alertname;
@@ -169,7 +175,9 @@ export function alertToEvent(alert: PostableAlert, receivedAt: number): EventPay
     tags[clip(name, MAX_TAG_LENGTH)] = clip(labels[name] ?? '', MAX_TAG_LENGTH);
   const environment = labels.environment ?? labels.env;
   return {
-    ...(startsAt === null ? {} : { event_id: firingId(fingerprint, startsAt), timestamp: startsAt / 1000 }),
+    ...(startsAt === null
+      ? {}
+      : { event_id: firingId(fingerprint, startsAt, known.expiredAt), timestamp: startsAt / 1000 }),
     level: severityLevel(labels.severity),
     message,
     logger: 'alertmanager',
@@ -227,9 +235,9 @@ export interface FiringAlert {
   readonly fingerprint: string;
   readonly startsAt: string;
   /**
-   * The end that was sent with the firing first stored, else Go's zero time. Re-sent firings are counted
-   * once and not stored, so it may have passed while Prometheus still sends the alert: the alert is
-   * listed until its resolution resolves the issue, not until this time.
+   * When it ends unless sent again: the latest `endsAt` sent (or the resolve timeout after a firing sent
+   * without one), which every re-sent firing moves (see alert-ends.ts); for alerts stored before Herald
+   * kept ends, the one sent with the firing first stored, else Go's zero time.
    */
   readonly endsAt: string;
   /** When its latest event arrived. */
@@ -277,8 +285,13 @@ export async function firingAlerts(
     let query = db
       .selectFrom('issues')
       .innerJoin('events', 'events.id', 'issues.last_event_id')
+      .leftJoin('alert_ends', 'alert_ends.issue_id', 'issues.id')
       .selectAll('events')
-      .select(['issues.last_seen as issue_last_seen', 'issues.id as issue_row_id'])
+      .select([
+        'issues.last_seen as issue_last_seen',
+        'issues.id as issue_row_id',
+        'alert_ends.ends_at as alert_ends_at',
+      ])
       .where('issues.project_id', '=', projectId)
       .where('issues.status', '=', 'unresolved')
       .where('events.payload', 'like', '%"logger":"alertmanager"%');
@@ -307,7 +320,12 @@ export async function firingAlerts(
         fingerprint: extra['fingerprint'],
         startsAt:
           typeof extra['startsAt'] === 'string' ? extra['startsAt'] : new Date(row.received_at).toISOString(),
-        endsAt: typeof extra['endsAt'] === 'string' ? extra['endsAt'] : NO_END,
+        endsAt:
+          row.alert_ends_at !== null
+            ? new Date(Number(row.alert_ends_at)).toISOString()
+            : typeof extra['endsAt'] === 'string'
+              ? extra['endsAt']
+              : NO_END,
         updatedAt: new Date(row.received_at).toISOString(),
         ...(typeof extra['generatorURL'] === 'string' ? { generatorURL: extra['generatorURL'] } : {}),
         silencedBy: await deps.silencedBy(event),
@@ -329,7 +347,25 @@ export async function firingAlerts(
  * ids of new firings are appended to the store's (project, event_id) index instead of each landing on a
  * page of its own.
  */
-function firingId(fingerprint: string, startsAt: number): string {
-  const time = Math.max(0, Math.min(startsAt, 0xffff_ffff_ffff)).toString(16).padStart(12, '0');
-  return time + sha256Hex(`${fingerprint} ${startsAt}`).slice(0, 20);
+function firingId(fingerprint: string, startsAt: number, expiredAt: number | undefined): string {
+  // Sent again after its issue was resolved for its end: the firing as it goes on past that resolution.
+  const after = expiredAt !== undefined && startsAt <= expiredAt ? expiredAt : null;
+  const time = Math.max(0, Math.min(after ?? startsAt, 0xffff_ffff_ffff))
+    .toString(16)
+    .padStart(12, '0');
+  return (
+    time +
+    sha256Hex(after === null ? `${fingerprint} ${startsAt}` : `${fingerprint} ${startsAt} ${after}`).slice(
+      0,
+      20,
+    )
+  );
+}
+
+/**
+ * When a firing alert ends unless it is sent again: its `endsAt`, or `resolveTimeoutMs` after it was
+ * received when it has none (Alertmanager's `resolve_timeout`).
+ */
+export function alertEnd(alert: PostableAlert, receivedAt: number, resolveTimeoutMs: number): number {
+  return timeOf(alert.endsAt) ?? receivedAt + resolveTimeoutMs;
 }

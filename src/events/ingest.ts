@@ -45,6 +45,12 @@ export interface IngestTarget {
   readonly rateLimit?: IngestRateLimit | undefined;
 }
 
+/**
+ * What a caller writes in the transaction that ingests its events, told what each did (run again when
+ * the transaction is: it must write the same whatever came before).
+ */
+export type Alongside = (trx: Transaction<Database>, results: readonly IngestResult[]) => Promise<void>;
+
 /** What ingesting one event did. */
 export interface IngestResult {
   /** The event's id (the sender's `event_id`, or the generated one). */
@@ -121,6 +127,7 @@ export function ingestService(deps: IngestDeps) {
   /** Ingests entries in one transaction; a repeated event_id (stored, or earlier in `entries`) is answered like its first. */
   async function run(
     entries: readonly { target: IngestTarget; payload: EventPayload }[],
+    alongside?: Alongside,
   ): Promise<IngestResult[]> {
     const receivedAt = clock.now();
     const prepared: Prepared[] = entries.map(({ target, payload }) => {
@@ -143,6 +150,7 @@ export function ingestService(deps: IngestDeps) {
           const known = precheck ? await storedEvents(trx, prepared) : new Map<string, string>();
           const { results, kept, committed, jobs } = await writeGroup(trx, prepared, known, receivedAt);
           const written = await writeJobs(trx, jobs, receivedAt, deps.handoff, slots.count);
+          await alongside?.(trx, results);
           return { results, kept, committed, written };
         });
         committed();
@@ -383,15 +391,23 @@ export function ingestService(deps: IngestDeps) {
     /**
      * Ingests several payloads in one transaction: all are stored or none. A single payload (what Sentry
      * SDKs send) joins the group commit of single events, where all-or-nothing holds just the same.
-     * Over the project's limit, none is and a 429 says when to come back.
+     * Over the project's limit, none is and a 429 says when to come back. `alongside` writes in the same
+     * transaction (a single payload then has one of its own).
      */
-    ingestBatch(target: IngestTarget, payloads: readonly EventPayload[]): Promise<IngestResult[]> {
+    ingestBatch(
+      target: IngestTarget,
+      payloads: readonly EventPayload[],
+      alongside?: Alongside,
+    ): Promise<IngestResult[]> {
       if (payloads.length === 0) return Promise.resolve([]);
       // N events take N tokens, all or none: a batch is refused whole, like one that fails.
       return admitted(target, payloads.length, () =>
-        payloads.length === 1
+        payloads.length === 1 && !alongside
           ? group({ target, payload: payloads[0]! }).then((result) => [result])
-          : run(payloads.map((payload) => ({ target, payload }))),
+          : run(
+              payloads.map((payload) => ({ target, payload })),
+              alongside,
+            ),
       );
     },
   };

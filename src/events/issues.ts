@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { sql } from 'kysely';
 import type { Clock } from '../clock.js';
 import { NotFoundError, ValidationError } from '../errors.js';
@@ -172,56 +172,107 @@ export function issuesService(deps: {
       return row ? storedEvent(row) : null;
     },
 
-    /** Applies a status, assignee or priority change; ignore conditions need `status: ignored`. */
+    /**
+     * Applies a status, assignee or priority change; ignore conditions need `status: ignored`. A status
+     * change applies to the status it was decided from: when another change (a person, Prometheus's
+     * resolution, an alert's end) came first, it is decided again, so one resolution is told once.
+     */
     async update(principal: Principal, id: string, patch: IssuePatch): Promise<IssueDetail> {
-      const issue = await row(principal, id);
-      const problems = ['ignoreUntil', 'ignoreCount', 'ignoreUserCount']
-        .filter((field) => patch[field as keyof IssuePatch] !== undefined && patch.status !== 'ignored')
-        .map((path) => ({ path, message: 'applies only with status ignored' }));
-      if (patch.assignee) problems.push(...(await assigneeProblems(db, issue.org_id, patch.assignee)));
-      if (problems.length > 0) throw new ValidationError(problems);
+      for (let attempt = 1; ; attempt++) {
+        const issue = await row(principal, id);
+        const problems = ['ignoreUntil', 'ignoreCount', 'ignoreUserCount']
+          .filter((field) => patch[field as keyof IssuePatch] !== undefined && patch.status !== 'ignored')
+          .map((path) => ({ path, message: 'applies only with status ignored' }));
+        if (patch.assignee) problems.push(...(await assigneeProblems(db, issue.org_id, patch.assignee)));
+        if (problems.length > 0) throw new ValidationError(problems);
 
-      const now = clock.now();
-      const changes: Partial<IssueTable> = { updated_at: now };
-      if (patch.status !== undefined) Object.assign(changes, statusChange(issue, patch, now));
-      if (patch.assignee !== undefined) {
-        changes.assignee_type = patch.assignee?.type ?? null;
-        changes.assignee_id = patch.assignee?.id ?? null;
-      }
-      if (patch.priority !== undefined) changes.priority = patch.priority;
-      const actorId = principal.kind === 'user' ? principal.userId : null;
-      const activities: JobInput[] = [];
-      if (patch.status === 'resolved' && issue.status !== 'resolved') {
-        activities.push({
-          id: `workflow_resolved_${id}_${now}`,
-          kind: 'workflow',
-          payload: { activity: 'resolved', issueId: id, actorId, cause: now },
+        const now = clock.now();
+        const changes: Partial<IssueTable> = { updated_at: now };
+        if (patch.status !== undefined) Object.assign(changes, statusChange(issue, patch, now));
+        if (patch.assignee !== undefined) {
+          changes.assignee_type = patch.assignee?.type ?? null;
+          changes.assignee_id = patch.assignee?.id ?? null;
+        }
+        if (patch.priority !== undefined) changes.priority = patch.priority;
+        const actorId = principal.kind === 'user' ? principal.userId : null;
+        const activities: JobInput[] = [];
+        if (patch.status === 'resolved' && issue.status !== 'resolved')
+          activities.push(resolvedActivity(id, actorId, now));
+        if (
+          patch.assignee &&
+          (patch.assignee.type !== issue.assignee_type || patch.assignee.id !== issue.assignee_id)
+        ) {
+          activities.push({
+            id: `workflow_assigned_${id}_${now}`,
+            kind: 'workflow',
+            payload: { activity: 'assigned', issueId: id, actorId, assignee: patch.assignee, cause: now },
+          });
+        }
+        // The activity's notification job commits with the change it reports (transactional outbox).
+        const jobIds = await db.transaction().execute(async (trx) => {
+          const updated = await trx
+            .updateTable('issues')
+            .set(changes)
+            .where('id', '=', id)
+            .$if(patch.status !== undefined, (q) => q.where('status', '=', issue.status))
+            .executeTakeFirst();
+          if (Number(updated.numUpdatedRows) === 0) return null;
+          // A person's own status change ends the issue's alerts' timing: reopened by hand, it is not
+          // resolved again because an alert's end passed.
+          if (patch.status !== undefined) await alertsStopped(trx, id);
+          // A person the issue is assigned to follows it from the same commit (so the answer says so).
+          if (patch.assignee?.type === 'user')
+            await writeSubscription(trx, id, patch.assignee.id, 'assigned', now);
+          return enqueueJobs(trx, activities, now);
         });
+        // Its status changed in between (a row of a deleted issue is not found again): decide again.
+        if (jobIds === null) {
+          if (attempt < STATUS_RACES) continue;
+          throw new Error(`issue ${id} kept changing status`);
+        }
+        if (jobIds.length > 0) deps.onJobsCommitted?.(jobIds);
+        if (issue.status === 'unresolved' && changes.status !== undefined && changes.status !== 'unresolved')
+          deps.onSettled?.(issue.project_id, id);
+        return this.get(principal, id);
       }
-      if (
-        patch.assignee &&
-        (patch.assignee.type !== issue.assignee_type || patch.assignee.id !== issue.assignee_id)
-      ) {
-        activities.push({
-          id: `workflow_assigned_${id}_${now}`,
-          kind: 'workflow',
-          payload: { activity: 'assigned', issueId: id, actorId, assignee: patch.assignee, cause: now },
-        });
-      }
-      // The activity's notification job commits with the change it reports (transactional outbox).
-      const jobIds = await db.transaction().execute(async (trx) => {
-        await trx.updateTable('issues').set(changes).where('id', '=', id).execute();
-        // A person the issue is assigned to follows it from the same commit (so the answer says so).
-        if (patch.assignee?.type === 'user')
-          await writeSubscription(trx, id, patch.assignee.id, 'assigned', now);
-        return enqueueJobs(trx, activities, now);
-      });
-      if (jobIds.length > 0) deps.onJobsCommitted?.(jobIds);
-      if (issue.status === 'unresolved' && changes.status !== undefined && changes.status !== 'unresolved')
-        deps.onSettled?.(issue.project_id, id);
-      return this.get(principal, id);
     },
   };
+}
+
+/** Times a status change is decided again when another one came first. */
+const STATUS_RACES = 5;
+
+/** The workflow job that tells an issue's followers it was resolved, by a person or (actor null) by Herald. */
+export function resolvedActivity(issueId: string, actorId: string | null, now: number): JobInput {
+  return {
+    id: `workflow_resolved_${issueId}_${now}`,
+    kind: 'workflow',
+    payload: { activity: 'resolved', issueId, actorId, cause: now },
+  };
+}
+
+/**
+ * Resolves an unresolved issue in `trx` on Herald's behalf (an alert that ended), with the activity that
+ * tells its followers; answers the activity's job ids, or null when the issue was no longer unresolved.
+ */
+export async function resolveUnresolved(
+  trx: Transaction<Database>,
+  issue: IssueTable,
+  now: number,
+): Promise<string[] | null> {
+  const updated = await trx
+    .updateTable('issues')
+    .set({ ...statusChange(issue, { status: 'resolved' }, now), updated_at: now })
+    .where('id', '=', issue.id)
+    .where('status', '=', 'unresolved')
+    .executeTakeFirst();
+  if (Number(updated.numUpdatedRows) === 0) return null;
+  return enqueueJobs(trx, [resolvedActivity(issue.id, null, now)], now);
+}
+
+/** Stops timing the issue's alerts: none of them resolves it when its end passes. */
+function alertsStopped(trx: Transaction<Database>, issueId: string) {
+  return trx.updateTable('alert_ends').set({ ends_at: null }).where('issue_id', '=', issueId).execute();
 }
 
 /** The issues service. */

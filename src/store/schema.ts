@@ -34,6 +34,7 @@ export interface Database {
   rule_fire_state: RuleFireStateTable;
   silences: SilenceTable;
   inhibit_rules: InhibitRuleTable;
+  alert_ends: AlertEndTable;
   notifications: NotificationTable;
   notification_rules: NotificationRuleTable;
   deliveries: DeliveryTable;
@@ -312,6 +313,19 @@ export interface SilenceTable {
   /** Events it kept from the alert rules, and when it last did (added by each process's flushes). */
   muted_events: number;
   last_muted_at: number | null;
+}
+
+/**
+ * An Alertmanager alert of a project (its label set's fingerprint) and the issue its firings are grouped
+ * into: `ends_at` is when it ends unless sent again (null once it ended), `expired_at` when Herald last
+ * resolved the issue because `ends_at` passed (a firing sent again after that reopens it).
+ */
+export interface AlertEndTable {
+  project_id: string;
+  fingerprint: string;
+  issue_id: string;
+  ends_at: number | null;
+  expired_at: number | null;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ManualClock } from '../../src/clock.js';
 import { startHerald, type TestHerald } from '../helpers/herald.js';
 import { SKIP_PROFILE } from '../helpers/profile.js';
 
@@ -221,5 +222,97 @@ describe.skipIf(SKIP_PROFILE)('Alertmanager-compatible alert list', () => {
     const notBool = await h.request('GET', `${ALERTS}?silenced=maybe`, undefined, { token });
     expect(notBool.status).toBe(400);
     expect(notBool.body.error.details[0].path).toBe('query.silenced');
+  });
+});
+
+/**
+ * Alertmanager resolves an alert whose end passes without its being sent again (Prometheus stopped, lost
+ * its way, or its rule is gone): so does Herald, with the alert's issue.
+ */
+describe.skipIf(SKIP_PROFILE)('Alertmanager-compatible alert ends', () => {
+  let h: TestHerald;
+  let clock: ManualClock;
+  let token = '';
+  const iso = (offsetMs: number) => new Date(h.clock.now() + offsetMs).toISOString();
+  const firing = (instance: string) => ({
+    labels: { alertname: 'DiskFull', instance, severity: 'warning' },
+    annotations: { summary: `Disk of ${instance} is 95% full` },
+    startsAt: iso(-60_000),
+    endsAt: iso(4 * 60_000),
+  });
+  const issues = async () =>
+    (await h.request('GET', '/api/v1/projects/ops/infra/issues?limit=100')).body.data as {
+      id: string;
+      title: string;
+    }[];
+
+  beforeAll(async () => {
+    h = await startHerald({ role: 'api' });
+    clock = h.clock as ManualClock;
+    await h.request('POST', '/api/v1/orgs', { slug: 'ops' });
+    await h.request('POST', '/api/v1/orgs/ops/projects', { slug: 'infra' });
+    token = (await h.request('POST', '/api/v1/orgs/ops/api-keys', { name: 'prometheus' })).body.token;
+  });
+  afterAll(() => h?.close());
+
+  it("resolves an alert's issue once its latest end passes without its being sent again, as Alertmanager does", async () => {
+    const alert = firing('db-20');
+    await h.request('POST', ALERTS, [alert], { token });
+    const issue = (await issues()).find((i) => i.title.includes('db-20'))!;
+    // Re-sent three minutes on with an end further ahead: the first end (4 minutes) no longer counts.
+    clock.advance(3 * 60_000);
+    const moved = iso(4 * 60_000);
+    await h.request('POST', ALERTS, [{ ...alert, endsAt: moved }], { token });
+    // An earlier end sent later does not cut it short.
+    await h.request('POST', ALERTS, [{ ...alert, endsAt: iso(60_000) }], { token });
+    clock.advance(2 * 60_000);
+    expect(await h.engine.services.alertEnds.sweep()).toBe(0);
+    const listed = await h.request(
+      'GET',
+      `${ALERTS}?filter=${encodeURIComponent('instance="db-20"')}`,
+      undefined,
+      {
+        token,
+      },
+    );
+    expect(listed.body.map((a: { endsAt: string }) => a.endsAt)).toEqual([moved]);
+
+    // It stops firing at its end, not after it, as Alertmanager has it.
+    clock.advance(2 * 60_000 - 1);
+    expect(await h.engine.services.alertEnds.sweep()).toBe(0);
+    expect((await h.request('GET', `/api/v1/issues/${issue.id}`)).body.status).toBe('unresolved');
+    clock.advance(1);
+    expect(await h.engine.services.alertEnds.sweep()).toBe(1);
+    const after = await h.request('GET', `/api/v1/issues/${issue.id}`);
+    expect(after.body).toMatchObject({ status: 'resolved', timesSeen: 1 });
+    expect(after.body.resolvedAt).toBe(iso(0));
+  });
+
+  it('gives an alert sent without endsAt five minutes from its latest sending (the resolve timeout)', async () => {
+    const { endsAt: _, ...alert } = firing('db-21');
+    await h.request('POST', ALERTS, [alert], { token });
+    const issue = (await issues()).find((i) => i.title.includes('db-21'))!;
+    clock.advance(4 * 60_000);
+    await h.request('POST', ALERTS, [alert], { token });
+    clock.advance(5 * 60_000 - 1);
+    expect(await h.engine.services.alertEnds.sweep()).toBe(0);
+    clock.advance(1);
+    expect(await h.engine.services.alertEnds.sweep()).toBe(1);
+    expect((await h.request('GET', `/api/v1/issues/${issue.id}`)).body.status).toBe('resolved');
+  });
+
+  it('leaves alone an issue a person reopened, or that Prometheus resolved, when its alert ends', async () => {
+    const reopened = firing('db-22');
+    const resolvedBySender = firing('db-23');
+    await h.request('POST', ALERTS, [reopened, resolvedBySender], { token });
+    const ids = Object.fromEntries((await issues()).map((i) => [i.title.split(' ')[3], i.id]));
+    await h.request('PATCH', `/api/v1/issues/${ids['db-22']}`, { status: 'resolved' });
+    await h.request('PATCH', `/api/v1/issues/${ids['db-22']}`, { status: 'unresolved' });
+    await h.request('POST', ALERTS, [{ ...resolvedBySender, endsAt: iso(-1) }], { token });
+    await h.request('PATCH', `/api/v1/issues/${ids['db-23']}`, { status: 'unresolved' });
+    clock.advance(10 * 60_000);
+    expect(await h.engine.services.alertEnds.sweep()).toBe(0);
+    for (const id of [ids['db-22'], ids['db-23']])
+      expect((await h.request('GET', `/api/v1/issues/${id}`)).body.status).toBe('unresolved');
   });
 });

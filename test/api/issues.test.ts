@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ManualClock } from '../../src/clock.js';
+import { type Clock, type ManualClock, manualClock } from '../../src/clock.js';
 import { startHerald, type TestHerald } from '../helpers/herald.js';
 import { SKIP_PROFILE } from '../helpers/profile.js';
 
@@ -185,5 +185,45 @@ describe.skipIf(SKIP_PROFILE)('issues API', () => {
     });
     expect(refused.status).toBe(404);
     expect(refused.body).toEqual(missing.body);
+  });
+});
+
+/**
+ * An issue resolved twice at once (two people, Prometheus's resolution and an alert's end) tells its
+ * followers once: the second change finds the first made and decides again.
+ */
+describe.skipIf(SKIP_PROFILE)('issue status races', () => {
+  let h: TestHerald;
+  // A clock a millisecond on at every reading: two changes never share a time, as on a real one.
+  const base = manualClock(Date.now());
+  const ticking: Clock = {
+    now: () => {
+      base.advance(1);
+      return base.now();
+    },
+  };
+
+  beforeAll(async () => {
+    // No workers: the activities stay in the job table to be counted.
+    h = await startHerald({ role: 'api' }, { clock: ticking });
+    await h.request('POST', '/api/v1/orgs', { slug: 'acme' });
+    await h.request('POST', '/api/v1/orgs/acme/projects', { slug: 'api' });
+  });
+  afterAll(() => h?.close());
+
+  it('resolving an issue twice at once writes one resolved activity', async () => {
+    const issueId = (await h.request('POST', EVENTS, { message: 'Payment gateway timeout' })).body.issueId;
+    const { issues } = h.engine.services;
+    const both = await Promise.all([
+      issues.update({ kind: 'admin' }, issueId, { status: 'resolved' }),
+      issues.update({ kind: 'admin' }, issueId, { status: 'resolved' }),
+    ]);
+    expect(both.map((issue) => issue.status)).toEqual(['resolved', 'resolved']);
+    const activities = await h.engine.store.db
+      .selectFrom('jobs')
+      .select('id')
+      .where('id', 'like', `workflow_resolved_${issueId}_%`)
+      .execute();
+    expect(activities).toHaveLength(1);
   });
 });

@@ -279,6 +279,60 @@ describe.skipIf(SKIP_PROFILE)('PagerDuty incidents follow their issue', () => {
     expect((await h.request('GET', `/api/v1/issues/${issueId}`)).body.status).toBe('resolved');
   });
 
+  it('an alert Prometheus stops sending resolves its incident once its end passes; sent again, it reopens its issue', async () => {
+    const alerts = '/api/v1/projects/acme/api/alertmanager/api/v2/alerts';
+    const iso = (offsetMs: number) => new Date(clock.now() + offsetMs).toISOString();
+    const startsAt = iso(-60_000);
+    // Prometheus re-sends a firing alert every minute, each time with an end 4 minutes ahead.
+    const firing = () => ({
+      labels: { alertname: 'ReplicaLag', instance: 'db-8', severity: 'critical' },
+      annotations: { summary: 'Replica db-8 is 5 minutes behind' },
+      startsAt,
+      endsAt: iso(4 * 60_000),
+    });
+    expect((await h.request('POST', alerts, [firing()], { token: apiKey })).status).toBe(200);
+    await settle();
+    const trigger = pd.arrivals.find((a) => JSON.stringify(a.event).includes('db-8'));
+    const issueId = String(trigger?.event.dedup_key);
+    for (let minute = 0; minute < 3; minute++) {
+      clock.advance(60_000);
+      expect((await h.request('POST', alerts, [firing()], { token: apiKey })).status).toBe(200);
+      expect(await h.engine.services.alertEnds.sweep()).toBe(0);
+    }
+    // Its first end has long passed, its latest not yet: nothing is resolved.
+    clock.advance(3 * 60_000);
+    expect(await h.engine.services.alertEnds.sweep()).toBe(0);
+    await settle();
+    expect(eventsOf(issueId, 202).filter(([action]) => action === 'resolve')).toEqual([]);
+
+    // Then Prometheus goes quiet: a millisecond after the latest end, the incidents are resolved, once.
+    clock.advance(60_000 + 1);
+    expect(await h.engine.services.alertEnds.sweep()).toBe(1);
+    expect(await h.engine.services.alertEnds.sweep()).toBe(0);
+    await settle();
+    expect(eventsOf(issueId, 202).sort()).toEqual(
+      [
+        ['trigger', OPS_KEY],
+        ['trigger', DB_KEY],
+        ['resolve', OPS_KEY],
+        ['resolve', DB_KEY],
+      ].sort(),
+    );
+    const resolved = await h.request('GET', `/api/v1/issues/${issueId}`);
+    expect(resolved.body).toMatchObject({ status: 'resolved', timesSeen: 1 });
+
+    // Back after an outage with the alert still firing (same start): the issue reopens (a regression, which
+    // this project's rule, on new issues only, does not page for); its further re-sends count once.
+    clock.advance(60_000);
+    expect((await h.request('POST', alerts, [firing()], { token: apiKey })).status).toBe(200);
+    clock.advance(60_000);
+    expect((await h.request('POST', alerts, [firing()], { token: apiKey })).status).toBe(200);
+    await settle();
+    expect(await h.request('GET', `/api/v1/issues/${issueId}`)).toMatchObject({
+      body: { status: 'unresolved', timesSeen: 2 },
+    });
+  });
+
   it('an alert still retrying when its issue is resolved is never sent: no incident opens for a resolved issue', async () => {
     refuseTriggers('Queue consumer crash loop', 500, 2);
     const issueId = await ingest('Queue consumer crash loop');

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Clock } from '../../clock.js';
 import {
+  alertFingerprint,
   alertToEvent,
   type FiringAlert,
   firingAlerts,
@@ -78,12 +79,31 @@ export function alertmanagerRoutes(
       const now = deps.clock.now();
       const firing = request.body.filter((alert) => !isResolved(alert, now));
       const resolved = request.body.filter((alert) => isResolved(alert, now));
-      if (firing.length > 0)
-        await services.ingest.ingestBatch(
-          target,
-          firing.map((alert) => alertToEvent(alert, now)),
+      if (firing.length > 0) {
+        const { alertEnds } = services;
+        const fingerprints = firing.map((alert) => alertFingerprint(alert.labels));
+        const expired = await alertEnds.expiredAt(target.projectId, fingerprints);
+        const events = firing.map((alert, i) =>
+          alertToEvent(alert, now, {
+            fingerprint: fingerprints[i]!,
+            expiredAt: expired.get(fingerprints[i]!),
+          }),
         );
+        // Each firing moves its alert's end, in the transaction that stores it (see alert-ends.ts).
+        await services.ingest.ingestBatch(target, events, (trx, results) =>
+          alertEnds.firing(
+            trx,
+            target.projectId,
+            results.map((result, i) => ({
+              fingerprint: fingerprints[i]!,
+              issueId: result.issueId,
+              endsAt: alertEnds.endOf(firing[i]!, now),
+            })),
+          ),
+        );
+      }
       // An ended alert is not an event: re-sent resolutions must not count, nor reopen a resolved issue.
+      // Resolving stops the alert's end from resolving the issue again (see issues.update).
       for (const issueId of await issuesToResolve(deps.db, target.projectId, resolved, now))
         await services.issues.update(principal, issueId, { status: 'resolved' });
       return reply.code(200).send();

@@ -21,6 +21,7 @@ import { throttleBucketAge } from './019-throttle-bucket-age.js';
 import { silences } from './020-silences.js';
 import { inhibitRules } from './021-inhibit-rules.js';
 import { muteCounts } from './022-mute-counts.js';
+import { alertEnds } from './023-alert-ends.js';
 
 /** Every migration, in order; names are stable forever once released. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -46,4 +47,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '020-silences': silences,
   '021-inhibit-rules': inhibitRules,
   '022-mute-counts': muteCounts,
+  '023-alert-ends': alertEnds,
 };

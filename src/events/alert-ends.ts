@@ -1,0 +1,190 @@
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { Database } from '../store/schema.js';
+import { alertEnd, type PostableAlert } from './alertmanager.js';
+import { resolveUnresolved } from './issues.js';
+import { liveIssue } from './live-issue.js';
+
+/** Alertmanager's default `resolve_timeout`: how long an alert sent without `endsAt` lasts unless sent again. */
+export const ALERT_RESOLVE_TIMEOUT_MS = 5 * 60_000;
+
+/** How often a worker looks for alerts that ended. */
+const SWEEP_INTERVAL_MS = 10_000;
+/** Alerts a sweep reads at a time. */
+const SWEEP_BATCH = 200;
+
+/** A firing alert as ingest grouped it: its label set's fingerprint, its issue and when it ends. */
+export interface FiringEnd {
+  readonly fingerprint: string;
+  readonly issueId: string;
+  readonly endsAt: number;
+}
+
+/**
+ * The ends of a project's Alertmanager alerts, as Alertmanager keeps them: every firing sent moves its
+ * alert's end (`endsAt`, or the resolve timeout after it arrived), and an alert whose end passes without
+ * being sent again, nor resolved by its sender, is resolved: Prometheus stopped evaluating its rule, lost
+ * its way to Herald, or was told to send no resolution. Here that resolves the alert's issue, which tells
+ * whoever heard of it (the `resolved` activity: webhooks, Slack threads, PagerDuty incidents). The same
+ * firing sent again afterwards reopens the issue (see {@link alertToEvent}'s `expiredAt`).
+ *
+ * Every worker sweeps; each alert is taken by one transaction that clears its end, so two workers never
+ * both resolve it, and a firing sent meanwhile (which moves the end) is never resolved.
+ */
+export function alertEnds(deps: {
+  readonly db: Kysely<Database>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Told the ids of the workflow jobs a resolution committed. */
+  readonly onJobsCommitted?: (ids: string[]) => void;
+  /** Told of an issue an alert's end resolved (it inhibits nothing from then on). */
+  readonly onSettled?: (projectId: string, issueId: string) => void;
+  /** How long an alert sent without `endsAt` lasts (Alertmanager's `resolve_timeout`). */
+  readonly resolveTimeoutMs?: number;
+  readonly intervalMs?: number;
+}) {
+  const { db, clock, logger } = deps;
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<number> | null = null;
+
+  /**
+   * Resolves the issue of one alert whose end passed, unless it was sent again or stopped meanwhile;
+   * answers whether it did.
+   */
+  async function expire(due: { project_id: string; fingerprint: string; ends_at: number }): Promise<boolean> {
+    const now = clock.now();
+    const outcome = await db.transaction().execute(async (trx) => {
+      const taken = await trx
+        .updateTable('alert_ends')
+        .set({ ends_at: null, expired_at: now })
+        .where('project_id', '=', due.project_id)
+        .where('fingerprint', '=', due.fingerprint)
+        .where('ends_at', '=', due.ends_at)
+        .returning('issue_id')
+        .executeTakeFirst();
+      if (!taken) return null;
+      const issue = await liveIssue(trx, taken.issue_id).selectAll('issues').executeTakeFirst();
+      if (issue?.status !== 'unresolved') return null;
+      const jobIds = await resolveUnresolved(trx, issue, now);
+      return jobIds && { issue, jobIds };
+    });
+    if (!outcome) return false;
+    logger.info(
+      {
+        issueId: outcome.issue.id,
+        fingerprint: due.fingerprint,
+        endsAt: new Date(due.ends_at).toISOString(),
+      },
+      'resolved an issue whose alert ended without being sent again',
+    );
+    if (outcome.jobIds.length > 0) deps.onJobsCommitted?.(outcome.jobIds);
+    deps.onSettled?.(outcome.issue.project_id, outcome.issue.id);
+    return true;
+  }
+
+  async function sweep(): Promise<number> {
+    let resolved = 0;
+    for (;;) {
+      const due = await db
+        .selectFrom('alert_ends')
+        .select(['project_id', 'fingerprint', 'ends_at'])
+        .where('ends_at', '<=', clock.now())
+        .orderBy('ends_at')
+        .limit(SWEEP_BATCH)
+        .execute();
+      for (const row of due) if (await expire({ ...row, ends_at: Number(row.ends_at) })) resolved++;
+      if (due.length < SWEEP_BATCH) return resolved;
+    }
+  }
+
+  const resolveTimeoutMs = deps.resolveTimeoutMs ?? ALERT_RESOLVE_TIMEOUT_MS;
+
+  return {
+    /** When a firing alert received now ends unless it is sent again. */
+    endOf(alert: PostableAlert, receivedAt: number): number {
+      return alertEnd(alert, receivedAt, resolveTimeoutMs);
+    },
+
+    /**
+     * When Herald last resolved each of these alerts' issues because the alert ended, by fingerprint:
+     * read before their firings are ingested, which then reopen the issue (see {@link alertToEvent}).
+     */
+    async expiredAt(projectId: string, fingerprints: readonly string[]): Promise<Map<string, number>> {
+      const found = new Map<string, number>();
+      const unique = [...new Set(fingerprints)];
+      for (let i = 0; i < unique.length; i += 500) {
+        const rows = await db
+          .selectFrom('alert_ends')
+          .select(['fingerprint', 'expired_at'])
+          .where('project_id', '=', projectId)
+          .where('fingerprint', 'in', unique.slice(i, i + 500))
+          .where('expired_at', 'is not', null)
+          .execute();
+        for (const row of rows) found.set(row.fingerprint, Number(row.expired_at));
+      }
+      return found;
+    },
+
+    /**
+     * Moves the ends of firing alerts, in the transaction that ingested them: the later of the end known
+     * and the one sent (an end sent earlier than one known does not cut the alert short), an alert sent
+     * twice in one batch once.
+     */
+    async firing(trx: Transaction<Database>, projectId: string, alerts: readonly FiringEnd[]): Promise<void> {
+      const latest = new Map<string, FiringEnd>();
+      for (const alert of alerts) {
+        const known = latest.get(alert.fingerprint);
+        if (!known || known.endsAt < alert.endsAt) latest.set(alert.fingerprint, alert);
+      }
+      const rows = [...latest.values()].map(({ fingerprint, issueId, endsAt }) => ({
+        project_id: projectId,
+        fingerprint,
+        issue_id: issueId,
+        ends_at: endsAt,
+        expired_at: null,
+      }));
+      for (let i = 0; i < rows.length; i += 500)
+        await trx
+          .insertInto('alert_ends')
+          .values(rows.slice(i, i + 500))
+          .onConflict((oc) =>
+            oc.columns(['project_id', 'fingerprint']).doUpdateSet((eb) => ({
+              issue_id: eb.ref('excluded.issue_id'),
+              ends_at: sql<number>`case when alert_ends.ends_at > excluded.ends_at then alert_ends.ends_at else excluded.ends_at end`,
+            })),
+          )
+          .execute();
+    },
+
+    /**
+     * Resolves now the issues of the alerts whose end passed; answers how many it resolved (a sweep
+     * already running is joined, not doubled).
+     */
+    sweep(): Promise<number> {
+      running ??= sweep().finally(() => {
+        running = null;
+      });
+      return running;
+    },
+
+    /** Sweeps periodically (worker roles). */
+    start(): void {
+      if (timer) return;
+      timer = setInterval(() => {
+        this.sweep().catch((error: unknown) => logger.warn({ err: error }, 'alert end sweep failed'));
+      }, deps.intervalMs ?? SWEEP_INTERVAL_MS);
+      timer.unref();
+    },
+
+    /** Stops the sweeps and waits for one that runs. */
+    async stop(): Promise<void> {
+      if (timer) clearInterval(timer);
+      timer = null;
+      await running?.catch(() => undefined);
+    },
+  };
+}
+
+/** The ends of a project's Alertmanager alerts. */
+export type AlertEnds = ReturnType<typeof alertEnds>;
