@@ -1,7 +1,9 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
+import type { FieldProblem } from '../errors.js';
 import { sha256Hex } from '../security/sha256.js';
 import type { Database } from '../store/schema.js';
+import { zodProblems } from '../validation.js';
 import type { HeraldEvent, Level } from './event.js';
 import { storedEvent } from './event-records.js';
 import { type EventPayload, MAX_TAG_LENGTH, MAX_TAGS } from './event-schema.js';
@@ -44,6 +46,36 @@ export type PostableAlert = z.output<typeof postableAlertSchema>;
 
 /** Alertmanager's v2 body: a list of alerts. */
 export const postableAlertsSchema = z.array(postableAlertSchema).max(MAX_ALERTS);
+
+/**
+ * The alerts of a `POST /api/v2/alerts` body Alertmanager would take, and the problems of those it would
+ * not (paths under each alert's index): as Alertmanager does, the valid alerts of a batch are taken though
+ * others are refused, so one malformed alert does not drop its neighbours. Labels with an empty value are
+ * dropped first, as Alertmanager drops them (an empty label is no label; the fingerprint is taken without
+ * it). A body that is not such a list is refused whole (`problems` names it, `alerts` is empty).
+ */
+export function takeAlerts(body: unknown): { alerts: PostableAlert[]; problems: FieldProblem[] } {
+  const list = postableAlertsShell.safeParse(body);
+  if (!list.success) return { alerts: [], problems: zodProblems(list.error) };
+  const alerts: PostableAlert[] = [];
+  const problems: FieldProblem[] = [];
+  for (const [index, item] of list.data.entries()) {
+    const parsed = postableAlertSchema.safeParse(withoutEmptyLabels(item));
+    if (parsed.success) alerts.push(parsed.data);
+    else problems.push(...zodProblems(parsed.error, String(index)));
+  }
+  return { alerts, problems };
+}
+
+/** The list itself, before each alert is looked at. */
+const postableAlertsShell = z.array(z.unknown()).max(MAX_ALERTS);
+
+function withoutEmptyLabels(item: unknown): unknown {
+  if (!isRecord(item) || !isRecord(item.labels)) return item;
+  const labels = item.labels;
+  if (!Object.values(labels).includes('')) return item;
+  return { ...item, labels: Object.fromEntries(Object.entries(labels).filter(([, value]) => value !== '')) };
+}
 
 /** Epoch ms of an alert time, or null when absent or Go's zero time. */
 function timeOf(value: string | null | undefined): number | null {

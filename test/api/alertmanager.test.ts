@@ -100,6 +100,29 @@ describe.skipIf(SKIP_PROFILE)('Alertmanager-compatible ingest', () => {
     expect((await h.request('POST', ALERTS, [firing('db-5')], { token: null })).status).toBe(401);
   });
 
+  it('takes the valid alerts of a batch and names the refused ones in a 400, as Alertmanager does', async () => {
+    const withEmpty = { ...firing('db-31'), labels: { ...firing('db-31').labels, team: '' } };
+    const res = await h.request('POST', ALERTS, [firing('db-30'), { labels: {} }, withEmpty], { token });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toEqual([{ path: '1.labels', message: 'must have at least one label' }]);
+    expect(res.body.error.message).toMatch(/^1 of 3 alerts refused \(the others were taken\)/);
+    const taken = (await issues()).filter((i) => /db-3[01]/.test(i.title));
+    expect(taken.map((i) => i.title).sort()).toEqual([
+      'DiskFull: Disk of db-30 is 95% full',
+      'DiskFull: Disk of db-31 is 95% full',
+    ]);
+    // An empty label is no label: the alert is the one sent without it.
+    await h.request('POST', ALERTS, [firing('db-31')], { token });
+    const db31 = (await issues()).filter((i) => i.title.includes('db-31'));
+    expect(db31).toHaveLength(1);
+    expect(db31[0]!.timesSeen).toBe(1);
+    const detail = await h.request('GET', `/api/v1/issues/${db31[0]!.id}`);
+    expect(detail.body.latestEvent.tags.map(([name]: [string]) => name)).not.toContain('team');
+    // Not a list at all: refused whole.
+    const notList = await h.request('POST', ALERTS, { labels: { alertname: 'X' } }, { token });
+    expect(notList.status).toBe(400);
+  });
+
   it("takes Prometheus's basic_auth: the API key as the password, any user name", async () => {
     const basic = (user: string, password: string) => ({
       token: null,

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Clock } from '../../clock.js';
+import { ValidationError } from '../../errors.js';
 import {
   alertFingerprint,
   alertToEvent,
@@ -11,6 +12,7 @@ import {
   MAX_ALERTS,
   MAX_LISTED_ALERTS,
   postableAlertsSchema,
+  takeAlerts,
 } from '../../events/alertmanager.js';
 import { allMatch, compileMatcher } from '../../rules/silence-matchers.js';
 import type { Services } from '../../services.js';
@@ -18,6 +20,7 @@ import type { Database } from '../../store/schema.js';
 import { principalOf } from '../auth.js';
 import { orgParams, slug } from '../schemas.js';
 import type { ApiApp } from '../server.js';
+import { serviceValidatesBody } from './notification-settings.js';
 import { filterMatchers, matcherFilter, silenceScope } from './silences.js';
 
 const params = orgParams.extend({ project: slug });
@@ -71,14 +74,17 @@ export function alertmanagerRoutes(
         params,
         body: postableAlertsSchema,
       },
+      // Each alert is checked on its own: the valid ones of a batch are taken (see takeAlerts).
+      validatorCompiler: serviceValidatesBody,
     },
     async (request, reply) => {
       const { org, project } = request.params;
       const principal = principalOf(request);
       const target = await services.eventProjects.bySlug(principal, org, project);
+      const { alerts, problems } = takeAlerts(request.body);
       const now = deps.clock.now();
-      const firing = request.body.filter((alert) => !isResolved(alert, now));
-      const resolved = request.body.filter((alert) => isResolved(alert, now));
+      const firing = alerts.filter((alert) => !isResolved(alert, now));
+      const resolved = alerts.filter((alert) => isResolved(alert, now));
       if (firing.length > 0) {
         const { alertEnds } = services;
         const fingerprints = firing.map((alert) => alertFingerprint(alert.labels));
@@ -106,6 +112,18 @@ export function alertmanagerRoutes(
       // Resolving stops the alert's end from resolving the issue again (see issues.update).
       for (const issueId of await issuesToResolve(deps.db, target.projectId, resolved, now))
         await services.issues.update(principal, issueId, { status: 'resolved' });
+      // As Alertmanager answers: 400 naming what was refused, once the rest is taken.
+      if (problems.length > 0) {
+        const refused = new Set(problems.map((p) => p.path.split('.')[0])).size;
+        throw new ValidationError(
+          problems,
+          alerts.length === 0
+            ? undefined
+            : `${refused} of ${refused + alerts.length} alerts refused (the others were taken): ${problems
+                .map((p) => `${p.path} ${p.message}`)
+                .join('; ')}`,
+        );
+      }
       return reply.code(200).send();
     },
   );
