@@ -6,6 +6,7 @@ import { validationError } from '../validation.js';
 import {
   formatOwnershipText,
   isMatcherType,
+  isSkipped,
   type OwnerName,
   type OwnershipRule,
   parseOwnershipList,
@@ -64,7 +65,12 @@ export function ownershipStore(deps: { readonly db: Kysely<Database>; readonly c
           return identifier === undefined ? [] : [{ type: o.type, identifier, id: o.id }];
         }),
       }));
-      return { raw: formatOwnershipText(named), rules: named };
+      const sent = await db
+        .selectFrom('ownership_texts')
+        .select('raw')
+        .where('project_id', '=', projectId)
+        .executeTakeFirst();
+      return { raw: formatOwnershipText(named, sent?.raw), rules: named };
     },
 
     /** Replaces a project's rules with the text or JSON form; an unknown owner is a 400 naming its line. */
@@ -111,6 +117,13 @@ export function ownershipStore(deps: { readonly db: Kysely<Database>; readonly c
       const now = clock.now();
       await db.transaction().execute(async (trx) => {
         await trx.deleteFrom('ownership_rules').where('project_id', '=', projectId).execute();
+        // The text as sent, for its comments; rules sent as a list have none.
+        await trx.deleteFrom('ownership_texts').where('project_id', '=', projectId).execute();
+        if (text !== undefined)
+          await trx
+            .insertInto('ownership_texts')
+            .values({ project_id: projectId, raw: text, updated_at: now })
+            .execute();
         if (resolved.length === 0) return;
         await trx
           .insertInto('ownership_rules')
@@ -154,8 +167,7 @@ function lineOf(text: string, index: number): string {
   let seen = -1;
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
-    const line = (lines[i] ?? '').trim();
-    if (line === '' || line.startsWith('#')) continue;
+    if (isSkipped(lines[i] ?? '')) continue;
     seen += 1;
     if (seen === index) return `line.${i + 1}`;
   }

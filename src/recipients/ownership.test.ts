@@ -65,6 +65,19 @@ tags.browser:Chrome* carol@example.com`);
     );
   });
 
+  it('writes rules back in the layout of the text they came from, its comments and blank lines kept', () => {
+    const sent =
+      '# Owners of the checkout\n\npath:src/**   #web\n  # billing: ask Alice\npath:src/billing/** ALICE@example.com';
+    const parsed = rules(sent);
+    expect(formatOwnershipText(parsed, sent)).toBe(
+      '# Owners of the checkout\n\npath:src/** #web\n  # billing: ask Alice\npath:src/billing/** alice@example.com',
+    );
+    // A layout with another number of rule lines is not used: the rules alone are written.
+    expect(formatOwnershipText(parsed, '# one rule\npath:src/** #web')).toBe(
+      'path:src/** #web\npath:src/billing/** alice@example.com',
+    );
+  });
+
   it('names the line of every malformed rule', () => {
     const parsed = parseOwnershipText(
       'path:src/** alice@example.com\nfile:x.ts bob@example.com\n\npath:a/** not-an-owner',

@@ -38,8 +38,8 @@ export function parseOwnershipText(text: string): ParsedOwnership {
   const rules: OwnershipRule[] = [];
   const problems: FieldProblem[] = [];
   text.split(/\r?\n/).forEach((raw, index) => {
+    if (isSkipped(raw)) return;
     const line = raw.trim();
-    if (line === '' || line.startsWith('#')) return;
     const [head = '', ...owners] = line.split(/\s+/);
     const rule = parseRule(head, owners, `line.${index + 1}`, problems);
     if (rule) rules.push(rule);
@@ -97,16 +97,29 @@ function parseRule(
   return { matcher: { type, pattern }, owners: names };
 }
 
-/** Writes rules back in the text form, one a line. */
-export function formatOwnershipText(rules: readonly OwnershipRule[]): string {
-  return rules
-    .map((r) =>
-      [
-        `${r.matcher.type}:${r.matcher.pattern}`,
-        ...r.owners.map((o) => (o.type === 'team' ? `#${o.identifier}` : o.identifier)),
-      ].join(' '),
-    )
-    .join('\n');
+/**
+ * Writes rules back in the text form, one a line, in the layout of `sent` (the text they were parsed
+ * from) when given: its comments and blank lines kept.
+ */
+export function formatOwnershipText(rules: readonly OwnershipRule[], sent?: string): string {
+  const lines = rules.map((r) =>
+    [
+      `${r.matcher.type}:${r.matcher.pattern}`,
+      ...r.owners.map((o) => (o.type === 'team' ? `#${o.identifier}` : o.identifier)),
+    ].join(' '),
+  );
+  // The text as sent keeps its comments and blank lines where they were; each rule's line is written
+  // anew, with its owners' names as they are now. A text that no longer has one line a rule is not used.
+  const layout = sent?.split(/\r?\n/);
+  if (!layout || layout.filter((line) => !isSkipped(line)).length !== lines.length) return lines.join('\n');
+  let next = 0;
+  return layout.map((line) => (isSkipped(line) ? line : lines[next++])).join('\n');
+}
+
+/** A line of the text form that holds no rule: blank, or a comment. */
+export function isSkipped(line: string): boolean {
+  const trimmed = line.trim();
+  return trimmed === '' || trimmed.startsWith('#');
 }
 
 /** The owners of an event: those of the last rule that matches it (Sentry semantics), or none. */

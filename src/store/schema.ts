@@ -18,6 +18,7 @@ export interface Database {
   notification_settings: NotificationSettingTable;
   user_options: UserOptionsTable;
   ownership_rules: OwnershipRuleTable;
+  ownership_texts: OwnershipTextTable;
   issue_subscriptions: IssueSubscriptionTable;
   releases: ReleaseTable;
   release_commits: ReleaseCommitTable;
@@ -199,6 +200,13 @@ export interface OwnershipRuleTable {
   matcher_type: string;
   pattern: string;
   owners: string;
+  updated_at: number;
+}
+
+/** The text form of a project's ownership rules as last sent (for its comments and blank lines). */
+export interface OwnershipTextTable {
+  project_id: string;
+  raw: string;
   updated_at: number;
 }
 

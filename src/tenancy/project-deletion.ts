@@ -83,6 +83,7 @@ export async function deleteProject(
   if (Number(marked.numUpdatedRows) !== 1) throw new NotFoundError(`Project "${project.slug}"`);
   await trx.deleteFrom('project_teams').where('project_id', '=', project.id).execute();
   await trx.deleteFrom('ownership_rules').where('project_id', '=', project.id).execute();
+  await trx.deleteFrom('ownership_texts').where('project_id', '=', project.id).execute();
   await trx
     .deleteFrom('notification_settings')
     .where('scope_type', '=', 'project')

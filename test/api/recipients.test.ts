@@ -74,13 +74,30 @@ describe.skipIf(SKIP_PROFILE)('recipients, ownership and subscriptions', () => {
       headers: { 'content-type': 'text/plain' },
     });
     expect(put.status).toBe(200);
-    expect(put.body.raw).toBe('path:src/** #web\npath:src/billing/** #billing dave@example.com');
+    // Its comments and blank lines stay where they were; each rule is written as Herald reads it.
+    expect(put.body.raw).toBe(
+      'path:src/** #web\n# billing owns its folder\npath:src/billing/** #billing dave@example.com\n',
+    );
     expect(put.body.rules[1].owners).toEqual([
       { type: 'team', identifier: 'billing', id: id.billing },
       { type: 'user', identifier: 'dave@example.com', id: id.dave },
     ]);
     const get = await h.request('GET', '/api/v1/projects/acme/api/ownership');
     expect(get.body).toEqual(put.body);
+    // Rules sent as a list have no comments: the text is the rules alone.
+    const listed = await h.request('PUT', '/api/v1/projects/acme/open/ownership', undefined, {
+      raw: '# web owns it all\npath:src/** #web',
+      headers: { 'content-type': 'text/plain' },
+    });
+    expect(listed.body.raw).toBe('# web owns it all\npath:src/** #web');
+    await h.request('PUT', '/api/v1/projects/acme/open/ownership', [
+      { matcher: { type: 'path', pattern: 'lib/**' }, owners: ['#web'] },
+    ]);
+    expect((await h.request('GET', '/api/v1/projects/acme/open/ownership')).body.raw).toBe(
+      'path:lib/** #web',
+    );
+    // The project owns nothing again, as the stories below expect.
+    await h.request('PUT', '/api/v1/projects/acme/open/ownership', []);
   });
 
   it('refuses unknown owners naming the line, keeping the saved rules', async () => {

@@ -1437,7 +1437,10 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     await ownership.getByRole('button', { name: 'Save ownership rules' }).click();
     await page.getByText('Ownership rules saved.').waitFor();
     const answered = (await h.request('GET', '/api/v1/projects/acme/storefront/ownership')).body;
-    expect(answered.raw).toBe('path:src/checkout/** #checkout ana@acme.test');
+    // The comment stays where it was written; the rule reads as Herald reads it.
+    expect(answered.raw).toBe(
+      '# The checkout team’s, with Ana\npath:src/checkout/** #checkout ana@acme.test',
+    );
     expect(answered.rules).toMatchObject([
       {
         matcher: { type: 'path', pattern: 'src/checkout/**' },
@@ -1447,8 +1450,13 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
         ],
       },
     ]);
-    // The form shows the rules as Herald keeps them.
+    // The form shows the rules as Herald keeps them, and so it does when the page is opened again.
     expect(await ownership.getByLabel('Rules').inputValue()).toBe(answered.raw);
+    await page.reload();
+    await page.getByLabel('Project', { exact: true }).selectOption({ label: 'Storefront' });
+    await expect
+      .poll(() => page.getByRole('form', { name: 'Ownership rules' }).getByLabel('Rules').inputValue())
+      .toBe(answered.raw);
     await page.context().close();
   });
 

@@ -22,6 +22,7 @@ import { silences } from './020-silences.js';
 import { inhibitRules } from './021-inhibit-rules.js';
 import { muteCounts } from './022-mute-counts.js';
 import { alertEnds } from './023-alert-ends.js';
+import { ownershipText } from './024-ownership-text.js';
 
 /** Every migration, in order; names are stable forever once released. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -48,4 +49,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '021-inhibit-rules': inhibitRules,
   '022-mute-counts': muteCounts,
   '023-alert-ends': alertEnds,
+  '024-ownership-text': ownershipText,
 };
