@@ -31,6 +31,7 @@ import { webhookDocs } from './openapi-webhooks.js';
 import { requireRole } from './roles.js';
 import { alertmanagerRoutes } from './routes/alertmanager.js';
 import { alertmanagerSilenceRoutes } from './routes/alertmanager-silences.js';
+import { alertmanagerStatusRoutes } from './routes/alertmanager-status.js';
 import { analyticsRoutes } from './routes/analytics.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { deliveryRoutes } from './routes/deliveries.js';
@@ -197,6 +198,7 @@ export async function buildApi(options: ApiOptions): Promise<ApiApp> {
     deliveryRoutes(api, options.services);
     eventRoutes(api, options.services);
     alertmanagerRoutes(api, options.services, { db: options.store.db, clock: options.clock });
+    alertmanagerStatusRoutes(api, options.services, { clock: options.clock, version: options.version });
     issueRoutes(api, options.services);
     ruleRoutes(api, options.services);
     silenceRoutes(api, options.services);

@@ -101,6 +101,9 @@ export function alertEnds(deps: {
   const resolveTimeoutMs = deps.resolveTimeoutMs ?? ALERT_RESOLVE_TIMEOUT_MS;
 
   return {
+    /** How long an alert sent without `endsAt` lasts (Alertmanager's `resolve_timeout`). */
+    resolveTimeoutMs,
+
     /** When a firing alert received now ends unless it is sent again. */
     endOf(alert: PostableAlert, receivedAt: number): number {
       return alertEnd(alert, receivedAt, resolveTimeoutMs);

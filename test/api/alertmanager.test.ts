@@ -246,6 +246,40 @@ describe.skipIf(SKIP_PROFILE)('Alertmanager-compatible alert list', () => {
     expect(notBool.status).toBe(400);
     expect(notBool.body.error.details[0].path).toBe('query.silenced');
   });
+
+  it('groups the firing alerts by alertname for dashboards such as karma, with the same filters', async () => {
+    const groups = async (query = '') => {
+      const res = await h.request('GET', `${ALERTS}/groups${query}`, undefined, { token: member });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      return res.body as { labels: Record<string, string>; receiver: { name: string }; alerts: unknown[] }[];
+    };
+    const cpu = { ...firing('web-1', iso(-30_000)), labels: { alertname: 'CpuHigh', instance: 'web-1' } };
+    (h.clock as ManualClock).advance(1000);
+    expect((await h.request('POST', ALERTS, [cpu], { token })).status).toBe(200);
+    const all = await list();
+    const named = (alertname: string) => all.filter((a) => a.labels.alertname === alertname);
+    // Groups in the order of their most recent alert, each alert as GET …/alerts gives it.
+    expect(await groups()).toEqual([
+      { labels: { alertname: 'CpuHigh' }, receiver: { name: 'infra' }, alerts: named('CpuHigh') },
+      { labels: { alertname: 'DiskFull' }, receiver: { name: 'infra' }, alerts: named('DiskFull') },
+    ]);
+    expect(named('DiskFull').map((a) => a.labels.instance)).toEqual(['db-2', 'db-1']);
+    // Only what a silence suppresses: db-1's DiskFull.
+    expect((await groups('?active=false')).map((g) => [g.labels.alertname, g.alerts.length])).toEqual([
+      ['DiskFull', 1],
+    ]);
+    expect(await groups(`?filter=${encodeURIComponent('instance="db-9"')}`)).toEqual([]);
+    const receivers = await h.request('GET', ALERTS.replace(/alerts$/, 'receivers'), undefined, {
+      token: member,
+    });
+    expect(receivers.body).toEqual([{ name: 'infra' }]);
+    const status = await h.request('GET', ALERTS.replace(/alerts$/, 'status'), undefined, { token: member });
+    expect(status.body).toMatchObject({
+      cluster: { status: 'disabled', peers: [] },
+      versionInfo: { version: '0.25.0' },
+      config: { original: expect.stringContaining('receiver: "infra"') },
+    });
+  });
 });
 
 /**

@@ -536,4 +536,40 @@ describe.skipIf(SKIP_PROFILE || (!AMTOOL && !IN_CI))('amtool against Herald', ()
     }[];
     expect(json.map((a) => [a.labels.alertname, a.status.state])).toEqual([['MemoryLow', 'suppressed']]);
   });
+
+  it("shows the project's configuration as an Alertmanager's: its receiver, route and inhibit rules", async () => {
+    const rule = await h.request(
+      'POST',
+      '/api/v1/projects/ops/infra/inhibit-rules',
+      {
+        sourceMatchers: [{ name: 'severity', value: 'critical' }],
+        targetMatchers: [{ name: 'severity', value: 'warning|info', isRegex: true }],
+        equal: ['alertname', 'instance'],
+      },
+      { token: key },
+    );
+    expect(rule.status, JSON.stringify(rule.body)).toBe(201);
+    // The configuration as it would be written for an Alertmanager (strings as JSON, which YAML reads).
+    expect((await amtool('config', 'show')).trimEnd()).toBe(
+      [
+        'global:',
+        '  resolve_timeout: 5m',
+        'route:',
+        '  receiver: "infra"',
+        '  group_by: ["alertname"]',
+        'receivers:',
+        '  - name: "infra"',
+        'inhibit_rules:',
+        '  - source_matchers: ["severity=\\"critical\\""]',
+        '    target_matchers: ["severity=~\\"warning|info\\""]',
+        '    equal: ["alertname", "instance"]',
+      ].join('\n'),
+    );
+    // amtool reads the configuration back as an Alertmanager's: its routing tree is the one route.
+    expect(await amtool('config', 'routes')).toContain('infra');
+    expect(
+      (await amtool('config', 'routes', 'test', '--verify.receivers=infra', 'alertname=DiskFull')).trim(),
+    ).toBe('infra');
+    expect(await amtool('cluster', 'show')).toMatch(/Status:\s+disabled/);
+  });
 });

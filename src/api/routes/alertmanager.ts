@@ -17,6 +17,7 @@ import {
 import { allMatch, compileMatcher } from '../../rules/silence-matchers.js';
 import type { Services } from '../../services.js';
 import type { Database } from '../../store/schema.js';
+import type { Principal } from '../../tenancy/context.js';
 import { principalOf } from '../auth.js';
 import { orgParams, slug } from '../schemas.js';
 import type { ApiApp } from '../server.js';
@@ -129,6 +130,50 @@ export function alertmanagerRoutes(
   );
 
   const scope = silenceScope(services);
+  const query = z.object({
+    filter: matcherFilter.describe(
+      'Matchers on labels such as alertname="DiskFull" or instance=~"db-.*"; repeat for more',
+    ),
+    silenced: flag('false leaves out the alerts a silence suppresses'),
+    active: flag('false leaves out the alerts nothing suppresses'),
+    inhibited: flag('false leaves out the alerts an inhibit rule suppresses'),
+    unprocessed: flag('Accepted; Herald has no unprocessed alerts'),
+    receiver: z.string().max(2000).optional().describe('Accepted and ignored: every alert has one receiver'),
+  });
+
+  /** The project's firing alerts the query keeps, in Alertmanager's shape. */
+  async function listed(
+    principal: Principal,
+    at: z.output<typeof params>,
+    q: z.output<typeof query>,
+  ): Promise<GettableAlert[]> {
+    const { projectId } = await scope(principal, at);
+    const filter = filterMatchers(q.filter).map(compileMatcher);
+    const now = deps.clock.now();
+    // Alertmanager's filters: each of silenced and inhibited leaves out what it names, active what
+    // neither suppresses.
+    const keep = (alert: FiringAlert) =>
+      (alert.silencedBy.length > 0 || alert.inhibitedBy.length > 0 || q.active) &&
+      (q.silenced || alert.silencedBy.length === 0) &&
+      (q.inhibited || alert.inhibitedBy.length === 0) &&
+      allMatch(filter, (name) => alert.labels[name] ?? '');
+    const alerts = await firingAlerts(deps.db, projectId, {
+      silencedBy: (event) => services.silences.matching(projectId, event, now),
+      inhibitedBy: (issueId, event) => services.inhibitRules.inhibiting(projectId, issueId, event),
+      keep,
+    });
+    const receivers = [projectReceiver(at.project)];
+    return alerts.map(({ silencedBy, inhibitedBy, ...alert }) => ({
+      ...alert,
+      receivers,
+      status: {
+        state:
+          silencedBy.length > 0 || inhibitedBy.length > 0 ? ('suppressed' as const) : ('active' as const),
+        silencedBy: [...silencedBy],
+        inhibitedBy: [...inhibitedBy],
+      },
+    }));
+  }
 
   app.get(
     '/api/v1/projects/:org/:project/alertmanager/api/v2/alerts',
@@ -137,53 +182,57 @@ export function alertmanagerRoutes(
         tags: ['events'],
         summary: `Alertmanager-compatible: the project's firing alerts (unresolved issues of Alertmanager alerts), most recently seen first, at most ${MAX_LISTED_ALERTS}; those silenced or inhibited now are suppressed (inhibitedBy: ids of the inhibiting issues)`,
         params,
-        querystring: z.object({
-          filter: matcherFilter.describe(
-            'Matchers on labels such as alertname="DiskFull" or instance=~"db-.*"; repeat for more',
-          ),
-          silenced: flag('false leaves out the alerts a silence suppresses'),
-          active: flag('false leaves out the alerts nothing suppresses'),
-          inhibited: flag('false leaves out the alerts an inhibit rule suppresses'),
-          unprocessed: flag('Accepted; Herald has no unprocessed alerts'),
-          receiver: z
-            .string()
-            .max(2000)
-            .optional()
-            .describe('Accepted and ignored: every alert has one receiver'),
-        }),
+        querystring: query,
         response: { 200: z.array(gettableAlert) },
       },
     },
-    async (request) => {
-      const { projectId } = await scope(principalOf(request), request.params);
-      const filter = filterMatchers(request.query.filter).map(compileMatcher);
-      const { silenced, inhibited, active } = request.query;
-      const now = deps.clock.now();
-      // Alertmanager's filters: each of silenced and inhibited leaves out what it names, active what
-      // neither suppresses.
-      const keep = (alert: FiringAlert) =>
-        (alert.silencedBy.length > 0 || alert.inhibitedBy.length > 0 || active) &&
-        (silenced || alert.silencedBy.length === 0) &&
-        (inhibited || alert.inhibitedBy.length === 0) &&
-        allMatch(filter, (name) => alert.labels[name] ?? '');
-      const alerts = await firingAlerts(deps.db, projectId, {
-        silencedBy: (event) => services.silences.matching(projectId, event, now),
-        inhibitedBy: (issueId, event) => services.inhibitRules.inhibiting(projectId, issueId, event),
-        keep,
-      });
-      // One receiver, named after the project: Herald routes an alert through every rule of the project,
-      // which are conditions on events rather than Alertmanager's receivers.
-      const receivers = [{ name: request.params.project }];
-      return alerts.map(({ silencedBy, inhibitedBy, ...alert }) => ({
-        ...alert,
-        receivers,
-        status: {
-          state:
-            silencedBy.length > 0 || inhibitedBy.length > 0 ? ('suppressed' as const) : ('active' as const),
-          silencedBy: [...silencedBy],
-          inhibitedBy: [...inhibitedBy],
+    (request) => listed(principalOf(request), request.params, request.query),
+  );
+
+  app.get(
+    '/api/v1/projects/:org/:project/alertmanager/api/v2/alerts/groups',
+    {
+      schema: {
+        tags: ['events'],
+        summary: `Alertmanager-compatible: the firing alerts of GET …/alerts grouped by alertname (the project's route groups by it, as GET …/status says), groups in the order of their most recent alert, for dashboards such as karma`,
+        params,
+        querystring: query,
+        response: {
+          200: z.array(
+            z.object({
+              labels: z.record(z.string(), z.string()),
+              receiver: z.object({ name: z.string() }),
+              alerts: z.array(gettableAlert),
+            }),
+          ),
         },
+      },
+    },
+    async (request) => {
+      const groups = new Map<string, GettableAlert[]>();
+      for (const alert of await listed(principalOf(request), request.params, request.query)) {
+        const name = alert.labels[GROUP_BY] ?? '';
+        groups.set(name, [...(groups.get(name) ?? []), alert]);
+      }
+      const receiver = projectReceiver(request.params.project);
+      return [...groups].map(([name, alerts]) => ({
+        labels: (name === '' ? {} : { [GROUP_BY]: name }) as Record<string, string>,
+        receiver,
+        alerts,
       }));
     },
   );
 }
+
+/** The label the project's one route groups alerts by. */
+export const GROUP_BY = 'alertname';
+
+/**
+ * A project's one receiver, named after it: Herald routes an alert through every rule of the project,
+ * which are conditions on events rather than Alertmanager's receivers.
+ */
+export function projectReceiver(project: string): { name: string } {
+  return { name: project };
+}
+
+type GettableAlert = z.output<typeof gettableAlert>;
