@@ -269,6 +269,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
     }),
     alertEnds: alertEnds({
       db: store.db,
+      dialect: store.dialect,
       clock,
       logger,
       resolveTimeoutMs: config.alertResolveTimeoutMs,

@@ -2,6 +2,7 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Database } from '../store/schema.js';
+import type { Dialect } from '../store/store.js';
 import { alertEnd, type PostableAlert } from './alertmanager.js';
 import { resolveUnresolved } from './issues.js';
 import { liveIssue } from './live-issue.js';
@@ -13,6 +14,14 @@ export const ALERT_RESOLVE_TIMEOUT_MS = 5 * 60_000;
 const SWEEP_INTERVAL_MS = 10_000;
 /** Alerts a sweep reads at a time. */
 const SWEEP_BATCH = 200;
+
+/** An alert whose end passed, as a sweep read it. */
+interface DueAlert {
+  readonly project_id: string;
+  readonly fingerprint: string;
+  readonly issue_id: string;
+  readonly ends_at: number;
+}
 
 /** A firing alert as ingest grouped it: its label set's fingerprint, its issue and when it ends. */
 export interface FiringEnd {
@@ -34,6 +43,7 @@ export interface FiringEnd {
  */
 export function alertEnds(deps: {
   readonly db: Kysely<Database>;
+  readonly dialect: Dialect;
   readonly clock: Clock;
   readonly logger: Logger;
   /** Told the ids of the workflow jobs a resolution committed. */
@@ -52,20 +62,24 @@ export function alertEnds(deps: {
    * Resolves the issue of one alert whose end passed, unless it was sent again or stopped meanwhile;
    * answers whether it did.
    */
-  async function expire(due: { project_id: string; fingerprint: string; ends_at: number }): Promise<boolean> {
+  async function expire(due: DueAlert): Promise<boolean> {
     const now = clock.now();
     const outcome = await db.transaction().execute(async (trx) => {
+      // The issue first, then its alert: the order ingest and a person's change take them in, so that
+      // on PostgreSQL none of them waits on another in a cycle.
+      const issue = await liveIssue(trx, due.issue_id)
+        .selectAll('issues')
+        .$if(deps.dialect === 'postgres', (q) => q.forUpdate('issues'))
+        .executeTakeFirst();
       const taken = await trx
         .updateTable('alert_ends')
         .set({ ends_at: null, expired_at: now })
         .where('project_id', '=', due.project_id)
         .where('fingerprint', '=', due.fingerprint)
+        .where('issue_id', '=', due.issue_id)
         .where('ends_at', '=', due.ends_at)
-        .returning('issue_id')
         .executeTakeFirst();
-      if (!taken) return null;
-      const issue = await liveIssue(trx, taken.issue_id).selectAll('issues').executeTakeFirst();
-      if (issue?.status !== 'unresolved') return null;
+      if (Number(taken.numUpdatedRows) === 0 || issue?.status !== 'unresolved') return null;
       const jobIds = await resolveUnresolved(trx, issue, now);
       return jobIds && { issue, jobIds };
     });
@@ -88,7 +102,7 @@ export function alertEnds(deps: {
     for (;;) {
       const due = await db
         .selectFrom('alert_ends')
-        .select(['project_id', 'fingerprint', 'ends_at'])
+        .select(['project_id', 'fingerprint', 'issue_id', 'ends_at'])
         .where('ends_at', '<=', clock.now())
         .orderBy('ends_at')
         .limit(SWEEP_BATCH)
