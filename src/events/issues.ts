@@ -38,6 +38,11 @@ export interface Issue {
 export interface IssueDetail extends Issue {
   readonly environments: { name: string; firstSeen: string }[];
   readonly latestEvent: Record<string, unknown> | null;
+  /**
+   * When the Alertmanager alert grouped into it ends unless it is sent again (see alert-ends.ts); null
+   * for an issue of no such alert, or one whose alert ended.
+   */
+  readonly alertEndsAt: string | null;
 }
 
 /** Filters of the issue list. */
@@ -152,12 +157,18 @@ export function issuesService(deps: {
       const latest = issue.last_event_id
         ? await db.selectFrom('events').selectAll().where('id', '=', issue.last_event_id).executeTakeFirst()
         : undefined;
+      const alert = await db
+        .selectFrom('alert_ends')
+        .select((eb) => eb.fn.max('ends_at').as('ends_at'))
+        .where('issue_id', '=', id)
+        .executeTakeFirst();
       return {
         ...toIssue(issue, await assigneeNames(db, [issue])),
         environments: environments
           .filter((e) => e.environment !== '')
           .map((e) => ({ name: e.environment, firstSeen: iso(e.first_seen) })),
         latestEvent: latest ? apiEvent(latest) : null,
+        alertEndsAt: alert?.ends_at == null ? null : iso(Number(alert.ends_at)),
       };
     },
 

@@ -333,6 +333,8 @@ describe.skipIf(SKIP_PROFILE)('Alertmanager-compatible alert ends', () => {
       },
     );
     expect(listed.body.map((a: { endsAt: string }) => a.endsAt)).toEqual([moved]);
+    // The issue says when, as its page does.
+    expect((await h.request('GET', `/api/v1/issues/${issue.id}`)).body.alertEndsAt).toBe(moved);
 
     // It stops firing at its end, not after it, as Alertmanager has it.
     clock.advance(2 * 60_000 - 1);
@@ -341,7 +343,7 @@ describe.skipIf(SKIP_PROFILE)('Alertmanager-compatible alert ends', () => {
     clock.advance(1);
     expect(await h.engine.services.alertEnds.sweep()).toBe(1);
     const after = await h.request('GET', `/api/v1/issues/${issue.id}`);
-    expect(after.body).toMatchObject({ status: 'resolved', timesSeen: 1 });
+    expect(after.body).toMatchObject({ status: 'resolved', timesSeen: 1, alertEndsAt: null });
     expect(after.body.resolvedAt).toBe(iso(0));
   });
 

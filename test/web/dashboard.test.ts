@@ -416,6 +416,34 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     await page.context().close();
   });
 
+  it("says on a Prometheus alert's issue when the alert ends unless Prometheus sends it again", async () => {
+    const iso = (offsetMs: number) => new Date(h.clock.now() + offsetMs).toISOString();
+    const alert = {
+      labels: { alertname: 'ReplicaLag', instance: 'db-5', severity: 'warning' },
+      annotations: { summary: 'Replica db-5 is behind' },
+      startsAt: iso(-60_000),
+      endsAt: iso(4 * 60_000),
+    };
+    const alerts = '/api/v1/projects/acme/api/alertmanager/api/v2/alerts';
+    expect((await h.request('POST', alerts, [alert])).status).toBe(200);
+    const issue = (await h.request('GET', '/api/v1/projects/acme/api/issues?query=ReplicaLag')).body.data[0];
+    const page = await signIn(anaToken);
+    await page.goto(`${h.url}/issues/${issue.id}`);
+    const notice = page.getByTestId('issue-alert-ends');
+    await notice.waitFor();
+    const shown = await page.evaluate(
+      (at) => new Date(at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }),
+      alert.endsAt,
+    );
+    expect(await notice.textContent()).toContain(`ends at ${shown} unless Prometheus sends it again`);
+    // Resolved by Prometheus, the issue has no alert to end.
+    expect((await h.request('POST', alerts, [{ ...alert, endsAt: iso(-1) }])).status).toBe(200);
+    await page.reload();
+    await expect.poll(() => page.getByTestId('issue-status').textContent()).toBe('Resolved');
+    expect(await notice.count()).toBe(0);
+    await page.context().close();
+  });
+
   it('a sign-in link asked for on an issue page leads back to that page, in the tab the link opens', async () => {
     const issues = await h.request('GET', '/api/v1/projects/acme/api/issues?query=checkout');
     const id = issues.body.data[0].id as string;

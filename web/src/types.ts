@@ -318,6 +318,8 @@ export interface Issue {
   readonly silencedBy?: readonly Silence[];
   /** Ids of the firing issues whose inhibit rules mute its alerts now. */
   readonly inhibitedBy?: readonly string[];
+  /** When its Prometheus alert ends unless sent again (then the issue is resolved); null for others. */
+  readonly alertEndsAt?: string | null;
 }
 
 /** A release of a project with its commits and deploys. */

@@ -36,6 +36,12 @@ const issue = z.object({
 const issueDetail = issue.extend({
   environments: z.array(z.object({ name: z.string(), firstSeen: z.string() })),
   latestEvent: z.record(z.string(), z.unknown()).nullable(),
+  alertEndsAt: z
+    .string()
+    .nullable()
+    .describe(
+      'When the Prometheus alert of the issue ends unless sent again, which then resolves it; null for other issues',
+    ),
   subscription: z
     .object({ subscribed: z.boolean(), reason: z.string() })
     .nullable()

@@ -181,6 +181,14 @@ export function IssuePage(props: { session: Session; id: string }): ReactNode {
           </span>
         </Notice>
       ) : null}
+      {issue.status === 'unresolved' && issue.alertEndsAt ? (
+        <Notice kind="info">
+          <span data-testid="issue-alert-ends">
+            Its Prometheus alert ends at {formatTime(issue.alertEndsAt)} unless Prometheus sends it again; the
+            issue is resolved then.
+          </span>
+        </Notice>
+      ) : null}
       <dl className="tiles">
         <div>
           <dt>Status</dt>
