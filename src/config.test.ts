@@ -36,6 +36,17 @@ describe('configuration', () => {
     expect(loadConfig({}, { HERALD_RETENTION_DAYS: '7' }).retentionDays).toBe(7);
   });
 
+  it('ends an Alertmanager alert sent without endsAt after 5 minutes unless HERALD_ALERT_RESOLVE_TIMEOUT_MS says otherwise', () => {
+    expect(loadConfig({}, {}).alertResolveTimeoutMs).toBe(300_000);
+    expect(loadConfig({}, { HERALD_ALERT_RESOLVE_TIMEOUT_MS: '60000' }).alertResolveTimeoutMs).toBe(60_000);
+    for (const value of ['0', '999', 'soon', String(31 * 86_400_000)])
+      expect(() => loadConfig({}, { HERALD_ALERT_RESOLVE_TIMEOUT_MS: value })).toThrow(
+        expect.objectContaining({
+          details: [expect.objectContaining({ path: 'HERALD_ALERT_RESOLVE_TIMEOUT_MS' })],
+        }),
+      );
+  });
+
   it('reads a switch as on or off, and refuses a misspelt one naming it', () => {
     expect(loadConfig({}, {}).allowPrivateTargets).toBe(false);
     for (const on of ['1', 'true', 'YES', ' on ']) {

@@ -360,6 +360,25 @@ describe.skipIf(SKIP_PROFILE)('Alertmanager-compatible alert ends', () => {
     expect((await h.request('GET', `/api/v1/issues/${issue.id}`)).body.status).toBe('resolved');
   });
 
+  it('takes the resolve timeout from HERALD_ALERT_RESOLVE_TIMEOUT_MS', async () => {
+    const quick = await startHerald({ role: 'api', alertResolveTimeoutMs: 60_000 });
+    try {
+      await quick.request('POST', '/api/v1/orgs', { slug: 'ops' });
+      await quick.request('POST', '/api/v1/orgs/ops/projects', { slug: 'infra' });
+      const { endsAt: _, ...alert } = {
+        ...firing('db-24'),
+        startsAt: new Date(quick.clock.now() - 60_000).toISOString(),
+      };
+      expect((await quick.request('POST', ALERTS, [alert])).status).toBe(200);
+      (quick.clock as ManualClock).advance(60_000);
+      expect(await quick.engine.services.alertEnds.sweep()).toBe(1);
+      const status = await quick.request('GET', ALERTS.replace(/alerts$/, 'status'));
+      expect(status.body.config.original).toContain('resolve_timeout: 1m');
+    } finally {
+      await quick.close();
+    }
+  });
+
   it('leaves alone an issue a person reopened, or that Prometheus resolved, when its alert ends', async () => {
     const reopened = firing('db-22');
     const resolvedBySender = firing('db-23');
