@@ -295,15 +295,17 @@ const stringsOf = (value: unknown): Record<string, string> =>
   );
 
 /**
- * The project's firing alerts, as Alertmanager's `GET /api/v2/alerts` lists them: its unresolved issues
- * whose latest event came from an alert (the `alertmanager` extra {@link alertToEvent} writes; the
- * tags it wrote are the labels), most recently seen first, those `keep` keeps, at most `limit`. Issues
- * are read a page at a time, and only those whose latest event was logged by `alertmanager` are parsed:
- * a project's other issues, however many, cost the store a comparison each, not a JSON parse here.
+ * The project's firing alerts, as Alertmanager's `GET /api/v2/alerts` lists them: the unresolved issues
+ * of its alerts (found by their ends, see alert-ends.ts, so a project's other issues, however many, are
+ * not read), but those whose end passed at `now` (resolved for Alertmanager, and by the next sweep
+ * here), with their latest event's labels (the tags {@link alertToEvent} wrote) and annotations, most
+ * recently seen first, those `keep` keeps, at most `limit`, read a page at a time. An alert sent before
+ * Herald kept ends is listed again once Prometheus sends it again (every minute while it fires).
  */
 export async function firingAlerts(
   db: Kysely<Database>,
   projectId: string,
+  now: number,
   deps: {
     readonly silencedBy: (event: HeraldEvent) => Promise<readonly string[]>;
     readonly inhibitedBy: (issueId: string, event: HeraldEvent) => Promise<readonly string[]>;
@@ -315,18 +317,18 @@ export async function firingAlerts(
   let after: { lastSeen: number; id: string } | null = null;
   while (found.length < limit) {
     let query = db
-      .selectFrom('issues')
+      .selectFrom('alert_ends')
+      .innerJoin('issues', 'issues.id', 'alert_ends.issue_id')
       .innerJoin('events', 'events.id', 'issues.last_event_id')
-      .leftJoin('alert_ends', 'alert_ends.issue_id', 'issues.id')
       .selectAll('events')
       .select([
         'issues.last_seen as issue_last_seen',
         'issues.id as issue_row_id',
         'alert_ends.ends_at as alert_ends_at',
       ])
-      .where('issues.project_id', '=', projectId)
+      .where('alert_ends.project_id', '=', projectId)
       .where('issues.status', '=', 'unresolved')
-      .where('events.payload', 'like', '%"logger":"alertmanager"%');
+      .where((eb) => eb.or([eb('alert_ends.ends_at', 'is', null), eb('alert_ends.ends_at', '>', now)]));
     if (after) {
       const { lastSeen, id } = after;
       query = query.where((eb) =>

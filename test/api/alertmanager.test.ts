@@ -341,6 +341,16 @@ describe.skipIf(SKIP_PROFILE)('Alertmanager-compatible alert ends', () => {
     expect(await h.engine.services.alertEnds.sweep()).toBe(0);
     expect((await h.request('GET', `/api/v1/issues/${issue.id}`)).body.status).toBe('unresolved');
     clock.advance(1);
+    // Ended for Alertmanager, it is no longer listed as firing, even before a sweep resolves its issue.
+    const ended = await h.request(
+      'GET',
+      `${ALERTS}?filter=${encodeURIComponent('instance="db-20"')}`,
+      undefined,
+      {
+        token,
+      },
+    );
+    expect(ended.body).toEqual([]);
     expect(await h.engine.services.alertEnds.sweep()).toBe(1);
     const after = await h.request('GET', `/api/v1/issues/${issue.id}`);
     expect(after.body).toMatchObject({ status: 'resolved', timesSeen: 1, alertEndsAt: null });

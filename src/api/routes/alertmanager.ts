@@ -157,7 +157,7 @@ export function alertmanagerRoutes(
       (q.silenced || alert.silencedBy.length === 0) &&
       (q.inhibited || alert.inhibitedBy.length === 0) &&
       allMatch(filter, (name) => alert.labels[name] ?? '');
-    const alerts = await firingAlerts(deps.db, projectId, {
+    const alerts = await firingAlerts(deps.db, projectId, now, {
       silencedBy: (event) => services.silences.matching(projectId, event, now),
       inhibitedBy: (issueId, event) => services.inhibitRules.inhibiting(projectId, issueId, event),
       keep,
