@@ -801,6 +801,73 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     expect(await notice.textContent()).toContain('Reindexing');
     await reader.context().close();
   });
+  it('an admin silences a firing Prometheus alert from the Silences page, the form filled with its labels', async () => {
+    const iso = (offsetMs: number) => new Date(h.clock.now() + offsetMs).toISOString();
+    const alert = (instance: string) => ({
+      labels: { alertname: 'DiskFull', instance, severity: 'warning' },
+      annotations: { summary: `Disk of ${instance} is 95% full` },
+      startsAt: iso(-60_000),
+      endsAt: iso(4 * 60_000),
+    });
+    const posted = await h.request('POST', '/api/v1/projects/acme/api/alertmanager/api/v2/alerts', [
+      alert('db-31'),
+      alert('db-32'),
+    ]);
+    expect(posted.status).toBe(200);
+
+    const page = await signIn(await memberToken('una@acme.test', 'Una', 'admin'));
+    await page.goto(`${h.url}/silences?project=api`);
+    const firing = page.getByRole('region', { name: 'Firing alerts' });
+    const itemOf = (instance: string) =>
+      firing.getByTestId('firing-alert').filter({ hasText: `instance="${instance}"` });
+    await itemOf('db-31').getByText('Disk of db-31 is 95% full').waitFor();
+    expect(await itemOf('db-31').getByTestId('alert-state').textContent()).toBe('Active');
+    await itemOf('db-31').getByRole('button', { name: 'Silence' }).click();
+
+    const form = page.getByRole('form', { name: 'New silence' });
+    const row = (n: number) => form.getByRole('group', { name: `Matcher ${n}` });
+    const rows = await Promise.all(
+      [1, 2, 3].map(async (n) => [
+        await row(n).getByLabel('Name').inputValue(),
+        await row(n).getByLabel('Value').inputValue(),
+      ]),
+    );
+    expect(rows).toEqual([
+      ['alertname', 'DiskFull'],
+      ['instance', 'db-31'],
+      ['severity', 'warning'],
+    ]);
+    await form.getByLabel('Comment').fill('Resizing the volume of db-31');
+    await form.getByRole('button', { name: 'Create silence' }).click();
+    await page
+      .getByText('Silence alertname="DiskFull", instance="db-31", severity="warning" created, until')
+      .waitFor();
+    // The alert says it is silenced, and offers no second silence; its neighbour still fires.
+    await expect.poll(() => itemOf('db-31').getByTestId('alert-state').textContent()).toBe('Silenced');
+    expect(await itemOf('db-31').getByRole('button', { name: 'Silence' }).count()).toBe(0);
+    expect(await itemOf('db-32').getByTestId('alert-state').textContent()).toBe('Active');
+    const silences = (await h.request('GET', '/api/v1/projects/acme/api/silences?state=active')).body.data;
+    const made = silences.find((s: { comment: string }) => s.comment === 'Resizing the volume of db-31');
+    expect(made.matchers).toEqual([
+      { name: 'alertname', value: 'DiskFull', isRegex: false, isEqual: true },
+      { name: 'instance', value: 'db-31', isRegex: false, isEqual: true },
+      { name: 'severity', value: 'warning', isRegex: false, isEqual: true },
+    ]);
+    // Expired, the alert fires again.
+    await h.request('DELETE', `/api/v1/projects/acme/api/silences/${made.id}`);
+    await page.reload();
+    await expect.poll(() => itemOf('db-31').getByTestId('alert-state').textContent()).toBe('Active');
+    // Resolved by Prometheus, the alerts leave the list.
+    await h.request('POST', '/api/v1/projects/acme/api/alertmanager/api/v2/alerts', [
+      { ...alert('db-31'), endsAt: iso(-1) },
+      { ...alert('db-32'), endsAt: iso(-1) },
+    ]);
+    await page.reload();
+    await firing.waitFor();
+    await expect.poll(() => firing.getByTestId('firing-alert').filter({ hasText: 'db-3' }).count()).toBe(0);
+    await page.context().close();
+  });
+
   it('an admin adds an inhibit rule severity="critical" → severity="warning" on alertname, instance and deletes it; a member only reads them', async () => {
     const listed = async () =>
       (await h.request('GET', '/api/v1/projects/acme/api/inhibit-rules')).body.data as {

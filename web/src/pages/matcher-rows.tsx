@@ -35,6 +35,11 @@ let nextKey = 0;
 /** An empty row: `=` with no name nor value. */
 export const newMatcherRow = (): MatcherRow => ({ key: nextKey++, name: '', operator: '=', value: '' });
 
+/** A row standing for a matcher. */
+export function matcherRowOf(matcher: SilenceMatcher): MatcherRow {
+  return { key: nextKey++, name: matcher.name, operator: operatorOf(matcher), value: matcher.value };
+}
+
 /** The matcher a row stands for, as the API takes it. */
 export function matcherOf(row: MatcherRow): SilenceMatcher {
   const op = OPERATORS.find((o) => o.text === row.operator)!;

@@ -1,9 +1,16 @@
 import { type FormEvent, type ReactNode, useState } from 'react';
 import { api } from '../api';
-import type { Silence } from '../types';
+import type { Silence, SilenceMatcher } from '../types';
 import { Field } from '../ui';
 import { CommentField, FormActions, ProblemSummary, useApiForm } from './api-form';
-import { type MatcherRow, MatcherRows, matcherOf, newMatcherRow, placedInRows } from './matcher-rows';
+import {
+  type MatcherRow,
+  MatcherRows,
+  matcherOf,
+  matcherRowOf,
+  newMatcherRow,
+  placedInRows,
+} from './matcher-rows';
 
 /** How long a new silence lasts; `null` is the end time typed in. */
 const DURATIONS: readonly (readonly [string, number | null])[] = [
@@ -23,10 +30,14 @@ const DEFAULT_DURATION = '1';
 export function SilenceForm(props: {
   token: string;
   path: string;
+  /** The matchers it starts with (an alert's labels); one empty row when none. */
+  initial?: readonly SilenceMatcher[];
   onCreated: (silence: Silence) => void;
   onCancel: () => void;
 }): ReactNode {
-  const [rows, setRows] = useState<readonly MatcherRow[]>(() => [newMatcherRow()]);
+  const [rows, setRows] = useState<readonly MatcherRow[]>(() =>
+    props.initial && props.initial.length > 0 ? props.initial.map(matcherRowOf) : [newMatcherRow()],
+  );
   const [duration, setDuration] = useState(DEFAULT_DURATION);
   const [until, setUntil] = useState('');
   const [comment, setComment] = useState('');

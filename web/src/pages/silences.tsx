@@ -1,7 +1,8 @@
 import { type ReactNode, useCallback, useEffect, useState } from 'react';
 import { api, describeError, query } from '../api';
-import type { Org, Page, Project, Silence, SilenceState } from '../types';
+import type { Org, Page, Project, Silence, SilenceMatcher, SilenceState } from '../types';
 import { formatTime, Loading, Notice, PageHeader, ProjectPicker } from '../ui';
+import { FiringAlerts } from './firing-alerts';
 import { InhibitRules } from './inhibit-rules';
 import { matcherText } from './matcher-rows';
 import { type MuteCount, MutedCount } from './muted-count';
@@ -49,6 +50,10 @@ export function SilencesPage(props: { token: string; org: Org; manage: boolean }
   const [expired, setExpired] = useState<readonly CountedSilence[] | null>(null);
   const [olderCursor, setOlderCursor] = useState<string | null>(null);
   const [creating, setCreating] = useState(false);
+  /** The matchers the new silence form starts with (an alert's labels), if any. */
+  const [prefill, setPrefill] = useState<readonly SilenceMatcher[] | undefined>(undefined);
+  /** Bumped to reload the firing alerts once a silence changed what keeps them quiet. */
+  const [alertsVersion, setAlertsVersion] = useState(0);
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
 
   useEffect(() => {
@@ -125,6 +130,7 @@ export function SilencesPage(props: { token: string; org: Org; manage: boolean }
     try {
       await api(token, 'DELETE', `${base}/${encodeURIComponent(silence.id)}`);
       await load();
+      setAlertsVersion((v) => v + 1);
       setMessage({ kind: 'ok', text: `Silence ${silence.matchers.map(matcherText).join(', ')} expired.` });
     } catch (e) {
       setMessage({ kind: 'error', text: describeError(e) });
@@ -144,6 +150,7 @@ export function SilencesPage(props: { token: string; org: Org; manage: boolean }
               type="button"
               onClick={() => {
                 setMessage(null);
+                setPrefill(undefined);
                 setCreating(true);
               }}
             >
@@ -171,12 +178,14 @@ export function SilencesPage(props: { token: string; org: Org; manage: boolean }
       {message ? <Notice kind={message.kind}>{message.text}</Notice> : null}
       {manage && creating && projectSlug ? (
         <SilenceForm
-          key={projectSlug}
+          key={`${projectSlug} ${alertsVersion} ${prefill?.map(matcherText).join(',') ?? ''}`}
           token={token}
           path={base}
+          initial={prefill}
           onCancel={() => setCreating(false)}
           onCreated={(silence) => {
             setCreating(false);
+            setAlertsVersion((v) => v + 1);
             setMessage({
               kind: 'ok',
               text: `Silence ${silence.matchers.map(matcherText).join(', ')} created, until ${formatTime(silence.endsAt)}.`,
@@ -187,6 +196,18 @@ export function SilencesPage(props: { token: string; org: Org; manage: boolean }
       ) : null}
       {projectSlug ? (
         <>
+          <FiringAlerts
+            key={`${projectSlug} ${alertsVersion}`}
+            token={token}
+            path={`/api/v1/projects/${encodeURIComponent(org.slug)}/${encodeURIComponent(projectSlug)}/alertmanager/api/v2/alerts`}
+            manage={manage}
+            onSilence={(matchers) => {
+              setMessage(null);
+              setPrefill(matchers);
+              setCreating(true);
+              window.scrollTo({ top: 0 });
+            }}
+          />
           <section className="org-section" aria-labelledby="in-force-title">
             <h2 id="in-force-title">Active and pending</h2>
             {inForce === null ? (
