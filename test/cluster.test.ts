@@ -35,6 +35,8 @@ describe.skipIf(SKIP_POSTGRES || SKIP_REDIS)('cluster profile: one api and two w
   const dataDir = mkdtempSync(join(tmpdir(), 'herald-cluster-'));
   const nodes: HeraldProcess[] = [];
   const arrivals = new Map<string, number>();
+  /** The type and issue of each body the webhook received. */
+  const bodies: { type: string; issueId: string | undefined }[] = [];
   const allArrived = signal();
   /** Answers held while the victim dies, so it dies with sends in flight. */
   const held: (() => void)[] = [];
@@ -84,6 +86,11 @@ describe.skipIf(SKIP_POSTGRES || SKIP_REDIS)('cluster profile: one api and two w
     sink = await startHttpPeer((req, body, res) => {
       const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
       new Webhook(SIGNING_SECRET).verify(body.toString(), headers);
+      const { type, data } = JSON.parse(body.toString()) as {
+        type: string;
+        data: { issue?: { id: string } };
+      };
+      bodies.push({ type, issueId: data.issue?.id });
       const id = headers['webhook-id'] ?? '';
       arrivals.set(id, (arrivals.get(id) ?? 0) + 1);
       if (arrivals.size === KILL_AFTER) {
@@ -180,6 +187,35 @@ describe.skipIf(SKIP_POSTGRES || SKIP_REDIS)('cluster profile: one api and two w
         `worker killed after ${KILL_AFTER} webhooks; ${phases.join(', ')}; ${Date.now() - started} ms in all\n`,
     );
   }, 540_000);
+
+  it("resolves a Prometheus alert that is not sent again once its end passes, by a worker's own sweep, and says so once", async () => {
+    const now = Date.now();
+    const alerts = '/api/v1/projects/acme/api/alertmanager/api/v2/alerts';
+    const alert = {
+      labels: { alertname: 'ReplicaLag', instance: 'db-1', severity: 'warning' },
+      annotations: { summary: 'Replica db-1 is behind' },
+      startsAt: new Date(now - 60_000).toISOString(),
+      endsAt: new Date(now + 1_500).toISOString(),
+    };
+    try {
+      expect((await call('POST', alerts, [alert])).status).toBe(200);
+      const issues = await call('GET', '/api/v1/projects/acme/api/issues?query=ReplicaLag');
+      const issueId = issues.body.data[0].id as string;
+      // Workers sweep every 10 seconds: the end passes, and within a sweep the issue is resolved.
+      let status = '';
+      while (status !== 'resolved' && Date.now() - now < 60_000) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        status = (await call('GET', `/api/v1/issues/${issueId}`)).body.status;
+      }
+      expect(status).toBe('resolved');
+      const told = () => bodies.filter((b) => b.issueId === issueId).map((b) => b.type);
+      while (told().length < 2 && Date.now() - now < 90_000)
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      expect(told()).toEqual(['issue_alert', 'resolved']);
+    } catch (error) {
+      throw withLogs(error);
+    }
+  }, 120_000);
 
   // Each job leaves dead row versions that every poll reads until a vacuum: the workers do not wait for
   // autovacuum's next visit (a minute at most) to clear them.
