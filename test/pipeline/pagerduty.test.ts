@@ -8,6 +8,13 @@ import { SKIP_PROFILE } from '../helpers/profile.js';
 const OPS_KEY = 'R0UT1NGKEY0PS0000000000000000001';
 const DB_KEY = 'R0UT1NGKEYDB00000000000000000002';
 const QUIET_KEY = 'R0UT1NGKEYQU1ET00000000000000003';
+/** What an alert's issue tells both services when it opened an incident on each and was then resolved. */
+const PAGED_THEN_RESOLVED = [
+  ['trigger', OPS_KEY],
+  ['trigger', DB_KEY],
+  ['resolve', OPS_KEY],
+  ['resolve', DB_KEY],
+].sort();
 
 interface DeliveryView {
   id: string;
@@ -268,14 +275,7 @@ describe.skipIf(SKIP_PROFILE)('PagerDuty incidents follow their issue', () => {
     const ended = await h.request('POST', alerts, [{ ...alert, endsAt: iso(-1000) }], { token: apiKey });
     expect(ended.status).toBe(200);
     await settle();
-    expect(eventsOf(issueId, 202).sort()).toEqual(
-      [
-        ['trigger', OPS_KEY],
-        ['trigger', DB_KEY],
-        ['resolve', OPS_KEY],
-        ['resolve', DB_KEY],
-      ].sort(),
-    );
+    expect(eventsOf(issueId, 202).sort()).toEqual(PAGED_THEN_RESOLVED);
     expect((await h.request('GET', `/api/v1/issues/${issueId}`)).body.status).toBe('resolved');
   });
 
@@ -310,14 +310,7 @@ describe.skipIf(SKIP_PROFILE)('PagerDuty incidents follow their issue', () => {
     expect(await h.engine.services.alertEnds.sweep()).toBe(1);
     expect(await h.engine.services.alertEnds.sweep()).toBe(0);
     await settle();
-    expect(eventsOf(issueId, 202).sort()).toEqual(
-      [
-        ['trigger', OPS_KEY],
-        ['trigger', DB_KEY],
-        ['resolve', OPS_KEY],
-        ['resolve', DB_KEY],
-      ].sort(),
-    );
+    expect(eventsOf(issueId, 202).sort()).toEqual(PAGED_THEN_RESOLVED);
     const resolved = await h.request('GET', `/api/v1/issues/${issueId}`);
     expect(resolved.body).toMatchObject({ status: 'resolved', timesSeen: 1 });
 
