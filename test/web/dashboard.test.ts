@@ -1229,6 +1229,42 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     await reader.context().close();
   });
 
+  it('an admin renames the organization on Projects & teams, and the header says the new name; an empty name is named at its field; a member is not offered to', async () => {
+    const page = await signIn(ADMIN_TOKEN);
+    try {
+      await page.goto(`${h.url}/projects?org=acme`);
+      const form = page.getByRole('form', { name: 'Organization name' });
+      const field = form.getByLabel('Organization name');
+      await expect.poll(() => field.inputValue()).toBe('Acme');
+      await field.fill(' ');
+      await form.getByRole('button', { name: 'Save name' }).click();
+      await expect.poll(() => field.getAttribute('aria-invalid')).toBe('true');
+      expect((await h.request('GET', '/api/v1/orgs/acme')).body.name).toBe('Acme');
+      await field.fill('Acme Industries');
+      await form.getByRole('button', { name: 'Save name' }).click();
+      await form.getByText('Name saved.').waitFor();
+      expect((await h.request('GET', '/api/v1/orgs/acme')).body).toMatchObject({
+        slug: 'acme',
+        name: 'Acme Industries',
+      });
+      // The organization's name in the header, or in the organization list, is the new one.
+      await expect.poll(() => page.getByRole('banner').textContent()).toContain('Acme Industries');
+      // Saved, there is nothing more to save.
+      expect(await form.getByRole('button', { name: 'Save name' }).isDisabled()).toBe(true);
+
+      const reader = await signIn(await memberToken('vic@acme.test', 'Vic', 'member'));
+      await reader.goto(`${h.url}/projects?org=acme`);
+      await reader.getByRole('heading', { name: 'Projects & teams' }).waitFor();
+      await reader.getByText("You read this organization's projects and teams").waitFor();
+      expect(await reader.getByRole('form', { name: 'Organization name' }).count()).toBe(0);
+      await reader.context().close();
+    } finally {
+      // The organization's other stories read its name as it was.
+      await h.request('PATCH', '/api/v1/orgs/acme', { name: 'Acme' });
+      await page.context().close();
+    }
+  });
+
   it('an owner renames a project, moves it to a team, caps the events it takes and lifts the cap; a count of 0 is named at its field; a member is not offered to edit', async () => {
     expect(
       (await h.request('POST', '/api/v1/orgs/acme/projects', { slug: 'billing', name: 'Billing' })).status,

@@ -126,6 +126,9 @@ export function App(): ReactNode {
       path={path}
       onSignOut={signOut}
       onOrgCreated={(org) => setSession((s) => (s ? { ...s, orgs: [...s.orgs, org] } : s))}
+      onOrgRenamed={(org) =>
+        setSession((s) => (s ? { ...s, orgs: s.orgs.map((o) => (o.id === org.id ? org : o)) } : s))
+      }
     />
   );
 }
@@ -135,6 +138,7 @@ function SignedIn(props: {
   path: string;
   onSignOut: () => void;
   onOrgCreated: (org: Org) => void;
+  onOrgRenamed: (org: Org) => void;
 }): ReactNode {
   const { session, path } = props;
   const inbox = useInbox(session.kind === 'user' ? session.token : null);
@@ -261,6 +265,7 @@ function SignedIn(props: {
         org={org}
         manage={manage}
         createsOrgs={createsOrgs(session)}
+        onOrgRenamed={props.onOrgRenamed}
       />
     );
   } else if (current.path === '/templates') {

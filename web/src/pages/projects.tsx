@@ -4,6 +4,7 @@ import { Link, navigate } from '../router';
 import type { Member, Org, Page, Project, Team } from '../types';
 import { Field, formatTime, Loading, Notice, PageHeader } from '../ui';
 import { ConfirmDelete, useDeletion } from './confirm-delete';
+import { OrgNameForm } from './org-name';
 import { describeRateLimit, EditProjectForm } from './project-edit';
 import { ProjectForm, ProjectKeys } from './project-form';
 import { EditTeamForm, NewTeamForm } from './team-form';
@@ -35,6 +36,8 @@ export function ProjectsPage(props: {
   org: Org;
   manage: boolean;
   createsOrgs: boolean;
+  /** Told the organization as renamed (the header and the organization list show the new name). */
+  onOrgRenamed?: (org: Org) => void;
 }): ReactNode {
   const { token, org, manage } = props;
   const base = `/api/v1/orgs/${encodeURIComponent(org.slug)}`;
@@ -107,6 +110,9 @@ export function ProjectsPage(props: {
         </p>
       )}
       {message ? <Notice kind={message.kind}>{message.text}</Notice> : null}
+      {manage && props.onOrgRenamed ? (
+        <OrgNameForm token={token} org={org} onRenamed={props.onOrgRenamed} />
+      ) : null}
 
       <section className="org-section" aria-labelledby="projects-title">
         <div className="section-head">
