@@ -1041,6 +1041,25 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     }
   });
 
+  it('an admin who makes themselves a member is at once offered no change, on this page and the others, without a reload', async () => {
+    const page = await signIn(await memberToken('zoe@acme.test', 'Zoe', 'admin'));
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Members' }).click();
+    await page.getByRole('button', { name: 'Add member' }).waitFor();
+    const self = page.getByTestId('member-item').filter({ hasText: 'zoe@acme.test' });
+    await self.getByLabel('Role').selectOption('member');
+    await page.getByText('You are now a member.').waitFor();
+    const me = await h.request('GET', '/api/v1/orgs/acme/members');
+    expect(me.body.data.find((m: { email: string }) => m.email === 'zoe@acme.test').role).toBe('member');
+    // What a member may do, the page offers at once: no role to change, no member to add.
+    await expect.poll(() => page.getByRole('button', { name: 'Add member' }).count()).toBe(0);
+    expect(await page.getByTestId('member-item').getByLabel('Role').count()).toBe(0);
+    await nav.getByRole('link', { name: 'Projects & teams' }).click();
+    await page.getByText("You read this organization's projects and teams").waitFor();
+    expect(await page.getByRole('button', { name: 'New team' }).count()).toBe(0);
+    await page.context().close();
+  });
+
   it('an owner adds a member with a role, changes it, puts them in a new team and removes them after confirming; a member only reads the list', async () => {
     type Listed = {
       userId: string;

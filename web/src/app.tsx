@@ -26,7 +26,7 @@ import {
   takePageAfterLink,
   tokenFromLocation,
 } from './session';
-import type { Org } from './types';
+import type { Org, Role } from './types';
 import { Notice } from './ui';
 
 const ORG_KEY = 'herald.org';
@@ -129,6 +129,19 @@ export function App(): ReactNode {
       onOrgRenamed={(org) =>
         setSession((s) => (s ? { ...s, orgs: s.orgs.map((o) => (o.id === org.id ? org : o)) } : s))
       }
+      onOwnRoleChanged={(orgId, role) =>
+        setSession((s) =>
+          s?.kind === 'user'
+            ? {
+                ...s,
+                me: {
+                  ...s.me,
+                  organizations: s.me.organizations.map((o) => (o.id === orgId ? { ...o, role } : o)),
+                },
+              }
+            : s,
+        )
+      }
     />
   );
 }
@@ -139,6 +152,8 @@ function SignedIn(props: {
   onSignOut: () => void;
   onOrgCreated: (org: Org) => void;
   onOrgRenamed: (org: Org) => void;
+  /** The person changed their own role in an organization: what the pages offer follows at once. */
+  onOwnRoleChanged: (orgId: string, role: Role) => void;
 }): ReactNode {
   const { session, path } = props;
   const inbox = useInbox(session.kind === 'user' ? session.token : null);
@@ -281,6 +296,7 @@ function SignedIn(props: {
         manage={manage}
         makesOwners={makesOwners}
         me={me}
+        onOwnRoleChanged={(role) => props.onOwnRoleChanged(org.id, role)}
       />
     );
   } else if (current.path === '/delivery') {

@@ -37,6 +37,8 @@ export function MembersPage(props: {
   manage: boolean;
   makesOwners: boolean;
   me: string | null;
+  /** Told the person's own new role, once the API took it. */
+  onOwnRoleChanged?: (role: Role) => void;
 }): ReactNode {
   const { token, org, manage, makesOwners } = props;
   const base = `/api/v1/orgs/${encodeURIComponent(org.slug)}/members`;
@@ -128,6 +130,7 @@ export function MembersPage(props: {
               }}
               onCancel={() => setConfirming(null)}
               onChanged={(text) => void done(text)}
+              onOwnRoleChanged={props.onOwnRoleChanged}
             />
           ))}
         </ul>
@@ -149,6 +152,7 @@ function MemberItem(props: {
   onConfirm: () => void;
   onCancel: () => void;
   onChanged: (text: string) => void;
+  onOwnRoleChanged?: ((role: Role) => void) | undefined;
 }): ReactNode {
   const { member, manage, makesOwners } = props;
   const [busy, setBusy] = useState(false);
@@ -163,7 +167,10 @@ function MemberItem(props: {
     setError(null);
     try {
       await api<Member>(props.token, 'PATCH', props.path, { role });
-      props.onChanged(`${nameOf(member)} is now ${WITH_ARTICLE[role]}.`);
+      props.onChanged(
+        props.isMe ? `You are now ${WITH_ARTICLE[role]}.` : `${nameOf(member)} is now ${WITH_ARTICLE[role]}.`,
+      );
+      if (props.isMe) props.onOwnRoleChanged?.(role);
     } catch (e) {
       // A refusal (the last owner stays one) is the API's own sentence, shown at the role it is about.
       setError(describeError(e));
