@@ -107,8 +107,18 @@ export function alertEnds(deps: {
         .orderBy('ends_at')
         .limit(SWEEP_BATCH)
         .execute();
-      for (const row of due) if (await expire({ ...row, ends_at: Number(row.ends_at) })) resolved++;
-      if (due.length < SWEEP_BATCH) return resolved;
+      let failed = 0;
+      for (const row of due) {
+        try {
+          if (await expire({ ...row, ends_at: Number(row.ends_at) })) resolved++;
+        } catch (error) {
+          // One alert that cannot be taken does not keep the others waiting; it is tried again next sweep.
+          failed++;
+          logger.warn({ err: error, issueId: row.issue_id }, 'could not resolve an issue whose alert ended');
+        }
+      }
+      // A batch with failures is the sweep's last: the rows that failed would be read again at once.
+      if (due.length < SWEEP_BATCH || failed > 0) return resolved;
     }
   }
 

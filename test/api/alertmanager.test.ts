@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/clock.js';
+import { alertEnds } from '../../src/events/alert-ends.js';
 import { startHerald, type TestHerald } from '../helpers/herald.js';
 import { SKIP_PROFILE } from '../helpers/profile.js';
 
@@ -301,6 +302,7 @@ describe.skipIf(SKIP_PROFILE)('Alertmanager-compatible alert ends', () => {
     (await h.request('GET', '/api/v1/projects/ops/infra/issues?limit=100')).body.data as {
       id: string;
       title: string;
+      status: string;
     }[];
 
   beforeAll(async () => {
@@ -368,6 +370,31 @@ describe.skipIf(SKIP_PROFILE)('Alertmanager-compatible alert ends', () => {
     clock.advance(1);
     expect(await h.engine.services.alertEnds.sweep()).toBe(1);
     expect((await h.request('GET', `/api/v1/issues/${issue.id}`)).body.status).toBe('resolved');
+  });
+
+  it('an alert whose issue cannot be resolved now keeps no other waiting, and is resolved by a later sweep', async () => {
+    await h.request('POST', ALERTS, [firing('db-25'), firing('db-26')], { token });
+    clock.advance(4 * 60_000);
+    const { db, dialect } = h.engine.store;
+    // The first resolution's transaction fails (a full disk, a lost connection); the others do not.
+    let failures = 1;
+    const flaky = new Proxy(db, {
+      get(target, property) {
+        if (property === 'transaction' && failures > 0) {
+          failures--;
+          return () => ({ execute: () => Promise.reject(new Error('disk I/O error')) });
+        }
+        const value = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const sweeper = alertEnds({ db: flaky, dialect, clock, logger: h.engine.logger });
+    const statuses = async () =>
+      (await issues()).filter((i) => /db-2[56]/.test(i.title)).map((i) => i.status);
+    expect(await sweeper.sweep()).toBe(1);
+    expect((await statuses()).sort()).toEqual(['resolved', 'unresolved']);
+    expect(await sweeper.sweep()).toBe(1);
+    expect(await statuses()).toEqual(['resolved', 'resolved']);
   });
 
   it('takes the resolve timeout from HERALD_ALERT_RESOLVE_TIMEOUT_MS', async () => {
