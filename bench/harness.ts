@@ -382,7 +382,9 @@ export function alertBody(marker: string, n: number): Record<string, unknown> {
     },
     annotations: { summary: 'p99 latency above 1s', runbook_url: 'https://runbooks.example.com/latency' },
     startsAt: new Date(now - 60_000).toISOString(),
-    endsAt: new Date(now + 300_000).toISOString(),
+    // Past the whole run: an alert whose end passes is resolved (by Herald as by Alertmanager), and the
+    // resolutions of 10,000 alerts would land in the middle of the scenarios that follow.
+    endsAt: new Date(now + 3_600_000).toISOString(),
     generatorURL: 'http://prometheus.example.com/graph?g0.expr=latency',
   };
 }

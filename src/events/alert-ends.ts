@@ -1,19 +1,24 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import type { Database } from '../store/schema.js';
+import type { Database, IssueTable } from '../store/schema.js';
 import type { Dialect } from '../store/store.js';
 import { alertEnd, type PostableAlert } from './alertmanager.js';
 import { resolveUnresolved } from './issues.js';
-import { liveIssue } from './live-issue.js';
 
 /** Alertmanager's default `resolve_timeout`: how long an alert sent without `endsAt` lasts unless sent again. */
 export const ALERT_RESOLVE_TIMEOUT_MS = 5 * 60_000;
 
 /** How often a worker looks for alerts that ended. */
 const SWEEP_INTERVAL_MS = 10_000;
-/** Alerts a sweep reads at a time. */
-const SWEEP_BATCH = 200;
+/** Alerts resolved in one transaction. */
+const SWEEP_BATCH = 50;
+/**
+ * Alerts a sweep takes at most: when thousands end at once (a Prometheus gone quiet), their resolutions
+ * and what tells of them (a workflow job each) are spread over sweeps, about 100 a second, instead of
+ * holding up the events that keep coming for a minute.
+ */
+const MAX_PER_SWEEP = 1_000;
 
 /** An alert whose end passed, as a sweep read it. */
 interface DueAlert {
@@ -38,8 +43,9 @@ export interface FiringEnd {
  * whoever heard of it (the `resolved` activity: webhooks, Slack threads, PagerDuty incidents). The same
  * firing sent again afterwards reopens the issue (see {@link alertToEvent}'s `expiredAt`).
  *
- * Every worker sweeps; each alert is taken by one transaction that clears its end, so two workers never
- * both resolve it, and a firing sent meanwhile (which moves the end) is never resolved.
+ * Every worker sweeps; each alert is taken by a transaction that clears its end, so two workers never
+ * both resolve it, and a firing sent meanwhile (which moves the end) is never resolved. A sweep takes at
+ * most {@link MAX_PER_SWEEP} alerts, {@link SWEEP_BATCH} a transaction.
  */
 export function alertEnds(deps: {
   readonly db: Kysely<Database>;
@@ -53,73 +59,84 @@ export function alertEnds(deps: {
   /** How long an alert sent without `endsAt` lasts (Alertmanager's `resolve_timeout`). */
   readonly resolveTimeoutMs?: number;
   readonly intervalMs?: number;
+  /** Alerts one sweep takes at most; default {@link MAX_PER_SWEEP}. */
+  readonly maxPerSweep?: number;
 }) {
   const { db, clock, logger } = deps;
+  const maxPerSweep = deps.maxPerSweep ?? MAX_PER_SWEEP;
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<number> | null = null;
 
   /**
-   * Resolves the issue of one alert whose end passed, unless it was sent again or stopped meanwhile;
-   * answers whether it did.
+   * Resolves the issues of alerts whose end passed, in one transaction, but those sent again or stopped
+   * meanwhile; answers the issues it resolved, each with its activity's job ids.
    */
-  async function expire(due: DueAlert): Promise<boolean> {
+  async function expire(due: readonly DueAlert[]): Promise<{ issue: IssueTable; jobIds: string[] }[]> {
     const now = clock.now();
-    const outcome = await db.transaction().execute(async (trx) => {
-      // The issue first, then its alert: the order ingest and a person's change take them in, so that
-      // on PostgreSQL none of them waits on another in a cycle.
-      const issue = await liveIssue(trx, due.issue_id)
+    return db.transaction().execute(async (trx) => {
+      // The issues first, in the order ingest locks them (by fingerprint), then their alerts: the order
+      // ingest and a person's change take them in, so that on PostgreSQL no two wait on each other.
+      const issues = await trx
+        .selectFrom('issues')
+        .innerJoin('projects', 'projects.id', 'issues.project_id')
         .selectAll('issues')
+        .where('issues.id', 'in', [...new Set(due.map((d) => d.issue_id))])
+        .where('projects.deleted_at', 'is', null)
+        .orderBy('issues.project_id')
+        .orderBy('issues.fingerprint')
         .$if(deps.dialect === 'postgres', (q) => q.forUpdate('issues'))
-        .executeTakeFirst();
-      const taken = await trx
-        .updateTable('alert_ends')
-        .set({ ends_at: null, expired_at: now })
-        .where('project_id', '=', due.project_id)
-        .where('fingerprint', '=', due.fingerprint)
-        .where('issue_id', '=', due.issue_id)
-        .where('ends_at', '=', due.ends_at)
-        .executeTakeFirst();
-      if (Number(taken.numUpdatedRows) === 0 || issue?.status !== 'unresolved') return null;
-      const jobIds = await resolveUnresolved(trx, issue, now);
-      return jobIds && { issue, jobIds };
+        .execute();
+      const open = new Map(issues.filter((i) => i.status === 'unresolved').map((i) => [i.id, i]));
+      const resolved: { issue: IssueTable; jobIds: string[] }[] = [];
+      for (const alert of due) {
+        const taken = await trx
+          .updateTable('alert_ends')
+          .set({ ends_at: null, expired_at: now })
+          .where('project_id', '=', alert.project_id)
+          .where('fingerprint', '=', alert.fingerprint)
+          .where('issue_id', '=', alert.issue_id)
+          .where('ends_at', '=', alert.ends_at)
+          .executeTakeFirst();
+        const issue = open.get(alert.issue_id);
+        if (Number(taken.numUpdatedRows) === 0 || !issue) continue;
+        const jobIds = await resolveUnresolved(trx, issue, now);
+        open.delete(issue.id);
+        if (jobIds) resolved.push({ issue, jobIds });
+      }
+      return resolved;
     });
-    if (!outcome) return false;
-    logger.info(
-      {
-        issueId: outcome.issue.id,
-        fingerprint: due.fingerprint,
-        endsAt: new Date(due.ends_at).toISOString(),
-      },
-      'resolved an issue whose alert ended without being sent again',
-    );
-    if (outcome.jobIds.length > 0) deps.onJobsCommitted?.(outcome.jobIds);
-    deps.onSettled?.(outcome.issue.project_id, outcome.issue.id);
-    return true;
   }
 
   async function sweep(): Promise<number> {
     let resolved = 0;
-    for (;;) {
-      const due = await db
-        .selectFrom('alert_ends')
-        .select(['project_id', 'fingerprint', 'issue_id', 'ends_at'])
-        .where('ends_at', '<=', clock.now())
-        .orderBy('ends_at')
-        .limit(SWEEP_BATCH)
-        .execute();
-      let failed = 0;
-      for (const row of due) {
-        try {
-          if (await expire({ ...row, ends_at: Number(row.ends_at) })) resolved++;
-        } catch (error) {
-          // One alert that cannot be taken does not keep the others waiting; it is tried again next sweep.
-          failed++;
-          logger.warn({ err: error, issueId: row.issue_id }, 'could not resolve an issue whose alert ended');
+    let taken = 0;
+    while (taken < maxPerSweep) {
+      const due = (
+        await db
+          .selectFrom('alert_ends')
+          .select(['project_id', 'fingerprint', 'issue_id', 'ends_at'])
+          .where('ends_at', '<=', clock.now())
+          .orderBy('ends_at')
+          .limit(Math.min(SWEEP_BATCH, maxPerSweep - taken))
+          .execute()
+      ).map((row) => ({ ...row, ends_at: Number(row.ends_at) }));
+      if (due.length === 0) break;
+      taken += due.length;
+      try {
+        for (const { issue, jobIds } of await expire(due)) {
+          resolved++;
+          logger.info({ issueId: issue.id }, 'resolved an issue whose alert ended without being sent again');
+          if (jobIds.length > 0) deps.onJobsCommitted?.(jobIds);
+          deps.onSettled?.(issue.project_id, issue.id);
         }
+      } catch (error) {
+        // Tried again at the next sweep: read again now, the same alerts would fail again.
+        logger.warn({ err: error, alerts: due.length }, 'could not resolve the issues of alerts that ended');
+        break;
       }
-      // A batch with failures is the sweep's last: the rows that failed would be read again at once.
-      if (due.length < SWEEP_BATCH || failed > 0) return resolved;
+      if (due.length < SWEEP_BATCH) break;
     }
+    return resolved;
   }
 
   const resolveTimeoutMs = deps.resolveTimeoutMs ?? ALERT_RESOLVE_TIMEOUT_MS;
