@@ -46,30 +46,7 @@ async function openIncidents(db: Kysely<Database>, issueId: string): Promise<Int
  * are left out, as Alertmanager leaves chat receivers by default.
  */
 async function integrationsToldOf(db: Kysely<Database>, issueId: string): Promise<IntegrationTarget[]> {
-  const rows = await db
-    .selectFrom('deliveries')
-    .innerJoin('notifications', 'notifications.id', 'deliveries.notification_id')
-    .where('notifications.issue_id', '=', issueId)
-    .where('deliveries.channel', 'in', ['webhook', 'slack'])
-    .where('deliveries.recipient_type', 'in', ['webhook', 'channel'])
-    .where('deliveries.integration_id', 'is not', null)
-    // Accepted by the receiver, whatever engagement moved its status to since.
-    .where('deliveries.sent_at', 'is not', null)
-    .select((eb) => [
-      'deliveries.integration_id as integrationId',
-      'deliveries.channel',
-      'deliveries.recipient_id as recipientId',
-      eb.fn
-        .max(eb.case().when('notifications.type', '=', 'resolved').then(eb.ref('deliveries.sent_at')).end())
-        .as('resolvedAt'),
-      eb.fn
-        .max(eb.case().when('notifications.type', '!=', 'resolved').then(eb.ref('deliveries.sent_at')).end())
-        .as('alertedAt'),
-    ])
-    .groupBy(['deliveries.integration_id', 'deliveries.channel', 'deliveries.recipient_id'])
-    .orderBy('deliveries.integration_id')
-    .orderBy('deliveries.recipient_id')
-    .execute();
+  const rows = await toldOfQuery(db, issueId).execute();
   return rows
     .filter(
       (r) => r.alertedAt !== null && (r.resolvedAt === null || Number(r.alertedAt) >= Number(r.resolvedAt)),
@@ -81,6 +58,44 @@ async function integrationsToldOf(db: Kysely<Database>, issueId: string): Promis
       // A Slack channel is the delivery's recipient; a webhook is its integration.
       ...(r.recipientId === r.integrationId ? {} : { address: r.recipientId }),
     }));
+}
+
+/**
+ * The query of {@link integrationsToldOf}: per webhook and Slack channel, when it last accepted an alert
+ * of the issue and when it last accepted its resolution. The issue's notifications first, then their
+ * deliveries (a cross join is a nested loop in this order on SQLite): planned from `deliveries`, SQLite
+ * read every webhook and channel delivery of the installation for each resolution (17 ms with 12,000 of
+ * them, against 0.06 ms).
+ */
+export function toldOfQuery(db: Kysely<Database>, issueId: string) {
+  return (
+    db
+      .selectFrom('notifications')
+      .crossJoin('deliveries')
+      .whereRef('deliveries.notification_id', '=', 'notifications.id')
+      .where('notifications.issue_id', '=', issueId)
+      .where('deliveries.channel', 'in', ['webhook', 'slack'])
+      .where('deliveries.recipient_type', 'in', ['webhook', 'channel'])
+      .where('deliveries.integration_id', 'is not', null)
+      // Accepted by the receiver, whatever engagement moved its status to since.
+      .where('deliveries.sent_at', 'is not', null)
+      .select((eb) => [
+        'deliveries.integration_id as integrationId',
+        'deliveries.channel',
+        'deliveries.recipient_id as recipientId',
+        eb.fn
+          .max(eb.case().when('notifications.type', '=', 'resolved').then(eb.ref('deliveries.sent_at')).end())
+          .as('resolvedAt'),
+        eb.fn
+          .max(
+            eb.case().when('notifications.type', '!=', 'resolved').then(eb.ref('deliveries.sent_at')).end(),
+          )
+          .as('alertedAt'),
+      ])
+      .groupBy(['deliveries.integration_id', 'deliveries.channel', 'deliveries.recipient_id'])
+      .orderBy('deliveries.integration_id')
+      .orderBy('deliveries.recipient_id')
+  );
 }
 
 /** What workflow notifications need. */
