@@ -201,7 +201,7 @@ describe.skipIf(SKIP_POSTGRES || SKIP_REDIS)('cluster profile: one api and two w
       expect((await call('POST', alerts, [alert])).status).toBe(200);
       const issues = await call('GET', '/api/v1/projects/acme/api/issues?query=ReplicaLag');
       const issueId = issues.body.data[0].id as string;
-      // Workers sweep every 10 seconds: the end passes, and within a sweep the issue is resolved.
+      // Workers sweep every 2 seconds: the end passes, and within a sweep the issue is resolved.
       let status = '';
       while (status !== 'resolved' && Date.now() - now < 60_000) {
         await new Promise((resolve) => setTimeout(resolve, 500));
