@@ -18,7 +18,15 @@ import { Writable } from 'node:stream';
 import { loadConfig } from '../src/config.js';
 import { createEngine } from '../src/engine.js';
 import { createLogger } from '../src/logger.js';
-import { alertBody, jsonClient, percentile, sleep, startSink, wallNow } from './harness.js';
+import {
+  alertBody,
+  everyEventToWebhook,
+  jsonClient,
+  percentile,
+  sleep,
+  startSink,
+  wallNow,
+} from './harness.js';
 import { fixedRate } from './load.js';
 import { timeStatements } from './sql-timing.js';
 
@@ -47,25 +55,7 @@ const config = loadConfig(
 const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
 const engine = await createEngine(config, { logger: createLogger('info', quiet) });
 const client = jsonClient(await engine.start(), ADMIN);
-const must = async (path: string, body: unknown) => {
-  const answer = await client.request('POST', path, body);
-  if (answer.status >= 300) throw new Error(`${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
-  return answer.body as Record<string, string>;
-};
-await must('/api/v1/orgs', { slug: 'bench' });
-await must('/api/v1/orgs/bench/projects', { slug: 'hooks' });
-const hook = await must('/api/v1/orgs/bench/integrations', {
-  provider: 'webhook',
-  name: 'Sink',
-  config: { url: `${sink.url}/herald` },
-  secrets: { signingSecret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' },
-});
-await must('/api/v1/projects/bench/hooks/rules', {
-  name: 'Every event to the sink',
-  frequency: 0,
-  conditions: [{ id: 'every_event' }],
-  actions: [{ id: 'webhook', integration: hook.id }],
-});
+await everyEventToWebhook(client, `${sink.url}/herald`);
 
 // The alerts, all ending at one time, and their first notifications delivered before the stream starts.
 const endsAt = new Date(Date.now() + ENDS_IN_MS).toISOString();

@@ -150,6 +150,39 @@ export function jsonClient(baseUrl: string, token: string, maxSockets = 64): Jso
   }
 }
 
+/** Posts `body` to `path`, throwing on an answer of 300 or more with the path and the answer; the body. */
+export async function mustPost(
+  client: JsonClient,
+  path: string,
+  body: unknown,
+): Promise<Record<string, string>> {
+  const answer = await client.request('POST', path, body);
+  if (answer.status >= 300) throw new Error(`${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
+  return answer.body as Record<string, string>;
+}
+
+/**
+ * Organization `bench` with project `hooks`, whose one rule sends every event to a signed webhook at
+ * `url`; answers the webhook integration's id.
+ */
+export async function everyEventToWebhook(client: JsonClient, url: string): Promise<string> {
+  await mustPost(client, '/api/v1/orgs', { slug: 'bench' });
+  await mustPost(client, '/api/v1/orgs/bench/projects', { slug: 'hooks' });
+  const hook = await mustPost(client, '/api/v1/orgs/bench/integrations', {
+    provider: 'webhook',
+    name: 'Sink',
+    config: { url },
+    secrets: { signingSecret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' },
+  });
+  await mustPost(client, '/api/v1/projects/bench/hooks/rules', {
+    name: 'Every event to the sink',
+    frequency: 0,
+    conditions: [{ id: 'every_event' }],
+    actions: [{ id: 'webhook', integration: hook.id }],
+  });
+  return hook.id!;
+}
+
 /**
  * Waits until the sink refused all `n` markers with `prefix` (every delivery reached the refusing
  * receiver once, and is a dead letter); throws when that stalls for 30 s or takes over 10 minutes.

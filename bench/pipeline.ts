@@ -36,7 +36,16 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config.js';
 import { createEngine } from '../src/engine.js';
 import { createLogger } from '../src/logger.js';
-import { alertBody, jsonClient, replayDeadLetters, startSink, waitForRefused, wallNow } from './harness.js';
+import {
+  alertBody,
+  everyEventToWebhook,
+  jsonClient,
+  mustPost,
+  replayDeadLetters,
+  startSink,
+  waitForRefused,
+  wallNow,
+} from './harness.js';
 import { fixedRate } from './load.js';
 import { type AllocationNode, summarizeAllocations, summarizeProfile } from './profile-summary.js';
 import { timeStatements } from './sql-timing.js';
@@ -76,25 +85,8 @@ const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
 const engine = await createEngine(config, { logger: createLogger('info', quiet) });
 const client = jsonClient(await engine.start(), ADMIN);
 
-const must = async (path: string, body: unknown) => {
-  const answer = await client.request('POST', path, body);
-  if (answer.status >= 300) throw new Error(`${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
-  return answer.body as Record<string, string>;
-};
-await must('/api/v1/orgs', { slug: 'bench' });
-await must('/api/v1/orgs/bench/projects', { slug: 'hooks' });
-const hook = await must('/api/v1/orgs/bench/integrations', {
-  provider: 'webhook',
-  name: 'Sink',
-  config: { url: `${sink.url}${REPLAY ? '/refuse' : ''}/herald` },
-  secrets: { signingSecret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' },
-});
-await must('/api/v1/projects/bench/hooks/rules', {
-  name: 'Every event to the sink',
-  frequency: 0,
-  conditions: [{ id: 'every_event' }],
-  actions: [{ id: 'webhook', integration: hook.id }],
-});
+const must = (path: string, body: unknown) => mustPost(client, path, body);
+const hookId = await everyEventToWebhook(client, `${sink.url}${REPLAY ? '/refuse' : ''}/herald`);
 
 const event = (n: number) => ({
   level: 'error',
@@ -162,7 +154,7 @@ if (REPLAY) {
   await ingestAll();
   await waitForRefused(sink, PREFIX, EVENTS);
   await new Promise((r) => setTimeout(r, 1000));
-  const fixed = await client.request('PATCH', `/api/v1/orgs/bench/integrations/${hook.id}`, {
+  const fixed = await client.request('PATCH', `/api/v1/orgs/bench/integrations/${hookId}`, {
     config: { url: `${sink.url}/herald` },
   });
   if (fixed.status !== 200) throw new Error(`integration update answered ${fixed.status}`);
