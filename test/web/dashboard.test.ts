@@ -84,6 +84,19 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     return page;
   }
 
+  /** Opens one of the dashboard's pages through the main navigation, as a person does. */
+  async function openPage(page: Page, label: string): Promise<void> {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label }).click();
+  }
+
+  /** Ana, an owner, on Delivery settings with the project named `name` chosen. */
+  async function deliverySettingsOf(name: string): Promise<Page> {
+    const page = await signIn(anaToken);
+    await openPage(page, 'Delivery settings');
+    await page.getByLabel('Project', { exact: true }).selectOption({ label: name });
+    return page;
+  }
+
   /** The last email's text, quoted-printable undone (soft line breaks joined, `=3D` decoded). */
   const lastMail = () =>
     mails
@@ -512,8 +525,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
       .body.userId;
     const cyToken = (await h.request('POST', `/api/v1/users/${cy}/tokens`, { name: 'browser' })).body.token;
     const page = await signIn(cyToken);
-    const nav = page.getByRole('navigation', { name: 'Main' });
-    await nav.getByRole('link', { name: 'Rules' }).click();
+    await openPage(page, 'Rules');
     await page.getByText("You read this organization's rules").waitFor();
     const item = page.getByTestId('rule-item').filter({ hasText: 'Email Ana' });
     await item.waitFor();
@@ -537,22 +549,22 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     await page.getByTestId('rule-item').filter({ hasText: 'Email Ana' }).waitFor();
     expect(await page.getByLabel('Name').count()).toBe(0);
 
-    await nav.getByRole('link', { name: 'History' }).click();
+    await openPage(page, 'History');
     await page.getByRole('heading', { level: 1 }).waitFor();
-    await nav.getByRole('link', { name: 'Integrations' }).click();
+    await openPage(page, 'Integrations');
     await page.getByText("You read this organization's integrations").waitFor();
     await page.getByTestId('integration-item').first().waitFor();
     expect(await page.getByRole('button', { name: 'Delete' }).count()).toBe(0);
 
     // In their settings, a project of the organization has its own overrides.
-    await nav.getByRole('link', { name: 'My settings' }).click();
+    await openPage(page, 'My settings');
     await page.locator('label.chip', { hasText: 'Project API' }).click();
     await page.getByText('Notification settings by channel and type, API').waitFor();
     await page.context().close();
 
     // An owner signed in with her own token changes them.
     const owner = await signIn(anaToken);
-    await owner.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Integrations' }).click();
+    await openPage(owner, 'Integrations');
     await owner.getByTestId('integration-item').first().getByRole('button', { name: 'Edit' }).waitFor();
     await owner.context().close();
   });
@@ -563,7 +575,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     ).body.userId;
     const deeToken = (await h.request('POST', `/api/v1/users/${dee}/tokens`, { name: 'browser' })).body.token;
     const page = await signIn(deeToken);
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My settings' }).click();
+    await openPage(page, 'My settings');
     const snooze = page.getByRole('region', { name: 'Snooze all notifications' });
     const prefs = page.getByRole('form', { name: 'Language, time and quiet hours' });
 
@@ -590,7 +602,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
       .userId;
     const token = (await h.request('POST', `/api/v1/users/${eve}/tokens`, { name: 'browser' })).body.token;
     const page = await signIn(token);
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My settings' }).click();
+    await openPage(page, 'My settings');
     const prefs = page.getByRole('form', { name: 'Language, time and quiet hours' });
     const choices = prefs.getByRole('group', { name: 'If a message cannot reach me' });
     await choices.getByLabel('First').selectOption('inapp');
@@ -618,7 +630,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
 
   it('shows the signing secret Herald made for a new webhook once, after saving', async () => {
     const page = await signIn(ADMIN_TOKEN);
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Integrations' }).click();
+    await openPage(page, 'Integrations');
     await page.getByRole('button', { name: 'Webhook' }).click();
     await page.getByLabel('Name').fill('Ops hook');
     await page.getByLabel('Receiver URL').fill('http://127.0.0.1:9/hook');
@@ -653,10 +665,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
 
     // A member reads them; nothing offers to delete them.
     const reader = await signIn(await memberToken('gus@acme.test', 'Gus'));
-    await reader
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: 'Projects & teams' })
-      .click();
+    await openPage(reader, 'Projects & teams');
     await reader.getByText("You read this organization's projects and teams").waitFor();
     await reader.getByTestId('project-item').filter({ hasText: 'Mobile app' }).waitFor();
     await reader.getByTestId('team-item').filter({ hasText: 'Mobile crew' }).waitFor();
@@ -664,10 +673,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     await reader.context().close();
 
     const page = await signIn(await memberToken('fay@acme.test', 'Fay', 'admin'));
-    await page
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: 'Projects & teams' })
-      .click();
+    await openPage(page, 'Projects & teams');
     const team = page.getByTestId('team-item').filter({ hasText: 'Mobile crew' });
     await team.getByRole('button', { name: 'Delete', exact: true }).click();
     const askTeam = team.getByRole('form', { name: 'Delete team Mobile crew' });
@@ -713,7 +719,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
       }[];
 
     const page = await signIn(await memberToken('ida@acme.test', 'Ida', 'admin'));
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Silences' }).click();
+    await openPage(page, 'Silences');
     await expect.poll(() => new URL(page.url()).searchParams.get('project')).toBe('api');
     await page.getByRole('button', { name: 'New silence' }).click();
     const form = page.getByRole('form', { name: 'New silence' });
@@ -775,7 +781,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     });
     expect(active.status, active.text).toBe(201);
     const reader = await signIn(await memberToken('jo@acme.test', 'Jo', 'member'));
-    await reader.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Silences' }).click();
+    await openPage(reader, 'Silences');
     await reader.getByText("You read this organization's silences").waitFor();
     await reader
       .getByRole('region', { name: 'Active and pending' })
@@ -879,7 +885,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
       }[];
 
     const page = await signIn(await memberToken('kim@acme.test', 'Kim', 'admin'));
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Silences' }).click();
+    await openPage(page, 'Silences');
     const section = page.getByRole('region', { name: 'Inhibit rules' });
     await section.getByText('No inhibit rule.').waitFor();
     await section.getByRole('button', { name: 'New inhibit rule' }).click();
@@ -958,7 +964,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     });
     expect(kept.status, kept.text).toBe(201);
     const reader = await signIn(await memberToken('lou@acme.test', 'Lou', 'member'));
-    await reader.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Silences' }).click();
+    await openPage(reader, 'Silences');
     const readable = reader.getByRole('region', { name: 'Inhibit rules' }).getByTestId('inhibit-rule-item');
     await readable.getByText('alertname=~"Node.*"').waitFor();
     await readable.getByText('when equal: instance').waitFor();
@@ -1043,8 +1049,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
 
   it('an admin who makes themselves a member is at once offered no change, on this page and the others, without a reload', async () => {
     const page = await signIn(await memberToken('zoe@acme.test', 'Zoe', 'admin'));
-    const nav = page.getByRole('navigation', { name: 'Main' });
-    await nav.getByRole('link', { name: 'Members' }).click();
+    await openPage(page, 'Members');
     await page.getByRole('button', { name: 'Add member' }).waitFor();
     const self = page.getByTestId('member-item').filter({ hasText: 'zoe@acme.test' });
     await self.getByLabel('Role').selectOption('member');
@@ -1054,7 +1059,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     // What a member may do, the page offers at once: no role to change, no member to add.
     await expect.poll(() => page.getByRole('button', { name: 'Add member' }).count()).toBe(0);
     expect(await page.getByTestId('member-item').getByLabel('Role').count()).toBe(0);
-    await nav.getByRole('link', { name: 'Projects & teams' }).click();
+    await openPage(page, 'Projects & teams');
     await page.getByText("You read this organization's projects and teams").waitFor();
     expect(await page.getByRole('button', { name: 'New team' }).count()).toBe(0);
     await page.context().close();
@@ -1081,8 +1086,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
         ?.memberIds.toSorted();
 
     const page = await signIn(anaToken);
-    const nav = page.getByRole('navigation', { name: 'Main' });
-    await nav.getByRole('link', { name: 'Members' }).click();
+    await openPage(page, 'Members');
     await page.getByRole('button', { name: 'Add member' }).click();
     const form = page.getByRole('form', { name: 'Add a member' });
     await form.getByLabel('Email').fill('hal at acme.test');
@@ -1119,7 +1123,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     expect((await members()).find((m) => m.userId === ana)?.role).toBe('owner');
 
     // A team with Hal in it, which Ana then joins.
-    await nav.getByRole('link', { name: 'Projects & teams' }).click();
+    await openPage(page, 'Projects & teams');
     await page.getByRole('button', { name: 'New team' }).click();
     const teamForm = page.getByRole('form', { name: 'New team' });
     await teamForm.getByLabel('Name', { exact: true }).fill('Payments');
@@ -1137,7 +1141,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     expect(await teamMembers('payments')).toEqual([ana, hal!.userId].toSorted());
 
     // Removing Hal asks first, saying what ends; Cancel keeps him.
-    await nav.getByRole('link', { name: 'Members' }).click();
+    await openPage(page, 'Members');
     await item.getByRole('button', { name: 'Remove' }).click();
     const ask = item.getByRole('form', { name: 'Remove member Hal' });
     await ask.getByText('nothing more is sent to them from this organization').waitFor();
@@ -1158,7 +1162,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     ).body.userId;
     const maxToken = (await h.request('POST', `/api/v1/users/${max}/tokens`, { name: 'browser' })).body.token;
     const reader = await signIn(maxToken);
-    await reader.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Members' }).click();
+    await openPage(reader, 'Members');
     await reader.getByText("You read this organization's members").waitFor();
     await reader.getByTestId('member-item').filter({ hasText: 'ana@acme.test' }).getByText('Owner').waitFor();
     expect(await reader.getByRole('button', { name: 'Add member' }).count()).toBe(0);
@@ -1170,8 +1174,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
   it("an owner creates an API key, copies it the one time it is shown, posts Prometheus alerts with it as the project's configuration says, and revokes it after confirming; a member only reads the list", async () => {
     const page = await signIn(anaToken);
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: h.url });
-    const nav = page.getByRole('navigation', { name: 'Main' });
-    await nav.getByRole('link', { name: 'API keys' }).click();
+    await openPage(page, 'API keys');
     await page.getByRole('button', { name: 'New API key' }).click();
     const form = page.getByRole('form', { name: 'New API key' });
     await form.getByLabel('Name').fill('Prometheus on prod-1');
@@ -1194,7 +1197,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
 
     // Prometheus's configuration on the project's card, the key in place of its placeholder, is one
     // Herald takes alerts with.
-    await nav.getByRole('link', { name: 'Projects & teams' }).click();
+    await openPage(page, 'Projects & teams');
     const project = page
       .getByTestId('project-item')
       .filter({ has: page.getByRole('heading', { name: 'API', exact: true }) });
@@ -1215,7 +1218,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     expect(accepted.status, await accepted.text()).toBe(200);
 
     // Read again, the list names the key; its token is nowhere on the page.
-    await nav.getByRole('link', { name: 'API keys' }).click();
+    await openPage(page, 'API keys');
     await item.waitFor();
     expect(await page.getByTestId('api-key-created').count()).toBe(0);
     expect(await page.content()).not.toContain(token);
@@ -1240,7 +1243,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     const kept = await h.request('POST', '/api/v1/orgs/acme/api-keys', { name: 'Backup script' });
     expect(kept.status, kept.text).toBe(201);
     const reader = await signIn(await memberToken('nia@acme.test', 'Nia'));
-    await reader.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API keys' }).click();
+    await openPage(reader, 'API keys');
     await reader.getByText("You read this organization's API keys").waitFor();
     await reader.getByTestId('api-key-item').filter({ hasText: 'Backup script' }).waitFor();
     expect(await reader.getByRole('button', { name: 'New API key' }).count()).toBe(0);
@@ -1294,10 +1297,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     const stored = async () => (await h.request('GET', '/api/v1/orgs/acme/projects/billing')).body;
 
     const page = await signIn(anaToken);
-    await page
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: 'Projects & teams' })
-      .click();
+    await openPage(page, 'Projects & teams');
     const item = page.getByTestId('project-item').filter({ has: page.getByText('billing', { exact: true }) });
     await item.getByRole('button', { name: 'Edit' }).click();
     const form = item.getByRole('form', { name: 'Edit project Billing' });
@@ -1341,10 +1341,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     await page.context().close();
 
     const reader = await signIn(await memberToken('oto@acme.test', 'Oto'));
-    await reader
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: 'Projects & teams' })
-      .click();
+    await openPage(reader, 'Projects & teams');
     await reader.getByTestId('project-item').filter({ hasText: 'Invoicing' }).waitFor();
     expect(await reader.getByTestId('project-item').getByRole('button', { name: 'Edit' }).count()).toBe(0);
     await reader.context().close();
@@ -1355,7 +1352,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     expect((await stored()).status).toBe(404);
 
     const page = await signIn(anaToken);
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Templates' }).click();
+    await openPage(page, 'Templates');
     const cell = page.getByTestId('template-issue_alert-email');
     await cell.getByText('Default').waitFor();
     await cell.getByRole('link').click();
@@ -1447,7 +1444,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     expect(put.status, put.text).toBe(200);
 
     const page = await signIn(anaToken);
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Templates' }).click();
+    await openPage(page, 'Templates');
     const cell = page.getByTestId('template-release-slack');
     await cell.getByText('Overridden').waitFor();
     await cell.getByRole('link').click();
@@ -1483,7 +1480,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     });
     expect(put.status, put.text).toBe(200);
     const reader = await signIn(await memberToken('tia@acme.test', 'Tia'));
-    await reader.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Templates' }).click();
+    await openPage(reader, 'Templates');
     await reader.getByText("You read and preview this organization's templates").waitFor();
     const cell = reader.getByTestId('template-deploy-inapp');
     await cell.getByText('Overridden').waitFor();
@@ -1510,10 +1507,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     const throttle = async () => (await h.request('GET', '/api/v1/orgs/acme/throttle')).body;
     try {
       const page = await signIn(anaToken);
-      await page
-        .getByRole('navigation', { name: 'Main' })
-        .getByRole('link', { name: 'Delivery settings' })
-        .click();
+      await openPage(page, 'Delivery settings');
       const email = page.getByRole('group', { name: 'Email', exact: true });
       // Never set, the channel shows Herald's default, and says so.
       await expect.poll(() => email.getByLabel('Messages').inputValue()).toBe('20');
@@ -1560,12 +1554,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     expect(
       (await h.request('POST', '/api/v1/orgs/acme/teams', { slug: 'checkout', name: 'Checkout' })).status,
     ).toBe(201);
-    const page = await signIn(anaToken);
-    await page
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: 'Delivery settings' })
-      .click();
-    await page.getByLabel('Project', { exact: true }).selectOption({ label: 'Storefront' });
+    const page = await deliverySettingsOf('Storefront');
     const digests = page.getByRole('form', { name: 'Digest schedule' });
     await expect.poll(() => digests.getByLabel('Minimum delay (seconds)').inputValue()).toBe('300');
     await digests.getByLabel('Minimum delay (seconds)').fill('120');
@@ -1614,12 +1603,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     expect(
       (await h.request('POST', '/api/v1/orgs/acme/projects', { slug: 'ledger', name: 'Ledger' })).status,
     ).toBe(201);
-    const page = await signIn(anaToken);
-    await page
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: 'Delivery settings' })
-      .click();
-    await page.getByLabel('Project', { exact: true }).selectOption({ label: 'Ledger' });
+    const page = await deliverySettingsOf('Ledger');
     const digests = page.getByRole('form', { name: 'Digest schedule' });
     const maximum = digests.getByLabel('Maximum delay (seconds)');
     await expect.poll(() => maximum.inputValue()).toBe('1800');
@@ -1676,10 +1660,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
         .status,
     ).toBe(200);
     const reader = await signIn(await memberToken('pia@acme.test', 'Pia'));
-    await reader
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: 'Delivery settings' })
-      .click();
+    await openPage(reader, 'Delivery settings');
     await reader.getByText("You read this organization's delivery settings").waitFor();
     const email = reader.getByRole('group', { name: 'Email', exact: true });
     await expect.poll(() => email.getByLabel('Messages').inputValue()).toBe('20');
