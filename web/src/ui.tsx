@@ -33,6 +33,40 @@ export function Field(props: {
   );
 }
 
+/** A whole number typed into a {@link Field}: the text as typed, which the API checks and names. */
+export function NumberField(props: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  min: number;
+  max: number;
+  error?: string | undefined;
+  hint?: ReactNode;
+  className?: string;
+  disabled?: boolean;
+  placeholder?: string;
+}): ReactNode {
+  return (
+    <Field label={props.label} error={props.error} hint={props.hint} className={props.className}>
+      {(ids) => (
+        <input
+          id={ids.id}
+          type="number"
+          inputMode="numeric"
+          min={props.min}
+          max={props.max}
+          value={props.value}
+          disabled={props.disabled}
+          placeholder={props.placeholder}
+          onChange={(e) => props.onChange(e.target.value)}
+          aria-describedby={ids.describedBy}
+          aria-invalid={ids.invalid}
+        />
+      )}
+    </Field>
+  );
+}
+
 /** A message above or below a form: an error (announced at once) or a confirmation. */
 export function Notice(props: { kind: 'error' | 'ok' | 'info'; children: ReactNode }): ReactNode {
   return (

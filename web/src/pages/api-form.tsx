@@ -86,16 +86,24 @@ export function FormActions(props: {
   label: string;
   busyLabel: string;
   busy: boolean;
-  onCancel: () => void;
+  /** Offers Cancel when given (a form that opened for this); a settings form that stays has none. */
+  onCancel?: (() => void) | undefined;
+  /** Nothing to save yet, beside a save under way. */
+  disabled?: boolean;
+  /** What follows the buttons (a "saved" status). */
+  children?: ReactNode;
 }): ReactNode {
   return (
     <div className="form-actions">
-      <button type="submit" disabled={props.busy}>
+      <button type="submit" disabled={props.busy || props.disabled}>
         {props.busy ? props.busyLabel : props.label}
       </button>
-      <button type="button" className="secondary" onClick={props.onCancel}>
-        Cancel
-      </button>
+      {props.onCancel ? (
+        <button type="button" className="secondary" onClick={props.onCancel}>
+          Cancel
+        </button>
+      ) : null}
+      {props.children}
     </div>
   );
 }

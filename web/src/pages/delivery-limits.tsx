@@ -1,8 +1,8 @@
 import { type FormEvent, type ReactNode, useState } from 'react';
 import { api } from '../api';
 import { CHANNELS, type Channel, type ChannelLimit, type RetrySettings, type ThrottleLimits } from '../types';
-import { Field, label, Notice } from '../ui';
-import { ProblemSummary, useApiForm } from './api-form';
+import { label, Notice, NumberField } from '../ui';
+import { FormActions, ProblemSummary, useApiForm } from './api-form';
 import { type WindowChoices, WindowField, windowName } from './window-field';
 
 /** The windows offered for a limit, in seconds, with how a limit reads with each. */
@@ -114,13 +114,7 @@ export function LimitsForm(props: {
           />
         ))}
       </div>
-      {props.manage ? (
-        <div className="form-actions">
-          <button type="submit" disabled={form.busy}>
-            {form.busy ? 'Saving…' : 'Save limits'}
-          </button>
-        </div>
-      ) : null}
+      {props.manage ? <FormActions label="Save limits" busyLabel="Saving…" busy={form.busy} /> : null}
     </form>
   );
 }
@@ -159,22 +153,15 @@ function ChannelLimitFields(props: {
       </label>
       {draft.on ? (
         <div className="grid-2">
-          <Field label="Messages" error={props.problems?.at(`limits.${channel}.limit`)}>
-            {(ids) => (
-              <input
-                id={ids.id}
-                type="number"
-                inputMode="numeric"
-                min={1}
-                max={100_000}
-                value={draft.limit}
-                disabled={!manage}
-                onChange={(e) => props.onChange({ limit: e.target.value })}
-                aria-describedby={ids.describedBy}
-                aria-invalid={ids.invalid}
-              />
-            )}
-          </Field>
+          <NumberField
+            label="Messages"
+            error={props.problems?.at(`limits.${channel}.limit`)}
+            min={1}
+            max={100_000}
+            value={draft.limit}
+            disabled={!manage}
+            onChange={(limit) => props.onChange({ limit })}
+          />
           <WindowField
             choices={WINDOWS}
             value={draft.windowSeconds}
@@ -223,7 +210,7 @@ export function RetriesForm(props: {
       <h3 id="retries-title">Retries</h3>
       <ProblemSummary form={form} placed={(path) => path === 'maxAttempts'} />
       {saved ? <Notice kind="ok">Retries saved.</Notice> : null}
-      <Field
+      <NumberField
         label="Attempts per delivery"
         error={form.problems?.at('maxAttempts')}
         className="narrow"
@@ -235,32 +222,16 @@ export function RetriesForm(props: {
             permanent refusal, it is a dead letter, which History lists for replay.
           </>
         }
-      >
-        {(ids) => (
-          <input
-            id={ids.id}
-            type="number"
-            inputMode="numeric"
-            min={1}
-            max={20}
-            value={attempts}
-            disabled={!props.manage}
-            onChange={(e) => {
-              setSaved(false);
-              setAttempts(e.target.value);
-            }}
-            aria-describedby={ids.describedBy}
-            aria-invalid={ids.invalid}
-          />
-        )}
-      </Field>
-      {props.manage ? (
-        <div className="form-actions">
-          <button type="submit" disabled={form.busy}>
-            {form.busy ? 'Saving…' : 'Save retries'}
-          </button>
-        </div>
-      ) : null}
+        min={1}
+        max={20}
+        value={attempts}
+        disabled={!props.manage}
+        onChange={(value) => {
+          setSaved(false);
+          setAttempts(value);
+        }}
+      />
+      {props.manage ? <FormActions label="Save retries" busyLabel="Saving…" busy={form.busy} /> : null}
     </form>
   );
 }

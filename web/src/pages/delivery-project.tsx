@@ -1,8 +1,8 @@
 import { type FormEvent, type ReactNode, useId, useRef, useState } from 'react';
 import { api } from '../api';
 import type { DigestSchedule, Ownership } from '../types';
-import { Field, Notice } from '../ui';
-import { ProblemSummary, useApiForm } from './api-form';
+import { Notice, NumberField } from '../ui';
+import { FormActions, ProblemSummary, useApiForm } from './api-form';
 
 /** A delay as people say it: "5 minutes", "90 seconds". */
 function duration(seconds: number): string {
@@ -55,22 +55,16 @@ export function DigestForm(props: {
   };
 
   const delay = (value: string, set: (value: string) => void, field: string, name: string, hint: string) => (
-    <Field label={name} error={form.problems?.at(field)} hint={hint}>
-      {(ids) => (
-        <input
-          id={ids.id}
-          type="number"
-          inputMode="numeric"
-          min={60}
-          max={3600}
-          value={value}
-          disabled={!props.manage}
-          onChange={(e) => edited(set)(e.target.value)}
-          aria-describedby={ids.describedBy}
-          aria-invalid={ids.invalid}
-        />
-      )}
-    </Field>
+    <NumberField
+      label={name}
+      error={form.problems?.at(field)}
+      hint={hint}
+      min={60}
+      max={3600}
+      value={value}
+      disabled={!props.manage}
+      onChange={edited(set)}
+    />
   );
 
   return (
@@ -121,11 +115,7 @@ export function DigestForm(props: {
       </label>
       <small className="hint">Limits allowing. Off, it waits with the rest, as in Sentry.</small>
       {props.manage ? (
-        <div className="form-actions">
-          <button type="submit" disabled={form.busy}>
-            {form.busy ? 'Saving…' : 'Save digest schedule'}
-          </button>
-        </div>
+        <FormActions label="Save digest schedule" busyLabel="Saving…" busy={form.busy} />
       ) : null}
     </form>
   );
@@ -237,11 +227,7 @@ export function OwnershipForm(props: {
         ) : null}
       </div>
       {props.manage ? (
-        <div className="form-actions">
-          <button type="submit" disabled={form.busy}>
-            {form.busy ? 'Saving…' : 'Save ownership rules'}
-          </button>
-        </div>
+        <FormActions label="Save ownership rules" busyLabel="Saving…" busy={form.busy} />
       ) : null}
     </form>
   );

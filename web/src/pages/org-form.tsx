@@ -41,20 +41,12 @@ export function NewOrgPage(props: {
           nameHint="As people read it: Acme Inc."
           slugHint="In addresses and API paths: lower-case letters, digits, dashes. It stays."
         />
-        {props.onCancel ? (
-          <FormActions
-            label="Create organization"
-            busyLabel="Creating…"
-            busy={form.busy}
-            onCancel={props.onCancel}
-          />
-        ) : (
-          <div className="form-actions">
-            <button type="submit" disabled={form.busy}>
-              {form.busy ? 'Creating…' : 'Create organization'}
-            </button>
-          </div>
-        )}
+        <FormActions
+          label="Create organization"
+          busyLabel="Creating…"
+          busy={form.busy}
+          onCancel={props.onCancel}
+        />
       </form>
     </section>
   );

@@ -2,7 +2,7 @@ import { type FormEvent, type ReactNode, useState } from 'react';
 import { api } from '../api';
 import type { Org } from '../types';
 import { Field } from '../ui';
-import { ProblemSummary, useApiForm } from './api-form';
+import { FormActions, ProblemSummary, useApiForm } from './api-form';
 
 /**
  * The organization's name as people read it, which its owners and admins change here; its slug, in
@@ -53,16 +53,13 @@ export function OrgNameForm(props: { token: string; org: Org; onRenamed: (org: O
           />
         )}
       </Field>
-      <div className="form-actions">
-        <button type="submit" disabled={form.busy || name.trim() === org.name}>
-          {form.busy ? 'Saving…' : 'Save name'}
-        </button>
+      <FormActions label="Save name" busyLabel="Saving…" busy={form.busy} disabled={name.trim() === org.name}>
         {saved ? (
           <span role="status" className="muted">
             Name saved.
           </span>
         ) : null}
-      </div>
+      </FormActions>
     </form>
   );
 }

@@ -1,7 +1,7 @@
 import { type FormEvent, type ReactNode, useState } from 'react';
 import { api } from '../api';
 import type { Project, RateLimit, Team } from '../types';
-import { CheckList, Field, placedInList } from '../ui';
+import { CheckList, Field, NumberField, placedInList } from '../ui';
 import { FormActions, ProblemSummary, useApiForm } from './api-form';
 import { type WindowChoices, WindowField, windowName } from './window-field';
 
@@ -102,22 +102,15 @@ export function EditProjectForm(props: {
         </small>
         {capped ? (
           <div className="grid-2">
-            <Field label="Events" error={form.problems?.at('rateLimit.count')}>
-              {(ids) => (
-                <input
-                  id={ids.id}
-                  type="number"
-                  inputMode="numeric"
-                  min={1}
-                  max={1_000_000}
-                  value={count}
-                  onChange={(e) => setCount(e.target.value)}
-                  placeholder="1000"
-                  aria-describedby={ids.describedBy}
-                  aria-invalid={ids.invalid}
-                />
-              )}
-            </Field>
+            <NumberField
+              label="Events"
+              error={form.problems?.at('rateLimit.count')}
+              min={1}
+              max={1_000_000}
+              value={count}
+              onChange={setCount}
+              placeholder="1000"
+            />
             <WindowField
               choices={WINDOWS}
               value={windowSeconds}

@@ -12,7 +12,7 @@ import {
   nodeBody,
 } from '../rule-nodes';
 import type { MatchMode, Project, Rule, RulePreview } from '../types';
-import { Field, Notice, PageHeader } from '../ui';
+import { Field, Notice, NumberField, PageHeader } from '../ui';
 import type { RuleContext } from './rules';
 
 type Node = Record<string, unknown>;
@@ -157,25 +157,15 @@ export function RuleForm(props: {
               />
             )}
           </Field>
-          <Field
+          <NumberField
             label="At most once per issue every (minutes)"
             error={problems?.at('frequency')}
             hint="0 fires on every matching event; at most 43200 (30 days)."
-          >
-            {(ids) => (
-              <input
-                id={ids.id}
-                type="number"
-                inputMode="numeric"
-                min={0}
-                max={43200}
-                value={frequency}
-                onChange={(e) => setFrequency(e.target.value)}
-                aria-describedby={ids.describedBy}
-                aria-invalid={ids.invalid}
-              />
-            )}
-          </Field>
+            min={0}
+            max={43200}
+            value={frequency}
+            onChange={setFrequency}
+          />
         </div>
 
         <NodeList
