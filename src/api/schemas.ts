@@ -1,3 +1,5 @@
+import type { FastifySchemaCompiler } from 'fastify';
+import { validatorCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CHANNEL_KINDS } from '../delivery/channel.js';
 import { DELIVERY_STATUSES } from '../delivery/deliver.js';
@@ -55,3 +57,17 @@ export const cursorOf = (prefix: string) =>
       new RegExp(`^${prefix}_[0-9a-z]{26}$`),
       'is not a cursor of this list: pass nextCursor as it came',
     );
+
+/**
+ * A route's validator for a body the service checks itself, with messages written for the people who
+ * send it, naming every problem (a rule's misspelt option at its own path, notification settings and
+ * options together, ownership rules by line, each alert of a batch): the body reaches it as sent, and its
+ * schema still documents the shape in OpenAPI; params and query are checked by their schemas as usual.
+ */
+export function serviceValidatesBody<S>(
+  route: Parameters<FastifySchemaCompiler<S>>[0],
+): ReturnType<FastifySchemaCompiler<S>> {
+  if (route.httpPart === 'body') return (data: unknown) => ({ value: data });
+  // At run time `schema` is the zod schema of this part; fastify's types name the whole route schema.
+  return validatorCompiler(route as unknown as Parameters<typeof validatorCompiler>[0]);
+}

@@ -19,9 +19,8 @@ import type { Services } from '../../services.js';
 import type { Database } from '../../store/schema.js';
 import type { Principal } from '../../tenancy/context.js';
 import { principalOf } from '../auth.js';
-import { orgParams, slug } from '../schemas.js';
+import { orgParams, serviceValidatesBody, slug } from '../schemas.js';
 import type { ApiApp } from '../server.js';
-import { serviceValidatesBody } from './notification-settings.js';
 import { filterMatchers, matcherFilter, silenceScope } from './silences.js';
 
 const params = orgParams.extend({ project: slug });

@@ -1,5 +1,3 @@
-import type { FastifySchemaCompiler } from 'fastify';
-import { validatorCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CHANNEL_KINDS } from '../../delivery/channel.js';
 import { NotFoundError } from '../../errors.js';
@@ -14,7 +12,7 @@ import {
 import { FALLBACK_CHANNELS } from '../../rules/rule-schema.js';
 import type { Services } from '../../services.js';
 import { principalOf } from '../auth.js';
-import { orgParams } from '../schemas.js';
+import { orgParams, serviceValidatesBody } from '../schemas.js';
 import type { ApiApp } from '../server.js';
 
 const settingRow = z.object({
@@ -84,15 +82,6 @@ const putBody = z.object({
 const query = z.object({ orgId: z.string().max(128).optional(), projectId: z.string().max(128).optional() });
 const userParams = z.object({ userId: z.string().min(1).max(64) });
 const teamParams = orgParams.extend({ team: z.string().min(1).max(64) });
-
-/** The body reaches the service as sent, which names every problem itself (settings and options together). */
-export function serviceValidatesBody<S>(
-  route: Parameters<FastifySchemaCompiler<S>>[0],
-): ReturnType<FastifySchemaCompiler<S>> {
-  if (route.httpPart === 'body') return (data: unknown) => ({ value: data });
-  // At run time `schema` is the zod schema of this part; fastify's types name the whole route schema.
-  return validatorCompiler(route as unknown as Parameters<typeof validatorCompiler>[0]);
-}
 
 /** `/api/v1/users/{userId}/notification-settings`, `/api/v1/me/…`, and teams' settings. */
 export function notificationSettingRoutes(app: ApiApp, services: Services): void {

@@ -2,9 +2,8 @@ import { z } from 'zod';
 import type { Services } from '../../services.js';
 import type { Principal } from '../../tenancy/context.js';
 import { principalOf } from '../auth.js';
-import { orgParams, slug } from '../schemas.js';
+import { orgParams, serviceValidatesBody, slug } from '../schemas.js';
 import type { ApiApp } from '../server.js';
-import { serviceValidatesBody } from './notification-settings.js';
 
 const ownership = z
   .object({

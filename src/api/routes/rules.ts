@@ -1,5 +1,3 @@
-import type { FastifySchemaCompiler } from 'fastify';
-import { validatorCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { HISTORY_DAYS } from '../../rules/rule-history.js';
 import { PREVIEW_DAYS, previewBodySchema } from '../../rules/rule-preview.js';
@@ -8,7 +6,7 @@ import { SNOOZE_TARGETS } from '../../rules/rule-snoozes.js';
 import type { Services } from '../../services.js';
 import type { Principal } from '../../tenancy/context.js';
 import { principalOf } from '../auth.js';
-import { orgParams, slug } from '../schemas.js';
+import { orgParams, serviceValidatesBody, slug } from '../schemas.js';
 import type { ApiApp } from '../server.js';
 
 const snooze = z.object({
@@ -61,19 +59,6 @@ const history = z.object({
 const projectParams = orgParams.extend({ project: slug });
 const ruleParams = projectParams.extend({ id: z.string().max(64) });
 const userId = z.string().min(1).max(64);
-
-/**
- * Lets the body through untouched: the service validates it with messages written for the people who
- * write rules (and names a misspelt option at its own path), which the generic validator cannot do. The
- * body schema still documents the shape in OpenAPI.
- */
-function serviceValidatesBody<S>(
-  route: Parameters<FastifySchemaCompiler<S>>[0],
-): ReturnType<FastifySchemaCompiler<S>> {
-  if (route.httpPart === 'body') return (data: unknown) => ({ value: data });
-  // At run time `schema` is the zod schema of this part; fastify's types name the whole route schema.
-  return validatorCompiler(route as unknown as Parameters<typeof validatorCompiler>[0]);
-}
 
 /** The calling user, for credentials that carry one; the admin token and org API keys do not. */
 function callingUser(principal: Principal): string | null {
