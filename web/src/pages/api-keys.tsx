@@ -230,8 +230,6 @@ function ConfirmRevocation(props: {
 }): ReactNode {
   const { apiKey } = props;
   const deletion = useDeletion();
-  const cancel = useRef<HTMLButtonElement>(null);
-  useEffect(() => cancel.current?.focus(), []);
 
   return (
     <ConfirmDelete
@@ -242,7 +240,6 @@ function ConfirmRevocation(props: {
       deletion={deletion}
       onConfirm={() => void deletion.remove(props.token, props.path, props.onRevoked)}
       onCancel={props.onCancel}
-      cancelRef={cancel}
     >
       <p>
         Whatever calls Herald with it (Prometheus, amtool, scripts) is refused from then on, with 401.{' '}

@@ -1,4 +1,4 @@
-import { type FormEvent, type ReactNode, type RefObject, useState } from 'react';
+import { type FormEvent, type ReactNode, useEffect, useRef, useState } from 'react';
 import { api, describeError } from '../api';
 import { Notice } from '../ui';
 
@@ -30,7 +30,8 @@ export function useDeletion() {
 
 /**
  * A confirmation of a deletion, shown in place: what goes with it (`children`), its error, then delete
- * (`deleteLabel`, disabled while `blocked`) and Cancel; Escape cancels, as it closes a dialog.
+ * (`deleteLabel`, disabled while `blocked`) and Cancel, which has the focus; Escape cancels, as it closes
+ * a dialog.
  */
 export function ConfirmDelete(props: {
   label: string;
@@ -42,10 +43,12 @@ export function ConfirmDelete(props: {
   blocked?: boolean;
   onConfirm: () => void;
   onCancel: () => void;
-  /** Where focus starts on Cancel (the safe choice), so a second Enter does not delete. */
-  cancelRef?: RefObject<HTMLButtonElement | null>;
   children: ReactNode;
 }): ReactNode {
+  // Focus starts on Cancel, the safe choice, so a second Enter does not delete; a caller that asks for
+  // something typed first moves it there in its own effect, which runs after this one.
+  const cancel = useRef<HTMLButtonElement>(null);
+  useEffect(() => cancel.current?.focus(), []);
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (!props.blocked) props.onConfirm();
@@ -67,7 +70,7 @@ export function ConfirmDelete(props: {
         <button type="submit" className="danger" disabled={props.blocked || props.deletion.busy}>
           {props.deletion.busy ? (props.busyLabel ?? 'Deleting…') : props.deleteLabel}
         </button>
-        <button ref={props.cancelRef} type="button" className="secondary" onClick={props.onCancel}>
+        <button ref={cancel} type="button" className="secondary" onClick={props.onCancel}>
           Cancel
         </button>
       </div>

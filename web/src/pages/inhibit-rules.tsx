@@ -1,4 +1,4 @@
-import { type FormEvent, type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
+import { type FormEvent, type ReactNode, useCallback, useEffect, useState } from 'react';
 import { api, describeError } from '../api';
 import type { InhibitRule, SilenceMatcher } from '../types';
 import { Field, formatTime, Loading, Notice } from '../ui';
@@ -159,9 +159,6 @@ function ConfirmDeletion(props: {
   onDeleted: () => void;
 }): ReactNode {
   const deletion = useDeletion();
-  // Focus starts on the safe choice, so a second Enter does not delete it.
-  const cancel = useRef<HTMLButtonElement>(null);
-  useEffect(() => cancel.current?.focus(), []);
 
   return (
     <ConfirmDelete
@@ -171,7 +168,6 @@ function ConfirmDeletion(props: {
       deletion={deletion}
       onConfirm={() => void deletion.remove(props.token, props.path, props.onDeleted)}
       onCancel={props.onCancel}
-      cancelRef={cancel}
     >
       <p>The events it mutes fire their alert rules again from now on.</p>
     </ConfirmDelete>

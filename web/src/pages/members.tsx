@@ -1,4 +1,4 @@
-import { type FormEvent, type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
+import { type FormEvent, type ReactNode, useCallback, useEffect, useState } from 'react';
 import { api, describeError } from '../api';
 import { type Member, type Org, type Page, ROLES, type Role } from '../types';
 import { Field, formatTime, Loading, Notice, PageHeader } from '../ui';
@@ -246,8 +246,6 @@ function ConfirmRemoval(props: {
 }): ReactNode {
   const name = nameOf(props.member);
   const deletion = useDeletion();
-  const cancel = useRef<HTMLButtonElement>(null);
-  useEffect(() => cancel.current?.focus(), []);
 
   return (
     <ConfirmDelete
@@ -258,7 +256,6 @@ function ConfirmRemoval(props: {
       deletion={deletion}
       onConfirm={() => void deletion.remove(props.token, props.path, props.onRemoved)}
       onCancel={props.onCancel}
-      cancelRef={cancel}
     >
       <p>
         Their place in its teams, the issues assigned to them, the issues they follow and their settings here

@@ -385,9 +385,6 @@ function ConfirmTeamDeletion(props: {
   const { team } = props;
   const deletion = useDeletion();
   const [rulesSendToIt, setRulesSendToIt] = useState<string | null>(null);
-  // Focus starts on the safe choice: Enter pressed twice must not delete the team anyway.
-  const cancel = useRef<HTMLButtonElement>(null);
-  useEffect(() => cancel.current?.focus(), []);
 
   const remove = (force: boolean) =>
     deletion.run(
@@ -410,7 +407,6 @@ function ConfirmTeamDeletion(props: {
       deletion={deletion}
       onConfirm={() => void remove(rulesSendToIt !== null)}
       onCancel={props.onCancel}
-      cancelRef={cancel}
     >
       <p>
         Issues assigned to it become unassigned, and it leaves the projects and ownership rules that name it.

@@ -313,8 +313,6 @@ function ConfirmReset(props: {
   onReset: () => void;
 }): ReactNode {
   const deletion = useDeletion();
-  const cancel = useRef<HTMLButtonElement>(null);
-  useEffect(() => cancel.current?.focus(), []);
   return (
     <ConfirmDelete
       label={`Reset template ${props.name}`}
@@ -324,7 +322,6 @@ function ConfirmReset(props: {
       deletion={deletion}
       onConfirm={() => void deletion.remove(props.token, props.path, props.onReset)}
       onCancel={props.onCancel}
-      cancelRef={cancel}
     >
       <p>
         The organization's {props.parts.join(', ')} {props.parts.length === 1 ? 'is' : 'are'} deleted, and
