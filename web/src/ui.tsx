@@ -67,6 +67,39 @@ export function NumberField(props: {
   );
 }
 
+/** One of `options` (value and text, in order) chosen in a {@link Field}. */
+export function SelectField(props: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  options: readonly (readonly [value: string, text: string])[];
+  error?: string | undefined;
+  hint?: ReactNode;
+  className?: string;
+  disabled?: boolean;
+}): ReactNode {
+  return (
+    <Field label={props.label} error={props.error} hint={props.hint} className={props.className}>
+      {(ids) => (
+        <select
+          id={ids.id}
+          value={props.value}
+          disabled={props.disabled}
+          onChange={(e) => props.onChange(e.target.value)}
+          aria-describedby={ids.describedBy}
+          aria-invalid={ids.invalid}
+        >
+          {props.options.map(([value, text]) => (
+            <option key={value} value={value}>
+              {text}
+            </option>
+          ))}
+        </select>
+      )}
+    </Field>
+  );
+}
+
 /** A message above or below a form: an error (announced at once) or a confirmation. */
 export function Notice(props: { kind: 'error' | 'ok' | 'info'; children: ReactNode }): ReactNode {
   return (

@@ -10,7 +10,7 @@ import {
   type Page,
   type Project,
 } from '../types';
-import { Field, formatTime, Loading, label, Notice, PageHeader, recipientName } from '../ui';
+import { Field, formatTime, Loading, label, Notice, PageHeader, recipientName, SelectField } from '../ui';
 import { AnalyticsView } from './analytics';
 import { DeadLetters } from './dead-letters';
 import { Timeline } from './timeline';
@@ -181,18 +181,7 @@ function NotificationList(props: {
   };
   const set = (key: keyof Filters) => (value: string) => setDraft((f) => ({ ...f, [key]: value }));
   const select = (key: keyof Filters, name: string, options: readonly (readonly [string, string])[]) => (
-    <Field label={name}>
-      {(ids) => (
-        <select id={ids.id} value={draft[key]} onChange={(e) => set(key)(e.target.value)}>
-          <option value="">Any</option>
-          {options.map(([value, text]) => (
-            <option key={value} value={value}>
-              {text}
-            </option>
-          ))}
-        </select>
-      )}
-    </Field>
+    <SelectField label={name} value={draft[key]} onChange={set(key)} options={[['', 'Any'], ...options]} />
   );
   const who = (id: string) => recipientName(id, props.members, props.integrations);
 

@@ -1,5 +1,5 @@
 import { type ReactNode, useMemo } from 'react';
-import { Field } from '../ui';
+import { SelectField } from '../ui';
 
 /** The languages Herald writes its messages in, by locale. */
 export const LANGUAGES: readonly [string, string][] = [
@@ -32,25 +32,10 @@ interface LocaleFieldProps {
 export function LanguageField(props: LocaleFieldProps): ReactNode {
   const known = props.value === '' || LANGUAGES.some(([code]) => code === props.value);
   return (
-    <Field label={props.label} error={props.error} hint={props.hint}>
-      {(ids) => (
-        <select
-          id={ids.id}
-          value={props.value}
-          onChange={(e) => props.onChange(e.target.value)}
-          aria-describedby={ids.describedBy}
-          aria-invalid={ids.invalid}
-        >
-          {props.empty === undefined ? null : <option value="">{props.empty}</option>}
-          {known ? null : <option value={props.value}>{props.value}</option>}
-          {LANGUAGES.map(([code, name]) => (
-            <option key={code} value={code}>
-              {name}
-            </option>
-          ))}
-        </select>
-      )}
-    </Field>
+    <SelectField
+      {...fieldProps(props)}
+      options={[...emptyChoice(props), ...(known ? [] : [[props.value, props.value] as const]), ...LANGUAGES]}
+    />
   );
 }
 
@@ -58,23 +43,21 @@ export function LanguageField(props: LocaleFieldProps): ReactNode {
 export function TimeZoneField(props: LocaleFieldProps): ReactNode {
   const zones = useMemo(() => timeZones(props.value), [props.value]);
   return (
-    <Field label={props.label} error={props.error} hint={props.hint}>
-      {(ids) => (
-        <select
-          id={ids.id}
-          value={props.value}
-          onChange={(e) => props.onChange(e.target.value)}
-          aria-describedby={ids.describedBy}
-          aria-invalid={ids.invalid}
-        >
-          {props.empty === undefined ? null : <option value="">{props.empty}</option>}
-          {zones.map((z) => (
-            <option key={z} value={z}>
-              {z.replaceAll('_', ' ')}
-            </option>
-          ))}
-        </select>
-      )}
-    </Field>
+    <SelectField
+      {...fieldProps(props)}
+      options={[...emptyChoice(props), ...zones.map((z) => [z, z.replaceAll('_', ' ')] as const)]}
+    />
   );
 }
+
+const fieldProps = ({ label, value, onChange, error, hint }: LocaleFieldProps) => ({
+  label,
+  value,
+  onChange,
+  error,
+  hint,
+});
+
+/** The choice of none, when the field offers it. */
+const emptyChoice = (props: LocaleFieldProps): (readonly [string, string])[] =>
+  props.empty === undefined ? [] : [['', props.empty]];

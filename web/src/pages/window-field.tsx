@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { Field } from '../ui';
+import { SelectField } from '../ui';
 
 /** Windows a limit may count over, in seconds, each with its name ("hour"). */
 export type WindowChoices = readonly (readonly [number, string])[];
@@ -25,23 +25,13 @@ export function WindowField(props: {
     ? choices
     : [...choices, [value, windowName(choices, value)] as const];
   return (
-    <Field label="Per" error={props.error}>
-      {(ids) => (
-        <select
-          id={ids.id}
-          value={value}
-          disabled={props.disabled}
-          onChange={(e) => props.onChange(Number(e.target.value))}
-          aria-describedby={ids.describedBy}
-          aria-invalid={ids.invalid}
-        >
-          {offered.map(([seconds, name]) => (
-            <option key={seconds} value={seconds}>
-              {name}
-            </option>
-          ))}
-        </select>
-      )}
-    </Field>
+    <SelectField
+      label="Per"
+      error={props.error}
+      value={String(value)}
+      disabled={props.disabled}
+      onChange={(seconds) => props.onChange(Number(seconds))}
+      options={offered.map(([seconds, name]) => [String(seconds), name] as const)}
+    />
   );
 }
