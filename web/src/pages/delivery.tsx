@@ -1,9 +1,10 @@
 import { type ReactNode, useEffect, useState } from 'react';
 import { api, describeError } from '../api';
-import type { DigestSchedule, Org, Ownership, Page, Project, RetrySettings, ThrottleLimits } from '../types';
+import type { DigestSchedule, Org, Ownership, RetrySettings, ThrottleLimits } from '../types';
 import { Loading, Notice, PageHeader, ProjectPicker } from '../ui';
 import { LimitsForm, RetriesForm } from './delivery-limits';
 import { DigestForm, OwnershipForm } from './delivery-project';
+import { useProjectChoice } from './project-choice';
 
 /** What a GET answered, or why it did not. */
 type Loaded<T> = { readonly data: T } | { readonly error: string } | null;
@@ -44,30 +45,7 @@ export function DeliveryPage(props: { token: string; org: Org; manage: boolean }
   const orgPath = `/api/v1/orgs/${encodeURIComponent(org.slug)}`;
   const throttle = useLoaded<ThrottleLimits>(token, `${orgPath}/throttle`);
   const retries = useLoaded<RetrySettings>(token, `${orgPath}/retries`);
-  const [projects, setProjects] = useState<readonly Project[] | null>(null);
-  const [projectError, setProjectError] = useState<string | null>(null);
-  const [projectSlug, setProjectSlug] = useState<string>(
-    () => new URLSearchParams(window.location.search).get('project') ?? '',
-  );
-
-  useEffect(() => {
-    api<Page<Project>>(token, 'GET', `${orgPath}/projects`)
-      .then((p) => {
-        setProjects(p.data);
-        setProjectSlug((current) =>
-          p.data.some((project) => project.slug === current) ? current : p.data[0]?.slug || '',
-        );
-      })
-      .catch((e: unknown) => setProjectError(describeError(e)));
-  }, [token, orgPath]);
-
-  useEffect(() => {
-    if (!projectSlug) return;
-    const params = new URLSearchParams(window.location.search);
-    if (params.get('project') === projectSlug) return;
-    params.set('project', projectSlug);
-    window.history.replaceState(null, '', `${window.location.pathname}?${params.toString()}`);
-  }, [projectSlug]);
+  const { projects, error: projectError, projectSlug, setProjectSlug } = useProjectChoice(token, org);
 
   // The picked project once the list confirmed it: a slug from the address may name none.
   const projectPath = projects?.some((p) => p.slug === projectSlug)

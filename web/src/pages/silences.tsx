@@ -1,11 +1,12 @@
 import { type ReactNode, useCallback, useEffect, useState } from 'react';
 import { api, describeError, query } from '../api';
-import type { Org, Page, Project, Silence, SilenceMatcher, SilenceState } from '../types';
+import type { Org, Page, Silence, SilenceMatcher, SilenceState } from '../types';
 import { formatTime, Loading, Notice, PageHeader, ProjectPicker } from '../ui';
 import { FiringAlerts } from './firing-alerts';
 import { InhibitRules } from './inhibit-rules';
 import { matcherText } from './matcher-rows';
 import { type MuteCount, MutedCount } from './muted-count';
+import { useProjectChoice } from './project-choice';
 import { SilenceForm } from './silence-form';
 
 /** A silence as Herald's API lists it: with what it has muted. */
@@ -42,10 +43,7 @@ function inForceOrder(list: readonly CountedSilence[]): CountedSilence[] {
  */
 export function SilencesPage(props: { token: string; org: Org; manage: boolean }): ReactNode {
   const { token, org, manage } = props;
-  const [projects, setProjects] = useState<readonly Project[] | null>(null);
-  const [projectSlug, setProjectSlug] = useState<string>(
-    () => new URLSearchParams(window.location.search).get('project') ?? '',
-  );
+  const { projects, error: projectsError, projectSlug, setProjectSlug } = useProjectChoice(token, org);
   const [inForce, setInForce] = useState<readonly CountedSilence[] | null>(null);
   const [expired, setExpired] = useState<readonly CountedSilence[] | null>(null);
   const [olderCursor, setOlderCursor] = useState<string | null>(null);
@@ -55,25 +53,6 @@ export function SilencesPage(props: { token: string; org: Org; manage: boolean }
   /** Bumped to reload the firing alerts once a silence changed what keeps them quiet. */
   const [alertsVersion, setAlertsVersion] = useState(0);
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
-
-  useEffect(() => {
-    api<Page<Project>>(token, 'GET', `/api/v1/orgs/${encodeURIComponent(org.slug)}/projects`)
-      .then((p) => {
-        setProjects(p.data);
-        setProjectSlug((current) =>
-          p.data.some((project) => project.slug === current) ? current : p.data[0]?.slug || '',
-        );
-      })
-      .catch((e: unknown) => setMessage({ kind: 'error', text: describeError(e) }));
-  }, [token, org.slug]);
-
-  useEffect(() => {
-    if (!projectSlug) return;
-    const params = new URLSearchParams(window.location.search);
-    if (params.get('project') === projectSlug) return;
-    params.set('project', projectSlug);
-    window.history.replaceState(null, '', `${window.location.pathname}?${params.toString()}`);
-  }, [projectSlug]);
 
   const base = `/api/v1/projects/${encodeURIComponent(org.slug)}/${encodeURIComponent(projectSlug)}/silences`;
 
@@ -138,7 +117,7 @@ export function SilencesPage(props: { token: string; org: Org; manage: boolean }
   };
 
   if (projects === null)
-    return message ? <Notice kind={message.kind}>{message.text}</Notice> : <Loading what="projects" />;
+    return projectsError ? <Notice kind="error">{projectsError}</Notice> : <Loading what="projects" />;
 
   return (
     <section aria-labelledby="page-title">
