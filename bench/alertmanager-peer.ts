@@ -56,14 +56,22 @@ export interface AlertmanagerPeer {
   stop(): Promise<void>;
 }
 
+/** How the peer's one route sends: resolutions too (off by default), and how soon a group is sent again. */
+export interface AlertmanagerRouteOptions {
+  readonly sendResolved?: boolean;
+  /** Alertmanager's `group_interval` (default `1h`: nothing sent twice within a run). */
+  readonly groupInterval?: string;
+}
+
 /**
  * Starts Alertmanager in `dir`: every alert its own group (`group_by: ['...']`), sent at once
- * (`group_wait: 0s`), never repeated within the run, to `webhookUrl`.
+ * (`group_wait: 0s`), never repeated within the run unless `route` says otherwise, to `webhookUrl`.
  */
 export async function startAlertmanager(
   binary: string,
   dir: string,
   webhookUrl: string,
+  route: AlertmanagerRouteOptions = {},
 ): Promise<AlertmanagerPeer> {
   const config = join(dir, 'alertmanager.yml');
   writeFileSync(
@@ -73,13 +81,13 @@ export async function startAlertmanager(
       '  receiver: sink',
       "  group_by: ['...']",
       '  group_wait: 0s',
-      '  group_interval: 1h',
+      `  group_interval: ${route.groupInterval ?? '1h'}`,
       '  repeat_interval: 1000h',
       'receivers:',
       '  - name: sink',
       '    webhook_configs:',
       `      - url: ${webhookUrl}`,
-      '        send_resolved: false',
+      `        send_resolved: ${route.sendResolved === true}`,
       '',
     ].join('\n'),
   );

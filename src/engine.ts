@@ -217,7 +217,10 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
   // this process stops inhibiting at once.
   const inhibitions = inhibitRules({ db: store.db, clock, logger });
   const channels = tracedChannels(
-    buildChannels({ http, vapid: inboxStage.vapid }, { ...channelFactories, inapp: () => inboxStage.inapp }),
+    buildChannels(
+      { http, vapid: inboxStage.vapid, publicUrl: deps.publicUrl },
+      { ...channelFactories, inapp: () => inboxStage.inapp },
+    ),
   );
   const services: Services = {
     organizations: organizations({ ...deps, references }),

@@ -90,7 +90,9 @@ function webhookDoc(type: RegisteredType): WebhookPathItem {
         `What Herald POSTs to a webhook integration for each \`${type.id}\` notification: JSON, signed ` +
         `per Standard Webhooks. The body is of version ${WEBHOOK_BODY_VERSION} (its \`version\` and the ` +
         `\`${WEBHOOK_VERSION_HEADER}\` header): fields may be added to it at any level, so a receiver ` +
-        'ignores the ones it does not know; removing, renaming or retyping one makes a new version.',
+        'ignores the ones it does not know; removing, renaming or retyping one makes a new version. ' +
+        "An integration whose `config.format` is `alertmanager` posts Alertmanager's webhook body " +
+        '(version "4") instead.',
       // The receiver authenticates Herald by the signature, not by a token of the API.
       security: [],
       parameters: [...HEADERS],

@@ -15,6 +15,8 @@ export interface ChannelFactoryOptions {
   readonly http: HttpClient;
   /** Herald's VAPID identity for web push; without it push reads keys from its integration. */
   readonly vapid?: VapidKeys;
+  /** Herald's public address, for bodies that name it (an Alertmanager webhook body's `externalURL`). */
+  readonly publicUrl?: () => string;
 }
 
 /** Builds one channel. */
@@ -25,7 +27,7 @@ export const channelFactories: Readonly<Partial<Record<ChannelKind, ChannelFacto
   email: ({ http }) => emailChannel({ http }),
   slack: ({ http }) => slackChannel({ http }),
   msteams: ({ http }) => msteamsChannel({ http }),
-  webhook: ({ http }) => webhookChannel({ http }),
+  webhook: ({ http, publicUrl }) => webhookChannel({ http, publicUrl }),
   push: ({ http, vapid }) => pushChannel({ http, vapid }),
   pagerduty: ({ http }) => pagerdutyChannel({ http }),
   discord: ({ http }) => discordChannel({ http }),

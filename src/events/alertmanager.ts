@@ -284,6 +284,36 @@ export interface FiringAlert {
   readonly inhibitedBy: readonly string[];
 }
 
+/** A Prometheus alert as it was sent, read back from the event it became. */
+export interface SentAlert {
+  readonly fingerprint: string;
+  readonly labels: Record<string, string>;
+  readonly annotations: Record<string, string>;
+  readonly startsAt: string;
+  /** The `endsAt` it was sent with; null when it came without one. */
+  readonly endsAt: string | null;
+  readonly generatorURL: string | null;
+}
+
+/**
+ * The alert an event came from, as {@link alertToEvent} kept it: the labels as sent (the tags without
+ * those normalizing adds, `level` and `logger`), its annotations, fingerprint, start, end and generator
+ * URL; null for an event of another source.
+ */
+export function alertOfEvent(event: HeraldEvent): SentAlert | null {
+  const extra = event.extra['alertmanager'];
+  if (!isRecord(extra) || typeof extra['fingerprint'] !== 'string') return null;
+  return {
+    fingerprint: extra['fingerprint'],
+    labels: stringsOf(event.raw['tags']),
+    annotations: stringsOf(extra['annotations']),
+    startsAt:
+      typeof extra['startsAt'] === 'string' ? extra['startsAt'] : new Date(event.timestamp).toISOString(),
+    endsAt: typeof extra['endsAt'] === 'string' ? extra['endsAt'] : null,
+    generatorURL: typeof extra['generatorURL'] === 'string' ? extra['generatorURL'] : null,
+  };
+}
+
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -345,23 +375,19 @@ export async function firingAlerts(
       .execute();
     for (const row of rows) {
       const { event } = storedEvent(row);
-      const extra = event.extra['alertmanager'];
-      if (!isRecord(extra) || typeof extra['fingerprint'] !== 'string') continue;
+      const sent = alertOfEvent(event);
+      if (!sent) continue;
       const alert: FiringAlert = {
-        // The tags as sent, without those normalizing adds (`level`, `logger`).
-        labels: stringsOf(event.raw['tags']),
-        annotations: stringsOf(extra['annotations']),
-        fingerprint: extra['fingerprint'],
-        startsAt:
-          typeof extra['startsAt'] === 'string' ? extra['startsAt'] : new Date(row.received_at).toISOString(),
+        labels: sent.labels,
+        annotations: sent.annotations,
+        fingerprint: sent.fingerprint,
+        startsAt: sent.startsAt,
         endsAt:
           row.alert_ends_at !== null
             ? new Date(Number(row.alert_ends_at)).toISOString()
-            : typeof extra['endsAt'] === 'string'
-              ? extra['endsAt']
-              : NO_END,
+            : (sent.endsAt ?? NO_END),
         updatedAt: new Date(row.received_at).toISOString(),
-        ...(typeof extra['generatorURL'] === 'string' ? { generatorURL: extra['generatorURL'] } : {}),
+        ...(sent.generatorURL !== null ? { generatorURL: sent.generatorURL } : {}),
         silencedBy: await deps.silencedBy(event),
         inhibitedBy: await deps.inhibitedBy(row.issue_row_id, event),
       };

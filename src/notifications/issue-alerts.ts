@@ -23,7 +23,7 @@ import type { Database } from '../store/schema.js';
 import { isolatedWrites } from '../store/turn-batch.js';
 import type { References } from '../tenancy/reference-cache.js';
 import type { FanOut, FanOutPlan, FanOutWritten } from './fan-out.js';
-import { type IssueRefs, issueRefs } from './issue-refs.js';
+import { alertRef, type IssueRefs, issueRefs } from './issue-refs.js';
 import type { NewNotification, NotificationStore } from './notification-store.js';
 import { builtPayload } from './registry.js';
 import { type IssueAlertPayload, issueAlertType } from './types/issue-alert.js';
@@ -381,6 +381,7 @@ export function issueAlerts(deps: IssueAlertDeps) {
           .map(([k, v]) => [k.slice(0, 200), v.slice(0, 1000)] as [string, string]),
         frames,
         url: issueUrl,
+        ...alertRef(event),
       },
       rules: rules.slice(0, 100).map((r) => ({ id: r.id, name: r.name })),
       ruleCount: rules.length,

@@ -1,8 +1,35 @@
 import type { Kysely } from 'kysely';
+import { alertOfEvent } from '../events/alertmanager.js';
+import type { HeraldEvent } from '../events/event.js';
 import type { EvaluatedIssue } from '../events/event-records.js';
 import type { Database } from '../store/schema.js';
 import { type References, referenceReader } from '../tenancy/reference-cache.js';
 import type { IssueAlertPayload } from './types/issue-alert.js';
+
+/** The Prometheus alert as a notification's payload carries it. */
+export type AlertRef = NonNullable<IssueAlertPayload['event']['alert']>;
+
+const clipped = (entries: Record<string, string>, keyMax: number, valueMax: number) =>
+  Object.fromEntries(Object.entries(entries).map(([k, v]) => [k.slice(0, keyMax), v.slice(0, valueMax)]));
+
+/**
+ * `{ alert }` for an event that came from a Prometheus alert, within the payload schema's bounds (a
+ * generator URL too long to keep whole is left out rather than cut); `{}` for any other event.
+ */
+export function alertRef(event: HeraldEvent): { alert: AlertRef } | Record<string, never> {
+  const sent = alertOfEvent(event);
+  if (!sent) return {};
+  return {
+    alert: {
+      fingerprint: sent.fingerprint.slice(0, 64),
+      labels: clipped(sent.labels, 1000, 10_000),
+      annotations: clipped(sent.annotations, 1000, 100_000),
+      startsAt: sent.startsAt,
+      endsAt: sent.endsAt,
+      generatorURL: sent.generatorURL !== null && sent.generatorURL.length <= 4000 ? sent.generatorURL : null,
+    },
+  };
+}
 
 /** The organization, project and issue as every issue notification names them. */
 export type IssueRefs = Pick<IssueAlertPayload, 'organization' | 'project' | 'issue'>;

@@ -3,10 +3,12 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { ChannelKind } from '../delivery/channel.js';
 import { incidentOpen, incidentStates } from '../delivery/pagerduty-incidents.js';
+import { storedEvent } from '../events/event-records.js';
 import type { Job } from '../queue/queue.js';
 import type { Recipients } from '../recipients/resolve.js';
+import { parseJsonObject } from '../store/json.js';
 import type { Database } from '../store/schema.js';
-import { issueRefs } from './issue-refs.js';
+import { alertRef, issueRefs } from './issue-refs.js';
 import type { NotificationStore } from './notification-store.js';
 import { raiseNotification } from './raise.js';
 import type { IntegrationTarget, PeopleTarget } from './targets.js';
@@ -46,11 +48,15 @@ async function openIncidents(db: Kysely<Database>, issueId: string): Promise<Int
  * are left out, as Alertmanager leaves chat receivers by default.
  */
 async function integrationsToldOf(db: Kysely<Database>, issueId: string): Promise<IntegrationTarget[]> {
-  const rows = await toldOfQuery(db, issueId).execute();
+  const rows = (await toldOfQuery(db, issueId).execute()).filter(
+    (r) => r.alertedAt !== null && (r.resolvedAt === null || Number(r.alertedAt) >= Number(r.resolvedAt)),
+  );
+  const quiet = await withoutResolutions(
+    db,
+    rows.filter((r) => r.channel === 'webhook').map((r) => r.integrationId!),
+  );
   return rows
-    .filter(
-      (r) => r.alertedAt !== null && (r.resolvedAt === null || Number(r.alertedAt) >= Number(r.resolvedAt)),
-    )
+    .filter((r) => !quiet.has(r.integrationId!))
     .map((r) => ({
       kind: 'integration',
       integrationId: r.integrationId!,
@@ -58,6 +64,15 @@ async function integrationsToldOf(db: Kysely<Database>, issueId: string): Promis
       // A Slack channel is the delivery's recipient; a webhook is its integration.
       ...(r.recipientId === r.integrationId ? {} : { address: r.recipientId }),
     }));
+}
+
+/** Of these webhooks, those told not to send resolutions (`config.sendResolved` false, as Alertmanager's `send_resolved`). */
+async function withoutResolutions(db: Kysely<Database>, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const hooks = await db.selectFrom('integrations').select(['id', 'config']).where('id', 'in', ids).execute();
+  return new Set(
+    hooks.filter((hook) => parseJsonObject(hook.config)['sendResolved'] === false).map((h) => h.id),
+  );
 }
 
 /**
@@ -123,6 +138,17 @@ export function workflowNotifications(deps: WorkflowDeps) {
     return user ?? null;
   }
 
+  /** `{ alert }` when the issue's latest event came from a Prometheus alert, else `{}`. */
+  async function latestAlert(issueId: string): Promise<ReturnType<typeof alertRef>> {
+    const row = await db
+      .selectFrom('issues')
+      .innerJoin('events', 'events.id', 'issues.last_event_id')
+      .selectAll('events')
+      .where('issues.id', '=', issueId)
+      .executeTakeFirst();
+    return row ? alertRef(storedEvent(row).event) : {};
+  }
+
   return async function workflow(job: Job): Promise<void> {
     const activity = String(job.payload.activity) as WorkflowActivity;
     if (!(WORKFLOW_ACTIVITIES as readonly string[]).includes(activity)) return;
@@ -165,7 +191,13 @@ export function workflowNotifications(deps: WorkflowDeps) {
       projectId: refs.project.id,
       issueId,
       type: activity,
-      payload: { ...refs, actor: await userName(actorId), ...(assignee ? { assignee } : {}) },
+      payload: {
+        ...refs,
+        actor: await userName(actorId),
+        ...(assignee ? { assignee } : {}),
+        // A receiver of Alertmanager's webhook format is told which alert resolved or fired again.
+        ...(await latestAlert(issueId)),
+      },
       dedupeKey: `${activity}:${issueId}:${String(job.payload.cause ?? job.id)}`,
       targets: [target, ...incidents],
     });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { WEBHOOK_FORMATS } from '../delivery/channels/webhook/webhook-content.js';
 
 /** Providers an integration can connect to. */
 export const PROVIDERS = ['slack', 'msteams', 'email', 'webhook', 'pagerduty', 'discord'] as const;
@@ -78,6 +79,8 @@ export const PROVIDER_SPECS: Readonly<Record<Provider, ProviderSpec>> = {
           .min(100, { error: 'Must be at least 100 ms' })
           .max(60_000, { error: 'Must be at most 60000 ms (a minute)' })
           .optional(),
+        format: z.enum(WEBHOOK_FORMATS, { error: `must be one of ${WEBHOOK_FORMATS.join(', ')}` }).optional(),
+        sendResolved: z.boolean().optional(),
       })
       .catchall(z.unknown()),
     secrets: z
@@ -85,6 +88,11 @@ export const PROVIDER_SPECS: Readonly<Record<Provider, ProviderSpec>> = {
         signingSecret: z
           .string()
           .regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'must be whsec_ followed by base64')
+          .optional(),
+        authorization: z
+          .string()
+          .max(4096)
+          .regex(/^[\x21-\x7e][\x20-\x7e]*$/, 'must be a header value: printable ASCII, e.g. Bearer <token>')
           .optional(),
       })
       .catchall(secretString),

@@ -46,6 +46,23 @@ describe.skipIf(SKIP_PROFILE)('input validation', () => {
       { provider: 'webhook', name: 'w', config: { url: 'ftp://x' } },
       ['config.url'],
     ],
+    [
+      'unknown webhook body format',
+      '/api/v1/orgs/v/integrations',
+      { provider: 'webhook', name: 'w', config: { url: 'https://x.test/h', format: 'prometheus' } },
+      ['config.format'],
+    ],
+    [
+      'webhook authorization that is not a header value',
+      '/api/v1/orgs/v/integrations',
+      {
+        provider: 'webhook',
+        name: 'w',
+        config: { url: 'https://x.test/h' },
+        secrets: { authorization: 'Bearer x\r\nX-Injected: 1' },
+      },
+      ['secrets.authorization'],
+    ],
   ])('%s → 400 naming the field', async (_name, path, body, expected) => {
     const answer = await h.request('POST', path, body);
     expect(answer.status).toBe(400);

@@ -154,7 +154,7 @@ describe.skipIf(SKIP_PROFILE)('delivery end to end', () => {
     ).toEqual(['email:sent', 'webhook:sent']);
   });
 
-  it('resolving an issue tells the webhook that got its alert, once, and no other webhook', async () => {
+  it('resolving an issue tells the webhook that got its alert, once, and no other webhook nor one told not to', async () => {
     const told = await h.request('POST', '/api/v1/orgs/acme/integrations', {
       provider: 'webhook',
       name: 'Tickets',
@@ -167,12 +167,22 @@ describe.skipIf(SKIP_PROFILE)('delivery end to end', () => {
       config: { url: `${sink.url}/audit` },
       secrets: { signingSecret: secret },
     });
-    expect([told.status, untold.status]).toEqual([201, 201]);
+    // Alerted too, but told not to send resolutions (Alertmanager's `send_resolved: false`).
+    const pager = await h.request('POST', '/api/v1/orgs/acme/integrations', {
+      provider: 'webhook',
+      name: 'Pager',
+      config: { url: `${sink.url}/pager`, sendResolved: false },
+      secrets: { signingSecret: secret },
+    });
+    expect([told.status, untold.status, pager.status]).toEqual([201, 201, 201]);
     const rule = await h.request('POST', '/api/v1/projects/acme/api/rules', {
       name: 'Queue alerts to tickets',
       conditions: [{ id: 'first_seen_event' }],
       filters: [{ id: 'tagged_event', key: 'service', match: 'eq', value: 'queue' }],
-      actions: [{ id: 'webhook', integration: told.body.id }],
+      actions: [
+        { id: 'webhook', integration: told.body.id },
+        { id: 'webhook', integration: pager.body.id },
+      ],
     });
     expect(rule.status).toBe(201);
     const { issueId } = (
@@ -194,7 +204,7 @@ describe.skipIf(SKIP_PROFILE)('delivery end to end', () => {
     );
     expect(
       webhooks.map((d: { integrationId: string; status: string }) => `${d.integrationId}:${d.status}`).sort(),
-    ).toEqual([`${told.body.id}:sent`, `${told.body.id}:sent`]);
+    ).toEqual([`${pager.body.id}:sent`, `${told.body.id}:sent`, `${told.body.id}:sent`].sort());
 
     // Reopened without a new alert and resolved again: the receiver already knows it is resolved.
     expect((await h.request('PATCH', `/api/v1/issues/${issueId}`, { status: 'unresolved' })).status).toBe(

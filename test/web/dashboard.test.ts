@@ -628,12 +628,13 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     await page.context().close();
   });
 
-  it('shows the signing secret Herald made for a new webhook once, after saving', async () => {
+  it('shows the signing secret Herald made for a new webhook once, after saving, and keeps its body format', async () => {
     const page = await signIn(ADMIN_TOKEN);
     await openPage(page, 'Integrations');
     await page.getByRole('button', { name: 'Webhook' }).click();
     await page.getByLabel('Name').fill('Ops hook');
     await page.getByLabel('Receiver URL').fill('http://127.0.0.1:9/hook');
+    await page.getByLabel('Body format').selectOption('alertmanager');
     await page.getByRole('button', { name: 'Add integration' }).click();
     const notice = page.getByText('Its signing secret, shown this once:');
     await notice.waitFor();
@@ -643,6 +644,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     const orgId = (await h.request('GET', '/api/v1/orgs/acme')).body.id;
     const stored = await h.engine.services.integrations.getWithSecrets(orgId, hook.id);
     expect(shown).toBe(stored.secrets.signingSecret);
+    expect(hook.config.format).toBe('alertmanager');
     await page.reload();
     await page.getByTestId('integration-item').filter({ hasText: 'Ops hook' }).waitFor();
     expect(await page.getByText('whsec_').count()).toBe(0);

@@ -41,6 +41,21 @@ export const frameRefSchema = z.object({
   inApp: z.boolean(),
 });
 
+/**
+ * The Prometheus alert an event came from (through the Alertmanager-compatible endpoint), as it was sent:
+ * what a receiver of Alertmanager's webhook format reads. Absent for events of other sources.
+ */
+export const alertRefSchema = z.object({
+  /** Alertmanager's fingerprint of the label set (16 hex digits), the same as in Alertmanager. */
+  fingerprint: z.string().max(64),
+  labels: z.record(z.string().max(1000), z.string().max(10_000)),
+  annotations: z.record(z.string().max(1000), z.string().max(100_000)),
+  startsAt: time,
+  /** When Prometheus said it ends, if it said; null for an alert sent without an end. */
+  endsAt: time.nullable(),
+  generatorURL: url.nullable(),
+});
+
 /** The event that triggered an alert. */
 export const eventRefSchema = z.object({
   eventId: id,
@@ -52,6 +67,8 @@ export const eventRefSchema = z.object({
   tags: z.array(z.tuple([z.string().max(200), z.string().max(1000)])).max(200),
   frames: z.array(frameRefSchema).max(100),
   url,
+  /** The Prometheus alert of an event that came from one; absent otherwise. */
+  alert: alertRefSchema.optional(),
 });
 
 /** A rule that fired. */

@@ -2,10 +2,14 @@ import type { z } from 'zod';
 import type { DocField, MessageDoc, Tone } from '../../templates/message-doc.js';
 import type { Rendering } from '../../templates/render-context.js';
 import { issueActions, issueStatsFields, issueUrl, levelName, statusName, when } from './issue-doc.js';
-import { actorSchema, issueNotificationSchema } from './payload-schemas.js';
+import { actorSchema, alertRefSchema, issueNotificationSchema } from './payload-schemas.js';
 
 /** Payload of workflow activity (regression, resolved): the issue and who acted, if anyone. */
-export const workflowPayloadSchema = issueNotificationSchema.extend({ actor: actorSchema });
+export const workflowPayloadSchema = issueNotificationSchema.extend({
+  actor: actorSchema,
+  /** The Prometheus alert of the issue's latest event, when it came from one. */
+  alert: alertRefSchema.optional(),
+});
 
 /** A workflow activity payload. */
 export type WorkflowPayload = z.infer<typeof workflowPayloadSchema>;

@@ -10,6 +10,8 @@ export interface ProviderField {
   readonly hint?: string;
   readonly placeholder?: string;
   readonly when?: (values: Readonly<Record<string, string>>) => boolean;
+  /** A checkbox ticked when the integration's config does not say (Herald's default is on). */
+  readonly checkedByDefault?: boolean;
 }
 
 /** A provider as the form shows it. */
@@ -136,11 +138,33 @@ export const PROVIDER_FORMS: Readonly<Record<Provider, ProviderForm>> = {
       },
       { key: 'config.timeoutMs', label: 'Timeout (ms)', kind: 'number', placeholder: '10000' },
       {
+        key: 'config.sendResolved',
+        label: 'Also send when an issue it was alerted of is resolved',
+        kind: 'checkbox',
+        checkedByDefault: true,
+      },
+      {
+        key: 'config.format',
+        label: 'Body format',
+        kind: 'select',
+        options: [
+          ['herald', 'Herald (one body per notification type)'],
+          ['alertmanager', 'Alertmanager (for receivers built for its webhooks)'],
+        ],
+      },
+      {
         key: 'secrets.signingSecret',
         label: 'Signing secret',
         kind: 'secret',
         hint: 'Herald never shows it again. Left empty, Herald makes one and shows it once, after saving.',
         placeholder: 'whsec_…',
+      },
+      {
+        key: 'secrets.authorization',
+        label: 'Authorization header',
+        kind: 'secret',
+        hint: 'For receivers that take a token: sent as the Authorization header. Herald never shows it again.',
+        placeholder: 'Bearer …',
       },
     ],
   },

@@ -2,7 +2,12 @@ import { type FormEvent, type ReactNode, useCallback, useEffect, useState } from
 import { ApiError, api, describeError } from '../api';
 import { type Integration, type Org, type Page, PROVIDERS, type Provider, type TestResult } from '../types';
 import { Field, formatTime, Loading, Notice, PageHeader } from '../ui';
-import { generateSigningSecret, integrationBody, PROVIDER_FORMS } from './integration-fields';
+import {
+  generateSigningSecret,
+  integrationBody,
+  PROVIDER_FORMS,
+  type ProviderForm,
+} from './integration-fields';
 
 /** Integrations: connect providers, edit them (secrets write-only), send a test, disable, delete. */
 export function IntegrationsPage(props: { token: string; org: Org; manage: boolean }): ReactNode {
@@ -195,8 +200,9 @@ function TestSend(props: { token: string; base: string; integration: Integration
   );
 }
 
-function initialValues(integration: Integration | null): Record<string, string> {
+function initialValues(integration: Integration | null, form: ProviderForm): Record<string, string> {
   const values: Record<string, string> = {};
+  for (const field of form.fields) if (field.checkedByDefault) values[field.key] = 'true';
   if (!integration) return values;
   for (const [key, value] of Object.entries(integration.config)) {
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
@@ -216,7 +222,7 @@ function IntegrationForm(props: {
   const form = PROVIDER_FORMS[props.provider];
   const existing = props.integration;
   const [name, setName] = useState(existing?.name ?? form.name);
-  const [values, setValues] = useState<Record<string, string>>(() => initialValues(existing));
+  const [values, setValues] = useState<Record<string, string>>(() => initialValues(existing, form));
   const [problems, setProblems] = useState<ApiError | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [generated, setGenerated] = useState<string | null>(null);

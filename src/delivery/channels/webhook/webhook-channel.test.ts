@@ -101,6 +101,20 @@ describe('webhook channel', () => {
     ]);
   });
 
+  it('sends the Authorization header the receiver asked for, and none otherwise', async () => {
+    mode = 'ok';
+    received.length = 0;
+    const token = 'Bearer tok_7d1c0ffee';
+    const withToken = testIntegration(
+      'webhook',
+      { url: `${peer.url}/hooks/herald` },
+      { signingSecret: secret, authorization: token },
+    );
+    await channel.send(testMessage(content()), testContext({ integration: withToken }));
+    await channel.send(testMessage(content()), testContext({ integration: integration() }));
+    expect(received.map((r) => r.headers.authorization)).toEqual([token, undefined]);
+  });
+
   it('refuses content without the body fields, naming them, and sends nothing', async () => {
     mode = 'ok';
     received.length = 0;

@@ -9,6 +9,7 @@ import {
 } from '../../channel.js';
 import { assertHttpOk, type HttpClient, httpClient } from '../../http-client.js';
 import { parseContent, parseIntegration } from '../../integration-fields.js';
+import { alertmanagerBody } from './alertmanager-body.js';
 import {
   WEBHOOK_VERSION_HEADER,
   type WebhookContent,
@@ -25,6 +26,10 @@ interface Target {
   readonly origin: string;
   readonly timeoutMs: number | undefined;
   readonly sign: WebhookSigner;
+  /** The `Authorization` header the receiver asked for, if any (a secret). */
+  readonly authorization: Readonly<Record<string, string>>;
+  /** The integration's name, the `receiver` of an Alertmanager body; null for Herald's own body. */
+  readonly alertmanagerReceiver: string | null;
 }
 
 /** Options of {@link webhookChannel}. */
@@ -33,6 +38,8 @@ export interface WebhookChannelOptions {
   readonly http?: HttpClient;
   /** Used only when the channel makes its own client. Default false. */
   readonly allowPrivateTargets?: boolean;
+  /** Herald's public address, an Alertmanager body's `externalURL`. Default: none (empty). */
+  readonly publicUrl?: () => string;
 }
 
 /** The body's version as its header; none for a body without one (content of a renderer of its own). */
@@ -43,7 +50,10 @@ function versionHeader(content: WebhookContent): Record<string, string> {
     : {};
 }
 
-/** Posts signed JSON (Standard Webhooks) to the integration's URL. */
+/**
+ * Posts signed JSON (Standard Webhooks) to the integration's URL: Herald's body, or Alertmanager's when
+ * the integration's `format` is `alertmanager` (signed all the same; such receivers ignore the headers).
+ */
 export function webhookChannel(options: WebhookChannelOptions = {}): Channel<WebhookContent> {
   const http = options.http ?? httpClient({ allowPrivateTargets: options.allowPrivateTargets });
   // The delivery stage hands the same integration object to every send for a while: check its fields and
@@ -63,6 +73,8 @@ export function webhookChannel(options: WebhookChannelOptions = {}): Channel<Web
       origin: safeOrigin(config.url),
       timeoutMs: config.timeoutMs,
       sign: webhookSigner(secrets.signingSecret),
+      authorization: secrets.authorization ? { authorization: secrets.authorization } : {},
+      alertmanagerReceiver: config.format === 'alertmanager' ? integration.name : null,
     };
     targets.set(integration, target);
     return target;
@@ -76,13 +88,21 @@ export function webhookChannel(options: WebhookChannelOptions = {}): Channel<Web
     // Content of the body's shape (what the built-in renderer makes) passes the schema's written-out
     // check and is posted as it is.
     const content = parseContent(webhookContentSchema, message.content);
-    const body = JSON.stringify(content);
+    const receiver = target.alertmanagerReceiver;
+    const body = JSON.stringify(
+      receiver === null ? content : alertmanagerBody(content, receiver, options.publicUrl?.() ?? ''),
+    );
     const signature = target.sign(message.idempotencyKey, context.clock.now(), body);
     context.logger.debug({ target: target.origin, webhookId: message.idempotencyKey }, 'posting webhook');
     const response = await http.request({
       url: target.url,
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...signature, ...versionHeader(content) },
+      headers: {
+        'content-type': 'application/json',
+        ...target.authorization,
+        ...signature,
+        ...(receiver === null ? versionHeader(content) : {}),
+      },
       body,
       timeoutMs: target.timeoutMs,
       signal: context.signal,

@@ -40,13 +40,27 @@ export function isWebhookContent(value: unknown): value is WebhookContent {
   );
 }
 
-/** Integration `config` of a webhook: where to post and how long to wait. */
+/**
+ * The body formats a webhook can post: Herald's own (`herald`, the default), or Alertmanager's webhook
+ * body (`alertmanager`, version 4) for receivers built for Alertmanager.
+ */
+export const WEBHOOK_FORMATS = ['herald', 'alertmanager'] as const;
+
+/** Integration `config` of a webhook: where to post, how long to wait, and in which body format. */
 export const webhookConfigSchema = z.object({
   url: z.url({ protocol: /^https?$/ }),
   timeoutMs: z.number().int().min(100).max(60_000).optional(),
+  format: z.enum(WEBHOOK_FORMATS).optional(),
+  /** False: the webhook is not told when an issue it was alerted of is resolved. Default true. */
+  sendResolved: z.boolean().optional(),
 });
 
-/** Integration `secrets` of a webhook: the Standard Webhooks signing secret (`whsec_…`). */
+/**
+ * Integration `secrets` of a webhook: the Standard Webhooks signing secret (`whsec_…`), and the
+ * `Authorization` header to send, for receivers that take a token rather than check signatures (as
+ * Alertmanager's `http_config.authorization` sends one).
+ */
 export const webhookSecretsSchema = z.object({
   signingSecret: z.string().startsWith('whsec_'),
+  authorization: z.string().min(1).optional(),
 });
