@@ -317,12 +317,17 @@ export function alertOfEvent(event: HeraldEvent): SentAlert | null {
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-const stringsOf = (value: unknown): Record<string, string> =>
-  Object.fromEntries(
-    Object.entries(isRecord(value) ? value : {}).filter(
-      (e): e is [string, string] => typeof e[1] === 'string',
-    ),
-  );
+/** The string values of a record: the record itself when they all are (as {@link alertToEvent} wrote them). */
+function stringsOf(value: unknown): Record<string, string> {
+  if (!isRecord(value)) return {};
+  for (const key in value) {
+    if (typeof value[key] !== 'string')
+      return Object.fromEntries(
+        Object.entries(value).filter((e): e is [string, string] => typeof e[1] === 'string'),
+      );
+  }
+  return value as Record<string, string>;
+}
 
 /**
  * The project's firing alerts, as Alertmanager's `GET /api/v2/alerts` lists them: the unresolved issues

@@ -9,8 +9,16 @@ import type { IssueAlertPayload } from './types/issue-alert.js';
 /** The Prometheus alert as a notification's payload carries it. */
 export type AlertRef = NonNullable<IssueAlertPayload['event']['alert']>;
 
-const clipped = (entries: Record<string, string>, keyMax: number, valueMax: number) =>
-  Object.fromEntries(Object.entries(entries).map(([k, v]) => [k.slice(0, keyMax), v.slice(0, valueMax)]));
+/** The entries within bounds: the record itself when they all are (the rule: ingest bounds them). */
+function clipped(entries: Record<string, string>, keyMax: number, valueMax: number): Record<string, string> {
+  for (const key in entries) {
+    if (key.length > keyMax || entries[key]!.length > valueMax)
+      return Object.fromEntries(
+        Object.entries(entries).map(([k, v]) => [k.slice(0, keyMax), v.slice(0, valueMax)]),
+      );
+  }
+  return entries;
+}
 
 /**
  * `{ alert }` for an event that came from a Prometheus alert, within the payload schema's bounds (a
