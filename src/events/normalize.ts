@@ -16,7 +16,7 @@ const LEVEL_ALIASES: Readonly<Record<string, Level>> = {
 /** Sentry moves timestamps more than a minute ahead of arrival (a client clock running fast) to arrival. */
 const MAX_FUTURE_MS = 60_000;
 /** … and timestamps older than 30 days too, so old events cannot sneak into past buckets. */
-const MAX_PAST_MS = 30 * 24 * 3600_000;
+export const MAX_PAST_MS = 30 * 24 * 3600_000;
 
 /**
  * Resolves a validated payload into a {@link HeraldEvent}: event id generated when absent (a UUIDv7, 32 hex),
