@@ -122,16 +122,18 @@ export function notificationHistory(db: Kysely<Database>) {
       );
     }
     const userId = 'userId' in scope ? scope.userId : undefined;
-    if (filter.recipientId || filter.channel || filter.status || userId !== undefined) {
+    if (userId !== undefined) {
+      const ids = (await myNotificationIds(db, userId, filter, paging).execute()).map(
+        (r) => r.notification_id,
+      );
+      if (ids.length === 0) return { data: [], nextCursor: null };
+      query = query.where('notifications.id', 'in', ids);
+    } else if (filter.recipientId || filter.channel || filter.status) {
       query = query.where((eb) => {
         let sub = eb
           .selectFrom('deliveries')
           .select('deliveries.id')
           .whereRef('deliveries.notification_id', '=', 'notifications.id');
-        if (userId !== undefined)
-          sub = sub
-            .where('deliveries.recipient_type', '=', 'user')
-            .where('deliveries.recipient_id', '=', userId);
         if (filter.recipientId) sub = sub.where('deliveries.recipient_id', '=', filter.recipientId);
         if (filter.channel) sub = sub.where('deliveries.channel', '=', filter.channel);
         if (filter.status) sub = sub.where('deliveries.status', '=', filter.status);
@@ -194,6 +196,35 @@ export function notificationHistory(db: Kysely<Database>) {
       return view === null ? null : notificationTimeline(db, view);
     },
   };
+}
+
+/**
+ * The ids of a page of what was sent to one person, newest first: from their deliveries, in the order of
+ * `deliveries_recipient` (recipient, then notification; a cross join keeps that order on SQLite), so a
+ * page reads that person's entries down to it. Led by the notifications, SQLite read every notification
+ * of the installation, newest first, to find the few sent to them.
+ */
+export function myNotificationIds(
+  db: Kysely<Database>,
+  userId: string,
+  filter: Pick<HistoryFilter, 'type' | 'channel' | 'status' | 'from' | 'to'>,
+  paging: { readonly cursor?: string | undefined; readonly limit: number },
+) {
+  let query = db
+    .selectFrom('deliveries')
+    .crossJoin('notifications')
+    .whereRef('notifications.id', '=', 'deliveries.notification_id')
+    .select('deliveries.notification_id')
+    .distinct()
+    .where('deliveries.recipient_type', '=', 'user')
+    .where('deliveries.recipient_id', '=', userId);
+  if (filter.channel) query = query.where('deliveries.channel', '=', filter.channel);
+  if (filter.status) query = query.where('deliveries.status', '=', filter.status);
+  if (paging.cursor) query = query.where('deliveries.notification_id', '<', paging.cursor);
+  if (filter.type) query = query.where('notifications.type', '=', filter.type);
+  if (filter.from !== undefined) query = query.where('notifications.created_at', '>=', filter.from);
+  if (filter.to !== undefined) query = query.where('notifications.created_at', '<', filter.to);
+  return query.orderBy('deliveries.notification_id', 'desc').limit(paging.limit + 1);
 }
 
 /** The history reader. */

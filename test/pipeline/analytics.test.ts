@@ -274,6 +274,18 @@ describe.skipIf(SKIP_PROFILE)('history, engagement, analytics, metrics and reten
       expect(n.deliveries).toHaveLength(1);
       expect(n.deliveries[0]).toMatchObject({ recipient: { type: 'user', id: ana }, channel: 'email' });
     }
+    // A page at a time, newest first, each once.
+    const firstPage = await h.request('GET', '/api/v1/me/notifications?limit=1', undefined, { token });
+    const secondPage = await h.request(
+      'GET',
+      `/api/v1/me/notifications?limit=1&cursor=${firstPage.body.nextCursor}`,
+      undefined,
+      { token },
+    );
+    expect([...firstPage.body.data, ...secondPage.body.data].map((n: { id: string }) => n.id)).toEqual(
+      mine.body.data.map((n: { id: string }) => n.id),
+    );
+    expect(secondPage.body.nextCursor).toBeNull();
     const opened = await h.request('GET', '/api/v1/me/notifications?status=clicked', undefined, { token });
     expect(opened.body.data.map((n: { id: string }) => n.id)).toEqual([first.notificationId]);
     expect((await h.request('GET', '/api/v1/me/notifications')).status).toBe(404);

@@ -23,6 +23,7 @@ import { inhibitRules } from './021-inhibit-rules.js';
 import { muteCounts } from './022-mute-counts.js';
 import { alertEnds } from './023-alert-ends.js';
 import { ownershipText } from './024-ownership-text.js';
+import { recipientHistory } from './025-recipient-history.js';
 
 /** Every migration, in order; names are stable forever once released. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -50,4 +51,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '022-mute-counts': muteCounts,
   '023-alert-ends': alertEnds,
   '024-ownership-text': ownershipText,
+  '025-recipient-history': recipientHistory,
 };
