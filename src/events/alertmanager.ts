@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { FieldProblem } from '../errors.js';
 import { sha256Hex } from '../security/sha256.js';
 import type { Database } from '../store/schema.js';
-import { zodProblems } from '../validation.js';
+import { inputProblems, zodProblems } from '../validation.js';
 import type { HeraldEvent, Level } from './event.js';
 import { storedEvent } from './event-records.js';
 import { type EventPayload, MAX_TAG_LENGTH, MAX_TAGS } from './event-schema.js';
@@ -52,7 +52,8 @@ export const postableAlertsSchema = z.array(postableAlertSchema).max(MAX_ALERTS)
  * not (paths under each alert's index): as Alertmanager does, the valid alerts of a batch are taken though
  * others are refused, so one malformed alert does not drop its neighbours. Labels with an empty value are
  * dropped first, as Alertmanager drops them (an empty label is no label; the fingerprint is taken without
- * it). A body that is not such a list is refused whole (`problems` names it, `alerts` is empty).
+ * it). An alert with what no store can take (a NUL character) is refused, as the API refuses it
+ * anywhere else. A body that is not such a list is refused whole (`problems` names it, `alerts` is empty).
  */
 export function takeAlerts(body: unknown): { alerts: PostableAlert[]; problems: FieldProblem[] } {
   const list = postableAlertsShell.safeParse(body);
@@ -60,6 +61,12 @@ export function takeAlerts(body: unknown): { alerts: PostableAlert[]; problems: 
   const alerts: PostableAlert[] = [];
   const problems: FieldProblem[] = [];
   for (const [index, item] of list.data.entries()) {
+    // What no store can take (a NUL character) refuses the alert, not the batch.
+    const unstorable = inputProblems(item, String(index));
+    if (unstorable.length > 0) {
+      problems.push(...unstorable);
+      continue;
+    }
     const parsed = postableAlertSchema.safeParse(withoutEmptyLabels(item));
     if (parsed.success) alerts.push(parsed.data);
     else problems.push(...zodProblems(parsed.error, String(index)));

@@ -124,6 +124,29 @@ describe.skipIf(SKIP_PROFILE)('Alertmanager-compatible ingest', () => {
     expect(notList.status).toBe(400);
   });
 
+  it('refuses an alert with a NUL character, which no store can take, and takes the others of its batch', async () => {
+    const nul = { ...firing('db-33'), annotations: { summary: 'disk\u0000full' } };
+    const res = await h.request('POST', ALERTS, [firing('db-32'), nul, firing('db-34')], { token });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toEqual([
+      { path: '1.annotations.summary', message: 'must not contain the NUL character (U+0000)' },
+    ]);
+    expect(res.body.error.message).toMatch(/^1 of 3 alerts refused \(the others were taken\)/);
+    const taken = (await issues()).filter((i) => /db-3[234]/.test(i.title));
+    expect(taken.map((i) => i.title).sort()).toEqual([
+      'DiskFull: Disk of db-32 is 95% full',
+      'DiskFull: Disk of db-34 is 95% full',
+    ]);
+    // Anywhere else in the API, a NUL character still refuses the whole request.
+    const silence = await h.request(
+      'POST',
+      '/api/v1/projects/ops/infra/silences',
+      { matchers: [{ name: 'instance', value: 'db\u00001' }], endsAt: iso(3_600_000), comment: 'x' },
+      { token },
+    );
+    expect(silence.status).toBe(400);
+  });
+
   it("takes Prometheus's basic_auth: the API key as the password, any user name", async () => {
     const basic = (user: string, password: string) => ({
       token: null,
