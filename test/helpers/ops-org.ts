@@ -18,24 +18,34 @@ export async function opsOrg(h: TestHerald) {
 
 /**
  * Sets up org `ops` with project `infra` whose every alert goes to the webhook at `hookUrl` (a rule
- * without an action interval), and answers the API key Prometheus posts its alerts with.
+ * without an action interval), named and configured further by `hook`, and answers the API key
+ * Prometheus posts its alerts with.
  */
-export async function pagedOpsProject(h: TestHerald, hookUrl: string): Promise<string> {
+export async function pagedOpsProject(
+  h: TestHerald,
+  hookUrl: string,
+  hook: {
+    readonly name?: string;
+    readonly config?: Record<string, unknown>;
+    readonly secrets?: Record<string, string>;
+  } = {},
+): Promise<string> {
   await h.request('POST', '/api/v1/orgs', { slug: 'ops' });
   await h.request('POST', '/api/v1/orgs/ops/projects', { slug: 'infra' });
   const prometheus = (await h.request('POST', '/api/v1/orgs/ops/api-keys', { name: 'prometheus' })).body
     .token;
-  const hook = await h.request('POST', '/api/v1/orgs/ops/integrations', {
+  const integration = await h.request('POST', '/api/v1/orgs/ops/integrations', {
     provider: 'webhook',
-    name: 'Pager',
-    config: { url: hookUrl },
+    name: hook.name ?? 'Pager',
+    config: { url: hookUrl, ...hook.config },
+    ...(hook.secrets ? { secrets: hook.secrets } : {}),
   });
-  expect(hook.status, JSON.stringify(hook.body)).toBe(201);
+  expect(integration.status, JSON.stringify(integration.body)).toBe(201);
   const rule = await h.request('POST', '/api/v1/projects/ops/infra/rules', {
     name: 'Every alert to the pager',
     frequency: 0,
     conditions: [{ id: 'every_event' }],
-    actions: [{ id: 'webhook', integration: hook.body.id }],
+    actions: [{ id: 'webhook', integration: integration.body.id }],
   });
   expect(rule.status, JSON.stringify(rule.body)).toBe(201);
   return prometheus as string;

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AlertmanagerPeer, findAlertmanager, startAlertmanager } from '../../bench/alertmanager-peer.js';
 import { systemClock } from '../../src/clock.js';
 import { startHerald, type TestHerald } from '../helpers/herald.js';
+import { pagedOpsProject } from '../helpers/ops-org.js';
 import { SKIP_PROFILE } from '../helpers/profile.js';
 
 /** Debian's prometheus-alertmanager package; CI installs it (.ci/run), where this test must run. */
@@ -114,23 +115,11 @@ describe.skipIf(SKIP_PROFILE || (!ALERTMANAGER && !IN_CI))('Alertmanager webhook
       groupInterval: '1s',
     });
     h = await startHerald({}, { clock: systemClock });
-    await h.request('POST', '/api/v1/orgs', { slug: 'ops' });
-    await h.request('POST', '/api/v1/orgs/ops/projects', { slug: 'infra' });
-    key = (await h.request('POST', '/api/v1/orgs/ops/api-keys', { name: 'prometheus' })).body.token;
-    const hook = await h.request('POST', '/api/v1/orgs/ops/integrations', {
-      provider: 'webhook',
+    key = await pagedOpsProject(h, `${receiver.url}/herald`, {
       name: 'Incident tool',
-      config: { url: `${receiver.url}/herald`, format: 'alertmanager' },
+      config: { format: 'alertmanager' },
       secrets: { signingSecret: secret },
     });
-    expect(hook.status, JSON.stringify(hook.body)).toBe(201);
-    const rule = await h.request('POST', '/api/v1/projects/ops/infra/rules', {
-      name: 'Every alert to the incident tool',
-      frequency: 0,
-      conditions: [{ id: 'every_event' }],
-      actions: [{ id: 'webhook', integration: hook.body.id }],
-    });
-    expect(rule.status, JSON.stringify(rule.body)).toBe(201);
   });
   afterAll(async () => {
     await h?.close();
