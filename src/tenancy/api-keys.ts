@@ -1,8 +1,10 @@
+import type { Selectable } from 'kysely';
 import { NotFoundError } from '../errors.js';
 import { newId, newToken } from '../ids.js';
 import { authenticateUserToken, TOUCH_INTERVAL_MS, USER_TOKEN_PREFIX } from '../people/user-tokens.js';
 import { hashToken } from '../security/secret-box.js';
 import { readInstanceSetting, writeInstanceSetting } from '../store/instance-settings.js';
+import type { ApiKeyTable } from '../store/schema.js';
 import { iso, type Principal, type TenancyDeps } from './context.js';
 
 /** An API key as listed: never the token itself. */
@@ -59,13 +61,20 @@ export function apiKeys(deps: TenancyDeps & { readonly configuredAdminToken: str
         .where('org_id', '=', orgId)
         .orderBy('created_at')
         .execute();
-      return rows.map((r) => ({
-        id: r.id,
-        name: r.name,
-        prefix: r.prefix,
-        createdAt: iso(r.created_at),
-        lastUsedAt: iso(r.last_used_at),
-      }));
+      return rows.map(view);
+    },
+
+    /** Renames an org key (its token is unchanged). 404 for a key of another organization. */
+    async rename(orgId: string, id: string, name: string): Promise<ApiKey> {
+      const row = await db
+        .updateTable('api_keys')
+        .set({ name })
+        .where('org_id', '=', orgId)
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) throw new NotFoundError('API key');
+      return view(row);
     },
 
     /**
@@ -140,3 +149,14 @@ export function apiKeys(deps: TenancyDeps & { readonly configuredAdminToken: str
 
 /** The API keys service. */
 export type ApiKeys = ReturnType<typeof apiKeys>;
+
+/** A key as the API shows it: never its token or hash. */
+function view(r: Selectable<ApiKeyTable>): ApiKey {
+  return {
+    id: r.id,
+    name: r.name,
+    prefix: r.prefix,
+    createdAt: iso(r.created_at),
+    lastUsedAt: iso(r.last_used_at),
+  };
+}

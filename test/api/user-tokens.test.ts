@@ -192,6 +192,25 @@ describe.skipIf(SKIP_PROFILE)('personal user tokens', () => {
     expect((await h.request('GET', '/api/v1/me', undefined, { token: byAdmin.token })).status).toBe(401);
   });
 
+  it('renames an org API key: its token keeps working; another organization and members cannot', async () => {
+    const made = (await h.request('POST', '/api/v1/orgs/acme/api-keys', { name: 'prometheus' })).body;
+    const path = `/api/v1/orgs/acme/api-keys/${made.id}`;
+    const renamed = await h.request('PATCH', path, { name: 'Prometheus on prod-1' });
+    expect(renamed.status, renamed.text).toBe(200);
+    expect(renamed.body).toMatchObject({ id: made.id, name: 'Prometheus on prod-1', prefix: made.prefix });
+    expect(renamed.text).not.toContain(made.token);
+    const listed = (await h.request('GET', '/api/v1/orgs/acme/api-keys')).body.data;
+    expect(listed.find((k: { id: string }) => k.id === made.id).name).toBe('Prometheus on prod-1');
+    expect(
+      (await h.request('GET', '/api/v1/orgs/acme/projects', undefined, { token: made.token })).status,
+    ).toBe(200);
+    expect((await h.request('PATCH', path, { name: '' })).body.error.details[0].path).toBe('name');
+    expect((await h.request('PATCH', `/api/v1/orgs/foreign/api-keys/${made.id}`, { name: 'x' })).status).toBe(
+      404,
+    );
+    expect((await h.request('PATCH', path, { name: 'x' }, { token: sideKey })).status).toBe(404);
+  });
+
   it('revokes an org API key: it stops working, and another organization cannot revoke it', async () => {
     const made = (await h.request('POST', '/api/v1/orgs/acme/api-keys', { name: 'leaked' })).body;
     expect(

@@ -1173,22 +1173,35 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     await reader.context().close();
   });
 
-  it("an owner creates an API key, copies it the one time it is shown, posts Prometheus alerts with it as the project's configuration says, and revokes it after confirming; a member only reads the list", async () => {
+  it("an owner creates an API key, copies it the one time it is shown, renames it, posts Prometheus alerts with it as the project's configuration says, and revokes it after confirming; a member only reads the list", async () => {
     const page = await signIn(anaToken);
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: h.url });
     await openPage(page, 'API keys');
     await page.getByRole('button', { name: 'New API key' }).click();
     const form = page.getByRole('form', { name: 'New API key' });
-    await form.getByLabel('Name').fill('Prometheus on prod-1');
+    await form.getByLabel('Name').fill('Prometheus');
     await form.getByRole('button', { name: 'Create key' }).click();
     const created = page.getByTestId('api-key-created');
-    await created.getByText('API key “Prometheus on prod-1” created.').waitFor();
+    await created.getByText('API key “Prometheus” created.').waitFor();
     await created.getByText('you will not see it again').waitFor();
     const token = await created.getByLabel('API key').inputValue();
     expect(token).toMatch(/^hrk_/);
     await created.getByRole('button', { name: 'Copy API key' }).click();
     await created.getByText('Copied').waitFor();
     expect(await page.evaluate('navigator.clipboard.readText()')).toBe(token);
+
+    // Renamed to say which Prometheus uses it (an empty name is named at its field); the token stays.
+    const made = page.getByTestId('api-key-item').filter({ hasText: `${token.slice(0, 8)}…` });
+    await made.getByRole('button', { name: 'Rename' }).click();
+    const renaming = made.getByRole('form', { name: 'Rename API key Prometheus' });
+    await renaming.getByLabel('Name').fill(' ');
+    await renaming.getByRole('button', { name: 'Save name' }).click();
+    await expect.poll(() => renaming.getByLabel('Name').getAttribute('aria-invalid')).toBe('true');
+    await renaming.getByLabel('Name').fill('Prometheus on prod-1');
+    await renaming.getByRole('button', { name: 'Save name' }).click();
+    await page
+      .getByText('API key “Prometheus” is now “Prometheus on prod-1”; its token is unchanged.')
+      .waitFor();
     const item = page.getByTestId('api-key-item').filter({ hasText: 'Prometheus on prod-1' });
     await item.getByText(`${token.slice(0, 8)}…`).waitFor();
     const keys = async () =>
@@ -1250,6 +1263,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     await reader.getByTestId('api-key-item').filter({ hasText: 'Backup script' }).waitFor();
     expect(await reader.getByRole('button', { name: 'New API key' }).count()).toBe(0);
     expect(await reader.getByRole('button', { name: 'Revoke' }).count()).toBe(0);
+    expect(await reader.getByRole('button', { name: 'Rename' }).count()).toBe(0);
     await reader.context().close();
   });
 

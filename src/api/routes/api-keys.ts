@@ -46,6 +46,23 @@ export function apiKeyRoutes(app: ApiApp, services: Services): void {
     },
   );
 
+  app.patch(
+    '/api/v1/orgs/:org/api-keys/:id',
+    {
+      schema: {
+        tags: ['api-keys'],
+        summary: 'Rename an organization API key; its token is unchanged',
+        params: orgParams.extend({ id: z.string().min(1).max(64) }),
+        body: z.object({ name: displayName }).strict(),
+        response: { 200: apiKey },
+      },
+    },
+    async (request) => {
+      const org = await services.organizations.resolve(principalOf(request), request.params.org);
+      return services.apiKeys.rename(org.id, request.params.id, request.body.name);
+    },
+  );
+
   app.delete(
     '/api/v1/orgs/:org/api-keys/:id',
     {

@@ -18,7 +18,8 @@ type CreatedKey = ApiKey & { readonly token: string };
 /**
  * The organization's API keys, which Prometheus, amtool and scripts call Herald with, each acting for the
  * whole organization. Everyone in it reads the list (names and prefixes, never a token); its owners and
- * admins (`manage`) create a key, whose token is shown once, and revoke one after a confirmation.
+ * admins (`manage`) create a key, whose token is shown once, rename one, and revoke one after a
+ * confirmation.
  */
 export function ApiKeysPage(props: { token: string; org: Org; manage: boolean }): ReactNode {
   const { token, org, manage } = props;
@@ -26,6 +27,7 @@ export function ApiKeysPage(props: { token: string; org: Org; manage: boolean })
   const [keys, setKeys] = useState<readonly ApiKey[] | null>(null);
   const [creating, setCreating] = useState(false);
   const [confirming, setConfirming] = useState<string | null>(null);
+  const [renaming, setRenaming] = useState<string | null>(null);
   const [message, setMessage] = useState<Message | null>(null);
   const [created, setCreated] = useState<CreatedKey | null>(null);
 
@@ -44,12 +46,20 @@ export function ApiKeysPage(props: { token: string; org: Org; manage: boolean })
   const start = () => {
     setMessage(null);
     setConfirming(null);
+    setRenaming(null);
     setCreating(true);
   };
   const confirm = (id: string) => {
     setMessage(null);
     setCreating(false);
+    setRenaming(null);
     setConfirming(id);
+  };
+  const rename = (id: string) => {
+    setMessage(null);
+    setCreating(false);
+    setConfirming(null);
+    setRenaming(id);
   };
 
   return (
@@ -74,11 +84,14 @@ export function ApiKeysPage(props: { token: string; org: Org; manage: boolean })
       )}
       {message ? <Notice kind={message.kind}>{message.text}</Notice> : null}
       {manage && creating ? (
-        <NewApiKeyForm
-          token={token}
-          path={base}
+        <KeyNameForm
+          label="New API key"
+          initialName=""
+          saveLabel="Create key"
+          busyLabel="Creating…"
           onCancel={() => setCreating(false)}
-          onCreated={(key) => {
+          save={async (name) => {
+            const key = await api<CreatedKey>(token, 'POST', base, { name });
             setCreating(false);
             setCreated(key);
             void reload();
@@ -112,12 +125,33 @@ export function ApiKeysPage(props: { token: string; org: Org; manage: boolean })
                 Created {formatTime(k.createdAt)}
                 {k.lastUsedAt ? ` · last used ${formatTime(k.lastUsedAt)}` : ''}
               </p>
-              {manage && confirming !== k.id ? (
+              {manage && confirming !== k.id && renaming !== k.id ? (
                 <div className="button-row">
+                  <button type="button" className="secondary small" onClick={() => rename(k.id)}>
+                    Rename
+                  </button>
                   <button type="button" className="danger small" onClick={() => confirm(k.id)}>
                     Revoke
                   </button>
                 </div>
+              ) : null}
+              {manage && renaming === k.id ? (
+                <KeyNameForm
+                  label={`Rename API key ${k.name}`}
+                  initialName={k.name}
+                  saveLabel="Save name"
+                  busyLabel="Saving…"
+                  onCancel={() => setRenaming(null)}
+                  save={async (name) => {
+                    await api<ApiKey>(token, 'PATCH', `${base}/${encodeURIComponent(k.id)}`, { name });
+                    setRenaming(null);
+                    setMessage({
+                      kind: 'ok',
+                      text: `API key “${k.name}” is now “${name}”; its token is unchanged.`,
+                    });
+                    void reload();
+                  }}
+                />
               ) : null}
               {manage && confirming === k.id ? (
                 <ConfirmRevocation
@@ -141,28 +175,28 @@ export function ApiKeysPage(props: { token: string; org: Org; manage: boolean })
   );
 }
 
-/** Creates a key with a name that says what uses it. */
-function NewApiKeyForm(props: {
-  token: string;
-  path: string;
-  onCreated: (key: CreatedKey) => void;
+/** A key's name, which says what uses it: a new key's, or a new name for one. */
+function KeyNameForm(props: {
+  label: string;
+  initialName: string;
+  saveLabel: string;
+  busyLabel: string;
+  save: (name: string) => Promise<void>;
   onCancel: () => void;
 }): ReactNode {
-  const [name, setName] = useState('');
+  const [name, setName] = useState(props.initialName);
   const form = useApiForm();
   const input = useRef<HTMLInputElement>(null);
   useEffect(() => input.current?.focus(), []);
 
   const save = async (event: FormEvent) => {
     event.preventDefault();
-    await form.submit(async () =>
-      props.onCreated(await api<CreatedKey>(props.token, 'POST', props.path, { name: name.trim() })),
-    );
+    await form.submit(() => props.save(name.trim()));
   };
 
   return (
-    <form className="card create-form" aria-label="New API key" onSubmit={save} noValidate>
-      <h3>New API key</h3>
+    <form className="card create-form" aria-label={props.label} onSubmit={save} noValidate>
+      <h3>{props.label}</h3>
       <ProblemSummary form={form} placed={(path) => path === 'name'} />
       <Field
         label="Name"
@@ -182,7 +216,12 @@ function NewApiKeyForm(props: {
           />
         )}
       </Field>
-      <FormActions label="Create key" busyLabel="Creating…" busy={form.busy} onCancel={props.onCancel} />
+      <FormActions
+        label={props.saveLabel}
+        busyLabel={props.busyLabel}
+        busy={form.busy}
+        onCancel={props.onCancel}
+      />
     </form>
   );
 }
