@@ -29,6 +29,17 @@ export function storedEvent(row: EventTable): StoredEvent {
   };
 }
 
+/** An issue's latest event as the pipeline reads it; null when it has none (or no such issue). */
+export async function latestStoredEvent(db: Kysely<Database>, issueId: string): Promise<StoredEvent | null> {
+  const row = await db
+    .selectFrom('issues')
+    .innerJoin('events', 'events.id', 'issues.last_event_id')
+    .selectAll('events')
+    .where('issues.id', '=', issueId)
+    .executeTakeFirst();
+  return row ? storedEvent(row) : null;
+}
+
 /** The columns of an issue that its evaluation and its notification read. */
 const EVALUATED_ISSUE_COLUMNS = [
   'id',

@@ -8,7 +8,7 @@ import type { Database, IssueTable } from '../store/schema.js';
 import type { Principal } from '../tenancy/context.js';
 import { actsForOrg, iso } from '../tenancy/context.js';
 import type { IssueStatus } from './event.js';
-import { type StoredEvent, storedEvent } from './event-records.js';
+import { latestStoredEvent, type StoredEvent, storedEvent } from './event-records.js';
 import type { Priority } from './issue-state.js';
 import { liveIssue } from './live-issue.js';
 
@@ -173,14 +173,8 @@ export function issuesService(deps: {
     },
 
     /** The issue's latest event as the pipeline reads it; null when it has none. No access check. */
-    async latestEvent(id: string): Promise<StoredEvent | null> {
-      const row = await db
-        .selectFrom('issues')
-        .innerJoin('events', 'events.id', 'issues.last_event_id')
-        .selectAll('events')
-        .where('issues.id', '=', id)
-        .executeTakeFirst();
-      return row ? storedEvent(row) : null;
+    latestEvent(id: string): Promise<StoredEvent | null> {
+      return latestStoredEvent(db, id);
     },
 
     /**

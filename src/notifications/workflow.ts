@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { ChannelKind } from '../delivery/channel.js';
 import { incidentOpen, incidentStates } from '../delivery/pagerduty-incidents.js';
-import { storedEvent } from '../events/event-records.js';
+import { latestStoredEvent } from '../events/event-records.js';
 import type { Job } from '../queue/queue.js';
 import type { Recipients } from '../recipients/resolve.js';
 import { parseJsonObject } from '../store/json.js';
@@ -140,13 +140,8 @@ export function workflowNotifications(deps: WorkflowDeps) {
 
   /** `{ alert }` when the issue's latest event came from a Prometheus alert, else `{}`. */
   async function latestAlert(issueId: string): Promise<ReturnType<typeof alertRef>> {
-    const row = await db
-      .selectFrom('issues')
-      .innerJoin('events', 'events.id', 'issues.last_event_id')
-      .selectAll('events')
-      .where('issues.id', '=', issueId)
-      .executeTakeFirst();
-    return row ? alertRef(storedEvent(row).event) : {};
+    const latest = await latestStoredEvent(db, issueId);
+    return latest ? alertRef(latest.event) : {};
   }
 
   return async function workflow(job: Job): Promise<void> {
