@@ -30,11 +30,21 @@ interface DueAlert {
   readonly ends_at: number;
 }
 
-/** A firing alert as ingest grouped it: its label set's fingerprint, its issue and when it ends. */
+/** A firing alert as ingest grouped it: its label set's fingerprint, its issue, when it began and ends. */
 export interface FiringEnd {
   readonly fingerprint: string;
   readonly issueId: string;
+  /** When the firing began (see firingStart in alertmanager.ts). */
+  readonly startedAt: number;
   readonly endsAt: number;
+}
+
+/** What Herald knows of an alert before a firing of it is ingested. */
+export interface KnownAlert {
+  /** When Herald last resolved its issue because it ended (its next firing reopens the issue). */
+  readonly expiredAt?: number;
+  /** When its firing began, while it has not ended (a sending without `startsAt` continues it). */
+  readonly startedAt?: number;
 }
 
 /**
@@ -153,21 +163,31 @@ export function alertEnds(deps: {
     },
 
     /**
-     * When Herald last resolved each of these alerts' issues because the alert ended, by fingerprint:
-     * read before their firings are ingested, which then reopen the issue (see {@link alertToEvent}).
+     * What Herald knows of these alerts at `now`, by fingerprint: read before their firings are ingested,
+     * which then reopen an issue resolved because its alert ended, and continue a firing that has not
+     * ended (see {@link alertToEvent}).
      */
-    async expiredAt(projectId: string, fingerprints: readonly string[]): Promise<Map<string, number>> {
-      const found = new Map<string, number>();
+    async known(
+      projectId: string,
+      fingerprints: readonly string[],
+      now: number,
+    ): Promise<Map<string, KnownAlert>> {
+      const found = new Map<string, KnownAlert>();
       const unique = [...new Set(fingerprints)];
       for (let i = 0; i < unique.length; i += 500) {
         const rows = await db
           .selectFrom('alert_ends')
-          .select(['fingerprint', 'expired_at'])
+          .select(['fingerprint', 'expired_at', 'started_at', 'ends_at'])
           .where('project_id', '=', projectId)
           .where('fingerprint', 'in', unique.slice(i, i + 500))
-          .where('expired_at', 'is not', null)
           .execute();
-        for (const row of rows) found.set(row.fingerprint, Number(row.expired_at));
+        for (const row of rows) {
+          const firing = row.ends_at !== null && Number(row.ends_at) > now && row.started_at !== null;
+          found.set(row.fingerprint, {
+            ...(row.expired_at === null ? {} : { expiredAt: Number(row.expired_at) }),
+            ...(firing ? { startedAt: Number(row.started_at) } : {}),
+          });
+        }
       }
       return found;
     },
@@ -177,18 +197,24 @@ export function alertEnds(deps: {
      * and the one sent (an end sent earlier than one known does not cut the alert short), an alert sent
      * twice in one batch once.
      */
-    async firing(trx: Transaction<Database>, projectId: string, alerts: readonly FiringEnd[]): Promise<void> {
+    async firing(
+      trx: Transaction<Database>,
+      projectId: string,
+      alerts: readonly FiringEnd[],
+      now: number,
+    ): Promise<void> {
       const latest = new Map<string, FiringEnd>();
       for (const alert of alerts) {
         const known = latest.get(alert.fingerprint);
         if (!known || known.endsAt < alert.endsAt) latest.set(alert.fingerprint, alert);
       }
-      const rows = [...latest.values()].map(({ fingerprint, issueId, endsAt }) => ({
+      const rows = [...latest.values()].map(({ fingerprint, issueId, startedAt, endsAt }) => ({
         project_id: projectId,
         fingerprint,
         issue_id: issueId,
         ends_at: endsAt,
         expired_at: null,
+        started_at: startedAt,
       }));
       for (let i = 0; i < rows.length; i += 500)
         await trx
@@ -198,6 +224,8 @@ export function alertEnds(deps: {
             oc.columns(['project_id', 'fingerprint']).doUpdateSet((eb) => ({
               issue_id: eb.ref('excluded.issue_id'),
               ends_at: sql<number>`case when alert_ends.ends_at > excluded.ends_at then alert_ends.ends_at else excluded.ends_at end`,
+              // A firing that has not ended keeps its start; one after an end (or a resolution) has its own.
+              started_at: sql<number>`case when alert_ends.ends_at > ${now} then coalesce(alert_ends.started_at, excluded.started_at) else excluded.started_at end`,
             })),
           )
           .execute();

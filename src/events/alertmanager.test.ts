@@ -85,7 +85,17 @@ describe('alertToEvent', () => {
     );
     expect(alertToEvent(alert(), NOW + 60_000).event_id).toBe(first.event_id);
     expect(alertToEvent(alert({ startsAt: '2026-03-14T10:00:00Z' }), NOW).event_id).not.toBe(first.event_id);
-    expect(alertToEvent(alert({ startsAt: undefined }), NOW).event_id).toBeUndefined();
+  });
+
+  it('starts a firing sent without startsAt when it arrives, or continues the firing that has not ended', () => {
+    const unstarted = alert({ startsAt: undefined });
+    const first = alertToEvent(unstarted, NOW);
+    expect(Number.parseInt(String(first.event_id).slice(0, 12), 16)).toBe(NOW);
+    expect(first.timestamp).toBe(NOW / 1000);
+    // Sent again a minute later while it fires: the same firing, the same event.
+    expect(alertToEvent(unstarted, NOW + 60_000, { startedAt: NOW }).event_id).toBe(first.event_id);
+    // Sent again after it ended: a firing of its own.
+    expect(alertToEvent(unstarted, NOW + 600_000).event_id).not.toBe(first.event_id);
   });
 
   it('gives a firing sent again after its issue was resolved for its end another id, the same each time', () => {

@@ -185,22 +185,35 @@ export function severityLevel(severity: string | undefined): Level {
 const clip = (value: string, max: number) => (value.length > max ? value.slice(0, max) : value);
 
 /**
+ * When a firing began: its `startsAt`; sent without one, the start of the firing it continues
+ * (`startedAt`, while the alert has not ended: see alert-ends.ts), else its arrival, as Alertmanager
+ * starts an alert it is sent without a start.
+ */
+export function firingStart(alert: PostableAlert, receivedAt: number, startedAt?: number): number {
+  return timeOf(alert.startsAt) ?? startedAt ?? receivedAt;
+}
+
+/**
  * An alert as an event: labels become tags, `alertname` and the `summary` (else `description`)
  * annotation the message, `severity` the level, `environment`/`env` the environment, and the label
  * set's fingerprint the grouping fingerprint, so every firing of one alert lands in one issue. A firing
- * (labels and `startsAt`) gets a stable event id, so Prometheus re-sending it is counted once; one that
- * began before Herald resolved its issue because it ended (`expiredAt`, see alert-ends.ts) and is sent
- * again gets another, so it reopens the issue. `fingerprint` saves hashing the labels again.
+ * (labels and start, see {@link firingStart}) gets a stable event id, so re-sending it is counted once;
+ * one that began before Herald resolved its issue because it ended (`expiredAt`, see alert-ends.ts) and
+ * is sent again gets another, so it reopens the issue. `fingerprint` saves hashing the labels again.
  */
 export function alertToEvent(
   alert: PostableAlert,
   receivedAt: number,
-  known: { readonly fingerprint?: string; readonly expiredAt?: number | undefined } = {},
+  known: {
+    readonly fingerprint?: string;
+    readonly expiredAt?: number | undefined;
+    readonly startedAt?: number | undefined;
+  } = {},
 ): EventPayload {
   const { labels } = alert;
   const annotations = alert.annotations ?? {};
   const fingerprint = known.fingerprint ?? alertFingerprint(labels);
-  const startsAt = timeOf(alert.startsAt);
+  const startsAt = firingStart(alert, receivedAt, known.startedAt);
   const endsAt = timeOf(alert.endsAt);
   const alertname = labels.alertname;
   const summary = annotations.summary ?? annotations.description;
@@ -214,9 +227,8 @@ export function alertToEvent(
     tags[clip(name, MAX_TAG_LENGTH)] = clip(labels[name] ?? '', MAX_TAG_LENGTH);
   const environment = labels.environment ?? labels.env;
   return {
-    ...(startsAt === null
-      ? {}
-      : { event_id: firingId(fingerprint, startsAt, known.expiredAt), timestamp: startsAt / 1000 }),
+    event_id: firingId(fingerprint, startsAt, known.expiredAt),
+    timestamp: startsAt / 1000,
     level: severityLevel(labels.severity),
     message,
     logger: 'alertmanager',
@@ -228,7 +240,7 @@ export function alertToEvent(
       alertmanager: {
         fingerprint,
         annotations,
-        startsAt: startsAt === null ? new Date(receivedAt).toISOString() : new Date(startsAt).toISOString(),
+        startsAt: new Date(startsAt).toISOString(),
         ...(endsAt === null ? {} : { endsAt: new Date(endsAt).toISOString() }),
         ...(alert.generatorURL ? { generatorURL: alert.generatorURL } : {}),
       },

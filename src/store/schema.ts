@@ -334,6 +334,8 @@ export interface AlertEndTable {
   issue_id: string;
   ends_at: number | null;
   expired_at: number | null;
+  /** When the current firing began (its `startsAt`, or the arrival of its first sending without one). */
+  started_at: number | null;
 }
 
 /**

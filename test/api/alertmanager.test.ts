@@ -395,6 +395,42 @@ describe.skipIf(SKIP_PROFILE)('Alertmanager-compatible alert ends', () => {
     expect((await h.request('GET', `/api/v1/issues/${issue.id}`)).body.status).toBe('resolved');
   });
 
+  it('counts an alert sent again and again without startsAt as one firing until it ends, as Alertmanager keeps its start', async () => {
+    // A script posting its alert every minute, with labels only.
+    const alert = { labels: { alertname: 'BackupFailed', host: 'db-22' } };
+    const detail = async (id: string) => (await h.request('GET', `/api/v1/issues/${id}`)).body;
+    const started = clock.now();
+    await h.request('POST', ALERTS, [alert], { token });
+    const issue = (await issues()).find((i) => i.title === 'BackupFailed')!;
+    for (let minute = 1; minute <= 3; minute++) {
+      clock.advance(60_000);
+      expect((await h.request('POST', ALERTS, [alert], { token })).status).toBe(200);
+    }
+    expect(await detail(issue.id)).toMatchObject({ status: 'unresolved', timesSeen: 1 });
+    const listed = await h.request(
+      'GET',
+      `${ALERTS}?filter=${encodeURIComponent('host="db-22"')}`,
+      undefined,
+      {
+        token,
+      },
+    );
+    expect(listed.body.map((a: { startsAt: string }) => Date.parse(a.startsAt))).toEqual([started]);
+
+    // Not sent for the resolve timeout, it ends; sent again, it is a firing of its own.
+    clock.advance(5 * 60_000);
+    expect(await h.engine.services.alertEnds.sweep()).toBe(1);
+    expect((await detail(issue.id)).status).toBe('resolved');
+    clock.advance(60_000);
+    await h.request('POST', ALERTS, [alert], { token });
+    clock.advance(60_000);
+    await h.request('POST', ALERTS, [alert], { token });
+    expect(await detail(issue.id)).toMatchObject({ status: 'unresolved', timesSeen: 2 });
+    // Its sender resolves it, as Prometheus would: it ends no later sweep.
+    await h.request('POST', ALERTS, [{ ...alert, endsAt: iso(-1000) }], { token });
+    expect((await detail(issue.id)).status).toBe('resolved');
+  });
+
   it('a sweep that cannot resolve (its transaction fails) leaves the alerts to the next one, which resolves them', async () => {
     await h.request('POST', ALERTS, [firing('db-25'), firing('db-26')], { token });
     clock.advance(4 * 60_000);

@@ -7,6 +7,7 @@ import {
   alertToEvent,
   type FiringAlert,
   firingAlerts,
+  firingStart,
   isResolved,
   issuesToResolve,
   MAX_ALERTS,
@@ -88,12 +89,9 @@ export function alertmanagerRoutes(
       if (firing.length > 0) {
         const { alertEnds } = services;
         const fingerprints = firing.map((alert) => alertFingerprint(alert.labels));
-        const expired = await alertEnds.expiredAt(target.projectId, fingerprints);
+        const known = await alertEnds.known(target.projectId, fingerprints, now);
         const events = firing.map((alert, i) =>
-          alertToEvent(alert, now, {
-            fingerprint: fingerprints[i]!,
-            expiredAt: expired.get(fingerprints[i]!),
-          }),
+          alertToEvent(alert, now, { fingerprint: fingerprints[i]!, ...known.get(fingerprints[i]!) }),
         );
         // Each firing moves its alert's end, in the transaction that stores it (see alert-ends.ts).
         await services.ingest.ingestBatch(target, events, (trx, results) =>
@@ -103,8 +101,10 @@ export function alertmanagerRoutes(
             results.map((result, i) => ({
               fingerprint: fingerprints[i]!,
               issueId: result.issueId,
+              startedAt: firingStart(firing[i]!, now, known.get(fingerprints[i]!)?.startedAt),
               endsAt: alertEnds.endOf(firing[i]!, now),
             })),
+            now,
           ),
         );
       }

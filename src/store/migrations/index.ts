@@ -24,6 +24,7 @@ import { muteCounts } from './022-mute-counts.js';
 import { alertEnds } from './023-alert-ends.js';
 import { ownershipText } from './024-ownership-text.js';
 import { recipientHistory } from './025-recipient-history.js';
+import { alertStarts } from './026-alert-starts.js';
 
 /** Every migration, in order; names are stable forever once released. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -52,4 +53,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '023-alert-ends': alertEnds,
   '024-ownership-text': ownershipText,
   '025-recipient-history': recipientHistory,
+  '026-alert-starts': alertStarts,
 };
