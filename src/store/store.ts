@@ -108,6 +108,14 @@ function postgresStore(url: string, max: number): Store {
   return wrap(db, 'postgres');
 }
 
+/** Reads of the schemas Kysely makes again when another schema vanished under them. */
+const MIGRATION_RETRIES = 3;
+
+/** Whether a migration failed because a schema (not necessarily Herald's) was dropped while it read them. */
+function schemaVanished(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '3F000';
+}
+
 function wrap(
   db: Kysely<Database>,
   dialect: Dialect,
@@ -127,7 +135,12 @@ function wrap(
         provider: staticProvider(MIGRATIONS),
         ...(schema ? { migrationTableSchema: schema } : {}),
       });
-      const { error, results } = await migrator.migrateToLatest();
+      let { error, results } = await migrator.migrateToLatest();
+      // Kysely finds its bookkeeping tables by reading every schema's tables, asking for each schema
+      // whether it may be used: a schema another database user drops meanwhile fails that read with
+      // "schema does not exist" (3F000). Nothing was migrated then: read again.
+      for (let retry = 0; retry < MIGRATION_RETRIES && schemaVanished(error); retry++)
+        ({ error, results } = await migrator.migrateToLatest());
       if (error) throw new Error('Database migration failed', { cause: error });
       const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
       return [...applied, ...(afterMigrate?.() ?? [])];
