@@ -646,7 +646,8 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
     expect(shown).toBe(stored.secrets.signingSecret);
     expect(hook.config.format).toBe('alertmanager');
     await page.reload();
-    await page.getByTestId('integration-item').filter({ hasText: 'Ops hook' }).waitFor();
+    const item = page.getByTestId('integration-item').filter({ hasText: 'Ops hook' });
+    await item.getByText('Alertmanager format').waitFor();
     expect(await page.getByText('whsec_').count()).toBe(0);
     await page.context().close();
   });

@@ -91,6 +91,11 @@ export function IntegrationsPage(props: { token: string; org: Org; manage: boole
               <div className="rule-head">
                 <h2>{i.name}</h2>
                 <span className="tag">{PROVIDER_FORMS[i.provider].name}</span>
+                {i.config.format === 'alertmanager' ? (
+                  <span className="tag tag-muted" title="Posts Alertmanager's webhook body">
+                    Alertmanager format
+                  </span>
+                ) : null}
                 {i.status !== 'active' ? <span className="tag tag-warn">{i.status}</span> : null}
               </div>
               {i.disabledReason ? <p className="error-text">{i.disabledReason}</p> : null}
