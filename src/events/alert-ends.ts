@@ -111,7 +111,8 @@ export function alertEnds(deps: {
           .executeTakeFirst();
         const issue = open.get(alert.issue_id);
         if (Number(taken.numUpdatedRows) === 0 || !issue) continue;
-        const jobIds = await resolveUnresolved(trx, issue, now);
+        // Resolved when the alert ended, as Alertmanager has it, though the sweep came up to 2 s later.
+        const jobIds = await resolveUnresolved(trx, issue, now, alert.ends_at);
         open.delete(issue.id);
         if (jobIds) resolved.push({ issue, jobIds });
       }

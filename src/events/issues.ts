@@ -264,10 +264,11 @@ export async function resolveUnresolved(
   trx: Transaction<Database>,
   issue: IssueTable,
   now: number,
+  resolvedAt = now,
 ): Promise<string[] | null> {
   const updated = await trx
     .updateTable('issues')
-    .set({ ...statusChange(issue, { status: 'resolved' }, now), updated_at: now })
+    .set({ ...statusChange(issue, { status: 'resolved' }, resolvedAt), updated_at: now })
     .where('id', '=', issue.id)
     .where('status', '=', 'unresolved')
     .executeTakeFirst();
