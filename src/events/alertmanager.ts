@@ -303,6 +303,20 @@ export interface FiringAlert {
   readonly inhibitedBy: readonly string[];
 }
 
+/**
+ * An event of any source but the Alertmanager-compatible endpoint, without what only that endpoint
+ * writes: `extra.alertmanager`, which notifications read as the Prometheus alert the event came from (an
+ * Alertmanager-format webhook sends its labels and annotations on as the alert's). An event from a
+ * Sentry SDK, whose DSN is public in browsers, must not pass itself off as one. Unchanged (not copied)
+ * when it has none.
+ */
+export function withoutAlertOrigin(payload: EventPayload): EventPayload {
+  const { extra } = payload;
+  if (!isRecord(extra) || !('alertmanager' in extra)) return payload;
+  const { alertmanager: _, ...rest } = extra;
+  return { ...payload, extra: rest };
+}
+
 /** A Prometheus alert as it was sent, read back from the event it became. */
 export interface SentAlert {
   readonly fingerprint: string;

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { ValidationError } from '../errors.js';
 import { isPlainObject, repairInput, safeParseChecked, zodProblems } from '../validation.js';
+import { withoutAlertOrigin } from './alertmanager.js';
 import { type EventPayload, eventSchema, MAX_TAGS, parseTimestamp, TEXT_LIMITS } from './event-schema.js';
 import { newEventId } from './normalize.js';
 
@@ -63,7 +64,7 @@ export function sentryEventPayload(raw: Record<string, unknown>, prefix = ''): E
     result = safeParseChecked(eventSchema, raw);
   }
   if (!result.success) throw new ValidationError(zodProblems(result.error, prefix));
-  return result.data;
+  return withoutAlertOrigin(result.data);
 }
 
 /**

@@ -147,6 +147,31 @@ describe.skipIf(SKIP_PROFILE)('Alertmanager-compatible ingest', () => {
     expect(silence.status).toBe(400);
   });
 
+  it('an event of the events API cannot pass itself off as a Prometheus alert; one posted here is one', async () => {
+    const spoof = {
+      message: 'Looks like an alert',
+      extra: {
+        alertmanager: { fingerprint: 'aaaaaaaaaaaaaaaa', annotations: { runbook_url: 'https://x.test' } },
+      },
+    };
+    const posted = await h.request('POST', '/api/v1/projects/ops/infra/events', spoof, { token });
+    expect(posted.status, posted.text).toBe(202);
+    const batch = await h.request(
+      'POST',
+      '/api/v1/projects/ops/infra/events/batch',
+      { events: [spoof] },
+      { token },
+    );
+    expect(batch.status, batch.text).toBe(202);
+    const extraOf = async (issueId: string) =>
+      (await h.engine.services.issues.latestEvent(issueId))?.event.extra;
+    expect(await extraOf(posted.body.issueId)).not.toHaveProperty('alertmanager');
+    expect(await extraOf(batch.body.results[0].issueId)).not.toHaveProperty('alertmanager');
+    await h.request('POST', ALERTS, [firing('db-35')], { token });
+    const alert = (await issues()).find((i) => i.title.includes('db-35'))!;
+    expect(await extraOf(alert.id)).toHaveProperty('alertmanager.fingerprint');
+  });
+
   it("takes Prometheus's basic_auth: the API key as the password, any user name", async () => {
     const basic = (user: string, password: string) => ({
       token: null,
