@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { docRenderers } from '../../templates/doc-renderers.js';
-import type { MessageDoc } from '../../templates/message-doc.js';
+import type { DocLink, MessageDoc } from '../../templates/message-doc.js';
 import type { Rendering } from '../../templates/render-context.js';
 import { defineNotificationType } from '../notification-type.js';
 import {
@@ -29,8 +29,37 @@ export const issueAlertPayloadSchema = issueNotificationSchema
 /** An issue alert's payload. */
 export type IssueAlertPayload = z.infer<typeof issueAlertPayloadSchema>;
 
+/** An absolute http(s) address, the only kind a message links to. */
+const WEB_ADDRESS = /^https?:\/\/[^\s]+$/i;
+
+/**
+ * The links of a Prometheus alert, as Alertmanager's templates show them: its runbook (`runbook_url`,
+ * else `runbook`) and where it was evaluated (`generatorURL`). Only alerts posted to the
+ * Alertmanager-compatible endpoint carry them (see withoutAlertOrigin).
+ */
+function alertLinks(r: Rendering, alert: IssueAlertPayload['event']['alert']): DocLink[] {
+  if (!alert) return [];
+  const runbook = alert.annotations.runbook_url ?? alert.annotations.runbook;
+  return [
+    ...(runbook && WEB_ADDRESS.test(runbook) ? [{ label: r.t('action.runbook'), url: runbook }] : []),
+    ...(alert.generatorURL && WEB_ADDRESS.test(alert.generatorURL)
+      ? [{ label: r.t('action.alertSource'), url: alert.generatorURL }]
+      : []),
+  ];
+}
+
+/** The paragraph under the title: a Prometheus alert's description, else the event's message when it says more. */
+function messageOf(p: IssueAlertPayload): string | undefined {
+  const { issue, event } = p;
+  const description = event.alert?.annotations.description;
+  if (description && description !== issue.title && description !== event.alert?.annotations.summary)
+    return description;
+  return event.message && event.message !== issue.title ? event.message : undefined;
+}
+
 function doc(p: IssueAlertPayload, r: Rendering): MessageDoc {
   const { issue, event, project } = p;
+  const message = messageOf(p);
   const level = levelName(r, issue.level);
   const fields = [
     { label: r.t('field.project'), value: project.name },
@@ -47,14 +76,14 @@ function doc(p: IssueAlertPayload, r: Rendering): MessageDoc {
     intro: r.t(issue.category === 'performance' ? 'issueAlert.intro.performance' : 'issueAlert.intro.error', {
       project: project.name,
     }),
-    ...(event.message && event.message !== issue.title ? { message: event.message } : {}),
+    ...(message ? { message } : {}),
     fields,
     ...(event.frames.length
       ? { stack: { title: r.t('common.stackTrace'), lines: event.frames.map((f) => frameLine(r, f)) } }
       : {}),
     ...(event.tags.length ? { tags: { title: r.t('common.tags'), pairs: event.tags } } : {}),
     lists: [],
-    actions: issueActions(r, issue),
+    actions: [...issueActions(r, issue), ...alertLinks(r, event.alert)],
     issueId: issue.id,
     footer: [...rulesLine(r, p.rules, p.ruleCount), ...(issue.culprit ? [issue.culprit] : [])],
     orgName: p.organization.name,

@@ -51,6 +51,8 @@ export const de: Catalog = {
   'action.viewRule': 'Regel ansehen',
   'action.viewIntegrations': 'Integrationen prüfen',
   'action.viewIssues': 'Probleme ansehen',
+  'action.runbook': 'Runbook',
+  'action.alertSource': 'Alarmquelle',
   'action.resolve': 'Als gelöst markieren',
   'action.ignore': 'Ignorieren',
   'action.assignToMe': 'Mir zuweisen',

@@ -52,6 +52,8 @@ export const en = {
   'action.viewRule': 'View rule',
   'action.viewIntegrations': 'Review integrations',
   'action.viewIssues': 'View issues',
+  'action.runbook': 'Runbook',
+  'action.alertSource': 'Alert source',
   'action.resolve': 'Resolve',
   'action.ignore': 'Ignore',
   'action.assignToMe': 'Assign to me',

@@ -51,6 +51,8 @@ export const es: Catalog = {
   'action.viewRule': 'Ver regla',
   'action.viewIntegrations': 'Revisar integraciones',
   'action.viewIssues': 'Ver problemas',
+  'action.runbook': 'Runbook',
+  'action.alertSource': 'Origen de la alerta',
   'action.resolve': 'Resolver',
   'action.ignore': 'Ignorar',
   'action.assignToMe': 'Asignármelo',

@@ -51,6 +51,8 @@ export const fr: Catalog = {
   'action.viewRule': 'Voir la règle',
   'action.viewIntegrations': 'Vérifier les intégrations',
   'action.viewIssues': 'Voir les problèmes',
+  'action.runbook': 'Runbook',
+  'action.alertSource': 'Source de l’alerte',
   'action.resolve': 'Résoudre',
   'action.ignore': 'Ignorer',
   'action.assignToMe': 'Me l’assigner',

@@ -51,6 +51,8 @@ export const ja: Catalog = {
   'action.viewRule': 'ルールを表示',
   'action.viewIntegrations': '連携を確認',
   'action.viewIssues': '問題を表示',
+  'action.runbook': 'ランブック',
+  'action.alertSource': 'アラートの発生元',
   'action.resolve': '解決',
   'action.ignore': '無視',
   'action.assignToMe': '自分に割り当て',
