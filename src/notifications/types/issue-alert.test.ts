@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { DiscordContent } from '../../delivery/channels/discord/discord-content.js';
+import { discordLimitProblem } from '../../delivery/channels/discord/discord-content.js';
+import { validateAdaptiveCard } from '../../delivery/channels/msteams/msteams-card.js';
 import { alertFingerprint } from '../../events/alertmanager.js';
 import { fixtureContext } from '../../templates/render-fixtures.js';
 import { renderNotification } from '../../templates/render-notification.js';
@@ -67,4 +70,23 @@ describe('an issue alert of a Prometheus alert', () => {
       expect(plain).not.toContain('Alert source');
     },
   );
+
+  it('leaves out an address too long for the message, which still fits its channel', async () => {
+    // PromQL graph URLs grow with the expression; the schema keeps them up to 4,000 characters.
+    const long = `${GRAPH}${'%20or%20up'.repeat(390)}`;
+    const payload = prometheusAlert({ runbook_url: RUNBOOK }, long);
+    const discord = (await renderNotification(
+      'issue_alert',
+      'discord',
+      payload,
+      fixtureContext(),
+    )) as DiscordContent;
+    expect(discordLimitProblem(discord)).toBeUndefined();
+    expect(JSON.stringify(discord)).toContain(RUNBOOK);
+    const { card } = await renderNotification('issue_alert', 'msteams', payload, fixtureContext());
+    expect(validateAdaptiveCard(card)).toEqual([]);
+    const slack = JSON.stringify(await renderNotification('issue_alert', 'slack', payload, fixtureContext()));
+    expect(slack).toContain(RUNBOOK);
+    expect(slack).not.toContain(long);
+  });
 });

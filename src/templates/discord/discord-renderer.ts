@@ -92,9 +92,17 @@ function embed(doc: MessageDoc, r: Rendering, scale: number): Embed {
     const field = listField(list, r);
     if (field) fields.push(field);
   }
-  const links = [...doc.actions, { label: r.t('action.settings'), url: r.context.links.settings }]
-    .filter((a) => safeUrl(a.url))
-    .map((a) => mdLink(a.label, a.url, 80));
+  // In order, those that fit the field: an address from an alert (a Prometheus graph URL) may be long.
+  const links: string[] = [];
+  let linksLength = 0;
+  for (const a of [...doc.actions, { label: r.t('action.settings'), url: r.context.links.settings }]) {
+    if (!safeUrl(a.url)) continue;
+    const link = mdLink(a.label, a.url, 80);
+    const length = linksLength + (links.length > 0 ? ' · '.length : 0) + link.length;
+    if (length > DISCORD_LIMITS.fieldValue) continue;
+    links.push(link);
+    linksLength = length;
+  }
   if (links.length) fields.push({ name: '\u200b', value: links.join(' · ') });
   const description = [
     md(doc.intro, 500),
