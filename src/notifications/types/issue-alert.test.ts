@@ -6,6 +6,7 @@ import { alertFingerprint } from '../../events/alertmanager.js';
 import { fixtureContext } from '../../templates/render-fixtures.js';
 import { renderNotification } from '../../templates/render-notification.js';
 import { type IssueAlertPayload, issueAlertType } from './issue-alert.js';
+import { regressionType } from './regression.js';
 
 const RUNBOOK = 'https://runbooks.example.com/disk-full';
 const GRAPH = 'http://prometheus.example.com:9090/graph?g0.expr=disk_used%3E0.95';
@@ -88,5 +89,19 @@ describe('an issue alert of a Prometheus alert', () => {
     const slack = JSON.stringify(await renderNotification('issue_alert', 'slack', payload, fixtureContext()));
     expect(slack).toContain(RUNBOOK);
     expect(slack).not.toContain(long);
+  });
+
+  it('a regression of a Prometheus alert links to its runbook too', async () => {
+    const { alert } = prometheusAlert({ runbook_url: RUNBOOK }, GRAPH).event;
+    const regression = { ...regressionType.sample(), alert };
+    const slack = JSON.stringify(
+      await renderNotification('regression', 'slack', regression, fixtureContext()),
+    );
+    expect(slack).toContain(RUNBOOK);
+    expect(
+      JSON.stringify(
+        await renderNotification('regression', 'slack', regressionType.sample(), fixtureContext()),
+      ),
+    ).not.toContain('Runbook');
   });
 });

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { docRenderers } from '../../templates/doc-renderers.js';
-import type { DocLink, MessageDoc } from '../../templates/message-doc.js';
+import type { MessageDoc } from '../../templates/message-doc.js';
 import type { Rendering } from '../../templates/render-context.js';
 import { defineNotificationType } from '../notification-type.js';
 import {
+  alertLinks,
   frameLine,
   issueActions,
   issueMetadata,
@@ -28,25 +29,6 @@ export const issueAlertPayloadSchema = issueNotificationSchema
 
 /** An issue alert's payload. */
 export type IssueAlertPayload = z.infer<typeof issueAlertPayloadSchema>;
-
-/** An absolute http(s) address, the only kind a message links to. */
-const WEB_ADDRESS = /^https?:\/\/[^\s]+$/i;
-
-/**
- * The links of a Prometheus alert, as Alertmanager's templates show them: its runbook (`runbook_url`,
- * else `runbook`) and where it was evaluated (`generatorURL`). Only alerts posted to the
- * Alertmanager-compatible endpoint carry them (see withoutAlertOrigin).
- */
-function alertLinks(r: Rendering, alert: IssueAlertPayload['event']['alert']): DocLink[] {
-  if (!alert) return [];
-  const runbook = alert.annotations.runbook_url ?? alert.annotations.runbook;
-  return [
-    ...(runbook && WEB_ADDRESS.test(runbook) ? [{ label: r.t('action.runbook'), url: runbook }] : []),
-    ...(alert.generatorURL && WEB_ADDRESS.test(alert.generatorURL)
-      ? [{ label: r.t('action.alertSource'), url: alert.generatorURL }]
-      : []),
-  ];
-}
 
 /** The paragraph under the title: a Prometheus alert's description, else the event's message when it says more. */
 function messageOf(p: IssueAlertPayload): string | undefined {

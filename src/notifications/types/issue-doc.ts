@@ -3,7 +3,7 @@ import type { IssueStatus, Level } from '../../events/event.js';
 import type { MessageKey } from '../../templates/i18n/en.js';
 import type { DocField, DocLink, Tone } from '../../templates/message-doc.js';
 import type { Rendering } from '../../templates/render-context.js';
-import type { frameRefSchema, issueRefSchema, ruleRefSchema } from './payload-schemas.js';
+import type { alertRefSchema, frameRefSchema, issueRefSchema, ruleRefSchema } from './payload-schemas.js';
 
 type Issue = z.infer<typeof issueRefSchema>;
 type Frame = z.infer<typeof frameRefSchema>;
@@ -97,4 +97,26 @@ export function issueMetadata(p: {
     level: p.issue.level,
     status: p.issue.status,
   };
+}
+
+/** A Prometheus alert as a payload carries it. */
+type AlertRef = z.infer<typeof alertRefSchema>;
+
+/** An absolute http(s) address, the only kind a message links to. */
+const WEB_ADDRESS = /^https?:\/\/[^\s]+$/i;
+
+/**
+ * The links of a Prometheus alert, as Alertmanager's templates show them: its runbook (`runbook_url`,
+ * else `runbook`) and where it was evaluated (`generatorURL`). Only alerts posted to the
+ * Alertmanager-compatible endpoint carry them (see withoutAlertOrigin).
+ */
+export function alertLinks(r: Rendering, alert: AlertRef | undefined): DocLink[] {
+  if (!alert) return [];
+  const runbook = alert.annotations.runbook_url ?? alert.annotations.runbook;
+  return [
+    ...(runbook && WEB_ADDRESS.test(runbook) ? [{ label: r.t('action.runbook'), url: runbook }] : []),
+    ...(alert.generatorURL && WEB_ADDRESS.test(alert.generatorURL)
+      ? [{ label: r.t('action.alertSource'), url: alert.generatorURL }]
+      : []),
+  ];
 }

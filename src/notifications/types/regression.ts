@@ -3,6 +3,7 @@ import { docRenderers } from '../../templates/doc-renderers.js';
 import type { MessageDoc } from '../../templates/message-doc.js';
 import type { Rendering } from '../../templates/render-context.js';
 import { defineNotificationType } from '../notification-type.js';
+import { alertLinks } from './issue-doc.js';
 import { SAMPLE_ISSUE, SAMPLE_ORGANIZATION, SAMPLE_PROJECT } from './samples.js';
 import { workflowDoc, workflowMetadata, workflowPayloadSchema } from './workflow-doc.js';
 
@@ -17,6 +18,8 @@ function doc(p: RegressionPayload, r: Rendering): MessageDoc {
     subject: r.t('regression.subject', { project: p.project.slug, title: p.issue.title }),
     intro: p.actor ? r.t('regression.intro', { actor: p.actor.name }) : r.t('regression.introNoActor'),
     tone: 'error',
+    // A Prometheus alert firing again: its runbook and source, as its first alert had them.
+    extraActions: alertLinks(r, p.alert),
   });
 }
 

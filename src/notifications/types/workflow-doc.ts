@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { DocField, MessageDoc, Tone } from '../../templates/message-doc.js';
+import type { DocField, DocLink, MessageDoc, Tone } from '../../templates/message-doc.js';
 import type { Rendering } from '../../templates/render-context.js';
 import { issueActions, issueStatsFields, issueUrl, levelName, statusName, when } from './issue-doc.js';
 import { actorSchema, alertRefSchema, issueNotificationSchema } from './payload-schemas.js';
@@ -20,6 +20,8 @@ export interface WorkflowText {
   readonly intro: string;
   readonly tone: Tone;
   readonly extraFields?: readonly DocField[];
+  /** Links after the issue's own (a regressed Prometheus alert's runbook). */
+  readonly extraActions?: readonly DocLink[];
 }
 
 /** The message of a workflow activity: the issue with its status and counts, and who did what. */
@@ -40,7 +42,7 @@ export function workflowDoc(p: WorkflowPayload, r: Rendering, text: WorkflowText
       { label: r.t('field.lastSeen'), value: when(r, issue.lastSeen) },
     ],
     lists: [],
-    actions: issueActions(r, issue),
+    actions: [...issueActions(r, issue), ...(text.extraActions ?? [])],
     issueId: issue.id,
     footer: issue.culprit ? [issue.culprit] : [],
     orgName: p.organization.name,
