@@ -1,5 +1,5 @@
-import { CompiledQuery } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryPlan } from '../store/query-plan.js';
 import { openStore, type Store } from '../store/store.js';
 import { myNotificationIds } from './history.js';
 
@@ -11,17 +11,12 @@ describe("what a person's history reads", () => {
   });
   afterAll(() => store?.close());
 
-  const plan = async (query: ReturnType<typeof myNotificationIds>) => {
-    const { sql, parameters } = query.compile();
-    const rows = await store.db.executeQuery<{ detail: string }>(
-      CompiledQuery.raw(`explain query plan ${sql}`, [...parameters]),
-    );
-    return rows.rows.map((row) => row.detail);
-  };
-
   it("reads the person's own deliveries newest first, not every notification, whatever the filters", async () => {
     for (const filter of [{}, { type: 'issue_alert', channel: 'email', status: 'sent', from: 1, to: 2 }]) {
-      const steps = await plan(myNotificationIds(store.db, 'usr_1', filter, { cursor: 'ntf_9', limit: 50 }));
+      const steps = await queryPlan(
+        store.db,
+        myNotificationIds(store.db, 'usr_1', filter, { cursor: 'ntf_9', limit: 50 }),
+      );
       expect(steps[0]).toMatch(
         /^SEARCH deliveries USING (COVERING )?INDEX deliveries_recipient \(recipient_type=\? AND recipient_id=\? AND notification_id<\?\)/,
       );

@@ -1,5 +1,5 @@
-import { CompiledQuery } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryPlan } from '../store/query-plan.js';
 import { openStore, type Store } from '../store/store.js';
 import { toldOfQuery } from './workflow.js';
 
@@ -12,11 +12,7 @@ describe('what a resolution reads', () => {
   afterAll(() => store?.close());
 
   it("reads the webhooks told of an issue from the issue's notifications, not from every delivery", async () => {
-    const { sql, parameters } = toldOfQuery(store.db, 'iss_1').compile();
-    const plan = await store.db.executeQuery<{ detail: string }>(
-      CompiledQuery.raw(`explain query plan ${sql}`, [...parameters]),
-    );
-    const steps = plan.rows.map((row) => row.detail);
+    const steps = await queryPlan(store.db, toldOfQuery(store.db, 'iss_1'));
     expect(steps[0]).toMatch(
       /^SEARCH notifications USING (COVERING )?INDEX notifications_issue \(issue_id=\?\)/,
     );
