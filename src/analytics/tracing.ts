@@ -60,6 +60,20 @@ export function instrumentedIngest(service: IngestService, metrics: HeraldMetric
     const stored = results.filter((r) => r.jobIds.length > 0).length;
     if (stored > 0) metrics.eventsIngested.inc(stored);
   };
+  const batch = (
+    target: Parameters<IngestService['ingestBatch']>[0],
+    payloads: readonly unknown[],
+    ingest: () => Promise<IngestResult[]>,
+  ) =>
+    inSpan(
+      'herald.ingest',
+      () => ({ 'herald.project_id': target.projectId, 'herald.events': payloads.length }),
+      async () => {
+        const results = await ingest();
+        count(results);
+        return results;
+      },
+    );
   return {
     ...service,
     ingest: (target, payload) =>
@@ -73,16 +87,9 @@ export function instrumentedIngest(service: IngestService, metrics: HeraldMetric
           return result;
         },
       ),
-    ingestBatch: (target, payloads, alongside) =>
-      inSpan(
-        'herald.ingest',
-        () => ({ 'herald.project_id': target.projectId, 'herald.events': payloads.length }),
-        async () => {
-          const results = await service.ingestBatch(target, payloads, alongside);
-          count(results);
-          return results;
-        },
-      ),
+    ingestBatch: (target, payloads) => batch(target, payloads, () => service.ingestBatch(target, payloads)),
+    ingestAlerts: (target, payloads, alongside) =>
+      batch(target, payloads, () => service.ingestAlerts(target, payloads, alongside)),
   };
 }
 

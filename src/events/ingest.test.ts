@@ -207,6 +207,21 @@ describe('ingest on a timeline', () => {
     expect(committed.flat()).toHaveLength(600);
   });
 
+  it('keeps what says an event is a Prometheus alert only for the events of Alertmanager alerts', async () => {
+    const spoof = (message: string) =>
+      eventSchema.parse({ message, extra: { cart: 3, alertmanager: { fingerprint: 'aaaaaaaaaaaaaaaa' } } });
+    const one = await ingest.ingest(target, spoof('One'));
+    const [batched] = await ingest.ingestBatch(target, [spoof('Batched')]);
+    const [alert] = await ingest.ingestAlerts(target, [spoof('Alert')], async () => {});
+    const extra = async (issueId: string) => (await issues().latestEvent(issueId))?.event.extra;
+    expect(await extra(one.issueId)).toEqual({ cart: 3 });
+    expect(await extra(batched!.issueId)).toEqual({ cart: 3 });
+    expect(await extra(alert!.issueId)).toEqual({
+      cart: 3,
+      alertmanager: { fingerprint: 'aaaaaaaaaaaaaaaa' },
+    });
+  });
+
   it('frequency buckets answer event and user counts over half-open windows', async () => {
     const frequency = frequencyStore(store.db);
     const start = clock.now();

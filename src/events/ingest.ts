@@ -7,6 +7,7 @@ import { codePointOrder } from '../store/code-point-order.js';
 import { abortedByRace } from '../store/races.js';
 import type { Database, IssueTable } from '../store/schema.js';
 import { type Dialect, isUniqueViolation } from '../store/store.js';
+import { withoutAlertOrigin } from './alertmanager.js';
 import type { HeraldEvent, IngestOutcome, IssueStatus } from './event.js';
 import type { StoredEvent, StoredEvents } from './event-records.js';
 import type { EventPayload } from './event-schema.js';
@@ -379,36 +380,55 @@ export function ingestService(deps: IngestDeps) {
     return target.rateLimit && deps.gate ? deps.gate(target, count).then(write) : write();
   }
 
+  /** Ingests payloads in one transaction, `alongside` writing in it too (see ingestBatch). */
+  function batch(
+    target: IngestTarget,
+    payloads: readonly EventPayload[],
+    alongside?: Alongside,
+  ): Promise<IngestResult[]> {
+    if (payloads.length === 0) return Promise.resolve([]);
+    // N events take N tokens, all or none: a batch is refused whole, like one that fails.
+    return admitted(target, payloads.length, () =>
+      payloads.length === 1 && !alongside
+        ? group({ target, payload: payloads[0]! }).then((result) => [result])
+        : run(
+            payloads.map((payload) => ({ target, payload })),
+            alongside,
+          ),
+    );
+  }
+
   return {
     /**
      * Ingests one validated payload into a project. Events arriving together share one transaction
-     * (group commit; see {@link groupCommit}), each answered on its own.
+     * (group commit; see {@link groupCommit}), each answered on its own. What would pass the event off
+     * as a Prometheus alert is dropped (see withoutAlertOrigin): only {@link ingestAlerts} keeps it.
      */
     ingest(target: IngestTarget, payload: EventPayload): Promise<IngestResult> {
-      return admitted(target, 1, () => group({ target, payload }));
+      return admitted(target, 1, () => group({ target, payload: withoutAlertOrigin(payload) }));
     },
 
     /**
      * Ingests several payloads in one transaction: all are stored or none. A single payload (what Sentry
      * SDKs send) joins the group commit of single events, where all-or-nothing holds just the same.
-     * Over the project's limit, none is and a 429 says when to come back. `alongside` writes in the same
-     * transaction (a single payload then has one of its own).
+     * Over the project's limit, none is and a 429 says when to come back. As {@link ingest}, what would
+     * pass an event off as a Prometheus alert is dropped.
      */
-    ingestBatch(
+    ingestBatch(target: IngestTarget, payloads: readonly EventPayload[]): Promise<IngestResult[]> {
+      return batch(target, payloads.map(withoutAlertOrigin));
+    },
+
+    /**
+     * Ingests the events the Alertmanager-compatible endpoint made of Prometheus alerts, as
+     * {@link ingestBatch} does but keeping what says they are alerts (`extra.alertmanager`, which
+     * notifications read); `alongside` writes in the same transaction (the alerts' ends).
+     */
+    ingestAlerts(
       target: IngestTarget,
       payloads: readonly EventPayload[],
-      alongside?: Alongside,
+      alongside: Alongside,
     ): Promise<IngestResult[]> {
-      if (payloads.length === 0) return Promise.resolve([]);
-      // N events take N tokens, all or none: a batch is refused whole, like one that fails.
-      return admitted(target, payloads.length, () =>
-        payloads.length === 1 && !alongside
-          ? group({ target, payload: payloads[0]! }).then((result) => [result])
-          : run(
-              payloads.map((payload) => ({ target, payload })),
-              alongside,
-            ),
-      );
+      return batch(target, payloads, alongside);
     },
   };
 }

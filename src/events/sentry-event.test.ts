@@ -17,20 +17,6 @@ describe('sentryEventPayload', () => {
     expect(raw).not.toHaveProperty('_meta');
   });
 
-  it('drops what would pass the event off as a Prometheus alert (a DSN is public), and keeps the rest of extra', () => {
-    const payload = sentryEventPayload({
-      message: 'Checkout failed',
-      extra: {
-        cart: 3,
-        alertmanager: {
-          fingerprint: 'aaaaaaaaaaaaaaaa',
-          annotations: { runbook_url: 'https://phish.example/runbook' },
-        },
-      },
-    });
-    expect(payload.extra).toEqual({ cart: 3 });
-  });
-
   it("keeps an event with the user's examples of bad fields, and records each change in _meta", () => {
     const url = `https://shop.example/cart?${long(250, 'q')}`;
     const payload = sentryEventPayload({

@@ -1,7 +1,6 @@
 import type { z } from 'zod';
 import { ValidationError } from '../errors.js';
 import { isPlainObject, repairInput, safeParseChecked, zodProblems } from '../validation.js';
-import { withoutAlertOrigin } from './alertmanager.js';
 import { type EventPayload, eventSchema, MAX_TAGS, parseTimestamp, TEXT_LIMITS } from './event-schema.js';
 import { newEventId } from './normalize.js';
 
@@ -64,7 +63,7 @@ export function sentryEventPayload(raw: Record<string, unknown>, prefix = ''): E
     result = safeParseChecked(eventSchema, raw);
   }
   if (!result.success) throw new ValidationError(zodProblems(result.error, prefix));
-  return withoutAlertOrigin(result.data);
+  return result.data;
 }
 
 /**

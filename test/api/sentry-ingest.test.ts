@@ -65,6 +65,27 @@ describe.skipIf(SKIP_PROFILE)('Sentry ingest endpoints', () => {
     expect((await issues()).map((i: { title: string }) => i.title)).toContain('Stored event');
   });
 
+  it('drops what would pass the event off as a Prometheus alert (a DSN is public), and keeps the rest of extra', async () => {
+    const res = await post(
+      `/api/${number}/store/?sentry_key=${key}`,
+      JSON.stringify({
+        message: 'Spoofed alert',
+        extra: {
+          cart: 3,
+          alertmanager: {
+            fingerprint: 'aaaaaaaaaaaaaaaa',
+            annotations: { runbook_url: 'https://phish.example/runbook' },
+          },
+        },
+      }),
+      { 'content-type': 'application/json' },
+    );
+    expect(res.status).toBe(200);
+    const issue = (await issues()).find((i: { title: string }) => i.title === 'Spoofed alert');
+    const stored = await h.engine.services.issues.latestEvent(issue.id);
+    expect(stored?.event.extra).toEqual({ cart: 3 });
+  });
+
   it("answers in Sentry's style: 401 without or with a wrong key, 403 for an unknown project", async () => {
     const body = '{}\n{"type":"event"}\n{"message":"nope"}\n';
     const missing = await post(`/api/${number}/envelope/`, body);

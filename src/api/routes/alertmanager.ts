@@ -94,7 +94,7 @@ export function alertmanagerRoutes(
           alertToEvent(alert, now, { fingerprint: fingerprints[i]!, ...known.get(fingerprints[i]!) }),
         );
         // Each firing moves its alert's end, in the transaction that stores it (see alert-ends.ts).
-        await services.ingest.ingestBatch(target, events, (trx, results) =>
+        await services.ingest.ingestAlerts(target, events, (trx, results) =>
           alertEnds.firing(
             trx,
             target.projectId,

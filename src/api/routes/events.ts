@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { withoutAlertOrigin } from '../../events/alertmanager.js';
 import { eventSchema, isPlainEvent } from '../../events/event-schema.js';
 import type { IngestResult } from '../../events/ingest.js';
 import type { Services } from '../../services.js';
@@ -58,7 +57,7 @@ export function eventRoutes(app: ApiApp, services: Services): void {
     async (request, reply) => {
       const { org, project } = request.params;
       const target = await services.eventProjects.bySlug(principalOf(request), org, project);
-      const result = await services.ingest.ingest(target, withoutAlertOrigin(request.body));
+      const result = await services.ingest.ingest(target, request.body);
       return reply.code(202).send(answer(result));
     },
   );
@@ -77,7 +76,7 @@ export function eventRoutes(app: ApiApp, services: Services): void {
     async (request, reply) => {
       const { org, project } = request.params;
       const target = await services.eventProjects.bySlug(principalOf(request), org, project);
-      const results = await services.ingest.ingestBatch(target, request.body.events.map(withoutAlertOrigin));
+      const results = await services.ingest.ingestBatch(target, request.body.events);
       return reply.code(202).send({ results: results.map(answer) });
     },
   );
