@@ -190,8 +190,9 @@ export function workflowNotifications(deps: WorkflowDeps) {
         ...refs,
         actor: await userName(actorId),
         ...(assignee ? { assignee } : {}),
-        // A receiver of Alertmanager's webhook format is told which alert resolved or fired again.
-        ...(await latestAlert(issueId)),
+        // A receiver of Alertmanager's webhook format is told which alert resolved or fired again (an
+        // assignment reaches no webhook: its issue's latest event is not read for it).
+        ...(activity === 'assigned' ? {} : await latestAlert(issueId)),
       },
       dedupeKey: `${activity}:${issueId}:${String(job.payload.cause ?? job.id)}`,
       targets: [target, ...incidents],
