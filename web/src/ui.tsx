@@ -33,19 +33,21 @@ export function Field(props: {
   );
 }
 
-/** A whole number typed into a {@link Field}: the text as typed, which the API checks and names. */
-export function NumberField(props: {
+/** What every one-input {@link Field} takes: its label and value, what to do on a change, and the Field's own. */
+interface InputFieldProps {
   label: string;
   value: string;
   onChange: (value: string) => void;
-  min: number;
-  max: number;
   error?: string | undefined;
   hint?: ReactNode;
   className?: string;
   disabled?: boolean;
-  placeholder?: string;
-}): ReactNode {
+}
+
+/** A whole number typed into a {@link Field}: the text as typed, which the API checks and names. */
+export function NumberField(
+  props: InputFieldProps & { min: number; max: number; placeholder?: string },
+): ReactNode {
   return (
     <Field label={props.label} error={props.error} hint={props.hint} className={props.className}>
       {(ids) => (
@@ -68,16 +70,9 @@ export function NumberField(props: {
 }
 
 /** One of `options` (value and text, in order) chosen in a {@link Field}. */
-export function SelectField(props: {
-  label: string;
-  value: string;
-  onChange: (value: string) => void;
-  options: readonly (readonly [value: string, text: string])[];
-  error?: string | undefined;
-  hint?: ReactNode;
-  className?: string;
-  disabled?: boolean;
-}): ReactNode {
+export function SelectField(
+  props: InputFieldProps & { options: readonly (readonly [value: string, text: string])[] },
+): ReactNode {
   return (
     <Field label={props.label} error={props.error} hint={props.hint} className={props.className}>
       {(ids) => (
