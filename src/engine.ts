@@ -369,6 +369,7 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
       clock,
       logger,
       notifications,
+      publicUrl: deps.publicUrl,
       decisions,
       release: release.releaseIn,
       onJobsCommitted,

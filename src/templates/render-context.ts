@@ -41,7 +41,10 @@ export interface Rendering {
   /** Date and time in the recipient's zone and locale. */
   dateTime(ms: number): string;
   /** `count` with its noun, plural rules of the recipient's language (`count.events` → "3 events"). */
-  count(key: 'count.events' | 'count.users' | 'count.issues' | 'count.commits', count: number): string;
+  count(
+    key: 'count.events' | 'count.users' | 'count.issues' | 'count.commits' | 'count.otherNotifications',
+    count: number,
+  ): string;
 }
 
 /** Wraps a context with the translator of its locale and zone. */

@@ -207,7 +207,8 @@ export function deferredRelease(deps: DeferredReleaseDeps) {
         await digestStore.firstOfIssue(trx, target.key, row.issue_id, now);
         await hold('quiet_hours');
       } else if (
-        row.issue_id !== null &&
+        // A message about no project (an integration disabled) has no digest to wait in (throttle-stage.ts).
+        row.project_id !== null &&
         channelLimit !== null &&
         !(await deps.limiter.take(trx, bucketKey(target), channelLimit, now))
       ) {

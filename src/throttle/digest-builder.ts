@@ -4,13 +4,14 @@ import type { Clock } from '../clock.js';
 import { normalizeEvent, userKey } from '../events/normalize.js';
 import { newId } from '../ids.js';
 import type { NotificationStore } from '../notifications/notification-store.js';
+import { notificationType } from '../notifications/registry.js';
 import type { PreferenceDecisions } from '../preferences/decisions.js';
 import { enqueueJobs, type Job, type JobInput } from '../queue/queue.js';
 import { parseJsonObject } from '../store/json.js';
 import type { Database, DigestTable } from '../store/schema.js';
 import { decideAgain, suppressedByReason } from './decide-again.js';
 import type { Released, ReleaseScope } from './deferred-release.js';
-import { type DigestRecord, digestContent } from './digest-content.js';
+import { type DigestRecord, digestContent, type OtherSummary } from './digest-content.js';
 import { digestJob } from './digest-store.js';
 
 /** What building digests needs. */
@@ -19,6 +20,8 @@ export interface DigestBuilderDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly notifications: NotificationStore;
+  /** Herald's public address, for the links of what a digest lists. */
+  readonly publicUrl: () => string;
   /** A person's settings as they are when the digest is due: what they turned off since is not sent. */
   readonly decisions: PreferenceDecisions;
   /**
@@ -49,7 +52,7 @@ export interface DigestBuilderDeps {
 export function digestBuilder(deps: DigestBuilderDeps) {
   const { db, clock } = deps;
 
-  async function records(trx: Transaction<Database>, digestId: string): Promise<HeldRecord[]> {
+  async function records(trx: Transaction<Database>, digestId: string): Promise<DigestRecord[]> {
     const rows = await trx
       .selectFrom('deliveries')
       .innerJoin('notifications', 'notifications.id', 'deliveries.notification_id')
@@ -67,9 +70,49 @@ export function digestBuilder(deps: DigestBuilderDeps) {
       .orderBy('notifications.created_at')
       .orderBy('deliveries.id')
       .execute();
-    return rows.flatMap((r) =>
-      r.issueId ? [{ ...r, issueId: r.issueId, createdAt: Number(r.createdAt) }] : [],
-    );
+    return rows.map((r) => ({ ...r, createdAt: Number(r.createdAt) }));
+  }
+
+  /**
+   * The title and link of each held notification about no issue, as its own in-app message says them in
+   * the recipient's language and zone (a channel or a webhook reads English and UTC). One that cannot be
+   * rendered is listed by its type.
+   */
+  async function summaries(
+    trx: Transaction<Database>,
+    digest: DigestTable,
+    held: readonly DigestRecord[],
+  ): Promise<Map<string, OtherSummary>> {
+    const others = held.filter((r) => r.issueId === null);
+    const summarized = new Map<string, OtherSummary>();
+    if (others.length === 0) return summarized;
+    const person =
+      digest.recipient_type === 'user'
+        ? await trx
+            .selectFrom('users')
+            .select(['locale', 'timezone'])
+            .where('id', '=', digest.recipient_id)
+            .executeTakeFirst()
+        : undefined;
+    const base = deps.publicUrl();
+    for (const r of others) {
+      const type = notificationType(r.type);
+      if (!type) continue;
+      try {
+        const content = await type.render('inapp', parseJsonObject(r.payload), {
+          locale: person?.locale ?? 'en',
+          timeZone: person?.timezone ?? 'UTC',
+          baseUrl: base,
+          links: { settings: `${base}/settings/notifications` },
+          notificationId: r.notificationId,
+          timestamp: r.createdAt,
+        });
+        summarized.set(r.deliveryId, { title: content.title, url: content.url });
+      } catch (error) {
+        deps.logger.warn({ err: error, notificationId: r.notificationId }, 'digest entry not rendered');
+      }
+    }
+    return summarized;
   }
 
   async function close(trx: Transaction<Database>, digest: DigestTable, now: number): Promise<JobInput[]> {
@@ -92,13 +135,13 @@ export function digestBuilder(deps: DigestBuilderDeps) {
 
     const held = await wanted(trx, digest, await records(trx, digest.id), now);
     if (typeof held === 'number') return [await reopen(trx, digest, held, now)];
-    const issueIds = [...new Set(held.map((r) => r.issueId))];
+    const issueIds = [...new Set(held.flatMap((r) => (r.issueId === null ? [] : [r.issueId])))];
     const issues =
       issueIds.length === 0
         ? []
         : await trx.selectFrom('issues').selectAll().where('id', 'in', issueIds).execute();
     const users = await usersOfHeld(trx, held);
-    const content = digestContent(held, issues, users);
+    const content = digestContent(held, issues, users, await summaries(trx, digest, held));
     const finish = (status: string, notificationId: string | null, deliveryId: string | null) =>
       trx
         .updateTable('digests')
@@ -173,9 +216,9 @@ export function digestBuilder(deps: DigestBuilderDeps) {
   async function wanted(
     trx: Transaction<Database>,
     digest: DigestTable,
-    held: readonly HeldRecord[],
+    held: readonly DigestRecord[],
     now: number,
-  ): Promise<readonly HeldRecord[] | number> {
+  ): Promise<readonly DigestRecord[] | number> {
     if (digest.recipient_type !== 'user' || held.length === 0) return held;
     const decided = await decideAgain(
       deps.decisions,
@@ -257,9 +300,6 @@ export function digestBuilder(deps: DigestBuilderDeps) {
     if (ids.length > 0) deps.onJobsCommitted(ids);
   };
 }
-
-/** A held record with its notification's type, which its settings category comes from. */
-type HeldRecord = DigestRecord & { readonly type: string };
 
 function deliverJob(deliveryId: string, now: number, digestId?: string): JobInput {
   const id = `deliver_${deliveryId}_${digestId ?? 0}`;

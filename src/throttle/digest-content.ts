@@ -3,15 +3,22 @@ import type { DigestPayload } from '../notifications/types/digest.js';
 import { parseJsonObject } from '../store/json.js';
 import type { IssueTable } from '../store/schema.js';
 
-/** One held delivery with the alert it held. */
+/** One held delivery with the notification it held: an alert, or one about no issue (a deploy). */
 export interface DigestRecord {
   readonly deliveryId: string;
   readonly notificationId: string;
-  readonly issueId: string;
+  readonly type: string;
+  readonly issueId: string | null;
   readonly eventId: string | null;
-  /** The alert's payload (JSON). */
+  /** The notification's payload (JSON). */
   readonly payload: string;
   readonly createdAt: number;
+}
+
+/** A held notification about no issue as the recipient reads it (see digestOtherSchema). */
+export interface OtherSummary {
+  readonly title: string;
+  readonly url: string;
 }
 
 /** What a closed digest sends: nothing, the one issue's latest alert, or a digest notification. */
@@ -32,19 +39,26 @@ const oneOf = <T extends string>(values: readonly T[], value: string, fallback: 
 /**
  * Builds a digest from its records: per issue, the events the records stand for (each alert names one
  * event), the issue as it is now, resolved and ignored issues left out; rules ordered by how many events
- * they account for, issues by event count. One issue left is sent as its latest alert, as Sentry does.
+ * they account for, issues by event count; then the notifications about no issue, oldest first, by the
+ * titles `summaries` gives each delivery. One issue or one other notification left is sent as itself
+ * (an issue's latest alert), as Sentry does.
  */
 export function digestContent(
   records: readonly DigestRecord[],
   issues: readonly IssueTable[],
   usersByIssue: ReadonlyMap<string, number>,
+  summaries: ReadonlyMap<string, OtherSummary> = new Map(),
 ): DigestContent {
   const live = new Map(issues.filter((i) => i.status === 'unresolved').map((i) => [i.id, i]));
-  const kept = records.filter((r) => live.has(r.issueId));
-  if (kept.length === 0) return { kind: 'empty' };
   const byIssue = new Map<string, DigestRecord[]>();
-  for (const r of kept) byIssue.set(r.issueId, [...(byIssue.get(r.issueId) ?? []), r]);
-  if (byIssue.size === 1) return { kind: 'single', record: kept.at(-1)! };
+  const others: DigestRecord[] = [];
+  for (const r of records) {
+    if (r.issueId === null) others.push(r);
+    else if (live.has(r.issueId)) byIssue.set(r.issueId, [...(byIssue.get(r.issueId) ?? []), r]);
+  }
+  if (byIssue.size + others.length === 0) return { kind: 'empty' };
+  if (byIssue.size + others.length === 1)
+    return { kind: 'single', record: others[0] ?? [...byIssue.values()][0]!.at(-1)! };
 
   const rules = new Map<string, { rule: RuleRef; events: number }>();
   let organization: DigestPayload['organization'] | undefined;
@@ -82,6 +96,25 @@ export function digestContent(
     });
   }
   entries.sort((a, b) => b.count - a.count);
+  const listed = others.slice(0, 1000).map((r) => {
+    const latest = organization && project ? null : parseJsonObject(r.payload);
+    organization ??= latest?.organization as DigestPayload['organization'];
+    project ??= latest?.project as DigestPayload['project'];
+    const summary = summaries.get(r.deliveryId);
+    return {
+      id: r.notificationId,
+      type: r.type,
+      title: summary?.title ?? r.type,
+      url: summary?.url ?? '',
+      createdAt: iso(r.createdAt),
+    };
+  });
+  let start = Number.POSITIVE_INFINITY;
+  let end = Number.NEGATIVE_INFINITY;
+  for (const r of [...[...byIssue.values()].flat(), ...others]) {
+    start = Math.min(start, r.createdAt);
+    end = Math.max(end, r.createdAt);
+  }
   return {
     kind: 'digest',
     payload: {
@@ -92,8 +125,9 @@ export function digestContent(
         .slice(0, 100)
         .map((r) => r.rule),
       issues: entries.slice(0, 1000),
-      start: iso(kept[0]!.createdAt),
-      end: iso(kept.at(-1)!.createdAt),
+      others: listed,
+      start: iso(start),
+      end: iso(end),
       totalEvents: entries.reduce((sum, e) => sum + e.count, 0),
     },
   };

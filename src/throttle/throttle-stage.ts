@@ -66,7 +66,8 @@ export function digestsForPerson(type: string, channel: string, emailDigests: bo
  * The throttle stage, run by fan-out inside its transaction for the rows it is about to write. Each
  * pending delivery about an issue goes out now, or is held (`digested`, reason `digest`) in the digest
  * of its key (project × recipient × channel) on Sentry's schedule, or, when the recipient's token bucket
- * for the channel is empty, is held all the same (reason `throttled`): flood protection never drops.
+ * for the channel is empty, is held all the same (reason `throttled`): flood protection never drops. A
+ * delivery about no issue (a deploy) takes a token too, and is held only when there is none.
  * Email issue alerts digest unless the person turned email digests off; chat actions opt in with a window.
  */
 export function throttleStage(deps: ThrottleStageDeps) {
@@ -93,15 +94,20 @@ export function throttleStage(deps: ThrottleStageDeps) {
   return async function apply(trx: Transaction<Database>, input: ThrottleInput): Promise<ThrottleOutput> {
     const { notification: n, now } = input;
     const rows = [...input.rows];
-    if (n.issueId === null) return { rows, jobs: [] };
+    // A notification about no project (an integration disabled) is the organization's own: it has no
+    // digest to wait in, and is rare.
+    if (n.projectId === null) return { rows, jobs: [] };
     const issueId = n.issueId;
     const { limits } = await deps.settings.limits(n.orgId, trx);
+    // One about no issue (a deploy, a release) is only limited: it has no issue to digest by, and
+    // waits in the digest, among the "other notifications", only once the recipient's bucket is empty.
     const candidates = rows
       .map((row, index) => ({ row, index }))
       .filter(
         ({ row }) =>
           row.status === 'pending' &&
-          (limits[row.channel as ChannelKind] !== null || CHAT.has(row.channel) || row.channel === 'email'),
+          (limits[row.channel as ChannelKind] !== null ||
+            (issueId !== null && (CHAT.has(row.channel) || row.channel === 'email'))),
       );
     if (candidates.length === 0) return { rows, jobs: [] };
 
@@ -117,7 +123,7 @@ export function throttleStage(deps: ThrottleStageDeps) {
     );
     const projectOptions = await deps.settings.digestOptions(n.projectId, trx);
     const emailUsers = candidates.filter(
-      ({ row }) => row.channel === 'email' && row.recipient_type === 'user',
+      ({ row }) => issueId !== null && row.channel === 'email' && row.recipient_type === 'user',
     );
     const people = await loadDeliveryOptions(
       trx,
@@ -130,7 +136,8 @@ export function throttleStage(deps: ThrottleStageDeps) {
         const target = digestTargetOf(n, row);
         const window = chatWindow(row, input.routes);
         let digest: DigestOptions | null = null;
-        if (n.type === 'issue_alert' && window !== null) digest = chatWindowOptions(window);
+        if (issueId === null) digest = null;
+        else if (n.type === 'issue_alert' && window !== null) digest = chatWindowOptions(window);
         else if (
           row.recipient_type === 'user' &&
           digestsForPerson(n.type, row.channel, people.get(row.recipient_id)?.emailDigests ?? true)
@@ -160,7 +167,7 @@ export function throttleStage(deps: ThrottleStageDeps) {
         };
       };
 
-      if (digest === null) {
+      if (digest === null || issueId === null) {
         if (!(await token())) await hold('throttled');
         continue;
       }

@@ -566,4 +566,38 @@ describe.skipIf(SKIP_PROFILE)('held notifications decided again when they are se
     const arrived = await tick('2026-03-19T06:00:00Z');
     expect(arrived.map((m) => [m.to, m.subject])).toEqual([['wes@acme.test', '2 issues in gone']]);
   });
+
+  it('deploys that waited for quiet hours go out within the limit at their end, the rest in one digest', async () => {
+    clock.set(at('2026-03-20T20:00:00Z'));
+    const vic = await h.request('POST', '/api/v1/orgs/acme/members', {
+      email: 'vic@acme.test',
+      timezone: 'Europe/Berlin',
+    });
+    people.vic = vic.body.userId;
+    await h.request('POST', '/api/v1/orgs/acme/projects', { slug: 'ship', name: 'SHIP' });
+    await settings('vic', { options: { quietHours: everyNight } });
+    const release = await h.request('POST', '/api/v1/projects/acme/ship/releases', {
+      version: '3.0.0',
+      commits: [{ id: 'c0ffee', message: 'Faster search', authorEmail: 'vic@acme.test' }],
+    });
+    expect(release.status, release.text).toBe(201);
+    // 22 deploys in the night (the email limit is 20 an hour): each waits.
+    for (let k = 0; k < 22; k++) {
+      await change(`2026-03-20T22:${String(k).padStart(2, '0')}:00Z`, async () => {
+        const deploy = await h.request('POST', '/api/v1/projects/acme/ship/releases/3.0.0/deploys', {
+          environment: `region-${k}`,
+        });
+        expect(deploy.status).toBe(201);
+      });
+    }
+    expect(mailsTo('vic')).toEqual([]);
+    const arrived = await tick('2026-03-21T06:00:00Z');
+    expect(arrived.filter((m) => m.to === 'vic@acme.test')).toHaveLength(20);
+    const held = (await deliveriesOf('vic', 'type=deploy')).filter(
+      (d) => d.channel === 'email' && d.status !== 'sent',
+    );
+    expect(held.map((d) => `${d.status} ${d.reason}`)).toEqual(['digested throttled', 'digested throttled']);
+    const later = await tick('2026-03-21T07:00:00Z');
+    expect(later.map((m) => [m.to, m.subject])).toEqual([['vic@acme.test', '2 notifications in ship']]);
+  });
 });

@@ -96,6 +96,7 @@ describe.skipIf(SKIP_PROFILE)('a worker dying while building a digest', () => {
       clock,
       logger: h.engine.logger,
       notifications: notificationStore({ db, clock }),
+      publicUrl: () => h.url,
       decisions: preferenceDecisions(db),
       onJobsCommitted: () => undefined,
       afterClaim: () => {
@@ -132,6 +133,7 @@ describe.skipIf(SKIP_PROFILE)('a worker dying while building a digest', () => {
       clock,
       logger: h.engine.logger,
       notifications: notificationStore({ db, clock }),
+      publicUrl: () => h.url,
       decisions: preferenceDecisions(db),
       onJobsCommitted: (ids) => h.engine.queue.notify(ids),
     });

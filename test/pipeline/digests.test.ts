@@ -227,6 +227,87 @@ describe.skipIf(SKIP_PROFILE)('digests on a timeline', () => {
     expect(digest!.text).toMatch(/Issue D login loop[\s\S]*?2 events · 1 user/);
   });
 
+  it('holds deploys past the limit in a digest that lists them; one held deploy goes out as itself', async () => {
+    // The organization's email limit is 3 an hour (set above); deploys are about no issue, so only the
+    // limit holds them, never the digest schedule.
+    const start = 30_000;
+    at(start - 10);
+    const dana = (await h.request('POST', '/api/v1/orgs/acme/members', { email: 'dana@acme.test' })).body
+      .userId;
+    await h.request('POST', '/api/v1/orgs/acme/projects', { slug: 'ship', name: 'Ship' });
+    const release = await h.request('POST', '/api/v1/projects/acme/ship/releases', {
+      version: '7.1.0',
+      commits: [{ id: 'f00d', message: 'Speed up checkout', authorEmail: 'dana@acme.test' }],
+    });
+    expect(release.status).toBe(201);
+    const environments = ['dev', 'qa', 'staging', 'canary', 'production'];
+    for (const [k, environment] of environments.entries()) {
+      at(start + k);
+      const deploy = await h.request('POST', '/api/v1/projects/acme/ship/releases/7.1.0/deploys', {
+        environment,
+      });
+      expect(deploy.status).toBe(201);
+      await settle();
+    }
+    expect(mailsTo('dana@').map((m) => m.subject)).toEqual([
+      'Deployed 7.1.0 to dev',
+      'Deployed 7.1.0 to qa',
+      'Deployed 7.1.0 to staging',
+    ]);
+    const deploys = (await h.request('GET', '/api/v1/orgs/acme/notifications?type=deploy&limit=50')).body
+      .data as { deliveries: DeliveryView[] }[];
+    const held = deploys
+      .flatMap((n) => n.deliveries)
+      .filter((d) => d.recipient.id === dana && d.status === 'digested');
+    expect(held.map((d) => d.reason)).toEqual(['throttled', 'throttled']);
+    expect(new Set(held.map((d) => d.digestId)).size).toBe(1);
+
+    let digest: (typeof smtp.mails)[number] | undefined;
+    for (let s = start + 60; s <= start + 1900 && !digest; s += 60) digest = (await tick(s, 'dana@'))[0];
+    expect(digest!.subject).toBe('2 notifications in ship');
+    expect(digest!.text).toContain('Held back by the notification limit: 2 other notifications in Ship');
+    expect(digest!.text).toMatch(
+      /Other notifications[\s\S]*Deployed 7\.1\.0 to canary[\s\S]*Deployed 7\.1\.0 to production/,
+    );
+    expect(digest!.text).not.toContain('Issues by events');
+    const sentDigest = (await h.request('GET', '/api/v1/orgs/acme/notifications?type=digest&limit=5')).body
+      .data[0];
+    expect(sentDigest.deliveries[0]).toMatchObject({ status: 'sent', digestId: held[0]!.digestId });
+    const stored = await h.engine.store.db
+      .selectFrom('notifications')
+      .select('payload')
+      .where('id', '=', sentDigest.id)
+      .executeTakeFirstOrThrow();
+    const payload = JSON.parse(stored.payload);
+    expect(payload.issues).toEqual([]);
+    expect(payload.others).toMatchObject([
+      { type: 'deploy', title: 'Deployed 7.1.0 to canary' },
+      { type: 'deploy', title: 'Deployed 7.1.0 to production' },
+    ]);
+    expect(payload.others[0].url).toMatch(/\/orgs\/acme\/projects\/ship\/releases\/7\.1\.0$/);
+
+    // The bucket is still empty (a token every 20 min): the next deploy waits, alone, and goes as itself.
+    const digestAt = digest!.at;
+    await h.request('POST', '/api/v1/projects/acme/ship/releases', { version: '7.1.1' });
+    clock.set(digestAt + 1000);
+    await h.request('POST', '/api/v1/projects/acme/ship/releases', {
+      version: '7.2.0',
+      commits: [{ id: 'beef', message: 'Retry payments', authorEmail: 'dana@acme.test' }],
+    });
+    await h.request('POST', '/api/v1/projects/acme/ship/releases/7.2.0/deploys', {
+      environment: 'production',
+    });
+    await settle();
+    expect(mailsTo('dana@')).toHaveLength(4);
+    let single: (typeof smtp.mails)[number] | undefined;
+    for (let s = 60; s <= 1900 && !single; s += 60) {
+      clock.set(digestAt + s * 1000);
+      await settle();
+      single = mailsTo('dana@')[4];
+    }
+    expect(single!.subject).toBe('Deployed 7.2.0 to production');
+  });
+
   it('validates the digest and throttle settings', async () => {
     const bad = await h.request('PUT', '/api/v1/projects/acme/api/digests', {
       minimumDelay: 30,

@@ -31,6 +31,8 @@ export const de: Catalog = {
   'count.events': '{count, plural, one {# Ereignis} other {# Ereignisse}}',
   'count.users': '{count, plural, =0 {keine Benutzer} one {# Benutzer} other {# Benutzer}}',
   'count.issues': '{count, plural, one {# Problem} other {# Probleme}}',
+  'count.otherNotifications':
+    '{count, plural, one {# weitere Benachrichtigung} other {# weitere Benachrichtigungen}}',
   'count.commits': '{count, plural, =0 {keine Commits} one {# Commit} other {# Commits}}',
   'list.more': '… und {count, number} weitere',
   'common.none': 'keine',
@@ -110,6 +112,11 @@ export const de: Catalog = {
   'digest.intro': '{issues} mit {events} in {project}',
   'digest.issuesTitle': 'Probleme nach Ereignissen',
   'digest.issueDetail': '{events} · {users}',
+  'digest.othersSubject':
+    '{count, plural, one {# Benachrichtigung} other {# Benachrichtigungen}} in {project}',
+  'digest.mixedSubject': '{issues} und {others} in {project}',
+  'digest.othersIntro': 'Wegen des Benachrichtigungslimits zurückgehalten: {others} in {project}',
+  'digest.othersTitle': 'Weitere Benachrichtigungen',
 
   'ruleSaved.created': 'Alarmregel erstellt',
   'ruleSaved.updated': 'Alarmregel geändert',

@@ -32,6 +32,7 @@ export const en = {
   'count.events': '{count, plural, one {# event} other {# events}}',
   'count.users': '{count, plural, =0 {no users} one {# user} other {# users}}',
   'count.issues': '{count, plural, one {# issue} other {# issues}}',
+  'count.otherNotifications': '{count, plural, one {# other notification} other {# other notifications}}',
   'count.commits': '{count, plural, =0 {no commits} one {# commit} other {# commits}}',
   'list.more': '… and {count, number} more',
   'common.none': 'none',
@@ -109,6 +110,10 @@ export const en = {
   'digest.intro': '{issues} with {events} in {project}',
   'digest.issuesTitle': 'Issues by events',
   'digest.issueDetail': '{events} · {users}',
+  'digest.othersSubject': '{count, plural, one {# notification} other {# notifications}} in {project}',
+  'digest.mixedSubject': '{issues} and {others} in {project}',
+  'digest.othersIntro': 'Held back by the notification limit: {others} in {project}',
+  'digest.othersTitle': 'Other notifications',
 
   'ruleSaved.created': 'Alert rule created',
   'ruleSaved.updated': 'Alert rule updated',

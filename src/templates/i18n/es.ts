@@ -31,6 +31,7 @@ export const es: Catalog = {
   'count.events': '{count, plural, one {# evento} other {# eventos}}',
   'count.users': '{count, plural, =0 {ningún usuario} one {# usuario} other {# usuarios}}',
   'count.issues': '{count, plural, one {# problema} other {# problemas}}',
+  'count.otherNotifications': '{count, plural, one {# notificación más} other {# notificaciones más}}',
   'count.commits': '{count, plural, =0 {ningún commit} one {# commit} other {# commits}}',
   'list.more': '… y {count, number} más',
   'common.none': 'ninguno',
@@ -110,6 +111,10 @@ export const es: Catalog = {
   'digest.intro': '{issues} con {events} en {project}',
   'digest.issuesTitle': 'Problemas por eventos',
   'digest.issueDetail': '{events} · {users}',
+  'digest.othersSubject': '{count, plural, one {# notificación} other {# notificaciones}} en {project}',
+  'digest.mixedSubject': '{issues} y {others} en {project}',
+  'digest.othersIntro': 'Retenidas por el límite de notificaciones: {others} en {project}',
+  'digest.othersTitle': 'Otras notificaciones',
 
   'ruleSaved.created': 'Regla de alerta creada',
   'ruleSaved.updated': 'Regla de alerta actualizada',

@@ -31,6 +31,7 @@ export const fr: Catalog = {
   'count.events': '{count, plural, one {# événement} other {# événements}}',
   'count.users': '{count, plural, =0 {aucun utilisateur} one {# utilisateur} other {# utilisateurs}}',
   'count.issues': '{count, plural, one {# problème} other {# problèmes}}',
+  'count.otherNotifications': '{count, plural, one {# autre notification} other {# autres notifications}}',
   'count.commits': '{count, plural, =0 {aucun commit} one {# commit} other {# commits}}',
   'list.more': '… et {count, number} de plus',
   'common.none': 'aucun',
@@ -109,6 +110,10 @@ export const fr: Catalog = {
   'digest.intro': '{issues} avec {events} dans {project}',
   'digest.issuesTitle': 'Problèmes par nombre d’événements',
   'digest.issueDetail': '{events} · {users}',
+  'digest.othersSubject': '{count, plural, one {# notification} other {# notifications}} dans {project}',
+  'digest.mixedSubject': '{issues} et {others} dans {project}',
+  'digest.othersIntro': 'Retenues par la limite de notifications : {others} dans {project}',
+  'digest.othersTitle': 'Autres notifications',
 
   'ruleSaved.created': 'Règle d’alerte créée',
   'ruleSaved.updated': 'Règle d’alerte modifiée',

@@ -31,6 +31,7 @@ export const ja: Catalog = {
   'count.events': '{count, plural, other {#件のイベント}}',
   'count.users': '{count, plural, =0 {ユーザーなし} other {#人のユーザー}}',
   'count.issues': '{count, plural, other {#件の問題}}',
+  'count.otherNotifications': '{count, plural, other {ほか#件の通知}}',
   'count.commits': '{count, plural, =0 {コミットなし} other {#件のコミット}}',
   'list.more': '… ほか{count, number}件',
   'common.none': 'なし',
@@ -109,6 +110,10 @@ export const ja: Catalog = {
   'digest.intro': '{project} で{issues}、{events}',
   'digest.issuesTitle': 'イベント数順の問題',
   'digest.issueDetail': '{events} · {users}',
+  'digest.othersSubject': '{project} で{count, plural, other {#件の通知}}',
+  'digest.mixedSubject': '{project} で{issues}と{others}',
+  'digest.othersIntro': '通知の上限により保留: {project} で{others}',
+  'digest.othersTitle': 'その他の通知',
 
   'ruleSaved.created': 'アラートルールを作成しました',
   'ruleSaved.updated': 'アラートルールを更新しました',
