@@ -3,8 +3,10 @@
  * generated events, the way the engine does per event: appliesTo, the action interval, then matches.
  * Run with `npx tsx bench/rules.ts [rules] [events]`; bench/run.ts calls {@link measureRules}.
  */
+
 import { pathToFileURL } from 'node:url';
 import type { HeraldEvent, IssueSnapshot, Level } from '../src/events/event.js';
+import { initialPriority } from '../src/events/issue-state.js';
 import type { RuleInput } from '../src/rules/condition.js';
 import { type CompiledRule, compileRule } from '../src/rules/evaluate.js';
 import { parseRuleBody } from '../src/rules/rule-schema.js';
@@ -129,6 +131,7 @@ function makeInput(i: number): RuleInput {
     lastSeen: NOW,
     timesSeen: 1 + Math.floor(rnd() * 200),
     assignee: rnd() < 0.5 ? null : { type: 'user', id: 'u1' },
+    priority: initialPriority(event.level),
   };
   return {
     event,

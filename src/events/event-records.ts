@@ -56,6 +56,7 @@ const EVALUATED_ISSUE_COLUMNS = [
   'users_seen',
   'assignee_type',
   'assignee_id',
+  'priority',
 ] as const satisfies readonly (keyof IssueTable)[];
 
 /** An issue as its evaluation reads it. */
@@ -77,6 +78,7 @@ export function issueSnapshot(row: EvaluatedIssue): IssueSnapshot {
       row.assignee_type && row.assignee_id
         ? { type: row.assignee_type as 'user' | 'team', id: row.assignee_id }
         : null,
+    priority: row.priority,
   };
 }
 

@@ -103,6 +103,8 @@ export interface IssueSnapshot {
   /** Including the event being evaluated. */
   readonly timesSeen: number;
   readonly assignee: { readonly type: 'user' | 'team'; readonly id: string } | null;
+  /** high | medium | low: from the first event's level, then as a person sets it. */
+  readonly priority: string;
 }
 
 /** What the ingest of one event did to its issue. */

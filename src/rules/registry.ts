@@ -3,6 +3,7 @@ import { eventFrequency } from './conditions/event-frequency.js';
 import { eventUniqueUserFrequency } from './conditions/event-unique-user-frequency.js';
 import { everyEvent } from './conditions/every-event.js';
 import { firstSeenEvent } from './conditions/first-seen-event.js';
+import { existingHighPriorityIssue, newHighPriorityIssue } from './conditions/high-priority-issue.js';
 import { reappearedEvent } from './conditions/reappeared-event.js';
 import { regressionEvent } from './conditions/regression-event.js';
 import { ageComparison } from './filters/age-comparison.js';
@@ -24,6 +25,8 @@ export const CONDITIONS: { readonly [I in ConditionId]: ConditionImplementation<
   first_seen_event: firstSeenEvent,
   regression_event: regressionEvent,
   reappeared_event: reappearedEvent,
+  new_high_priority_issue: newHighPriorityIssue,
+  existing_high_priority_issue: existingHighPriorityIssue,
   event_frequency: eventFrequency,
   event_unique_user_frequency: eventUniqueUserFrequency,
 };

@@ -34,6 +34,8 @@ const CONDITIONS: readonly (readonly [{ id: string; [key: string]: unknown }, st
   [{ id: 'first_seen_event' }, 'A new issue is created'],
   [{ id: 'regression_event' }, 'The issue changes state from resolved to unresolved'],
   [{ id: 'reappeared_event' }, 'The issue changes state from ignored to unresolved'],
+  [{ id: 'new_high_priority_issue' }, 'A new issue is created with high priority'],
+  [{ id: 'existing_high_priority_issue' }, 'A high-priority issue changes state from ignored to unresolved'],
   [
     { id: 'event_frequency', value: 100, interval: '1h' },
     'The issue is seen more than 100 times in one hour',

@@ -93,6 +93,8 @@ const CONDITION_LABELS: { readonly [I in ConditionId]: Labeler<Extract<Condition
   first_seen_event: () => 'A new issue is created',
   regression_event: () => 'The issue changes state from resolved to unresolved',
   reappeared_event: () => 'The issue changes state from ignored to unresolved',
+  new_high_priority_issue: () => 'A new issue is created with high priority',
+  existing_high_priority_issue: () => 'A high-priority issue changes state from ignored to unresolved',
   event_frequency: frequencyLabel,
   event_unique_user_frequency: frequencyLabel,
 };

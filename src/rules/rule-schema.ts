@@ -87,6 +87,8 @@ export const CONDITION_IDS = [
   'first_seen_event',
   'regression_event',
   'reappeared_event',
+  'new_high_priority_issue',
+  'existing_high_priority_issue',
   'event_frequency',
   'event_unique_user_frequency',
 ] as const;
@@ -162,6 +164,8 @@ export const conditionSchema = z.discriminatedUnion(
     bare('first_seen_event'),
     bare('regression_event'),
     bare('reappeared_event'),
+    bare('new_high_priority_issue'),
+    bare('existing_high_priority_issue'),
     frequency('event_frequency'),
     frequency('event_unique_user_frequency'),
   ],

@@ -43,6 +43,7 @@ export function makeIssue(overrides: Partial<IssueSnapshot> = {}): IssueSnapshot
     lastSeen: T0,
     timesSeen: 1,
     assignee: null,
+    priority: 'high',
     ...overrides,
   };
 }

@@ -195,6 +195,65 @@ describe.skipIf(SKIP_PROFILE)('issue alerts end to end', () => {
     expect(statements.filter((text) => /from "rule_fire_state"/.test(text))).toHaveLength(1);
   });
 
+  it("Sentry's high-priority conditions: new errors and ignored high-priority issues that come back, not warnings", async () => {
+    await newProject('prio');
+    const ids = {} as Record<'fresh' | 'back', string>;
+    for (const [key, condition] of [
+      ['fresh', 'new_high_priority_issue'],
+      ['back', 'existing_high_priority_issue'],
+    ] as const) {
+      const created = await rule(
+        `High priority: ${condition}`,
+        { conditions: [{ id: condition }], frequency: 0 },
+        'prio',
+      );
+      expect(created.status, created.text).toBe(201);
+      ids[key] = created.body.id;
+    }
+    const send = async (message: string, level: string) => {
+      const r = await h.request('POST', '/api/v1/projects/acme/prio/events', { message, level });
+      expect(r.status).toBe(202);
+      await h.engine.queue.drain();
+      return r.body.issueId as string;
+    };
+    const fired = async (ruleId: string) =>
+      ((await history(`?rule=${ruleId}`)).data as { issueId: string }[]).map((n) => n.issueId);
+
+    const error = await send('Payment provider refused the charge', 'error');
+    const warning = await send('Slow response from the search index', 'warning');
+    expect(await fired(ids.fresh)).toEqual([error]);
+    // A second event of the error is not new; neither rule fires on it.
+    await send('Payment provider refused the charge', 'error');
+    expect(await fired(ids.fresh)).toEqual([error]);
+    expect(await fired(ids.back)).toEqual([]);
+
+    // Ignored until one more event: that event brings it back, and it is of high priority.
+    for (const issueId of [error, warning]) {
+      const ignored = await h.request('PATCH', `/api/v1/issues/${issueId}`, {
+        status: 'ignored',
+        ignoreCount: 1,
+      });
+      expect(ignored.status, ignored.text).toBe(200);
+    }
+    await send('Payment provider refused the charge', 'error');
+    await send('Payment provider refused the charge', 'error');
+    await send('Slow response from the search index', 'warning');
+    await send('Slow response from the search index', 'warning');
+    expect(await fired(ids.back)).toEqual([error]);
+
+    // A person raises the warning's priority: the next time it comes back, it is told.
+    const raised = await h.request('PATCH', `/api/v1/issues/${warning}`, {
+      status: 'ignored',
+      ignoreCount: 1,
+      priority: 'high',
+    });
+    expect(raised.status, raised.text).toBe(200);
+    await send('Slow response from the search index', 'warning');
+    await send('Slow response from the search index', 'warning');
+    expect((await fired(ids.back)).sort()).toEqual([warning, error].sort());
+    expect(await fired(ids.fresh)).toEqual([error]);
+  });
+
   it('the action interval holds a second firing for the same issue until it passes', async () => {
     await h.request('POST', '/api/v1/projects/acme/api/rules', {
       name: 'Every event',

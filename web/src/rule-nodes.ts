@@ -78,6 +78,12 @@ export const CONDITIONS: readonly NodeSpec[] = [
   { id: 'every_event', label: 'An event is seen', fields: [] },
   { id: 'regression_event', label: 'The issue changes from resolved to unresolved', fields: [] },
   { id: 'reappeared_event', label: 'The issue changes from ignored to unresolved', fields: [] },
+  { id: 'new_high_priority_issue', label: 'A new issue is created with high priority', fields: [] },
+  {
+    id: 'existing_high_priority_issue',
+    label: 'A high-priority issue changes from ignored to unresolved',
+    fields: [],
+  },
   {
     id: 'event_frequency',
     label: 'The issue is seen more than N times in a window',

@@ -36,6 +36,40 @@ describe('event conditions', () => {
     );
     expect(conditionPasses({ id: 'reappeared_event' }, makeInput())).toBe(false);
   });
+
+  it('new_high_priority_issue passes for a new issue of high priority only, in the rule environment', () => {
+    const node = { id: 'new_high_priority_issue' };
+    const high = makeIssue({ priority: 'high' });
+    const medium = makeIssue({ priority: 'medium' });
+    const newIssue = { isNew: true, isNewInEnvironment: true };
+    expect(conditionPasses(node, makeInput({ issue: high, outcome: newIssue }))).toBe(true);
+    expect(conditionPasses(node, makeInput({ issue: medium, outcome: newIssue }))).toBe(false);
+    expect(
+      conditionPasses(node, makeInput({ issue: makeIssue({ priority: 'low' }), outcome: newIssue })),
+    ).toBe(false);
+    expect(conditionPasses(node, makeInput({ issue: high }))).toBe(false);
+    const newHere = makeInput({ issue: high, outcome: { isNew: false, isNewInEnvironment: true } });
+    expect(conditionPasses(node, newHere)).toBe(false);
+    expect(conditionPasses(node, newHere, 'production')).toBe(true);
+    expect(conditionPasses(node, makeInput({ issue: high, outcome: { isNew: true } }), 'production')).toBe(
+      false,
+    );
+  });
+
+  it('existing_high_priority_issue passes when an ignored issue of high priority comes back', () => {
+    const node = { id: 'existing_high_priority_issue' };
+    const high = makeIssue({ priority: 'high' });
+    expect(conditionPasses(node, makeInput({ issue: high, outcome: { isReappeared: true } }))).toBe(true);
+    expect(
+      conditionPasses(
+        node,
+        makeInput({ issue: makeIssue({ priority: 'medium' }), outcome: { isReappeared: true } }),
+      ),
+    ).toBe(false);
+    expect(conditionPasses(node, makeInput({ issue: high, outcome: { isRegression: true } }))).toBe(false);
+    expect(conditionPasses(node, makeInput({ issue: high, outcome: { isNew: true } }))).toBe(false);
+    expect(conditionPasses(node, makeInput({ issue: high }))).toBe(false);
+  });
 });
 
 /** Ingests events at the given offsets from T0 into one issue and evaluates `node` after each one. */
