@@ -3,6 +3,7 @@ import { type FieldProblem, ValidationError } from '../errors.js';
 import { ISSUE_CATEGORIES, LEVEL_NUMBERS, LEVELS } from '../events/event.js';
 import { isPlainObject } from '../validation.js';
 import { readableIssues, ruleProblems } from './readable-issues.js';
+import { fromSentryRule } from './sentry-rules.js';
 
 /** How the nodes of a stage combine: every one, at least one, or not one passes. */
 export const MATCH_MODES = ['all', 'any', 'none'] as const;
@@ -322,10 +323,11 @@ function unknownRuleFields(input: unknown, shape: Readonly<Record<string, unknow
 }
 
 /**
- * Validates a rule's body, or a body `schema` built on it (the preview's); throws
- * {@link ValidationError} naming every bad field, unknown ones included.
+ * Validates a rule's body, or a body `schema` built on it (the preview's), in Herald's spelling or in
+ * Sentry's (sentry-rules.ts); throws {@link ValidationError} naming every bad field, unknown ones included.
  */
-export function parseRuleInput<S extends z.ZodObject>(schema: S, input: unknown): z.output<S> {
+export function parseRuleInput<S extends z.ZodObject>(schema: S, written: unknown): z.output<S> {
+  const input = fromSentryRule(written);
   const unknown = unknownRuleFields(input, schema.shape);
   const result = schema.safeParse(input, { error: readableIssues });
   const fallback = fallbackProblems(input);

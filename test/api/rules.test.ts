@@ -109,6 +109,53 @@ describe.skipIf(SKIP_PROFILE)('rules API', () => {
     expect((await h.request('GET', RULES)).body.data).toEqual([]);
   });
 
+  it("takes a rule exported from Sentry's API as it is, and answers it in Herald's spelling", async () => {
+    const exported = {
+      id: '17',
+      name: 'Sentry: new high-priority errors',
+      conditions: [
+        {
+          id: 'sentry.rules.conditions.high_priority_issue.NewHighPriorityIssueCondition',
+          name: 'Sentry marks a new issue as high priority',
+        },
+      ],
+      filters: [
+        {
+          id: 'sentry.rules.filters.assigned_to.AssignedToFilter',
+          targetType: 'Unassigned',
+          targetIdentifier: '',
+          name: 'The issue is assigned to no one',
+        },
+      ],
+      actions: [
+        {
+          id: 'sentry.mail.actions.NotifyEmailAction',
+          targetType: 'Member',
+          targetIdentifier: ids.alice,
+          name: 'Send a notification to Member',
+        },
+      ],
+      actionMatch: 'any',
+      filterMatch: 'all',
+      frequency: 30,
+      environment: null,
+      dateCreated: '2024-05-02T10:11:12.000000Z',
+      createdBy: { id: 1, name: 'Jane', email: 'jane@acme.test' },
+      owner: null,
+      projects: ['api'],
+      status: 'active',
+      snooze: false,
+    };
+    const created = await h.request('POST', RULES, exported);
+    expect(created.status, created.text).toBe(201);
+    expect(created.body).toMatchObject({
+      conditions: [{ id: 'new_high_priority_issue' }],
+      filters: [{ id: 'assigned_to', targetType: 'Unassigned' }],
+      actions: [{ id: 'notify_email', targetType: 'Member', targetIdentifier: ids.alice }],
+    });
+    expect((await h.request('DELETE', `${RULES}/${created.body.id}`)).status).toBe(204);
+  });
+
   it('keeps rules to their project', async () => {
     const created = await h.request('POST', '/api/v1/projects/acme/web/rules', slackRule());
     expect((await h.request('GET', RULES)).body.data).toEqual([]);
