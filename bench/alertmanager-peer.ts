@@ -61,6 +61,8 @@ export interface AlertmanagerRouteOptions {
   readonly sendResolved?: boolean;
   /** Alertmanager's `group_interval` (default `1h`: nothing sent twice within a run). */
   readonly groupInterval?: string;
+  /** Sent as `Authorization: Bearer …` (the receiver's `http_config.authorization`). */
+  readonly bearerToken?: string;
 }
 
 /**
@@ -88,6 +90,13 @@ export async function startAlertmanager(
       '    webhook_configs:',
       `      - url: ${webhookUrl}`,
       `        send_resolved: ${route.sendResolved === true}`,
+      ...(route.bearerToken
+        ? [
+            '        http_config:',
+            '          authorization:',
+            `            credentials: ${route.bearerToken}`,
+          ]
+        : []),
       '',
     ].join('\n'),
   );

@@ -80,16 +80,17 @@ export type ApiApp = FastifyInstance<
 /** One successful ingest answer in this many gets a request log line. */
 const INGEST_LOG_SAMPLE = 100;
 
-/** The routes that take events. */
 /**
  * Routes that check their body's storability themselves, item by item, taking the good items of a batch:
- * Alertmanager's alerts (Prometheus does not send a refused batch again, so one alert with a NUL
- * character must not cost the others).
+ * Alertmanager's alerts, from Prometheus and from an Alertmanager's webhook (neither sends a refused
+ * batch again, so one alert with a NUL character must not cost the others).
  */
 const BODY_CHECKED_BY_ROUTE: ReadonlySet<string> = new Set([
   '/api/v1/projects/:org/:project/alertmanager/api/v2/alerts',
+  '/api/v1/projects/:org/:project/alertmanager/webhook',
 ]);
 
+/** The routes that take events. */
 const INGEST_ROUTES: ReadonlySet<string> = new Set([
   '/api/v1/projects/:org/:project/events',
   '/api/v1/projects/:org/:project/events/batch',

@@ -36,7 +36,8 @@ export interface FiringEnd {
   readonly issueId: string;
   /** When the firing began (see firingStart in alertmanager.ts). */
   readonly startedAt: number;
-  readonly endsAt: number;
+  /** Null: it ends only when its sender says it did (an Alertmanager's webhook). */
+  readonly endsAt: number | null;
 }
 
 /** What Herald knows of an alert before a firing of it is ingested. */
@@ -196,7 +197,8 @@ export function alertEnds(deps: {
     /**
      * Moves the ends of firing alerts, in the transaction that ingested them: the later of the end known
      * and the one sent (an end sent earlier than one known does not cut the alert short), an alert sent
-     * twice in one batch once.
+     * twice in one batch once. An alert sent with no end (null: an Alertmanager's webhook, which says when
+     * it resolved) has none from then on, whatever end it had.
      */
     async firing(
       trx: Transaction<Database>,
@@ -207,7 +209,8 @@ export function alertEnds(deps: {
       const latest = new Map<string, FiringEnd>();
       for (const alert of alerts) {
         const known = latest.get(alert.fingerprint);
-        if (!known || known.endsAt < alert.endsAt) latest.set(alert.fingerprint, alert);
+        if (!known || (known.endsAt ?? Number.POSITIVE_INFINITY) < (alert.endsAt ?? Number.POSITIVE_INFINITY))
+          latest.set(alert.fingerprint, alert);
       }
       const rows = [...latest.values()].map(({ fingerprint, issueId, startedAt, endsAt }) => ({
         project_id: projectId,

@@ -77,6 +77,42 @@ export function takeAlerts(body: unknown): { alerts: PostableAlert[]; problems: 
 /** The list itself, before each alert is looked at. */
 const postableAlertsShell = z.array(z.unknown()).max(MAX_ALERTS);
 
+/**
+ * Alertmanager's webhook body (version 4), as a `webhook_config` receiver gets it: a group's alerts, each
+ * `firing` or `resolved`, with its labels, annotations, start and end. The group's own fields are not
+ * read: each alert stands alone, as when Prometheus posts it.
+ */
+export const webhookMessageSchema = z
+  .looseObject({
+    version: z.string().max(16).optional(),
+    alerts: z.array(z.unknown()).max(MAX_ALERTS),
+  })
+  .meta({ id: 'AlertmanagerWebhookMessage' });
+
+/**
+ * The alerts of an Alertmanager's webhook body and the problems of those refused (paths `alerts.N…`), as
+ * {@link takeAlerts} takes Prometheus's: a firing one without its end (Go's zero time there, and
+ * Alertmanager itself decides when it ends: Herald waits to be told, see alert-ends.ts), a resolved one
+ * ended at its `endsAt`, or now if that is missing or ahead of Herald's clock.
+ */
+export function takeWebhookAlerts(
+  body: unknown,
+  now: number,
+): { firing: PostableAlert[]; resolved: PostableAlert[]; problems: FieldProblem[] } {
+  const message = webhookMessageSchema.safeParse(body);
+  if (!message.success) return { firing: [], resolved: [], problems: zodProblems(message.error) };
+  const { alerts, problems } = takeAlerts(message.data.alerts);
+  const firing: PostableAlert[] = [];
+  const resolved: PostableAlert[] = [];
+  for (const alert of alerts) {
+    if ((alert as { status?: unknown }).status === 'resolved') {
+      const ends = timeOf(alert.endsAt);
+      resolved.push({ ...alert, endsAt: new Date(ends !== null && ends <= now ? ends : now).toISOString() });
+    } else firing.push({ ...alert, endsAt: null });
+  }
+  return { firing, resolved, problems: problems.map((p) => ({ ...p, path: `alerts.${p.path}` })) };
+}
+
 function withoutEmptyLabels(item: unknown): unknown {
   if (!isRecord(item) || !isRecord(item.labels)) return item;
   const labels = item.labels;

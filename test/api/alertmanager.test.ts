@@ -535,3 +535,120 @@ describe.skipIf(SKIP_PROFILE)('Alertmanager-compatible alert ends', () => {
       expect((await h.request('GET', `/api/v1/issues/${id}`)).body.status).toBe('unresolved');
   });
 });
+
+/**
+ * An Alertmanager's webhook receiver: an installation that keeps its Alertmanager points a
+ * `webhook_configs` entry at a project; Alertmanager decides when an alert ends and says so.
+ */
+describe.skipIf(SKIP_PROFILE)("an Alertmanager's webhook", () => {
+  const WEBHOOK = '/api/v1/projects/ops/infra/alertmanager/webhook';
+  let h: TestHerald;
+  let clock: ManualClock;
+  let token = '';
+  const iso = (offsetMs: number) => new Date(h.clock.now() + offsetMs).toISOString();
+  const alert = (instance: string, status: 'firing' | 'resolved', endsAt = '0001-01-01T00:00:00Z') => ({
+    status,
+    labels: { alertname: 'QueueStuck', instance, severity: 'critical' },
+    annotations: { summary: `Queue on ${instance} is not draining` },
+    startsAt: iso(-120_000),
+    endsAt,
+    generatorURL: 'http://prometheus.local/graph?g0.expr=queue',
+    fingerprint: 'ignored-herald-computes-its-own',
+  });
+  /** Alertmanager's webhook body (version 4) for these alerts. */
+  const message = (alerts: readonly { readonly status: string }[]) => ({
+    version: '4',
+    groupKey: '{}:{alertname="QueueStuck"}',
+    truncatedAlerts: 0,
+    status: alerts.some((a) => a.status === 'firing') ? 'firing' : 'resolved',
+    receiver: 'herald',
+    groupLabels: { alertname: 'QueueStuck' },
+    commonLabels: { alertname: 'QueueStuck', severity: 'critical' },
+    commonAnnotations: {},
+    externalURL: 'http://alertmanager.local:9093',
+    alerts,
+  });
+  const issueOf = async (instance: string) =>
+    (
+      (await h.request('GET', '/api/v1/projects/ops/infra/issues?limit=100')).body.data as {
+        id: string;
+        title: string;
+        status: string;
+        timesSeen: number;
+      }[]
+    ).find((i) => i.title.includes(instance));
+
+  beforeAll(async () => {
+    h = await startHerald({ role: 'api' });
+    clock = h.clock as ManualClock;
+    await h.request('POST', '/api/v1/orgs', { slug: 'ops' });
+    await h.request('POST', '/api/v1/orgs/ops/projects', { slug: 'infra' });
+    token = (await h.request('POST', '/api/v1/orgs/ops/api-keys', { name: 'alertmanager' })).body.token;
+  });
+  afterAll(() => h?.close());
+
+  it('keeps a firing alert open until Alertmanager sends it resolved, however long that takes', async () => {
+    const firing = alert('mq-1', 'firing');
+    const sent = await h.request('POST', WEBHOOK, message([firing, alert('mq-2', 'firing')]), { token });
+    expect(sent.status, sent.text).toBe(200);
+    expect(sent.text).toBe('');
+    const issue = (await issueOf('mq-1'))!;
+    expect(issue).toMatchObject({ title: 'QueueStuck: Queue on mq-1 is not draining', status: 'unresolved' });
+    // Alertmanager repeats the group (repeat_interval) and adds to it: a repeat is the same firing.
+    clock.advance(4 * 3600_000);
+    await h.request('POST', WEBHOOK, message([firing, alert('mq-2', 'firing'), alert('mq-3', 'firing')]), {
+      token,
+    });
+    // No resolve timeout applies: Alertmanager keeps the alert's end itself.
+    expect(await h.engine.services.alertEnds.sweep()).toBe(0);
+    expect(await issueOf('mq-1')).toMatchObject({ status: 'unresolved', timesSeen: 1 });
+    const listed = await h.request(
+      'GET',
+      `/api/v1/projects/ops/infra/alertmanager/api/v2/alerts?filter=${encodeURIComponent('instance="mq-1"')}`,
+      undefined,
+      { token },
+    );
+    expect(listed.body.map((a: { endsAt: string }) => a.endsAt)).toEqual(['0001-01-01T00:00:00.000Z']);
+
+    const endedAt = iso(-30_000);
+    const resolved = await h.request('POST', WEBHOOK, message([alert('mq-1', 'resolved', endedAt)]), {
+      token,
+    });
+    expect(resolved.status).toBe(200);
+    expect(await issueOf('mq-1')).toMatchObject({ status: 'resolved', timesSeen: 1 });
+    expect((await issueOf('mq-2'))!.status).toBe('unresolved');
+    // A resolution whose end is ahead of Herald's clock (clocks differ) resolves all the same.
+    await h.request('POST', WEBHOOK, message([alert('mq-2', 'resolved', iso(60_000))]), { token });
+    expect((await issueOf('mq-2'))!.status).toBe('resolved');
+  });
+
+  it("a firing sent straight by Prometheus, then through Alertmanager's webhook, loses its end", async () => {
+    const direct = { ...alert('mq-4', 'firing', iso(60_000)) };
+    await h.request('POST', '/api/v1/projects/ops/infra/alertmanager/api/v2/alerts', [direct], { token });
+    await h.request('POST', WEBHOOK, message([alert('mq-4', 'firing')]), { token });
+    clock.advance(10 * 60_000);
+    expect(await h.engine.services.alertEnds.sweep()).toBe(0);
+    expect((await issueOf('mq-4'))!.status).toBe('unresolved');
+  });
+
+  it('refuses what is not an Alertmanager webhook body, and a bad alert of one alone', async () => {
+    const notAm = await h.request('POST', WEBHOOK, [alert('mq-5', 'firing')], { token });
+    expect(notAm.status).toBe(400);
+    const bad = { ...alert('mq-6', 'firing'), annotations: { summary: 'nul \u0000 here' } };
+    const unlabelled: { status: string; labels: Record<string, string> } = alert('mq-9', 'firing');
+    unlabelled.labels = {};
+    const partly = await h.request('POST', WEBHOOK, message([alert('mq-7', 'firing'), bad, unlabelled]), {
+      token,
+    });
+    expect(partly.status).toBe(400);
+    expect(partly.body.error.details.map((d: { path: string }) => d.path)).toEqual([
+      'alerts.1.annotations.summary',
+      'alerts.2.labels',
+    ]);
+    expect(partly.body.error.message).toMatch(/^2 of 3 alerts refused \(the others were taken\)/);
+    expect((await issueOf('mq-7'))!.status).toBe('unresolved');
+    expect(await issueOf('mq-6')).toBeUndefined();
+    const anonymous = await h.request('POST', WEBHOOK, message([alert('mq-8', 'firing')]), { token: null });
+    expect(anonymous.status).toBe(401);
+  });
+});

@@ -160,3 +160,74 @@ describe.skipIf(SKIP_PROFILE || (!ALERTMANAGER && !IN_CI))('Alertmanager webhook
     expect(heraldAlerts[0].endsAt).toBeLessThanOrEqual(Date.now());
   });
 });
+
+/**
+ * An installation that keeps its Alertmanager sends Herald its alerts through a webhook receiver: the
+ * real Alertmanager posts its webhook body, with the project's API key as its bearer token, to the
+ * project's `alertmanager/webhook`; the alert becomes an issue, and its resolution resolves it.
+ */
+describe.skipIf(SKIP_PROFILE || (!ALERTMANAGER && !IN_CI))("Alertmanager's webhook to Herald", () => {
+  let h: TestHerald;
+  let am: AlertmanagerPeer;
+  let dir = '';
+  const issue = async (instance: string) =>
+    (
+      (await h.request('GET', '/api/v1/projects/ops/edge/issues?limit=10')).body.data as {
+        id: string;
+        title: string;
+        status: string;
+        level: string;
+      }[]
+    ).find((i) => i.title.includes(instance));
+  const until = async <T>(what: string, probe: () => Promise<T | undefined | false>): Promise<T> => {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const found = await probe();
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`waited for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+
+  beforeAll(async () => {
+    h = await startHerald({}, { clock: systemClock });
+    await h.request('POST', '/api/v1/orgs', { slug: 'ops' });
+    await h.request('POST', '/api/v1/orgs/ops/projects', { slug: 'edge' });
+    const key = (await h.request('POST', '/api/v1/orgs/ops/api-keys', { name: 'alertmanager' })).body.token;
+    dir = mkdtempSync(join(tmpdir(), 'herald-am-'));
+    am = await startAlertmanager(
+      ALERTMANAGER ?? 'prometheus-alertmanager',
+      dir,
+      `${h.url}/api/v1/projects/ops/edge/alertmanager/webhook`,
+      { sendResolved: true, groupInterval: '1s', bearerToken: key },
+    );
+  });
+  afterAll(async () => {
+    await am?.stop();
+    await h?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('turns the firing alert into an issue and its resolution into the issue resolved', async () => {
+    const alert = {
+      labels: { alertname: 'EdgeDown', instance: 'edge-7:9100', severity: 'critical' },
+      annotations: { summary: 'edge-7 answers no probe' },
+      startsAt: new Date(Date.now() - 60_000).toISOString(),
+    };
+    const toAm = (body: unknown) =>
+      fetch(`${am.url}/api/v2/alerts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect((await toAm([alert])).status).toBe(200);
+    const opened = await until('the issue', () => issue('edge-7'));
+    expect(opened).toMatchObject({
+      title: 'EdgeDown: edge-7 answers no probe',
+      status: 'unresolved',
+      level: 'fatal',
+    });
+    expect((await toAm([{ ...alert, endsAt: new Date(Date.now() - 1000).toISOString() }])).status).toBe(200);
+    await until('the resolution', async () => (await issue('edge-7'))?.status === 'resolved');
+  });
+});

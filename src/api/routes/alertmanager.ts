@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Clock } from '../../clock.js';
-import { ValidationError } from '../../errors.js';
+import { type FieldProblem, ValidationError } from '../../errors.js';
 import {
   alertFingerprint,
   alertToEvent,
@@ -12,9 +12,13 @@ import {
   issuesToResolve,
   MAX_ALERTS,
   MAX_LISTED_ALERTS,
+  type PostableAlert,
   postableAlertsSchema,
   takeAlerts,
+  takeWebhookAlerts,
+  webhookMessageSchema,
 } from '../../events/alertmanager.js';
+import type { EventProject } from '../../events/event-projects.js';
 import { allMatch, compileMatcher } from '../../rules/silence-matchers.js';
 import type { Services } from '../../services.js';
 import type { Database } from '../../store/schema.js';
@@ -84,49 +88,103 @@ export function alertmanagerRoutes(
       const target = await services.eventProjects.bySlug(principal, org, project);
       const { alerts, problems } = takeAlerts(request.body);
       const now = deps.clock.now();
-      const firing = alerts.filter((alert) => !isResolved(alert, now));
-      const resolved = alerts.filter((alert) => isResolved(alert, now));
-      if (firing.length > 0) {
-        const { alertEnds } = services;
-        const fingerprints = firing.map((alert) => alertFingerprint(alert.labels));
-        const known = await alertEnds.known(target.projectId, fingerprints, now);
-        const events = firing.map((alert, i) =>
-          alertToEvent(alert, now, { fingerprint: fingerprints[i]!, ...known.get(fingerprints[i]!) }),
-        );
-        // Each firing moves its alert's end, in the transaction that stores it (see alert-ends.ts).
-        await services.ingest.ingestAlerts(target, events, (trx, results) =>
-          alertEnds.firing(
-            trx,
-            target.projectId,
-            results.map((result, i) => ({
-              fingerprint: fingerprints[i]!,
-              issueId: result.issueId,
-              startedAt: firingStart(firing[i]!, now, known.get(fingerprints[i]!)?.startedAt),
-              endsAt: alertEnds.endOf(firing[i]!, now),
-            })),
-            now,
-          ),
-        );
-      }
-      // An ended alert is not an event: re-sent resolutions must not count, nor reopen a resolved issue.
-      // Resolving stops the alert's end from resolving the issue again (see issues.update).
-      for (const issueId of await issuesToResolve(deps.db, target.projectId, resolved, now))
-        await services.issues.update(principal, issueId, { status: 'resolved' });
-      // As Alertmanager answers: 400 naming what was refused, once the rest is taken.
-      if (problems.length > 0) {
-        const refused = new Set(problems.map((p) => p.path.split('.')[0])).size;
-        throw new ValidationError(
-          problems,
-          alerts.length === 0
-            ? undefined
-            : `${refused} of ${refused + alerts.length} alerts refused (the others were taken): ${problems
-                .map((p) => `${p.path} ${p.message}`)
-                .join('; ')}`,
-        );
-      }
+      await take(principal, target, {
+        firing: alerts.filter((alert) => !isResolved(alert, now)),
+        resolved: alerts.filter((alert) => isResolved(alert, now)),
+        now,
+        endOf: (alert) => services.alertEnds.endOf(alert, now),
+      });
+      refuse(problems, alerts.length);
       return reply.code(200).send();
     },
   );
+
+  app.post(
+    '/api/v1/projects/:org/:project/alertmanager/webhook',
+    {
+      schema: {
+        tags: ['events'],
+        summary:
+          "An Alertmanager's webhook receiver (`webhook_configs`, `send_resolved: true`): firing alerts become events grouped by label set and stay firing until Alertmanager sends them resolved, which resolves their issue",
+        params,
+        body: webhookMessageSchema,
+      },
+      validatorCompiler: serviceValidatesBody,
+    },
+    async (request, reply) => {
+      const { org, project } = request.params;
+      const principal = principalOf(request);
+      const target = await services.eventProjects.bySlug(principal, org, project);
+      const now = deps.clock.now();
+      const { firing, resolved, problems } = takeWebhookAlerts(request.body, now);
+      // Alertmanager keeps each alert's end itself and says when it resolved: none is kept here.
+      await take(principal, target, { firing, resolved, now, endOf: () => null });
+      refuse(problems, firing.length + resolved.length);
+      return reply.code(200).send();
+    },
+  );
+
+  /**
+   * Ingests firing alerts as events in one transaction, each moving its alert's end (`endOf`, null for
+   * none: see alert-ends.ts), and resolves the issues of resolved ones.
+   */
+  async function take(
+    principal: Principal,
+    target: EventProject,
+    batch: {
+      readonly firing: readonly PostableAlert[];
+      readonly resolved: readonly PostableAlert[];
+      readonly now: number;
+      readonly endOf: (alert: PostableAlert) => number | null;
+    },
+  ): Promise<void> {
+    const { firing, resolved, now } = batch;
+    if (firing.length > 0) {
+      const { alertEnds } = services;
+      const fingerprints = firing.map((alert) => alertFingerprint(alert.labels));
+      const known = await alertEnds.known(target.projectId, fingerprints, now);
+      const events = firing.map((alert, i) =>
+        alertToEvent(alert, now, { fingerprint: fingerprints[i]!, ...known.get(fingerprints[i]!) }),
+      );
+      // Each firing moves its alert's end, in the transaction that stores it (see alert-ends.ts).
+      await services.ingest.ingestAlerts(target, events, (trx, results) =>
+        alertEnds.firing(
+          trx,
+          target.projectId,
+          results.map((result, i) => ({
+            fingerprint: fingerprints[i]!,
+            issueId: result.issueId,
+            startedAt: firingStart(firing[i]!, now, known.get(fingerprints[i]!)?.startedAt),
+            endsAt: batch.endOf(firing[i]!),
+          })),
+          now,
+        ),
+      );
+    }
+    // An ended alert is not an event: re-sent resolutions must not count, nor reopen a resolved issue.
+    // Resolving stops the alert's end from resolving the issue again (see issues.update).
+    for (const issueId of await issuesToResolve(deps.db, target.projectId, resolved, now))
+      await services.issues.update(principal, issueId, { status: 'resolved' });
+  }
+
+  /** As Alertmanager answers: 400 naming what was refused, once the `taken` others are in. */
+  function refuse(problems: readonly FieldProblem[], taken: number): void {
+    if (problems.length === 0) return;
+    // Each problem's alert: `1.labels` is alert 1's, and so is `alerts.1.labels` of a webhook's body.
+    const alertOf = (path: string) => {
+      const parts = path.split('.');
+      return parts[0] === 'alerts' ? parts.slice(0, 2).join('.') : parts[0];
+    };
+    const refused = new Set(problems.map((p) => alertOf(p.path))).size;
+    throw new ValidationError(
+      [...problems],
+      taken === 0
+        ? undefined
+        : `${refused} of ${refused + taken} alerts refused (the others were taken): ${problems
+            .map((p) => `${p.path} ${p.message}`)
+            .join('; ')}`,
+    );
+  }
 
   const scope = silenceScope(services);
   const query = z.object({
