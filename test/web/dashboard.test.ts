@@ -1232,6 +1232,21 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web dashboard', () => {
       });
     const accepted = await post(token);
     expect(accepted.status, await accepted.text()).toBe(200);
+    // So is the receiver for an Alertmanager kept in front of Herald.
+    await project.getByText('Alertmanager configuration').click();
+    const receiver = await project.getByLabel('alertmanager.yml').inputValue();
+    expect(receiver).toContain('send_resolved: true');
+    const webhook = /- url: (\S+)$/m.exec(receiver)![1]!;
+    const relayed = await fetch(webhook, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        version: '4',
+        status: 'firing',
+        alerts: [{ status: 'firing', labels: { alertname: 'KeyCheck', instance: 'db-8' } }],
+      }),
+    });
+    expect(relayed.status, await relayed.text()).toBe(200);
 
     // Read again, the list names the key; its token is nowhere on the page.
     await openPage(page, 'API keys');

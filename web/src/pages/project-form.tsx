@@ -64,6 +64,23 @@ export function prometheusAlerting(alertmanager: string): string | null {
   ].join('\n');
 }
 
+/**
+ * The receiver of an alertmanager.yml that sends what an Alertmanager routes to it on to the project
+ * (`…/alertmanager/webhook`), resolutions included.
+ */
+export function alertmanagerReceiver(alertmanager: string): string {
+  return [
+    'receivers:',
+    '  - name: herald',
+    '    webhook_configs:',
+    `      - url: ${alertmanager}/webhook`,
+    '        send_resolved: true',
+    '        http_config:',
+    '          authorization:',
+    `            credentials: ${API_KEY_PLACEHOLDER}`,
+  ].join('\n');
+}
+
 /** Where the snippet wants the key: unmistakably not one, so a paste left as it is fails loudly (401). */
 const API_KEY_PLACEHOLDER = '<organization API key>';
 
@@ -111,6 +128,23 @@ export function ProjectKeys(props: { org: string; project: Project }): ReactNode
                 Goes in <code>prometheus.yml</code>; put an organization API key in place of{' '}
                 <code>{API_KEY_PLACEHOLDER}</code> (owners and admins make one on{' '}
                 <Link to="/api-keys">API keys</Link>).
+              </>
+            }
+          />
+        </details>
+      ) : null}
+      {alertmanager ? (
+        <details className="prometheus-config">
+          <summary>Alertmanager configuration</summary>
+          <Copyable
+            label="alertmanager.yml"
+            value={alertmanagerReceiver(alertmanager)}
+            rows={8}
+            hint={
+              <>
+                For an Alertmanager you keep: a receiver (route to it as to any other) that sends its alerts
+                here, and their resolutions; put an organization API key in place of{' '}
+                <code>{API_KEY_PLACEHOLDER}</code>.
               </>
             }
           />
