@@ -3,7 +3,8 @@
  * (a page of 50, newest first) on an embedded Herald whose database holds `--notifications`
  * notifications, each delivered to a webhook, of which one in `--every` was also sent to the person by
  * email. Prints the page's time (median of `--runs`), unfiltered and filtered by status, and how many
- * notifications the page holds.
+ * notifications the page holds; then the organization's history (`GET /api/v1/orgs/{org}/notifications`)
+ * filtered by a status none has and by the person.
  *
  * Run with `npx tsx bench/history.ts [--notifications=200000] [--every=1000] [--runs=5]`.
  */
@@ -61,12 +62,12 @@ await delivery('user', member.userId, 'email', `cast(substr(id, 5) as integer) %
 process.stdout.write(`written in ${((Date.now() - began) / 1000).toFixed(1)} s\n`);
 
 const me = jsonClient(url, token);
-const time = async (path: string) => {
+const time = async (path: string, client = me) => {
   const times: number[] = [];
   let count = 0;
   for (let i = 0; i < RUNS; i++) {
     const start = performance.now();
-    const answer = await me.request('GET', path);
+    const answer = await client.request('GET', path);
     times.push(performance.now() - start);
     if (answer.status !== 200) throw new Error(`${path}: ${answer.status}`);
     count = (answer.body as { data: unknown[] }).data.length;
@@ -83,6 +84,16 @@ console.table({
     'in the database': NOTIFICATIONS,
     'sent to the person': Math.floor(NOTIFICATIONS / EVERY),
     ...(await time('/api/v1/me/notifications?limit=50&status=failed')),
+  },
+  'GET /api/v1/orgs/bench/notifications?status=failed (none)': {
+    'in the database': NOTIFICATIONS,
+    'sent to the person': Math.floor(NOTIFICATIONS / EVERY),
+    ...(await time('/api/v1/orgs/bench/notifications?limit=50&status=failed', admin)),
+  },
+  '… ?recipient=<the person>': {
+    'in the database': NOTIFICATIONS,
+    'sent to the person': Math.floor(NOTIFICATIONS / EVERY),
+    ...(await time(`/api/v1/orgs/bench/notifications?limit=50&recipient=${member.userId}`, admin)),
   },
 });
 await engine.stop();

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysely';
 import type { Database, NotificationTable } from '../store/schema.js';
 import { iso } from '../tenancy/context.js';
 import { type NotificationTimeline, notificationTimeline } from './timeline.js';
@@ -109,25 +109,17 @@ export function notificationHistory(db: Kysely<Database>) {
     if (filter.type) query = query.where('notifications.type', '=', filter.type);
     if (filter.from !== undefined) query = query.where('notifications.created_at', '>=', filter.from);
     if (filter.to !== undefined) query = query.where('notifications.created_at', '<', filter.to);
-    if (filter.ruleId) {
-      const ruleId = filter.ruleId;
-      query = query.where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('notification_rules')
-            .select('notification_rules.rule_id')
-            .whereRef('notification_rules.notification_id', '=', 'notifications.id')
-            .where('notification_rules.rule_id', '=', ruleId),
-        ),
-      );
-    }
+    if (filter.ruleId) query = query.where(firedBy(filter.ruleId));
     const userId = 'userId' in scope ? scope.userId : undefined;
-    if (userId !== undefined) {
-      const ids = (await myNotificationIds(db, userId, filter, paging).execute()).map(
-        (r) => r.notification_id,
-      );
-      if (ids.length === 0) return { data: [], nextCursor: null };
-      query = query.where('notifications.id', 'in', ids);
+    const led =
+      userId !== undefined
+        ? await idsOf(deliveryLedIds(db, { recipientType: 'user', recipientId: userId }, filter, paging))
+        : 'orgId' in scope
+          ? await orgDeliveryLedIds(scope.orgId, filter, paging)
+          : null;
+    if (led !== null) {
+      if (led.length === 0) return { data: [], nextCursor: null };
+      query = query.where('notifications.id', 'in', led);
     } else if (filter.recipientId || filter.channel || filter.status) {
       query = query.where((eb) => {
         let sub = eb
@@ -154,6 +146,37 @@ export function notificationHistory(db: Kysely<Database>) {
       data: pageRows.map((r) => toView(r, deliveries.get(r.id) ?? [])),
       nextCursor: rows.length > paging.limit ? (pageRows.at(-1)?.id ?? null) : null,
     };
+  }
+
+  const idsOf = async (query: ReturnType<typeof deliveryLedIds>) =>
+    (await query.execute()).map((r) => r.notification_id);
+
+  /**
+   * The ids of a page of an organization's history when its filter names a recipient or a status off the
+   * way out, read from those deliveries (see {@link deliveryLedIds}); null when the notifications lead.
+   * A recipient is a person, a chat channel or a webhook: each kind is read in its index's order, and
+   * the pages merged.
+   */
+  async function orgDeliveryLedIds(
+    orgId: string,
+    filter: HistoryFilter,
+    paging: { readonly cursor?: string | undefined; readonly limit: number },
+  ): Promise<string[] | null> {
+    const inOrg = { ...filter, orgId };
+    if (filter.recipientId) {
+      const recipientId = filter.recipientId;
+      const pages = await Promise.all(
+        RECIPIENT_TYPES.map((recipientType) =>
+          idsOf(deliveryLedIds(db, { recipientType, recipientId }, inOrg, paging)),
+        ),
+      );
+      return [...new Set(pages.flat())]
+        .sort((a, b) => (a < b ? 1 : a > b ? -1 : 0))
+        .slice(0, paging.limit + 1);
+    }
+    if (filter.status && (STATUS_HISTORY as readonly string[]).includes(filter.status))
+      return idsOf(deliveryLedIds(db, { orgId, status: filter.status }, inOrg, paging));
+    return null;
   }
 
   async function get(orgId: string, id: string): Promise<NotificationView | null> {
@@ -198,16 +221,54 @@ export function notificationHistory(db: Kysely<Database>) {
   };
 }
 
+/** Whether a rule fired the notification (`notifications` in scope). */
+function firedBy(ruleId: string) {
+  return (eb: ExpressionBuilder<Database, 'notifications'>) =>
+    eb.exists(
+      eb
+        .selectFrom('notification_rules')
+        .select('notification_rules.rule_id')
+        .whereRef('notification_rules.notification_id', '=', 'notifications.id')
+        .where('notification_rules.rule_id', '=', ruleId),
+    );
+}
+
+/** The kinds of recipient a delivery has (see Recipient in delivery/channel.ts). */
+const RECIPIENT_TYPES = ['user', 'channel', 'webhook'] as const;
+
 /**
- * The ids of a page of what was sent to one person, newest first: from their deliveries, in the order of
- * `deliveries_recipient` (recipient, then notification; a cross join keeps that order on SQLite), so a
- * page reads that person's entries down to it. Led by the notifications, SQLite read every notification
- * of the installation, newest first, to find the few sent to them.
+ * The statuses of `deliveries_status_history` (migration 027), those a delivery takes beside its way
+ * out, written as that index's condition is: SQLite uses a partial index only for a query that repeats
+ * its condition.
  */
-export function myNotificationIds(
+const STATUS_HISTORY = [
+  'failed',
+  'dead',
+  'suppressed',
+  'deferred',
+  'digested',
+  'opened',
+  'clicked',
+  'acted',
+] as const;
+
+/** Where a page of the history is read from: one recipient's deliveries, or an organization's of a status. */
+type DeliveryLead =
+  | { readonly recipientType: string; readonly recipientId: string }
+  | { readonly orgId: string; readonly status: string };
+
+/**
+ * The ids of a page of notifications, newest first, read from the deliveries that lead to them: a
+ * recipient's, in the order of `deliveries_recipient` (recipient, then notification), or an
+ * organization's of one status off the way out, in the order of `deliveries_status_history`
+ * (organization, status, then notification); a cross join keeps that order on SQLite. A page thus reads
+ * those deliveries down to it. Led by the notifications, SQLite read every notification of the
+ * installation (or organization), newest first, to find the few that had such a delivery.
+ */
+export function deliveryLedIds(
   db: Kysely<Database>,
-  userId: string,
-  filter: Pick<HistoryFilter, 'type' | 'channel' | 'status' | 'from' | 'to'>,
+  lead: DeliveryLead,
+  filter: HistoryFilter & { readonly orgId?: string },
   paging: { readonly cursor?: string | undefined; readonly limit: number },
 ) {
   let query = db
@@ -215,15 +276,33 @@ export function myNotificationIds(
     .crossJoin('notifications')
     .whereRef('notifications.id', '=', 'deliveries.notification_id')
     .select('deliveries.notification_id')
-    .distinct()
-    .where('deliveries.recipient_type', '=', 'user')
-    .where('deliveries.recipient_id', '=', userId);
+    .distinct();
+  if ('recipientType' in lead) {
+    query = query
+      .where('deliveries.recipient_type', '=', lead.recipientType)
+      .where('deliveries.recipient_id', '=', lead.recipientId);
+    if (filter.status) query = query.where('deliveries.status', '=', filter.status);
+    if (filter.orgId) query = query.where('deliveries.org_id', '=', filter.orgId);
+  } else {
+    query = query
+      .where('deliveries.org_id', '=', lead.orgId)
+      .where('deliveries.status', '=', lead.status)
+      .where(
+        sql.ref('deliveries.status'),
+        'in',
+        STATUS_HISTORY.map((status) => sql.lit(status)),
+      );
+  }
   if (filter.channel) query = query.where('deliveries.channel', '=', filter.channel);
-  if (filter.status) query = query.where('deliveries.status', '=', filter.status);
   if (paging.cursor) query = query.where('deliveries.notification_id', '<', paging.cursor);
   if (filter.type) query = query.where('notifications.type', '=', filter.type);
+  if (filter.projectId) query = query.where('notifications.project_id', '=', filter.projectId);
+  if (filter.issueId) query = query.where('notifications.issue_id', '=', filter.issueId);
   if (filter.from !== undefined) query = query.where('notifications.created_at', '>=', filter.from);
   if (filter.to !== undefined) query = query.where('notifications.created_at', '<', filter.to);
+  if (filter.ruleId) query = query.where(firedBy(filter.ruleId));
+  // Every filter is applied here: a page of ids the notifications' own filters then thinned would end
+  // the paging early.
   return query.orderBy('deliveries.notification_id', 'desc').limit(paging.limit + 1);
 }
 

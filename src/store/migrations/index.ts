@@ -25,6 +25,7 @@ import { alertEnds } from './023-alert-ends.js';
 import { ownershipText } from './024-ownership-text.js';
 import { recipientHistory } from './025-recipient-history.js';
 import { alertStarts } from './026-alert-starts.js';
+import { deliveryStatusHistory } from './027-delivery-status-history.js';
 
 /** Every migration, in order; names are stable forever once released. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -54,4 +55,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '024-ownership-text': ownershipText,
   '025-recipient-history': recipientHistory,
   '026-alert-starts': alertStarts,
+  '027-delivery-status-history': deliveryStatusHistory,
 };
