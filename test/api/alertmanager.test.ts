@@ -631,6 +631,54 @@ describe.skipIf(SKIP_PROFILE)("an Alertmanager's webhook", () => {
     expect((await issueOf('mq-4'))!.status).toBe('unresolved');
   });
 
+  it("takes Grafana's webhook contact point, whose body is Alertmanager's with more", async () => {
+    const grafana = (status: 'firing' | 'resolved', endsAt: string) => ({
+      receiver: 'Herald',
+      status,
+      orgId: 1,
+      alerts: [
+        {
+          status,
+          labels: { alertname: 'High memory usage', team: 'blue', zone: 'us-1', grafana_folder: 'Infra' },
+          annotations: {
+            description: 'The system has high memory usage',
+            runbook_url: 'https://runbooks.test/memory',
+            summary: 'This alert was triggered for zone us-1',
+          },
+          startsAt: '2026-03-01T08:51:03.157076+01:00',
+          endsAt,
+          generatorURL: 'https://grafana.test/alerting/grafana/1afz29v7z/view',
+          fingerprint: 'c6eadffa33fcdf37',
+          silenceURL: 'https://grafana.test/alerting/silence/new?matchers=alertname%3DHigh+memory+usage',
+          dashboardURL: '',
+          panelURL: '',
+          values: { B: 44.23943737541908, C: 1 },
+          valueString: "[ var='B' labels={} value=44.23943737541908 ]",
+        },
+      ],
+      groupLabels: { alertname: 'High memory usage' },
+      commonLabels: { alertname: 'High memory usage', team: 'blue', zone: 'us-1' },
+      commonAnnotations: {},
+      externalURL: 'https://grafana.test/',
+      version: '1',
+      groupKey: '{}:{alertname="High memory usage"}',
+      truncatedAlerts: 0,
+      title: '[FIRING:1] High memory usage (blue us-1)',
+      state: 'alerting',
+      message: '**Firing**\n\nValue: B=44.23943737541908',
+    });
+    const firing = await h.request('POST', WEBHOOK, grafana('firing', '0001-01-01T00:00:00Z'), { token });
+    expect(firing.status, firing.text).toBe(200);
+    const issue = (await issueOf('zone us-1'))!;
+    expect(issue).toMatchObject({
+      title: 'High memory usage: This alert was triggered for zone us-1',
+      status: 'unresolved',
+    });
+    const resolved = await h.request('POST', WEBHOOK, grafana('resolved', iso(-5_000)), { token });
+    expect(resolved.status, resolved.text).toBe(200);
+    expect((await issueOf('zone us-1'))!.status).toBe('resolved');
+  });
+
   it('refuses what is not an Alertmanager webhook body, and a bad alert of one alone', async () => {
     const notAm = await h.request('POST', WEBHOOK, [alert('mq-5', 'firing')], { token });
     expect(notAm.status).toBe(400);

@@ -105,7 +105,7 @@ export function alertmanagerRoutes(
       schema: {
         tags: ['events'],
         summary:
-          "An Alertmanager's webhook receiver (`webhook_configs`, `send_resolved: true`): firing alerts become events grouped by label set and stay firing until Alertmanager sends them resolved, which resolves their issue",
+          "An Alertmanager's webhook receiver (`webhook_configs`, `send_resolved: true`), or a Grafana webhook contact point (the same body): firing alerts become events grouped by label set and stay firing until they are sent resolved, which resolves their issue",
         params,
         body: webhookMessageSchema,
       },
