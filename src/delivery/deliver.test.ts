@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { manualClock } from '../clock.js';
+import { issueRow } from '../events/test-fixtures.js';
 import { notificationType } from '../notifications/registry.js';
 import type { Job } from '../queue/queue.js';
 import type { DeliveryTable } from '../store/schema.js';
@@ -48,35 +49,7 @@ describe('the deliver job', () => {
       projectSlug: 'api',
       projectName: 'API',
     });
-    await db
-      .insertInto('issues')
-      .values({
-        id: 'iss_1',
-        org_id: 'org_1',
-        project_id: 'prj_1',
-        fingerprint: 'f',
-        title: 'TypeError',
-        culprit: 'cart.ts',
-        level: 'error',
-        category: 'error',
-        status: 'unresolved',
-        ignore_until: null,
-        ignore_count: null,
-        ignore_times_seen: null,
-        ignore_user_count: null,
-        ignore_users_seen: null,
-        resolved_at: null,
-        first_seen: 0,
-        last_seen: 0,
-        times_seen: 1,
-        users_seen: 0,
-        assignee_type: null,
-        assignee_id: null,
-        priority: 'high',
-        last_event_id: null,
-        updated_at: 0,
-      })
-      .execute();
+    await db.insertInto('issues').values(issueRow()).execute();
     await db
       .insertInto('events')
       .values({

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { issueRow } from '../events/test-fixtures.js';
 import type { DeliveryAttemptTable } from '../store/schema.js';
 import { openStore, type Store } from '../store/store.js';
 import { insertOrgAndProject } from '../tenancy/test-fixtures.js';
@@ -28,32 +29,17 @@ describe('a PagerDuty resolve decided from its triggers', () => {
     });
     await store.db
       .insertInto('issues')
-      .values({
-        id: 'iss_1',
-        org_id: 'org_1',
-        project_id: 'prj_1',
-        fingerprint: 'f',
-        title: 'Disk full',
-        culprit: 'db-7',
-        level: 'error',
-        category: 'error',
-        status: 'resolved',
-        ignore_until: null,
-        ignore_count: null,
-        ignore_times_seen: null,
-        ignore_user_count: null,
-        ignore_users_seen: null,
-        resolved_at: T0 + 2 * MINUTE,
-        first_seen: T0,
-        last_seen: T0,
-        times_seen: 1,
-        users_seen: 0,
-        assignee_type: null,
-        assignee_id: null,
-        priority: 'high',
-        last_event_id: null,
-        updated_at: T0 + 2 * MINUTE,
-      })
+      .values(
+        issueRow({
+          title: 'Disk full',
+          culprit: 'db-7',
+          status: 'resolved',
+          resolved_at: T0 + 2 * MINUTE,
+          first_seen: T0,
+          last_seen: T0,
+          updated_at: T0 + 2 * MINUTE,
+        }),
+      )
       .execute();
     await store.db
       .insertInto('notifications')

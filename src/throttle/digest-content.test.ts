@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { issueRow } from '../events/test-fixtures.js';
 import { notificationType } from '../notifications/registry.js';
 import { digestPayloadSchema } from '../notifications/types/digest.js';
 import type { IssueTable } from '../store/schema.js';
@@ -9,32 +10,18 @@ const organization = { id: 'org_1', slug: 'acme', name: 'Acme' };
 const project = { id: 'prj_1', slug: 'ship', name: 'Ship' };
 
 function issue(id: string, status = 'unresolved'): IssueTable {
-  return {
+  return issueRow({
     id,
-    org_id: 'org_1',
-    project_id: 'prj_1',
     fingerprint: id,
     title: `Title of ${id}`,
     culprit: 'checkout',
-    level: 'error',
-    category: 'error',
     status,
-    ignore_until: null,
-    ignore_count: null,
-    ignore_times_seen: null,
-    ignore_user_count: null,
-    ignore_users_seen: null,
-    resolved_at: null,
     first_seen: T0,
     last_seen: T0,
     times_seen: 3,
     users_seen: 1,
-    assignee_type: null,
-    assignee_id: null,
-    priority: 'high',
-    last_event_id: null,
     updated_at: T0,
-  };
+  });
 }
 
 function alert(n: number, issueId: string): DigestRecord {
