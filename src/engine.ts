@@ -33,6 +33,7 @@ import { notificationStore } from './notifications/notification-store.js';
 import { systemNotifications } from './notifications/system-notifications.js';
 import { workflowNotifications } from './notifications/workflow.js';
 import { peopleServices } from './people/people-services.js';
+import type { DeployInfo } from './people/releases.js';
 import { signInLinks } from './people/sign-in-links.js';
 import { preferenceDecisions } from './preferences/decisions.js';
 import { pushDeliveryHooks } from './push/push-subscriptions.js';
@@ -244,7 +245,6 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
       db: store.db,
       clock,
       secretKey: secret.key,
-      onDeploy: (info) => onDeploy(info),
       // A change of settings decides again at once what waits for the people it applies to.
       heldOnChange: decideHeldOnChange,
       onJobsCommitted,
@@ -336,6 +336,8 @@ export async function createEngine(config: HeraldConfig, options: EngineOptions 
     publicUrl: deps.publicUrl,
     onJobsCommitted,
   });
+  // Written with the deploy (people/releases.ts): raising its notification twice raises one.
+  queue.handle('deploy', (job) => onDeploy(job.payload as unknown as DeployInfo));
   queue.handle(
     'workflow',
     workflowNotifications({

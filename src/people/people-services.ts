@@ -9,7 +9,7 @@ import {
   type NotificationSettings,
   notificationSettings,
 } from './notification-settings.js';
-import { type DeployInfo, type Releases, releases } from './releases.js';
+import { type Releases, releases } from './releases.js';
 import { type UnsubscribeLinks, unsubscribeKey, unsubscribeLinks } from './unsubscribe.js';
 import { type UserTokens, userTokens } from './user-tokens.js';
 
@@ -30,8 +30,6 @@ export interface PeopleDeps {
   readonly clock: Clock;
   /** The installation's secret key; unsubscribe links are signed with a key derived from it. */
   readonly secretKey: string;
-  /** Called after a deploy is committed (the pipeline creates the deploy notification). */
-  readonly onDeploy?: ((info: DeployInfo) => Promise<void>) | undefined;
   /** Decides again what waits for people whose settings change, in the change's transaction. */
   readonly heldOnChange: HeldOnChange;
   readonly onJobsCommitted: (ids: string[]) => void;
@@ -57,7 +55,7 @@ export function peopleServices(deps: PeopleDeps): PeopleServices {
       heldOnChange: deps.heldOnChange,
       onJobsCommitted: deps.onJobsCommitted,
     }),
-    releases: releases({ db, clock, onDeploy: deps.onDeploy }),
+    releases: releases({ db, clock, onJobsCommitted: deps.onJobsCommitted }),
     recipients: recipients({ db, ownership }),
     unsubscribe: unsubscribeLinks({ db, key: unsubscribeKey(deps.secretKey), settings }),
   };

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { newId } from '../ids.js';
+import { enqueueJobs, type JobInput } from '../queue/queue.js';
 import type { Database, ReleaseTable } from '../store/schema.js';
 import { isUniqueViolation } from '../store/store.js';
 import { iso } from '../tenancy/context.js';
@@ -77,12 +78,21 @@ export interface LatestRelease {
   readonly at: number;
 }
 
+/**
+ * The job that tells a deploy's people (its `payload` is the {@link DeployInfo}), written with the deploy
+ * in one transaction: a process that dies once the deploy is stored still has it told, by the next
+ * worker. Its id is the deploy's, so it is written once.
+ */
+export function deployJob(info: DeployInfo): JobInput {
+  return { id: `deploy_${info.deployId}`, kind: 'deploy', payload: { ...info }, runAt: info.createdAt };
+}
+
 /** Releases of projects, their commits and deploys. */
 export function releases(deps: {
   readonly db: Kysely<Database>;
   readonly clock: Clock;
-  /** Called after a deploy is committed; the pipeline turns it into a deploy notification. */
-  readonly onDeploy?: ((info: DeployInfo) => Promise<void>) | undefined;
+  /** Told the ids of the jobs a committed deploy wrote (its notification's, see {@link deployJob}). */
+  readonly onJobsCommitted?: ((ids: string[]) => void) | undefined;
 }) {
   const { db, clock } = deps;
 
@@ -193,14 +203,13 @@ export function releases(deps: {
       return release;
     },
 
-    /** Records a deploy of a release of the project, then tells the pipeline. */
+    /** Records a deploy of a release of the project, with the job that tells its people. */
     async deploy(orgId: string, projectId: string, version: string, environment: string): Promise<Deploy> {
       const [release] = await byVersion(projectId, version);
       if (!release) throw new NotFoundError('Release');
       const now = clock.now();
       const row = { id: newId('dep', now), release_id: release.id, environment, created_at: now };
-      await db.insertInto('deploys').values(row).execute();
-      await deps.onDeploy?.({
+      const info: DeployInfo = {
         orgId,
         projectId,
         releaseId: release.id,
@@ -208,7 +217,12 @@ export function releases(deps: {
         deployId: row.id,
         environment,
         createdAt: now,
+      };
+      const ids = await db.transaction().execute(async (trx) => {
+        await trx.insertInto('deploys').values(row).execute();
+        return enqueueJobs(trx, [deployJob(info)], now);
       });
+      deps.onJobsCommitted?.(ids);
       return { id: row.id, environment, createdAt: iso(now) };
     },
 

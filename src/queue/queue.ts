@@ -13,6 +13,7 @@ export const JOB_KINDS = [
   'notify',
   'workflow',
   'purge-project',
+  'deploy',
 ] as const;
 
 /** One of {@link JOB_KINDS}. */

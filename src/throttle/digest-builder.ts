@@ -45,9 +45,11 @@ export interface DigestBuilderDeps {
  * resends the same records. A person's digest is decided again first, with their settings as they are
  * now: records they turned off or snoozed since are `suppressed` (preference, snoozed), and a digest due
  * in their quiet hours stays open until those end (deliveries deferred by the same quiet hours join it
- * then). Several issues make a `digest` notification (dedupe key from the digest id) with its own
- * delivery; one issue is sent as the normal alert it was; nothing wanted or only resolved issues left,
- * it is dropped. The key then remembers the delivery, from which the next digest's `minimum` counts.
+ * then). Several issues, or notifications about no issue that the person's limit held (deploys), make a
+ * `digest` notification (dedupe key from the digest id) with its own delivery, those listed by their
+ * titles in the person's language; one issue is sent as the normal alert it was, one such notification as
+ * itself; nothing wanted or only resolved issues left, it is dropped. The key then remembers the
+ * delivery, from which the next digest's `minimum` counts.
  */
 export function digestBuilder(deps: DigestBuilderDeps) {
   const { db, clock } = deps;

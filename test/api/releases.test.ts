@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manualClock } from '../../src/clock.js';
-import { type DeployInfo, releases } from '../../src/people/releases.js';
+import { releases } from '../../src/people/releases.js';
 import { startHerald, type TestHerald } from '../helpers/herald.js';
 import { SKIP_PROFILE } from '../helpers/profile.js';
 
@@ -115,27 +115,31 @@ describe.skipIf(SKIP_PROFILE)('releases and deploys', () => {
     ).toBe(404);
   });
 
-  it('tells the pipeline about a deploy after it is stored', async () => {
-    const seen: DeployInfo[] = [];
+  it("writes the job that tells a deploy's people with the deploy: a process gone right after still has it told", async () => {
     const db = h.engine.store.db;
-    const service = releases({
-      db,
-      clock,
-      onDeploy: async (info) => {
-        const row = await db
-          .selectFrom('deploys')
-          .select('id')
-          .where('id', '=', info.deployId)
-          .executeTakeFirst();
-        expect(row).toBeDefined();
-        seen.push(info);
-      },
-    });
+    const deploys = async () =>
+      (await h.request('GET', '/api/v1/orgs/acme/notifications?type=deploy&limit=100')).body.data.length;
+    await h.engine.queue.drain();
+    const before = await deploys();
+    // A service whose process stops once the deploy is committed: nobody is told of its job.
+    const service = releases({ db, clock });
     const orgId = (await h.request('GET', '/api/v1/orgs/acme')).body.id;
-    await service.deploy(orgId, id.api!, '1.0.0', 'staging');
-    expect(seen).toEqual([
-      expect.objectContaining({ version: '1.0.0', environment: 'staging', releaseId: id.release }),
-    ]);
+    const deploy = await service.deploy(orgId, id.api!, '1.0.0', 'staging');
+    const job = await db
+      .selectFrom('jobs')
+      .select(['kind', 'payload'])
+      .where('id', '=', `deploy_${deploy.id}`)
+      .executeTakeFirstOrThrow();
+    expect(job.kind).toBe('deploy');
+    expect(JSON.parse(job.payload)).toMatchObject({
+      deployId: deploy.id,
+      version: '1.0.0',
+      environment: 'staging',
+      releaseId: id.release,
+    });
+    // The next worker's poll finds it.
+    await h.engine.queue.drain();
+    expect(await deploys()).toBe(before + 1);
   });
 
   it('sends deploys to `always` and to committers with `committed_only`, matched by email', async () => {
