@@ -43,7 +43,9 @@ describe('what a filtered history reads', () => {
         expect(steps[0]).toMatch(
           /^SEARCH deliveries USING (COVERING )?INDEX deliveries_recipient \(recipient_type=\? AND recipient_id=\? AND notification_id<\?\)/,
         );
-        expect(steps[1]).toMatch(/^SEARCH notifications USING (COVERING )?(INDEX \S+|PRIMARY KEY) \((\w+=\? AND )?id=\?\)/);
+        expect(steps[1]).toMatch(
+          /^SEARCH notifications USING (COVERING )?(INDEX \S+|PRIMARY KEY) \((\w+=\? AND )?id=\?\)/,
+        );
         // In the index's order: no sort of everything the recipient was sent.
         expect(steps.filter((s) => s.includes('TEMP B-TREE'))).toEqual([]);
       }
@@ -60,7 +62,9 @@ describe('what a filtered history reads', () => {
         expect(steps[0]).toMatch(
           /^SEARCH deliveries USING (COVERING )?INDEX deliveries_status_history \(org_id=\? AND status=\? AND notification_id<\?\)/,
         );
-        expect(steps[1]).toMatch(/^SEARCH notifications USING (COVERING )?(INDEX \S+|PRIMARY KEY) \((\w+=\? AND )?id=\?\)/);
+        expect(steps[1]).toMatch(
+          /^SEARCH notifications USING (COVERING )?(INDEX \S+|PRIMARY KEY) \((\w+=\? AND )?id=\?\)/,
+        );
         expect(steps.filter((s) => s.includes('TEMP B-TREE'))).toEqual([]);
       }
     }
