@@ -54,24 +54,33 @@ export const postableAlertsSchema = z.array(postableAlertSchema).max(MAX_ALERTS)
  * dropped first, as Alertmanager drops them (an empty label is no label; the fingerprint is taken without
  * it). An alert with what no store can take (a NUL character) is refused, as the API refuses it
  * anywhere else. A body that is not such a list is refused whole (`problems` names it, `alerts` is empty).
+ * `refused` counts the alerts refused (an alert may have several problems).
  */
-export function takeAlerts(body: unknown): { alerts: PostableAlert[]; problems: FieldProblem[] } {
+export function takeAlerts(body: unknown): TakenAlerts<PostableAlert[]> {
   const list = postableAlertsShell.safeParse(body);
-  if (!list.success) return { alerts: [], problems: zodProblems(list.error) };
+  if (!list.success) return { alerts: [], problems: zodProblems(list.error), refused: 0 };
   const alerts: PostableAlert[] = [];
   const problems: FieldProblem[] = [];
+  let refused = 0;
   for (const [index, item] of list.data.entries()) {
     // What no store can take (a NUL character) refuses the alert, not the batch.
     const unstorable = inputProblems(item, String(index));
-    if (unstorable.length > 0) {
-      problems.push(...unstorable);
+    const parsed = unstorable.length > 0 ? null : postableAlertSchema.safeParse(withoutEmptyLabels(item));
+    if (parsed?.success) {
+      alerts.push(parsed.data);
       continue;
     }
-    const parsed = postableAlertSchema.safeParse(withoutEmptyLabels(item));
-    if (parsed.success) alerts.push(parsed.data);
-    else problems.push(...zodProblems(parsed.error, String(index)));
+    refused++;
+    problems.push(...(parsed ? zodProblems(parsed.error, String(index)) : unstorable));
   }
-  return { alerts, problems };
+  return { alerts, problems, refused };
+}
+
+/** The alerts of a body taken, the problems of those refused, and how many were refused. */
+export interface TakenAlerts<A> {
+  readonly alerts: A;
+  readonly problems: FieldProblem[];
+  readonly refused: number;
 }
 
 /** The list itself, before each alert is looked at. */
@@ -98,10 +107,11 @@ export const webhookMessageSchema = z
 export function takeWebhookAlerts(
   body: unknown,
   now: number,
-): { firing: PostableAlert[]; resolved: PostableAlert[]; problems: FieldProblem[] } {
+): TakenAlerts<{ firing: PostableAlert[]; resolved: PostableAlert[] }> {
   const message = webhookMessageSchema.safeParse(body);
-  if (!message.success) return { firing: [], resolved: [], problems: zodProblems(message.error) };
-  const { alerts, problems } = takeAlerts(message.data.alerts);
+  if (!message.success)
+    return { alerts: { firing: [], resolved: [] }, problems: zodProblems(message.error), refused: 0 };
+  const { alerts, problems, refused } = takeAlerts(message.data.alerts);
   const firing: PostableAlert[] = [];
   const resolved: PostableAlert[] = [];
   for (const alert of alerts) {
@@ -110,7 +120,11 @@ export function takeWebhookAlerts(
       resolved.push({ ...alert, endsAt: new Date(ends !== null && ends <= now ? ends : now).toISOString() });
     } else firing.push({ ...alert, endsAt: null });
   }
-  return { firing, resolved, problems: problems.map((p) => ({ ...p, path: `alerts.${p.path}` })) };
+  return {
+    alerts: { firing, resolved },
+    problems: problems.map((p) => ({ ...p, path: `alerts.${p.path}` })),
+    refused,
+  };
 }
 
 function withoutEmptyLabels(item: unknown): unknown {

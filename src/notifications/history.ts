@@ -102,14 +102,8 @@ export function notificationHistory(db: Kysely<Database>) {
     filter: HistoryFilter,
     paging: { cursor?: string | undefined; limit: number },
   ): Promise<HistoryPage> {
-    let query = db.selectFrom('notifications').selectAll('notifications');
+    let query = db.selectFrom('notifications').selectAll('notifications').where(notificationMatches(filter));
     if ('orgId' in scope) query = query.where('notifications.org_id', '=', scope.orgId);
-    if (filter.projectId) query = query.where('notifications.project_id', '=', filter.projectId);
-    if (filter.issueId) query = query.where('notifications.issue_id', '=', filter.issueId);
-    if (filter.type) query = query.where('notifications.type', '=', filter.type);
-    if (filter.from !== undefined) query = query.where('notifications.created_at', '>=', filter.from);
-    if (filter.to !== undefined) query = query.where('notifications.created_at', '<', filter.to);
-    if (filter.ruleId) query = query.where(firedBy(filter.ruleId));
     const userId = 'userId' in scope ? scope.userId : undefined;
     const led =
       userId !== undefined
@@ -221,16 +215,30 @@ export function notificationHistory(db: Kysely<Database>) {
   };
 }
 
-/** Whether a rule fired the notification (`notifications` in scope). */
-function firedBy(ruleId: string) {
-  return (eb: ExpressionBuilder<Database, 'notifications'>) =>
-    eb.exists(
-      eb
-        .selectFrom('notification_rules')
-        .select('notification_rules.rule_id')
-        .whereRef('notification_rules.notification_id', '=', 'notifications.id')
-        .where('notification_rules.rule_id', '=', ruleId),
-    );
+/**
+ * Whether a notification (`notifications` in scope) passes the filter's own conditions: type, project,
+ * issue, period and the rule that fired it.
+ */
+function notificationMatches(filter: HistoryFilter) {
+  return (eb: ExpressionBuilder<Database, 'notifications'>) => {
+    const terms = [];
+    if (filter.type) terms.push(eb('notifications.type', '=', filter.type));
+    if (filter.projectId) terms.push(eb('notifications.project_id', '=', filter.projectId));
+    if (filter.issueId) terms.push(eb('notifications.issue_id', '=', filter.issueId));
+    if (filter.from !== undefined) terms.push(eb('notifications.created_at', '>=', filter.from));
+    if (filter.to !== undefined) terms.push(eb('notifications.created_at', '<', filter.to));
+    if (filter.ruleId)
+      terms.push(
+        eb.exists(
+          eb
+            .selectFrom('notification_rules')
+            .select('notification_rules.rule_id')
+            .whereRef('notification_rules.notification_id', '=', 'notifications.id')
+            .where('notification_rules.rule_id', '=', filter.ruleId),
+        ),
+      );
+    return eb.and(terms);
+  };
 }
 
 /** The kinds of recipient a delivery has (see Recipient in delivery/channel.ts). */
@@ -295,12 +303,7 @@ export function deliveryLedIds(
   }
   if (filter.channel) query = query.where('deliveries.channel', '=', filter.channel);
   if (paging.cursor) query = query.where('deliveries.notification_id', '<', paging.cursor);
-  if (filter.type) query = query.where('notifications.type', '=', filter.type);
-  if (filter.projectId) query = query.where('notifications.project_id', '=', filter.projectId);
-  if (filter.issueId) query = query.where('notifications.issue_id', '=', filter.issueId);
-  if (filter.from !== undefined) query = query.where('notifications.created_at', '>=', filter.from);
-  if (filter.to !== undefined) query = query.where('notifications.created_at', '<', filter.to);
-  if (filter.ruleId) query = query.where(firedBy(filter.ruleId));
+  query = query.where(notificationMatches(filter));
   // Every filter is applied here: a page of ids the notifications' own filters then thinned would end
   // the paging early.
   return query.orderBy('deliveries.notification_id', 'desc').limit(paging.limit + 1);

@@ -46,7 +46,7 @@ const SENTRY_CATEGORIES: Readonly<Record<string, string>> = {
  * Fields of Sentry's answer beside a rule's body (who made it, when, its state there): dropped, as
  * Herald's own answer fields are when a rule read back is sent again.
  */
-export const SENTRY_ANSWER_FIELDS: ReadonlySet<string> = new Set([
+const SENTRY_ANSWER_FIELDS: ReadonlySet<string> = new Set([
   'dateCreated',
   'createdBy',
   'projects',

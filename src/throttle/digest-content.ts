@@ -96,10 +96,13 @@ export function digestContent(
     });
   }
   entries.sort((a, b) => b.count - a.count);
+  if (!organization || !project) {
+    // Only notifications about no issue: they name the organization and project as alerts do.
+    const first = parseJsonObject(others[0]!.payload);
+    organization = first.organization as DigestPayload['organization'];
+    project = first.project as DigestPayload['project'];
+  }
   const listed = others.slice(0, 1000).map((r) => {
-    const latest = organization && project ? null : parseJsonObject(r.payload);
-    organization ??= latest?.organization as DigestPayload['organization'];
-    project ??= latest?.project as DigestPayload['project'];
     const summary = summaries.get(r.deliveryId);
     return {
       id: r.notificationId,

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Clock } from '../../clock.js';
-import { type FieldProblem, ValidationError } from '../../errors.js';
+import { ValidationError } from '../../errors.js';
 import {
   alertFingerprint,
   alertToEvent,
@@ -14,6 +14,7 @@ import {
   MAX_LISTED_ALERTS,
   type PostableAlert,
   postableAlertsSchema,
+  type TakenAlerts,
   takeAlerts,
   takeWebhookAlerts,
   webhookMessageSchema,
@@ -86,7 +87,8 @@ export function alertmanagerRoutes(
       const { org, project } = request.params;
       const principal = principalOf(request);
       const target = await services.eventProjects.bySlug(principal, org, project);
-      const { alerts, problems } = takeAlerts(request.body);
+      const taken = takeAlerts(request.body);
+      const { alerts } = taken;
       const now = deps.clock.now();
       await take(principal, target, {
         firing: alerts.filter((alert) => !isResolved(alert, now)),
@@ -94,7 +96,7 @@ export function alertmanagerRoutes(
         now,
         endOf: (alert) => services.alertEnds.endOf(alert, now),
       });
-      refuse(problems, alerts.length);
+      refuse(taken, alerts.length);
       return reply.code(200).send();
     },
   );
@@ -116,10 +118,11 @@ export function alertmanagerRoutes(
       const principal = principalOf(request);
       const target = await services.eventProjects.bySlug(principal, org, project);
       const now = deps.clock.now();
-      const { firing, resolved, problems } = takeWebhookAlerts(request.body, now);
+      const taken = takeWebhookAlerts(request.body, now);
+      const { firing, resolved } = taken.alerts;
       // Alertmanager keeps each alert's end itself and says when it resolved: none is kept here.
       await take(principal, target, { firing, resolved, now, endOf: () => null });
-      refuse(problems, firing.length + resolved.length);
+      refuse(taken, firing.length + resolved.length);
       return reply.code(200).send();
     },
   );
@@ -168,16 +171,10 @@ export function alertmanagerRoutes(
   }
 
   /** As Alertmanager answers: 400 naming what was refused, once the `taken` others are in. */
-  function refuse(problems: readonly FieldProblem[], taken: number): void {
+  function refuse({ problems, refused }: TakenAlerts<unknown>, taken: number): void {
     if (problems.length === 0) return;
-    // Each problem's alert: `1.labels` is alert 1's, and so is `alerts.1.labels` of a webhook's body.
-    const alertOf = (path: string) => {
-      const parts = path.split('.');
-      return parts[0] === 'alerts' ? parts.slice(0, 2).join('.') : parts[0];
-    };
-    const refused = new Set(problems.map((p) => alertOf(p.path))).size;
     throw new ValidationError(
-      [...problems],
+      problems,
       taken === 0
         ? undefined
         : `${refused} of ${refused + taken} alerts refused (the others were taken): ${problems
