@@ -4,7 +4,7 @@ import type { FiredRuleRoute } from '../notifications/issue-alerts.js';
 import type { StoredNotification } from '../notifications/notification-store.js';
 import { loadDeliveryOptions } from '../people/user-options.js';
 import type { JobInput } from '../queue/queue.js';
-import type { Database, DeliveryTable } from '../store/schema.js';
+import type { Database, DeliveryTable, DigestKeyTable } from '../store/schema.js';
 import { chatWindowOptions, type DigestOptions, sendsAtOnce } from './digest-schedule.js';
 import { type DigestTarget, digestKey, digestStore } from './digest-store.js';
 import type { TokenBuckets } from './limiter.js';
@@ -154,8 +154,7 @@ export function throttleStage(deps: ThrottleStageDeps) {
       const bucket = bucketKey(target);
       const token = () =>
         limit === null ? Promise.resolve(true) : deps.limiter.take(trx, bucket, limit, now);
-      const state = await digestStore.lockKey(trx, target.key, now);
-      const hold = async (reason: 'digest' | 'throttled') => {
+      const hold = async (state: DigestKeyTable, reason: 'digest' | 'throttled') => {
         const added = await digestStore.add(trx, state, target, digest ?? projectOptions, now);
         if (added.job) jobs.push(added.job);
         rows[index] = {
@@ -167,23 +166,25 @@ export function throttleStage(deps: ThrottleStageDeps) {
         };
       };
 
+      // Sent at once unless over the limit: the key is written only to hold it.
       if (digest === null || issueId === null) {
-        if (!(await token())) await hold('throttled');
+        if (!(await token())) await hold(await digestStore.lockKey(trx, target.key, now), 'throttled');
         continue;
       }
+      const state = await digestStore.lockKey(trx, target.key, now);
       const newIssue = await digestStore.firstOfIssue(trx, target.key, issueId, now);
       const last = state.last_delivered_at === null ? null : Number(state.last_delivered_at);
       if (digest.immediateNewIssues && newIssue) {
         if (await token()) {
           if (last === null) await digestStore.delivered(trx, target.key, now);
-        } else await hold('throttled');
+        } else await hold(state, 'throttled');
       } else if (state.open_digest_id !== null) {
-        await hold('digest');
+        await hold(state, 'digest');
       } else if (sendsAtOnce(last, now, digest)) {
         if (await token()) await digestStore.delivered(trx, target.key, now);
-        else await hold('throttled');
+        else await hold(state, 'throttled');
       } else {
-        await hold('digest');
+        await hold(state, 'digest');
       }
     }
     return { rows, jobs };
